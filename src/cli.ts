@@ -1,0 +1,112 @@
+/**
+ * The command line: `switchboard run | check | sandbox | migrate`.
+ * With no command, `--config FILE` means `run`, and no config at all means `sandbox`.
+ */
+import { ConfigError, formatConfigError, loadConfigFile } from "./config/mod.ts";
+import { BotStartError } from "./pipeline/bot.ts";
+import { runConfig } from "./run.ts";
+import { openStore, StorageUrlError } from "./store/open.ts";
+import { createLogger } from "./util/log.ts";
+
+const usage = `Usage:
+  switchboard run --config FILE       run the bots in FILE (SIGTERM/SIGINT stop gracefully)
+  switchboard check --config FILE     validate FILE and exit
+  switchboard migrate --config FILE   bring the store to the newest schema and exit
+  switchboard sandbox [--port N]      a local Telegram emulator with a bot, no token needed
+  switchboard --help`;
+
+/** Parsed command line. */
+interface Args {
+  command: string;
+  config?: string;
+  port?: number;
+  rest: string[];
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { command: "", rest: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--config" || a === "-c") args.config = argv[++i];
+    else if (a.startsWith("--config=")) args.config = a.slice("--config=".length);
+    else if (a === "--port") args.port = Number(argv[++i]);
+    else if (a === "--help" || a === "-h") args.command = "help";
+    else if (!a.startsWith("-") && args.command === "") args.command = a;
+    else args.rest.push(a);
+  }
+  if (args.command === "") args.command = args.config ? "run" : "sandbox";
+  return args;
+}
+
+const fail = (message: string, code = 1): never => {
+  process.stderr.write(message.endsWith("\n") ? message : message + "\n");
+  process.exit(code);
+};
+
+function configOrExit(args: Args) {
+  if (!args.config) return fail(`switchboard ${args.command}: --config FILE is required\n\n${usage}`, 2);
+  try {
+    return loadConfigFile(args.config!);
+  } catch (error) {
+    if (error instanceof ConfigError) return fail(formatConfigError(error, args.config));
+    throw error;
+  }
+}
+
+async function main(argv: string[]): Promise<void> {
+  const args = parseArgs(argv);
+  switch (args.command) {
+    case "help":
+      process.stdout.write(usage + "\n");
+      return;
+    case "check": {
+      const config = configOrExit(args);
+      process.stdout.write(`${args.config}: OK — ${config.bots.length} bot(s): ${config.bots.map((b) => b.id).join(", ")}; storage ${config.storage}\n`);
+      return;
+    }
+    case "migrate": {
+      const config = configOrExit(args);
+      const db = await openStore(config.storage);
+      await db.destroy();
+      process.stdout.write(`${config.storage}: schema is up to date\n`);
+      return;
+    }
+    case "run": {
+      const config = configOrExit(args);
+      const log = createLogger();
+      // Handlers go in before start-up: a signal that arrives while bots connect still stops cleanly.
+      let stopRequested: string | undefined;
+      let stop: ((signal: string) => Promise<void>) | undefined;
+      const onSignal = (signal: string) => {
+        if (stop) void stop(signal);
+        else stopRequested ??= signal;
+      };
+      process.on("SIGTERM", () => onSignal("SIGTERM"));
+      process.on("SIGINT", () => onSignal("SIGINT"));
+      const running = await runConfig(config, { log });
+      let stopping = false;
+      stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        log.info(`${signal}: stopping; queued work stays in the store for the next start`);
+        await running.stop();
+        log.info("stopped cleanly");
+        process.exit(0);
+      };
+      if (stopRequested) await stop(stopRequested);
+      return;
+    }
+    case "sandbox": {
+      const { runSandbox } = await import("./sandbox/run.ts");
+      await runSandbox({ port: args.port });
+      return;
+    }
+    default:
+      fail(`switchboard: unknown command "${args.command}"\n\n${usage}`, 2);
+  }
+}
+
+main(process.argv.slice(2)).catch((error) => {
+  if (error instanceof BotStartError || error instanceof StorageUrlError) fail(`switchboard: ${error.message}`);
+  fail(`switchboard: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+});

@@ -1,0 +1,30 @@
+/** What can happen to a conversation. The router and delivery produce these; the machine consumes them. */
+import type { Message } from "@grammyjs/types";
+
+/** The user's profile as last seen; refreshed on every user message. */
+export interface UserProfile {
+  id: number;
+  firstName: string;
+  lastName?: string;
+  username?: string;
+  languageCode?: string;
+}
+
+/** An operator command in the user's topic, parsed: `/close@bot now` → { name: "close", args: "now" }. */
+export interface ParsedCommand {
+  name: string;
+  args: string;
+}
+
+/** Every event a conversation reacts to. */
+export type ConversationEvent =
+  | { type: "user.message"; message: Message; user: UserProfile }
+  | { type: "user.edited"; message: Message }
+  | { type: "user.blocked" }
+  | { type: "user.unblocked" }
+  | { type: "operator.message"; message: Message; replyToTopicMessageId?: number }
+  | { type: "operator.edited"; message: Message }
+  | { type: "operator.command"; command: ParsedCommand; message: Message }
+  | { type: "topic.created"; topicId: number }
+  | { type: "delivery.blocked"; reason: "blocked" | "deactivated" }
+  | { type: "timer"; kind: string };

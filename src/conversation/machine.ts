@@ -1,0 +1,255 @@
+/**
+ * The conversation machine. Its actions are intents: they do nothing when "executed" here —
+ * `step()` runs the machine with XState's pure `transition()` and keeps the returned actions as
+ * data for the outbox. Everything a transition needs (welcome text, icon colour) comes in
+ * through `MachineOptions`, so the machine stays deterministic and testable without a clock.
+ */
+import { assign, setup } from "xstate";
+import type { ConversationEvent, UserProfile } from "./events.ts";
+import type { Intent } from "./intents.ts";
+import { displayName, type TitleStatus, topicTitle } from "./title.ts";
+
+/** The persisted context of one conversation. */
+export interface ConversationContext {
+  chatId: number;
+  user: UserProfile;
+  topicId: number | null;
+  blocked: boolean;
+}
+
+/** Bot-level settings the transitions read. */
+export interface MachineOptions {
+  /** Greeting with `{title}` for the user's full name; null disables it. */
+  welcome: string | null;
+  iconColor?: number;
+}
+
+/** The machine's input: who the conversation is with. */
+export interface ConversationInput {
+  chatId: number;
+  user: UserProfile;
+}
+
+type IntentParams<T extends Intent["type"]> = Omit<Extract<Intent, { type: T }>, "type">;
+type Ev<T extends ConversationEvent["type"]> = Extract<ConversationEvent, { type: T }>;
+
+const noop = () => {};
+
+/** Commands the core machine understands; anything else is answered with a hint in the topic. */
+export const coreCommands = ["close", "hold", "wait", "ban", "unban"] as const;
+
+const isCommand = (name: string) => ({ event }: { event: ConversationEvent }) =>
+  event.type === "operator.command" && event.command.name === name;
+
+/** Builds the machine for one bot's settings. */
+export function createConversationMachine(options: MachineOptions) {
+  const welcomeText = (user: UserProfile) => options.welcome?.replaceAll("{title}", displayName(user)) ?? "";
+  // The welcome is a bot-level setting, so it is decided once here rather than by a guard.
+  const welcome = options.welcome !== null && options.welcome.trim() !== ""
+    ? [{ type: "sendToUser" as const, params: ({ context }: { context: ConversationContext }) => ({ text: welcomeText(context.user) }) }]
+    : [];
+  const title = (status: TitleStatus) => ({ context }: { context: ConversationContext }): IntentParams<"editTopic"> => ({
+    name: topicTitle(status, context.user),
+  });
+
+  return setup({
+    types: {
+      context: {} as ConversationContext,
+      events: {} as ConversationEvent,
+      input: {} as ConversationInput,
+    },
+    actions: {
+      createTopic: (_: unknown, _p: IntentParams<"createTopic">) => noop(),
+      editTopic: (_: unknown, _p: IntentParams<"editTopic">) => noop(),
+      closeTopic: noop,
+      reopenTopic: noop,
+      copyToTopic: (_: unknown, _p: IntentParams<"copyToTopic">) => noop(),
+      copyToUser: (_: unknown, _p: IntentParams<"copyToUser">) => noop(),
+      sendToTopic: (_: unknown, _p: IntentParams<"sendToTopic">) => noop(),
+      sendToUser: (_: unknown, _p: IntentParams<"sendToUser">) => noop(),
+      editInTopic: (_: unknown, _p: IntentParams<"editInTopic">) => noop(),
+      editInUser: (_: unknown, _p: IntentParams<"editInUser">) => noop(),
+      rememberUser: assign({
+        user: ({ context, event }) => (event.type === "user.message" ? event.user : context.user),
+        blocked: ({ context, event }) => (event.type === "user.message" ? false : context.blocked),
+      }),
+      rememberTopic: assign({ topicId: ({ context, event }) => (event.type === "topic.created" ? event.topicId : context.topicId) }),
+    },
+    guards: {
+      hasTopic: ({ context }) => context.topicId !== null,
+      isClose: isCommand("close"),
+      isHold: isCommand("hold"),
+      isWait: isCommand("wait"),
+      isBan: isCommand("ban"),
+      isUnban: isCommand("unban"),
+    },
+  }).createMachine({
+    id: "conversation",
+    context: ({ input }) => ({ chatId: input.chatId, user: input.user, topicId: null, blocked: false }),
+    initial: "idle",
+    on: {
+      "topic.created": { actions: "rememberTopic" },
+      "user.edited": {
+        guard: "hasTopic",
+        actions: {
+          type: "editInTopic",
+          params: ({ event }) => {
+            const m = (event as Ev<"user.edited">).message;
+            return { userMessageId: m.message_id, text: m.text, caption: m.caption, entities: m.entities ?? m.caption_entities };
+          },
+        },
+      },
+      "operator.edited": {
+        actions: {
+          type: "editInUser",
+          params: ({ event }) => {
+            const m = (event as Ev<"operator.edited">).message;
+            return { topicMessageId: m.message_id, text: m.text, caption: m.caption, entities: m.entities ?? m.caption_entities };
+          },
+        },
+      },
+      "user.blocked": {
+        actions: [
+          assign({ blocked: true }),
+          { type: "sendToTopic", params: { text: "⚠️ The user blocked the bot. Messages to them will not be delivered." } },
+        ],
+      },
+      "delivery.blocked": {
+        actions: [
+          assign({ blocked: true }),
+          {
+            type: "sendToTopic",
+            params: ({ event }) => ({
+              text: (event as Ev<"delivery.blocked">).reason === "deactivated"
+                ? "⚠️ Not delivered: the user's account is deleted."
+                : "⚠️ Not delivered: the user blocked the bot.",
+            }),
+          },
+        ],
+      },
+      "user.unblocked": {
+        actions: [assign({ blocked: false }), { type: "sendToTopic", params: { text: "✅ The user unblocked the bot." } }],
+      },
+      "operator.command": {
+        actions: {
+          type: "sendToTopic",
+          params: ({ event }) => ({
+            text: `Unknown command /${(event as Ev<"operator.command">).command.name}. Commands here: /close, /hold, /wait, /ban, /unban; "/ text" is a comment.`,
+          }),
+        },
+      },
+    },
+    states: {
+      idle: {
+        on: {
+          "user.message": {
+            target: "topic-open.user_answered",
+            actions: [
+              "rememberUser",
+              { type: "createTopic", params: ({ context }) => ({ name: topicTitle("user_answered", context.user), iconColor: options.iconColor }) },
+              { type: "copyToTopic", params: ({ event }) => copyParams(event as Ev<"user.message">) },
+              ...welcome,
+            ],
+          },
+          "operator.command": {},
+          "operator.message": {},
+        },
+      },
+      "awaiting-keyword": {},
+      "topic-open": {
+        initial: "user_answered",
+        on: {
+          "operator.command": [
+            // Rename first: a closed topic may refuse edits from a bot without topic rights.
+            { guard: "isClose", target: "closed", actions: [{ type: "editTopic", params: title("closed") }, "closeTopic"] },
+            { guard: "isHold", target: ".user_answered", actions: { type: "editTopic", params: title("user_answered") } },
+            { guard: "isWait", target: ".support_answered", actions: { type: "editTopic", params: title("support_answered") } },
+            { guard: "isBan", target: "banned", actions: banActions() },
+            { guard: "isUnban", actions: { type: "sendToTopic", params: { text: "The user is not banned." } } },
+          ],
+        },
+        states: {
+          user_answered: {
+            on: {
+              "user.message": { actions: ["rememberUser", { type: "copyToTopic", params: ({ event }) => copyParams(event) }] },
+              "operator.message": {
+                target: "support_answered",
+                actions: [{ type: "copyToUser", params: ({ event }) => operatorCopyParams(event) }, { type: "editTopic", params: title("support_answered") }],
+              },
+            },
+          },
+          support_answered: {
+            on: {
+              "user.message": {
+                target: "user_answered",
+                actions: ["rememberUser", { type: "copyToTopic", params: ({ event }) => copyParams(event) }, { type: "editTopic", params: title("user_answered") }],
+              },
+              "operator.message": { actions: { type: "copyToUser", params: ({ event }) => operatorCopyParams(event) } },
+            },
+          },
+        },
+      },
+      closed: {
+        on: {
+          "user.message": {
+            target: "topic-open.user_answered",
+            actions: [
+              "rememberUser",
+              "reopenTopic",
+              { type: "editTopic", params: title("user_answered") },
+              { type: "copyToTopic", params: ({ event }) => copyParams(event as Ev<"user.message">) },
+              ...welcome,
+            ],
+          },
+          "operator.message": {
+            target: "topic-open.support_answered",
+            actions: [
+              "reopenTopic",
+              { type: "editTopic", params: title("support_answered") },
+              { type: "copyToUser", params: ({ event }) => operatorCopyParams(event as Ev<"operator.message">) },
+            ],
+          },
+          "operator.command": [
+            { guard: "isClose", actions: { type: "sendToTopic", params: { text: "The dialog is already closed." } } },
+            { guard: "isHold", target: "topic-open.user_answered", actions: ["reopenTopic", { type: "editTopic", params: title("user_answered") }] },
+            { guard: "isWait", target: "topic-open.support_answered", actions: ["reopenTopic", { type: "editTopic", params: title("support_answered") }] },
+            { guard: "isBan", target: "banned", actions: banActions() },
+            { guard: "isUnban", actions: { type: "sendToTopic", params: { text: "The user is not banned." } } },
+          ],
+        },
+      },
+      banned: {
+        on: {
+          "user.message": {},
+          "operator.message": { actions: { type: "sendToTopic", params: { text: "The user is banned; /unban to write to them." } } },
+          "operator.command": [
+            { guard: "isUnban", target: "closed", actions: { type: "sendToTopic", params: { text: "✅ Unbanned. The user's next message reopens the dialog." } } },
+            { guard: "isBan", actions: { type: "sendToTopic", params: { text: "The user is already banned." } } },
+            { actions: { type: "sendToTopic", params: { text: "The user is banned; /unban first." } } },
+          ],
+        },
+      },
+    },
+  });
+
+  function banActions() {
+    return [
+      { type: "sendToTopic" as const, params: { text: "⛔ Banned. The user's messages are ignored until /unban." } },
+      { type: "editTopic" as const, params: title("closed") },
+      "closeTopic" as const,
+    ];
+  }
+}
+
+function copyParams(event: ConversationEvent): IntentParams<"copyToTopic"> {
+  const m = (event as Ev<"user.message">).message;
+  return { messageId: m.message_id, replyToUserMessageId: m.reply_to_message?.message_id, mediaGroupId: m.media_group_id };
+}
+
+function operatorCopyParams(event: ConversationEvent): IntentParams<"copyToUser"> {
+  const e = event as Ev<"operator.message">;
+  return { messageId: e.message.message_id, replyToTopicMessageId: e.replyToTopicMessageId, mediaGroupId: e.message.media_group_id };
+}
+
+/** The machine type, for `step()` and tests. */
+export type ConversationMachine = ReturnType<typeof createConversationMachine>;

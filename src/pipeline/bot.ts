@@ -1,0 +1,122 @@
+/**
+ * One bot, wired end to end: source → inbox → processor (router + registry) → outbox →
+ * delivery. `startBot` returns once the bot is connected; `stop()` drains gracefully.
+ */
+import { FetchHttpClient } from "@effect/platform";
+import type { Update, UserFromGetMe } from "@grammyjs/types";
+import { Effect, Fiber } from "effect";
+import type { BotConfig } from "../config/mod.ts";
+import { createConversationMachine } from "../conversation/machine.ts";
+import { ConversationRegistry } from "../conversation/registry.ts";
+import { chatOfTopic } from "../store/conversations.ts";
+import { acceptUpdates, lastUpdateId } from "../store/inbox.ts";
+import type { Db } from "../store/open.ts";
+import { allowedUpdates } from "../telegram/allowed-updates.ts";
+import { makeTelegramClient, type TelegramClient } from "../telegram/client.ts";
+import { poll } from "../telegram/polling.ts";
+import { startWebhookServer, type WebhookServer } from "../telegram/webhook.ts";
+import { backoffMs } from "../util/backoff.ts";
+import type { Logger } from "../util/log.ts";
+import { Delivery } from "./delivery.ts";
+import { Processor } from "./processor.ts";
+import { limitsFromConfig, type RateLimitConfig, RateLimiter } from "./rate-limits.ts";
+
+/** Settings beyond the bot's config section (mostly for tests and benchmarks). */
+export interface StartBotOptions {
+  db: Db;
+  bot: BotConfig;
+  log: Logger;
+  /** Overrides the config's `limits` (tests and benchmarks). */
+  limits?: RateLimitConfig;
+  pollTimeoutSeconds?: number;
+  albumSettleMs?: number;
+  clock?: () => number;
+}
+
+/** A running bot. */
+export interface RunningBot {
+  readonly id: string;
+  readonly me: UserFromGetMe;
+  readonly client: TelegramClient;
+  readonly registry: ConversationRegistry;
+  readonly processor: Processor;
+  readonly delivery: Delivery;
+  /** The bound port of the webhook receiver, when `updates: webhook`. */
+  readonly webhookPort: number | undefined;
+  stop(): Promise<void>;
+}
+
+/** Thrown when a bot cannot start for a reason retrying will not fix (wrong token). */
+export class BotStartError extends Error {
+  override readonly name = "BotStartError";
+}
+
+/** Connects one bot and starts its pipeline. */
+export async function startBot(o: StartBotOptions): Promise<RunningBot> {
+  const { db, bot, log } = o;
+  const clock = o.clock ?? Date.now;
+  const client = Effect.runSync(makeTelegramClient(bot.token, bot.apiRoot).pipe(Effect.provide(FetchHttpClient.layer)));
+  const me = await connect(client, bot, log);
+
+  const machine = createConversationMachine({ welcome: bot.params.welcome, iconColor: bot.params.icon_color ?? undefined });
+  const registry = new ConversationRegistry(db, bot.id, machine, clock);
+  const delivery = new Delivery({
+    db, botId: bot.id, groupId: bot.group, client, registry, log, clock,
+    limiter: new RateLimiter(o.limits ?? limitsFromConfig(bot.limits), clock),
+    ...(o.albumSettleMs !== undefined ? { albumSettleMs: o.albumSettleMs } : {}),
+  });
+  const processor = new Processor({
+    db, botId: bot.id, registry, delivery, log,
+    router: { botId: me.id, botUsername: me.username, groupId: bot.group, chatOfTopic: (topicId) => chatOfTopic(db, bot.id, topicId) },
+  });
+  const accept = async (updates: Update[]) => {
+    await acceptUpdates(db, bot.id, updates, clock());
+    processor.kick();
+  };
+  const announce = (how: string) => log.info(`connected as @${me.username} (id ${me.id}), receiving updates by ${how}`, { group: bot.group });
+
+  // Work left from a previous run (crash or stop) goes first.
+  processor.kick();
+  await delivery.resume();
+
+  let source: Fiber.RuntimeFiber<never, never> | undefined;
+  let webhook: WebhookServer | undefined;
+  if (bot.updates === "webhook" && bot.webhook) {
+    const w = bot.webhook;
+    webhook = await startWebhookServer({ host: w.listen.host, port: w.listen.port, path: w.path, secret: w.secret, log, accept });
+    await Effect.runPromise(
+      client.call("setWebhook", { url: w.url, secret_token: w.secret, allowed_updates: [...allowedUpdates] }).pipe(
+        Effect.retry({ times: 5, while: (e) => e._tag === "NetworkError" || e._tag === "ServerError" || e._tag === "RateLimited" }),
+        Effect.mapError((e) => new BotStartError(`bot "${bot.id}": setWebhook failed: ${"description" in e ? e.description : e._tag}`)),
+      ),
+    );
+    announce(`webhook (${w.url}, listening on ${w.listen.host}:${webhook.port})`);
+  } else {
+    const last = await lastUpdateId(db, bot.id);
+    source = Effect.runFork(poll({ client, log, lastUpdateId: last, accept, timeoutSeconds: o.pollTimeoutSeconds, onConnected: () => announce("polling") }));
+  }
+
+  return {
+    id: bot.id, me, client, registry, processor, delivery, webhookPort: webhook?.port,
+    async stop() {
+      if (source) await Effect.runPromise(Fiber.interrupt(source));
+      await webhook?.close();
+      await processor.stop();
+      await delivery.stop();
+    },
+  };
+}
+
+/** getMe with retries for transient failures; a wrong token fails at once with a clear message. */
+async function connect(client: TelegramClient, bot: BotConfig, log: Logger): Promise<UserFromGetMe> {
+  for (let attempt = 1; ; attempt++) {
+    const result = await Effect.runPromise(Effect.either(client.call("getMe")));
+    if (result._tag === "Right") return result.right;
+    const e = result.left;
+    if (e._tag === "Unauthorized") throw new BotStartError(`bot "${bot.id}": Telegram rejected the token (401 Unauthorized) at ${bot.apiRoot}`);
+    if (e._tag === "BadRequest") throw new BotStartError(`bot "${bot.id}": getMe failed: ${e.description}`);
+    const wait = e._tag === "RateLimited" ? e.retryAfter * 1000 : backoffMs(attempt, 30_000);
+    log.warn("cannot reach Telegram yet; retrying", { api_root: bot.apiRoot, error: e._tag, in_ms: wait });
+    await new Promise((r) => setTimeout(r, wait));
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * The commit: the new snapshots, their intents and the inbox marks of the updates that caused
+ * them, in one transaction. Either all of a batch is durable or none of it is, so a crash
+ * replays exactly the updates whose effects were not saved.
+ */
+import type { Intent } from "../conversation/intents.ts";
+import { saveConversation, type ConversationRow } from "../store/conversations.ts";
+import { markProcessed } from "../store/inbox.ts";
+import type { Db } from "../store/open.ts";
+import { enqueueIntents } from "../store/outbox.ts";
+
+/** One conversation's change within a batch. */
+export interface ConversationChange {
+  row: ConversationRow;
+  intents: Intent[];
+}
+
+/** Writes a batch atomically. */
+export async function commitBatch(db: Db, botId: string, changes: readonly ConversationChange[], processedUpdateIds: readonly number[], now: number): Promise<void> {
+  await db.transaction().execute(async (tx) => {
+    for (const change of changes) {
+      await saveConversation(tx, botId, change.row, now);
+      await enqueueIntents(tx, botId, change.row.chatId, change.intents, now);
+    }
+    await markProcessed(tx, botId, processedUpdateIds);
+  });
+}

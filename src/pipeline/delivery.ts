@@ -1,0 +1,283 @@
+/**
+ * Delivery: one lane per conversation, each draining its outbox rows strictly in order, many
+ * lanes at once. A lane wakes when a commit queues work (`kick`) and sleeps when empty.
+ * Results go back into the actor as events (topic created, user blocked) through the registry.
+ */
+import { Effect } from "effect";
+import type { ConversationEvent } from "../conversation/events.ts";
+import type { ConversationRegistry } from "../conversation/registry.ts";
+import type { Intent } from "../conversation/intents.ts";
+import { topicTitle } from "../conversation/title.ts";
+import type { Db } from "../store/open.ts";
+import { chatsWithPendingIntents, deferIntent, enqueueIntents, laneHead, markSending, removeIntents, type OutboxRow } from "../store/outbox.ts";
+import { recordPairs, topicSideOf, userSideOf } from "../store/message-map.ts";
+import type { TelegramClient } from "../telegram/client.ts";
+import { backoffMs } from "../util/backoff.ts";
+import type { Logger } from "../util/log.ts";
+import { classifyFailure, execute, type Outcome } from "./execute.ts";
+import type { RateLimiter } from "./rate-limits.ts";
+
+/** Counters for logs, the sandbox panel and benchmarks. */
+export interface DeliveryStats {
+  delivered: number;
+  retried: number;
+  dropped: number;
+  rateLimited: number;
+  inDoubtResent: number;
+  topicsRecreated: number;
+}
+
+/** Settings of a delivery engine. */
+export interface DeliveryOptions {
+  db: Db;
+  botId: string;
+  groupId: number;
+  client: TelegramClient;
+  registry: ConversationRegistry;
+  limiter: RateLimiter;
+  log: Logger;
+  /** How long an album may still grow after its newest item was committed. */
+  albumSettleMs?: number;
+  clock?: () => number;
+}
+
+interface Lane {
+  dirty: boolean;
+  running: Promise<void>;
+}
+
+const maxAlbum = 10;
+
+/** See the module comment. */
+export class Delivery {
+  readonly stats: DeliveryStats = { delivered: 0, retried: 0, dropped: 0, rateLimited: 0, inDoubtResent: 0, topicsRecreated: 0 };
+  readonly #o: Required<DeliveryOptions>;
+  readonly #lanes = new Map<number, Lane>();
+  readonly #wakers = new Set<() => void>();
+  #stopping = false;
+
+  constructor(options: DeliveryOptions) {
+    this.#o = { albumSettleMs: 400, clock: Date.now, ...options };
+  }
+
+  /** Restarts every lane that has queued rows (after a restart or crash). */
+  async resume(): Promise<void> {
+    for (const chatId of await chatsWithPendingIntents(this.#o.db, this.#o.botId)) this.kick(chatId);
+  }
+
+  /** Wakes a conversation's lane (or marks it to look again if it is running). */
+  kick(chatId: number): void {
+    if (this.#stopping) return;
+    const lane = this.#lanes.get(chatId);
+    if (lane) {
+      lane.dirty = true;
+      return;
+    }
+    const fresh: Lane = { dirty: false, running: Promise.resolve() };
+    this.#lanes.set(chatId, fresh);
+    fresh.running = this.#drain(chatId, fresh).finally(() => this.#lanes.delete(chatId));
+  }
+
+  /** Number of lanes working right now. */
+  get activeLanes(): number {
+    return this.#lanes.size;
+  }
+
+  /** Lets in-flight calls finish, then stops every lane. Queued rows stay for the next start. */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    for (const wake of this.#wakers) wake();
+    await Promise.allSettled([...this.#lanes.values()].map((l) => l.running));
+  }
+
+  async #drain(chatId: number, lane: Lane): Promise<void> {
+    for (;;) {
+      if (this.#stopping) return;
+      lane.dirty = false;
+      let rows: OutboxRow[];
+      try {
+        rows = await laneHead(this.#o.db, this.#o.botId, chatId, maxAlbum + 1);
+      } catch (error) {
+        this.#o.log.error("outbox read failed; lane pauses", { chat: chatId, error: String(error) });
+        await this.#sleep(1000);
+        continue;
+      }
+      if (rows.length === 0) {
+        if (lane.dirty) continue;
+        return;
+      }
+      const now = this.#o.clock();
+      const head = rows[0];
+      if (head.notBefore > now) {
+        await this.#sleep(head.notBefore - now);
+        continue;
+      }
+      const batch = this.#batchOf(rows);
+      if (batch === "wait") {
+        await this.#sleep(this.#o.albumSettleMs);
+        continue;
+      }
+      try {
+        await this.#deliver(chatId, batch);
+      } catch (error) {
+        // A store failure mid-delivery: nothing was removed, so the rows are retried.
+        this.#o.log.error("delivery step failed; retrying", { chat: chatId, error: String(error) });
+        await this.#sleep(1000);
+      }
+    }
+  }
+
+  /** The head row alone, or a whole album of consecutive copies; "wait" while it may still grow. */
+  #batchOf(rows: OutboxRow[]): OutboxRow[] | "wait" {
+    const head = rows[0];
+    const group = albumOf(head.intent);
+    if (!group) return [head];
+    const batch = [head];
+    for (const row of rows.slice(1)) {
+      if (albumOf(row.intent) !== group || row.intent.type !== head.intent.type) return batch;
+      batch.push(row);
+    }
+    const newest = batch[batch.length - 1].createdAt;
+    const settled = batch.length >= maxAlbum || this.#o.clock() - newest >= this.#o.albumSettleMs;
+    return settled || this.#stopping ? batch : "wait";
+  }
+
+  async #deliver(chatId: number, batch: OutboxRow[]): Promise<void> {
+    const o = this.#o;
+    const head = batch[0];
+    const target = targetChat(head.intent, chatId, o.groupId);
+    const wait = o.limiter.reserve(target);
+    if (wait > 0) {
+      await this.#sleep(wait);
+      return;
+    }
+    if (head.sentAt !== null) {
+      this.stats.inDoubtResent += 1;
+      o.log.warn("resending an intent whose earlier attempt is in doubt; a duplicate is possible", { chat: chatId, intent: head.intent.type });
+    }
+    const ids = batch.map((r) => r.id);
+    await markSending(o.db, ids, o.clock());
+    const topicId = await o.registry.topicOf(chatId);
+    const outcome: Outcome = await Effect.runPromise(execute(batch.map((r) => r.intent), {
+      client: o.client,
+      groupId: o.groupId,
+      chatId,
+      topicId,
+      attempts: head.attempts,
+      topicSideOf: (id) => topicSideOf(o.db, o.botId, chatId, id),
+      userSideOf: (id) => userSideOf(o.db, o.botId, chatId, id),
+    }));
+    await this.#settle(chatId, batch, outcome);
+  }
+
+  async #settle(chatId: number, batch: OutboxRow[], outcome: Outcome): Promise<void> {
+    const o = this.#o;
+    const ids = batch.map((r) => r.id);
+    const now = o.clock();
+    switch (outcome.kind) {
+      case "done":
+        await o.db.transaction().execute(async (tx) => {
+          await removeIntents(tx, ids);
+          await recordPairs(tx, o.botId, chatId, outcome.pairs, now);
+        });
+        this.stats.delivered += batch.length;
+        if (outcome.events.length > 0) await this.#feed(chatId, outcome.events);
+        return;
+      case "retry":
+        this.stats.retried += 1;
+        if (outcome.rateLimited) {
+          this.stats.rateLimited += 1;
+          o.limiter.pause(outcome.rateLimited.chatId, outcome.rateLimited.seconds);
+        }
+        o.log.warn("delivery will be retried", { chat: chatId, intent: batch[0].intent.type, in_ms: outcome.afterMs, reason: outcome.reason });
+        for (const row of batch) await deferIntent(o.db, row.id, now + outcome.afterMs, row.attempts + 1);
+        return;
+      case "drop":
+        this.stats.dropped += batch.length;
+        o.log.warn("intent dropped", { chat: chatId, intent: batch[0].intent.type, reason: outcome.reason });
+        await o.db.transaction().execute(async (tx) => {
+          await removeIntents(tx, ids);
+          if (outcome.notice) await enqueueIntents(tx, o.botId, chatId, [{ type: "sendToTopic", text: outcome.notice }], now);
+        });
+        if (outcome.events.length > 0) await this.#feed(chatId, outcome.events);
+        return;
+      case "topic-lost":
+        await this.#recreateTopic(chatId, batch);
+        return;
+      case "topic-closed":
+        await this.#reopenTopic(chatId, batch);
+        return;
+    }
+  }
+
+  /** The topic was deleted: open a new one, say so in it, and let the lane retry the row there. */
+  async #recreateTopic(chatId: number, batch: OutboxRow[]): Promise<void> {
+    const o = this.#o;
+    const row = await o.registry.rowOf(chatId);
+    if (!row) return;
+    const context = row.snapshot.context;
+    const name = topicTitle(row.state === "closed" || row.state === "banned" ? "closed" : statusOf(row.snapshot.value), context.user);
+    const created = await Effect.runPromise(Effect.either(o.client.call("createForumTopic", { chat_id: o.groupId, name })));
+    if (created._tag === "Left") {
+      const outcome = classifyFailure({ type: "createTopic", name }, created.left, { attempts: batch[0].attempts, chatId, groupId: o.groupId });
+      const after = outcome.kind === "retry" ? outcome.afterMs : backoffMs(batch[0].attempts + 1, 60_000);
+      o.log.warn("could not re-create the deleted topic; will retry", { chat: chatId, reason: created.left._tag });
+      for (const r of batch) await deferIntent(o.db, r.id, o.clock() + after, r.attempts + 1);
+      return;
+    }
+    this.stats.topicsRecreated += 1;
+    const hadTopic = row.topicId !== null;
+    o.log.warn("topic was deleted; created a new one", { chat: chatId, old_topic: row.topicId, new_topic: created.right.message_thread_id });
+    await o.registry.apply([{ chatId, event: { type: "topic.created", topicId: created.right.message_thread_id } }]);
+    if (hadTopic) {
+      // Straight to Telegram rather than the outbox: it must come first in the new topic.
+      await Effect.runPromise(Effect.ignore(o.client.call("sendMessage", {
+        chat_id: o.groupId,
+        message_thread_id: created.right.message_thread_id,
+        text: "ℹ️ The previous topic of this dialog was deleted. The conversation continues here; nothing was lost.",
+      })));
+    }
+  }
+
+  /** Someone closed the topic in Telegram while the dialog was open: reopen and retry. */
+  async #reopenTopic(chatId: number, batch: OutboxRow[]): Promise<void> {
+    const o = this.#o;
+    const topicId = await o.registry.topicOf(chatId);
+    if (topicId === null) return;
+    const reopened = await Effect.runPromise(Effect.either(o.client.call("reopenForumTopic", { chat_id: o.groupId, message_thread_id: topicId })));
+    if (reopened._tag === "Left") {
+      for (const r of batch) await deferIntent(o.db, r.id, o.clock() + backoffMs(r.attempts + 1), r.attempts + 1);
+    }
+  }
+
+  async #feed(chatId: number, events: ConversationEvent[]): Promise<void> {
+    const applied = await this.#o.registry.apply(events.map((event) => ({ chatId, event })));
+    if (applied.some((a) => a.intents.length > 0)) this.kick(chatId);
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#wakers.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, Math.max(1, ms));
+      this.#wakers.add(wake);
+    });
+  }
+}
+
+function albumOf(intent: Intent): string | undefined {
+  return intent.type === "copyToTopic" || intent.type === "copyToUser" ? intent.mediaGroupId : undefined;
+}
+
+function targetChat(intent: Intent, chatId: number, groupId: number): number {
+  return intent.type === "copyToUser" || intent.type === "sendToUser" || intent.type === "editInUser" ? chatId : groupId;
+}
+
+function statusOf(value: unknown): "user_answered" | "support_answered" {
+  return typeof value === "object" && value !== null && (value as Record<string, string>)["topic-open"] === "support_answered"
+    ? "support_answered"
+    : "user_answered";
+}

@@ -1,0 +1,103 @@
+/**
+ * Telegram's sending limits as token buckets: overall, per group, per private chat. Calls wait
+ * for a token instead of provoking a 429; a 429 that still happens pauses the chat (and, for
+ * `global`, everything) for `retry_after`, which is how the limiter learns.
+ */
+import { type RateLimits, TELEGRAM_LIMITS } from "../config/mod.ts";
+
+/** Rates as (tokens per second, burst). `null` switches a bucket off. */
+export interface RateLimitConfig {
+  global: { perSecond: number; burst: number } | null;
+  group: { perSecond: number; burst: number } | null;
+  privateChat: { perSecond: number; burst: number } | null;
+}
+
+/** Converts the config's `limits` into buckets (bursts as Telegram tolerates them). */
+export function limitsFromConfig(l: RateLimits): RateLimitConfig {
+  return {
+    global: l.globalPerSecond === null ? null : { perSecond: l.globalPerSecond, burst: Math.max(1, Math.round(l.globalPerSecond)) },
+    group: l.groupPerMinute === null ? null : { perSecond: l.groupPerMinute / 60, burst: Math.max(1, Math.round(l.groupPerMinute)) },
+    privateChat: l.privatePerSecond === null ? null : { perSecond: l.privatePerSecond, burst: Math.max(1, Math.round(l.privatePerSecond * 3)) },
+  };
+}
+
+/** Telegram's documented limits: ~30/s overall, 20/min per group, ~1/s per private chat. */
+export const telegramLimits: RateLimitConfig = limitsFromConfig(TELEGRAM_LIMITS);
+
+/** No proactive pacing at all (benchmarks against an emulator with limits off). */
+export const noLimits: RateLimitConfig = { global: null, group: null, privateChat: null };
+
+class Bucket {
+  tokens: number;
+  updatedAt: number;
+  pausedUntil = 0;
+  readonly rate: number;
+  readonly burst: number;
+  constructor(rate: number, burst: number, now: number) {
+    this.rate = rate;
+    this.burst = burst;
+    this.tokens = burst;
+    this.updatedAt = now;
+  }
+  /** Milliseconds until a token is free (0 = take it now). Takes the token when it returns 0. */
+  take(now: number): number {
+    if (now < this.pausedUntil) return this.pausedUntil - now;
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.updatedAt) / 1000) * this.rate);
+    this.updatedAt = now;
+    if (this.tokens >= 1) {
+      this.tokens -= 1;
+      return 0;
+    }
+    return Math.ceil(((1 - this.tokens) / this.rate) * 1000);
+  }
+}
+
+/** See the module comment. One per bot. */
+export class RateLimiter {
+  readonly #config: RateLimitConfig;
+  readonly #clock: () => number;
+  readonly #chats = new Map<number, Bucket>();
+  #global: Bucket | undefined;
+  #globalPausedUntil = 0;
+
+  constructor(config: RateLimitConfig, clock: () => number = Date.now) {
+    this.#config = config;
+    this.#clock = clock;
+    this.#global = config.global ? new Bucket(config.global.perSecond, config.global.burst, clock()) : undefined;
+  }
+
+  /**
+   * Milliseconds to wait before sending to `chatId`; 0 means a token was taken and the call
+   * may go now. Callers sleep and ask again, so waiting never holds a lock.
+   */
+  reserve(chatId: number): number {
+    const now = this.#clock();
+    if (now < this.#globalPausedUntil) return this.#globalPausedUntil - now;
+    const chat = this.#bucketOf(chatId, now);
+    const chatWait = chat ? chat.take(now) : 0;
+    if (chatWait > 0) return chatWait;
+    const globalWait = this.#global ? this.#global.take(now) : 0;
+    if (globalWait > 0 && chat) chat.tokens += 1; // give the chat token back: nothing was sent
+    return globalWait;
+  }
+
+  /** Learns from a 429: nothing goes to that chat for `seconds`. */
+  pause(chatId: number, seconds: number): void {
+    const until = this.#clock() + seconds * 1000;
+    const bucket = this.#bucketOf(chatId, this.#clock());
+    if (bucket) bucket.pausedUntil = Math.max(bucket.pausedUntil, until);
+    else this.#globalPausedUntil = Math.max(this.#globalPausedUntil, until);
+  }
+
+  #bucketOf(chatId: number, now: number): Bucket | undefined {
+    const config = chatId < 0 ? this.#config.group : this.#config.privateChat;
+    let bucket = this.#chats.get(chatId);
+    if (!bucket) {
+      // Even with pacing off, a bucket holds 429 pauses; an "unlimited" one never runs dry.
+      bucket = config ? new Bucket(config.perSecond, config.burst, now) : new Bucket(1e9, 1e9, now);
+      this.#chats.set(chatId, bucket);
+      if (this.#chats.size > 50_000) this.#chats.delete(this.#chats.keys().next().value!);
+    }
+    return bucket;
+  }
+}

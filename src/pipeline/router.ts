@@ -1,0 +1,92 @@
+/**
+ * The router: one Telegram update → (conversation, event), or a reason to drop it.
+ * It never throws; anything it does not understand is dropped with a reason for the log.
+ */
+import type { Message, Update } from "@grammyjs/types";
+import type { ConversationEvent, ParsedCommand, UserProfile } from "../conversation/events.ts";
+
+/** Where an update goes. */
+export type Route =
+  | { kind: "conversation"; chatId: number; event: ConversationEvent; user?: UserProfile }
+  | { kind: "drop"; reason: string };
+
+/** What the router needs to know about the bot. */
+export interface RouterContext {
+  botId: number;
+  botUsername: string;
+  groupId: number;
+  /** The user chat owning a topic, from the store. */
+  chatOfTopic(topicId: number): Promise<number | undefined>;
+}
+
+const drop = (reason: string): Route => ({ kind: "drop", reason });
+
+/** Builds the user's profile from a message sender. */
+export const profileOf = (from: NonNullable<Message["from"]>): UserProfile => ({
+  id: from.id,
+  firstName: from.first_name,
+  ...(from.last_name ? { lastName: from.last_name } : {}),
+  ...(from.username ? { username: from.username } : {}),
+  ...(from.language_code ? { languageCode: from.language_code } : {}),
+});
+
+/** Parses `/cmd@bot args`; undefined when the text is not a command for this bot. */
+export function parseCommand(text: string, botUsername: string): ParsedCommand | undefined {
+  const match = /^\/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(?:\s+([\s\S]*))?$/.exec(text.trim());
+  if (!match) return undefined;
+  if (match[2] && match[2].toLowerCase() !== botUsername.toLowerCase()) return undefined;
+  return { name: match[1].toLowerCase(), args: (match[3] ?? "").trim() };
+}
+
+/** Messages that only record something happening in the chat (topic created, member joined…). */
+function isServiceMessage(m: Message): boolean {
+  const content = m as unknown as Record<string, unknown>;
+  return ![
+    "text", "photo", "video", "voice", "audio", "document", "sticker", "animation", "video_note",
+    "location", "venue", "contact", "poll", "dice", "game", "story", "invoice", "paid_media", "giveaway",
+  ].some((key) => key in content);
+}
+
+/** Routes one update. */
+export async function route(update: Update, ctx: RouterContext): Promise<Route> {
+  if (update.message) return routeMessage(update.message, ctx, false);
+  if (update.edited_message) return routeMessage(update.edited_message, ctx, true);
+  if (update.my_chat_member) {
+    const m = update.my_chat_member;
+    if (m.chat.type !== "private") return drop("my_chat_member outside a private chat");
+    const now = m.new_chat_member.status;
+    const before = m.old_chat_member.status;
+    if (now === "kicked" && before !== "kicked") return { kind: "conversation", chatId: m.chat.id, event: { type: "user.blocked" } };
+    if (now !== "kicked" && before === "kicked") return { kind: "conversation", chatId: m.chat.id, event: { type: "user.unblocked" } };
+    return drop("my_chat_member without a block change");
+  }
+  return drop(`unhandled update kind: ${Object.keys(update).filter((k) => k !== "update_id").join(",") || "empty"}`);
+}
+
+async function routeMessage(m: Message, ctx: RouterContext, edited: boolean): Promise<Route> {
+  if (m.chat.type === "private") {
+    if (!m.from || m.from.is_bot) return drop("private message from a bot");
+    if (isServiceMessage(m) && !edited) return drop("service message in a private chat");
+    return edited
+      ? { kind: "conversation", chatId: m.chat.id, event: { type: "user.edited", message: m } }
+      : { kind: "conversation", chatId: m.chat.id, event: { type: "user.message", message: m, user: profileOf(m.from) }, user: profileOf(m.from) };
+  }
+  if (m.chat.id !== ctx.groupId) return drop(`message in chat ${m.chat.id}, which is not the operators' group`);
+  if (!m.from || m.from.is_bot || m.sender_chat) return drop("group message from a bot or on behalf of a chat");
+  if (isServiceMessage(m)) return drop("service message in the group");
+  if (m.message_thread_id === undefined || !m.is_topic_message) return drop("message in the General topic");
+  const chatId = await ctx.chatOfTopic(m.message_thread_id);
+  if (chatId === undefined) return drop(`topic ${m.message_thread_id} belongs to no conversation`);
+  if (edited) return { kind: "conversation", chatId, event: { type: "operator.edited", message: m } };
+  const text = m.text ?? "";
+  // "/ text" is an internal comment: never relayed, never a command.
+  if (text.startsWith("/ ") || text === "/") return drop("operator comment");
+  if (text.startsWith("/")) {
+    const command = parseCommand(text, ctx.botUsername);
+    if (!command) return drop("command for another bot");
+    return { kind: "conversation", chatId, event: { type: "operator.command", command, message: m } };
+  }
+  // A topic message replying to nothing carries the topic's root message: not a real reply.
+  const replyTo = m.reply_to_message && m.reply_to_message.message_id !== m.message_thread_id ? m.reply_to_message.message_id : undefined;
+  return { kind: "conversation", chatId, event: { type: "operator.message", message: m, ...(replyTo ? { replyToTopicMessageId: replyTo } : {}) } };
+}

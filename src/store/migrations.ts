@@ -1,0 +1,105 @@
+/**
+ * In-code migrations: plain functions, so the same list runs on Node and Deno without a
+ * migrations folder on disk (Kysely's FileMigrationProvider needs dynamic imports of files).
+ */
+import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+
+const initial: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable("inbox")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("update_id", "integer", (c) => c.notNull())
+      .addColumn("payload", "text", (c) => c.notNull())
+      .addColumn("received_at", "integer", (c) => c.notNull())
+      .addColumn("processed", "integer", (c) => c.notNull().defaultTo(0))
+      .addPrimaryKeyConstraint("inbox_pk", ["bot_id", "update_id"])
+      .execute();
+    await db.schema.createIndex("inbox_pending").on("inbox").columns(["bot_id", "processed", "update_id"]).execute();
+
+    await db.schema
+      .createTable("conversations")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("chat_id", "bigint", (c) => c.notNull())
+      .addColumn("topic_id", "integer")
+      .addColumn("state", "text", (c) => c.notNull())
+      .addColumn("snapshot", "text", (c) => c.notNull())
+      .addColumn("user", "text", (c) => c.notNull())
+      .addColumn("created_at", "bigint", (c) => c.notNull())
+      .addColumn("updated_at", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("conversations_pk", ["bot_id", "chat_id"])
+      .execute();
+    await db.schema.createIndex("conversations_topic").on("conversations").columns(["bot_id", "topic_id"]).execute();
+
+    await db.schema
+      .createTable("outbox")
+      .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("lane", "text", (c) => c.notNull())
+      .addColumn("chat_id", "bigint", (c) => c.notNull())
+      .addColumn("intent", "text", (c) => c.notNull())
+      .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+      .addColumn("not_before", "bigint", (c) => c.notNull().defaultTo(0))
+      .addColumn("sent_at", "bigint")
+      .addColumn("created_at", "bigint", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("outbox_lane").on("outbox").columns(["bot_id", "lane", "id"]).execute();
+
+    await db.schema
+      .createTable("message_map")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("chat_id", "bigint", (c) => c.notNull())
+      .addColumn("user_message_id", "integer", (c) => c.notNull())
+      .addColumn("topic_message_id", "integer", (c) => c.notNull())
+      .addColumn("created_at", "bigint", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("message_map_user").on("message_map").columns(["bot_id", "chat_id", "user_message_id"]).execute();
+    await db.schema.createIndex("message_map_topic").on("message_map").columns(["bot_id", "topic_message_id"]).execute();
+
+    await db.schema
+      .createTable("timers")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("chat_id", "bigint", (c) => c.notNull())
+      .addColumn("kind", "text", (c) => c.notNull())
+      .addColumn("due_at", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("timers_pk", ["bot_id", "chat_id", "kind"])
+      .execute();
+    await db.schema.createIndex("timers_due").on("timers").columns(["bot_id", "due_at"]).execute();
+
+    await db.schema
+      .createTable("bot_state")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("key", "text", (c) => c.notNull())
+      .addColumn("value", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("bot_state_pk", ["bot_id", "key"])
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    for (const table of ["bot_state", "timers", "message_map", "outbox", "conversations", "inbox"]) {
+      await db.schema.dropTable(table).execute();
+    }
+  },
+};
+
+/** Every migration, in order. Names sort lexically; never rename one that has shipped. */
+export const migrations: Record<string, Migration> = {
+  "0001_initial": initial,
+};
+
+const provider: MigrationProvider = { getMigrations: async () => migrations };
+
+/** Brings the database to the newest schema; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({ db, provider });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Used by tests to check that the schema is in place. */
+export const tableExists = (db: Kysely<any>, name: string) =>
+  sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = ${name}`
+    .execute(db)
+    .then((r) => r.rows[0].n > 0);

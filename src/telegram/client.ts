@@ -1,0 +1,73 @@
+/**
+ * The Bot API client: one per bot, on @effect/platform's HttpClient (fetch underneath, so the
+ * same code runs on Node and Deno). Parameters and results are typed by @grammyjs/types;
+ * failures are the typed errors of `errors.ts`, never exceptions.
+ */
+import { HttpClient, HttpClientRequest } from "@effect/platform";
+import type { ApiMethods } from "@grammyjs/types";
+import { Duration, Effect } from "effect";
+import { classifyApiError, NetworkError, type TelegramError } from "./errors.ts";
+
+type Methods = ApiMethods<unknown>;
+/** A Bot API method name. */
+export type Method = keyof Methods;
+/** The parameters of a method. */
+export type Params<M extends Method> = Parameters<Methods[M]>[0];
+/** The result of a method. */
+export type Result<M extends Method> = ReturnType<Methods[M]>;
+
+/** What one bot can ask of Telegram. */
+export interface TelegramClient {
+  readonly apiRoot: string;
+  call<M extends Method>(method: M, params?: Params<M>, options?: { timeout?: Duration.DurationInput }): Effect.Effect<Result<M>, TelegramError>;
+}
+
+/** Per-call limit when the caller names none; long polls pass their own. */
+const defaultTimeout = Duration.seconds(30);
+
+/** Builds a client for `token` at `apiRoot` (e.g. https://api.telegram.org, or the emulator). */
+export const makeTelegramClient = (token: string, apiRoot: string) =>
+  Effect.gen(function* () {
+    const http = yield* HttpClient.HttpClient;
+    const root = apiRoot.replace(/\/+$/, "");
+    const call = <M extends Method>(method: M, params?: Params<M>, options?: { timeout?: Duration.DurationInput }) =>
+      HttpClientRequest.post(`${root}/bot${token}/${method}`).pipe(
+        HttpClientRequest.bodyUnsafeJson(params ?? {}),
+        http.execute,
+        Effect.flatMap((response) =>
+          response.json.pipe(
+            Effect.flatMap((body) => {
+              const answer = body as { ok?: boolean; result?: unknown; error_code?: number; description?: string; parameters?: { retry_after?: number } };
+              return answer.ok === true
+                ? Effect.succeed(answer.result as Result<M>)
+                : Effect.fail(classifyApiError(method, response.status, answer));
+            }),
+          )
+        ),
+        Effect.scoped,
+        Effect.timeoutFail({
+          duration: options?.timeout ?? defaultTimeout,
+          onTimeout: () => new NetworkError({ method, reason: "timed out" }),
+        }),
+        Effect.catchAll((error): Effect.Effect<never, TelegramError> =>
+          "_tag" in error && typeof error._tag === "string" && isTelegramErrorTag(error._tag)
+            ? Effect.fail(error as TelegramError)
+            : Effect.fail(new NetworkError({ method, reason: describe(error) }))
+        ),
+      );
+    return { apiRoot: root, call } satisfies TelegramClient;
+  });
+
+const telegramTags = new Set([
+  "RateLimited", "BlockedByUser", "UserDeactivated", "ThreadNotFound", "TopicClosed", "ChatNotFound",
+  "Conflict", "Unauthorized", "BadRequest", "ServerError", "NetworkError",
+]);
+const isTelegramErrorTag = (tag: string) => telegramTags.has(tag);
+
+function describe(error: unknown): string {
+  if (error && typeof error === "object" && "message" in error) {
+    const cause = (error as { cause?: { message?: string } }).cause;
+    return cause?.message ? `${(error as Error).message}: ${cause.message}` : String((error as Error).message);
+  }
+  return String(error);
+}

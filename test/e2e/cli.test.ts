@@ -1,0 +1,81 @@
+/** The CLI contract: check, run, exit codes and messages that name the key. */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { runCli, startCli } from "../support/cli.ts";
+import { createWorld, tempDir, waitFor } from "../support/world.ts";
+
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+
+const write = (text: string) => {
+  const path = join(tempDir(), "switchboard.yaml");
+  writeFileSync(path, text);
+  return path;
+};
+
+describe("switchboard check", () => {
+  it("accepts a valid file", async () => {
+    const path = write(`bots:\n  - id: acme\n    token: \${T}\n    group: -1001234567890\n`);
+    const { code, output } = await runCli(["check", "--config", path], { T: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ" });
+    expect(output).toContain("OK");
+    expect(code).toBe(0);
+  });
+
+  it("rejects a bad file naming the key and the problem, without a stack trace", async () => {
+    const path = write(`bots:\n  - id: acme\n    token: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"\n    group: "abc"\n`);
+    const { code, output } = await runCli(["check", "--config", path]);
+    expect(code).not.toBe(0);
+    expect(output).toContain("bots[0].group");
+    expect(output).toContain("-1001234567890");
+    expect(output).not.toMatch(/\n\s+at /);
+  });
+
+  it("names a missing environment variable", async () => {
+    const path = write(`bots:\n  - id: acme\n    token: \${NOPE_TOKEN}\n    group: -1001234567890\n`);
+    const { code, output } = await runCli(["check", "--config", path]);
+    expect(code).not.toBe(0);
+    expect(output).toContain("NOPE_TOKEN");
+  });
+});
+
+describe("switchboard run", () => {
+  it("exits non-zero on a bad config and on a missing --config file", async () => {
+    const bad = write(`bots:\n  - id: acme\n    tokn: x\n    group: -1001234567890\n`);
+    const run = await runCli(["run", "--config", bad]);
+    expect(run.code).not.toBe(0);
+    expect(run.output).toMatch(/bots\[0\]\.(token|tokn)/);
+    const missing = await runCli(["run", "--config", join(tempDir(), "nope.yaml")]);
+    expect(missing.code).not.toBe(0);
+  });
+
+  it("connects, logs one line per bot, and stops gracefully on SIGTERM", async () => {
+    const w = await createWorld();
+    try {
+      const path = write(w.yaml());
+      const run = startCli(["run", "--config", path], { ACME_TOKEN: w.bot.token });
+      await waitFor(() => /\[acme\].*connected as @acme_support_bot.*receiving updates/.test(run.out()), "connected line", 30_000);
+      expect(run.out().match(/receiving updates/g)).toHaveLength(1);
+      run.child.kill("SIGTERM");
+      const code = await run.exited;
+      expect(run.out()).toContain("SIGTERM: stopping");
+      expect(run.out()).toContain("stopped cleanly");
+      // Deno's node:child_process reports a child that exited 0 from a SIGTERM handler as
+      // killed by the signal (code null); the shell sees 0. Node reports it faithfully.
+      if (!isDeno) expect(code).toBe(0);
+    } finally {
+      await w.emulator.close();
+    }
+  });
+
+  it("fails clearly when Telegram rejects the token", async () => {
+    const w = await createWorld();
+    try {
+      const path = write(w.yaml());
+      const run = await runCli(["run", "--config", path], { ACME_TOKEN: "999:WRONGWRONGWRONGWRONGWRONG" });
+      expect(run.code).not.toBe(0);
+      expect(run.output).toContain("401");
+    } finally {
+      await w.emulator.close();
+    }
+  });
+});

@@ -1,0 +1,252 @@
+/** The default relaying behaviour, end to end through the emulator over HTTP. */
+import { afterEach, describe, expect, it } from "vitest";
+import type { Running } from "../../src/run.ts";
+import { botMessagesTo, createWorld, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
+
+let world: World;
+let running: Running | undefined;
+afterEach(async () => {
+  await running?.stop();
+  running = undefined;
+  await world?.emulator.close();
+});
+
+async function setUp(extra?: string) {
+  world = await createWorld();
+  running = await startSwitchboard(world, { extra });
+  return world;
+}
+
+describe("first contact", () => {
+  it("creates a topic titled with the status and name, relays the message and greets the user", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann", lastName: "Lee" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "Hello, my order is late" });
+
+    const topic = await waitFor(() => topicNamed(w, "Ann Lee"), "topic");
+    expect(topic.name).toBe("🟪 Ann Lee");
+    const copies = await waitFor(() => topicMessages(w, topic.threadId).length === 1 && topicMessages(w, topic.threadId), "copy");
+    expect(copies[0].text).toBe("Hello, my order is late");
+    const greeting = await waitFor(() => botMessagesTo(w, ann.id)[0], "welcome");
+    expect(greeting.text).toContain("Ann Lee");
+    expect(greeting.text).not.toContain("{title}");
+  });
+
+  it("uses the welcome param with {title} and sends none with welcome: off", async () => {
+    const w = await setUp(`    params: { WELCOME: "Hi {title}, we are here." }`);
+    const bob = w.emulator.createUser({ firstName: "Bob" });
+    w.emulator.userSends(w.bot.token, bob.id, { text: "hi" });
+    const greeting = await waitFor(() => botMessagesTo(w, bob.id)[0], "welcome");
+    expect(greeting.text).toBe("Hi Bob, we are here.");
+    await running!.stop();
+    await w.emulator.close();
+
+    const w2 = await setUp(`    params: { welcome: off }`);
+    const cid = w2.emulator.createUser({ firstName: "Cid" });
+    w2.emulator.userSends(w2.bot.token, cid.id, { text: "hi" });
+    const topic = await waitFor(() => topicNamed(w2, "Cid"), "topic");
+    await waitFor(() => topicMessages(w2, topic.threadId).length === 1, "copy");
+    w2.emulator.userSends(w2.bot.token, cid.id, { text: "second" });
+    await waitFor(() => topicMessages(w2, topic.threadId).length === 2, "second copy");
+    expect(botMessagesTo(w2, cid.id)).toHaveLength(0);
+  });
+});
+
+describe("operators answer from the topic", () => {
+  it("relays operator messages to the user, flips the status, keeps comments and commands internal", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "help" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    await waitFor(() => topicMessages(w, topic.threadId).length === 1, "copy");
+
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/ internal note: VIP" });
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/nosuchcommand" });
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "We are on it!" });
+
+    await waitFor(() => botMessagesTo(w, ann.id).some((m) => m.text === "We are on it!"), "answer to user");
+    await waitFor(() => topicNamed(w, "Ann")?.name === "🟨 Ann", "title 🟨");
+    const toUser = botMessagesTo(w, ann.id).map((m) => m.text);
+    expect(toUser.some((t) => t?.includes("internal note"))).toBe(false);
+    expect(toUser.some((t) => t?.includes("nosuchcommand"))).toBe(false);
+    // The unknown command gets a hint in the topic.
+    await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.from?.is_bot && m.text?.includes("Unknown command /nosuchcommand")), "hint");
+
+    w.emulator.userSends(w.bot.token, ann.id, { text: "thanks" });
+    await waitFor(() => topicNamed(w, "Ann")?.name === "🟪 Ann", "title 🟪 again");
+  });
+
+  it("never relays General-topic messages, other chats, or bots' messages", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    await waitFor(() => topicMessages(w, topic.threadId).length === 1, "copy");
+    const before = botMessagesTo(w, ann.id).length;
+
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "general chatter" });
+    const otherBot = w.emulator.createUser({ firstName: "Other", isBot: true });
+    w.emulator.operatorPosts(w.groupId, otherBot.id, { threadId: topic.threadId, text: "from a bot" });
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "marker" });
+
+    await waitFor(() => botMessagesTo(w, ann.id).some((m) => m.text === "marker"), "marker");
+    const texts = botMessagesTo(w, ann.id).slice(before).map((m) => m.text);
+    expect(texts).toEqual(["marker"]);
+  });
+});
+
+describe("message types", () => {
+  it("copies every copyable type into the topic and back", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    const kinds = [
+      { text: "plain", entities: [{ type: "bold" as const, offset: 0, length: 5 }] },
+      { photo: true as const, caption: "a photo" },
+      { video: true as const }, { voice: true as const }, { audio: true as const }, { document: true as const },
+      { sticker: true as const }, { animation: true as const }, { video_note: true as const },
+      { location: { latitude: 52.5, longitude: 13.4 } },
+      { contact: { phone_number: "+100", first_name: "Zed" } },
+      { poll: { question: "Which?", options: ["a", "b"] } },
+      { dice: {} },
+    ];
+    for (const content of kinds) w.emulator.userSends(w.bot.token, ann.id, content);
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    const copies = await waitFor(() => topicMessages(w, topic.threadId).length === kinds.length && topicMessages(w, topic.threadId), "all copies");
+    const keys = ["text", "photo", "video", "voice", "audio", "document", "sticker", "animation", "video_note", "location", "contact", "poll", "dice"];
+    copies.forEach((m, i) => expect(m, `copy ${i}`).toHaveProperty(keys[i]));
+    expect(copies[0].entities?.[0]?.type).toBe("bold");
+    expect(copies[1].caption).toBe("a photo");
+
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, document: true, caption: "invoice" });
+    const doc = await waitFor(() => botMessagesTo(w, ann.id).find((m) => "document" in m), "document to user");
+    expect(doc.caption).toBe("invoice");
+  });
+
+  it("keeps albums together in both directions", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "look" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    w.emulator.userSendsAlbum(w.bot.token, ann.id, [{ photo: true, caption: "one" }, { photo: true }, { video: true }]);
+    const copies = await waitFor(() => topicMessages(w, topic.threadId).length === 4 && topicMessages(w, topic.threadId), "album copies");
+    const album = copies.slice(1);
+    expect(album.every((m) => m.media_group_id && m.media_group_id === album[0].media_group_id)).toBe(true);
+    expect(album[0].caption).toBe("one");
+  });
+});
+
+describe("replies and edits", () => {
+  it("maps replies both ways and treats the topic root as no reply", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    const first = w.emulator.userSends(w.bot.token, ann.id, { text: "question one" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    const copy = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text === "question one"), "copy");
+
+    // Operator replies to the copy → the user sees a reply to their original message.
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "answer one", replyToMessageId: copy.message_id });
+    const answer = await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text === "answer one"), "answer");
+    expect(answer.reply_to_message?.message_id).toBe(first.message_id);
+
+    // Operator writes without replying (implicit reply to the root): the user sees no reply.
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "plain answer" });
+    const plain = await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text === "plain answer"), "plain");
+    expect(plain.reply_to_message).toBeUndefined();
+
+    // User replies to the bot's copy → the topic shows a reply to the operator's original.
+    const operatorOriginal = topicMessages(w, topic.threadId).find((m) => m.text === "answer one")!;
+    w.emulator.userSends(w.bot.token, ann.id, { text: "follow-up", replyToMessageId: answer.message_id });
+    const followUp = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text === "follow-up"), "follow-up");
+    expect(followUp.reply_to_message?.message_id).toBe(operatorOriginal.message_id);
+  });
+
+  it("propagates user edits into the topic and operator edits to the user", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    const sent = w.emulator.userSends(w.bot.token, ann.id, { text: "teh typo" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text === "teh typo"), "copy");
+    w.emulator.userEdits(w.bot.token, ann.id, sent.message_id, { text: "the typo, fixed" });
+    await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text === "the typo, fixed"), "edited copy");
+
+    const op = w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "wrnog" });
+    await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text === "wrnog"), "operator copy");
+    w.emulator.operatorEdits(w.groupId, w.operator.id, op.message_id, { text: "wrong → right" });
+    await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text === "wrong → right"), "edited operator copy");
+  });
+});
+
+describe("statuses, close and reopen", () => {
+  it("closes with /close, reopens the same topic on the next user message and greets again", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    await waitFor(() => botMessagesTo(w, ann.id).length === 1, "welcome");
+
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/hold" });
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/wait" });
+    await waitFor(() => topicNamed(w, "Ann")?.name === "🟨 Ann", "🟨 after /wait");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/close" });
+    await waitFor(() => w.emulator.topics(w.groupId).find((t) => t.threadId === topic.threadId)?.closed, "closed topic");
+    expect(topicNamed(w, "Ann")?.name).toBe("⬛️ Ann");
+    expect(botMessagesTo(w, ann.id).map((m) => m.text)).not.toContain("/close");
+
+    w.emulator.userSends(w.bot.token, ann.id, { text: "me again" });
+    await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text === "me again"), "relayed into the same topic");
+    const reopened = w.emulator.topics(w.groupId).find((t) => t.threadId === topic.threadId)!;
+    expect(reopened.closed).toBe(false);
+    expect(reopened.name).toBe("🟪 Ann");
+    expect(w.emulator.topics(w.groupId).filter((t) => !t.deleted)).toHaveLength(1);
+    await waitFor(() => botMessagesTo(w, ann.id).length === 2, "second welcome");
+  });
+
+  it("an operator message in a closed topic is delivered and reopens the dialog as 🟨", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/close" });
+    await waitFor(() => topicNamed(w, "Ann")?.name === "⬛️ Ann", "closed");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "one more thing" });
+    await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text === "one more thing"), "delivered");
+    await waitFor(() => topicNamed(w, "Ann")?.name === "🟨 Ann" && !topicNamed(w, "Ann")?.closed, "reopened 🟨");
+  });
+});
+
+describe("trouble", () => {
+  it("opens a new topic when the old one was deleted, says so, and loses nothing", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "first" });
+    const old = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    await waitFor(() => topicMessages(w, old.threadId).length === 1, "copy");
+    w.emulator.deleteTopic(w.groupId, old.threadId);
+
+    w.emulator.userSends(w.bot.token, ann.id, { text: "after deletion" });
+    const fresh = await waitFor(() => topicNamed(w, "Ann"), "new topic");
+    expect(fresh.threadId).not.toBe(old.threadId);
+    const messages = await waitFor(() => topicMessages(w, fresh.threadId).length >= 2 && topicMessages(w, fresh.threadId), "messages in new topic");
+    expect(messages[0].text).toContain("previous topic");
+    expect(messages.map((m) => m.text)).toContain("after deletion");
+
+    // Operators answer from the new topic.
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: fresh.threadId, text: "found you" });
+    await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text === "found you"), "answer from new topic");
+  });
+
+  it("tells operators when the user blocks the bot, and when a delivery fails with 403", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    w.emulator.userBlocksBot(w.bot.token, ann.id);
+    await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.from?.is_bot && /blocked the bot/.test(m.text ?? "")), "block notice");
+
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "are you there?" });
+    await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.from?.is_bot && /Not delivered/.test(m.text ?? "")), "403 notice");
+
+    w.emulator.userUnblocksBot(w.bot.token, ann.id);
+    await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.from?.is_bot && /unblocked/.test(m.text ?? "")), "unblock notice");
+  });
+});

@@ -1,0 +1,97 @@
+/**
+ * The world end-to-end tests run in: the emulator (Telegram), one bot, one forum group with an
+ * operator, and Switchboard started in-process from a real YAML config on a real SQLite file.
+ */
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseConfig, type Config } from "../../src/config/mod.ts";
+import { noLimits, type RateLimitConfig } from "../../src/pipeline/rate-limits.ts";
+import { type Running, runConfig } from "../../src/run.ts";
+import { type Emulator, startEmulator } from "../../src/sandbox/emulator/mod.ts";
+import { createLogger, setLogSink } from "../../src/util/log.ts";
+
+/** Captured log lines of the current test file. */
+export const logLines: string[] = [];
+setLogSink((line) => {
+  logLines.push(line);
+  if (process.env.TEST_LOG) process.stderr.write(line + "\n");
+});
+
+/** A fresh temporary folder. */
+export const tempDir = (prefix = "sb-") => mkdtempSync(join(tmpdir(), prefix));
+
+/** Everything a test needs. */
+export interface World {
+  emulator: Emulator;
+  bot: { id: number; token: string; username: string };
+  operator: { id: number };
+  groupId: number;
+  dir: string;
+  dbPath: string;
+  /** YAML of the bot section, for tests that start the CLI. */
+  yaml(extra?: string): string;
+  config(extra?: string): Config;
+}
+
+/** Starts the emulator and creates the bot, group and operator. */
+export async function createWorld(o: { enforceRateLimits?: boolean } = {}): Promise<World> {
+  const emulator = await startEmulator({ enforceRateLimits: o.enforceRateLimits ?? false });
+  const bot = emulator.createBot({ username: "acme_support_bot", firstName: "Acme Support" });
+  const operator = emulator.createUser({ firstName: "Olga", lastName: "Operator", username: "olga" });
+  const groupId = emulator.createForumGroup({ title: "Acme operators", bots: [bot.token], operators: [operator.id] });
+  const dir = tempDir();
+  const dbPath = join(dir, "switchboard.db");
+  const yaml = (extra = "") => `storage: "sqlite:${dbPath}"
+bots:
+  - id: acme
+    token: \${ACME_TOKEN}
+    api_root: ${emulator.url}
+    group: ${groupId}
+${extra}`;
+  return {
+    emulator, bot, operator, groupId, dir, dbPath, yaml,
+    config: (extra) => parseConfig(yaml(extra), { ACME_TOKEN: bot.token }),
+  };
+}
+
+/** Starts Switchboard in-process with test-friendly timings (short long-polls, short album settle). */
+export function startSwitchboard(world: World, o: { extra?: string; limits?: RateLimitConfig } = {}): Promise<Running> {
+  return runConfig(world.config(o.extra), {
+    log: createLogger("test", "debug"),
+    pollTimeoutSeconds: 1,
+    albumSettleMs: 150,
+    limits: o.limits ?? noLimits,
+  });
+}
+
+/** Polls `probe` until it returns a truthy value (or throws the last failure after `timeoutMs`). */
+export async function waitFor<T>(probe: () => T | Promise<T>, what: string, timeoutMs = 15_000): Promise<Exclude<T, false | null | undefined | 0 | "">> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value) return value as Exclude<T, false | null | undefined | 0 | "">;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The topic messages that carry user content (not the root service message). */
+export function topicMessages(world: World, threadId: number) {
+  return world.emulator.messages(world.groupId, { threadId }).filter((m) => !("forum_topic_created" in m) && !("forum_topic_closed" in m) && !("forum_topic_reopened" in m) && !("forum_topic_edited" in m));
+}
+
+/** The bot's messages in a user's private chat. */
+export function botMessagesTo(world: World, userId: number) {
+  return world.emulator.messages(userId).filter((m) => m.from?.is_bot);
+}
+
+/** The one live topic of the group whose name contains `name`. */
+export function topicNamed(world: World, name: string) {
+  return world.emulator.topics(world.groupId).find((t) => !t.deleted && t.name.includes(name));
+}

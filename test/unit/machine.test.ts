@@ -1,0 +1,95 @@
+/** The conversation machine as a pure function: (snapshot, event) → (snapshot, intents). */
+import type { Message } from "@grammyjs/types";
+import { describe, expect, it } from "vitest";
+import { createConversationMachine } from "../../src/conversation/machine.ts";
+import { step, type StoredSnapshot } from "../../src/conversation/step.ts";
+
+const user = { id: 7, firstName: "Ann", lastName: "Lee" };
+const input = { chatId: 7, user };
+const msg = (id: number, extra: Partial<Message> = {}) => ({ message_id: id, date: 0, chat: { id: 7, type: "private" }, text: `t${id}`, ...extra }) as Message;
+const machine = createConversationMachine({ welcome: "Hello {title}!" });
+
+function run(events: Parameters<typeof step>[3][]) {
+  let snapshot: StoredSnapshot | undefined;
+  const all = [];
+  for (const e of events) {
+    const r = step(machine, snapshot, input, e);
+    snapshot = r.snapshot;
+    all.push(r);
+  }
+  return all;
+}
+
+describe("conversation machine", () => {
+  it("first contact: topic, copy, welcome with the full name", () => {
+    const [r] = run([{ type: "user.message", message: msg(1), user }]);
+    expect(r.state).toBe("topic-open");
+    expect(r.status).toBe("user_answered");
+    expect(r.intents).toEqual([
+      { type: "createTopic", name: "🟪 Ann Lee" },
+      { type: "copyToTopic", messageId: 1 },
+      { type: "sendToUser", text: "Hello Ann Lee!" },
+    ]);
+  });
+
+  it("remembers the topic and flips statuses with titles only on change", () => {
+    const rs = run([
+      { type: "user.message", message: msg(1), user },
+      { type: "topic.created", topicId: 50 },
+      { type: "user.message", message: msg(2), user },
+      { type: "operator.message", message: msg(9) },
+      { type: "operator.message", message: msg(10), replyToTopicMessageId: 3 },
+    ]);
+    expect(rs[1].snapshot.context.topicId).toBe(50);
+    expect(rs[2].intents).toEqual([{ type: "copyToTopic", messageId: 2 }]);
+    expect(rs[3].intents).toEqual([{ type: "copyToUser", messageId: 9 }, { type: "editTopic", name: "🟨 Ann Lee" }]);
+    expect(rs[4].intents).toEqual([{ type: "copyToUser", messageId: 10, replyToTopicMessageId: 3 }]);
+  });
+
+  it("close → reopen on the next user message, with the welcome again", () => {
+    const rs = run([
+      { type: "user.message", message: msg(1), user },
+      { type: "operator.command", command: { name: "close", args: "" }, message: msg(5) },
+      { type: "user.message", message: msg(2), user },
+    ]);
+    expect(rs[1].state).toBe("closed");
+    expect(rs[1].intents.map((i) => i.type)).toEqual(["editTopic", "closeTopic"]);
+    expect(rs[2].intents.map((i) => i.type)).toEqual(["reopenTopic", "editTopic", "copyToTopic", "sendToUser"]);
+  });
+
+  it("ban ignores the user until unban", () => {
+    const rs = run([
+      { type: "user.message", message: msg(1), user },
+      { type: "operator.command", command: { name: "ban", args: "" }, message: msg(5) },
+      { type: "user.message", message: msg(2), user },
+      { type: "operator.command", command: { name: "unban", args: "" }, message: msg(6) },
+      { type: "user.message", message: msg(3), user },
+    ]);
+    expect(rs[1].state).toBe("banned");
+    expect(rs[2].intents).toEqual([]);
+    expect(rs[3].state).toBe("closed");
+    expect(rs[4].state).toBe("topic-open");
+  });
+
+  it("welcome: off sends no greeting", () => {
+    const quiet = createConversationMachine({ welcome: null });
+    const r = step(quiet, undefined, input, { type: "user.message", message: msg(1), user });
+    expect(r.intents.map((i) => i.type)).toEqual(["createTopic", "copyToTopic"]);
+  });
+
+  it("answers unknown commands with a hint and never relays them", () => {
+    const rs = run([
+      { type: "user.message", message: msg(1), user },
+      { type: "operator.command", command: { name: "frobnicate", args: "" }, message: msg(5) },
+    ]);
+    expect(rs[1].intents).toHaveLength(1);
+    expect(rs[1].intents[0]).toMatchObject({ type: "sendToTopic" });
+    expect(rs[1].status).toBe("user_answered");
+  });
+
+  it("titles are capped at 128 characters", () => {
+    const long = { id: 1, firstName: "x".repeat(300) };
+    const r = step(machine, undefined, { chatId: 1, user: long }, { type: "user.message", message: msg(1), user: long });
+    expect(Array.from((r.intents[0] as { name: string }).name)).toHaveLength(128);
+  });
+});

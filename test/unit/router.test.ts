@@ -1,0 +1,52 @@
+/** The router never throws and drops what must not be relayed. */
+import type { Update } from "@grammyjs/types";
+import { describe, expect, it } from "vitest";
+import { parseCommand, route, type RouterContext } from "../../src/pipeline/router.ts";
+
+const group = -1001000000001;
+const ctx: RouterContext = { botId: 1, botUsername: "acme_bot", groupId: group, chatOfTopic: async (t) => (t === 10 ? 555 : undefined) };
+const from = { id: 9, is_bot: false, first_name: "Olga" };
+const topicMsg = (extra: object): Update => ({
+  update_id: 1,
+  message: { message_id: 20, date: 0, chat: { id: group, type: "supergroup", title: "ops" }, from, message_thread_id: 10, is_topic_message: true, ...extra } as never,
+});
+
+describe("router", () => {
+  it("routes a private message to the user's conversation", async () => {
+    const r = await route({ update_id: 1, message: { message_id: 1, date: 0, chat: { id: 555, type: "private", first_name: "A" }, from: { id: 555, is_bot: false, first_name: "A" }, text: "hi" } }, ctx);
+    expect(r).toMatchObject({ kind: "conversation", chatId: 555, event: { type: "user.message" } });
+  });
+
+  it("treats the implicit reply to the topic root as no reply", async () => {
+    const r = await route(topicMsg({ text: "x", reply_to_message: { message_id: 10, date: 0, chat: { id: group, type: "supergroup" } } }), ctx);
+    expect(r).toMatchObject({ kind: "conversation", event: { type: "operator.message" } });
+    expect((r as { event: { replyToTopicMessageId?: number } }).event.replyToTopicMessageId).toBeUndefined();
+    const real = await route(topicMsg({ text: "x", reply_to_message: { message_id: 15, date: 0, chat: { id: group, type: "supergroup" } } }), ctx);
+    expect((real as { event: { replyToTopicMessageId?: number } }).event.replyToTopicMessageId).toBe(15);
+  });
+
+  it("drops comments, General, foreign topics, other chats, bots and service messages", async () => {
+    expect((await route(topicMsg({ text: "/ note" }), ctx)).kind).toBe("drop");
+    expect((await route(topicMsg({ text: "x", message_thread_id: undefined, is_topic_message: undefined }), ctx)).kind).toBe("drop");
+    expect((await route(topicMsg({ text: "x", message_thread_id: 11 }), ctx)).kind).toBe("drop");
+    expect((await route(topicMsg({ text: "x", chat: { id: -100777, type: "supergroup" } }), ctx)).kind).toBe("drop");
+    expect((await route(topicMsg({ text: "x", from: { id: 3, is_bot: true, first_name: "b" } }), ctx)).kind).toBe("drop");
+    expect((await route(topicMsg({ forum_topic_created: { name: "t", icon_color: 1 } }), ctx)).kind).toBe("drop");
+    expect((await route({ update_id: 5 } as Update, ctx)).kind).toBe("drop");
+  });
+
+  it("parses commands, including ones addressed to this bot", () => {
+    expect(parseCommand("/close", "acme_bot")).toEqual({ name: "close", args: "" });
+    expect(parseCommand("/Send@Acme_Bot promo 1", "acme_bot")).toEqual({ name: "send", args: "promo 1" });
+    expect(parseCommand("/close@other_bot", "acme_bot")).toBeUndefined();
+  });
+
+  it("routes commands and blocks", async () => {
+    expect(await route(topicMsg({ text: "/close" }), ctx)).toMatchObject({ event: { type: "operator.command", command: { name: "close" } } });
+    const blocked = await route({
+      update_id: 2,
+      my_chat_member: { chat: { id: 555, type: "private", first_name: "A" }, from, date: 0, old_chat_member: { status: "member", user: from }, new_chat_member: { status: "kicked", user: from, until_date: 0 } },
+    } as Update, ctx);
+    expect(blocked).toMatchObject({ kind: "conversation", chatId: 555, event: { type: "user.blocked" } });
+  });
+});
