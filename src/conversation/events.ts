@@ -25,6 +25,8 @@ export type ConversationEvent =
   | { type: "operator.message"; message: Message; replyToTopicMessageId?: number }
   | { type: "operator.edited"; message: Message }
   | { type: "operator.command"; command: ParsedCommand; message: Message }
+  | { type: "user.reacted"; messageId: number; emoji: string | null }
+  | { type: "operator.reacted"; messageId: number; emoji: string | null }
   | { type: "topic.created"; topicId: number }
   | { type: "delivery.blocked"; reason: "blocked" | "deactivated" }
   | { type: "timer"; kind: string };

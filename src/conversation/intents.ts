@@ -12,20 +12,30 @@ export type Intent =
   | { type: "editTopic"; name: string }
   | { type: "closeTopic" }
   | { type: "reopenTopic" }
-  | { type: "copyToTopic"; messageId: number; replyToUserMessageId?: number; mediaGroupId?: string }
+  | {
+    type: "copyToTopic";
+    messageId: number;
+    replyToUserMessageId?: number;
+    mediaGroupId?: string;
+    /** Set for content-protected messages, which cannot be copied: only their text is relayed. */
+    protectedText?: { text: string; entities?: MessageEntity[] };
+  }
   | { type: "copyToUser"; messageId: number; replyToTopicMessageId?: number; mediaGroupId?: string }
   | { type: "sendToTopic"; text: string; entities?: MessageEntity[] }
   | { type: "sendToUser"; text: string; entities?: MessageEntity[] }
   | { type: "editInTopic"; userMessageId: number; text?: string; caption?: string; entities?: MessageEntity[] }
-  | { type: "editInUser"; topicMessageId: number; text?: string; caption?: string; entities?: MessageEntity[] };
+  | { type: "editInUser"; topicMessageId: number; text?: string; caption?: string; entities?: MessageEntity[] }
+  /** Mirrors a reaction: `emoji: null` removes the bot's reaction. */
+  | { type: "reactInTopic"; userMessageId: number; emoji: string | null }
+  | { type: "reactInUser"; topicMessageId: number; emoji: string | null };
 
 /** The intent names, for checking what a transition emitted. */
 export const intentTypes: ReadonlySet<Intent["type"]> = new Set([
   "createTopic", "editTopic", "closeTopic", "reopenTopic", "copyToTopic", "copyToUser",
-  "sendToTopic", "sendToUser", "editInTopic", "editInUser",
+  "sendToTopic", "sendToUser", "editInTopic", "editInUser", "reactInTopic", "reactInUser",
 ]);
 
 /** True for intents that act in the operators' group (they wait for the conversation's topic). */
 export const isTopicIntent = (i: Intent): boolean =>
   i.type === "createTopic" || i.type === "editTopic" || i.type === "closeTopic" || i.type === "reopenTopic" ||
-  i.type === "copyToTopic" || i.type === "sendToTopic" || i.type === "editInTopic";
+  i.type === "copyToTopic" || i.type === "sendToTopic" || i.type === "editInTopic" || i.type === "reactInTopic";

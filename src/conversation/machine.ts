@@ -69,6 +69,8 @@ export function createConversationMachine(options: MachineOptions) {
       sendToUser: (_: unknown, _p: IntentParams<"sendToUser">) => noop(),
       editInTopic: (_: unknown, _p: IntentParams<"editInTopic">) => noop(),
       editInUser: (_: unknown, _p: IntentParams<"editInUser">) => noop(),
+      reactInTopic: (_: unknown, _p: IntentParams<"reactInTopic">) => noop(),
+      reactInUser: (_: unknown, _p: IntentParams<"reactInUser">) => noop(),
       rememberUser: assign({
         user: ({ context, event }) => (event.type === "user.message" ? event.user : context.user),
         blocked: ({ context, event }) => (event.type === "user.message" ? false : context.blocked),
@@ -106,6 +108,19 @@ export function createConversationMachine(options: MachineOptions) {
             const m = (event as Ev<"operator.edited">).message;
             return { topicMessageId: m.message_id, text: m.text, caption: m.caption, entities: m.entities ?? m.caption_entities };
           },
+        },
+      },
+      "user.reacted": {
+        guard: "hasTopic",
+        actions: {
+          type: "reactInTopic",
+          params: ({ event }) => ({ userMessageId: (event as Ev<"user.reacted">).messageId, emoji: (event as Ev<"user.reacted">).emoji }),
+        },
+      },
+      "operator.reacted": {
+        actions: {
+          type: "reactInUser",
+          params: ({ event }) => ({ topicMessageId: (event as Ev<"operator.reacted">).messageId, emoji: (event as Ev<"operator.reacted">).emoji }),
         },
       },
       "user.blocked": {
@@ -243,7 +258,17 @@ export function createConversationMachine(options: MachineOptions) {
 
 function copyParams(event: ConversationEvent): IntentParams<"copyToTopic"> {
   const m = (event as Ev<"user.message">).message;
-  return { messageId: m.message_id, replyToUserMessageId: m.reply_to_message?.message_id, mediaGroupId: m.media_group_id };
+  const base = { messageId: m.message_id, replyToUserMessageId: m.reply_to_message?.message_id, mediaGroupId: m.media_group_id };
+  if (!m.has_protected_content) return base;
+  // Telegram refuses to copy protected content; its text is all that may be relayed.
+  const text = m.text ?? m.caption;
+  return {
+    ...base,
+    mediaGroupId: undefined,
+    protectedText: text
+      ? { text: `🔒 ${text}`, entities: (m.entities ?? m.caption_entities)?.map((e) => ({ ...e, offset: e.offset + 3 })) }
+      : { text: "🔒 The user sent protected media, which Telegram does not allow to be copied." },
+  };
 }
 
 function operatorCopyParams(event: ConversationEvent): IntentParams<"copyToUser"> {

@@ -9,7 +9,8 @@ import type { BotConfig } from "../config/mod.ts";
 import { createConversationMachine } from "../conversation/machine.ts";
 import { ConversationRegistry } from "../conversation/registry.ts";
 import { chatOfTopic } from "../store/conversations.ts";
-import { acceptUpdates, lastUpdateId } from "../store/inbox.ts";
+import { chatOfTopicMessage } from "../store/message-map.ts";
+import { acceptUpdates, lastUpdateId, pruneInbox } from "../store/inbox.ts";
 import type { Db } from "../store/open.ts";
 import { allowedUpdates } from "../telegram/allowed-updates.ts";
 import { makeTelegramClient, type TelegramClient } from "../telegram/client.ts";
@@ -67,7 +68,9 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   });
   const processor = new Processor({
     db, botId: bot.id, registry, delivery, log,
-    router: { botId: me.id, botUsername: me.username, groupId: bot.group, chatOfTopic: (topicId) => chatOfTopic(db, bot.id, topicId) },
+    router: { botId: me.id, botUsername: me.username, groupId: bot.group, chatOfTopic: (topicId) => chatOfTopic(db, bot.id, topicId),
+      chatOfTopicMessage: (messageId) => chatOfTopicMessage(db, bot.id, messageId),
+    },
   });
   const accept = async (updates: Update[]) => {
     await acceptUpdates(db, bot.id, updates, clock());
@@ -96,9 +99,16 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     source = Effect.runFork(poll({ client, log, lastUpdateId: last, accept, timeoutSeconds: o.pollTimeoutSeconds, onConnected: () => announce("polling") }));
   }
 
+  // Telegram keeps unconfirmed updates 24 h at most, so older processed rows can never recur.
+  const pruning = setInterval(() => {
+    pruneInbox(db, bot.id, clock() - 24 * 3600_000).catch((e) => log.warn("inbox pruning failed", { error: String(e) }));
+  }, 10 * 60_000);
+  (pruning as { unref?: () => void }).unref?.();
+
   return {
     id: bot.id, me, client, registry, processor, delivery, webhookPort: webhook?.port,
     async stop() {
+      clearInterval(pruning);
       if (source) await Effect.runPromise(Fiber.interrupt(source));
       await webhook?.close();
       await processor.stop();

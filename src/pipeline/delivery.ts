@@ -14,7 +14,7 @@ import { recordPairs, topicSideOf, userSideOf } from "../store/message-map.ts";
 import type { TelegramClient } from "../telegram/client.ts";
 import { backoffMs } from "../util/backoff.ts";
 import type { Logger } from "../util/log.ts";
-import { classifyFailure, execute, type Outcome } from "./execute.ts";
+import { classifyFailure, execute, type Outcome, userBound } from "./execute.ts";
 import type { RateLimiter } from "./rate-limits.ts";
 
 /** Counters for logs, the sandbox panel and benchmarks. */
@@ -273,7 +273,7 @@ function albumOf(intent: Intent): string | undefined {
 }
 
 function targetChat(intent: Intent, chatId: number, groupId: number): number {
-  return intent.type === "copyToUser" || intent.type === "sendToUser" || intent.type === "editInUser" ? chatId : groupId;
+  return userBound(intent) ? chatId : groupId;
 }
 
 function statusOf(value: unknown): "user_answered" | "support_answered" {

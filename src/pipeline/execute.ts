@@ -40,7 +40,7 @@ const replyTo = (messageId: number | undefined) => (messageId === undefined ? un
 export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect.Effect<Outcome> {
   const intent = intents[0];
   const group = ctx.groupId;
-  const needsTopic = intent.type !== "createTopic" && intent.type !== "copyToUser" && intent.type !== "sendToUser" && intent.type !== "editInUser";
+  const needsTopic = intent.type !== "createTopic" && !userBound(intent);
   if (needsTopic && ctx.topicId === null) return Effect.succeed({ kind: "topic-lost" } as Outcome);
   const thread = ctx.topicId ?? undefined;
   const c = ctx.client;
@@ -67,6 +67,10 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
           return done(copies.map((copy, i) => ({ userMessageId: ids[i], topicMessageId: copy.message_id })));
         }
         const reply = intent.replyToUserMessageId === undefined ? undefined : yield* lookup(() => ctx.topicSideOf(intent.replyToUserMessageId!));
+        if (intent.protectedText) {
+          const sent = yield* c.call("sendMessage", { chat_id: group, message_thread_id: thread, ...intent.protectedText, reply_parameters: replyTo(reply) });
+          return done([{ userMessageId: intent.messageId, topicMessageId: sent.message_id }]);
+        }
         const copy = yield* c.call("copyMessage", { chat_id: group, message_thread_id: thread, from_chat_id: ctx.chatId, message_id: intent.messageId, reply_parameters: replyTo(reply) });
         return done([{ userMessageId: intent.messageId, topicMessageId: copy.message_id }]);
       }
@@ -98,6 +102,18 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
         yield* edit(c, ctx.chatId, target, intent.text, intent.caption, intent.entities);
         return done();
       }
+      case "reactInTopic":
+      case "reactInUser": {
+        const inTopic = intent.type === "reactInTopic";
+        const target = yield* lookup(() => (inTopic ? ctx.topicSideOf(intent.userMessageId) : ctx.userSideOf(intent.topicMessageId)));
+        if (target === undefined) return { kind: "drop", reason: "reacted message was never relayed", events: [] } as Outcome;
+        yield* c.call("setMessageReaction", {
+          chat_id: inTopic ? group : ctx.chatId,
+          message_id: target,
+          reaction: intent.emoji === null ? [] : [{ type: "emoji", emoji: intent.emoji as never }],
+        });
+        return done();
+      }
     }
   });
 
@@ -110,7 +126,9 @@ function edit(c: TelegramClient, chatId: number, messageId: number, text: string
     : c.call("editMessageCaption", { chat_id: chatId, message_id: messageId, caption: caption ?? "", caption_entities: entities });
 }
 
-const userBound = (intent: Intent) => intent.type === "copyToUser" || intent.type === "sendToUser" || intent.type === "editInUser";
+/** Intents that act in the user's private chat rather than the operators' group. */
+export const userBound = (intent: Intent): boolean =>
+  intent.type === "copyToUser" || intent.type === "sendToUser" || intent.type === "editInUser" || intent.type === "reactInUser";
 
 /** The failure table. */
 export function classifyFailure(intent: Intent, error: TelegramError, ctx: Pick<ExecuteContext, "attempts" | "chatId" | "groupId">): Outcome {
@@ -141,6 +159,8 @@ export function classifyFailure(intent: Intent, error: TelegramError, ctx: Pick<
       return drop(intent, error.description);
     case "BadRequest":
       if (/not modified/i.test(error.description)) return done();
+      // Not every emoji is a valid bot reaction: a mirror that Telegram refuses is simply skipped.
+      if (intent.type === "reactInTopic" || intent.type === "reactInUser") return { kind: "drop", reason: error.description, events: [] };
       return drop(intent, error.description);
   }
 }

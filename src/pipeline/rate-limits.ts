@@ -48,7 +48,8 @@ class Bucket {
       this.tokens -= 1;
       return 0;
     }
-    return Math.ceil(((1 - this.tokens) / this.rate) * 1000);
+    // A 5% margin: Telegram counts arrivals, we count departures, and the network jitters.
+    return Math.ceil(((1 - this.tokens) / this.rate) * 1000 * 1.05);
   }
 }
 

@@ -17,6 +17,8 @@ export interface RouterContext {
   groupId: number;
   /** The user chat owning a topic, from the store. */
   chatOfTopic(topicId: number): Promise<number | undefined>;
+  /** The user chat a relayed topic message belongs to (reactions carry no thread id). */
+  chatOfTopicMessage(messageId: number): Promise<number | undefined>;
 }
 
 const drop = (reason: string): Route => ({ kind: "drop", reason });
@@ -51,6 +53,18 @@ function isServiceMessage(m: Message): boolean {
 export async function route(update: Update, ctx: RouterContext): Promise<Route> {
   if (update.message) return routeMessage(update.message, ctx, false);
   if (update.edited_message) return routeMessage(update.edited_message, ctx, true);
+  if (update.message_reaction) {
+    const r = update.message_reaction;
+    if (!r.user || r.user.is_bot) return drop("reaction by a bot or an anonymous admin");
+    // Bots without Premium may set one reaction: mirror the newest emoji, or remove ours.
+    const emojis = r.new_reaction.flatMap((x) => (x.type === "emoji" ? [x.emoji] : []));
+    const emoji = emojis.length > 0 ? emojis[emojis.length - 1] : null;
+    if (r.chat.type === "private") return { kind: "conversation", chatId: r.chat.id, event: { type: "user.reacted", messageId: r.message_id, emoji } };
+    if (r.chat.id !== ctx.groupId) return drop("reaction outside the operators' group");
+    const chatId = await ctx.chatOfTopicMessage(r.message_id);
+    if (chatId === undefined) return drop("reaction on a message that was not relayed");
+    return { kind: "conversation", chatId, event: { type: "operator.reacted", messageId: r.message_id, emoji } };
+  }
   if (update.my_chat_member) {
     const m = update.my_chat_member;
     if (m.chat.type !== "private") return drop("my_chat_member outside a private chat");

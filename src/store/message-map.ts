@@ -43,3 +43,14 @@ export async function userSideOf(db: Db, botId: string, chatId: number, topicMes
     .executeTakeFirst();
   return row?.user_message_id;
 }
+
+/** The conversation a relayed topic message belongs to. */
+export async function chatOfTopicMessage(db: Db, botId: string, topicMessageId: number): Promise<number | undefined> {
+  const row = await db
+    .selectFrom("message_map")
+    .select("chat_id")
+    .where("bot_id", "=", botId)
+    .where("topic_message_id", "=", topicMessageId)
+    .executeTakeFirst();
+  return row ? Number(row.chat_id) : undefined;
+}

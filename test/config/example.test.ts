@@ -94,6 +94,7 @@ describe("defaults", () => {
         webhooks: {},
       },
       plugins: [],
+      limits: { globalPerSecond: 30, groupPerMinute: 20, privatePerSecond: 1 },
     });
     expect(DEFAULT_WELCOME).toContain("{title}");
   });

@@ -82,6 +82,7 @@ describe("operators answer from the topic", () => {
     w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
     const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
     await waitFor(() => topicMessages(w, topic.threadId).length === 1, "copy");
+    await waitFor(() => botMessagesTo(w, ann.id).length === 1, "welcome");
     const before = botMessagesTo(w, ann.id).length;
 
     w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "general chatter" });
@@ -173,6 +174,43 @@ describe("replies and edits", () => {
     await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text === "wrnog"), "operator copy");
     w.emulator.operatorEdits(w.groupId, w.operator.id, op.message_id, { text: "wrong → right" });
     await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text === "wrong → right"), "edited operator copy");
+  });
+});
+
+describe("reactions and protected content", () => {
+  it("mirrors reactions both ways", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    const original = w.emulator.userSends(w.bot.token, ann.id, { text: "react to me" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    const copy = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text === "react to me"), "copy");
+    const reactions: { chatId?: number; messageId?: number; emojis: string[] }[] = [];
+    w.emulator.onChange((e) => {
+      if (e.type === "reaction" && e.token === w.bot.token) reactions.push({ chatId: e.chatId, messageId: e.messageId, emojis: (e.data as { new: string[] }).new });
+    });
+
+    w.emulator.operatorReacts(w.groupId, w.operator.id, copy.message_id, "👍");
+    await waitFor(() => reactions.find((r) => r.chatId === ann.id && r.messageId === original.message_id && r.emojis[0] === "👍"), "operator reaction on the user's original");
+
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "answer" });
+    const delivered = await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text === "answer"), "answer");
+    const operatorOriginal = topicMessages(w, topic.threadId).find((m) => m.text === "answer")!;
+    w.emulator.userReacts(w.bot.token, ann.id, delivered.message_id, "❤");
+    await waitFor(() => reactions.find((r) => r.chatId === w.groupId && r.messageId === operatorOriginal.message_id && r.emojis[0] === "❤"), "user reaction on the operator's original");
+    w.emulator.userReacts(w.bot.token, ann.id, delivered.message_id, null);
+    await waitFor(() => reactions.find((r) => r.chatId === w.groupId && r.messageId === operatorOriginal.message_id && r.emojis.length === 0), "reaction removed");
+  });
+
+  it("relays only the text of content-protected messages", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "secret words", protectContent: true });
+    w.emulator.userSends(w.bot.token, ann.id, { photo: true, protectContent: true });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    const shown = await waitFor(() => topicMessages(w, topic.threadId).length === 2 && topicMessages(w, topic.threadId), "both shown");
+    expect(shown[0].text).toBe("🔒 secret words");
+    expect(shown[1].text).toMatch(/protected media/);
+    expect(shown.some((m) => "photo" in m)).toBe(false);
   });
 });
 

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseCommand, route, type RouterContext } from "../../src/pipeline/router.ts";
 
 const group = -1001000000001;
-const ctx: RouterContext = { botId: 1, botUsername: "acme_bot", groupId: group, chatOfTopic: async (t) => (t === 10 ? 555 : undefined) };
+const ctx: RouterContext = { botId: 1, botUsername: "acme_bot", groupId: group, chatOfTopic: async (t) => (t === 10 ? 555 : undefined), chatOfTopicMessage: async (m) => (m === 30 ? 555 : undefined) };
 const from = { id: 9, is_bot: false, first_name: "Olga" };
 const topicMsg = (extra: object): Update => ({
   update_id: 1,
@@ -48,5 +48,16 @@ describe("router", () => {
       my_chat_member: { chat: { id: 555, type: "private", first_name: "A" }, from, date: 0, old_chat_member: { status: "member", user: from }, new_chat_member: { status: "kicked", user: from, until_date: 0 } },
     } as Update, ctx);
     expect(blocked).toMatchObject({ kind: "conversation", chatId: 555, event: { type: "user.blocked" } });
+  });
+
+  it("routes reactions: newest emoji from users and operators, none from bots or unknown messages", async () => {
+    const reaction = (chat: object, messageId: number, emojis: string[], user: object = from) => ({
+      update_id: 3,
+      message_reaction: { chat, message_id: messageId, date: 0, user, old_reaction: [], new_reaction: emojis.map((emoji) => ({ type: "emoji", emoji })) },
+    }) as unknown as Update;
+    expect(await route(reaction({ id: 555, type: "private" }, 4, ["👍", "🔥"]), ctx)).toMatchObject({ chatId: 555, event: { type: "user.reacted", messageId: 4, emoji: "🔥" } });
+    expect(await route(reaction({ id: group, type: "supergroup" }, 30, []), ctx)).toMatchObject({ chatId: 555, event: { type: "operator.reacted", messageId: 30, emoji: null } });
+    expect((await route(reaction({ id: group, type: "supergroup" }, 31, ["👍"]), ctx)).kind).toBe("drop");
+    expect((await route(reaction({ id: 555, type: "private" }, 4, ["👍"], { id: 2, is_bot: true, first_name: "b" }), ctx)).kind).toBe("drop");
   });
 });
