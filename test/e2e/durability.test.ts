@@ -2,25 +2,17 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Running } from "../../src/run.ts";
 import { startCli } from "../support/cli.ts";
-import { botMessagesTo, createWorld, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
+import { botMessagesTo, closeAll, createWorld, startSwitchboard, topicMessages, topicNamed, waitFor } from "../support/world.ts";
 
-let world: World | undefined;
-let running: Running | undefined;
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
-  await world?.emulator.close();
-  world = undefined;
-});
+afterEach(closeAll);
 
 const texts = (ms: { text?: string }[]) => ms.map((m) => m.text ?? "");
 
 describe("restarts", () => {
   it("keeps the user → topic mapping across a restart", async () => {
-    const w = (world = await createWorld());
-    running = await startSwitchboard(w);
+    const w = (await createWorld());
+    let running = await startSwitchboard(w);
     const ann = w.emulator.createUser({ firstName: "Ann" });
     w.emulator.userSends(w.bot.token, ann.id, { text: "before restart" });
     const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
@@ -42,8 +34,8 @@ describe("restarts", () => {
 
 describe("Telegram fault storms", () => {
   it("a 429 storm loses nothing and keeps order", async () => {
-    const w = (world = await createWorld());
-    running = await startSwitchboard(w);
+    const w = (await createWorld());
+    let running = await startSwitchboard(w);
     const ann = w.emulator.createUser({ firstName: "Ann" });
     w.emulator.userSends(w.bot.token, ann.id, { text: "m0" });
     const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
@@ -57,8 +49,8 @@ describe("Telegram fault storms", () => {
   });
 
   it("a 5xx storm and dropped connections lose nothing and keep order", async () => {
-    const w = (world = await createWorld());
-    running = await startSwitchboard(w);
+    const w = (await createWorld());
+    let running = await startSwitchboard(w);
     const users = [w.emulator.createUser({ firstName: "Ann" }), w.emulator.createUser({ firstName: "Ben" })];
     w.emulator.injectFault({ kind: "500", times: 5 });
     w.emulator.injectFault({ kind: "502", times: 3 });
@@ -72,8 +64,8 @@ describe("Telegram fault storms", () => {
   });
 
   it("a lost answer after Telegram applied the send is retried: at most a duplicate, never a loss", async () => {
-    const w = (world = await createWorld());
-    running = await startSwitchboard(w);
+    const w = (await createWorld());
+    let running = await startSwitchboard(w);
     const ann = w.emulator.createUser({ firstName: "Ann" });
     w.emulator.userSends(w.bot.token, ann.id, { text: "m0" });
     const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
@@ -91,7 +83,7 @@ describe("Telegram fault storms", () => {
 
 describe("crash", () => {
   it("SIGKILL during a burst, then restart: every accepted message arrives exactly once (duplicates counted)", async () => {
-    const w = (world = await createWorld());
+    const w = (await createWorld());
     const configPath = join(w.dir, "switchboard.yaml");
     writeFileSync(configPath, w.yaml("    limits: off\n"));
     const env = { ACME_TOKEN: w.bot.token, SWITCHBOARD_LOG: "info" };

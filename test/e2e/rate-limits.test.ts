@@ -1,20 +1,14 @@
 /** Against an emulator that enforces Telegram's limits, Switchboard's own pacing provokes no 429. */
 import { afterEach, describe, expect, it } from "vitest";
-import type { Running } from "../../src/run.ts";
 import { telegramLimits } from "../../src/pipeline/rate-limits.ts";
-import { botMessagesTo, createWorld, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
+import { botMessagesTo, closeAll, createWorld, startSwitchboard, topicMessages, topicNamed, waitFor } from "../support/world.ts";
 
-let world: World | undefined;
-let running: Running | undefined;
-afterEach(async () => {
-  await running?.stop();
-  await world?.emulator.close();
-});
+afterEach(closeAll);
 
 describe("Telegram's limits", () => {
   it("paces a burst to one private chat and to the group without a single 429", async () => {
-    const w = (world = await createWorld({ enforceRateLimits: true }));
-    running = await startSwitchboard(w, { limits: telegramLimits });
+    const w = (await createWorld({ enforceRateLimits: true }));
+    let running = await startSwitchboard(w, { limits: telegramLimits });
     const ann = w.emulator.createUser({ firstName: "Ann" });
     const ben = w.emulator.createUser({ firstName: "Ben" });
     for (let i = 0; i < 4; i++) w.emulator.userSends(w.bot.token, ann.id, { text: `a${i}` });

@@ -1,19 +1,12 @@
 /** The default relaying behaviour, end to end through the emulator over HTTP. */
 import { afterEach, describe, expect, it } from "vitest";
-import type { Running } from "../../src/run.ts";
-import { botMessagesTo, createWorld, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
+import { botMessagesTo, closeAll, createWorld, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
 
-let world: World;
-let running: Running | undefined;
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
-  await world?.emulator.close();
-});
+afterEach(closeAll);
 
-async function setUp(extra?: string) {
-  world = await createWorld();
-  running = await startSwitchboard(world, { extra });
+async function setUp(extra?: string): Promise<World> {
+  const world = await createWorld();
+  await startSwitchboard(world, { extra });
   return world;
 }
 
@@ -38,8 +31,7 @@ describe("first contact", () => {
     w.emulator.userSends(w.bot.token, bob.id, { text: "hi" });
     const greeting = await waitFor(() => botMessagesTo(w, bob.id)[0], "welcome");
     expect(greeting.text).toBe("Hi Bob, we are here.");
-    await running!.stop();
-    await w.emulator.close();
+    await closeAll();
 
     const w2 = await setUp(`    params: { welcome: off }`);
     const cid = w2.emulator.createUser({ firstName: "Cid" });

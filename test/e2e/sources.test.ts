@@ -1,21 +1,10 @@
 /** Update sources: webhook (secret, answer after commit) and polling (409 reported, multi-bot). */
 import { afterEach, describe, expect, it } from "vitest";
-import type { Running } from "../../src/run.ts";
 import { createServer } from "node:net";
-import { logLines, createWorld, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
+import { logLines, closeAll, createWorld, startSwitchboard, topicMessages, topicNamed, waitFor } from "../support/world.ts";
 import { parseConfig } from "../../src/config/mod.ts";
-import { runConfig } from "../../src/run.ts";
-import { noLimits } from "../../src/pipeline/rate-limits.ts";
-import { createLogger } from "../../src/util/log.ts";
 
-let world: World | undefined;
-let running: Running | undefined;
-afterEach(async () => {
-  await running?.stop();
-  running = undefined;
-  await world?.emulator.close();
-  world = undefined;
-});
+afterEach(closeAll);
 
 const freePort = () =>
   new Promise<number>((resolve) => {
@@ -28,9 +17,9 @@ const freePort = () =>
 
 describe("webhook", () => {
   it("receives updates pushed by Telegram with the secret, and refuses requests without it", async () => {
-    const w = (world = await createWorld());
+    const w = (await createWorld());
     const port = await freePort();
-    running = await startSwitchboard(w, {
+    let running = await startSwitchboard(w, {
       extra: `    updates: webhook
     webhook: { url: "http://127.0.0.1:${port}/hook", listen: "127.0.0.1:${port}", secret: "s3cret-token" }`,
     });
@@ -59,8 +48,8 @@ describe("webhook", () => {
 
 describe("polling", () => {
   it("reports a 409 conflict clearly and keeps retrying", async () => {
-    const w = (world = await createWorld());
-    running = await startSwitchboard(w);
+    const w = (await createWorld());
+    let running = await startSwitchboard(w);
     // A second poller for the same token: each new long poll terminates the waiting one with 409.
     for (let i = 0; i < 20 && !logLines.some((l) => /409 Conflict/.test(l)); i++) {
       await (await fetch(`${w.emulator.url}/bot${w.bot.token}/getUpdates?timeout=1`)).json();
@@ -73,7 +62,7 @@ describe("polling", () => {
   });
 
   it("runs several bots from one file, each in its own group", async () => {
-    const w = (world = await createWorld());
+    const w = (await createWorld());
     const bot2 = w.emulator.createBot({ username: "beta_bot" });
     const group2 = w.emulator.createForumGroup({ title: "Beta ops", bots: [bot2.token], operators: [w.operator.id] });
     const yaml = `${w.yaml()}
@@ -82,7 +71,7 @@ describe("polling", () => {
     api_root: ${w.emulator.url}
     group: ${group2}
 `;
-    running = await runConfig(parseConfig(yaml, { ACME_TOKEN: w.bot.token }), { log: createLogger("test"), pollTimeoutSeconds: 1, limits: noLimits });
+    await startSwitchboard(w, { config: parseConfig(yaml, { ACME_TOKEN: w.bot.token }) });
     const ann = w.emulator.createUser({ firstName: "Ann" });
     w.emulator.userSends(w.bot.token, ann.id, { text: "to acme" });
     w.emulator.userSends(bot2.token, ann.id, { text: "to beta" });

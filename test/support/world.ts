@@ -18,6 +18,14 @@ setLogSink((line) => {
   if (process.env.TEST_LOG) process.stderr.write(line + "\n");
 });
 
+/** Everything started by the current test, stopped by `closeAll` (register it with afterEach). */
+const started: Array<() => Promise<void>> = [];
+
+/** Stops every Switchboard and emulator the current test started, newest first. */
+export async function closeAll(): Promise<void> {
+  while (started.length > 0) await started.pop()!();
+}
+
 /** A fresh temporary folder. */
 export const tempDir = (prefix = "sb-") => mkdtempSync(join(tmpdir(), prefix));
 
@@ -37,6 +45,7 @@ export interface World {
 /** Starts the emulator and creates the bot, group and operator. */
 export async function createWorld(o: { enforceRateLimits?: boolean } = {}): Promise<World> {
   const emulator = await startEmulator({ enforceRateLimits: o.enforceRateLimits ?? false });
+  started.push(() => emulator.close());
   const bot = emulator.createBot({ username: "acme_support_bot", firstName: "Acme Support" });
   const operator = emulator.createUser({ firstName: "Olga", lastName: "Operator", username: "olga" });
   const groupId = emulator.createForumGroup({ title: "Acme operators", bots: [bot.token], operators: [operator.id] });
@@ -56,13 +65,22 @@ ${extra}`;
 }
 
 /** Starts Switchboard in-process with test-friendly timings (short long-polls, short album settle). */
-export function startSwitchboard(world: World, o: { extra?: string; limits?: RateLimitConfig } = {}): Promise<Running> {
-  return runConfig(world.config(o.extra), {
+export async function startSwitchboard(world: World, o: { extra?: string; limits?: RateLimitConfig; config?: Config } = {}): Promise<Running> {
+  const running = await runConfig(o.config ?? world.config(o.extra), {
     log: createLogger("test", "debug"),
     pollTimeoutSeconds: 1,
     albumSettleMs: 150,
     limits: o.limits ?? noLimits,
   });
+  let stopped = false;
+  const stop = running.stop.bind(running);
+  const once = async () => {
+    if (stopped) return;
+    stopped = true;
+    await stop();
+  };
+  started.push(once);
+  return { ...running, stop: once };
 }
 
 /** Polls `probe` until it returns a truthy value (or throws the last failure after `timeoutMs`). */

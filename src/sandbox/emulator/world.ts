@@ -58,15 +58,8 @@ export interface PrivateChat extends ChatBase {
   blocked: boolean;
 }
 
-/** A forum topic. */
-export interface TopicRecord {
-  threadId: number;
-  name: string;
-  iconColor: number;
-  iconCustomEmojiId?: string;
-  closed: boolean;
-  deleted: boolean;
-}
+/** A forum topic: stored exactly as operators see it in the topic list. */
+export type TopicRecord = TopicInfo;
 
 /** A forum supergroup (the operators' backend group). */
 export interface GroupChat extends ChatBase {
