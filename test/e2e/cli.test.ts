@@ -1,5 +1,7 @@
 /** The CLI contract: check, run, exit codes and messages that name the key. */
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, startCli } from "../support/cli.ts";
@@ -35,6 +37,16 @@ describe("switchboard check", () => {
     const { code, output } = await runCli(["check", "--config", path]);
     expect(code).not.toBe(0);
     expect(output).toContain("NOPE_TOKEN");
+  });
+});
+
+describe("deno task start", () => {
+  it("runs the same CLI on Deno (the contract's Deno entry point)", async () => {
+    const path = write(`bots:\n  - id: acme\n    token: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"\n    group: -1001234567890\n`);
+    const deno = fileURLToPath(new URL("../../node_modules/deno/deno", import.meta.url));
+    const result = spawnSync(deno, ["task", "start", "check", "--config", path], { cwd: fileURLToPath(new URL("../..", import.meta.url)), encoding: "utf8" });
+    expect(result.stdout + result.stderr).toContain("OK — 1 bot(s): acme");
+    expect(result.status).toBe(0);
   });
 });
 
