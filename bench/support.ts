@@ -83,8 +83,8 @@ const childFlags = (): string[] => (process.env.BENCH_CHILD_FLAGS ?? "").split("
 /** The command that starts `src/cli.ts` on this runtime (mirrors test/support/cli.ts). */
 export function cliCommand(args: string[]): [string, string[]] {
   return isDeno
-    ? [process.execPath, ["run", "-A", ...childFlags(), "src/cli.ts", ...args]]
-    : [process.execPath, [...childFlags(), "--import", "tsx", "src/cli.ts", ...args]];
+    ? [process.execPath, ["run", "-A", ...childFlags(), (process.env.PROBE_CHILD ?? "src/cli.ts"), ...args]]
+    : [process.execPath, [...childFlags(), "--import", "tsx", (process.env.PROBE_CHILD ?? "src/cli.ts"), ...args]];
 }
 
 /** Switchboard running as a child process. */

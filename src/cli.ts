@@ -12,7 +12,8 @@ const usage = `Usage:
   switchboard run --config FILE       run the bots in FILE (SIGTERM/SIGINT stop gracefully)
   switchboard check --config FILE     validate FILE and exit
   switchboard migrate --config FILE   bring the store to the newest schema and exit
-  switchboard sandbox [--port N]      a local Telegram emulator with a bot, no token needed
+  switchboard sandbox [--port N] [--open] [--demo]
+                                      a local Telegram emulator, a bot and a web page; no token needed
   switchboard --help`;
 
 /** Parsed command line. */
@@ -20,6 +21,8 @@ interface Args {
   command: string;
   config?: string;
   port?: number;
+  open?: boolean;
+  demo?: boolean;
   rest: string[];
 }
 
@@ -30,6 +33,8 @@ function parseArgs(argv: string[]): Args {
     if (a === "--config" || a === "-c") args.config = argv[++i];
     else if (a.startsWith("--config=")) args.config = a.slice("--config=".length);
     else if (a === "--port") args.port = Number(argv[++i]);
+    else if (a === "--open") args.open = true;
+    else if (a === "--demo") args.demo = true;
     else if (a === "--help" || a === "-h") args.command = "help";
     else if (!a.startsWith("-") && args.command === "") args.command = a;
     else args.rest.push(a);
@@ -98,7 +103,7 @@ async function main(argv: string[]): Promise<void> {
     }
     case "sandbox": {
       const { runSandbox } = await import("./sandbox/run.ts");
-      await runSandbox({ port: args.port });
+      await runSandbox({ port: args.port, open: args.open, demo: args.demo });
       return;
     }
     default:

@@ -12,6 +12,10 @@ import { startEmulator } from "./emulator/mod.ts";
 /** Options of the sandbox command. */
 export interface SandboxOptions {
   port?: number;
+  /** Open the page in a browser. */
+  open?: boolean;
+  /** Play the scripted demo scenario. */
+  demo?: boolean;
   /** SQLite file for the sandbox's store; wiped at start (default ./data/sandbox.db). */
   storage?: string;
 }
