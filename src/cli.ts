@@ -4,6 +4,7 @@
  */
 import { ConfigError, formatConfigError, loadConfigFile } from "./config/mod.ts";
 import { BotStartError } from "./pipeline/bot.ts";
+import { PluginLoadError } from "./plugins/load.ts";
 import { runConfig } from "./run.ts";
 import { openStore, StorageUrlError } from "./store/open.ts";
 import { createLogger } from "./util/log.ts";
@@ -112,6 +113,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error) => {
-  if (error instanceof BotStartError || error instanceof StorageUrlError) fail(`switchboard: ${error.message}`);
+  if (error instanceof BotStartError || error instanceof StorageUrlError || error instanceof PluginLoadError) fail(`switchboard: ${error.message}`);
   fail(`switchboard: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
 });

@@ -23,7 +23,7 @@ export async function runConfig(config: Config, options: RunOptions = {}): Promi
   const db = await openStore(config.storage);
   const bots: RunningBot[] = [];
   try {
-    for (const bot of config.bots) bots.push(await startBot({ ...options, db, bot, log: root.child(bot.id) }));
+    for (const [index, bot] of config.bots.entries()) bots.push(await startBot({ ...options, db, bot, index, log: root.child(bot.id) }));
   } catch (error) {
     await Promise.allSettled(bots.map((b) => b.stop()));
     await db.destroy();

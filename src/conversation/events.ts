@@ -16,15 +16,28 @@ export interface ParsedCommand {
   args: string;
 }
 
+/**
+ * Plugin gate decisions carried by an event (see src/plugins/api.ts). Absent means open: with
+ * no plugins, everything is accepted, opens topics and is relayed.
+ */
+export interface EventGates {
+  open?: boolean;
+  relay?: boolean;
+  /** A plugin handles this command. */
+  handled?: boolean;
+}
+
 /** Every event a conversation reacts to. */
 export type ConversationEvent =
-  | { type: "user.message"; message: Message; user: UserProfile }
+  | { type: "user.message"; message: Message; user: UserProfile; gates?: EventGates }
   | { type: "user.edited"; message: Message }
   | { type: "user.blocked" }
   | { type: "user.unblocked" }
-  | { type: "operator.message"; message: Message; replyToTopicMessageId?: number }
+  | { type: "operator.message"; message: Message; replyToTopicMessageId?: number; gates?: EventGates }
   | { type: "operator.edited"; message: Message }
-  | { type: "operator.command"; command: ParsedCommand; message: Message }
+  | { type: "operator.command"; command: ParsedCommand; message: Message; gates?: EventGates }
+  /** Closes the dialog like /close, on a plugin's behalf (autoclose). */
+  | { type: "dialog.close"; reason: string }
   | { type: "user.reacted"; messageId: number; emoji: string | null }
   | { type: "operator.reacted"; messageId: number; emoji: string | null }
   | { type: "topic.created"; topicId: number }

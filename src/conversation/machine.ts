@@ -1,13 +1,14 @@
 /**
  * The conversation machine. Its actions are intents: they do nothing when "executed" here —
  * `step()` runs the machine with XState's pure `transition()` and keeps the returned actions as
- * data for the outbox. Everything a transition needs (welcome text, icon colour) comes in
- * through `MachineOptions`, so the machine stays deterministic and testable without a clock.
+ * data for the outbox. Optional behaviour (welcome, keyword gating, reply-only …) lives in
+ * plugins: their gate decisions arrive on the event (`event.gates`) and the named guards below
+ * read them, so the machine stays deterministic and testable without a clock or I/O.
  */
-import { assign, setup } from "xstate";
-import type { ConversationEvent, UserProfile } from "./events.ts";
+import { and, assign, not, setup } from "xstate";
+import type { ConversationEvent, EventGates, UserProfile } from "./events.ts";
 import type { Intent } from "./intents.ts";
-import { displayName, type TitleStatus, topicTitle } from "./title.ts";
+import { type TitleStatus, topicTitle } from "./title.ts";
 
 /** The persisted context of one conversation. */
 export interface ConversationContext {
@@ -19,8 +20,6 @@ export interface ConversationContext {
 
 /** Bot-level settings the transitions read. */
 export interface MachineOptions {
-  /** Greeting with `{title}` for the user's full name; null disables it. */
-  welcome: string | null;
   iconColor?: number;
 }
 
@@ -34,23 +33,23 @@ type IntentParams<T extends Intent["type"]> = Omit<Extract<Intent, { type: T }>,
 type Ev<T extends ConversationEvent["type"]> = Extract<ConversationEvent, { type: T }>;
 
 const noop = () => {};
+const gatesOf = (event: ConversationEvent): EventGates => ("gates" in event && event.gates) || {};
 
-/** Commands the core machine understands; anything else is answered with a hint in the topic. */
+/** Commands the core machine understands; plugins add their own. */
 export const coreCommands = ["close", "hold", "wait", "ban", "unban"] as const;
 
 const isCommand = (name: string) => ({ event }: { event: ConversationEvent }) =>
   event.type === "operator.command" && event.command.name === name;
 
 /** Builds the machine for one bot's settings. */
-export function createConversationMachine(options: MachineOptions) {
-  const welcomeText = (user: UserProfile) => options.welcome?.replaceAll("{title}", displayName(user)) ?? "";
-  // The welcome is a bot-level setting, so it is decided once here rather than by a guard.
-  const welcome = options.welcome !== null && options.welcome.trim() !== ""
-    ? [{ type: "sendToUser" as const, params: ({ context }: { context: ConversationContext }) => ({ text: welcomeText(context.user) }) }]
-    : [];
+export function createConversationMachine(options: MachineOptions = {}) {
   const title = (status: TitleStatus) => ({ context }: { context: ConversationContext }): IntentParams<"editTopic"> => ({
     name: topicTitle(status, context.user),
   });
+  const copyIn = { type: "copyToTopic" as const, params: ({ event }: { event: ConversationEvent }) => copyParams(event) };
+  const copyOut = { type: "copyToUser" as const, params: ({ event }: { event: ConversationEvent }) => operatorCopyParams(event) };
+  const closeActions = [{ type: "editTopic" as const, params: title("closed") }, "closeTopic" as const];
+  const banActions = [{ type: "sendToTopic" as const, params: { text: "⛔ Banned. The user's messages are ignored until /unban." } }, ...closeActions];
 
   return setup({
     types: {
@@ -79,6 +78,12 @@ export function createConversationMachine(options: MachineOptions) {
     },
     guards: {
       hasTopic: ({ context }) => context.topicId !== null,
+      /** Keyword gating and friends: may this message open (or reopen) a topic? */
+      mayOpen: ({ event }) => gatesOf(event).open !== false,
+      /** Restricted words, reply-only and friends: may this message be relayed? */
+      mayRelay: ({ event }) => gatesOf(event).relay !== false,
+      /** A plugin answers this command, so the machine does not call it unknown. */
+      handledByPlugin: ({ event }) => gatesOf(event).handled === true,
       isClose: isCommand("close"),
       isHold: isCommand("hold"),
       isWait: isCommand("wait"),
@@ -146,10 +151,11 @@ export function createConversationMachine(options: MachineOptions) {
         actions: [assign({ blocked: false }), { type: "sendToTopic", params: { text: "✅ The user unblocked the bot." } }],
       },
       "operator.command": {
+        guard: not("handledByPlugin"),
         actions: {
           type: "sendToTopic",
           params: ({ event }) => ({
-            text: `Unknown command /${(event as Ev<"operator.command">).command.name}. Commands here: /close, /hold, /wait, /ban, /unban; "/ text" is a comment.`,
+            text: `Unknown command /${(event as Ev<"operator.command">).command.name}. /help lists the commands; "/ text" is a comment.`,
           }),
         },
       },
@@ -157,49 +163,64 @@ export function createConversationMachine(options: MachineOptions) {
     states: {
       idle: {
         on: {
-          "user.message": {
-            target: "topic-open.user_answered",
-            actions: [
-              "rememberUser",
-              { type: "createTopic", params: ({ context }) => ({ name: topicTitle("user_answered", context.user), iconColor: options.iconColor }) },
-              { type: "copyToTopic", params: ({ event }) => copyParams(event as Ev<"user.message">) },
-              ...welcome,
-            ],
-          },
+          "user.message": [
+            // Not yet: the other system (or nobody) handles the user until a keyword matches.
+            { guard: not("mayOpen"), target: "awaiting-keyword", actions: "rememberUser" },
+            {
+              guard: "mayRelay",
+              target: "topic-open.user_answered",
+              actions: [
+                "rememberUser",
+                { type: "createTopic", params: ({ context }) => ({ name: topicTitle("user_answered", context.user), iconColor: options.iconColor }) },
+                copyIn,
+              ],
+            },
+          ],
           "operator.command": {},
           "operator.message": {},
         },
       },
-      "awaiting-keyword": {},
+      "awaiting-keyword": {
+        on: {
+          "user.message": [
+            {
+              guard: and(["mayOpen", "mayRelay"]),
+              target: "topic-open.user_answered",
+              actions: [
+                "rememberUser",
+                { type: "createTopic", params: ({ context }) => ({ name: topicTitle("user_answered", context.user), iconColor: options.iconColor }) },
+                copyIn,
+              ],
+            },
+            // Messages before the match are not relayed later: the other system handled them.
+            { actions: "rememberUser" },
+          ],
+        },
+      },
       "topic-open": {
         initial: "user_answered",
         on: {
+          "dialog.close": { target: "closed", actions: closeActions },
           "operator.command": [
             // Rename first: a closed topic may refuse edits from a bot without topic rights.
-            { guard: "isClose", target: "closed", actions: [{ type: "editTopic", params: title("closed") }, "closeTopic"] },
+            { guard: "isClose", target: "closed", actions: closeActions },
             { guard: "isHold", target: ".user_answered", actions: { type: "editTopic", params: title("user_answered") } },
             { guard: "isWait", target: ".support_answered", actions: { type: "editTopic", params: title("support_answered") } },
-            { guard: "isBan", target: "banned", actions: banActions() },
+            { guard: "isBan", target: "banned", actions: banActions },
             { guard: "isUnban", actions: { type: "sendToTopic", params: { text: "The user is not banned." } } },
           ],
         },
         states: {
           user_answered: {
             on: {
-              "user.message": { actions: ["rememberUser", { type: "copyToTopic", params: ({ event }) => copyParams(event) }] },
-              "operator.message": {
-                target: "support_answered",
-                actions: [{ type: "copyToUser", params: ({ event }) => operatorCopyParams(event) }, { type: "editTopic", params: title("support_answered") }],
-              },
+              "user.message": { guard: "mayRelay", actions: ["rememberUser", copyIn] },
+              "operator.message": { guard: "mayRelay", target: "support_answered", actions: [copyOut, { type: "editTopic", params: title("support_answered") }] },
             },
           },
           support_answered: {
             on: {
-              "user.message": {
-                target: "user_answered",
-                actions: ["rememberUser", { type: "copyToTopic", params: ({ event }) => copyParams(event) }, { type: "editTopic", params: title("user_answered") }],
-              },
-              "operator.message": { actions: { type: "copyToUser", params: ({ event }) => operatorCopyParams(event) } },
+              "user.message": { guard: "mayRelay", target: "user_answered", actions: ["rememberUser", copyIn, { type: "editTopic", params: title("user_answered") }] },
+              "operator.message": { guard: "mayRelay", actions: copyOut },
             },
           },
         },
@@ -207,28 +228,20 @@ export function createConversationMachine(options: MachineOptions) {
       closed: {
         on: {
           "user.message": {
+            guard: and(["mayOpen", "mayRelay"]),
             target: "topic-open.user_answered",
-            actions: [
-              "rememberUser",
-              "reopenTopic",
-              { type: "editTopic", params: title("user_answered") },
-              { type: "copyToTopic", params: ({ event }) => copyParams(event as Ev<"user.message">) },
-              ...welcome,
-            ],
+            actions: ["rememberUser", "reopenTopic", { type: "editTopic", params: title("user_answered") }, copyIn],
           },
           "operator.message": {
+            guard: "mayRelay",
             target: "topic-open.support_answered",
-            actions: [
-              "reopenTopic",
-              { type: "editTopic", params: title("support_answered") },
-              { type: "copyToUser", params: ({ event }) => operatorCopyParams(event as Ev<"operator.message">) },
-            ],
+            actions: ["reopenTopic", { type: "editTopic", params: title("support_answered") }, copyOut],
           },
           "operator.command": [
             { guard: "isClose", actions: { type: "sendToTopic", params: { text: "The dialog is already closed." } } },
             { guard: "isHold", target: "topic-open.user_answered", actions: ["reopenTopic", { type: "editTopic", params: title("user_answered") }] },
             { guard: "isWait", target: "topic-open.support_answered", actions: ["reopenTopic", { type: "editTopic", params: title("support_answered") }] },
-            { guard: "isBan", target: "banned", actions: banActions() },
+            { guard: "isBan", target: "banned", actions: banActions },
             { guard: "isUnban", actions: { type: "sendToTopic", params: { text: "The user is not banned." } } },
           ],
         },
@@ -240,20 +253,13 @@ export function createConversationMachine(options: MachineOptions) {
           "operator.command": [
             { guard: "isUnban", target: "closed", actions: { type: "sendToTopic", params: { text: "✅ Unbanned. The user's next message reopens the dialog." } } },
             { guard: "isBan", actions: { type: "sendToTopic", params: { text: "The user is already banned." } } },
+            { guard: "handledByPlugin" },
             { actions: { type: "sendToTopic", params: { text: "The user is banned; /unban first." } } },
           ],
         },
       },
     },
   });
-
-  function banActions() {
-    return [
-      { type: "sendToTopic" as const, params: { text: "⛔ Banned. The user's messages are ignored until /unban." } },
-      { type: "editTopic" as const, params: title("closed") },
-      "closeTopic" as const,
-    ];
-  }
 }
 
 function copyParams(event: ConversationEvent): IntentParams<"copyToTopic"> {

@@ -1,19 +1,23 @@
 /**
  * The actor registry of one bot: hydrates conversations from the store when an event arrives,
- * steps them, commits, and keeps only recently used snapshots in memory (an LRU), so memory
- * follows the number of *active* conversations, not stored ones.
+ * asks the plugins' gates, steps the machine, collects the plugins' reactions, commits, and
+ * keeps only recently used snapshots in memory (an LRU), so memory follows the number of
+ * *active* conversations, not stored ones.
  *
  * Every step of a bot goes through `apply`, one batch at a time: the router, delivery results
  * and timers all feed it, and serialising them is what makes read-step-write safe without
  * row locks. A step is microseconds of CPU; the batch's single transaction is the real cost.
  */
 import { commitBatch, type ConversationChange } from "../pipeline/commit.ts";
+import type { BotView, ConversationView, HookContext } from "../plugins/api.ts";
+import { PluginHost } from "../plugins/host.ts";
 import { loadConversation, type ConversationRow } from "../store/conversations.ts";
 import type { Db } from "../store/open.ts";
+import { createLogger, type Logger } from "../util/log.ts";
 import type { ConversationEvent, UserProfile } from "./events.ts";
 import type { Intent } from "./intents.ts";
 import type { ConversationMachine } from "./machine.ts";
-import { step } from "./step.ts";
+import { step, statusOf } from "./step.ts";
 
 /** One event for one conversation, optionally caused by an inbox update. */
 export interface Envelope {
@@ -34,24 +38,35 @@ export interface Applied {
 /** Observer for transitions (logs, the sandbox's state panel, tests). */
 export type TransitionListener = (t: { chatId: number; event: ConversationEvent["type"]; from: string | undefined; to: string; status: string | undefined; intents: Intent["type"][] }) => void;
 
+/** Settings of a registry. */
+export interface RegistryOptions {
+  db: Db;
+  bot: BotView;
+  machine: ConversationMachine;
+  plugins?: PluginHost;
+  log?: Logger;
+  clock?: () => number;
+  cacheSize?: number;
+}
+
+/** Follow-up events (a plugin closing a dialog, say) may chain, but never loop forever. */
+const maxFollowUps = 4;
+
 /** See the module comment. */
 export class ConversationRegistry {
   readonly #cache = new Map<number, ConversationRow>();
   #queue: Promise<unknown> = Promise.resolve();
   readonly #listeners = new Set<TransitionListener>();
+  readonly #o: Required<RegistryOptions>;
 
-  readonly #db: Db;
-  readonly #botId: string;
-  readonly #machine: ConversationMachine;
-  readonly #clock: () => number;
-  readonly #cacheSize: number;
+  constructor(options: RegistryOptions) {
+    const log = options.log ?? createLogger(options.bot.id);
+    this.#o = { plugins: new PluginHost([], log), log, clock: Date.now, cacheSize: 2_000, ...options };
+  }
 
-  constructor(db: Db, botId: string, machine: ConversationMachine, clock: () => number = Date.now, cacheSize = 2_000) {
-    this.#db = db;
-    this.#botId = botId;
-    this.#machine = machine;
-    this.#clock = clock;
-    this.#cacheSize = cacheSize;
+  /** The plugins taking part in this bot's steps. */
+  get plugins(): PluginHost {
+    return this.#o.plugins;
   }
 
   /** Subscribes to transitions; returns the unsubscribe function. */
@@ -75,39 +90,6 @@ export class ConversationRegistry {
     return run;
   }
 
-  async #applyNow(envelopes: readonly Envelope[], dropped: readonly number[]): Promise<Applied[]> {
-    const now = this.#clock();
-    const working = new Map<number, ConversationRow>();
-    const changes = new Map<number, ConversationChange>();
-    const applied: Applied[] = [];
-    const transitions: Parameters<TransitionListener>[0][] = [];
-    for (const envelope of envelopes) {
-      const current = working.get(envelope.chatId) ?? (await this.#hydrate(envelope.chatId));
-      if (!current && !envelope.user) continue; // nothing to do for an unknown user (e.g. a block before any message)
-      const user = envelope.user ?? current!.snapshot.context.user;
-      const result = step(this.#machine, current?.snapshot, { chatId: envelope.chatId, user }, envelope.event);
-      const row: ConversationRow = { chatId: envelope.chatId, topicId: result.snapshot.context.topicId, state: result.state, snapshot: result.snapshot };
-      working.set(envelope.chatId, row);
-      const change = changes.get(envelope.chatId) ?? { row, intents: [] };
-      change.row = row;
-      change.intents.push(...result.intents);
-      changes.set(envelope.chatId, change);
-      applied.push({ chatId: envelope.chatId, intents: result.intents, state: result.state });
-      transitions.push({ chatId: envelope.chatId, event: envelope.event.type, from: current?.state, to: result.state, status: result.status, intents: result.intents.map((i) => i.type) });
-    }
-    const processed = [...envelopes.flatMap((e) => (e.updateId === undefined ? [] : [e.updateId])), ...dropped];
-    try {
-      await commitBatch(this.#db, this.#botId, [...changes.values()], processed, now);
-    } catch (error) {
-      // The cache may hold nothing the store does not: drop what this batch touched.
-      for (const chatId of working.keys()) this.#cache.delete(chatId);
-      throw error;
-    }
-    for (const [chatId, row] of working) this.#remember(chatId, row);
-    for (const t of transitions) for (const listener of this.#listeners) listener(t);
-    return applied;
-  }
-
   /** The conversation's current row (cache first), or undefined for a user never seen. */
   rowOf(chatId: number): Promise<ConversationRow | undefined> {
     return this.#hydrate(chatId);
@@ -118,16 +100,83 @@ export class ConversationRegistry {
     return (await this.#hydrate(chatId))?.topicId ?? null;
   }
 
+  async #applyNow(envelopes: readonly Envelope[], dropped: readonly number[]): Promise<Applied[]> {
+    const batch: Batch = { now: this.#o.clock(), working: new Map(), changes: new Map(), applied: [], transitions: [] };
+    for (const envelope of envelopes) {
+      const current = batch.working.get(envelope.chatId) ?? (await this.#hydrate(envelope.chatId));
+      if (!current && !envelope.user) continue; // nothing to do for an unknown user (e.g. a block before any message)
+      await this.#stepOne(batch, envelope.chatId, current, envelope.user ?? current!.snapshot.context.user, envelope.event, 0);
+    }
+    const processed = [...envelopes.flatMap((e) => (e.updateId === undefined ? [] : [e.updateId])), ...dropped];
+    try {
+      await commitBatch(this.#o.db, this.#o.bot.id, [...batch.changes.values()], processed, batch.now);
+    } catch (error) {
+      // The cache may hold nothing the store does not: drop what this batch touched.
+      for (const chatId of batch.working.keys()) this.#cache.delete(chatId);
+      throw error;
+    }
+    for (const [chatId, row] of batch.working) this.#remember(chatId, row);
+    for (const t of batch.transitions) for (const listener of this.#listeners) listener(t);
+    return batch.applied;
+  }
+
+  async #stepOne(batch: Batch, chatId: number, current: ConversationRow | undefined, user: UserProfile, event: ConversationEvent, depth: number): Promise<void> {
+    const o = this.#o;
+    const from = current && { state: current.state, status: statusOf(current.snapshot.value) };
+    const view: ConversationView = {
+      chatId, user, isNew: !current,
+      state: from?.state ?? "idle", status: from?.status, topicId: current?.topicId ?? null,
+    };
+    const ctx: HookContext = { bot: o.bot, conversation: view, event, now: batch.now, log: o.log };
+    const gates = await o.plugins.gates(ctx);
+    if (!gates.accept) return;
+    const gated = "gates" in event || event.type === "user.message" || event.type === "operator.message" || event.type === "operator.command"
+      ? ({ ...event, gates: { open: gates.open, relay: gates.relay, handled: gates.handled } } as ConversationEvent)
+      : event;
+    const command = event.type === "operator.command" && gates.handled ? await o.plugins.command(ctx, event.command.name, event.command.args) : undefined;
+    const timer = event.type === "timer" ? await o.plugins.timer(ctx, event.kind) : undefined;
+
+    const result = step(o.machine, current?.snapshot, { chatId, user }, gated);
+    const row: ConversationRow = { chatId, topicId: result.snapshot.context.topicId, state: result.state, snapshot: result.snapshot };
+    const reactions = await o.plugins.react({ ...ctx, event: gated, from, to: { state: result.state, status: result.status }, intents: result.intents, conversation: { ...view, state: result.state, status: result.status, topicId: row.topicId } });
+    const intents = [...result.intents, ...(command?.intents ?? []), ...(timer?.intents ?? []), ...reactions.intents];
+    const effects = [...(event.type === "timer" ? [{ type: "clearTimer" as const, kind: event.kind }] : []), ...(command?.effects ?? []), ...(timer?.effects ?? []), ...reactions.effects];
+
+    batch.working.set(chatId, row);
+    const change = batch.changes.get(chatId) ?? { row, intents: [], effects: [] };
+    change.row = row;
+    change.intents.push(...intents);
+    change.effects.push(...effects);
+    batch.changes.set(chatId, change);
+    batch.applied.push({ chatId, intents, state: result.state });
+    batch.transitions.push({ chatId, event: event.type, from: from?.state, to: result.state, status: result.status, intents: intents.map((i) => i.type) });
+
+    const followUps = [...(command?.events ?? []), ...(timer?.events ?? []), ...reactions.events];
+    if (depth >= maxFollowUps) {
+      if (followUps.length > 0) o.log.warn("plugin follow-up events dropped: too deep a chain", { chat: chatId, events: followUps.map((e) => e.type).join(",") });
+      return;
+    }
+    for (const next of followUps) await this.#stepOne(batch, chatId, batch.working.get(chatId), user, next, depth + 1);
+  }
+
   async #hydrate(chatId: number): Promise<ConversationRow | undefined> {
     const cached = this.#cache.get(chatId);
     if (cached) return cached;
-    return loadConversation(this.#db, this.#botId, chatId);
+    return loadConversation(this.#o.db, this.#o.bot.id, chatId);
   }
 
   #remember(chatId: number, row: ConversationRow): void {
     // Map keeps insertion order: delete + set moves the entry to the young end.
     this.#cache.delete(chatId);
     this.#cache.set(chatId, row);
-    while (this.#cache.size > this.#cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
+    while (this.#cache.size > this.#o.cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
   }
+}
+
+interface Batch {
+  now: number;
+  working: Map<number, ConversationRow>;
+  changes: Map<number, ConversationChange>;
+  applied: Applied[];
+  transitions: Parameters<TransitionListener>[0][];
 }

@@ -36,8 +36,15 @@ export function step(machine: ConversationMachine, stored: StoredSnapshot | unde
       intents.push({ type: action.type, ...((action.params ?? {}) as object) } as Intent);
     }
   }
-  const value = next.value as string | Record<string, string>;
-  const state = typeof value === "string" ? value : Object.keys(value)[0];
-  const status = typeof value === "string" ? undefined : value[state];
-  return { snapshot: { value: next.value, context: next.context }, state, status, intents };
+  return { snapshot: { value: next.value, context: next.context }, state: stateOf(next.value), status: statusOf(next.value), intents };
+}
+
+/** The top-level state name of a snapshot value. */
+export function stateOf(value: unknown): string {
+  return typeof value === "string" ? value : Object.keys(value as object)[0];
+}
+
+/** The sub-status inside "topic-open" ("user_answered" | "support_answered"), else undefined. */
+export function statusOf(value: unknown): string | undefined {
+  return typeof value === "string" ? undefined : (value as Record<string, string>)[stateOf(value)];
 }

@@ -8,6 +8,7 @@ import { Effect, Fiber } from "effect";
 import type { BotConfig } from "../config/mod.ts";
 import { createConversationMachine } from "../conversation/machine.ts";
 import { ConversationRegistry } from "../conversation/registry.ts";
+import { loadPlugins } from "../plugins/load.ts";
 import { chatOfTopic } from "../store/conversations.ts";
 import { chatOfTopicMessage } from "../store/message-map.ts";
 import { acceptUpdates, lastUpdateId, pruneInbox } from "../store/inbox.ts";
@@ -26,6 +27,8 @@ import { limitsFromConfig, type RateLimitConfig, RateLimiter } from "./rate-limi
 export interface StartBotOptions {
   db: Db;
   bot: BotConfig;
+  /** The bot's position in the config, for error messages (`bots[i]…`). */
+  index?: number;
   log: Logger;
   /** Overrides the config's `limits` (tests and benchmarks). */
   limits?: RateLimitConfig;
@@ -59,8 +62,10 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   const client = Effect.runSync(makeTelegramClient(bot.token, bot.apiRoot).pipe(Effect.provide(FetchHttpClient.layer)));
   const me = await connect(client, bot, log);
 
-  const machine = createConversationMachine({ welcome: bot.params.welcome, iconColor: bot.params.icon_color ?? undefined });
-  const registry = new ConversationRegistry(db, bot.id, machine, clock);
+  const machine = createConversationMachine({ iconColor: bot.params.icon_color ?? undefined });
+  const view = { id: bot.id, username: me.username, groupId: bot.group, params: bot.params };
+  const plugins = await loadPlugins(bot, o.index ?? 0, view, log);
+  const registry = new ConversationRegistry({ db, bot: view, machine, plugins, log, clock });
   const delivery = new Delivery({
     db, botId: bot.id, groupId: bot.group, client, registry, log, clock,
     limiter: new RateLimiter(o.limits ?? limitsFromConfig(bot.limits), clock),

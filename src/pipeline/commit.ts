@@ -8,11 +8,15 @@ import { saveConversation, type ConversationRow } from "../store/conversations.t
 import { markProcessed } from "../store/inbox.ts";
 import type { Db } from "../store/open.ts";
 import { enqueueIntents } from "../store/outbox.ts";
+import type { Effect as PluginEffect } from "../plugins/api.ts";
+import { applyTimerEffects } from "../store/timers.ts";
 
 /** One conversation's change within a batch. */
 export interface ConversationChange {
   row: ConversationRow;
   intents: Intent[];
+  /** Durable timers set or cleared by plugins. */
+  effects: PluginEffect[];
 }
 
 /** Writes a batch atomically. */
@@ -21,6 +25,7 @@ export async function commitBatch(db: Db, botId: string, changes: readonly Conve
     for (const change of changes) {
       await saveConversation(tx, botId, change.row, now);
       await enqueueIntents(tx, botId, change.row.chatId, change.intents, now);
+      await applyTimerEffects(tx, botId, change.row.chatId, change.effects);
     }
     await markProcessed(tx, botId, processedUpdateIds);
   });

@@ -7,7 +7,7 @@ import { step, type StoredSnapshot } from "../../src/conversation/step.ts";
 const user = { id: 7, firstName: "Ann", lastName: "Lee" };
 const input = { chatId: 7, user };
 const msg = (id: number, extra: Partial<Message> = {}) => ({ message_id: id, date: 0, chat: { id: 7, type: "private" }, text: `t${id}`, ...extra }) as Message;
-const machine = createConversationMachine({ welcome: "Hello {title}!" });
+const machine = createConversationMachine();
 
 function run(events: Parameters<typeof step>[3][]) {
   let snapshot: StoredSnapshot | undefined;
@@ -21,14 +21,13 @@ function run(events: Parameters<typeof step>[3][]) {
 }
 
 describe("conversation machine", () => {
-  it("first contact: topic, copy, welcome with the full name", () => {
+  it("first contact: topic and copy (the welcome is a plugin's)", () => {
     const [r] = run([{ type: "user.message", message: msg(1), user }]);
     expect(r.state).toBe("topic-open");
     expect(r.status).toBe("user_answered");
     expect(r.intents).toEqual([
       { type: "createTopic", name: "🟪 Ann Lee" },
       { type: "copyToTopic", messageId: 1 },
-      { type: "sendToUser", text: "Hello Ann Lee!" },
     ]);
   });
 
@@ -46,7 +45,7 @@ describe("conversation machine", () => {
     expect(rs[4].intents).toEqual([{ type: "copyToUser", messageId: 10, replyToTopicMessageId: 3 }]);
   });
 
-  it("close → reopen on the next user message, with the welcome again", () => {
+  it("close → reopen on the next user message", () => {
     const rs = run([
       { type: "user.message", message: msg(1), user },
       { type: "operator.command", command: { name: "close", args: "" }, message: msg(5) },
@@ -54,7 +53,7 @@ describe("conversation machine", () => {
     ]);
     expect(rs[1].state).toBe("closed");
     expect(rs[1].intents.map((i) => i.type)).toEqual(["editTopic", "closeTopic"]);
-    expect(rs[2].intents.map((i) => i.type)).toEqual(["reopenTopic", "editTopic", "copyToTopic", "sendToUser"]);
+    expect(rs[2].intents.map((i) => i.type)).toEqual(["reopenTopic", "editTopic", "copyToTopic"]);
   });
 
   it("ban ignores the user until unban", () => {
@@ -71,10 +70,52 @@ describe("conversation machine", () => {
     expect(rs[4].state).toBe("topic-open");
   });
 
-  it("welcome: off sends no greeting", () => {
-    const quiet = createConversationMachine({ welcome: null });
-    const r = step(quiet, undefined, input, { type: "user.message", message: msg(1), user });
-    expect(r.intents.map((i) => i.type)).toEqual(["createTopic", "copyToTopic"]);
+  it("keyword gate: waits in awaiting-keyword, relays nothing until a message may open", () => {
+    const rs = run([
+      { type: "user.message", message: msg(1), user, gates: { open: false } },
+      { type: "user.message", message: msg(2), user, gates: { open: false } },
+      { type: "user.message", message: msg(3), user, gates: { open: true } },
+    ]);
+    expect(rs[0].state).toBe("awaiting-keyword");
+    expect(rs[0].intents).toEqual([]);
+    expect(rs[1].intents).toEqual([]);
+    expect(rs[2].state).toBe("topic-open");
+    expect(rs[2].intents).toEqual([{ type: "createTopic", name: "🟪 Ann Lee" }, { type: "copyToTopic", messageId: 3 }]);
+  });
+
+  it("a closed dialog stays closed while the gate is shut", () => {
+    const rs = run([
+      { type: "user.message", message: msg(1), user },
+      { type: "operator.command", command: { name: "close", args: "" }, message: msg(5) },
+      { type: "user.message", message: msg(2), user, gates: { open: false } },
+    ]);
+    expect(rs[2].state).toBe("closed");
+    expect(rs[2].intents).toEqual([]);
+  });
+
+  it("relay gate: a message that may not be relayed changes nothing", () => {
+    const rs = run([
+      { type: "user.message", message: msg(1), user },
+      { type: "operator.message", message: msg(9), gates: { relay: false } },
+      { type: "user.message", message: msg(2), user, gates: { relay: false } },
+    ]);
+    expect(rs[1].intents).toEqual([]);
+    expect(rs[1].status).toBe("user_answered");
+    expect(rs[2].intents).toEqual([]);
+  });
+
+  it("dialog.close closes an open dialog like /close", () => {
+    const rs = run([{ type: "user.message", message: msg(1), user }, { type: "dialog.close", reason: "autoclose" }]);
+    expect(rs[1].state).toBe("closed");
+    expect(rs[1].intents.map((i) => i.type)).toEqual(["editTopic", "closeTopic"]);
+  });
+
+  it("leaves commands a plugin handles to the plugin", () => {
+    const rs = run([
+      { type: "user.message", message: msg(1), user },
+      { type: "operator.command", command: { name: "info", args: "" }, message: msg(5), gates: { handled: true } },
+    ]);
+    expect(rs[1].intents).toEqual([]);
   });
 
   it("answers unknown commands with a hint and never relays them", () => {

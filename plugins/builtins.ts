@@ -1,0 +1,13 @@
+/**
+ * The built-in plugins, in the order their hooks run. They are always loaded: their behaviour
+ * is switched by the Hotline parameters (`params`), exactly as in the reference product.
+ */
+import type { PluginFactory } from "../src/plugins/api.ts";
+import comments from "./comments/mod.ts";
+import help from "./help/mod.ts";
+import keywordGate from "./keyword-gate/mod.ts";
+import moderation from "./moderation/mod.ts";
+import welcome from "./welcome/mod.ts";
+
+/** Every built-in plugin factory. */
+export const builtinPlugins: readonly PluginFactory<never>[] = [moderation, keywordGate, comments, welcome, help] as PluginFactory<never>[];

@@ -1,0 +1,146 @@
+/**
+ * The plugin API. A plugin is a factory (`definePlugin`) that turns validated options into a
+ * plain object of hooks. Plugins never edit the conversation machine; they take part in a step
+ * at two fixed points:
+ *
+ * 1. **Gates**, before the step: may this update be accepted at all, may it open (or reopen) a
+ *    topic, may it be relayed, does a plugin handle this command? The answers ride on the event,
+ *    and the machine's named guards read them, so the step itself stays pure and synchronous.
+ * 2. **Reactions**, after the step: on entering/leaving a state, on any event, on a command, on a
+ *    timer. They return intents (Telegram work for the outbox), effects (durable timers) and
+ *    follow-up events, all committed in the same transaction as the step.
+ *
+ * Every hook may be async; each call is time-boxed and isolated: a hook that throws or hangs is
+ * logged with the bot, the conversation and the plugin, and the step goes on with the default.
+ */
+import type { Params } from "../config/mod.ts";
+import type { ConversationEvent, UserProfile } from "../conversation/events.ts";
+import type { Intent } from "../conversation/intents.ts";
+import type { Logger } from "../util/log.ts";
+
+/** A conversation as plugins see it (read-only). */
+export interface ConversationView {
+  readonly chatId: number;
+  /** Top-level state: "idle", "awaiting-keyword", "topic-open", "closed", "banned". */
+  readonly state: string;
+  /** Inside "topic-open": "user_answered" or "support_answered". */
+  readonly status: string | undefined;
+  readonly topicId: number | null;
+  readonly user: UserProfile;
+  /** True until the first step of this conversation has been committed. */
+  readonly isNew: boolean;
+}
+
+/** The bot a hook runs for. */
+export interface BotView {
+  readonly id: string;
+  readonly username: string;
+  readonly groupId: number;
+  readonly params: Params;
+}
+
+/** What every hook receives. */
+export interface HookContext {
+  readonly bot: BotView;
+  readonly conversation: ConversationView;
+  readonly event: ConversationEvent;
+  /** Milliseconds since the epoch, from the runtime's (injectable) clock. */
+  readonly now: number;
+  readonly log: Logger;
+}
+
+/** A transition, for `onTransition`. */
+export interface TransitionContext extends HookContext {
+  readonly from: { state: string; status: string | undefined } | undefined;
+  readonly to: { state: string; status: string | undefined };
+  /** Intents the machine itself emitted in this step. */
+  readonly intents: readonly Intent[];
+}
+
+/** Durable side effects that are not Telegram calls; committed with the step. */
+export type Effect =
+  | { type: "setTimer"; kind: string; dueAt: number }
+  | { type: "clearTimer"; kind: string };
+
+/** What a reaction hook may return (or nothing). */
+export interface HookOutput {
+  intents?: Intent[];
+  effects?: Effect[];
+  /** Events to run through the machine right after this one (e.g. close on autoclose). */
+  events?: ConversationEvent[];
+}
+
+/** A gate answer: `false` closes the gate; `undefined`/`true` leaves it to others. */
+export type GateAnswer = boolean | undefined | void;
+
+/** An operator command a plugin provides. */
+export interface CommandSpec {
+  /** One line for `/help`, e.g. "/info — the user's card". */
+  help: string;
+  /** Where it may be used: in a user's topic, in General, or both. */
+  where: "topic" | "general" | "both";
+  run(ctx: HookContext & { args: string }): HookOutput | void | Promise<HookOutput | void>;
+}
+
+/** A plugin instance: a name and the hooks it needs. */
+export interface Plugin {
+  readonly name: string;
+  /** Gate: accept this event at all? (moderation lists, white lists) Rejected events are dropped. */
+  accept?(ctx: HookContext): GateAnswer | Promise<GateAnswer>;
+  /** Gate: may this user message open a topic, or reopen a closed one? (keyword gating) */
+  mayOpen?(ctx: HookContext): GateAnswer | Promise<GateAnswer>;
+  /** Gate: relay this message (user → topic or operator → user)? (restricted words, reply_only) */
+  mayRelay?(ctx: HookContext): GateAnswer | Promise<GateAnswer>;
+  /** After a step that changed state or status. */
+  onTransition?(ctx: TransitionContext): HookOutput | void | Promise<HookOutput | void>;
+  /** After every step, whatever happened. */
+  onEvent?(ctx: TransitionContext): HookOutput | void | Promise<HookOutput | void>;
+  /** Operator commands by name (without the slash, lowercase). */
+  commands?: Record<string, CommandSpec>;
+  /** Durable timers by kind, fired through the conversation's lane of steps. */
+  timers?: Record<string, (ctx: HookContext) => HookOutput | void | Promise<HookOutput | void>>;
+}
+
+/** What a factory gets besides its options. */
+export interface PluginEnv {
+  readonly bot: BotView;
+  readonly log: Logger;
+  /** The `/help` lines of every loaded plugin and the core, for where a command is used. */
+  commandHelp(where: "topic" | "general"): string[];
+}
+
+/** A problem with a plugin's options: `option` names the key, `message` says what is wrong. */
+export interface OptionProblem {
+  option: string;
+  message: string;
+}
+
+/** A plugin factory: validates its options, then builds the plugin. */
+export interface PluginFactory<O = Record<string, unknown>> {
+  readonly name: string;
+  /** Checks raw options; returns the typed options or the problems found. */
+  parseOptions(raw: Record<string, unknown>): { ok: true; options: O } | { ok: false; problems: OptionProblem[] };
+  create(options: O, env: PluginEnv): Plugin;
+}
+
+/**
+ * Declares a plugin. `parseOptions` is optional for plugins without options (any option given
+ * to them is then reported as unknown).
+ */
+export function definePlugin<O = Record<string, never>>(spec: {
+  name: string;
+  parseOptions?: PluginFactory<O>["parseOptions"];
+  create(options: O, env: PluginEnv): Omit<Plugin, "name">;
+}): PluginFactory<O> {
+  return {
+    name: spec.name,
+    parseOptions: spec.parseOptions ??
+      ((raw) => {
+        const keys = Object.keys(raw);
+        return keys.length === 0
+          ? { ok: true, options: {} as O }
+          : { ok: false, problems: keys.map((option) => ({ option, message: `unknown option (${spec.name} takes none)` })) };
+      }),
+    create: (options, env) => ({ name: spec.name, ...spec.create(options, env) }),
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * The plugin host of one bot: asks every plugin's gates before a step and collects every
+ * plugin's reactions after it. Each hook call is isolated and time-boxed, so one broken plugin
+ * costs its own contribution and a log line, never the update.
+ */
+import type { Logger } from "../util/log.ts";
+import type { CommandSpec, HookContext, HookOutput, Plugin, TransitionContext } from "./api.ts";
+
+/** The gate decisions of all plugins for one event; the machine's guards read them. */
+export interface Gates {
+  accept: boolean;
+  open: boolean;
+  relay: boolean;
+  /** A plugin handles this operator command (so the machine does not answer "unknown"). */
+  handled: boolean;
+}
+
+/** An empty contribution. */
+const nothing = (): Required<HookOutput> => ({ intents: [], effects: [], events: [] });
+
+/** The commands the core machine implements, for `/help`. */
+export const coreCommandHelp: readonly string[] = [
+  "/close — close the dialog (the next user message reopens it)",
+  "/hold — mark as waiting for the operators (🟪)",
+  "/wait — mark as waiting for the user (🟨)",
+  "/ban — ignore the user's messages until /unban",
+  "/unban — lift a ban",
+  "/ text — an internal comment, never sent to the user",
+];
+
+/** See the module comment. */
+export class PluginHost {
+  readonly plugins: readonly Plugin[];
+  readonly #log: Logger;
+  readonly #timeoutMs: number;
+
+  constructor(plugins: readonly Plugin[], log: Logger, timeoutMs = 2_000) {
+    this.plugins = plugins;
+    this.#log = log;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Asks every gate; a plugin that fails or hangs leaves its gate open (default handling). */
+  async gates(ctx: HookContext): Promise<Gates> {
+    const gates: Gates = { accept: true, open: true, relay: true, handled: false };
+    for (const plugin of this.plugins) {
+      if (plugin.accept && (await this.#call(plugin, "accept", ctx, () => plugin.accept!(ctx))) === false) gates.accept = false;
+      if (!gates.accept) return gates;
+      if (plugin.mayOpen && (await this.#call(plugin, "mayOpen", ctx, () => plugin.mayOpen!(ctx))) === false) gates.open = false;
+      if (plugin.mayRelay && (await this.#call(plugin, "mayRelay", ctx, () => plugin.mayRelay!(ctx))) === false) gates.relay = false;
+    }
+    if (ctx.event.type === "operator.command") gates.handled = this.commandOwner(ctx.event.command.name, "topic") !== undefined;
+    return gates;
+  }
+
+  /** The plugin providing a command where it is used, if any. */
+  commandOwner(name: string, where: "topic" | "general"): { plugin: Plugin; spec: CommandSpec } | undefined {
+    for (const plugin of this.plugins) {
+      const spec = plugin.commands?.[name];
+      if (spec && (spec.where === where || spec.where === "both")) return { plugin, spec };
+    }
+    return undefined;
+  }
+
+  /** Runs a plugin command; undefined when no plugin has it. */
+  async command(ctx: HookContext, name: string, args: string): Promise<Required<HookOutput> | undefined> {
+    const owner = this.commandOwner(name, "topic");
+    if (!owner) return undefined;
+    return merge(nothing(), await this.#call(owner.plugin, `/${name}`, ctx, () => owner.spec.run({ ...ctx, args })));
+  }
+
+  /** Collects `onEvent` from every plugin and `onTransition` when the state or status changed. */
+  async react(ctx: TransitionContext): Promise<Required<HookOutput>> {
+    const out = nothing();
+    const changed = ctx.from?.state !== ctx.to.state || ctx.from?.status !== ctx.to.status;
+    for (const plugin of this.plugins) {
+      if (changed && plugin.onTransition) merge(out, await this.#call(plugin, "onTransition", ctx, () => plugin.onTransition!(ctx)));
+      if (plugin.onEvent) merge(out, await this.#call(plugin, "onEvent", ctx, () => plugin.onEvent!(ctx)));
+    }
+    return out;
+  }
+
+  /** Fires a durable timer of `kind` in whichever plugin declared it. */
+  async timer(ctx: HookContext, kind: string): Promise<Required<HookOutput>> {
+    const out = nothing();
+    for (const plugin of this.plugins) {
+      const handler = plugin.timers?.[kind];
+      if (handler) merge(out, await this.#call(plugin, `timer ${kind}`, ctx, () => handler(ctx)));
+    }
+    return out;
+  }
+
+  /** The `/help` lines: the core's commands, then every plugin's, where they apply. */
+  help(where: "topic" | "general"): string[] {
+    const lines = where === "topic" ? [...coreCommandHelp] : [];
+    for (const plugin of this.plugins) {
+      for (const spec of Object.values(plugin.commands ?? {})) if (spec.where === where || spec.where === "both") lines.push(spec.help);
+    }
+    return lines;
+  }
+
+  async #call<T>(plugin: Plugin, hook: string, ctx: HookContext, run: () => T | Promise<T>): Promise<T | undefined> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const timeout = new Promise<"timeout">((resolve) => {
+        timer = setTimeout(() => resolve("timeout"), this.#timeoutMs);
+      });
+      const result = await Promise.race([Promise.resolve().then(run), timeout]);
+      if (result === "timeout") {
+        this.#log.error("plugin hook timed out; default handling continues", { plugin: plugin.name, hook, chat: ctx.conversation.chatId, event: ctx.event.type, after_ms: this.#timeoutMs });
+        return undefined;
+      }
+      return result as T;
+    } catch (error) {
+      this.#log.error("plugin hook failed; default handling continues", { plugin: plugin.name, hook, chat: ctx.conversation.chatId, event: ctx.event.type, error: error instanceof Error ? error.message : String(error) });
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function merge(into: Required<HookOutput>, more: HookOutput | void | undefined): Required<HookOutput> {
+  if (more) {
+    into.intents.push(...(more.intents ?? []));
+    into.effects.push(...(more.effects ?? []));
+    into.events.push(...(more.events ?? []));
+  }
+  return into;
+}

@@ -1,0 +1,62 @@
+/**
+ * Loading a bot's plugins: the built-ins (always), then the config's `plugins` entries —
+ * built-in names (to pass options) or module paths, imported the same way on Node (through
+ * tsx) and Deno. Options are validated at start; problems name `bots[i].plugins[j]`.
+ */
+import { pathToFileURL } from "node:url";
+import type { BotConfig } from "../config/mod.ts";
+import { builtinPlugins } from "../../plugins/builtins.ts";
+import type { Logger } from "../util/log.ts";
+import type { BotView, Plugin, PluginEnv, PluginFactory } from "./api.ts";
+import { PluginHost } from "./host.ts";
+
+/** A plugin could not be loaded or its options are wrong; the message names the config path. */
+export class PluginLoadError extends Error {
+  override readonly name = "PluginLoadError";
+}
+
+const isFactory = (x: unknown): x is PluginFactory<unknown> =>
+  typeof x === "object" && x !== null && typeof (x as PluginFactory).name === "string" &&
+  typeof (x as PluginFactory).create === "function" && typeof (x as PluginFactory).parseOptions === "function";
+
+/** Imports a deployer's plugin module; its default export (or `plugin`) must be a factory. */
+async function importFactory(spec: string, at: string): Promise<PluginFactory<unknown>> {
+  let module: Record<string, unknown>;
+  try {
+    module = await import(spec.startsWith("/") ? pathToFileURL(spec).href : spec);
+  } catch (error) {
+    throw new PluginLoadError(`${at}: cannot load "${spec}": ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
+  }
+  const candidate = module.default ?? module.plugin;
+  if (!isFactory(candidate)) {
+    throw new PluginLoadError(`${at}: "${spec}" does not export a plugin (export default definePlugin({ name, create }))`);
+  }
+  return candidate;
+}
+
+/** Builds the plugin host of bot number `index` of the config. */
+export async function loadPlugins(bot: BotConfig, index: number, view: BotView, log: Logger): Promise<PluginHost> {
+  const byName = new Map(builtinPlugins.map((f) => [f.name, f as PluginFactory<unknown>]));
+  const chosen = new Map<string, { factory: PluginFactory<unknown>; options: Record<string, unknown>; at: string }>();
+  for (const factory of builtinPlugins) chosen.set(factory.name, { factory: factory as PluginFactory<unknown>, options: {}, at: `built-in plugin ${factory.name}` });
+  for (const [j, ref] of bot.plugins.entries()) {
+    const at = `bots[${index}].plugins[${j}]`;
+    const factory = byName.get(ref.spec) ?? (await importFactory(ref.spec, at));
+    if (chosen.has(factory.name) && !byName.has(ref.spec)) throw new PluginLoadError(`${at}: a plugin named "${factory.name}" is already loaded`);
+    chosen.set(factory.name, { factory, options: ref.options, at });
+  }
+  let host: PluginHost | undefined;
+  const plugins: Plugin[] = [];
+  for (const { factory, options, at } of chosen.values()) {
+    const parsed = factory.parseOptions(options);
+    if (!parsed.ok) throw new PluginLoadError(parsed.problems.map((p) => `${at}.options.${p.option}: ${p.message}`).join("\n"));
+    const env: PluginEnv = { bot: view, log: log.child(factory.name), commandHelp: (where) => host?.help(where) ?? [] };
+    try {
+      plugins.push(factory.create(parsed.options, env));
+    } catch (error) {
+      throw new PluginLoadError(`${at}: plugin "${factory.name}" failed to start: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  host = new PluginHost(plugins, log);
+  return host;
+}
