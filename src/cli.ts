@@ -4,7 +4,7 @@
  */
 import { ConfigError, formatConfigError, loadConfigFile } from "./config/mod.ts";
 import { BotStartError } from "./pipeline/bot.ts";
-import { PluginLoadError } from "./plugins/load.ts";
+import { loadPlugins, PluginLoadError } from "./plugins/load.ts";
 import { runConfig } from "./run.ts";
 import { openStore, StorageUrlError } from "./store/open.ts";
 import { createLogger } from "./util/log.ts";
@@ -67,6 +67,15 @@ async function main(argv: string[]): Promise<void> {
       return;
     case "check": {
       const config = configOrExit(args);
+      // Plugins are part of the config: load them and validate their options too.
+      try {
+        for (const [index, bot] of config.bots.entries()) {
+          await loadPlugins(bot, index, { id: bot.id, username: "", groupId: bot.group, params: bot.params }, createLogger(bot.id, "error"));
+        }
+      } catch (error) {
+        if (error instanceof PluginLoadError) fail(`Invalid configuration in ${args.config}:\n  - ${error.message.replaceAll("\n", "\n  - ")}`);
+        throw error;
+      }
       process.stdout.write(`${args.config}: OK — ${config.bots.length} bot(s): ${config.bots.map((b) => b.id).join(", ")}; storage ${config.storage}\n`);
       return;
     }

@@ -60,11 +60,14 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   const { db, bot, log } = o;
   const clock = o.clock ?? Date.now;
   const client = Effect.runSync(makeTelegramClient(bot.token, bot.apiRoot).pipe(Effect.provide(FetchHttpClient.layer)));
+  // Plugins load before Telegram is reached, so a config mistake fails at once; the username
+  // they see is filled in by getMe right after.
+  const view = { id: bot.id, username: "", groupId: bot.group, params: bot.params };
+  const plugins = await loadPlugins(bot, o.index ?? 0, view, log);
   const me = await connect(client, bot, log);
+  view.username = me.username;
 
   const machine = createConversationMachine({ iconColor: bot.params.icon_color ?? undefined });
-  const view = { id: bot.id, username: me.username, groupId: bot.group, params: bot.params };
-  const plugins = await loadPlugins(bot, o.index ?? 0, view, log);
   const registry = new ConversationRegistry({ db, bot: view, machine, plugins, log, clock });
   const delivery = new Delivery({
     db, botId: bot.id, groupId: bot.group, client, registry, log, clock,

@@ -32,6 +32,15 @@ describe("switchboard check", () => {
     expect(output).not.toMatch(/\n\s+at /);
   });
 
+  it("validates plugin options too, naming bots[i].plugins[j]", async () => {
+    const plugin = fileURLToPath(new URL("../../examples/office-hours/plugin.ts", import.meta.url));
+    const path = write(`bots:\n  - id: acme\n    token: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"\n    group: -1001234567890\n    plugins:\n      - path: ${plugin}\n        options: { open: "9am", colour: red }\n`);
+    const { code, output } = await runCli(["check", "--config", path]);
+    expect(code).not.toBe(0);
+    expect(output).toContain(`bots[0].plugins[0].options.open: expected a time like "09:00", got "9am"`);
+    expect(output).toContain(`bots[0].plugins[0].options.colour: unknown option`);
+  });
+
   it("names a missing environment variable", async () => {
     const path = write(`bots:\n  - id: acme\n    token: \${NOPE_TOKEN}\n    group: -1001234567890\n`);
     const { code, output } = await runCli(["check", "--config", path]);

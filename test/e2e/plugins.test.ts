@@ -1,0 +1,120 @@
+/** Built-in plugins driven by Hotline parameters, and the isolation of broken deployer plugins. */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { botMessagesTo, closeAll, createWorld, logLines, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
+
+afterEach(closeAll);
+const api = fileURLToPath(new URL("../../src/mod.ts", import.meta.url));
+
+async function world(extra: string): Promise<World> {
+  const w = await createWorld();
+  await startSwitchboard(w, { extra });
+  return w;
+}
+
+/** Sends a marker the operators will see, to know everything before it was handled. */
+async function flush(w: World, userId: number, topicId: number, marker: string) {
+  w.emulator.userSends(w.bot.token, userId, { text: marker });
+  await waitFor(() => topicMessages(w, topicId).some((m) => m.text === marker), marker);
+}
+
+describe("keyword-gate (private_keywords)", () => {
+  it("opens a topic only on a matching message and relays nothing sent before it", async () => {
+    const w = await world(`    params: { private_keywords: ["operator", ["talk", "human"]] }`);
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "/start" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "show me the menu" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "I want to talk" }); // only one word of the all-rule
+    w.emulator.userSends(w.bot.token, ann.id, { text: "Let me talk to a HUMAN" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    await waitFor(() => topicMessages(w, topic.threadId).length >= 1, "first copy");
+    await flush(w, ann.id, topic.threadId, "after the match");
+    expect(topicMessages(w, topic.threadId).map((m) => m.text)).toEqual(["Let me talk to a HUMAN", "after the match"]);
+    expect(botMessagesTo(w, ann.id)).toHaveLength(1); // the welcome, once, when the topic opened
+
+    // After a close, gating applies again.
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/close" });
+    await waitFor(() => topicNamed(w, "Ann")?.closed, "closed");
+    w.emulator.userSends(w.bot.token, ann.id, { text: "thanks, bye" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "OPERATOR again please" });
+    await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "OPERATOR again please"), "reopened by keyword");
+    expect(topicMessages(w, topic.threadId).some((m) => m.text === "thanks, bye")).toBe(false);
+  });
+});
+
+describe("comments (reply_only)", () => {
+  it("sends only explicit replies; everything else stays in the topic", async () => {
+    const w = await world(`    params: { reply_only: true }`);
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "question" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    const copy = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text === "question"), "copy");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "note to colleagues" });
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "the answer", replyToMessageId: copy.message_id });
+    await waitFor(() => botMessagesTo(w, ann.id).some((m) => m.text === "the answer"), "reply delivered");
+    expect(botMessagesTo(w, ann.id).some((m) => m.text === "note to colleagues")).toBe(false);
+  });
+});
+
+describe("moderation", () => {
+  it("ignores ignore_chats, accepts only white_list, and drops restricted words", async () => {
+    const w = await createWorld();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    const ben = w.emulator.createUser({ firstName: "Ben" });
+    const cid = w.emulator.createUser({ firstName: "Cid" });
+    await startSwitchboard(w, { extra: `    params: { white_list: [${ann.id}, ${ben.id}], ignore_chats: [${ben.id}], restricted_keywords_frontend: ["casino"] }` });
+    w.emulator.userSends(w.bot.token, cid.id, { text: "not on the white list" });
+    w.emulator.userSends(w.bot.token, ben.id, { text: "ignored chat" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hello" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "best CASINO bonus" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    await flush(w, ann.id, topic.threadId, "marker");
+    expect(topicMessages(w, topic.threadId).map((m) => m.text)).toEqual(["hello", "marker"]);
+    expect(w.emulator.topics(w.groupId).filter((t) => !t.deleted)).toHaveLength(1);
+  });
+});
+
+describe("help", () => {
+  it("/help lists the core's and the plugins' commands and is never relayed", async () => {
+    const w = await world("");
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/help" });
+    const help = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.from?.is_bot && m.text?.startsWith("Commands")), "help");
+    for (const command of ["/close", "/hold", "/wait", "/ban", "/unban", "/help"]) expect(help.text).toContain(command);
+    expect(botMessagesTo(w, ann.id).some((m) => m.text?.includes("Commands"))).toBe(false);
+    expect(topicMessages(w, topic.threadId).some((m) => m.text?.startsWith("Unknown command"))).toBe(false);
+  });
+});
+
+describe("isolation", () => {
+  it("a plugin that throws or hangs is logged with its name and the conversation; nothing is lost", async () => {
+    const w = await createWorld();
+    const broken = join(w.dir, "broken.ts");
+    writeFileSync(broken, `import { definePlugin } from ${JSON.stringify(api)};
+export default definePlugin({
+  name: "broken",
+  create: () => ({
+    onEvent() { throw new Error("boom"); },
+    mayOpen() { return new Promise(() => {}); },
+  }),
+});
+`);
+    await startSwitchboard(w, { extra: `    plugins: [${JSON.stringify(broken)}]` });
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "still relayed" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic", 30_000);
+    await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "still relayed"), "copy", 30_000);
+    await waitFor(() => botMessagesTo(w, ann.id).length === 1, "welcome still sent", 30_000);
+    expect(logLines.some((l) => /plugin hook failed/.test(l) && /plugin=broken/.test(l) && new RegExp(`chat=${ann.id}`).test(l) && /boom/.test(l))).toBe(true);
+    expect(logLines.some((l) => /plugin hook timed out/.test(l) && /plugin=broken/.test(l) && /hook=mayOpen/.test(l))).toBe(true);
+  });
+
+  it("a plugin path that does not load stops start-up with the config path in the message", async () => {
+    const w = await createWorld();
+    await expect(startSwitchboard(w, { extra: `    plugins: ["${join(w.dir, "missing.ts")}"]` })).rejects.toThrow(/bots\[0\]\.plugins\[0\]: cannot load/);
+  });
+});
