@@ -5,9 +5,12 @@
 import type { PluginFactory } from "../src/plugins/api.ts";
 import comments from "./comments/mod.ts";
 import help from "./help/mod.ts";
+import hideInfo from "./hide-info/mod.ts";
+import infoCard from "./info-card/mod.ts";
+import startParam from "./start-param/mod.ts";
 import keywordGate from "./keyword-gate/mod.ts";
 import moderation from "./moderation/mod.ts";
 import welcome from "./welcome/mod.ts";
 
 /** Every built-in plugin factory. */
-export const builtinPlugins: readonly PluginFactory<never>[] = [moderation, keywordGate, comments, welcome, help] as PluginFactory<never>[];
+export const builtinPlugins: readonly PluginFactory<never>[] = [moderation, keywordGate, comments, hideInfo, welcome, startParam, infoCard, help] as PluginFactory<never>[];

@@ -27,12 +27,14 @@ export type Intent =
   | { type: "editInUser"; topicMessageId: number; text?: string; caption?: string; entities?: MessageEntity[] }
   /** Mirrors a reaction: `emoji: null` removes the bot's reaction. */
   | { type: "reactInTopic"; userMessageId: number; emoji: string | null }
-  | { type: "reactInUser"; topicMessageId: number; emoji: string | null };
+  | { type: "reactInUser"; topicMessageId: number; emoji: string | null }
+  /** A private message to an operator (e.g. `/info` under `hide_info: [command]`). */
+  | { type: "sendToOperator"; operatorId: number; text: string };
 
 /** The intent names, for checking what a transition emitted. */
 export const intentTypes: ReadonlySet<Intent["type"]> = new Set([
   "createTopic", "editTopic", "closeTopic", "reopenTopic", "copyToTopic", "copyToUser",
-  "sendToTopic", "sendToUser", "editInTopic", "editInUser", "reactInTopic", "reactInUser",
+  "sendToTopic", "sendToUser", "editInTopic", "editInUser", "reactInTopic", "reactInUser", "sendToOperator",
 ]);
 
 /** True for intents that act in the operators' group (they wait for the conversation's topic). */

@@ -16,11 +16,17 @@ export interface ConversationContext {
   user: UserProfile;
   topicId: number | null;
   blocked: boolean;
+  /** When the conversation started (ms since the epoch), from the first event's clock. */
+  firstContactAt?: number;
+  /** Plugins' data by plugin name; written only through `setData` effects, never by the machine. */
+  data?: Record<string, unknown>;
 }
 
 /** Bot-level settings the transitions read. */
 export interface MachineOptions {
   iconColor?: number;
+  /** The name shown in topic titles (plugins may supply an alias); defaults to the user's name. */
+  nameOf?: (user: UserProfile) => string;
 }
 
 /** The machine's input: who the conversation is with. */
@@ -44,7 +50,7 @@ const isCommand = (name: string) => ({ event }: { event: ConversationEvent }) =>
 /** Builds the machine for one bot's settings. */
 export function createConversationMachine(options: MachineOptions = {}) {
   const title = (status: TitleStatus) => ({ context }: { context: ConversationContext }): IntentParams<"editTopic"> => ({
-    name: topicTitle(status, context.user),
+    name: topicTitle(status, context.user, options.nameOf),
   });
   const copyIn = { type: "copyToTopic" as const, params: ({ event }: { event: ConversationEvent }) => copyParams(event) };
   const copyOut = { type: "copyToUser" as const, params: ({ event }: { event: ConversationEvent }) => operatorCopyParams(event) };
@@ -171,7 +177,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
               target: "topic-open.user_answered",
               actions: [
                 "rememberUser",
-                { type: "createTopic", params: ({ context }) => ({ name: topicTitle("user_answered", context.user), iconColor: options.iconColor }) },
+                { type: "createTopic", params: ({ context }) => ({ name: topicTitle("user_answered", context.user, options.nameOf), iconColor: options.iconColor }) },
                 copyIn,
               ],
             },
@@ -188,7 +194,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
               target: "topic-open.user_answered",
               actions: [
                 "rememberUser",
-                { type: "createTopic", params: ({ context }) => ({ name: topicTitle("user_answered", context.user), iconColor: options.iconColor }) },
+                { type: "createTopic", params: ({ context }) => ({ name: topicTitle("user_answered", context.user, options.nameOf), iconColor: options.iconColor }) },
                 copyIn,
               ],
             },

@@ -123,9 +123,11 @@ export class ConversationRegistry {
   async #stepOne(batch: Batch, chatId: number, current: ConversationRow | undefined, user: UserProfile, event: ConversationEvent, depth: number): Promise<void> {
     const o = this.#o;
     const from = current && { state: current.state, status: statusOf(current.snapshot.value) };
+    const context = current?.snapshot.context;
     const view: ConversationView = {
       chatId, user, isNew: !current,
       state: from?.state ?? "idle", status: from?.status, topicId: current?.topicId ?? null,
+      firstContactAt: context?.firstContactAt ?? batch.now, data: context?.data ?? {},
     };
     const ctx: HookContext = { bot: o.bot, conversation: view, event, now: batch.now, log: o.log };
     const gates = await o.plugins.gates(ctx);
@@ -137,10 +139,18 @@ export class ConversationRegistry {
     const timer = event.type === "timer" ? await o.plugins.timer(ctx, event.kind) : undefined;
 
     const result = step(o.machine, current?.snapshot, { chatId, user }, gated);
-    const row: ConversationRow = { chatId, topicId: result.snapshot.context.topicId, state: result.state, snapshot: result.snapshot };
-    const reactions = await o.plugins.react({ ...ctx, event: gated, from, to: { state: result.state, status: result.status }, intents: result.intents, conversation: { ...view, state: result.state, status: result.status, topicId: row.topicId } });
+    const reactions = await o.plugins.react({ ...ctx, event: gated, from, to: { state: result.state, status: result.status }, intents: result.intents, conversation: { ...view, state: result.state, status: result.status, topicId: result.snapshot.context.topicId } });
     const intents = [...result.intents, ...(command?.intents ?? []), ...(timer?.intents ?? []), ...reactions.intents];
     const effects = [...(event.type === "timer" ? [{ type: "clearTimer" as const, kind: event.kind }] : []), ...(command?.effects ?? []), ...(timer?.effects ?? []), ...reactions.effects];
+    // Plugin data and the first-contact time live beside the machine's own context.
+    const data = { ...view.data };
+    for (const effect of effects) {
+      if (effect.type !== "setData") continue;
+      if (effect.value === undefined) delete data[effect.plugin];
+      else data[effect.plugin] = effect.value;
+    }
+    const snapshot = { ...result.snapshot, context: { ...result.snapshot.context, firstContactAt: view.firstContactAt, data } };
+    const row: ConversationRow = { chatId, topicId: snapshot.context.topicId, state: result.state, snapshot };
 
     batch.working.set(chatId, row);
     const change = batch.changes.get(chatId) ?? { row, intents: [], effects: [] };

@@ -18,7 +18,7 @@ export function displayName(user: UserProfile): string {
 }
 
 /** Builds the title for a status, trimmed to Telegram's limit without splitting a surrogate pair. */
-export function topicTitle(status: TitleStatus, user: UserProfile): string {
-  const title = `${statusSquare[status]} ${displayName(user)}`;
+export function topicTitle(status: TitleStatus, user: UserProfile, name: (user: UserProfile) => string = displayName): string {
+  const title = `${statusSquare[status]} ${name(user)}`;
   return Array.from(title).slice(0, 128).join("");
 }

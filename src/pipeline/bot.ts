@@ -7,6 +7,7 @@ import type { Update, UserFromGetMe } from "@grammyjs/types";
 import { Effect, Fiber } from "effect";
 import type { BotConfig } from "../config/mod.ts";
 import { createConversationMachine } from "../conversation/machine.ts";
+import { displayName } from "../conversation/title.ts";
 import { ConversationRegistry } from "../conversation/registry.ts";
 import { loadPlugins } from "../plugins/load.ts";
 import { chatOfTopic } from "../store/conversations.ts";
@@ -67,10 +68,14 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   const me = await connect(client, bot, log);
   view.username = me.username;
 
-  const machine = createConversationMachine({ iconColor: bot.params.icon_color ?? undefined });
+  const machine = createConversationMachine({
+    iconColor: bot.params.icon_color ?? undefined,
+    nameOf: (user) => plugins.nameOf(user, view) ?? displayName(user),
+  });
   const registry = new ConversationRegistry({ db, bot: view, machine, plugins, log, clock });
   const delivery = new Delivery({
     db, botId: bot.id, groupId: bot.group, client, registry, log, clock,
+    nameOf: (user) => plugins.nameOf(user, view) ?? displayName(user),
     limiter: new RateLimiter(o.limits ?? limitsFromConfig(bot.limits), clock),
     ...(o.albumSettleMs !== undefined ? { albumSettleMs: o.albumSettleMs } : {}),
   });

@@ -7,7 +7,7 @@ import { Effect } from "effect";
 import type { ConversationEvent } from "../conversation/events.ts";
 import type { ConversationRegistry } from "../conversation/registry.ts";
 import type { Intent } from "../conversation/intents.ts";
-import { topicTitle } from "../conversation/title.ts";
+import { displayName, topicTitle } from "../conversation/title.ts";
 import type { Db } from "../store/open.ts";
 import { chatsWithPendingIntents, deferIntent, enqueueIntents, laneHead, markSending, removeIntents, type OutboxRow } from "../store/outbox.ts";
 import { recordPairs, topicSideOf, userSideOf } from "../store/message-map.ts";
@@ -38,6 +38,8 @@ export interface DeliveryOptions {
   log: Logger;
   /** How long an album may still grow after its newest item was committed. */
   albumSettleMs?: number;
+  /** The name shown in topic titles (an alias under hide_info). */
+  nameOf?: (user: import("../conversation/events.ts").UserProfile) => string;
   clock?: () => number;
 }
 
@@ -57,7 +59,7 @@ export class Delivery {
   #stopping = false;
 
   constructor(options: DeliveryOptions) {
-    this.#o = { albumSettleMs: 400, clock: Date.now, ...options };
+    this.#o = { albumSettleMs: 400, clock: Date.now, nameOf: displayName, ...options };
   }
 
   /** Restarts every lane that has queued rows (after a restart or crash). */
@@ -216,7 +218,7 @@ export class Delivery {
     const row = await o.registry.rowOf(chatId);
     if (!row) return;
     const context = row.snapshot.context;
-    const name = topicTitle(row.state === "closed" || row.state === "banned" ? "closed" : statusOf(row.snapshot.value), context.user);
+    const name = topicTitle(row.state === "closed" || row.state === "banned" ? "closed" : statusOf(row.snapshot.value), context.user, o.nameOf);
     const created = await Effect.runPromise(Effect.either(o.client.call("createForumTopic", { chat_id: o.groupId, name })));
     if (created._tag === "Left") {
       const outcome = classifyFailure({ type: "createTopic", name }, created.left, { attempts: batch[0].attempts, chatId, groupId: o.groupId });
@@ -273,6 +275,7 @@ function albumOf(intent: Intent): string | undefined {
 }
 
 function targetChat(intent: Intent, chatId: number, groupId: number): number {
+  if (intent.type === "sendToOperator") return intent.operatorId;
   return userBound(intent) ? chatId : groupId;
 }
 

@@ -40,7 +40,7 @@ const replyTo = (messageId: number | undefined) => (messageId === undefined ? un
 export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect.Effect<Outcome> {
   const intent = intents[0];
   const group = ctx.groupId;
-  const needsTopic = intent.type !== "createTopic" && !userBound(intent);
+  const needsTopic = intent.type !== "createTopic" && intent.type !== "sendToOperator" && !userBound(intent);
   if (needsTopic && ctx.topicId === null) return Effect.succeed({ kind: "topic-lost" } as Outcome);
   const thread = ctx.topicId ?? undefined;
   const c = ctx.client;
@@ -102,6 +102,9 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
         yield* edit(c, ctx.chatId, target, intent.text, intent.caption, intent.entities);
         return done();
       }
+      case "sendToOperator":
+        yield* c.call("sendMessage", { chat_id: intent.operatorId, text: intent.text });
+        return done();
       case "reactInTopic":
       case "reactInUser": {
         const inTopic = intent.type === "reactInTopic";
@@ -148,7 +151,7 @@ export function classifyFailure(intent: Intent, error: TelegramError, ctx: Pick<
       return userBound(intent) ? drop(intent, error.description) : { kind: "topic-closed" };
     case "BlockedByUser":
     case "UserDeactivated":
-      if (!userBound(intent)) return drop(intent, error.description);
+      if (!userBound(intent) || intent.type === "sendToOperator") return drop(intent, error.description);
       return { kind: "drop", reason: error.description, events: [{ type: "delivery.blocked", reason: error._tag === "BlockedByUser" ? "blocked" : "deactivated" }] };
     case "Unauthorized":
     case "Conflict":
@@ -167,7 +170,9 @@ export function classifyFailure(intent: Intent, error: TelegramError, ctx: Pick<
 
 function drop(intent: Intent, description: string): Outcome {
   // Operators must learn that something they or the user sent did not arrive.
-  const notice = intent.type === "copyToTopic"
+  const notice = intent.type === "sendToOperator"
+    ? `⚠️ Could not write to the operator privately (${description}): they must start a private chat with the bot first.`
+    : intent.type === "copyToTopic"
     ? `⚠️ A message from the user could not be shown here: ${description}`
     : intent.type === "copyToUser" || intent.type === "sendToUser"
     ? `⚠️ Not delivered to the user: ${description}`

@@ -29,6 +29,10 @@ export interface ConversationView {
   readonly user: UserProfile;
   /** True until the first step of this conversation has been committed. */
   readonly isNew: boolean;
+  /** When the conversation started (ms since the epoch). */
+  readonly firstContactAt: number;
+  /** Plugins' own data for this conversation, by plugin name (see the `setData` effect). */
+  readonly data: Readonly<Record<string, unknown>>;
 }
 
 /** The bot a hook runs for. */
@@ -60,7 +64,9 @@ export interface TransitionContext extends HookContext {
 /** Durable side effects that are not Telegram calls; committed with the step. */
 export type Effect =
   | { type: "setTimer"; kind: string; dueAt: number }
-  | { type: "clearTimer"; kind: string };
+  | { type: "clearTimer"; kind: string }
+  /** Stores `value` under the plugin's name in the conversation (JSON; `undefined` deletes). */
+  | { type: "setData"; plugin: string; value: unknown };
 
 /** What a reaction hook may return (or nothing). */
 export interface HookOutput {
@@ -91,6 +97,11 @@ export interface Plugin {
   mayOpen?(ctx: HookContext): GateAnswer | Promise<GateAnswer>;
   /** Gate: relay this message (user → topic or operator → user)? (restricted words, reply_only) */
   mayRelay?(ctx: HookContext): GateAnswer | Promise<GateAnswer>;
+  /**
+   * The name operators see for a user (titles, cards), e.g. an alias under `hide_info: [name]`.
+   * Synchronous and pure: the machine calls it while building intents. First answer wins.
+   */
+  nameOf?(user: UserProfile, bot: BotView): string | undefined;
   /** After a step that changed state or status. */
   onTransition?(ctx: TransitionContext): HookOutput | void | Promise<HookOutput | void>;
   /** After every step, whatever happened. */

@@ -90,6 +90,20 @@ export class PluginHost {
     return out;
   }
 
+  /** The name operators see for a user: the first plugin's answer, else the user's own name. */
+  nameOf(user: import("../conversation/events.ts").UserProfile, bot: import("./api.ts").BotView): string | undefined {
+    for (const plugin of this.plugins) {
+      if (!plugin.nameOf) continue;
+      try {
+        const name = plugin.nameOf(user, bot);
+        if (name) return name;
+      } catch (error) {
+        this.#log.error("plugin hook failed; default handling continues", { plugin: plugin.name, hook: "nameOf", user: user.id, error: String(error) });
+      }
+    }
+    return undefined;
+  }
+
   /** The `/help` lines: the core's commands, then every plugin's, where they apply. */
   help(where: "topic" | "general"): string[] {
     const lines = where === "topic" ? [...coreCommandHelp] : [];

@@ -1,69 +1,104 @@
 /**
- * `switchboard sandbox`: the emulator, one bot, an operators' group and Switchboard on a local
- * SQLite file — the whole product on this machine with no token and no internet. The browser
- * playground is a later step; for now the world is driven through the emulator's control API.
+ * `switchboard sandbox`: the Telegram emulator, a bot, an operators' group and Switchboard on a
+ * local SQLite file, plus a web page that shows the whole world side by side — the users' chats
+ * with the bot and the operators' topics — live. No token, no internet.
  */
 import { rmSync } from "node:fs";
-import { parseConfig } from "../config/mod.ts";
-import { runConfig } from "../run.ts";
-import { createLogger } from "../util/log.ts";
-import { startEmulator } from "./emulator/mod.ts";
+import { playDemo } from "./demo.ts";
+import { openBrowser } from "./web/open.ts";
+import { type PageServer, servePage } from "./web/server.ts";
+import { SandboxSession } from "./web/session.ts";
 
 /** Options of the sandbox command. */
 export interface SandboxOptions {
+  /** Port of the page (default 8790, or any free port when that one is taken). */
   port?: number;
-  /** Open the page in a browser. */
+  /** Try to open the page in the default browser. */
   open?: boolean;
-  /** Play the scripted demo scenario. */
+  /** Play the scripted demo once the page is up. */
   demo?: boolean;
   /** SQLite file for the sandbox's store; wiped at start (default ./data/sandbox.db). */
   storage?: string;
 }
 
-/** Starts the sandbox and keeps running until SIGINT/SIGTERM. */
-export async function runSandbox(o: SandboxOptions = {}): Promise<void> {
-  const log = createLogger("sandbox");
+/** A started sandbox. */
+export interface StartedSandbox {
+  /** The page, e.g. http://127.0.0.1:8790. */
+  url: string;
+  /** The emulator's Bot API base URL (its control API is under /control). */
+  emulatorUrl: string;
+  session: SandboxSession;
+  stop(): Promise<void>;
+}
+
+/** Where the page listens when no port is given. */
+export const DEFAULT_PAGE_PORT = 8790;
+
+/**
+ * Starts everything in this process and returns once the bot is connected and the page served.
+ * Tests use it with `port: 0`; `pollTimeoutSeconds` shortens the bot's long polls.
+ */
+export async function startSandbox(o: SandboxOptions & { pollTimeoutSeconds?: number } = {}): Promise<StartedSandbox> {
   // The emulated Telegram lives in memory, so its update ids and topics start afresh each run;
   // a store kept from an earlier run would point at topics and offsets that no longer exist.
-  const path = o.storage ?? "./data/sandbox.db";
-  for (const suffix of ["", "-wal", "-shm"]) rmSync(path + suffix, { force: true });
-  const emulator = await startEmulator({ port: o.port ?? 0, host: "127.0.0.1" });
-  const bot = emulator.createBot({ username: "sandbox_support_bot", firstName: "Sandbox Support" });
-  const operator = emulator.createUser({ firstName: "Olga", lastName: "Operator", username: "olga" });
-  const group = emulator.createForumGroup({ title: "Sandbox operators", bots: [bot.token], operators: [operator.id] });
-  const user = emulator.createUser({ firstName: "Ann", lastName: "Lee", username: "ann" });
-  const config = parseConfig(
-    `storage: "sqlite:${path}"
-bots:
-  - id: sandbox
-    token: "${bot.token}"
-    api_root: ${emulator.url}
-    group: ${group}
-`,
-    {},
-  );
-  const running = await runConfig(config, { log, pollTimeoutSeconds: 10 });
-  const control = `${emulator.url}/control`;
-  process.stdout.write(`
-Switchboard sandbox is running.
-  Telegram emulator (Bot API): ${emulator.url}
-  Control API:                 ${control}
-  Bot token:                   ${bot.token}
-  Operators' group:            ${group} (operator id ${operator.id})
-  A user to write as:          ${user.id} (Ann Lee)
+  const storagePath = o.storage ?? "./data/sandbox.db";
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(storagePath + suffix, { force: true });
+  const session = await SandboxSession.start({ storagePath, pollTimeoutSeconds: o.pollTimeoutSeconds });
+  let page: PageServer;
+  try {
+    page = await listen(session, o.port);
+  } catch (error) {
+    await session.stop();
+    throw error;
+  }
+  return {
+    url: page.url,
+    emulatorUrl: session.core.url,
+    session,
+    async stop() {
+      await page.close();
+      await session.stop();
+    },
+  };
+}
 
-Try it:
-  curl -s ${control}/userSends -d '{"token":"${bot.token}","userId":${user.id},"content":{"text":"Hello!"}}'
-  curl -s "${control}/topics?groupId=${group}"
-  curl -s ${control}/operatorPosts -d '{"groupId":${group},"userId":${operator.id},"content":{"threadId":THREAD,"text":"Hi Ann!"}}'
-  curl -s "${control}/messages?chatId=${user.id}"
+async function listen(session: SandboxSession, port: number | undefined): Promise<PageServer> {
+  if (port !== undefined) return servePage(session, { port });
+  try {
+    return await servePage(session, { port: DEFAULT_PAGE_PORT });
+  } catch (error) {
+    if ((error as { code?: string }).code !== "EADDRINUSE") throw error;
+    return servePage(session, { port: 0 });
+  }
+}
+
+/** The CLI entry: starts the sandbox, prints where it is, and runs until SIGINT/SIGTERM. */
+export async function runSandbox(o: SandboxOptions = {}): Promise<void> {
+  const sandbox = await startSandbox(o);
+  const { session } = sandbox;
+  process.stdout.write(`
+Switchboard sandbox is running — open ${sandbox.url} in a browser.
+
+  Write as a user on the left, answer as the operator in the topics on the right.
+  Telegram emulator (Bot API):  ${sandbox.emulatorUrl}   control API: ${sandbox.emulatorUrl}/control
+  Store:                        ${o.storage ?? "./data/sandbox.db"} (wiped at each start)
+  Bot token:                    ${session.bot.token}
+  Operators' group:             ${session.groupId} (operator id ${session.operator.id})
 Press Ctrl+C to stop.
 `);
+  if (o.open && !(await openBrowser(sandbox.url))) process.stdout.write(`(could not open a browser; open ${sandbox.url} yourself)\n`);
+  let stopping = false;
   const stop = async () => {
-    await running.stop();
-    await emulator.close();
+    if (stopping) return;
+    stopping = true;
+    await sandbox.stop();
     process.exit(0);
   };
   process.on("SIGINT", () => void stop());
   process.on("SIGTERM", () => void stop());
+  if (o.demo) {
+    // A moment for a browser opened by --open to connect before the first message.
+    await new Promise((r) => setTimeout(r, o.open ? 2500 : 500));
+    await playDemo(session).catch((e) => session.log.error("the demo stopped", { error: String(e) }));
+  }
 }

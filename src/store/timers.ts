@@ -9,7 +9,7 @@ export interface DueTimer {
   dueAt: number;
 }
 
-/** Applies plugins' timer effects; runs inside the step's commit transaction. */
+/** Applies plugins' timer effects (other effects are the registry's); runs inside the step's commit transaction. */
 export async function applyTimerEffects(db: Db, botId: string, chatId: number, effects: readonly Effect[]): Promise<void> {
   for (const effect of effects) {
     if (effect.type === "setTimer") {
@@ -18,7 +18,7 @@ export async function applyTimerEffects(db: Db, botId: string, chatId: number, e
         .values({ bot_id: botId, chat_id: chatId, kind: effect.kind, due_at: effect.dueAt })
         .onConflict((c) => c.columns(["bot_id", "chat_id", "kind"]).doUpdateSet({ due_at: effect.dueAt }))
         .execute();
-    } else {
+    } else if (effect.type === "clearTimer") {
       await db.deleteFrom("timers").where("bot_id", "=", botId).where("chat_id", "=", chatId).where("kind", "=", effect.kind).execute();
     }
   }

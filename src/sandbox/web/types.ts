@@ -105,6 +105,7 @@ export type PageEvent =
   | { kind: "snapshot"; data: PageSnapshot }
   | { kind: "world"; data: WorldEvent }
   | { kind: "users"; data: UserView[] }
+  | { kind: "reactions"; data: { key: string; emojis: string[] } }
   | { kind: "conversation"; data: ConversationView }
   | { kind: "stats"; data: StatsView }
   | { kind: "config"; data: ConfigView }

@@ -1,0 +1,18 @@
+/**
+ * `hide-info`: with `name` (or `title`), operators see a stable alias instead of the user's name
+ * in topic titles and cards. Nothing names the user: messages are always copied, never
+ * forwarded, so no forward header leaks it. `link` and `command` are read by `info-card`.
+ */
+import { definePlugin } from "../../src/mod.ts";
+import { aliasOf } from "./alias.ts";
+
+/** The built-in hide-info plugin. */
+export default definePlugin({
+  name: "hide-info",
+  create: (_options, { bot }) => ({
+    nameOf(user) {
+      const hidden = bot.params.hide_info;
+      if (hidden.includes("name") || hidden.includes("title")) return aliasOf(bot.id, user.id);
+    },
+  }),
+});

@@ -1,0 +1,17 @@
+/** The info card: what operators may know about the user, minus what `hide_info` hides. */
+import type { ConversationView, Params } from "../../src/mod.ts";
+
+/** Formats the card as plain text. `name` is what operators see (an alias under hide_info). */
+export function infoCard(conversation: ConversationView, params: Params, name: string, start: string | undefined): string {
+  const hidden = new Set(params.hide_info);
+  const user = conversation.user;
+  const lines = [`ℹ️ ${name}`];
+  if (!hidden.has("name") && !hidden.has("link") && user.username) lines.push(`Username: @${user.username}`);
+  if (!hidden.has("name") && !hidden.has("link")) lines.push(`Link: tg://user?id=${user.id}`);
+  if (!hidden.has("name")) lines.push(`ID: ${user.id}`);
+  if (user.languageCode) lines.push(`Language: ${user.languageCode}`);
+  if (start) lines.push(`Start parameter: ${start}`);
+  lines.push(`First contact: ${new Date(conversation.firstContactAt).toISOString().slice(0, 16).replace("T", " ")} UTC`);
+  lines.push(`Status: ${conversation.state}${conversation.status ? ` (${conversation.status})` : ""}`);
+  return lines.join("\n");
+}

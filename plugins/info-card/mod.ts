@@ -1,0 +1,43 @@
+/**
+ * `info-card`: `/info` in a user's topic posts the card; `auto_info` posts it when the topic is
+ * created. Under `hide_info: [command]`, `/info` goes only as a private message to an operator
+ * allowed by `extensions_allowed` (empty = every operator).
+ */
+import { definePlugin } from "../../src/mod.ts";
+import { displayName } from "../../src/conversation/title.ts";
+import { aliasOf } from "../hide-info/alias.ts";
+import { startParamFor } from "../start-param/mod.ts";
+import { infoCard } from "./card.ts";
+
+/** The built-in info-card plugin. */
+export default definePlugin({
+  name: "info-card",
+  create: (_options, { bot }) => {
+    const hidden = () => bot.params.hide_info;
+    const nameOf = (user: Parameters<typeof displayName>[0]) =>
+      hidden().includes("name") || hidden().includes("title") ? aliasOf(bot.id, user.id) : displayName(user);
+    return {
+      commands: {
+        info: {
+          help: "/info — the user's card",
+          where: "topic",
+          run(ctx) {
+            const card = infoCard(ctx.conversation, bot.params, nameOf(ctx.conversation.user), startParamFor(ctx));
+            if (!hidden().includes("command")) return { intents: [{ type: "sendToTopic", text: card }] };
+            const operator = ctx.event.type === "operator.command" ? ctx.event.message.from?.id : undefined;
+            const allowed = bot.params.extensions_allowed;
+            if (operator === undefined || (allowed.length > 0 && !allowed.includes(operator))) {
+              return { intents: [{ type: "sendToTopic", text: "/info is restricted here: only allowed operators get it, by private message." }] };
+            }
+            return { intents: [{ type: "sendToOperator", operatorId: operator, text: card }] };
+          },
+        },
+      },
+      onTransition(ctx) {
+        const created = ctx.intents.some((i) => i.type === "createTopic");
+        if (!bot.params.auto_info || !created) return;
+        return { intents: [{ type: "sendToTopic", text: infoCard(ctx.conversation, bot.params, nameOf(ctx.conversation.user), startParamFor(ctx)) }] };
+      },
+    };
+  },
+});
