@@ -3,6 +3,7 @@
  * is switched by the Hotline parameters (`params`), exactly as in the reference product.
  */
 import type { PluginFactory } from "../src/plugins/api.ts";
+import autoclose from "./autoclose/mod.ts";
 import comments from "./comments/mod.ts";
 import help from "./help/mod.ts";
 import hideInfo from "./hide-info/mod.ts";
@@ -13,4 +14,4 @@ import moderation from "./moderation/mod.ts";
 import welcome from "./welcome/mod.ts";
 
 /** Every built-in plugin factory. */
-export const builtinPlugins: readonly PluginFactory<never>[] = [moderation, keywordGate, comments, hideInfo, welcome, startParam, infoCard, help] as PluginFactory<never>[];
+export const builtinPlugins: readonly PluginFactory<never>[] = [moderation, keywordGate, comments, hideInfo, welcome, startParam, infoCard, autoclose, help] as PluginFactory<never>[];

@@ -22,6 +22,7 @@ import { backoffMs } from "../util/backoff.ts";
 import type { Logger } from "../util/log.ts";
 import { Delivery } from "./delivery.ts";
 import { Processor } from "./processor.ts";
+import { TimerService } from "./timers.ts";
 import { limitsFromConfig, type RateLimitConfig, RateLimiter } from "./rate-limits.ts";
 
 /** Settings beyond the bot's config section (mostly for tests and benchmarks). */
@@ -35,6 +36,8 @@ export interface StartBotOptions {
   limits?: RateLimitConfig;
   pollTimeoutSeconds?: number;
   albumSettleMs?: number;
+  /** How often due timers are checked (real time; default 1 s). */
+  timerIntervalMs?: number;
   clock?: () => number;
 }
 
@@ -46,6 +49,7 @@ export interface RunningBot {
   readonly registry: ConversationRegistry;
   readonly processor: Processor;
   readonly delivery: Delivery;
+  readonly timers: TimerService;
   /** The bound port of the webhook receiver, when `updates: webhook`. */
   readonly webhookPort: number | undefined;
   stop(): Promise<void>;
@@ -91,6 +95,9 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   };
   const announce = (how: string) => log.info(`connected as @${me.username} (id ${me.id}), receiving updates by ${how}`, { group: bot.group });
 
+  const timers = new TimerService({ db, botId: bot.id, registry, delivery, log, clock, ...(o.timerIntervalMs ? { intervalMs: o.timerIntervalMs } : {}) });
+  timers.start();
+
   // Work left from a previous run (crash or stop) goes first.
   processor.kick();
   await delivery.resume();
@@ -119,9 +126,10 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   (pruning as { unref?: () => void }).unref?.();
 
   return {
-    id: bot.id, me, client, registry, processor, delivery, webhookPort: webhook?.port,
+    id: bot.id, me, client, registry, processor, delivery, timers, webhookPort: webhook?.port,
     async stop() {
       clearInterval(pruning);
+      await timers.stop();
       if (source) await Effect.runPromise(Fiber.interrupt(source));
       await webhook?.close();
       await processor.stop();

@@ -42,3 +42,14 @@ export async function nextTimerDue(db: Db, botId: string): Promise<number | unde
   const row = await db.selectFrom("timers").select((eb) => eb.fn.min("due_at").as("next")).where("bot_id", "=", botId).executeTakeFirst();
   return row?.next == null ? undefined : Number(row.next);
 }
+
+/** Removes a fired timer unless it was set again (to a new due time) meanwhile. */
+export async function deleteTimerIfUnchanged(db: Db, botId: string, timer: DueTimer): Promise<void> {
+  await db
+    .deleteFrom("timers")
+    .where("bot_id", "=", botId)
+    .where("chat_id", "=", timer.chatId)
+    .where("kind", "=", timer.kind)
+    .where("due_at", "=", timer.dueAt)
+    .execute();
+}

@@ -1,0 +1,42 @@
+/** The YAML the bot runs with: edit, Apply (validated, then the bot restarts), see problems. */
+import { useEffect, useState } from "preact/hooks";
+import { html } from "./html.js";
+import { post } from "./api.js";
+import { clockMs } from "./format.js";
+import { state } from "./store.js";
+
+const STATUS = { starting: "starting…", running: "running", restarting: "restarting…", stopped: "stopped" };
+
+/** The panel. */
+export function ConfigPanel() {
+  const config = state.config;
+  const [draft, setDraft] = useState(config.yaml);
+  const [problems, setProblems] = useState([]);
+  const [busy, setBusy] = useState(false);
+  // A config applied elsewhere (another tab) replaces an unchanged draft.
+  useEffect(() => setDraft(config.yaml), [config.yaml]);
+  const apply = async () => {
+    setBusy(true);
+    setProblems([]);
+    try {
+      await post("config", { yaml: draft });
+    } catch (e) {
+      setProblems(e.problems?.length ? e.problems : [e.message]);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const shown = problems.length ? problems : config.problems;
+  return html`<div class="config-panel">
+    <div class="config-status">
+      <span class=${`dot ${config.status}`}></span> bot ${STATUS[config.status]}${config.startedAt ? html` <span class="muted">since ${clockMs(config.startedAt)}</span>` : null}
+    </div>
+    <textarea class="yaml" spellcheck="false" name="config" value=${draft} onInput=${(e) => setDraft(e.currentTarget.value)}></textarea>
+    <div class="config-actions">
+      <button class="button" disabled=${busy} onClick=${apply}>${busy ? "Applying…" : "Apply"}</button>
+      <button class="button ghost" disabled=${busy || draft === config.yaml} onClick=${() => setDraft(config.yaml)}>Revert</button>
+    </div>
+    ${shown.length ? html`<ul class="problems">${shown.map((p) => html`<li>${p}</li>`)}</ul>` : null}
+    <p class="hint">Validated like <code>switchboard check</code>. Apply restarts the bot; conversations and queued messages stay in the store. Parameters are listed in the README.</p>
+  </div>`;
+}

@@ -1,0 +1,66 @@
+/** autoclose: durable timers against an injected clock. */
+import { afterEach, describe, expect, it } from "vitest";
+import { closeAll, createWorld, startSwitchboard, testClock, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
+
+afterEach(closeAll);
+const minutes = (n: number) => n * 60_000;
+
+async function answeredDialog(w: World) {
+  const ann = w.emulator.createUser({ firstName: "Ann" });
+  w.emulator.userSends(w.bot.token, ann.id, { text: "help" });
+  const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+  w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "done, anything else?" });
+  await waitFor(() => topicNamed(w, "Ann")?.name === "🟨 Ann", "🟨");
+  return { ann, topic };
+}
+
+describe("autoclose", () => {
+  it("closes a 🟨 dialog after the configured hours (fractions allowed)", async () => {
+    const w = await createWorld();
+    const clock = testClock();
+    const running = await startSwitchboard(w, { extra: `    params: { autoclose: 0.5 }`, clock: clock.now });
+    const { topic } = await answeredDialog(w);
+    clock.advance(minutes(29));
+    await running.bots[0].timers.tick();
+    expect(running.bots[0].timers.fired).toBe(0);
+    clock.advance(minutes(2));
+    await waitFor(() => topicNamed(w, "Ann")?.closed && topicNamed(w, "Ann")?.name === "⬛️ Ann", "closed by autoclose");
+    expect(topicMessages(w, topic.threadId).some((m) => m.text?.includes("Closed automatically: no message from the user for 30 minutes"))).toBe(true);
+  });
+
+  it("a new user message cancels the countdown", async () => {
+    const w = await createWorld();
+    const clock = testClock();
+    const running = await startSwitchboard(w, { extra: `    params: { autoclose: 1 }`, clock: clock.now });
+    const { ann, topic } = await answeredDialog(w);
+    w.emulator.userSends(w.bot.token, ann.id, { text: "one more question" });
+    await waitFor(() => topicNamed(w, "Ann")?.name === "🟪 Ann", "🟪 again");
+    clock.advance(minutes(120));
+    await running.bots[0].timers.tick();
+    expect(running.bots[0].timers.fired).toBe(0);
+    expect((await running.bots[0].registry.rowOf(ann.id))?.state).toBe("topic-open");
+    expect(topicMessages(w, topic.threadId).some((m) => m.text?.includes("Closed automatically"))).toBe(false);
+  });
+
+  it("survives a restart: the deadline is a row, not a setTimeout", async () => {
+    const w = await createWorld();
+    const clock = testClock();
+    const first = await startSwitchboard(w, { extra: `    params: { autoclose: 2 }`, clock: clock.now });
+    await answeredDialog(w);
+    await first.stop();
+    clock.advance(minutes(121));
+    await startSwitchboard(w, { extra: `    params: { autoclose: 2 }`, clock: clock.now });
+    await waitFor(() => topicNamed(w, "Ann")?.closed, "closed after restart");
+  });
+
+  it("autoclose: off never closes", async () => {
+    const w = await createWorld();
+    const clock = testClock();
+    const running = await startSwitchboard(w, { extra: `    params: { autoclose: off }`, clock: clock.now });
+    await answeredDialog(w);
+    clock.advance(minutes(60 * 24 * 30));
+    await running.bots[0].timers.tick();
+    expect(running.bots[0].timers.fired).toBe(0);
+    expect(topicNamed(w, "Ann")?.closed).toBe(false);
+  });
+});
