@@ -10,8 +10,10 @@ import hideInfo from "./hide-info/mod.ts";
 import infoCard from "./info-card/mod.ts";
 import startParam from "./start-param/mod.ts";
 import keywordGate from "./keyword-gate/mod.ts";
+import leaveClosed from "./leave-closed/mod.ts";
+import silentMode from "./silent-mode/mod.ts";
 import moderation from "./moderation/mod.ts";
 import welcome from "./welcome/mod.ts";
 
 /** Every built-in plugin factory. */
-export const builtinPlugins: readonly PluginFactory<never>[] = [moderation, keywordGate, comments, hideInfo, welcome, startParam, infoCard, autoclose, help] as PluginFactory<never>[];
+export const builtinPlugins: readonly PluginFactory<never>[] = [moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, help] as PluginFactory<never>[];

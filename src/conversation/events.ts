@@ -23,6 +23,8 @@ export interface ParsedCommand {
 export interface EventGates {
   open?: boolean;
   relay?: boolean;
+  /** `false`: the dialog stays (or is created) closed while the message is still relayed. */
+  reopen?: boolean;
   /** A plugin handles this command. */
   handled?: boolean;
 }
@@ -42,4 +44,6 @@ export type ConversationEvent =
   | { type: "operator.reacted"; messageId: number; emoji: string | null }
   | { type: "topic.created"; topicId: number }
   | { type: "delivery.blocked"; reason: "blocked" | "deactivated" }
+  /** An intent was given up (after a notice in the topic); plugins may tell the user. */
+  | { type: "delivery.failed"; intent: string; messageId?: number; reason: string }
   | { type: "timer"; kind: string };

@@ -55,6 +55,13 @@ export function createConversationMachine(options: MachineOptions = {}) {
   const copyIn = { type: "copyToTopic" as const, params: ({ event }: { event: ConversationEvent }) => copyParams(event) };
   const copyOut = { type: "copyToUser" as const, params: ({ event }: { event: ConversationEvent }) => operatorCopyParams(event) };
   const closeActions = [{ type: "editTopic" as const, params: title("closed") }, "closeTopic" as const];
+  const createTopic = { type: "createTopic" as const, params: ({ context }: { context: ConversationContext }) => ({ name: topicTitle("user_answered", context.user, options.nameOf), iconColor: options.iconColor }) };
+  // leave_closed: the topic is created, the message relayed, and the dialog starts closed.
+  const createClosed = {
+    guard: and(["mayRelay", not("mayReopen")]),
+    target: "closed" as const,
+    actions: ["rememberUser" as const, createTopic, copyIn, ...closeActions],
+  };
   const banActions = [{ type: "sendToTopic" as const, params: { text: "⛔ Banned. The user's messages are ignored until /unban." } }, ...closeActions];
 
   return setup({
@@ -88,6 +95,8 @@ export function createConversationMachine(options: MachineOptions = {}) {
       mayOpen: ({ event }) => gatesOf(event).open !== false,
       /** Restricted words, reply-only and friends: may this message be relayed? */
       mayRelay: ({ event }) => gatesOf(event).relay !== false,
+      /** leave_closed: may a user message make the dialog open? */
+      mayReopen: ({ event }) => gatesOf(event).reopen !== false,
       /** A plugin answers this command, so the machine does not call it unknown. */
       handledByPlugin: ({ event }) => gatesOf(event).handled === true,
       isClose: isCommand("close"),
@@ -172,15 +181,8 @@ export function createConversationMachine(options: MachineOptions = {}) {
           "user.message": [
             // Not yet: the other system (or nobody) handles the user until a keyword matches.
             { guard: not("mayOpen"), target: "awaiting-keyword", actions: "rememberUser" },
-            {
-              guard: "mayRelay",
-              target: "topic-open.user_answered",
-              actions: [
-                "rememberUser",
-                { type: "createTopic", params: ({ context }) => ({ name: topicTitle("user_answered", context.user, options.nameOf), iconColor: options.iconColor }) },
-                copyIn,
-              ],
-            },
+            createClosed,
+            { guard: "mayRelay", target: "topic-open.user_answered", actions: ["rememberUser", createTopic, copyIn] },
           ],
           "operator.command": {},
           "operator.message": {},
@@ -189,15 +191,8 @@ export function createConversationMachine(options: MachineOptions = {}) {
       "awaiting-keyword": {
         on: {
           "user.message": [
-            {
-              guard: and(["mayOpen", "mayRelay"]),
-              target: "topic-open.user_answered",
-              actions: [
-                "rememberUser",
-                { type: "createTopic", params: ({ context }) => ({ name: topicTitle("user_answered", context.user, options.nameOf), iconColor: options.iconColor }) },
-                copyIn,
-              ],
-            },
+            { ...createClosed, guard: and(["mayOpen", "mayRelay", not("mayReopen")]) },
+            { guard: and(["mayOpen", "mayRelay"]), target: "topic-open.user_answered", actions: ["rememberUser", createTopic, copyIn] },
             // Messages before the match are not relayed later: the other system handled them.
             { actions: "rememberUser" },
           ],
@@ -233,11 +228,15 @@ export function createConversationMachine(options: MachineOptions = {}) {
       },
       closed: {
         on: {
-          "user.message": {
-            guard: and(["mayOpen", "mayRelay"]),
-            target: "topic-open.user_answered",
-            actions: ["rememberUser", "reopenTopic", { type: "editTopic", params: title("user_answered") }, copyIn],
-          },
+          "user.message": [
+            {
+              guard: and(["mayOpen", "mayRelay", "mayReopen"]),
+              target: "topic-open.user_answered",
+              actions: ["rememberUser", "reopenTopic", { type: "editTopic", params: title("user_answered") }, copyIn],
+            },
+            // leave_closed: relayed into the closed topic; the dialog stays closed.
+            { guard: and(["mayOpen", "mayRelay"]), actions: ["rememberUser", copyIn] },
+          ],
           "operator.message": {
             guard: "mayRelay",
             target: "topic-open.support_answered",

@@ -133,7 +133,7 @@ export class ConversationRegistry {
     const gates = await o.plugins.gates(ctx);
     if (!gates.accept) return;
     const gated = "gates" in event || event.type === "user.message" || event.type === "operator.message" || event.type === "operator.command"
-      ? ({ ...event, gates: { open: gates.open, relay: gates.relay, handled: gates.handled } } as ConversationEvent)
+      ? ({ ...event, gates: { open: gates.open, relay: gates.relay, reopen: gates.reopen, handled: gates.handled } } as ConversationEvent)
       : event;
     const command = event.type === "operator.command" && gates.handled ? await o.plugins.command(ctx, event.command.name, event.command.args) : undefined;
     const timer = event.type === "timer" ? await o.plugins.timer(ctx, event.kind) : undefined;

@@ -201,7 +201,11 @@ export class Delivery {
           await removeIntents(tx, ids);
           if (outcome.notice) await enqueueIntents(tx, o.botId, chatId, [{ type: "sendToTopic", text: outcome.notice }], now);
         });
-        if (outcome.events.length > 0) await this.#feed(chatId, outcome.events);
+        if (outcome.notice) this.kick(chatId);
+        await this.#feed(chatId, [
+          ...outcome.events,
+          ...batch.map((r) => ({ type: "delivery.failed" as const, intent: r.intent.type, reason: outcome.reason, ...("messageId" in r.intent ? { messageId: r.intent.messageId } : {}) })),
+        ]);
         return;
       case "topic-lost":
         await this.#recreateTopic(chatId, batch);
@@ -241,7 +245,10 @@ export class Delivery {
     }
   }
 
-  /** Someone closed the topic in Telegram while the dialog was open: reopen and retry. */
+  /**
+   * The topic is closed in Telegram: reopen it, deliver, and close it again if the dialog is
+   * closed (leave_closed relays into closed dialogs; operators may also close topics by hand).
+   */
   async #reopenTopic(chatId: number, batch: OutboxRow[]): Promise<void> {
     const o = this.#o;
     const topicId = await o.registry.topicOf(chatId);
@@ -249,6 +256,12 @@ export class Delivery {
     const reopened = await Effect.runPromise(Effect.either(o.client.call("reopenForumTopic", { chat_id: o.groupId, message_thread_id: topicId })));
     if (reopened._tag === "Left") {
       for (const r of batch) await deferIntent(o.db, r.id, o.clock() + backoffMs(r.attempts + 1), r.attempts + 1);
+      return;
+    }
+    await this.#deliver(chatId, batch);
+    const state = (await o.registry.rowOf(chatId))?.state;
+    if (state === "closed" || state === "banned") {
+      await Effect.runPromise(Effect.ignore(o.client.call("closeForumTopic", { chat_id: o.groupId, message_thread_id: topicId })));
     }
   }
 

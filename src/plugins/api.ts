@@ -95,6 +95,8 @@ export interface Plugin {
   accept?(ctx: HookContext): GateAnswer | Promise<GateAnswer>;
   /** Gate: may this user message open a topic, or reopen a closed one? (keyword gating) */
   mayOpen?(ctx: HookContext): GateAnswer | Promise<GateAnswer>;
+  /** Gate: may a user message make the dialog open? `false` relays it into a closed topic (leave_closed). */
+  mayReopen?(ctx: HookContext): GateAnswer | Promise<GateAnswer>;
   /** Gate: relay this message (user → topic or operator → user)? (restricted words, reply_only) */
   mayRelay?(ctx: HookContext): GateAnswer | Promise<GateAnswer>;
   /**

@@ -11,6 +11,7 @@ export interface Gates {
   accept: boolean;
   open: boolean;
   relay: boolean;
+  reopen: boolean;
   /** A plugin handles this operator command (so the machine does not answer "unknown"). */
   handled: boolean;
 }
@@ -42,12 +43,13 @@ export class PluginHost {
 
   /** Asks every gate; a plugin that fails or hangs leaves its gate open (default handling). */
   async gates(ctx: HookContext): Promise<Gates> {
-    const gates: Gates = { accept: true, open: true, relay: true, handled: false };
+    const gates: Gates = { accept: true, open: true, relay: true, reopen: true, handled: false };
     for (const plugin of this.plugins) {
       if (plugin.accept && (await this.#call(plugin, "accept", ctx, () => plugin.accept!(ctx))) === false) gates.accept = false;
       if (!gates.accept) return gates;
       if (plugin.mayOpen && (await this.#call(plugin, "mayOpen", ctx, () => plugin.mayOpen!(ctx))) === false) gates.open = false;
       if (plugin.mayRelay && (await this.#call(plugin, "mayRelay", ctx, () => plugin.mayRelay!(ctx))) === false) gates.relay = false;
+      if (plugin.mayReopen && (await this.#call(plugin, "mayReopen", ctx, () => plugin.mayReopen!(ctx))) === false) gates.reopen = false;
     }
     if (ctx.event.type === "operator.command") gates.handled = this.commandOwner(ctx.event.command.name, "topic") !== undefined;
     return gates;

@@ -161,6 +161,16 @@ export function userUnblocksBot(world: World, token: string, userId: number): vo
   setBlocked(world, bot, world.privateChat(bot, userId, true)!, user, false);
 }
 
+/**
+ * The user deletes one of their messages in the chat with the bot. Telegram tells bots nothing
+ * about deletions in private chats; a later copy of it fails "message to copy not found".
+ */
+export function userDeletes(world: World, token: string, userId: number, messageId: number): void {
+  const chat = world.privateChat(world.requireBot(token), userId, false);
+  if (!chat || !chat.messages.delete(messageId)) throw new Error(`message ${messageId} not found in the chat of ${userId}`);
+  world.emit({ type: "delete", chatId: userId, messageId, token });
+}
+
 /** The account is deleted: sends to it fail with 403 "user is deactivated". */
 export function deactivateUser(world: World, userId: number): void {
   const u = world.requireUser(userId);

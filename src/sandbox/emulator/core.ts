@@ -98,6 +98,10 @@ export class EmulatorCore implements Emulator {
     actors.deactivateUser(this.world, userId);
   }
 
+  userDeletes(token: string, userId: number, messageId: number): void {
+    actors.userDeletes(this.world, token, userId, messageId);
+  }
+
   operatorPosts(groupId: number, userId: number, content: MessageContent & { threadId?: number }): StoredMessage {
     return actors.operatorPosts(this.world, groupId, userId, content);
   }
