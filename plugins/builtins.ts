@@ -6,6 +6,7 @@ import type { PluginFactory } from "../src/plugins/api.ts";
 import autoclose from "./autoclose/mod.ts";
 import comments from "./comments/mod.ts";
 import help from "./help/mod.ts";
+import iconColor from "./icon-color/mod.ts";
 import hideInfo from "./hide-info/mod.ts";
 import infoCard from "./info-card/mod.ts";
 import startParam from "./start-param/mod.ts";
@@ -16,4 +17,4 @@ import moderation from "./moderation/mod.ts";
 import welcome from "./welcome/mod.ts";
 
 /** Every built-in plugin factory. */
-export const builtinPlugins: readonly PluginFactory<never>[] = [moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, help] as PluginFactory<never>[];
+export const builtinPlugins: readonly PluginFactory<never>[] = [moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, help] as PluginFactory<never>[];

@@ -1,4 +1,7 @@
-/** `help`: `/help` in a topic lists the commands of the core and of every loaded plugin. */
+/**
+ * `help`: `/help` lists the commands of the core and of every loaded plugin — in a user's topic
+ * the topic commands, in General the General commands as well.
+ */
 import { definePlugin } from "../../src/mod.ts";
 
 /** The built-in help plugin. */
@@ -8,8 +11,13 @@ export default definePlugin({
     commands: {
       help: {
         help: "/help — this list",
-        where: "topic",
-        run: () => ({ intents: [{ type: "sendToTopic", text: ["Commands in a user's topic:", ...env.commandHelp("topic")].join("\n") }] }),
+        where: "both",
+        run: (ctx) => {
+          const topic = ["Commands in a user's topic:", ...env.commandHelp("topic")].join("\n");
+          if (ctx.conversation.state !== "general") return { intents: [{ type: "sendToTopic", text: topic }] };
+          const general = env.commandHelp("general");
+          return { intents: [{ type: "sendToGeneral", text: general.length > 0 ? `Commands here in General:\n${general.join("\n")}\n\n${topic}` : topic }] };
+        },
       },
     },
   }),

@@ -29,12 +29,14 @@ export type Intent =
   | { type: "reactInTopic"; userMessageId: number; emoji: string | null }
   | { type: "reactInUser"; topicMessageId: number; emoji: string | null }
   /** A private message to an operator (e.g. `/info` under `hide_info: [command]`). */
-  | { type: "sendToOperator"; operatorId: number; text: string };
+  | { type: "sendToOperator"; operatorId: number; text: string }
+  /** A message in the group's General topic (answers to General-topic commands). */
+  | { type: "sendToGeneral"; text: string };
 
 /** The intent names, for checking what a transition emitted. */
 export const intentTypes: ReadonlySet<Intent["type"]> = new Set([
   "createTopic", "editTopic", "closeTopic", "reopenTopic", "copyToTopic", "copyToUser",
-  "sendToTopic", "sendToUser", "editInTopic", "editInUser", "reactInTopic", "reactInUser", "sendToOperator",
+  "sendToTopic", "sendToUser", "editInTopic", "editInUser", "reactInTopic", "reactInUser", "sendToOperator", "sendToGeneral",
 ]);
 
 /** True for intents that act in the operators' group (they wait for the conversation's topic). */

@@ -14,17 +14,31 @@ import { PluginHost } from "../plugins/host.ts";
 import { loadConversation, type ConversationRow } from "../store/conversations.ts";
 import type { Db } from "../store/open.ts";
 import { createLogger, type Logger } from "../util/log.ts";
-import type { ConversationEvent, UserProfile } from "./events.ts";
+import type { Message } from "@grammyjs/types";
+import type { ConversationEvent, ParsedCommand, UserProfile } from "./events.ts";
 import type { Intent } from "./intents.ts";
 import type { ConversationMachine } from "./machine.ts";
 import { step, statusOf } from "./step.ts";
 
 /** One event for one conversation, optionally caused by an inbox update. */
-export interface Envelope {
+export type Envelope = ConversationEnvelope | GeneralEnvelope;
+
+/** An event for the conversation with `chatId`. */
+export interface ConversationEnvelope {
   chatId: number;
   event: ConversationEvent;
+  general?: undefined;
   /** Needed to start a conversation never seen before. */
   user?: UserProfile;
+  updateId?: number;
+}
+
+/** An operator command in the General topic; `chatId` is the group (its lane). */
+export interface GeneralEnvelope {
+  chatId: number;
+  general: { command: ParsedCommand; message: Message };
+  event?: undefined;
+  user?: undefined;
   updateId?: number;
 }
 
@@ -101,15 +115,19 @@ export class ConversationRegistry {
   }
 
   async #applyNow(envelopes: readonly Envelope[], dropped: readonly number[]): Promise<Applied[]> {
-    const batch: Batch = { now: this.#o.clock(), working: new Map(), changes: new Map(), applied: [], transitions: [] };
+    const batch: Batch = { now: this.#o.clock(), working: new Map(), changes: new Map(), loose: [], applied: [], transitions: [] };
     for (const envelope of envelopes) {
+      if (envelope.general) {
+        await this.#general(batch, envelope);
+        continue;
+      }
       const current = batch.working.get(envelope.chatId) ?? (await this.#hydrate(envelope.chatId));
       if (!current && !envelope.user) continue; // nothing to do for an unknown user (e.g. a block before any message)
       await this.#stepOne(batch, envelope.chatId, current, envelope.user ?? current!.snapshot.context.user, envelope.event, 0);
     }
     const processed = [...envelopes.flatMap((e) => (e.updateId === undefined ? [] : [e.updateId])), ...dropped];
     try {
-      await commitBatch(this.#o.db, this.#o.bot.id, [...batch.changes.values()], processed, batch.now);
+      await commitBatch(this.#o.db, this.#o.bot.id, [...batch.changes.values()], processed, batch.now, batch.loose);
     } catch (error) {
       // The cache may hold nothing the store does not: drop what this batch touched.
       for (const chatId of batch.working.keys()) this.#cache.delete(chatId);
@@ -169,6 +187,21 @@ export class ConversationRegistry {
     for (const next of followUps) await this.#stepOne(batch, chatId, batch.working.get(chatId), user, next, depth + 1);
   }
 
+  /** A General-topic command: answered by the plugin that has it, in General; not a conversation. */
+  async #general(batch: Batch, envelope: GeneralEnvelope): Promise<void> {
+    const o = this.#o;
+    const { command, message } = envelope.general;
+    const from = message.from!;
+    const user: UserProfile = { id: from.id, firstName: from.first_name, ...(from.last_name ? { lastName: from.last_name } : {}) };
+    const event: ConversationEvent = { type: "operator.command", command, message };
+    // In General, the "conversation" is the group itself and the user is the operator.
+    const view: ConversationView = { chatId: envelope.chatId, user, isNew: false, state: "general", status: undefined, topicId: null, firstContactAt: batch.now, data: {} };
+    const out = await o.plugins.generalCommand({ bot: o.bot, conversation: view, event, now: batch.now, log: o.log }, command.name, command.args);
+    const intents = out?.intents ?? [{ type: "sendToGeneral" as const, text: `Unknown command /${command.name}. /help lists the commands.` }];
+    batch.loose.push({ chatId: envelope.chatId, intents });
+    batch.applied.push({ chatId: envelope.chatId, intents, state: "general" });
+  }
+
   async #hydrate(chatId: number): Promise<ConversationRow | undefined> {
     const cached = this.#cache.get(chatId);
     if (cached) return cached;
@@ -187,6 +220,8 @@ interface Batch {
   now: number;
   working: Map<number, ConversationRow>;
   changes: Map<number, ConversationChange>;
+  /** Intents that belong to no conversation (General-topic answers), by lane. */
+  loose: { chatId: number; intents: Intent[] }[];
   applied: Applied[];
   transitions: Parameters<TransitionListener>[0][];
 }

@@ -73,7 +73,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   view.username = me.username;
 
   const machine = createConversationMachine({
-    iconColor: bot.params.icon_color ?? undefined,
+    iconColor: plugins.topicIconColor(view),
     nameOf: (user) => plugins.nameOf(user, view) ?? displayName(user),
   });
   const registry = new ConversationRegistry({ db, bot: view, machine, plugins, log, clock });

@@ -20,8 +20,16 @@ export interface ConversationChange {
 }
 
 /** Writes a batch atomically. */
-export async function commitBatch(db: Db, botId: string, changes: readonly ConversationChange[], processedUpdateIds: readonly number[], now: number): Promise<void> {
+export async function commitBatch(
+  db: Db,
+  botId: string,
+  changes: readonly ConversationChange[],
+  processedUpdateIds: readonly number[],
+  now: number,
+  loose: readonly { chatId: number; intents: Intent[] }[] = [],
+): Promise<void> {
   await db.transaction().execute(async (tx) => {
+    for (const { chatId, intents } of loose) await enqueueIntents(tx, botId, chatId, intents, now);
     for (const change of changes) {
       await saveConversation(tx, botId, change.row, now);
       await enqueueIntents(tx, botId, change.row.chatId, change.intents, now);

@@ -40,7 +40,7 @@ const replyTo = (messageId: number | undefined) => (messageId === undefined ? un
 export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect.Effect<Outcome> {
   const intent = intents[0];
   const group = ctx.groupId;
-  const needsTopic = intent.type !== "createTopic" && intent.type !== "sendToOperator" && !userBound(intent);
+  const needsTopic = intent.type !== "createTopic" && intent.type !== "sendToOperator" && intent.type !== "sendToGeneral" && !userBound(intent);
   if (needsTopic && ctx.topicId === null) return Effect.succeed({ kind: "topic-lost" } as Outcome);
   const thread = ctx.topicId ?? undefined;
   const c = ctx.client;
@@ -102,6 +102,9 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
         yield* edit(c, ctx.chatId, target, intent.text, intent.caption, intent.entities);
         return done();
       }
+      case "sendToGeneral":
+        yield* c.call("sendMessage", { chat_id: group, text: intent.text });
+        return done();
       case "sendToOperator":
         yield* c.call("sendMessage", { chat_id: intent.operatorId, text: intent.text });
         return done();

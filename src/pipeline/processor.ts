@@ -119,6 +119,7 @@ export class Processor {
         this.#o.log.debug("update dropped", { update_id: row.updateId, reason: routed.reason });
         return undefined;
       }
+      if (routed.kind === "general") return { chatId: this.#o.router.groupId, general: { command: routed.command, message: routed.message }, updateId: row.updateId };
       return { chatId: routed.chatId, event: routed.event, user: routed.user, updateId: row.updateId };
     } catch (error) {
       this.#o.log.error("update could not be routed; skipped", { update_id: row.updateId, error: String(error) });

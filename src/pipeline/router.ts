@@ -8,6 +8,8 @@ import type { ConversationEvent, ParsedCommand, UserProfile } from "../conversat
 /** Where an update goes. */
 export type Route =
   | { kind: "conversation"; chatId: number; event: ConversationEvent; user?: UserProfile }
+  /** An operator command in the General topic: not about one conversation. */
+  | { kind: "general"; command: ParsedCommand; message: Message }
   | { kind: "drop"; reason: string };
 
 /** What the router needs to know about the bot. */
@@ -88,7 +90,10 @@ async function routeMessage(m: Message, ctx: RouterContext, edited: boolean): Pr
   if (m.chat.id !== ctx.groupId) return drop(`message in chat ${m.chat.id}, which is not the operators' group`);
   if (!m.from || m.from.is_bot || m.sender_chat) return drop("group message from a bot or on behalf of a chat");
   if (isServiceMessage(m)) return drop("service message in the group");
-  if (m.message_thread_id === undefined || !m.is_topic_message) return drop("message in the General topic");
+  if (m.message_thread_id === undefined || !m.is_topic_message) {
+    const command = !edited && m.text?.startsWith("/") && !m.text.startsWith("/ ") ? parseCommand(m.text, ctx.botUsername) : undefined;
+    return command ? { kind: "general", command, message: m } : drop("message in the General topic");
+  }
   const chatId = await ctx.chatOfTopic(m.message_thread_id);
   if (chatId === undefined) return drop(`topic ${m.message_thread_id} belongs to no conversation`);
   if (edited) return { kind: "conversation", chatId, event: { type: "operator.edited", message: m } };

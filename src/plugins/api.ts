@@ -104,6 +104,8 @@ export interface Plugin {
    * Synchronous and pure: the machine calls it while building intents. First answer wins.
    */
   nameOf?(user: UserProfile, bot: BotView): string | undefined;
+  /** The icon colour of new topics (one of Telegram's six). First answer wins. */
+  topicIconColor?(bot: BotView): number | undefined;
   /** After a step that changed state or status. */
   onTransition?(ctx: TransitionContext): HookOutput | void | Promise<HookOutput | void>;
   /** After every step, whatever happened. */

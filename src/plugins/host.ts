@@ -64,6 +64,13 @@ export class PluginHost {
     return undefined;
   }
 
+  /** Runs a General-topic command; undefined when no plugin has it there. */
+  async generalCommand(ctx: HookContext, name: string, args: string): Promise<Required<HookOutput> | undefined> {
+    const owner = this.commandOwner(name, "general");
+    if (!owner) return undefined;
+    return merge(nothing(), await this.#call(owner.plugin, `/${name}`, ctx, () => owner.spec.run({ ...ctx, args })));
+  }
+
   /** Runs a plugin command; undefined when no plugin has it. */
   async command(ctx: HookContext, name: string, args: string): Promise<Required<HookOutput> | undefined> {
     const owner = this.commandOwner(name, "topic");
@@ -102,6 +109,15 @@ export class PluginHost {
       } catch (error) {
         this.#log.error("plugin hook failed; default handling continues", { plugin: plugin.name, hook: "nameOf", user: user.id, error: String(error) });
       }
+    }
+    return undefined;
+  }
+
+  /** The icon colour for new topics: the first plugin's answer, if any. */
+  topicIconColor(bot: import("./api.ts").BotView): number | undefined {
+    for (const plugin of this.plugins) {
+      const color = plugin.topicIconColor?.(bot);
+      if (color !== undefined) return color;
     }
     return undefined;
   }

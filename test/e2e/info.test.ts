@@ -37,6 +37,17 @@ describe("start-param and info-card", () => {
   });
 });
 
+describe("icon-color", () => {
+  it("colours new topics with the configured value (names and hex accepted)", async () => {
+    const w = await createWorld();
+    await startSwitchboard(w, { extra: `    params: { icon_color: violet }` });
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    expect(topic.iconColor).toBe(13338331);
+  });
+});
+
 describe("hide-info", () => {
   it("name: an alias in the title and the card, no username, id or link", async () => {
     const w = await createWorld();

@@ -90,6 +90,23 @@ describe("help", () => {
   });
 });
 
+describe("General topic", () => {
+  it("/help and typos in General are answered in General; chatter is ignored", async () => {
+    const w = await world("");
+    const general = () => w.emulator.messages(w.groupId).filter((m) => m.message_thread_id === undefined && m.from?.is_bot);
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "good morning team" });
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "/help" });
+    const help = await waitFor(() => general().find((m) => m.text?.includes("/close")), "help in General");
+    expect(help.text).toContain("/help");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "/hlep" });
+    await waitFor(() => general().find((m) => m.text?.startsWith("Unknown command /hlep")), "typo answered");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "/help@some_other_bot" });
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "/hlep2" });
+    await waitFor(() => general().find((m) => m.text?.startsWith("Unknown command /hlep2")), "second typo");
+    expect(general()).toHaveLength(3); // chatter and the other bot's command got no answer
+  });
+});
+
 describe("isolation", () => {
   it("a plugin that throws or hangs is logged with its name and the conversation; nothing is lost", async () => {
     const w = await createWorld();
