@@ -68,7 +68,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   // Plugins load before Telegram is reached, so a config mistake fails at once; the username
   // they see is filled in by getMe right after.
   const view = { id: bot.id, username: "", groupId: bot.group, params: bot.params };
-  const plugins = await loadPlugins(bot, o.index ?? 0, view, log);
+  const plugins = await loadPlugins(bot, o.index ?? 0, view, log, db);
   const me = await connect(client, bot, log);
   view.username = me.username;
 

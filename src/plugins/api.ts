@@ -13,6 +13,7 @@
  * Every hook may be async; each call is time-boxed and isolated: a hook that throws or hangs is
  * logged with the bot, the conversation and the plugin, and the step goes on with the default.
  */
+import type { Kysely, Migration } from "kysely";
 import type { Params } from "../config/mod.ts";
 import type { ConversationEvent, UserProfile } from "../conversation/events.ts";
 import type { Intent } from "../conversation/intents.ts";
@@ -122,6 +123,11 @@ export interface PluginEnv {
   readonly log: Logger;
   /** The `/help` lines of every loaded plugin and the core, for where a command is used. */
   commandHelp(where: "topic" | "general"): string[];
+  /**
+   * The store, for the plugin's own tables (created by its `migrations`; name them after the
+   * plugin). Absent in `switchboard check`, which loads plugins without a store.
+   */
+  readonly db?: Kysely<any>;
 }
 
 /** A problem with a plugin's options: `option` names the key, `message` says what is wrong. */
@@ -136,6 +142,11 @@ export interface PluginFactory<O = Record<string, unknown>> {
   /** Checks raw options; returns the typed options or the problems found. */
   parseOptions(raw: Record<string, unknown>): { ok: true; options: O } | { ok: false; problems: OptionProblem[] };
   create(options: O, env: PluginEnv): Plugin;
+  /**
+   * The plugin's own schema migrations, by name (applied in name order). They are tracked in a
+   * migration table of the plugin's own, so names never clash with the core's or other plugins'.
+   */
+  readonly migrations?: Record<string, Migration>;
 }
 
 /**
@@ -145,10 +156,12 @@ export interface PluginFactory<O = Record<string, unknown>> {
 export function definePlugin<O = Record<string, never>>(spec: {
   name: string;
   parseOptions?: PluginFactory<O>["parseOptions"];
+  migrations?: Record<string, Migration>;
   create(options: O, env: PluginEnv): Omit<Plugin, "name">;
 }): PluginFactory<O> {
   return {
     name: spec.name,
+    ...(spec.migrations ? { migrations: spec.migrations } : {}),
     parseOptions: spec.parseOptions ??
       ((raw) => {
         const keys = Object.keys(raw);

@@ -4,6 +4,7 @@
  * tsx) and Deno. Options are validated at start; problems name `bots[i].plugins[j]`.
  */
 import { pathToFileURL } from "node:url";
+import { type Kysely, Migrator } from "kysely";
 import type { BotConfig } from "../config/mod.ts";
 import { builtinPlugins } from "../../plugins/builtins.ts";
 import type { Logger } from "../util/log.ts";
@@ -34,8 +35,25 @@ async function importFactory(spec: string, at: string): Promise<PluginFactory<un
   return candidate;
 }
 
-/** Builds the plugin host of bot number `index` of the config. */
-export async function loadPlugins(bot: BotConfig, index: number, view: BotView, log: Logger): Promise<PluginHost> {
+/** Runs a plugin's migrations, tracked in tables named after the plugin. */
+async function migratePlugin(db: Kysely<any>, factory: PluginFactory<unknown>, at: string): Promise<void> {
+  if (!factory.migrations) return;
+  const suffix = factory.name.replace(/[^A-Za-z0-9_]/g, "_");
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => factory.migrations! },
+    migrationTableName: `plugin_${suffix}_migration`,
+    migrationLockTableName: `plugin_${suffix}_migration_lock`,
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
+    throw new PluginLoadError(`${at}: migration "${failed}" of plugin "${factory.name}" failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Builds the plugin host of bot number `index` of the config; migrates plugins when `db` is given. */
+export async function loadPlugins(bot: BotConfig, index: number, view: BotView, log: Logger, db?: Kysely<any>): Promise<PluginHost> {
   const byName = new Map(builtinPlugins.map((f) => [f.name, f as PluginFactory<unknown>]));
   const chosen = new Map<string, { factory: PluginFactory<unknown>; options: Record<string, unknown>; at: string }>();
   for (const factory of builtinPlugins) chosen.set(factory.name, { factory: factory as PluginFactory<unknown>, options: {}, at: `built-in plugin ${factory.name}` });
@@ -50,7 +68,8 @@ export async function loadPlugins(bot: BotConfig, index: number, view: BotView, 
   for (const { factory, options, at } of chosen.values()) {
     const parsed = factory.parseOptions(options);
     if (!parsed.ok) throw new PluginLoadError(parsed.problems.map((p) => `${at}.options.${p.option}: ${p.message}`).join("\n"));
-    const env: PluginEnv = { bot: view, log: log.child(factory.name), commandHelp: (where) => host?.help(where) ?? [] };
+    if (db) await migratePlugin(db, factory, at);
+    const env: PluginEnv = { bot: view, log: log.child(factory.name), commandHelp: (where) => host?.help(where) ?? [], ...(db ? { db } : {}) };
     try {
       plugins.push(factory.create(parsed.options, env));
     } catch (error) {

@@ -107,6 +107,51 @@ describe("General topic", () => {
   });
 });
 
+describe("plugin storage", () => {
+  it("runs a plugin's migrations in its own namespace and lets it use its tables across restarts", async () => {
+    const w = await createWorld();
+    const counter = join(w.dir, "counter.ts");
+    writeFileSync(counter, `import { definePlugin } from ${JSON.stringify(api)};
+export default definePlugin({
+  name: "counter",
+  migrations: {
+    "0001_initial": {
+      async up(db) {
+        await db.schema.createTable("counter_hits").addColumn("chat_id", "integer", (c) => c.primaryKey()).addColumn("n", "integer").execute();
+      },
+    },
+  },
+  create: (_options, env) => ({
+    commands: {
+      count: {
+        help: "/count — how often this was asked",
+        where: "topic",
+        async run(ctx) {
+          const chat = ctx.conversation.chatId;
+          await env.db.insertInto("counter_hits").values({ chat_id: chat, n: 1 })
+            .onConflict((c) => c.column("chat_id").doUpdateSet((eb) => ({ n: eb("counter_hits.n", "+", 1) }))).execute();
+          const row = await env.db.selectFrom("counter_hits").select("n").where("chat_id", "=", chat).executeTakeFirst();
+          return { intents: [{ type: "sendToTopic", text: "count=" + row.n }] };
+        },
+      },
+    },
+  }),
+});
+`);
+    const extra = `    plugins: [${JSON.stringify(counter)}]`;
+    const first = await startSwitchboard(w, { extra });
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/count" });
+    await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "count=1"), "count=1");
+    await first.stop();
+    await startSwitchboard(w, { extra });
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/count" });
+    await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "count=2"), "count=2 after restart");
+  });
+});
+
 describe("isolation", () => {
   it("a plugin that throws or hangs is logged with its name and the conversation; nothing is lost", async () => {
     const w = await createWorld();
