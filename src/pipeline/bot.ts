@@ -134,6 +134,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
       await webhook?.close();
       await processor.stop();
       await delivery.stop();
+      await plugins.dispose();
     },
   };
 }

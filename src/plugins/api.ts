@@ -10,9 +10,11 @@
  *    timer. They return intents (Telegram work for the outbox), effects (durable timers) and
  *    follow-up events, all committed in the same transaction as the step.
  *
- * Every hook may be async; each call is time-boxed and isolated: a hook that throws or hangs is
- * logged with the bot, the conversation and the plugin, and the step goes on with the default.
+ * Every hook may be async, or return an Effect that runs with the services of the plugins'
+ * layers; each call is time-boxed and isolated: a hook that throws, fails or hangs is logged with
+ * the bot, the conversation and the plugin, and the step goes on with the default.
  */
+import type { Effect as Fx, Layer } from "effect";
 import type { Kysely, Migration } from "kysely";
 import type { Params } from "../config/mod.ts";
 import type { ConversationEvent, UserProfile } from "../conversation/events.ts";
@@ -69,6 +71,12 @@ export type Effect =
   /** Stores `value` under the plugin's name in the conversation (JSON; `undefined` deletes). */
   | { type: "setData"; plugin: string; value: unknown };
 
+/**
+ * What a hook may return: the value, a promise of it, or an Effect producing it. An Effect may
+ * require the services that any loaded plugin's `layer` provides.
+ */
+export type HookResult<T> = T | Promise<T> | Fx.Effect<T, unknown, any>;
+
 /** What a reaction hook may return (or nothing). */
 export interface HookOutput {
   intents?: Intent[];
@@ -86,20 +94,20 @@ export interface CommandSpec {
   help: string;
   /** Where it may be used: in a user's topic, in General, or both. */
   where: "topic" | "general" | "both";
-  run(ctx: HookContext & { args: string }): HookOutput | void | Promise<HookOutput | void>;
+  run(ctx: HookContext & { args: string }): HookResult<HookOutput | void>;
 }
 
 /** A plugin instance: a name and the hooks it needs. */
 export interface Plugin {
   readonly name: string;
   /** Gate: accept this event at all? (moderation lists, white lists) Rejected events are dropped. */
-  accept?(ctx: HookContext): GateAnswer | Promise<GateAnswer>;
+  accept?(ctx: HookContext): HookResult<GateAnswer>;
   /** Gate: may this user message open a topic, or reopen a closed one? (keyword gating) */
-  mayOpen?(ctx: HookContext): GateAnswer | Promise<GateAnswer>;
+  mayOpen?(ctx: HookContext): HookResult<GateAnswer>;
   /** Gate: may a user message make the dialog open? `false` relays it into a closed topic (leave_closed). */
-  mayReopen?(ctx: HookContext): GateAnswer | Promise<GateAnswer>;
+  mayReopen?(ctx: HookContext): HookResult<GateAnswer>;
   /** Gate: relay this message (user → topic or operator → user)? (restricted words, reply_only) */
-  mayRelay?(ctx: HookContext): GateAnswer | Promise<GateAnswer>;
+  mayRelay?(ctx: HookContext): HookResult<GateAnswer>;
   /**
    * The name operators see for a user (titles, cards), e.g. an alias under `hide_info: [name]`.
    * Synchronous and pure: the machine calls it while building intents. First answer wins.
@@ -108,13 +116,13 @@ export interface Plugin {
   /** The icon colour of new topics (one of Telegram's six). First answer wins. */
   topicIconColor?(bot: BotView): number | undefined;
   /** After a step that changed state or status. */
-  onTransition?(ctx: TransitionContext): HookOutput | void | Promise<HookOutput | void>;
+  onTransition?(ctx: TransitionContext): HookResult<HookOutput | void>;
   /** After every step, whatever happened. */
-  onEvent?(ctx: TransitionContext): HookOutput | void | Promise<HookOutput | void>;
+  onEvent?(ctx: TransitionContext): HookResult<HookOutput | void>;
   /** Operator commands by name (without the slash, lowercase). */
   commands?: Record<string, CommandSpec>;
   /** Durable timers by kind, fired through the conversation's lane of steps. */
-  timers?: Record<string, (ctx: HookContext) => HookOutput | void | Promise<HookOutput | void>>;
+  timers?: Record<string, (ctx: HookContext) => HookResult<HookOutput | void>>;
 }
 
 /** What a factory gets besides its options. */
@@ -147,6 +155,8 @@ export interface PluginFactory<O = Record<string, unknown>> {
    * migration table of the plugin's own, so names never clash with the core's or other plugins'.
    */
   readonly migrations?: Record<string, Migration>;
+  /** Effect services the plugin provides to every plugin's Effect-returning hooks. */
+  readonly layer?: Layer.Layer<any, unknown, never>;
 }
 
 /**
@@ -157,11 +167,13 @@ export function definePlugin<O = Record<string, never>>(spec: {
   name: string;
   parseOptions?: PluginFactory<O>["parseOptions"];
   migrations?: Record<string, Migration>;
+  layer?: Layer.Layer<any, unknown, never>;
   create(options: O, env: PluginEnv): Omit<Plugin, "name">;
 }): PluginFactory<O> {
   return {
     name: spec.name,
     ...(spec.migrations ? { migrations: spec.migrations } : {}),
+    ...(spec.layer ? { layer: spec.layer } : {}),
     parseOptions: spec.parseOptions ??
       ((raw) => {
         const keys = Object.keys(raw);

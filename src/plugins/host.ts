@@ -3,6 +3,7 @@
  * plugin's reactions after it. Each hook call is isolated and time-boxed, so one broken plugin
  * costs its own contribution and a log line, never the update.
  */
+import { Effect, type ManagedRuntime } from "effect";
 import type { Logger } from "../util/log.ts";
 import type { CommandSpec, HookContext, HookOutput, Plugin, TransitionContext } from "./api.ts";
 
@@ -34,11 +35,18 @@ export class PluginHost {
   readonly plugins: readonly Plugin[];
   readonly #log: Logger;
   readonly #timeoutMs: number;
+  readonly #runtime: ManagedRuntime.ManagedRuntime<any, unknown> | undefined;
 
-  constructor(plugins: readonly Plugin[], log: Logger, timeoutMs = 2_000) {
+  constructor(plugins: readonly Plugin[], log: Logger, timeoutMs = 2_000, runtime?: ManagedRuntime.ManagedRuntime<any, unknown>) {
     this.plugins = plugins;
     this.#log = log;
     this.#timeoutMs = timeoutMs;
+    this.#runtime = runtime;
+  }
+
+  /** Releases the plugins' Effect services (their layers' finalizers run). */
+  async dispose(): Promise<void> {
+    await this.#runtime?.dispose();
   }
 
   /** Asks every gate; a plugin that fails or hangs leaves its gate open (default handling). */
@@ -131,13 +139,19 @@ export class PluginHost {
     return lines;
   }
 
-  async #call<T>(plugin: Plugin, hook: string, ctx: HookContext, run: () => T | Promise<T>): Promise<T | undefined> {
+  /** Runs a hook's Effect with the plugins' services (or none, when no plugin has a layer). */
+  #runEffect<T>(effect: Effect.Effect<T, unknown, any>): Promise<T> {
+    return this.#runtime ? this.#runtime.runPromise(effect) : Effect.runPromise(effect as Effect.Effect<T, unknown, never>);
+  }
+
+  async #call<T>(plugin: Plugin, hook: string, ctx: HookContext, run: () => T | Promise<T> | Effect.Effect<T, unknown, any>): Promise<T | undefined> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const timeout = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), this.#timeoutMs);
       });
-      const result = await Promise.race([Promise.resolve().then(run), timeout]);
+      const work = Promise.resolve().then(run).then((value) => (Effect.isEffect(value) ? this.#runEffect(value as Effect.Effect<T, unknown, any>) : value));
+      const result = await Promise.race([work, timeout]);
       if (result === "timeout") {
         this.#log.error("plugin hook timed out; default handling continues", { plugin: plugin.name, hook, chat: ctx.conversation.chatId, event: ctx.event.type, after_ms: this.#timeoutMs });
         return undefined;

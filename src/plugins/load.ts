@@ -5,6 +5,7 @@
  */
 import { pathToFileURL } from "node:url";
 import { type Kysely, Migrator } from "kysely";
+import { Layer, ManagedRuntime } from "effect";
 import type { BotConfig } from "../config/mod.ts";
 import { builtinPlugins } from "../../plugins/builtins.ts";
 import type { Logger } from "../util/log.ts";
@@ -76,6 +77,9 @@ export async function loadPlugins(bot: BotConfig, index: number, view: BotView, 
       throw new PluginLoadError(`${at}: plugin "${factory.name}" failed to start: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
-  host = new PluginHost(plugins, log);
+  // One runtime for every plugin's services: a hook may use any loaded plugin's service.
+  const layers = [...chosen.values()].flatMap(({ factory }) => (factory.layer ? [factory.layer] : []));
+  const runtime = layers.length > 0 ? ManagedRuntime.make(Layer.mergeAll(...(layers as [Layer.Layer<any, unknown, never>]))) : undefined;
+  host = new PluginHost(plugins, log, 2_000, runtime);
   return host;
 }

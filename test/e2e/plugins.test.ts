@@ -152,6 +152,22 @@ export default definePlugin({
   });
 });
 
+describe("Effect services", () => {
+  it("hooks may return Effects that use services from any plugin's layer; failures are isolated", async () => {
+    const w = await createWorld();
+    const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/${name}.ts`, import.meta.url));
+    await startSwitchboard(w, {
+      extra: `    plugins: [${["greeting-service", "greets-with-effect", "fails-with-effect"].map((n) => JSON.stringify(fixture(n))).join(", ")}]`,
+    });
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "👋 Effect says hello to Ann"), "greeting from the service");
+    await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "hi"), "message still relayed");
+    expect(logLines.some((l) => /plugin hook failed/.test(l) && /plugin=fails-with-effect/.test(l))).toBe(true);
+  });
+});
+
 describe("isolation", () => {
   it("a plugin that throws or hangs is logged with its name and the conversation; nothing is lost", async () => {
     const w = await createWorld();
