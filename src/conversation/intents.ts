@@ -22,7 +22,8 @@ export type Intent =
   }
   | { type: "copyToUser"; messageId: number; replyToTopicMessageId?: number; mediaGroupId?: string }
   | { type: "sendToTopic"; text: string; entities?: MessageEntity[] }
-  | { type: "sendToUser"; text: string; entities?: MessageEntity[] }
+  /** `parseMode: "HTML"` sends Telegram HTML; if Telegram cannot parse it, it goes as plain text. */
+  | { type: "sendToUser"; text: string; entities?: MessageEntity[]; parseMode?: "HTML" }
   | { type: "editInTopic"; userMessageId: number; text?: string; caption?: string; entities?: MessageEntity[] }
   | { type: "editInUser"; topicMessageId: number; text?: string; caption?: string; entities?: MessageEntity[] }
   /** Mirrors a reaction: `emoji: null` removes the bot's reaction. */

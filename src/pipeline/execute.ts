@@ -88,6 +88,16 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
         yield* c.call("sendMessage", { chat_id: group, message_thread_id: thread, text: intent.text, entities: intent.entities });
         return done();
       case "sendToUser":
+        if (intent.parseMode) {
+          // A deployer's markup mistake must not cost the user the message: fall back to plain text.
+          yield* c.call("sendMessage", { chat_id: ctx.chatId, text: intent.text, parse_mode: intent.parseMode }).pipe(
+            Effect.catchIf(
+              (e) => e._tag === "BadRequest" && /can't parse entities/i.test(e.description),
+              () => c.call("sendMessage", { chat_id: ctx.chatId, text: intent.text }),
+            ),
+          );
+          return done();
+        }
         yield* c.call("sendMessage", { chat_id: ctx.chatId, text: intent.text, entities: intent.entities });
         return done();
       case "editInTopic": {

@@ -44,6 +44,27 @@ describe("first contact", () => {
   });
 });
 
+describe("welcome formatting", () => {
+  it("sends Telegram HTML as formatting, escapes the name, and falls back to plain text on bad markup", async () => {
+    const w = await setUp(`    params: { welcome: '<b>Welcome</b>, {title}! See <a href="https://example.com/faq">the FAQ</a>.' }`);
+    const eve = w.emulator.createUser({ firstName: "Eve", lastName: "<Admin>" });
+    w.emulator.userSends(w.bot.token, eve.id, { text: "hi" });
+    const greeting = await waitFor(() => botMessagesTo(w, eve.id)[0], "welcome");
+    expect(greeting.text).toBe("Welcome, Eve <Admin>! See the FAQ.");
+    expect(greeting.entities).toEqual([
+      { type: "bold", offset: 0, length: 7 },
+      { type: "text_link", offset: 26, length: 7, url: "https://example.com/faq" },
+    ]);
+    await closeAll();
+
+    const w2 = await setUp(`    params: { welcome: "<b>Unclosed bold, {title}" }`);
+    const bob = w2.emulator.createUser({ firstName: "Bob" });
+    w2.emulator.userSends(w2.bot.token, bob.id, { text: "hi" });
+    const plain = await waitFor(() => botMessagesTo(w2, bob.id)[0], "plain fallback");
+    expect(plain.text).toBe("<b>Unclosed bold, Bob");
+  });
+});
+
 describe("operators answer from the topic", () => {
   it("relays operator messages to the user, flips the status, keeps comments and commands internal", async () => {
     const w = await setUp();

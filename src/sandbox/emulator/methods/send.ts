@@ -2,6 +2,7 @@
 import { ALBUM_KINDS, makeDice, makePoll, newMediaGroupId } from "../content.ts";
 import { E, badRequest } from "../errors.ts";
 import { mediaFields, type FileKind, type StoredFile } from "../files.ts";
+import { parseHtml } from "../html.ts";
 import { isUpload } from "../params.ts";
 import {
   chatForSend,
@@ -58,6 +59,11 @@ const sendMessage: MethodHandler = (ctx) =>
     if (text === undefined || text.trim() === "") throw badRequest(E.textEmpty);
     if (text.length > MAX_TEXT) throw badRequest(E.textTooLong);
     checkParseMode(ctx);
+    // HTML is parsed like Telegram does it (other parse modes are stored as sent).
+    if (ctx.params.str("parse_mode")?.toLowerCase() === "html") {
+      const parsed = parseHtml(text);
+      return parsed.entities.length > 0 ? { text: parsed.text, entities: parsed.entities } : { text: parsed.text };
+    }
     const out: Record<string, unknown> = { text };
     const entities = ctx.params.json<unknown[]>("entities");
     if (Array.isArray(entities) && entities.length) out.entities = entities;
