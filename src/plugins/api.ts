@@ -115,6 +115,10 @@ export interface Plugin {
   nameOf?(user: UserProfile, bot: BotView): string | undefined;
   /** The icon colour of new topics (one of Telegram's six). First answer wins. */
   topicIconColor?(bot: BotView): number | undefined;
+  /** On entering a top-level state ("topic-open", "closed", …), after the step. */
+  onEnter?: Record<string, (ctx: TransitionContext) => HookResult<HookOutput | void>>;
+  /** On leaving a top-level state, after the step. */
+  onLeave?: Record<string, (ctx: TransitionContext) => HookResult<HookOutput | void>>;
   /** After a step that changed state or status. */
   onTransition?(ctx: TransitionContext): HookResult<HookOutput | void>;
   /** After every step, whatever happened. */

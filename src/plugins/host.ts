@@ -90,7 +90,12 @@ export class PluginHost {
   async react(ctx: TransitionContext): Promise<Required<HookOutput>> {
     const out = nothing();
     const changed = ctx.from?.state !== ctx.to.state || ctx.from?.status !== ctx.to.status;
+    const moved = ctx.from?.state !== ctx.to.state;
     for (const plugin of this.plugins) {
+      const leave = moved && ctx.from ? plugin.onLeave?.[ctx.from.state] : undefined;
+      if (leave) merge(out, await this.#call(plugin, `onLeave ${ctx.from!.state}`, ctx, () => leave(ctx)));
+      const enter = moved ? plugin.onEnter?.[ctx.to.state] : undefined;
+      if (enter) merge(out, await this.#call(plugin, `onEnter ${ctx.to.state}`, ctx, () => enter(ctx)));
       if (changed && plugin.onTransition) merge(out, await this.#call(plugin, "onTransition", ctx, () => plugin.onTransition!(ctx)));
       if (plugin.onEvent) merge(out, await this.#call(plugin, "onEvent", ctx, () => plugin.onEvent!(ctx)));
     }

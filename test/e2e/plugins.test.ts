@@ -107,6 +107,33 @@ describe("General topic", () => {
   });
 });
 
+describe("state hooks", () => {
+  it("onEnter and onLeave run for the states a dialog passes through", async () => {
+    const w = await createWorld();
+    const tracer = join(w.dir, "tracer.ts");
+    writeFileSync(tracer, `import { definePlugin } from ${JSON.stringify(api)};
+const note = (text) => () => ({ intents: [{ type: "sendToTopic", text }] });
+export default definePlugin({
+  name: "tracer",
+  create: () => ({
+    onEnter: { "topic-open": note("entered topic-open"), closed: note("entered closed") },
+    onLeave: { closed: note("left closed") },
+  }),
+});
+`);
+    await startSwitchboard(w, { extra: `    plugins: [${JSON.stringify(tracer)}]` });
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/close" });
+    await waitFor(() => topicNamed(w, "Ann")?.closed, "closed");
+    w.emulator.userSends(w.bot.token, ann.id, { text: "back" });
+    await waitFor(() => topicMessages(w, topic.threadId).filter((m) => m.text?.startsWith("entered topic-open")).length === 2, "second entry");
+    const notes = topicMessages(w, topic.threadId).filter((m) => m.from?.is_bot && /^(entered|left)/.test(m.text ?? "")).map((m) => m.text);
+    expect(notes).toEqual(["entered topic-open", "entered closed", "left closed", "entered topic-open"]);
+  });
+});
+
 describe("plugin storage", () => {
   it("runs a plugin's migrations in its own namespace and lets it use its tables across restarts", async () => {
     const w = await createWorld();
