@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startCli } from "../support/cli.ts";
-import { botMessagesTo, closeAll, createWorld, startSwitchboard, topicMessages, topicNamed, waitFor } from "../support/world.ts";
+import { botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, topicNamed, waitFor } from "../support/world.ts";
 
 afterEach(closeAll);
 
@@ -11,12 +11,9 @@ const texts = (ms: { text?: string }[]) => ms.map((m) => m.text ?? "");
 
 describe("restarts", () => {
   it("keeps the user → topic mapping across a restart", async () => {
-    const w = (await createWorld());
+    const w = await createWorld();
     let running = await startSwitchboard(w);
-    const ann = w.emulator.createUser({ firstName: "Ann" });
-    w.emulator.userSends(w.bot.token, ann.id, { text: "before restart" });
-    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
-    await waitFor(() => topicMessages(w, topic.threadId).length === 1, "copy");
+    const { user: ann, topic } = await firstContact(w, "Ann", "before restart");
     await running.stop();
 
     // Sent while Switchboard is down: Telegram keeps it until it is confirmed.
@@ -34,12 +31,9 @@ describe("restarts", () => {
 
 describe("Telegram fault storms", () => {
   it("a 429 storm loses nothing and keeps order", async () => {
-    const w = (await createWorld());
-    let running = await startSwitchboard(w);
-    const ann = w.emulator.createUser({ firstName: "Ann" });
-    w.emulator.userSends(w.bot.token, ann.id, { text: "m0" });
-    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
-    await waitFor(() => topicMessages(w, topic.threadId).length === 1, "first copy");
+    const w = await createWorld();
+    const running = await startSwitchboard(w);
+    const { user: ann, topic } = await firstContact(w, "Ann", "m0");
 
     w.emulator.injectFault({ method: "copyMessage", kind: "429", times: 6, retryAfter: 1 });
     for (let i = 1; i <= 15; i++) w.emulator.userSends(w.bot.token, ann.id, { text: `m${i}` });
@@ -49,8 +43,8 @@ describe("Telegram fault storms", () => {
   });
 
   it("a 5xx storm and dropped connections lose nothing and keep order", async () => {
-    const w = (await createWorld());
-    let running = await startSwitchboard(w);
+    const w = await createWorld();
+    await startSwitchboard(w);
     const users = [w.emulator.createUser({ firstName: "Ann" }), w.emulator.createUser({ firstName: "Ben" })];
     w.emulator.injectFault({ kind: "500", times: 5 });
     w.emulator.injectFault({ kind: "502", times: 3 });
@@ -64,12 +58,9 @@ describe("Telegram fault storms", () => {
   });
 
   it("a lost answer after Telegram applied the send is retried: at most a duplicate, never a loss", async () => {
-    const w = (await createWorld());
-    let running = await startSwitchboard(w);
-    const ann = w.emulator.createUser({ firstName: "Ann" });
-    w.emulator.userSends(w.bot.token, ann.id, { text: "m0" });
-    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
-    await waitFor(() => topicMessages(w, topic.threadId).length === 1, "first copy");
+    const w = await createWorld();
+    await startSwitchboard(w);
+    const { user: ann, topic } = await firstContact(w, "Ann", "m0");
     w.emulator.injectFault({ method: "copyMessage", kind: "drop-after", times: 1 });
     w.emulator.userSends(w.bot.token, ann.id, { text: "m1" });
     w.emulator.userSends(w.bot.token, ann.id, { text: "m2" });
@@ -83,7 +74,7 @@ describe("Telegram fault storms", () => {
 
 describe("crash", () => {
   it("SIGKILL during a burst, then restart: every accepted message arrives exactly once (duplicates counted)", async () => {
-    const w = (await createWorld());
+    const w = await createWorld();
     const configPath = join(w.dir, "switchboard.yaml");
     writeFileSync(configPath, w.yaml("    limits: off\n"));
     const env = { ACME_TOKEN: w.bot.token, SWITCHBOARD_LOG: "info" };

@@ -117,6 +117,15 @@ export function botMessagesTo(world: World, userId: number) {
   return world.emulator.messages(userId).filter((m) => m.from?.is_bot);
 }
 
+/** A new user writes `text`; resolves once their topic exists and holds the copy. */
+export async function firstContact(world: World, firstName: string, text = "hi") {
+  const user = world.emulator.createUser({ firstName });
+  world.emulator.userSends(world.bot.token, user.id, { text });
+  const topic = await waitFor(() => topicNamed(world, firstName), `topic of ${firstName}`);
+  await waitFor(() => topicMessages(world, topic.threadId).some((m) => m.text === text), `copy of "${text}"`);
+  return { user, topic };
+}
+
 /** The one live topic of the group whose name contains `name`. */
 export function topicNamed(world: World, name: string) {
   return world.emulator.topics(world.groupId).find((t) => !t.deleted && t.name.includes(name));

@@ -8,18 +8,11 @@ import type { MessageContent } from "./types.ts";
 import type { Msg } from "./world.ts";
 
 /** Fields that make up a message's content (what copyMessage carries over). */
-export const CONTENT_KEYS = [
+export const CONTENT_KEYS: readonly string[] = [
   "text",
   "entities",
   "link_preview_options",
-  "photo",
-  "video",
-  "voice",
-  "audio",
-  "document",
-  "sticker",
-  "animation",
-  "video_note",
+  ...FILE_KINDS,
   "caption",
   "caption_entities",
   "show_caption_above_media",
@@ -29,7 +22,7 @@ export const CONTENT_KEYS = [
   "contact",
   "poll",
   "dice",
-] as const;
+];
 
 /** Kinds allowed in an album (media group). */
 export const ALBUM_KINDS = new Set(["photo", "video", "document", "audio"]);
