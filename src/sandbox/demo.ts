@@ -7,7 +7,7 @@ import type { SandboxSession } from "./web/session.ts";
 
 /** Options of {@link playDemo}. */
 export interface DemoOptions {
-  /** Pause between steps, ms (default 900). */
+  /** Pause between steps, ms (default 800). */
   stepMs?: number;
 }
 
@@ -28,7 +28,7 @@ export async function playDemo(s: SandboxSession, o: DemoOptions = {}): Promise<
   if (s.demoPlaying) return;
   s.setDemo(true);
   try {
-    await script(s, o.stepMs ?? 900);
+    await script(s, o.stepMs ?? 800);
   } finally {
     s.setDemo(false);
   }
@@ -36,12 +36,13 @@ export async function playDemo(s: SandboxSession, o: DemoOptions = {}): Promise<
 
 async function script(s: SandboxSession, stepMs: number): Promise<void> {
   const token = s.bot.token;
+  const log = s.log.child("demo");
   const user = (firstName: string, lastName: string) => {
     const known = [...s.core.world.users.values()].find((u) => u.user.first_name === firstName && !u.user.is_bot);
     return known ? known.user.id : s.core.createUser({ firstName, lastName }).id;
   };
   const step = async (narration: string, act: () => unknown) => {
-    s.log.info(`demo: ${narration}`);
+    log.info(narration);
     act();
     await sleep(stepMs);
   };
@@ -79,5 +80,5 @@ async function script(s: SandboxSession, stepMs: number): Promise<void> {
   // act on private_keywords yet (README, Parameters), so for now she simply arrives.
   await step("Chloe asks for an operator", says(chloe, "Can I talk to an operator, please?"));
   await topicOf(chloe);
-  s.log.info("demo: done — now it's your turn: write as a user on the left, answer as the operator on the right");
+  log.info("done — now it's your turn: write as a user on the left, answer as the operator on the right");
 }

@@ -56,26 +56,31 @@ async function serveMedia(session: SandboxSession, res: ServerResponse, fileId: 
   send(res, 200, "image/svg+xml", placeholderSvg(file.kind));
 }
 
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
+
 /**
- * A page on another site must not drive the sandbox: JSON bodies force a CORS preflight we never
- * grant, and an Origin, when sent, must be this server.
+ * A page on another site must not drive the sandbox: the Host must be a loopback name (no DNS
+ * rebinding), JSON bodies force a CORS preflight we never grant, and an Origin, when sent, must
+ * be this server.
  */
 function foreign(req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
+  const host = String(req.headers.host ?? "");
+  if (!LOOPBACK.has(host.replace(/:\d+$/, ""))) return true;
   if (req.method === "GET") return false;
   if (!String(req.headers["content-type"] ?? "").startsWith("application/json")) return true;
-  return origin !== undefined && origin !== `http://${req.headers.host}`;
+  const origin = req.headers.origin;
+  return origin !== undefined && origin !== `http://${host}`;
 }
 
 async function handle(session: SandboxSession, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://sandbox");
   const path = url.pathname;
   const verb = req.method ?? "GET";
+  if (path.startsWith("/api/") && foreign(req)) return json(res, 403, { ok: false, error: "requests must be JSON from the sandbox page" });
   if (verb === "GET" && path === "/api/events") return streamEvents(session, req, res);
   const media = /^\/api\/files\/([A-Za-z0-9_-]+)$/.exec(path);
   if (verb === "GET" && media) return serveMedia(session, res, media[1]);
   if (path.startsWith("/api/")) {
-    if (foreign(req)) return json(res, 403, { ok: false, error: "requests must be JSON from the sandbox page" });
     const answer = await handleAction(session, verb, path, await readBody(req));
     return json(res, answer.status, answer.body);
   }

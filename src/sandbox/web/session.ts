@@ -67,7 +67,7 @@ export class SandboxSession {
     this.#refs = { token: this.bot.token, apiRoot: core.url, groupId: this.groupId, storagePath: options.storagePath };
     this.#config = { yaml: defaultYaml(this.#refs), status: "starting", problems: [] };
     this.#stats = new StatsTracker(core);
-    this.#logger = teeLogger("sandbox", (line) => this.#addLog(line));
+    this.#logger = teeLogger("", (line) => this.#addLog(line));
     this.conversations = new ConversationBoard((view) => this.#emit({ kind: "conversation", data: view }));
     core.onChange((e) => this.#onWorld(e));
   }
@@ -200,10 +200,16 @@ export class SandboxSession {
       const why = error instanceof Error ? error.message : String(error);
       this.#logger.warn("the bot did not start with the new configuration", { error: why });
       if (previous) {
-        await this.#startBot(previous);
-        const failed = [`The bot did not start: ${why}`, "The previous configuration runs again."];
-        this.#setConfig({ ...this.#config, status: "running", problems: failed, startedAt: Date.now() });
-        return { ok: false, problems: failed };
+        try {
+          await this.#startBot(previous);
+          const failed = [`The bot did not start: ${why}`, "The previous configuration runs again."];
+          this.#setConfig({ ...this.#config, status: "running", problems: failed, startedAt: Date.now() });
+          return { ok: false, problems: failed };
+        } catch (again) {
+          const failed = [`The bot did not start: ${why}`, `Nor with the previous configuration: ${again instanceof Error ? again.message : String(again)}`];
+          this.#setConfig({ ...this.#config, status: "stopped", problems: failed });
+          return { ok: false, problems: failed };
+        }
       }
       this.#setConfig({ ...this.#config, status: "stopped", problems: [why] });
       return { ok: false, problems: [why] };

@@ -2,7 +2,7 @@
  * The message box under a chat: Enter sends, Shift+Enter breaks the line. Shows what a reply or
  * an edit refers to, optional command chips above, and an optional sample-photo picker.
  */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { useLayoutEffect, useRef, useState } from "preact/hooks";
 import { html } from "./html.js";
 
 function PhotoPicker({ photos, onPick }) {
@@ -28,7 +28,8 @@ export function Composer({ placeholder, onSend, mode, onCancel, chips, photos, o
   const [error, setError] = useState("");
   const input = useRef(null);
 
-  useEffect(() => {
+  // Layout effect: the edited text must be in the box before anything can be typed into it.
+  useLayoutEffect(() => {
     if (mode?.kind === "edit") setText(mode.text);
     if (mode) input.current?.focus();
   }, [mode]);

@@ -2,7 +2,6 @@
 import { useState } from "preact/hooks";
 import { html } from "./html.js";
 import { post } from "./api.js";
-import { fullName } from "./format.js";
 import { LogLine } from "./log-panel.js";
 import { state, topicOfUser } from "./store.js";
 
@@ -42,6 +41,5 @@ export function DeliveryPanel() {
     ${result ? html`<div class=${result.ok ? "result" : "error"}>${result.text}</div>` : null}
     <h3>Latest log lines</h3>
     <div class="log short">${state.log.slice(-6).map((l, i) => html`<${LogLine} key=${i} line=${l} />`)}</div>
-    <p class="hint">${user ? `Selected user: ${fullName(user)}.` : ""}</p>
   </div>`;
 }

@@ -33,14 +33,15 @@ function Keyboard({ markup, onPress }) {
 export function Message({ m, out, sender, senderColor, quote, kind, note, ticks, reactions, actions, onPress }) {
   const text = m.text ?? m.caption;
   const entities = m.text !== undefined ? m.entities : m.caption_entities;
+  const meta = html`${m.edit_date ? "edited " : ""}${clock(m.date)}${ticks ? html` <span class="ticks" title="relayed">${ticks}</span>` : null}`;
   return html`<div class=${`msg ${out ? "out" : "in"} ${kind ?? ""}`} data-id=${m.message_id}>
     <div class="bubble">
       ${sender ? html`<div class="sender" style=${{ color: senderColor }}>${sender}</div>` : null}
       ${note ? html`<div class="note">${note}</div>` : null}
       ${quote ? html`<div class="quote"><b>${quote.name}</b><span>${quote.text}</span></div>` : null}
       <${Media} m=${m} />
-      ${text ? html`<div class="text"><${RichText} text=${text} entities=${entities} /></div>` : null}
-      <span class="meta">${m.edit_date ? "edited " : ""}${clock(m.date)}${ticks ? html` <span class="ticks" title="relayed">${ticks}</span>` : null}</span>
+      ${text ? html`<div class="text"><${RichText} text=${text} entities=${entities} /><span class="meta-spacer" aria-hidden="true">${meta}</span></div>` : null}
+      <span class="meta">${meta}</span>
     </div>
     ${reactions?.length ? html`<div class="reactions">${reactions.map((r) => html`<span>${r}</span>`)}</div>` : null}
     <${Keyboard} markup=${m.reply_markup} onPress=${onPress} />
@@ -50,7 +51,7 @@ export function Message({ m, out, sender, senderColor, quote, kind, note, ticks,
   </div>`;
 }
 
-/** A topic service message (created, renamed, closed, reopened) as a centred pill. */
+/** A topic service message (created, renamed, closed, reopened) as a centred pill; renames quieter. */
 export function ServiceLine({ m }) {
-  return html`<div class="service"><span>${serviceText(m)}</span></div>`;
+  return html`<div class=${`service ${m.forum_topic_edited ? "subtle" : ""}`}><span>${serviceText(m)}</span></div>`;
 }

@@ -128,6 +128,8 @@ const handlers = {
   },
   conversation(view) {
     state.conversations = { ...state.conversations, [view.chatId]: view };
+    // A topic that just became the selected user's is on screen: nothing in it is unread.
+    if (view.topicId && view.chatId === state.ui.userId && state.ui.threadId === null) delete state.ui.unread[`t:${view.topicId}`];
   },
   stats(stats) {
     state.stats = stats;

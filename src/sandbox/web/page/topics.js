@@ -9,17 +9,19 @@ import { selectThread, shownThread, state } from "./store.js";
 function lastIn(threadId) {
   for (let i = state.groupMessages.length - 1; i >= 0; i--) {
     const m = state.groupMessages[i];
-    if ((threadId === "general" ? m.message_thread_id === undefined : m.message_thread_id === threadId)) return m;
+    // Renames (status changes) are noise in a preview.
+    if (m.forum_topic_edited) continue;
+    if (threadId === "general" ? m.message_thread_id === undefined : m.message_thread_id === threadId) return m;
   }
   return undefined;
 }
 
 function TopicRow({ topic }) {
   const { square, rest } = splitTitle(topic.name);
-  const unread = state.ui.unread[`t:${topic.threadId}`];
+  const unread = shownThread() === topic.threadId ? 0 : state.ui.unread[`t:${topic.threadId}`];
   const last = lastIn(topic.threadId);
   const classes = ["row", shownThread() === topic.threadId ? "selected" : "", topic.closed ? "closed" : "", topic.deleted ? "deleted" : ""];
-  return html`<button class=${classes.join(" ")} data-topic=${topic.name} disabled=${topic.deleted} onClick=${() => selectThread(topic.threadId)}>
+  return html`<button class=${classes.join(" ")} data-topic=${topic.name} title=${topic.name} disabled=${topic.deleted} onClick=${() => selectThread(topic.threadId)}>
     <span class="topic-icon" style=${{ background: topicColor(topic.iconColor) }}>${square || "#"}</span>
     <span class="row-body">
       <span class="row-title">${rest}${topic.closed && !topic.deleted ? html` <span class="tag">🔒 closed</span>` : null}${topic.deleted ? html` <span class="tag">deleted</span>` : null}</span>
@@ -35,10 +37,10 @@ export function TopicList() {
   const general = lastIn("general");
   return html`<section class="column topics">
     <header class="column-head">
-      <div><div class="title">${state.group.title}</div><div class="subtitle">operators' forum group · you are ${state.operator.name}</div></div>
+      <div><div class="title">${state.group.title}</div><div class="subtitle">you are ${state.operator.name}</div></div>
     </header>
     <div class="list">
-      <button class=${`row ${shownThread() === "general" ? "selected" : ""}`} data-topic="General" onClick=${() => selectThread("general")}>
+      <button class=${`row ${shownThread() === "general" ? "selected" : ""}`} data-topic="General" title="General" onClick=${() => selectThread("general")}>
         <span class="topic-icon general">#</span>
         <span class="row-body"><span class="row-title">General</span><span class="row-sub">${general ? preview(general) : "group-wide commands (/help)"}</span></span>
       </button>

@@ -55,7 +55,7 @@ function ChatPane({ user }) {
   return html`<section class="column chat user-chat">
     <header class="column-head">
       <${Avatar} id=${bot.id} name=${bot.firstName} size=${36} />
-      <div class="grow"><div class="title">${bot.firstName}</div><div class="subtitle">bot · @${bot.username} · you are <b>${name}</b></div></div>
+      <div class="grow"><div class="title">${bot.firstName}</div><div class="subtitle">bot · you are <b>${name}</b></div></div>
       <button class=${`button small ${user.blocked ? "" : "ghost"}`} onClick=${() => post("user/block", { userId: user.id, blocked: !user.blocked })}
         title=${user.blocked ? "Unblock the bot" : "Block the bot (Telegram tells the bot; operators get a notice)"}>${user.blocked ? "Unblock bot" : "Block bot"}</button>
     </header>

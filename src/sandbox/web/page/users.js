@@ -15,7 +15,7 @@ function UserRow({ user }) {
   const last = messages[messages.length - 1];
   const unread = state.ui.unread[`u:${user.id}`];
   const square = stateSquare(state.conversations[user.id]);
-  return html`<button class=${`row ${state.ui.userId === user.id ? "selected" : ""}`} data-user=${name} onClick=${() => selectUser(user.id)}>
+  return html`<button class=${`row ${state.ui.userId === user.id ? "selected" : ""}`} data-user=${name} title=${name} onClick=${() => selectUser(user.id)}>
     <${Avatar} id=${user.id} name=${name} />
     <span class="row-body">
       <span class="row-title">${name}${user.blocked ? html` <span class="tag danger">blocked</span>` : null}</span>
@@ -36,8 +36,8 @@ export function UserList() {
   };
   return html`<section class="column users">
     <header class="column-head">
-      <div><div class="title">Users</div><div class="subtitle">people writing to the bot</div></div>
-      <button class="button small" onClick=${add} title="Add a simulated user">+ Add</button>
+      <div><div class="title">Users</div><div class="subtitle">simulated people</div></div>
+      <button class="button small" onClick=${add} title="Add a simulated user">+<span class="label"> Add</span></button>
     </header>
     <div class="list">${state.users.map((u) => html`<${UserRow} key=${u.id} user=${u} />`)}</div>
   </section>`;
