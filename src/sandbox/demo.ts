@@ -55,30 +55,42 @@ async function script(s: SandboxSession, stepMs: number): Promise<void> {
   const says = (userId: number, text: string) => () => s.core.userSends(token, userId, { text });
   const answers = (threadId: number, text: string) => () => s.core.operatorPosts(s.groupId, s.operator.id, { threadId, text });
 
-  const ann = user("Ann", "Lee");
-  const ben = user("Ben", "Carter");
-  const chloe = user("Chloe", "Novak");
+  // Keyword gating for the demo only: topics open on "order", "address" or "operator".
+  const original = s.configYaml;
+  const gated = original.includes("private_keywords") ? original : original.replace(/(\n\s+params:\n)/, `$1      private_keywords: ["order", "address", "operator"]\n`);
+  if (gated !== original) {
+    log.info("the demo turns on keyword gating: a topic opens only for \"order\", \"address\" or \"operator\"");
+    await s.apply(gated);
+  }
+  try {
+    const ann = user("Ann", "Lee");
+    const ben = user("Ben", "Carter");
+    const chloe = user("Chloe", "Novak");
 
-  await step("Ann writes to the bot; Switchboard opens a topic for her", says(ann, "Hi! My order #1042 hasn't arrived yet 📦"));
-  const annTopic = await topicOf(ann);
-  await step("Ben arrives too", says(ben, "Hello, how do I change my delivery address?"));
-  await step("the operator answers Ann in her topic; the bot delivers it", answers(annTopic, "Hi Ann! Let me check with the carrier."));
-  await step("an internal comment (starts with \"/ \") stays in the topic", answers(annTopic, "/ carrier says it is at the depot, ETA tomorrow"));
-  const receipt = s.samples.find((x) => x.id === "receipt")!;
-  await step("Ann sends a photo", () => s.core.userSends(token, ann, { photo: receipt.fileId, caption: "Here is my receipt" }));
-  await step("the operator replies", answers(annTopic, "Thanks! It will be delivered tomorrow before noon."));
-  const benTopic = await topicOf(ben);
-  await step("the operator answers Ben", answers(benTopic, "Hi Ben! Send me the new address and I'll update the order."));
-  await step("Ann is happy", says(ann, "Great, thank you!"));
-  await step("the operator closes Ann's topic with /close", answers(annTopic, "/close"));
-  await stateIs(ann, "closed");
-  await step("Ann writes again: the same topic reopens and she is greeted again", says(ann, "One more thing: can I get a text message when it ships?"));
-  await stateIs(ann, "topic-open");
-  await step("the operator answers in the reopened topic", answers(annTopic, "Sure, SMS updates are on for your order."));
-  // TODO(keyword gating): Chloe should be gated by `private_keywords: ["operator"]` — her first
-  // message relayed nowhere, her second ("…an operator…") opening the topic. The runtime does not
-  // act on private_keywords yet (README, Parameters), so for now she simply arrives.
-  await step("Chloe asks for an operator", says(chloe, "Can I talk to an operator, please?"));
-  await topicOf(chloe);
+    await step("Ann writes to the bot; Switchboard opens a topic for her", says(ann, "Hi! My order #1042 hasn't arrived yet 📦"));
+    const annTopic = await topicOf(ann);
+    await step("Ben arrives too", says(ben, "Hello, how do I change my delivery address?"));
+    await step("the operator answers Ann in her topic; the bot delivers it", answers(annTopic, "Hi Ann! Let me check with the carrier."));
+    await step("an internal comment (starts with \"/ \") stays in the topic", answers(annTopic, "/ carrier says it is at the depot, ETA tomorrow"));
+    const receipt = s.samples.find((x) => x.id === "receipt")!;
+    await step("Ann sends a photo", () => s.core.userSends(token, ann, { photo: receipt.fileId, caption: "Here is my receipt" }));
+    await step("the operator replies", answers(annTopic, "Thanks! It will be delivered tomorrow before noon."));
+    const benTopic = await topicOf(ben);
+    await step("the operator answers Ben", answers(benTopic, "Hi Ben! Send me the new address and I'll update the order."));
+    await step("Ann is happy", says(ann, "Great, thank you!"));
+    await step("the operator closes Ann's topic with /close", answers(annTopic, "/close"));
+    await stateIs(ann, "closed");
+    await step("Ann writes again: the same topic reopens and she is greeted again", says(ann, "One more thing about my order: can I get a text message when it ships?"));
+    await stateIs(ann, "topic-open");
+    await step("the operator answers in the reopened topic", answers(annTopic, "Sure, SMS updates are on for your order."));
+    await step("Chloe asks about opening hours: no keyword, so no topic (another system could answer her)", says(chloe, "What are your opening hours?"));
+    await step("Chloe asks for an operator: the keyword opens her topic, starting with this message", says(chloe, "Can I talk to an operator, please?"));
+    await topicOf(chloe);
+  } finally {
+    if (gated !== original) {
+      await s.apply(original);
+      log.info("keyword gating is off again");
+    }
+  }
   log.info("done — now it's your turn: write as a user on the left, answer as the operator on the right");
 }

@@ -98,6 +98,11 @@ export class SandboxSession {
   }
 
   /** The logger of sandbox code (demo, actions): the terminal and the page's log. */
+  /** The YAML the bot runs with now. */
+  get configYaml(): string {
+    return this.#config.yaml;
+  }
+
   get log(): Logger {
     return this.#logger;
   }
