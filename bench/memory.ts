@@ -4,8 +4,10 @@
  *
  * 1. Pre-populates a SQLite store (via `openStore`) with 100,000 conversations, inserted in big
  *    transactions. Each row is what production writes: the snapshot comes from the real machine
- *    (`createConversationMachine` + `step`) after a `user.message` and a `topic.created`. Their
- *    topic ids are fake numbers the emulator does not know, so those users stay inactive.
+ *    (`createConversationMachine` + `step`) after a `user.message` and a `topic.created`, with
+ *    the first-contact time and (empty) plugin data the registry keeps beside the machine's
+ *    context. Their topic ids are fake numbers the emulator does not know, so those users stay
+ *    inactive.
  * 2. Starts the emulator in-process (rate limits off) and Switchboard as a child process through
  *    the real CLI (`limits: off`) on that store, on the bench's own runtime.
  * 3. Drives 1,000 new users: 5 messages each (5,000 copies into topics), then an operator answers
@@ -19,7 +21,6 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import type { Message } from "@grammyjs/types";
-import { DEFAULT_WELCOME } from "../src/config/defaults.ts";
 import { createConversationMachine, type ConversationMachine } from "../src/conversation/machine.ts";
 import { step } from "../src/conversation/step.ts";
 import { profileOf } from "../src/pipeline/router.ts";
@@ -34,6 +35,7 @@ import {
   createBenchWorld,
   fmt,
   formatCorrectness,
+  interference,
   isCorrect,
   now,
   procStatusMb,
@@ -77,9 +79,11 @@ function storedConversation(machine: ConversationMachine, i: number, nowMs: numb
   const input = { chatId, user };
   const opened = step(machine, undefined, input, { type: "user.message", message, user });
   const created = step(machine, opened.snapshot, input, { type: "topic.created", topicId: STORED_TOPIC_BASE + i });
+  // As the registry stores it: the machine's context plus first contact and plugins' data.
+  const snapshot = { ...created.snapshot, context: { ...created.snapshot.context, firstContactAt: createdAt, data: {} } };
   return {
-    bot_id: BOT_ID, chat_id: chatId, topic_id: created.snapshot.context.topicId, state: created.state,
-    snapshot: JSON.stringify(created.snapshot), user: JSON.stringify(created.snapshot.context.user),
+    bot_id: BOT_ID, chat_id: chatId, topic_id: snapshot.context.topicId, state: created.state,
+    snapshot: JSON.stringify(snapshot), user: JSON.stringify(snapshot.context.user),
     created_at: createdAt, updated_at: createdAt + 60_000,
   };
 }
@@ -89,7 +93,7 @@ async function prepopulate(dbPath: string): Promise<number> {
   const start = now();
   const db: Db = await openStore(`sqlite:${dbPath}`);
   try {
-    const machine = createConversationMachine({ welcome: DEFAULT_WELCOME });
+    const machine = createConversationMachine({});
     const nowMs = Date.now();
     for (let first = 0; first < STORED; first += ROWS_PER_TRANSACTION) {
       const rows = Array.from({ length: Math.min(ROWS_PER_TRANSACTION, STORED - first) }, (_, k) => storedConversation(machine, first + k, nowMs));
@@ -159,6 +163,7 @@ async function main(): Promise<number> {
     const users = Array.from({ length: ACTIVE }, (_, i) => world.emulator.createUser({ firstName: "Active", lastName: `User${i}`, languageCode: "en" }).id);
     const sent = new Map<number, number[]>(users.map((id) => [id, []]));
     const runStart = now();
+    const disturbed = interference(child.pid);
 
     rss.setPhase("users write");
     await usersWrite(world, users, MESSAGES_EACH, sent, "question");
@@ -183,6 +188,7 @@ async function main(): Promise<number> {
     const expectedC = expectedA + answered.length;
     const okC = await tracker.until(() => topicCopies(world, tracker.arrivals, sent) >= expectedC, DRAIN_TIMEOUT_MS);
     const runSeconds = (now() - runStart) / 1000;
+    const disturbance = disturbed();
     console.log(`users answer back: ${topicCopies(world, tracker.arrivals, sent) - expectedA}/${answered.length} copies in topics after ${fmt(runSeconds, 2)} s`);
 
     await sleep(300);
@@ -191,6 +197,7 @@ async function main(): Promise<number> {
     const correctness = checkTopicCopies(sent, tracker.arrivals, world.groupId);
     const repliesOk = okB && userCopies(world, tracker.arrivals) === expectedB;
     console.log(`correctness: topics ${formatCorrectness(correctness)}; operator replies ${userCopies(world, tracker.arrivals)}/${expectedB}`);
+    console.log(`during the run: other processes ${fmt(disturbance.otherCpuSeconds, 2)} CPU-s, steal ${fmt(disturbance.stealSeconds, 2)} s`);
     rss.stop();
     await child.stop();
 

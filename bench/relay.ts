@@ -26,6 +26,7 @@ import {
   createBenchWorld,
   fmt,
   formatCorrectness,
+  interference,
   isCorrect,
   now,
   procCpuSeconds,
@@ -54,6 +55,11 @@ const SETTLE_MS = 300;
 /** Messages sent per user, in send order (user id -> message ids). */
 type Sent = Map<number, number[]>;
 
+/** CPU used by other processes and stolen by the hypervisor during a phase. */
+type Disturbance = ReturnType<ReturnType<typeof interference>>;
+
+const formatDisturbance = (d: Disturbance) => `other processes ${fmt(d.otherCpuSeconds, 2)} CPU-s, steal ${fmt(d.stealSeconds, 2)} s`;
+
 interface ThroughputResult {
   messages: number;
   offerMs: number;
@@ -61,7 +67,9 @@ interface ThroughputResult {
   perSecond: number;
   childCpuSeconds: number;
   benchCpuSeconds: number;
+  disturbance: Disturbance;
   correctness: Correctness;
+  storedAgree: boolean;
 }
 
 interface LatencyResult {
@@ -71,7 +79,20 @@ interface LatencyResult {
   all: number[];
   /** Later messages only: the first message of each user also waits for createForumTopic. */
   steady: number[];
+  disturbance: Disturbance;
   correctness: Correctness;
+  storedAgree: boolean;
+}
+
+/**
+ * Cross-checks the event stream against the emulator's stored state: the copies of `sent`
+ * messages the group holds must equal the distinct copies the tracker saw (duplicates included).
+ */
+function storedCopiesAgree(world: BenchWorld, sent: Sent, correctness: Correctness): boolean {
+  const stored = world.emulator.messages(world.groupId).filter((m) => m.copiedFrom && sent.has(m.copiedFrom.chatId)).length;
+  const agree = stored === correctness.delivered + correctness.duplicates;
+  if (!agree) console.log(`  MISMATCH: the group holds ${stored} copies, the event stream saw ${correctness.delivered + correctness.duplicates}`);
+  return agree;
 }
 
 /** Creates `n` users named after the phase (topic titles are "🟪 First Last"). */
@@ -110,6 +131,7 @@ async function measureThroughput(world: BenchWorld, tracker: CopyTracker, child:
   const sent: Sent = new Map(users.map((id) => [id, []]));
   const total = THROUGHPUT_USERS * THROUGHPUT_MESSAGES_EACH;
   const counter = distinctCounter(world, tracker, sent);
+  const disturbed = interference(child.pid);
   const childCpu0 = procCpuSeconds(child.pid);
   const benchCpu0 = selfCpuSeconds();
   const start = now();
@@ -124,16 +146,18 @@ async function measureThroughput(world: BenchWorld, tracker: CopyTracker, child:
   const end = drained ? counter.lastAt() : now();
   const childCpuSeconds = procCpuSeconds(child.pid) - childCpu0;
   const benchCpuSeconds = selfCpuSeconds() - benchCpu0;
+  const disturbance = disturbed();
   counter.off();
   await sleep(SETTLE_MS);
   const wallMs = end - start;
+  const correctness = checkTopicCopies(sent, tracker.arrivals, world.groupId);
   return {
-    messages: total, offerMs, wallMs, perSecond: counter.count() / (wallMs / 1000), childCpuSeconds, benchCpuSeconds,
-    correctness: checkTopicCopies(sent, tracker.arrivals, world.groupId),
+    messages: total, offerMs, wallMs, perSecond: counter.count() / (wallMs / 1000), childCpuSeconds, benchCpuSeconds, disturbance,
+    correctness, storedAgree: storedCopiesAgree(world, sent, correctness),
   };
 }
 
-async function measureLatency(world: BenchWorld, tracker: CopyTracker): Promise<LatencyResult> {
+async function measureLatency(world: BenchWorld, tracker: CopyTracker, child: SwitchboardChild): Promise<LatencyResult> {
   const users = createUsers(world, "Steady", LATENCY_USERS);
   const sent: Sent = new Map(users.map((id) => [id, []]));
   const total = LATENCY_RATE_PER_SECOND * LATENCY_SECONDS;
@@ -151,6 +175,7 @@ async function measureLatency(world: BenchWorld, tracker: CopyTracker): Promise<
     if (!s.first) steady.push(a.at - s.at);
   });
 
+  const disturbed = interference(child.pid);
   let next = 0;
   let maxLag = 0;
   const start = now();
@@ -175,12 +200,14 @@ async function measureLatency(world: BenchWorld, tracker: CopyTracker): Promise<
   });
   const offeredPerSecond = total / ((now() - start) / 1000);
   await tracker.until(() => all.length >= total, DRAIN_TIMEOUT_MS);
+  const disturbance = disturbed();
   off();
   await sleep(SETTLE_MS);
+  const correctness = checkTopicCopies(sent, tracker.arrivals, world.groupId);
   return {
     messages: total, offeredPerSecond, maxScheduleLagMs: maxLag,
-    all: all.sort((a, b) => a - b), steady: steady.sort((a, b) => a - b),
-    correctness: checkTopicCopies(sent, tracker.arrivals, world.groupId),
+    all: all.sort((a, b) => a - b), steady: steady.sort((a, b) => a - b), disturbance,
+    correctness, storedAgree: storedCopiesAgree(world, sent, correctness),
   };
 }
 
@@ -200,11 +227,11 @@ async function main(): Promise<number> {
 
     const t = await measureThroughput(world, tracker, child);
     console.log(`throughput: ${t.messages} msgs offered in ${fmt(t.offerMs, 0)} ms, relayed in ${fmt(t.wallMs / 1000, 2)} s = ${fmt(t.perSecond, 0)} msg/s`);
-    console.log(`  cpu during the run: switchboard ${fmt(t.childCpuSeconds, 2)} s, bench+emulator ${fmt(t.benchCpuSeconds, 2)} s`);
+    console.log(`  cpu during the run: switchboard ${fmt(t.childCpuSeconds, 2)} s, bench+emulator ${fmt(t.benchCpuSeconds, 2)} s; ${formatDisturbance(t.disturbance)}`);
     console.log(`  correctness: ${formatCorrectness(t.correctness)}`);
 
-    const l = await measureLatency(world, tracker);
-    console.log(`latency: ${l.messages} msgs at ${fmt(l.offeredPerSecond, 1)} msg/s offered (max schedule lag ${fmt(l.maxScheduleLagMs)} ms)`);
+    const l = await measureLatency(world, tracker, child);
+    console.log(`latency: ${l.messages} msgs at ${fmt(l.offeredPerSecond, 1)} msg/s offered (max schedule lag ${fmt(l.maxScheduleLagMs)} ms; ${formatDisturbance(l.disturbance)})`);
     console.log(`  all:    ${percentiles(l.all)}`);
     console.log(`  steady: ${percentiles(l.steady)} (without each user's first message, which waits for its topic)`);
     console.log(`  correctness: ${formatCorrectness(l.correctness)}`);
@@ -213,7 +240,7 @@ async function main(): Promise<number> {
     const warnings = child.output().split("\n").filter((line) => / (warn|error) /.test(line));
     if (warnings.length > 0) console.log(`switchboard logged ${warnings.length} warning/error line(s), first: ${warnings[0]}`);
 
-    const ok = isCorrect(t.correctness) && isCorrect(l.correctness);
+    const ok = isCorrect(t.correctness) && isCorrect(l.correctness) && t.storedAgree && l.storedAgree;
     console.log("");
     console.log(`== relay results (${runtimeName()}) ==`);
     console.log(

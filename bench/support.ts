@@ -83,8 +83,8 @@ const childFlags = (): string[] => (process.env.BENCH_CHILD_FLAGS ?? "").split("
 /** The command that starts `src/cli.ts` on this runtime (mirrors test/support/cli.ts). */
 export function cliCommand(args: string[]): [string, string[]] {
   return isDeno
-    ? [process.execPath, ["run", "-A", ...childFlags(), (process.env.PROBE_CHILD ?? "src/cli.ts"), ...args]]
-    : [process.execPath, [...childFlags(), "--import", "tsx", (process.env.PROBE_CHILD ?? "src/cli.ts"), ...args]];
+    ? [process.execPath, ["run", "-A", ...childFlags(), "src/cli.ts", ...args]]
+    : [process.execPath, [...childFlags(), "--import", "tsx", "src/cli.ts", ...args]];
 }
 
 /** Switchboard running as a child process. */
@@ -160,6 +160,31 @@ export function procCpuSeconds(pid: number): number {
   } catch {
     return NaN;
   }
+}
+
+/** Machine-wide CPU seconds so far from /proc/stat: busy (all cores, steal excluded) and steal. */
+export function machineCpuSeconds(): { busy: number; steal: number } {
+  try {
+    const [user, nice, system, , , irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+    return { busy: (user + nice + system + irq + softirq) / 100, steal: steal / 100 };
+  } catch {
+    return { busy: NaN, steal: NaN };
+  }
+}
+
+/**
+ * Measures what else ran on the machine during a phase: CPU seconds used by processes other
+ * than the bench and the child, and time the hypervisor stole. A run with much of either was
+ * disturbed; its timings say more about the neighbours than about Switchboard.
+ */
+export function interference(childPid: number) {
+  const m0 = machineCpuSeconds();
+  const own0 = selfCpuSeconds() + procCpuSeconds(childPid);
+  return () => {
+    const m1 = machineCpuSeconds();
+    const own = selfCpuSeconds() + procCpuSeconds(childPid) - own0;
+    return { otherCpuSeconds: Math.max(0, m1.busy - m0.busy - own), stealSeconds: m1.steal - m0.steal };
+  };
 }
 
 /** CPU seconds of this (the bench + emulator) process. */
