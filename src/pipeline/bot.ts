@@ -2,13 +2,13 @@
  * One bot, wired end to end: source → inbox → processor (router + registry) → outbox →
  * delivery. `startBot` returns once the bot is connected; `stop()` drains gracefully.
  */
-import { FetchHttpClient } from "@effect/platform";
 import type { Update, UserFromGetMe } from "@grammyjs/types";
 import { Effect, Fiber } from "effect";
 import type { BotConfig } from "../config/mod.ts";
 import { createConversationMachine } from "../conversation/machine.ts";
 import { displayName } from "../conversation/title.ts";
 import { ConversationRegistry } from "../conversation/registry.ts";
+import { nodeHttpClientLayer } from "../platform/http-client.ts";
 import { loadPlugins } from "../plugins/load.ts";
 import { chatOfTopic } from "../store/conversations.ts";
 import { chatOfTopicMessage } from "../store/message-map.ts";
@@ -64,7 +64,7 @@ export class BotStartError extends Error {
 export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   const { db, bot, log } = o;
   const clock = o.clock ?? Date.now;
-  const client = Effect.runSync(makeTelegramClient(bot.token, bot.apiRoot).pipe(Effect.provide(FetchHttpClient.layer)));
+  const client = Effect.runSync(makeTelegramClient(bot.token, bot.apiRoot).pipe(Effect.provide(nodeHttpClientLayer)));
   // Plugins load before Telegram is reached, so a config mistake fails at once; the username
   // they see is filled in by getMe right after.
   const view = { id: bot.id, username: "", groupId: bot.group, params: bot.params };

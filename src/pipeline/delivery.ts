@@ -9,11 +9,12 @@ import type { ConversationRegistry } from "../conversation/registry.ts";
 import type { Intent } from "../conversation/intents.ts";
 import { displayName, topicTitle } from "../conversation/title.ts";
 import type { Db } from "../store/open.ts";
-import { chatsWithPendingIntents, deferIntent, enqueueIntents, laneHead, markSending, removeIntents, type OutboxRow } from "../store/outbox.ts";
-import { recordPairs, topicSideOf, userSideOf } from "../store/message-map.ts";
+import { chatsWithPendingIntents, deferIntent, enqueueIntents, laneHead, removeIntents, type OutboxRow } from "../store/outbox.ts";
+import { topicSideOf, userSideOf } from "../store/message-map.ts";
 import type { TelegramClient } from "../telegram/client.ts";
 import { backoffMs } from "../util/backoff.ts";
 import type { Logger } from "../util/log.ts";
+import { Completions } from "./completions.ts";
 import { classifyFailure, execute, type Outcome, userBound } from "./execute.ts";
 import type { RateLimiter } from "./rate-limits.ts";
 
@@ -49,22 +50,41 @@ interface Lane {
 }
 
 const maxAlbum = 10;
+/**
+ * Lanes draining at once. Each holds at most one Bot API call; more would only queue on the
+ * HTTP agent's sockets and the store's single writer, and cost memory per open request.
+ */
+const maxActiveLanes = 64;
+/** A lane that must wait longer than this gives its slot back and is woken by a timer. */
+const parkAfterMs = 50;
 
 /** See the module comment. */
 export class Delivery {
   readonly stats: DeliveryStats = { delivered: 0, retried: 0, dropped: 0, rateLimited: 0, inDoubtResent: 0, topicsRecreated: 0 };
   readonly #o: Required<DeliveryOptions>;
   readonly #lanes = new Map<number, Lane>();
+  /** Lanes with work that wait for a free slot, oldest first. */
+  readonly #queued = new Set<number>();
+  readonly #parked = new Map<number, ReturnType<typeof setTimeout>>();
   readonly #wakers = new Set<() => void>();
+  readonly #completions: Completions;
   #stopping = false;
 
   constructor(options: DeliveryOptions) {
     this.#o = { albumSettleMs: 400, clock: Date.now, nameOf: displayName, ...options };
+    this.#completions = new Completions(this.#o.db, this.#o.botId);
   }
 
-  /** Restarts every lane that has queued rows (after a restart or crash). */
+  /**
+   * Restarts every lane that has queued rows (after a restart or crash). A lane sends one row at
+   * a time, so only each lane's head can have been in flight when the process stopped: those are
+   * the sends *in doubt*, resent (never dropped) and counted.
+   */
   async resume(): Promise<void> {
-    for (const chatId of await chatsWithPendingIntents(this.#o.db, this.#o.botId)) this.kick(chatId);
+    const chats = await chatsWithPendingIntents(this.#o.db, this.#o.botId);
+    this.stats.inDoubtResent += chats.length;
+    if (chats.length > 0) this.#o.log.info("resuming delivery; the first queued send of each conversation may repeat one that was in flight", { conversations: chats.length });
+    for (const chatId of chats) this.kick(chatId);
   }
 
   /** Wakes a conversation's lane (or marks it to look again if it is running). */
@@ -75,9 +95,27 @@ export class Delivery {
       lane.dirty = true;
       return;
     }
+    if (this.#lanes.size >= maxActiveLanes) {
+      this.#queued.add(chatId);
+      return;
+    }
+    this.#queued.delete(chatId);
     const fresh: Lane = { dirty: false, running: Promise.resolve() };
     this.#lanes.set(chatId, fresh);
-    fresh.running = this.#drain(chatId, fresh).finally(() => this.#lanes.delete(chatId));
+    fresh.running = this.#drain(chatId, fresh).finally(() => {
+      this.#lanes.delete(chatId);
+      const next = this.#queued.values().next();
+      if (!next.done) this.kick(next.value);
+    });
+  }
+
+  /** Ends the lane's turn and wakes it again after `ms`, so waiting holds no slot. */
+  #park(chatId: number, ms: number): void {
+    clearTimeout(this.#parked.get(chatId));
+    this.#parked.set(chatId, setTimeout(() => {
+      this.#parked.delete(chatId);
+      this.kick(chatId);
+    }, ms));
   }
 
   /** Number of lanes working right now. */
@@ -88,6 +126,9 @@ export class Delivery {
   /** Lets in-flight calls finish, then stops every lane. Queued rows stay for the next start. */
   async stop(): Promise<void> {
     this.#stopping = true;
+    for (const timer of this.#parked.values()) clearTimeout(timer);
+    this.#parked.clear();
+    this.#queued.clear();
     for (const wake of this.#wakers) wake();
     await Promise.allSettled([...this.#lanes.values()].map((l) => l.running));
   }
@@ -111,12 +152,20 @@ export class Delivery {
       const now = this.#o.clock();
       const head = rows[0];
       if (head.notBefore > now) {
+        if (head.notBefore - now > parkAfterMs) return this.#park(chatId, head.notBefore - now);
         await this.#sleep(head.notBefore - now);
         continue;
       }
       const batch = this.#batchOf(rows);
       if (batch === "wait") {
+        if (this.#o.albumSettleMs > parkAfterMs) return this.#park(chatId, this.#o.albumSettleMs);
         await this.#sleep(this.#o.albumSettleMs);
+        continue;
+      }
+      const wait = this.#o.limiter.reserve(targetChat(head.intent, chatId, this.#o.groupId));
+      if (wait > 0) {
+        if (wait > parkAfterMs) return this.#park(chatId, wait);
+        await this.#sleep(wait);
         continue;
       }
       try {
@@ -147,18 +196,6 @@ export class Delivery {
   async #deliver(chatId: number, batch: OutboxRow[]): Promise<void> {
     const o = this.#o;
     const head = batch[0];
-    const target = targetChat(head.intent, chatId, o.groupId);
-    const wait = o.limiter.reserve(target);
-    if (wait > 0) {
-      await this.#sleep(wait);
-      return;
-    }
-    if (head.sentAt !== null) {
-      this.stats.inDoubtResent += 1;
-      o.log.warn("resending an intent whose earlier attempt is in doubt; a duplicate is possible", { chat: chatId, intent: head.intent.type });
-    }
-    const ids = batch.map((r) => r.id);
-    await markSending(o.db, ids, o.clock());
     const topicId = await o.registry.topicOf(chatId);
     const outcome: Outcome = await Effect.runPromise(execute(batch.map((r) => r.intent), {
       client: o.client,
@@ -178,10 +215,7 @@ export class Delivery {
     const now = o.clock();
     switch (outcome.kind) {
       case "done":
-        await o.db.transaction().execute(async (tx) => {
-          await removeIntents(tx, ids);
-          await recordPairs(tx, o.botId, chatId, outcome.pairs, now);
-        });
+        await this.#completions.complete({ ids, chatId, pairs: outcome.pairs, now });
         this.stats.delivered += batch.length;
         if (outcome.events.length > 0) await this.#feed(chatId, outcome.events);
         return;

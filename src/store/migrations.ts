@@ -40,7 +40,6 @@ const initial: Migration = {
       .addColumn("intent", "text", (c) => c.notNull())
       .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
       .addColumn("not_before", "bigint", (c) => c.notNull().defaultTo(0))
-      .addColumn("sent_at", "bigint")
       .addColumn("created_at", "bigint", (c) => c.notNull())
       .execute();
     await db.schema.createIndex("outbox_lane").on("outbox").columns(["bot_id", "lane", "id"]).execute();

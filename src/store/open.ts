@@ -31,6 +31,27 @@ export function sqlitePathOf(url: string): string {
   return path;
 }
 
+/**
+ * Kysely's SQLite driver prepares every statement anew; the pipeline runs the same few dozen
+ * statements all day, so compiled statements are kept (libsql statements are reusable).
+ */
+function withStatementCache(sqlite: Database.Database) {
+  const cache = new Map<string, Database.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        cache.set(sql, statement);
+        // Queries with variable-length IN lists have many shapes: keep the cache bounded.
+        if (cache.size > 500) cache.delete(cache.keys().next().value!);
+      }
+      return statement;
+    },
+  };
+}
+
 /** Opens (creating folders as needed), sets WAL, and migrates. The caller owns `destroy()`. */
 export async function openStore(url: string): Promise<Db> {
   const path = sqlitePathOf(url);
@@ -39,7 +60,7 @@ export async function openStore(url: string): Promise<Db> {
   // WAL lets readers run beside the single writer; NORMAL sync is crash-safe for the process
   // (SIGKILL loses nothing committed) and only risks the last commits on a power cut.
   sqlite.exec("pragma journal_mode = wal; pragma synchronous = normal; pragma busy_timeout = 5000; pragma foreign_keys = on;");
-  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite as never }) });
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) as never }) });
   await migrateToLatest(db);
   return db;
 }

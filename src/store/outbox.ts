@@ -9,7 +9,6 @@ export interface OutboxRow {
   intent: Intent;
   attempts: number;
   notBefore: number;
-  sentAt: number | null;
   createdAt: number;
 }
 
@@ -23,7 +22,7 @@ export async function enqueueIntents(db: Db, botId: string, chatId: number, inte
     .insertInto("outbox")
     .values(intents.map((intent) => ({
       bot_id: botId, lane: laneOf(chatId), chat_id: chatId, intent: JSON.stringify(intent),
-      attempts: 0, not_before: 0, sent_at: null, created_at: now,
+      attempts: 0, not_before: 0, created_at: now,
     })))
     .execute();
 }
@@ -40,7 +39,7 @@ export async function laneHead(db: Db, botId: string, chatId: number, limit: num
     .execute();
   return rows.map((r) => ({
     id: r.id, chatId: Number(r.chat_id), intent: JSON.parse(r.intent) as Intent, attempts: r.attempts,
-    notBefore: Number(r.not_before), sentAt: r.sent_at === null ? null : Number(r.sent_at), createdAt: Number(r.created_at),
+    notBefore: Number(r.not_before), createdAt: Number(r.created_at),
   }));
 }
 
@@ -55,14 +54,9 @@ export async function removeIntents(db: Db, ids: readonly number[]): Promise<voi
   if (ids.length > 0) await db.deleteFrom("outbox").where("id", "in", ids).execute();
 }
 
-/** Records that a send is leaving: a row still marked after a crash is *in doubt*. */
-export async function markSending(db: Db, ids: readonly number[], now: number): Promise<void> {
-  if (ids.length > 0) await db.updateTable("outbox").set({ sent_at: now }).where("id", "in", ids).execute();
-}
-
 /** Postpones a row after a failure. */
 export async function deferIntent(db: Db, id: number, notBefore: number, attempts: number): Promise<void> {
-  await db.updateTable("outbox").set({ not_before: notBefore, attempts, sent_at: null }).where("id", "=", id).execute();
+  await db.updateTable("outbox").set({ not_before: notBefore, attempts }).where("id", "=", id).execute();
 }
 
 /** Rewrites a row's intent (e.g. dropping a reply target that no longer exists). */

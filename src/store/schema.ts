@@ -34,8 +34,6 @@ export interface OutboxTable {
   intent: string;
   attempts: number;
   not_before: number;
-  /** Set when a send left for Telegram: a row found with it on start-up is *in doubt*. */
-  sent_at: number | null;
   created_at: number;
 }
 
