@@ -1,7 +1,7 @@
 /**
  * Shared plumbing of the benchmarks: the emulated Telegram world (in-process, rate limits off),
  * a temp YAML config with `limits: off`, Switchboard started as a child process through the real
- * CLI on the bench's own runtime (Node via tsx, or Deno), a tracker that timestamps every message
+ * CLI on the bench's own runtime (Node via bin/switchboard.mjs, the production entry; or Deno), a tracker that timestamps every message
  * the emulator stores (its synchronous `onChange` hook), and /proc readings of the child.
  *
  * Everything talks to 127.0.0.1 only.
@@ -78,13 +78,18 @@ bots:
  * Extra runtime flags for the child, from `BENCH_CHILD_FLAGS` (space-separated), e.g.
  * `--cpu-prof --cpu-prof-dir=/tmp/prof` on Node to profile Switchboard under the bench's load.
  */
-const childFlags = (): string[] => (process.env.BENCH_CHILD_FLAGS ?? "").split(" ").filter((f) => f !== "");
+/**
+ * The heap caps production runs with (the shebang of bin/switchboard.mjs, `npm start`, the
+ * `start` task in deno.json); BENCH_CHILD_FLAGS replaces them.
+ */
+const productionFlags = isDeno ? "--v8-flags=--max-old-space-size=128" : "--max-old-space-size=192";
+const childFlags = (): string[] => (process.env.BENCH_CHILD_FLAGS ?? productionFlags).split(" ").filter((f) => f !== "");
 
 /** The command that starts `src/cli.ts` on this runtime (mirrors test/support/cli.ts). */
 export function cliCommand(args: string[]): [string, string[]] {
   return isDeno
     ? [process.execPath, ["run", "-A", ...childFlags(), "src/cli.ts", ...args]]
-    : [process.execPath, [...childFlags(), "--import", "tsx", "src/cli.ts", ...args]];
+    : [process.execPath, [...childFlags(), "bin/switchboard.mjs", ...args]];
 }
 
 /** Switchboard running as a child process. */

@@ -139,7 +139,9 @@ export class Delivery {
       lane.dirty = false;
       let rows: OutboxRow[];
       try {
-        rows = await laneHead(this.#o.db, this.#o.botId, chatId, maxAlbum + 1);
+        // Usually the head alone; an album item needs the rows after it to find the album's end.
+        rows = await laneHead(this.#o.db, this.#o.botId, chatId, 1);
+        if (rows.length === 1 && albumOf(rows[0].intent)) rows = await laneHead(this.#o.db, this.#o.botId, chatId, maxAlbum + 1);
       } catch (error) {
         this.#o.log.error("outbox read failed; lane pauses", { chat: chatId, error: String(error) });
         await this.#sleep(1000);

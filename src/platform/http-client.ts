@@ -15,6 +15,9 @@ const agents = {
   "https:": new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
 };
 
+/** Longer than any long poll Switchboard makes (getUpdates waits up to 25 s). */
+const inactivityTimeoutMs = 60_000;
+
 function bodyOf(request: HttpClientRequest.HttpClientRequest): Uint8Array | undefined {
   const body = request.body;
   if (body._tag === "Uint8Array") return body.body;
@@ -51,6 +54,8 @@ const send = (request: HttpClientRequest.HttpClientRequest, url: URL, signal: Ab
         resume(Effect.succeed(HttpClientResponse.fromWeb(request, web)));
       });
     });
+    // No byte for this long means the connection is dead (long polls carry their own limit).
+    req.setTimeout(inactivityTimeoutMs, () => req.destroy(new Error(`no response activity for ${inactivityTimeoutMs / 1000} s`)));
     req.on("error", fail);
     req.end(payload);
     return Effect.sync(() => req.destroy());

@@ -3,6 +3,8 @@
  * built-in names (to pass options) or module paths, imported the same way on Node (through
  * tsx) and Deno. Options are validated at start; problems name `bots[i].plugins[j]`.
  */
+import { rmSync } from "node:fs";
+import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Kysely, Migrator } from "kysely";
 import { Layer, ManagedRuntime } from "effect";
@@ -21,11 +23,34 @@ const isFactory = (x: unknown): x is PluginFactory<unknown> =>
   typeof x === "object" && x !== null && typeof (x as PluginFactory).name === "string" &&
   typeof (x as PluginFactory).create === "function" && typeof (x as PluginFactory).parseOptions === "function";
 
+/**
+ * Node without a TypeScript loader (the lean `bin/switchboard.mjs`) cannot import a `.ts` plugin:
+ * bundle it with esbuild, resolving `switchboard` to this project's public API.
+ */
+async function importTypeScript(path: string): Promise<Record<string, unknown>> {
+  const { buildSync } = await import("esbuild");
+  const root = process.env.SWITCHBOARD_ROOT ?? process.cwd();
+  const outfile = join(root, "node_modules", ".cache", "switchboard", `plugin-${process.pid}-${basename(path).replace(/\W/g, "_")}.mjs`);
+  buildSync({
+    entryPoints: [path], outfile, bundle: true, platform: "node", format: "esm", target: "node20",
+    packages: "external", alias: { switchboard: join(root, "src", "mod.ts") }, logLevel: "error",
+  });
+  try {
+    return await import(pathToFileURL(outfile).href);
+  } finally {
+    rmSync(outfile, { force: true });
+  }
+}
+
 /** Imports a deployer's plugin module; its default export (or `plugin`) must be a factory. */
 async function importFactory(spec: string, at: string): Promise<PluginFactory<unknown>> {
   let module: Record<string, unknown>;
   try {
-    module = await import(spec.startsWith("/") ? pathToFileURL(spec).href : spec);
+    const url = spec.startsWith("/") ? pathToFileURL(spec).href : spec;
+    module = await import(url).catch((error: { code?: string }) => {
+      if (error?.code === "ERR_UNKNOWN_FILE_EXTENSION" && /\.[mc]?ts$/.test(spec)) return importTypeScript(spec);
+      throw error;
+    });
   } catch (error) {
     throw new PluginLoadError(`${at}: cannot load "${spec}": ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
   }

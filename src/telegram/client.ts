@@ -22,8 +22,6 @@ export interface TelegramClient {
   call<M extends Method>(method: M, params?: Params<M>, options?: { timeout?: Duration.DurationInput }): Effect.Effect<Result<M>, TelegramError>;
 }
 
-/** Per-call limit when the caller names none; long polls pass their own. */
-const defaultTimeout = Duration.seconds(30);
 
 /** Builds a client for `token` at `apiRoot` (e.g. https://api.telegram.org, or the emulator). */
 export const makeTelegramClient = (token: string, apiRoot: string) =>
@@ -45,10 +43,11 @@ export const makeTelegramClient = (token: string, apiRoot: string) =>
           )
         ),
         Effect.scoped,
-        Effect.timeoutFail({
-          duration: options?.timeout ?? defaultTimeout,
-          onTimeout: () => new NetworkError({ method, reason: "timed out" }),
-        }),
+        // Calls without their own limit rely on the transport's inactivity timeout; a timer
+        // per call would cost an extra fiber on the hot path.
+        (call) => (options?.timeout
+          ? Effect.timeoutFail(call, { duration: options.timeout, onTimeout: () => new NetworkError({ method, reason: "timed out" }) })
+          : call),
         Effect.catchAll((error): Effect.Effect<never, TelegramError> =>
           "_tag" in error && typeof error._tag === "string" && isTelegramErrorTag(error._tag)
             ? Effect.fail(error as TelegramError)

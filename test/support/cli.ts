@@ -7,7 +7,7 @@ const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 
 /** The command that starts `src/cli.ts` on this runtime. */
 export function cliCommand(args: string[]): [string, string[]] {
-  return isDeno ? [process.execPath, ["run", "-A", "src/cli.ts", ...args]] : [process.execPath, ["--import", "tsx", "src/cli.ts", ...args]];
+  return isDeno ? [process.execPath, ["run", "-A", "src/cli.ts", ...args]] : [process.execPath, ["bin/switchboard.mjs", ...args]];
 }
 
 /** Starts the CLI; output is collected into `out`. */
