@@ -30,6 +30,23 @@ async function start(): Promise<{ s: StartedSandbox; events: EventReader; snapsh
 }
 
 describe("sandbox web server", () => {
+  test("a user presses an inline button another system sent: the bot gets the callback query", async () => {
+    const { s, snapshot } = await start();
+    const ann = snapshot.users[0].id;
+    await call(s, "user/send", { userId: ann, text: "/start" });
+    // What a parallel system driving the same bot does: answer with an inline keyboard.
+    const sent = await fetch(`${s.emulatorUrl}/bot${s.session.bot.token}/sendMessage`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ chat_id: ann, text: "Pick a topic", reply_markup: { inline_keyboard: [[{ text: "Billing", callback_data: "billing" }]] } }),
+    }).then((r) => r.json() as Promise<{ result: { message_id: number } }>);
+    const pressed = await call(s, "user/press", { userId: ann, messageId: sent.result.message_id, data: "billing" });
+    expect(pressed.status).toBe(200);
+    const queries = s.session.core.updatesFor(s.session.bot.token).filter((u) => u.callback_query);
+    expect(queries.map((u) => u.callback_query!.data)).toEqual(["billing"]);
+    expect(queries[0].callback_query!.from.id).toBe(ann);
+  });
+
   test("serves the page, its modules from node_modules, and nothing else", async () => {
     sandbox = await startTestSandbox();
     const page = await fetch(sandbox.url);
