@@ -9,6 +9,7 @@ import help from "./help/mod.ts";
 import iconColor from "./icon-color/mod.ts";
 import hideInfo from "./hide-info/mod.ts";
 import infoCard from "./info-card/mod.ts";
+import intercept from "./intercept/mod.ts";
 import startParam from "./start-param/mod.ts";
 import keywordGate from "./keyword-gate/mod.ts";
 import leaveClosed from "./leave-closed/mod.ts";
@@ -17,4 +18,4 @@ import moderation from "./moderation/mod.ts";
 import welcome from "./welcome/mod.ts";
 
 /** Every built-in plugin factory. */
-export const builtinPlugins: readonly PluginFactory<never>[] = [moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, help] as PluginFactory<never>[];
+export const builtinPlugins: readonly PluginFactory<never>[] = [moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, help] as PluginFactory<never>[];

@@ -42,6 +42,8 @@ export type ConversationEvent =
   | { type: "dialog.close"; reason: string }
   | { type: "user.reacted"; messageId: number; emoji: string | null }
   | { type: "operator.reacted"; messageId: number; emoji: string | null }
+  /** A message the parallel system sent to this user (intercepted through the proxy). */
+  | { type: "bot.intercepted"; message: Message }
   | { type: "topic.created"; topicId: number }
   | { type: "delivery.blocked"; reason: "blocked" | "deactivated" }
   /** An intent was given up (after a notice in the topic); plugins may tell the user. */

@@ -17,6 +17,8 @@ import type { Db } from "../store/open.ts";
 import { allowedUpdates } from "../telegram/allowed-updates.ts";
 import { makeTelegramClient, type TelegramClient } from "../telegram/client.ts";
 import { poll } from "../telegram/polling.ts";
+import { mirrorsToParallel } from "../telegram/proxy/mirror.ts";
+import { type ProxyServer, startProxy } from "../telegram/proxy/server.ts";
 import { startWebhookServer, type WebhookServer } from "../telegram/webhook.ts";
 import { backoffMs } from "../util/backoff.ts";
 import type { Logger } from "../util/log.ts";
@@ -50,6 +52,8 @@ export interface RunningBot {
   readonly processor: Processor;
   readonly delivery: Delivery;
   readonly timers: TimerService;
+  /** The Bot API proxy for a parallel system (`parallel: { mode: proxy }`). */
+  readonly proxy: ProxyServer | undefined;
   /** The bound port of the webhook receiver, when `updates: webhook`. */
   readonly webhookPort: number | undefined;
   stop(): Promise<void>;
@@ -89,10 +93,24 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
       chatOfTopicMessage: (messageId) => chatOfTopicMessage(db, bot.id, messageId),
     },
   });
+  const proxyMode = bot.parallel?.mode === "proxy" ? bot.parallel : undefined;
+  const mirror = proxyMode ? mirrorsToParallel(bot.group) : undefined;
+  let proxy: ProxyServer | undefined;
   const accept = async (updates: Update[]) => {
-    await acceptUpdates(db, bot.id, updates, clock());
+    await acceptUpdates(db, bot.id, updates, clock(), mirror);
     processor.kick();
+    proxy?.notify();
   };
+  if (proxyMode) {
+    let sequence = 0;
+    proxy = await startProxy({
+      host: proxyMode.listen.host, port: proxyMode.listen.port, token: bot.token, apiRoot: bot.apiRoot, db, botId: bot.id, log: log.child("proxy"),
+      // Through the inbox, with a negative id: durable, and stepped in arrival order.
+      onIntercepted: (chatId, message) =>
+        accept([{ update_id: -(Date.now() * 1000 + (sequence++ % 1000)), switchboard_intercepted: { chat_id: chatId, message } } as unknown as Update]),
+    });
+    log.info(`parallel mode: Bot API proxy for the other system listening on ${proxyMode.listen.host}:${proxy.port}`);
+  }
   const announce = (how: string) => log.info(`connected as @${me.username} (id ${me.id}), receiving updates by ${how}`, { group: bot.group });
 
   const timers = new TimerService({ db, botId: bot.id, registry, delivery, log, clock, ...(o.timerIntervalMs ? { intervalMs: o.timerIntervalMs } : {}) });
@@ -126,11 +144,12 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   (pruning as { unref?: () => void }).unref?.();
 
   return {
-    id: bot.id, me, client, registry, processor, delivery, timers, webhookPort: webhook?.port,
+    id: bot.id, me, client, registry, processor, delivery, timers, proxy, webhookPort: webhook?.port,
     async stop() {
       clearInterval(pruning);
       await timers.stop();
       if (source) await Effect.runPromise(Fiber.interrupt(source));
+      await proxy?.close();
       await webhook?.close();
       await processor.stop();
       await delivery.stop();

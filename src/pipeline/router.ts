@@ -25,6 +25,16 @@ export interface RouterContext {
 
 const drop = (reason: string): Route => ({ kind: "drop", reason });
 
+/** The payload of a synthetic update recording what a parallel system sent (see telegram/proxy). */
+export interface InterceptedPayload {
+  chat_id: number;
+  message: Message;
+}
+
+/** The intercepted message a synthetic update carries, if it is one. */
+export const interceptedOf = (update: Update): InterceptedPayload | undefined =>
+  (update as { switchboard_intercepted?: InterceptedPayload }).switchboard_intercepted;
+
 /** Builds the user's profile from a message sender. */
 export const profileOf = (from: NonNullable<Message["from"]>): UserProfile => ({
   id: from.id,
@@ -53,6 +63,11 @@ function isServiceMessage(m: Message): boolean {
 
 /** Routes one update. */
 export async function route(update: Update, ctx: RouterContext): Promise<Route> {
+  const intercepted = interceptedOf(update);
+  if (intercepted) {
+    if (intercepted.chat_id <= 0) return drop("intercepted message outside a private chat");
+    return { kind: "conversation", chatId: intercepted.chat_id, event: { type: "bot.intercepted", message: intercepted.message } };
+  }
   if (update.message) return routeMessage(update.message, ctx, false);
   if (update.edited_message) return routeMessage(update.edited_message, ctx, true);
   if (update.message_reaction) {

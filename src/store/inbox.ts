@@ -1,6 +1,8 @@
 /** The inbox: accepted updates, deduplicated by (bot, update_id), processed in order. */
 import type { Update } from "@grammyjs/types";
+import { sql } from "kysely";
 import type { Db } from "./open.ts";
+import { mirrorUpdates } from "./proxy-updates.ts";
 
 /** One accepted update still waiting for (or done with) its step. */
 export interface InboxRow {
@@ -11,17 +13,21 @@ export interface InboxRow {
 /**
  * Saves a batch in one transaction; duplicates (Telegram re-sending an unconfirmed update) are
  * ignored. Returns how many were new. Sources acknowledge to Telegram only after this resolves.
+ * `mirror` picks the updates that a parallel system behind the proxy must see too; they are
+ * queued for it in the same transaction.
  */
-export async function acceptUpdates(db: Db, botId: string, updates: readonly Update[], now: number): Promise<number> {
+export async function acceptUpdates(db: Db, botId: string, updates: readonly Update[], now: number, mirror?: (u: Update) => boolean): Promise<number> {
   if (updates.length === 0) return 0;
   return db.transaction().execute(async (tx) => {
+    if (mirror) await mirrorUpdates(tx, botId, updates.filter(mirror));
     const result = await tx
       .insertInto("inbox")
       .values(updates.map((u) => ({ bot_id: botId, update_id: u.update_id, payload: JSON.stringify(u), received_at: now, processed: 0 })))
       .onConflict((c) => c.columns(["bot_id", "update_id"]).doNothing())
       .executeTakeFirst();
+    // Synthetic updates (intercepted messages) have negative ids and never move the offset.
     const max = Math.max(...updates.map((u) => u.update_id));
-    await tx
+    if (max > 0) await tx
       .insertInto("bot_state")
       .values({ bot_id: botId, key: "last_update_id", value: String(max) })
       .onConflict((c) => c.columns(["bot_id", "key"]).doUpdateSet({ value: (eb) => eb.fn("max", [eb.ref("bot_state.value"), eb.val(String(max))]) as never }))
@@ -43,7 +49,8 @@ export async function pendingUpdates(db: Db, botId: string, limit: number): Prom
     .select(["update_id", "payload"])
     .where("bot_id", "=", botId)
     .where("processed", "=", 0)
-    .orderBy("update_id")
+    // Arrival order: synthetic updates interleave with Telegram's where they happened.
+    .orderBy(sql`rowid`)
     .limit(limit)
     .execute();
   return rows.map((r) => ({ updateId: r.update_id, update: JSON.parse(r.payload) as Update }));

@@ -80,9 +80,25 @@ const initial: Migration = {
   },
 };
 
+const proxy: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable("proxy_updates")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("update_id", "integer", (c) => c.notNull())
+      .addColumn("payload", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("proxy_updates_pk", ["bot_id", "update_id"])
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable("proxy_updates").execute();
+  },
+};
+
 /** Every migration, in order. Names sort lexically; never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
   "0001_initial": initial,
+  "0002_proxy_updates": proxy,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -61,6 +61,13 @@ export interface BotStateTable {
   value: string;
 }
 
+/** Updates queued for a parallel system behind the proxy, until it confirms them. */
+export interface ProxyUpdatesTable {
+  bot_id: string;
+  update_id: number;
+  payload: string;
+}
+
 /** The whole database as Kysely sees it. */
 export interface Database {
   inbox: InboxTable;
@@ -69,4 +76,5 @@ export interface Database {
   message_map: MessageMapTable;
   timers: TimersTable;
   bot_state: BotStateTable;
+  proxy_updates: ProxyUpdatesTable;
 }

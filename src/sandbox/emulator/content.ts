@@ -24,6 +24,15 @@ export const CONTENT_KEYS: readonly string[] = [
   "dice",
 ];
 
+/** `bot_command` entities for every /command in a text, as Telegram's server adds them. */
+export function commandEntities(text: string): { type: "bot_command"; offset: number; length: number }[] {
+  return [...text.matchAll(/(^|\s)(\/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?)(?=$|\s)/g)].map((m) => ({
+    type: "bot_command" as const,
+    offset: m.index! + m[1].length,
+    length: m[2].length,
+  }));
+}
+
 /** Kinds allowed in an album (media group). */
 export const ALBUM_KINDS = new Set(["photo", "video", "document", "audio"]);
 
@@ -54,7 +63,9 @@ export function contentFromControl(files: FileStore, c: MessageContent): Record<
   const out: Record<string, unknown> = {};
   if (c.text !== undefined) {
     out.text = c.text;
-    if (c.entities?.length) out.entities = c.entities;
+    // Telegram marks commands itself when the client sent no entities (bots rely on it).
+    const entities = c.entities?.length ? c.entities : commandEntities(c.text);
+    if (entities.length) out.entities = entities;
   }
   for (const kind of FILE_KINDS) {
     const v = c[kind];

@@ -1,0 +1,35 @@
+/**
+ * `intercept`: in parallel mode, what the other system sends to a user with an open topic is
+ * shown in that topic, marked with 🤖 — text with its buttons rendered as text, anything else
+ * copied from the user's chat. `intercept: false` hides it. Operators' replies never reach the
+ * other system (the proxy does not forward the operators' group to it).
+ */
+import type { InlineKeyboardMarkup, Message, ReplyKeyboardMarkup } from "@grammyjs/types";
+import { definePlugin } from "../../src/mod.ts";
+
+/** Buttons as text lines: `[Billing] [Support]`. */
+export function renderButtons(markup: Message["reply_markup"] | ReplyKeyboardMarkup | undefined): string {
+  const rows = (markup as InlineKeyboardMarkup | undefined)?.inline_keyboard ?? (markup as ReplyKeyboardMarkup | undefined)?.keyboard ?? [];
+  return rows.map((row) => row.map((b) => `[${typeof b === "string" ? b : b.text}]`).join(" ")).join("\n");
+}
+
+/** The built-in intercept plugin. */
+export default definePlugin({
+  name: "intercept",
+  create: (_options, { bot }) => ({
+    onEvent(ctx) {
+      if (ctx.event.type !== "bot.intercepted" || !bot.params.intercept) return;
+      if (ctx.conversation.state !== "topic-open") return;
+      const m = ctx.event.message;
+      const buttons = renderButtons(m.reply_markup);
+      const tail = buttons ? `\n${buttons}` : "";
+      if (m.text !== undefined) return { intents: [{ type: "sendToTopic", text: `🤖 ${m.text}${tail}` }] };
+      return {
+        intents: [
+          { type: "sendToTopic", text: `🤖 The bot sent:${m.caption ? ` ${m.caption}` : ""}${tail}` },
+          { type: "copyToTopic", messageId: m.message_id },
+        ],
+      };
+    },
+  }),
+});

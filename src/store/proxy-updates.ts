@@ -1,0 +1,35 @@
+/**
+ * The update stream of a parallel system behind the proxy: its own copy of every update it
+ * must see, confirmed by its own offset (getUpdates) or by its webhook's 2xx. Durable, so a
+ * restart of Switchboard loses nothing on that side either.
+ */
+import type { Update } from "@grammyjs/types";
+import type { Db } from "./open.ts";
+
+/** Queues updates for the parallel system; runs inside the inbox transaction. */
+export async function mirrorUpdates(db: Db, botId: string, updates: readonly Update[]): Promise<void> {
+  if (updates.length === 0) return;
+  await db
+    .insertInto("proxy_updates")
+    .values(updates.map((u) => ({ bot_id: botId, update_id: u.update_id, payload: JSON.stringify(u) })))
+    .onConflict((c) => c.columns(["bot_id", "update_id"]).doNothing())
+    .execute();
+}
+
+/** Updates with id ≥ `offset`, oldest first. */
+export async function proxyUpdatesFrom(db: Db, botId: string, offset: number, limit: number): Promise<Update[]> {
+  const rows = await db
+    .selectFrom("proxy_updates")
+    .select("payload")
+    .where("bot_id", "=", botId)
+    .where("update_id", ">=", offset)
+    .orderBy("update_id")
+    .limit(limit)
+    .execute();
+  return rows.map((r) => JSON.parse(r.payload) as Update);
+}
+
+/** Confirms (drops) every update below `offset`, like Telegram does for getUpdates. */
+export async function confirmProxyUpdates(db: Db, botId: string, offset: number): Promise<void> {
+  await db.deleteFrom("proxy_updates").where("bot_id", "=", botId).where("update_id", "<", offset).execute();
+}

@@ -1,0 +1,34 @@
+/**
+ * What a forwarded call sent to a user, read from Telegram's answer: send* methods return the
+ * Message; copyMessage/copyMessages/forwardMessages return only ids, so the message is described
+ * by its id and chat (the interception plugin copies it from the user's chat).
+ */
+import type { Message } from "@grammyjs/types";
+import type { RawParams } from "./params.ts";
+
+const sendingMethods = new Set([
+  "sendmessage", "sendphoto", "sendvideo", "sendvoice", "sendaudio", "senddocument", "sendsticker", "sendanimation",
+  "sendvideonote", "sendlocation", "sendvenue", "sendcontact", "sendpoll", "senddice", "sendmediagroup", "sendinvoice",
+  "sendpaidmedia", "copymessage", "copymessages", "forwardmessage", "forwardmessages",
+]);
+
+/** True for methods whose success puts a message into a chat. */
+export const isSendingMethod = (method: string): boolean => sendingMethods.has(method.toLowerCase());
+
+/** The messages a successful sending call produced in private chats. */
+export function interceptedMessages(method: string, params: RawParams, result: unknown): Message[] {
+  const results = Array.isArray(result) ? result : [result];
+  const chatId = Number(params.chat_id);
+  const messages: Message[] = [];
+  for (const item of results) {
+    if (!item || typeof item !== "object" || typeof (item as { message_id?: unknown }).message_id !== "number") continue;
+    const full = item as Message;
+    if (full.chat) {
+      if (full.chat.type === "private") messages.push(full);
+    } else if (Number.isSafeInteger(chatId) && chatId > 0) {
+      // An id only (copy/forward): the plugin copies the message itself from the user's chat.
+      messages.push({ message_id: full.message_id, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: "private", first_name: "" } } as Message);
+    }
+  }
+  return isSendingMethod(method) ? messages : [];
+}
