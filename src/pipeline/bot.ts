@@ -67,6 +67,9 @@ export class BotStartError extends Error {
 /** Connects one bot and starts its pipeline. */
 export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   const { db, bot, log } = o;
+  if (bot.parallel?.mode === "mtproto") {
+    throw new BotStartError(`bot "${bot.id}": parallel mode "mtproto" is not implemented yet; use parallel: { mode: proxy, listen: "host:port" } (README, Parallel connection)`);
+  }
   const clock = o.clock ?? Date.now;
   const client = Effect.runSync(makeTelegramClient(bot.token, bot.apiRoot).pipe(Effect.provide(nodeHttpClientLayer)));
   // Plugins load before Telegram is reached, so a config mistake fails at once; the username
