@@ -5,24 +5,14 @@
  */
 import type { Update } from "@grammyjs/types";
 import { Bot, InlineKeyboard } from "grammy";
-import { createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { botMessagesTo, closeAll, createWorld, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
+import { botMessagesTo, closeAll, createWorld, freePort, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
 
 const bots: Bot[] = [];
 afterEach(async () => {
   for (const b of bots.splice(0)) await b.stop().catch(() => undefined);
   await closeAll();
 });
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 /** The other system: an n8n-like scenario bot written with grammY. */
 function otherSystem(w: World, port: number) {

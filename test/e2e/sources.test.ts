@@ -1,19 +1,9 @@
 /** Update sources: webhook (secret, answer after commit) and polling (409 reported, multi-bot). */
 import { afterEach, describe, expect, it } from "vitest";
-import { createServer } from "node:net";
-import { logLines, closeAll, createWorld, startSwitchboard, topicMessages, topicNamed, waitFor } from "../support/world.ts";
+import { logLines, closeAll, createWorld, freePort, startSwitchboard, topicMessages, topicNamed, waitFor } from "../support/world.ts";
 import { parseConfig } from "../../src/config/mod.ts";
 
 afterEach(closeAll);
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 
 describe("webhook", () => {
   it("receives updates pushed by Telegram with the secret, and refuses requests without it", async () => {

@@ -3,6 +3,7 @@
  * operator, and Switchboard started in-process from a real YAML config on a real SQLite file.
  */
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig, type Config } from "../../src/config/mod.ts";
@@ -25,6 +26,16 @@ const started: Array<() => Promise<void>> = [];
 export async function closeAll(): Promise<void> {
   while (started.length > 0) await started.pop()!();
 }
+
+/** A port free on 127.0.0.1 right now (for servers a test asks Switchboard to start). */
+export const freePort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer();
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
 
 /** A fresh temporary folder. */
 export const tempDir = (prefix = "sb-") => mkdtempSync(join(tmpdir(), prefix));
