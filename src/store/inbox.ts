@@ -27,11 +27,15 @@ export async function acceptUpdates(db: Db, botId: string, updates: readonly Upd
       .executeTakeFirst();
     // Synthetic updates (intercepted messages) have negative ids and never move the offset.
     const max = Math.max(...updates.map((u) => u.update_id));
-    if (max > 0) await tx
-      .insertInto("bot_state")
-      .values({ bot_id: botId, key: "last_update_id", value: String(max) })
-      .onConflict((c) => c.columns(["bot_id", "key"]).doUpdateSet({ value: (eb) => eb.fn("max", [eb.ref("bot_state.value"), eb.val(String(max))]) as never }))
-      .execute();
+    // Compared as numbers: the column is text, and "999999999" > "1000000000" as text.
+    const known = await lastUpdateId(tx, botId);
+    if (max > 0 && (known === undefined || max > known)) {
+      await tx
+        .insertInto("bot_state")
+        .values({ bot_id: botId, key: "last_update_id", value: String(max) })
+        .onConflict((c) => c.columns(["bot_id", "key"]).doUpdateSet({ value: String(max) }))
+        .execute();
+    }
     return Number(result.numInsertedOrUpdatedRows ?? 0);
   });
 }
