@@ -40,6 +40,8 @@ export async function userSideOf(db: Db, botId: string, chatId: number, topicMes
     .where("bot_id", "=", botId)
     .where("chat_id", "=", chatId)
     .where("topic_message_id", "=", topicMessageId)
+    // After an in-doubt resend a topic message has two user-side copies: the newest is the live one.
+    .orderBy("created_at", "desc")
     .executeTakeFirst();
   return row?.user_message_id;
 }
