@@ -20,6 +20,9 @@ import { poll } from "../telegram/polling.ts";
 import { mirrorsToParallel } from "../telegram/proxy/mirror.ts";
 import { type ProxyServer, startProxy } from "../telegram/proxy/server.ts";
 import { startWebhookServer, type WebhookServer } from "../telegram/webhook.ts";
+import { OwnSends } from "../telegram/mtproto/own-sends.ts";
+import { type MtprotoClientFactory, type MtprotoSession, MtprotoStartError, startMtprotoSession } from "../telegram/mtproto/session.ts";
+import { syntheticUpdateIds } from "../util/synthetic-id.ts";
 import { backoffMs } from "../util/backoff.ts";
 import type { Logger } from "../util/log.ts";
 import { Delivery } from "./delivery.ts";
@@ -41,6 +44,8 @@ export interface StartBotOptions {
   /** How often due timers are checked (real time; default 1 s). */
   timerIntervalMs?: number;
   clock?: () => number;
+  /** Builds the MTProto client in `parallel: { mode: mtproto }` (tests answer from a fake server). */
+  mtprotoClient?: MtprotoClientFactory;
 }
 
 /** A running bot. */
@@ -54,6 +59,8 @@ export interface RunningBot {
   readonly timers: TimerService;
   /** The Bot API proxy for a parallel system (`parallel: { mode: proxy }`). */
   readonly proxy: ProxyServer | undefined;
+  /** The MTProto session, when `parallel: { mode: mtproto }`. */
+  readonly mtproto: MtprotoSession | undefined;
   /** The bound port of the webhook receiver, when `updates: webhook`. */
   readonly webhookPort: number | undefined;
   stop(): Promise<void>;
@@ -67,11 +74,12 @@ export class BotStartError extends Error {
 /** Connects one bot and starts its pipeline. */
 export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   const { db, bot, log } = o;
-  if (bot.parallel?.mode === "mtproto") {
-    throw new BotStartError(`bot "${bot.id}": parallel mode "mtproto" is not implemented yet; use parallel: { mode: proxy, listen: "host:port" } (README, Parallel connection)`);
-  }
   const clock = o.clock ?? Date.now;
-  const client = Effect.runSync(makeTelegramClient(bot.token, bot.apiRoot).pipe(Effect.provide(nodeHttpClientLayer)));
+  const apiClient = Effect.runSync(makeTelegramClient(bot.token, bot.apiRoot).pipe(Effect.provide(nodeHttpClientLayer)));
+  const mtproto = bot.parallel?.mode === "mtproto" ? bot.parallel : undefined;
+  // In MTProto mode our own sends come back as outgoing messages: remember them (own-sends.ts).
+  const ownSends = mtproto ? new OwnSends({ db, botId: bot.id, log, clock }) : undefined;
+  const client = ownSends ? ownSends.wrap(apiClient) : apiClient;
   // Plugins load before Telegram is reached, so a config mistake fails at once; the username
   // they see is filled in by getMe right after.
   const view = { id: bot.id, username: "", groupId: bot.group, params: bot.params };
@@ -99,18 +107,17 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   const proxyMode = bot.parallel?.mode === "proxy" ? bot.parallel : undefined;
   const mirror = proxyMode ? mirrorsToParallel(bot.group) : undefined;
   let proxy: ProxyServer | undefined;
-  const accept = async (updates: Update[]) => {
-    await acceptUpdates(db, bot.id, updates, clock(), mirror);
+  const accept = async (updates: Update[], sourceKey?: (u: Update) => string | undefined) => {
+    await acceptUpdates(db, bot.id, updates, clock(), { ...(mirror ? { mirror } : {}), ...(sourceKey ? { sourceKey } : {}) });
     processor.kick();
     proxy?.notify();
   };
   if (proxyMode) {
-    let sequence = 0;
+    const nextId = syntheticUpdateIds(clock);
     proxy = await startProxy({
       host: proxyMode.listen.host, port: proxyMode.listen.port, token: bot.token, apiRoot: bot.apiRoot, db, botId: bot.id, log: log.child("proxy"),
       // Through the inbox, with a negative id: durable, and stepped in arrival order.
-      onIntercepted: (chatId, message) =>
-        accept([{ update_id: -(Date.now() * 1000 + (sequence++ % 1000)), switchboard_intercepted: { chat_id: chatId, message } } as unknown as Update]),
+      onIntercepted: (chatId, message) => accept([{ update_id: nextId(), switchboard_intercepted: { chat_id: chatId, message } } as unknown as Update]),
     });
     log.info(`parallel mode: Bot API proxy for the other system listening on ${proxyMode.listen.host}:${proxy.port}`);
   }
@@ -125,7 +132,19 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
 
   let source: Fiber.RuntimeFiber<never, never> | undefined;
   let webhook: WebhookServer | undefined;
-  if (bot.updates === "webhook" && bot.webhook) {
+  let session: MtprotoSession | undefined;
+  if (mtproto && ownSends) {
+    // The other system owns getUpdates and the webhook: never call getUpdates, setWebhook or
+    // deleteWebhook for this bot. Everything arrives through the MTProto session.
+    session = await startMtprotoSession({
+      db, botId: bot.id, token: bot.token, apiId: mtproto.apiId, apiHash: mtproto.apiHash, log: log.child("mtproto"), ownSends, clock,
+      me: { id: me.id, first_name: me.first_name, username: me.username }, accept,
+      ...(o.mtprotoClient ? { createClient: o.mtprotoClient } : {}),
+    }).catch((e: unknown) => {
+      throw e instanceof MtprotoStartError ? new BotStartError(`bot "${bot.id}": ${e.message}`) : e;
+    });
+    announce("an MTProto session (parallel mode: the other system keeps its getUpdates or webhook)");
+  } else if (bot.updates === "webhook" && bot.webhook) {
     const w = bot.webhook;
     webhook = await startWebhookServer({ host: w.listen.host, port: w.listen.port, path: w.path, secret: w.secret, log, accept });
     await Effect.runPromise(
@@ -142,16 +161,19 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
 
   // Telegram keeps unconfirmed updates 24 h at most, so older processed rows can never recur.
   const pruning = setInterval(() => {
-    pruneInbox(db, bot.id, clock() - 24 * 3600_000).catch((e) => log.warn("inbox pruning failed", { error: String(e) }));
+    const before = clock() - 24 * 3600_000;
+    pruneInbox(db, bot.id, before).catch((e) => log.warn("inbox pruning failed", { error: String(e) }));
+    ownSends?.prune(before).catch((e) => log.warn("own-send pruning failed", { error: String(e) }));
   }, 10 * 60_000);
   (pruning as { unref?: () => void }).unref?.();
 
   return {
-    id: bot.id, me, client, registry, processor, delivery, timers, proxy, webhookPort: webhook?.port,
+    id: bot.id, me, client, registry, processor, delivery, timers, proxy, mtproto: session, webhookPort: webhook?.port,
     async stop() {
       clearInterval(pruning);
       await timers.stop();
       if (source) await Effect.runPromise(Fiber.interrupt(source));
+      await session?.stop();
       await proxy?.close();
       await webhook?.close();
       await processor.stop();

@@ -10,21 +10,28 @@ export interface InboxRow {
   update: Update;
 }
 
+/** Options of {@link acceptUpdates}. */
+export interface AcceptOptions {
+  /** Picks the updates a parallel system behind the proxy must see too (queued in the same transaction). */
+  mirror?: (u: Update) => boolean;
+  /**
+   * What an update is, independent of its id, for sources that may deliver the same thing twice
+   * under different ids (MTProto catch-up after a crash); a second one with the same key is ignored.
+   */
+  sourceKey?: (u: Update) => string | undefined;
+}
+
 /**
  * Saves a batch in one transaction; duplicates (Telegram re-sending an unconfirmed update) are
  * ignored. Returns how many were new. Sources acknowledge to Telegram only after this resolves.
- * `mirror` picks the updates that a parallel system behind the proxy must see too; they are
- * queued for it in the same transaction.
  */
-export async function acceptUpdates(db: Db, botId: string, updates: readonly Update[], now: number, mirror?: (u: Update) => boolean): Promise<number> {
+export async function acceptUpdates(db: Db, botId: string, updates: readonly Update[], now: number, o: AcceptOptions = {}): Promise<number> {
   if (updates.length === 0) return 0;
   return db.transaction().execute(async (tx) => {
-    if (mirror) await mirrorUpdates(tx, botId, updates.filter(mirror));
-    const result = await tx
-      .insertInto("inbox")
-      .values(updates.map((u) => ({ bot_id: botId, update_id: u.update_id, payload: JSON.stringify(u), received_at: now, processed: 0 })))
-      .onConflict((c) => c.columns(["bot_id", "update_id"]).doNothing())
-      .executeTakeFirst();
+    if (o.mirror) await mirrorUpdates(tx, botId, updates.filter(o.mirror));
+    const rows = updates.map((u) => ({ bot_id: botId, update_id: u.update_id, payload: JSON.stringify(u), received_at: now, processed: 0, source_key: o.sourceKey?.(u) ?? null }));
+    // Without a conflict target, both the id and the source key deduplicate.
+    const result = await tx.insertInto("inbox").values(rows).onConflict((c) => c.doNothing()).executeTakeFirst();
     // Synthetic updates (intercepted messages) have negative ids and never move the offset.
     const max = Math.max(...updates.map((u) => u.update_id));
     // Compared as numbers: the column is text, and "999999999" > "1000000000" as text.

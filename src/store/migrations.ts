@@ -95,10 +95,67 @@ const proxy: Migration = {
   },
 };
 
+/**
+ * MTProto parallel mode: the session (keys, update state, peers) lives in our store, keyed by
+ * bot, instead of a side file; `inbox.source_key` deduplicates updates that catch-up fetches
+ * again after a crash; `mtproto_own_sends` tells our own Bot API sends from the other system's.
+ */
+const mtproto: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable("mtproto_kv")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("key", "text", (c) => c.notNull())
+      .addColumn("value", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("mtproto_kv_pk", ["bot_id", "key"])
+      .execute();
+    await db.schema
+      .createTable("mtproto_auth_keys")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("dc", "integer", (c) => c.notNull())
+      // -1 is the permanent key; 0… are temporary keys (PFS).
+      .addColumn("idx", "integer", (c) => c.notNull())
+      .addColumn("key", "text", (c) => c.notNull())
+      .addColumn("expires", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("mtproto_auth_keys_pk", ["bot_id", "dc", "idx"])
+      .execute();
+    await db.schema
+      .createTable("mtproto_peers")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("id", "bigint", (c) => c.notNull())
+      .addColumn("access_hash", "text", (c) => c.notNull())
+      .addColumn("is_min", "integer", (c) => c.notNull())
+      .addColumn("usernames", "text", (c) => c.notNull())
+      .addColumn("updated", "bigint", (c) => c.notNull())
+      .addColumn("phone", "text")
+      .addColumn("complete", "text", (c) => c.notNull())
+      .addPrimaryKeyConstraint("mtproto_peers_pk", ["bot_id", "id"])
+      .execute();
+    await db.schema
+      .createTable("mtproto_own_sends")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("chat_id", "bigint", (c) => c.notNull())
+      .addColumn("message_id", "integer", (c) => c.notNull())
+      .addColumn("sent_at", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("mtproto_own_sends_pk", ["bot_id", "chat_id", "message_id"])
+      .execute();
+    await db.schema.alterTable("inbox").addColumn("source_key", "text").execute();
+    await db.schema.createIndex("inbox_source_key").unique().on("inbox").columns(["bot_id", "source_key"]).execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropIndex("inbox_source_key").execute();
+    await db.schema.alterTable("inbox").dropColumn("source_key").execute();
+    for (const table of ["mtproto_own_sends", "mtproto_peers", "mtproto_auth_keys", "mtproto_kv"]) {
+      await db.schema.dropTable(table).execute();
+    }
+  },
+};
+
 /** Every migration, in order. Names sort lexically; never rename one that has shipped. */
 export const migrations: Record<string, Migration> = {
   "0001_initial": initial,
   "0002_proxy_updates": proxy,
+  "0003_mtproto": mtproto,
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

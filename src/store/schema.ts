@@ -11,6 +11,8 @@ export interface InboxTable {
   payload: string;
   received_at: number;
   processed: number;
+  /** What the update is, for sources that may deliver it twice under different ids (MTProto catch-up). */
+  source_key?: string | null;
 }
 
 /** One row per (bot, user chat): the persisted actor snapshot plus the columns routing needs. */
@@ -68,6 +70,42 @@ export interface ProxyUpdatesTable {
   payload: string;
 }
 
+/** MTProto session key/value facts (DCs, salts, update state), values base64. */
+export interface MtprotoKvTable {
+  bot_id: string;
+  key: string;
+  value: string;
+}
+
+/** MTProto authorization keys; `idx` -1 is the permanent key, others temporary (PFS). */
+export interface MtprotoAuthKeysTable {
+  bot_id: string;
+  dc: number;
+  idx: number;
+  key: string;
+  expires: number;
+}
+
+/** Peers the MTProto session has seen (access hashes), as mtcute's storage describes them. */
+export interface MtprotoPeersTable {
+  bot_id: string;
+  id: number;
+  access_hash: string;
+  is_min: number;
+  usernames: string;
+  updated: number;
+  phone: string | null;
+  complete: string;
+}
+
+/** Messages Switchboard itself sent to users, so MTProto echoes of them are not "intercepted". */
+export interface MtprotoOwnSendsTable {
+  bot_id: string;
+  chat_id: number;
+  message_id: number;
+  sent_at: number;
+}
+
 /** The whole database as Kysely sees it. */
 export interface Database {
   inbox: InboxTable;
@@ -77,4 +115,8 @@ export interface Database {
   timers: TimersTable;
   bot_state: BotStateTable;
   proxy_updates: ProxyUpdatesTable;
+  mtproto_kv: MtprotoKvTable;
+  mtproto_auth_keys: MtprotoAuthKeysTable;
+  mtproto_peers: MtprotoPeersTable;
+  mtproto_own_sends: MtprotoOwnSendsTable;
 }

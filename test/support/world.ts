@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseConfig, type Config } from "../../src/config/mod.ts";
 import { noLimits, type RateLimitConfig } from "../../src/pipeline/rate-limits.ts";
-import { type Running, runConfig } from "../../src/run.ts";
+import { type RunOptions, type Running, runConfig } from "../../src/run.ts";
 import { type Emulator, startEmulator } from "../../src/sandbox/emulator/mod.ts";
 import { createLogger, setLogSink } from "../../src/util/log.ts";
 
@@ -76,7 +76,10 @@ ${extra}`;
 }
 
 /** Starts Switchboard in-process with test-friendly timings (short long-polls, short album settle). */
-export async function startSwitchboard(world: World, o: { extra?: string; limits?: RateLimitConfig; config?: Config; clock?: () => number } = {}): Promise<Running> {
+export async function startSwitchboard(
+  world: World,
+  o: { extra?: string; limits?: RateLimitConfig; config?: Config; clock?: () => number; mtprotoClient?: RunOptions["mtprotoClient"] } = {},
+): Promise<Running> {
   const running = await runConfig(o.config ?? world.config(o.extra), {
     log: createLogger("test", "debug"),
     pollTimeoutSeconds: 1,
@@ -84,6 +87,7 @@ export async function startSwitchboard(world: World, o: { extra?: string; limits
     timerIntervalMs: 50,
     limits: o.limits ?? noLimits,
     ...(o.clock ? { clock: o.clock } : {}),
+    ...(o.mtprotoClient ? { mtprotoClient: o.mtprotoClient } : {}),
   });
   let stopped = false;
   const stop = running.stop.bind(running);

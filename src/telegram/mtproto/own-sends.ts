@@ -1,0 +1,130 @@
+/**
+ * Tells Switchboard's own sends from the other system's. In MTProto mode every message the bot
+ * sends through the Bot API reaches our MTProto session as an outgoing message (`out = true`),
+ * whoever sent it. Ours — relayed operator replies, welcomes, notices — must not come back as
+ * "intercepted". The Bot API client is wrapped: before a send to a user's chat, the chat counts
+ * one send in flight; after it, the new message ids are remembered (in memory, and in
+ * `mtproto_own_sends` for catch-up after a restart). An outgoing message is ours if its id is
+ * known; while sends to its chat are in flight, the answer waits for them, because Telegram
+ * may push the echo before the HTTP answer arrives.
+ */
+import { Effect } from "effect";
+import type { TelegramClient } from "../client.ts";
+import type { Db } from "../../store/open.ts";
+import type { Logger } from "../../util/log.ts";
+
+/** Methods that create messages in `chat_id`. */
+const SENDING = new Set([
+  "sendMessage", "copyMessage", "copyMessages", "forwardMessage", "forwardMessages", "sendPhoto", "sendVideo",
+  "sendAudio", "sendVoice", "sendDocument", "sendSticker", "sendAnimation", "sendVideoNote", "sendMediaGroup",
+  "sendLocation", "sendVenue", "sendContact", "sendPoll", "sendDice", "sendInvoice", "sendGame", "sendPaidMedia",
+]);
+
+/** In-memory ids are enough for live echoes; older ones are looked up in the store. */
+const REMEMBER_MS = 10 * 60_000;
+/** The longest a classification waits for sends in flight (a send's HTTP timeout is shorter). */
+const MAX_WAIT_MS = 90_000;
+
+/** Message ids in a Bot API result: a Message, a MessageId, or a list of either. */
+function idsOf(result: unknown): number[] {
+  const list = Array.isArray(result) ? result : [result];
+  return list.flatMap((r) => (r && typeof r === "object" && typeof (r as { message_id?: unknown }).message_id === "number" ? [(r as { message_id: number }).message_id] : []));
+}
+
+/** See the module comment. */
+export class OwnSends {
+  readonly #db: Db;
+  readonly #botId: string;
+  readonly #log: Logger;
+  readonly #clock: () => number;
+  readonly #recent = new Map<string, number>();
+  readonly #inflight = new Map<number, number>();
+  readonly #settled = new Map<number, Array<() => void>>();
+
+  constructor(o: { db: Db; botId: string; log: Logger; clock?: () => number }) {
+    this.#db = o.db;
+    this.#botId = o.botId;
+    this.#log = o.log;
+    this.#clock = o.clock ?? Date.now;
+  }
+
+  /** The client Switchboard sends with, recording every send to a user's chat. */
+  wrap(client: TelegramClient): TelegramClient {
+    return {
+      apiRoot: client.apiRoot,
+      call: (method, params, options) => {
+        const chatId = (params as { chat_id?: unknown } | undefined)?.chat_id;
+        if (!SENDING.has(method) || typeof chatId !== "number" || chatId <= 0) return client.call(method, params, options);
+        return Effect.suspend(() => {
+          this.#begin(chatId);
+          return client.call(method, params, options).pipe(
+            Effect.tap((result) => Effect.promise(() => this.#record(chatId, idsOf(result)))),
+            Effect.ensuring(Effect.sync(() => this.#end(chatId))),
+          );
+        });
+      },
+    };
+  }
+
+  /** Whether an outgoing message in a user's chat was sent by Switchboard. */
+  async isOwn(chatId: number, messageId: number): Promise<boolean> {
+    const key = `${chatId}:${messageId}`;
+    const deadline = Date.now() + MAX_WAIT_MS;
+    while (!this.#recent.has(key) && (this.#inflight.get(chatId) ?? 0) > 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+        function done() {
+          clearTimeout(timer);
+          resolve();
+        }
+        const list = this.#settled.get(chatId) ?? [];
+        list.push(done);
+        this.#settled.set(chatId, list);
+      });
+    }
+    if (this.#recent.has(key)) return true;
+    const row = await this.#db.selectFrom("mtproto_own_sends").select("message_id")
+      .where("bot_id", "=", this.#botId).where("chat_id", "=", chatId).where("message_id", "=", messageId).executeTakeFirst();
+    return row !== undefined;
+  }
+
+  /** Forgets stored ids older than `before` (catch-up never reaches that far back). */
+  async prune(before: number): Promise<void> {
+    await this.#db.deleteFrom("mtproto_own_sends").where("bot_id", "=", this.#botId).where("sent_at", "<", before).execute();
+  }
+
+  #begin(chatId: number): void {
+    this.#inflight.set(chatId, (this.#inflight.get(chatId) ?? 0) + 1);
+  }
+
+  #end(chatId: number): void {
+    const left = (this.#inflight.get(chatId) ?? 1) - 1;
+    if (left > 0) {
+      this.#inflight.set(chatId, left);
+      return;
+    }
+    this.#inflight.delete(chatId);
+    const waiting = this.#settled.get(chatId) ?? [];
+    this.#settled.delete(chatId);
+    for (const wake of waiting) wake();
+  }
+
+  async #record(chatId: number, messageIds: number[]): Promise<void> {
+    if (messageIds.length === 0) return;
+    const now = this.#clock();
+    for (const id of messageIds) this.#recent.set(`${chatId}:${id}`, now);
+    for (const [key, at] of this.#recent) {
+      // Insertion order is time order: stop at the first one still fresh.
+      if (now - at < REMEMBER_MS) break;
+      this.#recent.delete(key);
+    }
+    try {
+      await this.#db.insertInto("mtproto_own_sends")
+        .values(messageIds.map((message_id) => ({ bot_id: this.#botId, chat_id: chatId, message_id, sent_at: now })))
+        .onConflict((c) => c.doNothing()).execute();
+    } catch (error) {
+      // Memory still knows it; only an echo replayed after a restart could be mistaken.
+      this.#log.warn("could not store an own-send id", { chat_id: chatId, error: String(error) });
+    }
+  }
+}

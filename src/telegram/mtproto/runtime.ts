@@ -1,0 +1,103 @@
+/**
+ * What mtcute needs from the runtime — crypto, a TCP transport and a "platform" — built from
+ * `node:` modules only, so the same code runs on Node and Deno. `@mtcute/node` is not used: it
+ * pulls in better-sqlite3 (a native addon Deno cannot load) and installs exit hooks that would
+ * fight our own graceful shutdown.
+ */
+import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomFillSync } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { deflateSync, gunzipSync } from "node:zlib";
+import { connectTcp } from "@fuman/node";
+import { IntermediatePacketCodec, type ICorePlatform, type TelegramTransport } from "@mtcute/core";
+import { BaseCryptoProvider, type ICryptoProvider } from "@mtcute/core/utils.js";
+import { getWasmUrl, ige256Decrypt, ige256Encrypt, initSync } from "@mtcute/wasm";
+import type { Logger } from "../../util/log.ts";
+
+/** node:crypto for hashes and AES-CTR; mtcute's WebAssembly for AES-IGE (node:crypto has none). */
+class NodeModulesCrypto extends BaseCryptoProvider implements ICryptoProvider {
+  async initialize(): Promise<void> {
+    initSync(await readFile(getWasmUrl()));
+  }
+  createAesCtr(key: Uint8Array, iv: Uint8Array) {
+    const cipher = createCipheriv(`aes-${key.length * 8}-ctr`, key, iv);
+    return { process: (data: Uint8Array) => new Uint8Array(cipher.update(data)) };
+  }
+  createAesIge(key: Uint8Array, iv: Uint8Array) {
+    return { encrypt: (data: Uint8Array) => ige256Encrypt(data, key, iv), decrypt: (data: Uint8Array) => ige256Decrypt(data, key, iv) };
+  }
+  pbkdf2(password: Uint8Array, salt: Uint8Array, iterations: number, keylen = 64, algo = "sha512") {
+    return new Uint8Array(pbkdf2Sync(password, salt, iterations, keylen, algo));
+  }
+  sha1(data: Uint8Array) {
+    return new Uint8Array(createHash("sha1").update(data).digest());
+  }
+  sha256(data: Uint8Array) {
+    return new Uint8Array(createHash("sha256").update(data).digest());
+  }
+  hmacSha256(data: Uint8Array, key: Uint8Array) {
+    return new Uint8Array(createHmac("sha256", key).update(data).digest());
+  }
+  gzip(data: Uint8Array, maxSize: number) {
+    try {
+      return new Uint8Array(deflateSync(data, { maxOutputLength: maxSize }));
+    } catch (e) {
+      // Larger than worth compressing: mtcute sends it plain.
+      if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") return null;
+      throw e;
+    }
+  }
+  gunzip(data: Uint8Array) {
+    return new Uint8Array(gunzipSync(data));
+  }
+  randomFill(buf: Uint8Array) {
+    randomFillSync(buf);
+  }
+}
+
+/** A crypto provider for mtcute on Node or Deno. */
+export const createCrypto = (): ICryptoProvider => new NodeModulesCrypto();
+
+/** Plain TCP to Telegram's data centres with the intermediate packet codec. */
+export const tcpTransport: TelegramTransport = {
+  async connect(dc) {
+    const connection = await connectTcp({ address: dc.ipAddress, port: dc.port });
+    connection.setNoDelay(true);
+    connection.setKeepAlive(true);
+    return connection;
+  },
+  packetCodec: () => new IntermediatePacketCodec(),
+};
+
+// mtcute's numeric levels: 1 error, 2 warn, 3 info, 4 debug, 5 verbose.
+const ERROR = 1;
+const WARN = 2;
+
+/** Routes mtcute's log to ours (warnings and errors only) and leaves process exit to us. */
+export function createPlatform(log: Logger): ICorePlatform {
+  return {
+    beforeExit: () => () => {},
+    getDefaultLogLevel: () => WARN,
+    getDeviceModel: () => "Switchboard",
+    log(_color, level, tag, fmt, args) {
+      const text = `mtcute ${tag}: ${formatMtcute(fmt, args)}`;
+      if (level <= ERROR) log.error(text);
+      else if (level <= WARN) log.warn(text);
+      else log.debug(text);
+    },
+  };
+}
+
+/** mtcute's printf-like placeholders (%s, %d, %j, %J, %e, %h, %b, %l) rendered plainly. */
+function formatMtcute(fmt: string, args: unknown[]): string {
+  let i = 0;
+  return fmt.replace(/%[sdjJehbl]/g, () => {
+    const value = args[i++];
+    if (typeof value === "string" || typeof value === "number" || typeof value === "bigint" || typeof value === "boolean") return String(value);
+    if (value instanceof Error) return value.message;
+    try {
+      return JSON.stringify(value, (_k, v) => (typeof v === "bigint" ? String(v) : v)) ?? String(value);
+    } catch {
+      return String(value);
+    }
+  });
+}

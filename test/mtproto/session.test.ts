@@ -1,0 +1,87 @@
+/**
+ * MTProto parallel mode end to end: Switchboard's real pipeline and mtcute's real client and
+ * updates manager, with Telegram stubbed at the MTProto boundary (test/support/fake-mtproto.ts)
+ * and at the Bot API (the emulator, over HTTP). The "other system" is a real grammY bot polling
+ * the emulator's Bot API directly, as it would in production: it never learns Switchboard exists.
+ */
+import type { Update } from "@grammyjs/types";
+import { Bot, InlineKeyboard } from "grammy";
+import { afterEach, describe, expect, it } from "vitest";
+import { FakeMtproto } from "../support/fake-mtproto.ts";
+import { botMessagesTo, closeAll, createWorld, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+  await closeAll();
+});
+
+const HASH = "0123456789abcdef0123456789abcdef";
+const mtprotoConfig = (params = "{ private_keywords: operator, welcome: off }") =>
+  `    parallel: { mode: mtproto, api_id: 12345, api_hash: "${HASH}" }\n    params: ${params}\n`;
+
+function fakeTelegram(w: World) {
+  const fake = new FakeMtproto(w.emulator, { ...w.bot, firstName: "Acme Support" });
+  cleanups.push(() => fake.close());
+  return fake;
+}
+
+/** The other system, on the Bot API: a grammY scenario bot with buttons. */
+function otherSystem(w: World) {
+  const seen: Update[] = [];
+  const bot = new Bot(w.bot.token, { client: { apiRoot: w.emulator.url } });
+  bot.use((ctx, next) => {
+    seen.push(ctx.update as unknown as Update);
+    return next();
+  });
+  // Like most scenario bots, it answers private chats only (it would see the operators' group too:
+  // it is the same bot).
+  const dm = bot.chatType("private");
+  dm.command("start", (ctx) => ctx.reply("Welcome to Acme! What do you need?", { reply_markup: new InlineKeyboard().text("Billing", "billing").text("Shipping", "shipping") }));
+  dm.callbackQuery("billing", async (ctx) => {
+    await ctx.answerCallbackQuery();
+    await ctx.reply("Billing questions: write 'operator' to reach a human.");
+  });
+  dm.on("message:text", (ctx) => ctx.reply(`Bot: I got "${ctx.message.text}"`));
+  bot.catch(() => undefined);
+  void bot.start({ timeout: 1, drop_pending_updates: false });
+  cleanups.push(() => bot.stop().catch(() => undefined));
+  return { bot, seen };
+}
+
+describe("parallel connection: MTProto mode", () => {
+  it("receives users and operators through MTProto, intercepts the other system, never echoes its own sends, never touches getUpdates", async () => {
+    const w = await createWorld();
+    const fake = fakeTelegram(w);
+    const sb = await startSwitchboard(w, { extra: mtprotoConfig(), mtprotoClient: fake.factory });
+    // The Bot API's update delivery belongs to the other system: Switchboard leaves it alone.
+    const calls = w.emulator.stats().calls;
+    expect([calls.getUpdates, calls.setWebhook, calls.deleteWebhook]).toEqual([undefined, undefined, undefined]);
+    const { seen } = otherSystem(w);
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+
+    w.emulator.userSends(w.bot.token, ann.id, { text: "/start" });
+    const welcome = await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text?.startsWith("Welcome to Acme")), "grammY welcome");
+    w.emulator.userPressesButton(w.bot.token, ann.id, welcome.message_id, "billing");
+    await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text?.startsWith("Billing questions")), "callback answered by grammY");
+    expect(w.emulator.topics(w.groupId)).toHaveLength(0);
+
+    w.emulator.userSends(w.bot.token, ann.id, { text: "I need an operator please" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic on keyword");
+    await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === '🤖 Bot: I got "I need an operator please"'), "intercepted reply");
+    expect(topicMessages(w, topic.threadId)[0].text).toBe("I need an operator please");
+
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "Hi Ann, Olga here." });
+    await waitFor(() => botMessagesTo(w, ann.id).some((m) => m.text === "Hi Ann, Olga here."), "operator answer through the Bot API");
+    w.emulator.userSends(w.bot.token, ann.id, { text: "thanks" });
+    await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === '🤖 Bot: I got "thanks"'), "second intercepted reply");
+    await sb.bots[0].mtproto!.drained();
+
+    // Our own send came back through MTProto as outgoing, and was recognised.
+    const texts = topicMessages(w, topic.threadId).map((m) => m.text);
+    expect(texts.filter((t) => t?.includes("Olga here"))).toEqual(["Hi Ann, Olga here."]); // the operator's own post, no 🤖 copy
+    expect(sb.bots[0].mtproto!.stats.ownEchoes).toBeGreaterThanOrEqual(1);
+    // grammY kept its getUpdates and saw every user update.
+    expect(seen.filter((u) => u.message?.chat.id === ann.id).map((u) => u.message?.text)).toEqual(["/start", "I need an operator please", "thanks"]);
+  });
+});
