@@ -107,11 +107,14 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   const proxyMode = bot.parallel?.mode === "proxy" ? bot.parallel : undefined;
   const mirror = proxyMode ? mirrorsToParallel(bot.group) : undefined;
   let proxy: ProxyServer | undefined;
-  const accept = async (updates: Update[], sourceKey?: (u: Update) => string | undefined) => {
-    await acceptUpdates(db, bot.id, updates, clock(), { ...(mirror ? { mirror } : {}), ...(sourceKey ? { sourceKey } : {}) });
+  /** Saves updates in the inbox and wakes the processor; returns how many were new. */
+  const acceptCounting = async (updates: Update[], sourceKey?: (u: Update) => string | undefined) => {
+    const fresh = await acceptUpdates(db, bot.id, updates, clock(), { ...(mirror ? { mirror } : {}), ...(sourceKey ? { sourceKey } : {}) });
     processor.kick();
     proxy?.notify();
+    return fresh;
   };
+  const accept = async (updates: Update[]) => void await acceptCounting(updates);
   if (proxyMode) {
     const nextId = syntheticUpdateIds(clock);
     proxy = await startProxy({
@@ -138,7 +141,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     // deleteWebhook for this bot. Everything arrives through the MTProto session.
     session = await startMtprotoSession({
       db, botId: bot.id, token: bot.token, apiId: mtproto.apiId, apiHash: mtproto.apiHash, log: log.child("mtproto"), ownSends, clock,
-      me: { id: me.id, first_name: me.first_name, username: me.username }, accept,
+      me: { id: me.id, first_name: me.first_name, username: me.username }, accept: acceptCounting,
       ...(o.mtprotoClient ? { createClient: o.mtprotoClient } : {}),
     }).catch((e: unknown) => {
       throw e instanceof MtprotoStartError ? new BotStartError(`bot "${bot.id}": ${e.message}`) : e;

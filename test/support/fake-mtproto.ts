@@ -12,7 +12,8 @@
  * the Bot API (Switchboard's or the other system's) becomes an outgoing one (`out = true`),
  * as Telegram shows a session what the account's other sessions sent.
  *
- * Faults: `dropPushes(n)` loses the next n pushes (Telegram not delivering to an extra session),
+ * Faults: `immediatePushes` pushes before the Bot API call that caused it has answered,
+ * `dropPushes(n)` loses the next n pushes (Telegram not delivering to an extra session),
  * `goOffline()` / `comeBack()` simulate a dropped connection (updates pile up on the server,
  * then `updatesTooLong` makes the client catch up), `shortUpdates` sends private texts as
  * `updateShortMessage` without users, as Telegram does, to exercise unknown peers.
@@ -28,6 +29,8 @@ interface Entry {
   box: Box;
   /** pts (common, channels) or qts. */
   seq: number;
+  /** The common pts when it happened: a difference from before then mentions its channel. */
+  commonAt: number;
   update: tl.TypeUpdate;
 }
 
@@ -44,6 +47,8 @@ export class FakeMtproto {
   /** How many times a session logged in with the bot token (importBotAuthorization). */
   logins = 0;
   shortUpdates = false;
+  /** Push inside the Bot API call that caused it, i.e. before its HTTP answer (the echo race). */
+  immediatePushes = false;
   #log: Entry[] = [];
   #pts = 1000;
   #qts = 50;
@@ -55,7 +60,12 @@ export class FakeMtproto {
   readonly #stop: () => void;
   readonly #self: tl.RawUser;
 
-  constructor(readonly emulator: Emulator, readonly bot: { id: number; token: string; username: string; firstName?: string }) {
+  readonly emulator: Emulator;
+  readonly bot: { id: number; token: string; username: string; firstName?: string };
+
+  constructor(emulator: Emulator, bot: { id: number; token: string; username: string; firstName?: string }) {
+    this.emulator = emulator;
+    this.bot = bot;
     this.#self = { _: "user", id: bot.id, bot: true, self: true, accessHash: hash(bot.id), firstName: bot.firstName ?? "Bot", username: bot.username };
     this.#stop = emulator.onChange((e) => this.#observe(e));
   }
@@ -122,9 +132,14 @@ export class FakeMtproto {
   #difference(r: tl.updates.RawGetDifferenceRequest): tl.updates.TypeDifference {
     const common = this.#log.filter((e) => e.box === "common" && e.seq > r.pts);
     const qts = this.#log.filter((e) => e.box === "qts" && e.seq > (r.qts ?? 0));
-    if (common.length === 0 && qts.length === 0) return { _: "updates.differenceEmpty", date: now(), seq: 0 };
+    // As Telegram does, channels with news are only named; the client asks each for its own difference.
+    const channels = new Set(this.#log.flatMap((e) => (typeof e.box === "number" && e.commonAt >= r.pts ? [e.box] : [])));
+    if (common.length === 0 && qts.length === 0 && channels.size === 0) return { _: "updates.differenceEmpty", date: now(), seq: 0 };
     const newMessages = common.flatMap((e) => (e.update._ === "updateNewMessage" ? [e.update.message] : []));
-    const otherUpdates = [...common.filter((e) => e.update._ !== "updateNewMessage"), ...qts].map((e) => e.update);
+    const otherUpdates: tl.TypeUpdate[] = [
+      ...[...common.filter((e) => e.update._ !== "updateNewMessage"), ...qts].map((e) => e.update),
+      ...[...channels].map((channelId): tl.TypeUpdate => ({ _: "updateChannelTooLong", channelId })),
+    ];
     return {
       _: "updates.difference", newMessages, newEncryptedMessages: [], otherUpdates,
       users: [...this.#users.values(), this.#self], chats: [...this.#channels.values()], state: this.#state(),
@@ -175,7 +190,7 @@ export class FakeMtproto {
     if (m.chat.type === "private") {
       const pts = ++this.#pts;
       const update: tl.TypeUpdate = edited ? { _: "updateEditMessage", message: raw, pts, ptsCount: 1 } : { _: "updateNewMessage", message: raw, pts, ptsCount: 1 };
-      this.#log.push({ box: "common", seq: pts, update });
+      this.#log.push({ box: "common", seq: pts, update, commonAt: pts });
       if (this.shortUpdates && !edited && !raw.media && !raw.replyTo && !raw.replyMarkup && !raw.entities) {
         this.#push({ _: "updateShortMessage", out: raw.out, id: raw.id, userId: m.chat.id, message: raw.message, pts, ptsCount: 1, date: raw.date });
       } else this.#push({ _: "updates", updates: [update], users: this.#usersOf(m), chats: [], date: now(), seq: 0 });
@@ -188,14 +203,14 @@ export class FakeMtproto {
     const update: tl.TypeUpdate = edited
       ? { _: "updateEditChannelMessage", message: raw, pts, ptsCount: 1 }
       : { _: "updateNewChannelMessage", message: raw, pts, ptsCount: 1 };
-    this.#log.push({ box: channelId, seq: pts, update });
+    this.#log.push({ box: channelId, seq: pts, update, commonAt: this.#pts });
     this.#push({ _: "updates", updates: [update], users: this.#usersOf(m), chats: [this.#channels.get(channelId)!], date: now(), seq: 0 });
   }
 
   #qtsUpdate(update: tl.RawUpdateBotMessageReaction | tl.RawUpdateBotStopped, user: Message["from"]): void {
     if (user) this.#user(user);
     update.qts = ++this.#qts;
-    this.#log.push({ box: "qts", seq: update.qts, update });
+    this.#log.push({ box: "qts", seq: update.qts, update, commonAt: this.#pts });
     this.#push({ _: "updates", updates: [update], users: user ? [this.#users.get(user.id)!] : [], chats: [...this.#channels.values()], date: now(), seq: 0 });
   }
 
@@ -205,10 +220,11 @@ export class FakeMtproto {
       this.#drop--;
       return;
     }
-    // Over the network: never synchronously inside the Bot API call that caused it.
-    setTimeout(() => {
+    const send = () => {
       for (const s of this.sessions) s.onServerUpdate.emit(updates);
-    }, 1);
+    };
+    if (this.immediatePushes) send();
+    else setTimeout(send, 1);
   }
 
   #user(u: NonNullable<Message["from"]>): void {
@@ -301,7 +317,7 @@ function mediaToTl(m: Message): tl.TypeMessageMedia | undefined {
   if (m.voice) attributes.push({ _: "documentAttributeAudio", voice: true, duration: m.voice.duration });
   return {
     _: "messageMediaDocument",
-    document: { _: "document", ...common, mimeType: (file as { mime_type?: string }).mime_type ?? "application/octet-stream", size: Long.fromNumber(file.file_size ?? 1000), attributes },
+    document: { _: "document", ...common, mimeType: (file as { mime_type?: string }).mime_type ?? "application/octet-stream", size: file.file_size ?? 1000, attributes },
   };
 }
 
@@ -310,10 +326,15 @@ export class FakeClient extends BaseTelegramClient {
   authorized = false;
   #checked = false;
 
-  constructor(options: BaseTelegramClientOptions, readonly server: FakeMtproto) {
+  readonly server: FakeMtproto;
+
+  constructor(options: BaseTelegramClientOptions, server: FakeMtproto) {
     // No sockets: every RPC is answered in `call`, so the transport must never be used.
     super({ ...options, transport: { connect: () => Promise.reject(new Error("offline stub")), packetCodec: () => { throw new Error("offline stub"); } } });
+    this.server = server;
     this.mt.call = (async (m: { _: string }) => {
+      // Logging in refreshes the DC config; an empty one keeps the stored DCs.
+      if (m._ === "help.getConfig") return { _: "config", date: now(), expires: now() + 3600, thisDc: 2, dcOptions: [] };
       throw new tl.RpcError(400, `NETWORK_STUB_${m._}`);
     }) as never;
   }

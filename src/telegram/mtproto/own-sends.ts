@@ -40,6 +40,8 @@ export class OwnSends {
   readonly #recent = new Map<string, number>();
   readonly #inflight = new Map<number, number>();
   readonly #settled = new Map<number, Array<() => void>>();
+  /** How often a classification had to wait for sends in flight (the echo came first). */
+  readonly stats = { waited: 0 };
 
   constructor(o: { db: Db; botId: string; log: Logger; clock?: () => number }) {
     this.#db = o.db;
@@ -70,6 +72,7 @@ export class OwnSends {
   async isOwn(chatId: number, messageId: number): Promise<boolean> {
     const key = `${chatId}:${messageId}`;
     const deadline = Date.now() + MAX_WAIT_MS;
+    if (!this.#recent.has(key) && (this.#inflight.get(chatId) ?? 0) > 0) this.stats.waited++;
     while (!this.#recent.has(key) && (this.#inflight.get(chatId) ?? 0) > 0 && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
         const timer = setTimeout(done, Math.max(0, deadline - Date.now()));

@@ -38,8 +38,8 @@ export interface MtprotoSessionOptions {
   me: Me;
   log: Logger;
   ownSends: OwnSends;
-  /** Saves updates in the inbox (one transaction); `sourceKey` deduplicates re-fetched ones. */
-  accept(updates: Update[], sourceKey: (u: Update) => string | undefined): Promise<void>;
+  /** Saves updates in the inbox (one transaction) and returns how many were new; `sourceKey` deduplicates re-fetched ones. */
+  accept(updates: Update[], sourceKey: (u: Update) => string | undefined): Promise<number>;
   createClient?: MtprotoClientFactory;
   clock?: () => number;
 }
@@ -49,7 +49,9 @@ export interface MtprotoSession {
   /** Resolves once every update received so far is in the inbox. */
   drained(): Promise<void>;
   /** Updates and intercepted messages accepted so far (this run). */
-  readonly stats: { accepted: number; intercepted: number; ownEchoes: number; skipped: number };
+  readonly stats: { accepted: number; refetched: number; intercepted: number; ownEchoes: number; skipped: number };
+  /** The record of Switchboard's own sends the session checks outgoing messages against. */
+  readonly ownSends: OwnSends;
   stop(): Promise<void>;
 }
 
@@ -65,7 +67,7 @@ type Keyed = Update & { [KEY]?: string };
 export async function startMtprotoSession(o: MtprotoSessionOptions): Promise<MtprotoSession> {
   const { log } = o;
   const nextId = syntheticUpdateIds(o.clock);
-  const stats = { accepted: 0, intercepted: 0, ownEchoes: 0, skipped: 0 };
+  const stats = { accepted: 0, refetched: 0, intercepted: 0, ownEchoes: 0, skipped: 0 };
   const queue: Array<Parameters<Parameters<BaseTelegramClient["onRawUpdate"]["add"]>[0]>[0]> = [];
   let flushing: Promise<void> | undefined;
   const idle: Array<() => void> = [];
@@ -106,18 +108,19 @@ export async function startMtprotoSession(o: MtprotoSessionOptions): Promise<Mtp
           updates.push({ update_id: nextId(), switchboard_intercepted: { chat_id: converted.chatId, message: converted.message }, [KEY]: converted.key } as unknown as Keyed);
         }
       }
-      await acceptWithRetry(updates);
-      stats.accepted += updates.length;
+      const fresh = await acceptWithRetry(updates);
+      stats.accepted += fresh;
+      // Catch-up after a crash fetches again what the inbox already has: counted, not relayed.
+      stats.refetched += updates.length - fresh;
     }
   };
-  const acceptWithRetry = async (updates: Keyed[]) => {
-    if (updates.length === 0) return;
+  const acceptWithRetry = async (updates: Keyed[]): Promise<number> => {
+    if (updates.length === 0) return 0;
     // The store is ours: a failure is transient (busy, disk), and giving up would lose updates
     // mtcute already counts as received. Keep trying; pts is not saved meanwhile.
     for (let attempt = 1; ; attempt++) {
       try {
-        await o.accept(updates, (u) => (u as Keyed)[KEY]);
-        return;
+        return await o.accept(updates, (u) => (u as Keyed)[KEY]);
       } catch (error) {
         log.error("cannot save MTProto updates in the inbox; retrying", { attempt, error: String(error) });
         await new Promise((r) => setTimeout(r, backoffMs(attempt, 10_000)));
@@ -158,6 +161,7 @@ export async function startMtprotoSession(o: MtprotoSessionOptions): Promise<Mtp
   return {
     drained,
     stats,
+    ownSends: o.ownSends,
     async stop() {
       await drained();
       // Saves the update state (after the inbox has everything) and closes connections.
