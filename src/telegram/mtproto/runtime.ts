@@ -6,7 +6,7 @@
  */
 import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomFillSync } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { deflateSync, gunzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { connectTcp } from "@fuman/node";
 import { IntermediatePacketCodec, type ICorePlatform, type TelegramTransport } from "@mtcute/core";
 import { BaseCryptoProvider, type ICryptoProvider } from "@mtcute/core/utils.js";
@@ -39,7 +39,7 @@ class NodeModulesCrypto extends BaseCryptoProvider implements ICryptoProvider {
   }
   gzip(data: Uint8Array, maxSize: number) {
     try {
-      return new Uint8Array(deflateSync(data, { maxOutputLength: maxSize }));
+      return new Uint8Array(gzipSync(data, { maxOutputLength: maxSize }));
     } catch (e) {
       // Larger than worth compressing: mtcute sends it plain.
       if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") return null;
