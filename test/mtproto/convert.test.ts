@@ -11,7 +11,7 @@ const peers = PeersIndex.from({ users: [alice, olga], chats: [group] });
 const dm = { _: "peerUser", userId: 42 } as const;
 const inGroup = { _: "peerChannel", channelId: 1_000_000_005 } as const;
 const msg = (m: Partial<tl.RawMessage>): tl.RawMessage => ({ _: "message", id: 10, peerId: dm, date: 1_700_000_000, message: "", ...m });
-const newMessage = (m: tl.RawMessage): tl.TypeUpdate => ({ _: "updateNewMessage", message: m, pts: 1, ptsCount: 1 });
+const newMessage = (m: tl.TypeMessage): tl.TypeUpdate => ({ _: "updateNewMessage", message: m, pts: 1, ptsCount: 1 });
 
 describe("MTProto → Bot API", () => {
   it("converts a user's text with entities", () => {
