@@ -19,6 +19,7 @@ export {
   type Plugin,
   type PluginEnv,
   type PluginFactory,
+  type PluginWrite,
   type TransitionContext,
 } from "./plugins/api.ts";
 export type { ConversationEvent, ParsedCommand, UserProfile } from "./conversation/events.ts";

@@ -9,8 +9,8 @@
  * row locks. A step is microseconds of CPU; the batch's single transaction is the real cost.
  */
 import { commitBatch, type ConversationChange } from "../pipeline/commit.ts";
-import type { BotView, ConversationView, HookContext } from "../plugins/api.ts";
-import { PluginHost } from "../plugins/host.ts";
+import type { BotView, ConversationView, HookContext, Plugin } from "../plugins/api.ts";
+import { type AddressedWrite, PluginHost } from "../plugins/host.ts";
 import { loadConversation, type ConversationRow } from "../store/conversations.ts";
 import type { Db } from "../store/open.ts";
 import { createLogger, type Logger } from "../util/log.ts";
@@ -115,7 +115,7 @@ export class ConversationRegistry {
   }
 
   async #applyNow(envelopes: readonly Envelope[], dropped: readonly number[]): Promise<Applied[]> {
-    const batch: Batch = { now: this.#o.clock(), working: new Map(), changes: new Map(), loose: [], applied: [], transitions: [] };
+    const batch: Batch = { now: this.#o.clock(), working: new Map(), changes: new Map(), loose: [], writes: [], applied: [], transitions: [] };
     for (const envelope of envelopes) {
       if (envelope.general) {
         await this.#general(batch, envelope);
@@ -126,14 +126,20 @@ export class ConversationRegistry {
       await this.#stepOne(batch, envelope.chatId, current, envelope.user ?? current!.snapshot.context.user, envelope.event, 0);
     }
     const processed = [...envelopes.flatMap((e) => (e.updateId === undefined ? [] : [e.updateId])), ...dropped];
+    // Plugins' own rows (`write` effects) go into the same transaction; they are told after it.
+    let written: Plugin[] = [];
+    const writePlugins = batch.writes.length === 0 ? undefined : async (tx: Db) => {
+      written = await this.#o.plugins.write(tx, batch.writes);
+    };
     try {
-      await commitBatch(this.#o.db, this.#o.bot.id, [...batch.changes.values()], processed, batch.now, batch.loose);
+      await commitBatch(this.#o.db, this.#o.bot.id, [...batch.changes.values()], processed, batch.now, batch.loose, writePlugins);
     } catch (error) {
       // The cache may hold nothing the store does not: drop what this batch touched.
       for (const chatId of batch.working.keys()) this.#cache.delete(chatId);
       throw error;
     }
     for (const [chatId, row] of batch.working) this.#remember(chatId, row);
+    this.#o.plugins.committed(written);
     for (const t of batch.transitions) for (const listener of this.#listeners) listener(t);
     return batch.applied;
   }
@@ -163,6 +169,7 @@ export class ConversationRegistry {
     // Plugin data and the first-contact time live beside the machine's own context.
     const data = { ...view.data };
     for (const effect of effects) {
+      if (effect.type === "write") batch.writes.push({ plugin: effect.plugin, chatId, value: effect.value });
       if (effect.type !== "setData") continue;
       if (effect.value === undefined) delete data[effect.plugin];
       else data[effect.plugin] = effect.value;
@@ -222,6 +229,8 @@ interface Batch {
   changes: Map<number, ConversationChange>;
   /** Intents that belong to no conversation (General-topic answers), by lane. */
   loose: { chatId: number; intents: Intent[] }[];
+  /** The plugins' `write` effects, in step order, for their `write` hooks in the commit. */
+  writes: AddressedWrite[];
   applied: Applied[];
   transitions: Parameters<TransitionListener>[0][];
 }

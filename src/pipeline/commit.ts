@@ -15,11 +15,14 @@ import { applyTimerEffects } from "../store/timers.ts";
 export interface ConversationChange {
   row: ConversationRow;
   intents: Intent[];
-  /** Durable timers set or cleared by plugins. */
+  /** Durable timers set or cleared by plugins (other effects are applied by the registry). */
   effects: PluginEffect[];
 }
 
-/** Writes a batch atomically. */
+/**
+ * Writes a batch atomically. `alsoWrite` adds more writes to the same transaction (the plugins'
+ * own rows, see the `write` effect), so they are durable exactly when the batch is.
+ */
 export async function commitBatch(
   db: Db,
   botId: string,
@@ -27,6 +30,7 @@ export async function commitBatch(
   processedUpdateIds: readonly number[],
   now: number,
   loose: readonly { chatId: number; intents: Intent[] }[] = [],
+  alsoWrite?: (tx: Db) => Promise<void>,
 ): Promise<void> {
   await db.transaction().execute(async (tx) => {
     for (const { chatId, intents } of loose) await enqueueIntents(tx, botId, chatId, intents, now);
@@ -35,6 +39,7 @@ export async function commitBatch(
       await enqueueIntents(tx, botId, change.row.chatId, change.intents, now);
       await applyTimerEffects(tx, botId, change.row.chatId, change.effects);
     }
+    await alsoWrite?.(tx);
     await markProcessed(tx, botId, processedUpdateIds);
   });
 }

@@ -7,8 +7,12 @@
  *    topic, may it be relayed, does a plugin handle this command? The answers ride on the event,
  *    and the machine's named guards read them, so the step itself stays pure and synchronous.
  * 2. **Reactions**, after the step: on entering/leaving a state, on any event, on a command, on a
- *    timer. They return intents (Telegram work for the outbox), effects (durable timers) and
- *    follow-up events, all committed in the same transaction as the step.
+ *    timer. They return intents (Telegram work for the outbox), effects (durable timers,
+ *    per-conversation data, rows for the plugin's own tables) and follow-up events, all
+ *    committed in the same transaction as the step.
+ *
+ * A plugin may also run background work for the bot's lifetime (`start`), e.g. a sender that
+ * drains rows its `write` hook committed.
  *
  * Every hook may be async, or return an Effect that runs with the services of the plugins'
  * layers; each call is time-boxed and isolated: a hook that throws, fails or hangs is logged with
@@ -69,7 +73,20 @@ export type Effect =
   | { type: "setTimer"; kind: string; dueAt: number }
   | { type: "clearTimer"; kind: string }
   /** Stores `value` under the plugin's name in the conversation (JSON; `undefined` deletes). */
-  | { type: "setData"; plugin: string; value: unknown };
+  | { type: "setData"; plugin: string; value: unknown }
+  /**
+   * Hands `value` to the `write` hook of the plugin named `plugin`, inside the step's commit
+   * transaction: a row of the plugin's own (an outbox of its own, e.g. webhooks to send) is then
+   * durable exactly when the step is — never without it, never lost after it.
+   */
+  | { type: "write"; plugin: string; value: unknown };
+
+/** One `write` effect, as the plugin's `write` hook receives it. */
+export interface PluginWrite {
+  /** The conversation whose step produced it. */
+  readonly chatId: number;
+  readonly value: unknown;
+}
 
 /**
  * What a hook may return: the value, a promise of it, or an Effect producing it. An Effect may
@@ -94,6 +111,11 @@ export interface CommandSpec {
   help: string;
   /** Where it may be used: in a user's topic, in General, or both. */
   where: "topic" | "general" | "both";
+  /**
+   * Provide the command only when no other plugin does (a command that exists to be reported
+   * elsewhere, e.g. a webhook subscription, must not shadow a real one).
+   */
+  fallback?: boolean;
   run(ctx: HookContext & { args: string }): HookResult<HookOutput | void>;
 }
 
@@ -127,6 +149,22 @@ export interface Plugin {
   commands?: Record<string, CommandSpec>;
   /** Durable timers by kind, fired through the conversation's lane of steps. */
   timers?: Record<string, (ctx: HookContext) => HookResult<HookOutput | void>>;
+  /**
+   * Saves this plugin's `write` effects of one batch, in step order, inside the batch's commit
+   * transaction: run queries on `tx` only. It runs under a savepoint, so a throw undoes only
+   * this plugin's writes (logged) and the step still commits. It is not time-boxed (it holds the
+   * transaction): keep it to a few inserts.
+   */
+  write?(tx: Kysely<any>, writes: readonly PluginWrite[]): Promise<void>;
+  /** After a commit that included this plugin's writes, e.g. to wake its background sender. */
+  committed?(): void;
+  /**
+   * Background work for as long as the bot runs, e.g. draining the plugin's own queue. Started
+   * once the bot is connected and its pipeline runs (never in `switchboard check`); `signal`
+   * aborts when the bot stops, and the stop waits for the returned promise, so settle promptly.
+   * A rejection is logged; it does not stop the bot.
+   */
+  start?(signal: AbortSignal): Promise<void>;
 }
 
 /** What a factory gets besides its options. */

@@ -4,8 +4,9 @@
  * costs its own contribution and a log line, never the update.
  */
 import { Effect, type ManagedRuntime } from "effect";
+import { type Kysely, sql } from "kysely";
 import type { Logger } from "../util/log.ts";
-import type { CommandSpec, HookContext, HookOutput, Plugin, TransitionContext } from "./api.ts";
+import type { CommandSpec, HookContext, HookOutput, Plugin, PluginWrite, TransitionContext } from "./api.ts";
 
 /** The gate decisions of all plugins for one event; the machine's guards read them. */
 export interface Gates {
@@ -15,6 +16,11 @@ export interface Gates {
   reopen: boolean;
   /** A plugin handles this operator command (so the machine does not answer "unknown"). */
   handled: boolean;
+}
+
+/** A `write` effect of a batch, with the plugin it is addressed to. */
+export interface AddressedWrite extends PluginWrite {
+  readonly plugin: string;
 }
 
 /** An empty contribution. */
@@ -36,6 +42,8 @@ export class PluginHost {
   readonly #log: Logger;
   readonly #timeoutMs: number;
   readonly #runtime: ManagedRuntime.ManagedRuntime<any, unknown> | undefined;
+  /** Aborts the plugins' background work; set once `start` ran. */
+  #background: { stop: AbortController; running: Promise<void>[] } | undefined;
 
   constructor(plugins: readonly Plugin[], log: Logger, timeoutMs = 2_000, runtime?: ManagedRuntime.ManagedRuntime<any, unknown>) {
     this.plugins = plugins;
@@ -44,9 +52,74 @@ export class PluginHost {
     this.#runtime = runtime;
   }
 
-  /** Releases the plugins' Effect services (their layers' finalizers run). */
+  /**
+   * Starts every plugin's background work (`start`), once; later calls do nothing. A start
+   * that throws or rejects is logged and costs only that plugin's background work.
+   */
+  start(): void {
+    if (this.#background) return;
+    const stop = new AbortController();
+    const running = this.plugins.flatMap((plugin) => {
+      if (!plugin.start) return [];
+      const work = Promise.resolve()
+        .then(() => plugin.start!(stop.signal))
+        .catch((error) => this.#log.error("plugin background work failed; the bot goes on without it", { plugin: plugin.name, error: error instanceof Error ? error.message : String(error) }));
+      return [work];
+    });
+    this.#background = { stop, running };
+  }
+
+  /** Stops the plugins' background work (and waits for it), then releases their Effect services (their layers' finalizers run). */
   async dispose(): Promise<void> {
+    if (this.#background) {
+      this.#background.stop.abort();
+      await Promise.allSettled(this.#background.running);
+    }
     await this.#runtime?.dispose();
+  }
+
+  /**
+   * Hands a batch's `write` effects to their plugins, inside the commit transaction `tx`. Each
+   * plugin writes under a savepoint: if it throws, only its rows are undone (and logged), so a
+   * broken plugin never blocks the steps. Returns the plugins whose writes went in.
+   */
+  async write(tx: Kysely<any>, writes: readonly AddressedWrite[]): Promise<Plugin[]> {
+    const byPlugin = new Map<string, PluginWrite[]>();
+    for (const { plugin, chatId, value } of writes) {
+      const list = byPlugin.get(plugin) ?? [];
+      list.push({ chatId, value });
+      byPlugin.set(plugin, list);
+    }
+    const written: Plugin[] = [];
+    for (const [name, list] of byPlugin) {
+      const plugin = this.plugins.find((p) => p.name === name);
+      if (!plugin?.write) {
+        this.#log.error("write effects for a plugin without a write hook were dropped", { plugin: name, writes: list.length });
+        continue;
+      }
+      await sql`savepoint plugin_write`.execute(tx);
+      try {
+        await plugin.write(tx, list);
+        await sql`release savepoint plugin_write`.execute(tx);
+        written.push(plugin);
+      } catch (error) {
+        await sql`rollback to savepoint plugin_write`.execute(tx);
+        await sql`release savepoint plugin_write`.execute(tx);
+        this.#log.error("plugin write failed; its rows of this batch are dropped, the steps commit", { plugin: name, writes: list.length, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return written;
+  }
+
+  /** Tells plugins that their writes are committed (see `write`). */
+  committed(plugins: readonly Plugin[]): void {
+    for (const plugin of plugins) {
+      try {
+        plugin.committed?.();
+      } catch (error) {
+        this.#log.error("plugin hook failed", { plugin: plugin.name, hook: "committed", error: error instanceof Error ? error.message : String(error) });
+      }
+    }
   }
 
   /** Asks every gate; a plugin that fails or hangs leaves its gate open (default handling). */
@@ -63,13 +136,16 @@ export class PluginHost {
     return gates;
   }
 
-  /** The plugin providing a command where it is used, if any. */
+  /** The plugin providing a command where it is used, if any; a `fallback` spec only when no other plugin has it. */
   commandOwner(name: string, where: "topic" | "general"): { plugin: Plugin; spec: CommandSpec } | undefined {
+    let fallback: { plugin: Plugin; spec: CommandSpec } | undefined;
     for (const plugin of this.plugins) {
-      const spec = plugin.commands?.[name];
-      if (spec && (spec.where === where || spec.where === "both")) return { plugin, spec };
+      const spec = Object.hasOwn(plugin.commands ?? {}, name) ? plugin.commands![name] : undefined;
+      if (!spec || !(spec.where === where || spec.where === "both")) continue;
+      if (!spec.fallback) return { plugin, spec };
+      fallback ??= { plugin, spec };
     }
-    return undefined;
+    return fallback;
   }
 
   /** Runs a General-topic command; undefined when no plugin has it there. */
@@ -139,7 +215,9 @@ export class PluginHost {
   help(where: "topic" | "general"): string[] {
     const lines = where === "topic" ? [...coreCommandHelp] : [];
     for (const plugin of this.plugins) {
-      for (const spec of Object.values(plugin.commands ?? {})) if (spec.where === where || spec.where === "both") lines.push(spec.help);
+      for (const [name, spec] of Object.entries(plugin.commands ?? {})) {
+        if (this.commandOwner(name, where)?.spec === spec) lines.push(spec.help);
+      }
     }
     return lines;
   }

@@ -1,0 +1,79 @@
+/**
+ * `webhooks`: the Hotline parameter `webhooks: { url: [events] }`. Every event a URL subscribes
+ * to is POSTed to it as JSON (payload.ts, docs/webhooks.md): `dialog_created`,
+ * `dialog_reopened`, `dialog_closed`, `message_received`, `message_sent`,
+ * `message_intercepted`, or `/command` — an operator command typed in a user's topic.
+ *
+ * Durable and at least once: a step's events are queued by a `write` effect in the step's own
+ * commit transaction, and a background sender (sender.ts) drains the queue, retrying failures.
+ * A subscribed command that nothing else handles (say `/invoice`) becomes a command of this
+ * plugin, so operators get no "unknown command" hint: it exists to be reported.
+ */
+import { randomUUID } from "node:crypto";
+import type { CommandSpec, HookOutput, PluginWrite } from "../../src/mod.ts";
+import { definePlugin } from "../../src/mod.ts";
+import { coreCommands } from "../../src/conversation/machine.ts";
+import { occurrencesOf } from "./events.ts";
+import { parseWebhookOptions } from "./options.ts";
+import { payloadOf } from "./payload.ts";
+import { enqueue, migrations, type QueuedEvent } from "./queue.ts";
+import { WebhookSender } from "./sender.ts";
+
+const name = "webhooks";
+
+/** URLs by event name (`dialog_created`, `/close` — commands lowercase, as the router parses them). */
+function subscriptionsOf(webhooks: Record<string, string[]>): Map<string, string[]> {
+  const byEvent = new Map<string, string[]>();
+  for (const [url, events] of Object.entries(webhooks)) {
+    for (const raw of events) {
+      const event = raw.startsWith("/") ? raw.toLowerCase() : raw;
+      const urls = byEvent.get(event) ?? [];
+      if (!urls.includes(url)) urls.push(url);
+      byEvent.set(event, urls);
+    }
+  }
+  return byEvent;
+}
+
+/** The built-in webhooks plugin. */
+export default definePlugin({
+  name,
+  parseOptions: parseWebhookOptions,
+  migrations,
+  create: (options, env) => {
+    const { bot, log } = env;
+    const subscriptions = subscriptionsOf(bot.params.webhooks);
+    // Even with no subscriptions left, a previous run may have queued events: they still go out.
+    const sender = env.db
+      ? new WebhookSender({ db: env.db, botId: bot.id, log, secret: options.secret, timeoutMs: options.timeoutMs, retryForMs: options.retryForMs })
+      : undefined;
+
+    const commands: Record<string, CommandSpec> = {};
+    for (const event of subscriptions.keys()) {
+      const command = event.slice(1);
+      if (!event.startsWith("/") || (coreCommands as readonly string[]).includes(command)) continue;
+      commands[command] = { help: `/${command} — reported to the webhooks`, where: "topic", fallback: true, run: () => undefined };
+    }
+
+    return {
+      commands,
+      onEvent(ctx): HookOutput | undefined {
+        if (subscriptions.size === 0) return;
+        const effects = occurrencesOf(ctx).flatMap(({ event, fields }) => {
+          const urls = subscriptions.get(event);
+          if (!urls) return [];
+          const id = randomUUID();
+          const value: QueuedEvent = { urls, event, eventId: id, body: JSON.stringify(payloadOf(id, event, ctx.now, bot, ctx.conversation, fields)) };
+          return [{ type: "write" as const, plugin: name, value }];
+        });
+        return effects.length > 0 ? { effects } : undefined;
+      },
+      async write(tx, writes: readonly PluginWrite[]) {
+        // Real time, not the runtime's clock: it starts the retry schedule (see sender.ts).
+        await enqueue(tx, bot.id, writes.map((w) => w.value as QueuedEvent), Date.now());
+      },
+      committed: () => sender?.wake(),
+      ...(sender ? { start: (signal: AbortSignal) => sender.run(signal) } : {}),
+    };
+  },
+});

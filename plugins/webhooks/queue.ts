@@ -1,0 +1,88 @@
+/**
+ * The webhooks queue: one row per (event, URL), written in the step's own commit transaction
+ * (the `write` effect) and removed once the receiver accepted it or it was given up. Rows of
+ * one URL are sent strictly in id order, one at a time, so a receiver sees a bot's events in
+ * the order they happened.
+ */
+import type { ExpressionBuilder, Kysely, Migration } from "kysely";
+
+/** The table, named after the plugin. */
+const table = "webhooks_queue";
+
+/** The plugin's migrations (tracked in its own migration table by the plugin loader). */
+export const migrations: Record<string, Migration> = {
+  "0001_queue": {
+    async up(db: Kysely<any>) {
+      await db.schema
+        .createTable(table)
+        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+        .addColumn("bot_id", "text", (c) => c.notNull())
+        .addColumn("url", "text", (c) => c.notNull())
+        .addColumn("event", "text", (c) => c.notNull())
+        .addColumn("event_id", "text", (c) => c.notNull())
+        .addColumn("body", "text", (c) => c.notNull())
+        .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
+        .addColumn("next_at", "bigint", (c) => c.notNull())
+        .addColumn("created_at", "bigint", (c) => c.notNull())
+        .addColumn("last_error", "text")
+        .execute();
+      await db.schema.createIndex("webhooks_queue_url").on(table).columns(["bot_id", "url", "id"]).execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.dropTable(table).execute();
+    },
+  },
+};
+
+/** An event to queue for each of `urls`; `body` is the final JSON, frozen when it happened. */
+export interface QueuedEvent {
+  urls: string[];
+  event: string;
+  eventId: string;
+  body: string;
+}
+
+/** A queued request. */
+export interface QueueRow {
+  id: number;
+  url: string;
+  event: string;
+  eventId: string;
+  body: string;
+  attempts: number;
+  nextAt: number;
+  createdAt: number;
+}
+
+/** Queues events in order; `db` is the step's transaction. */
+export async function enqueue(db: Kysely<any>, botId: string, events: readonly QueuedEvent[], now: number): Promise<void> {
+  const rows = events.flatMap((e) =>
+    e.urls.map((url) => ({ bot_id: botId, url, event: e.event, event_id: e.eventId, body: e.body, attempts: 0, next_at: now, created_at: now }))
+  );
+  // Small chunks: SQLite caps the number of bound parameters per statement.
+  for (let i = 0; i < rows.length; i += 50) await db.insertInto(table).values(rows.slice(i, i + 50)).execute();
+}
+
+/** The oldest row of every URL of a bot: the only ones that may be sent now. */
+export async function heads(db: Kysely<any>, botId: string): Promise<QueueRow[]> {
+  const rows = await db
+    .selectFrom(table)
+    .selectAll()
+    .where("bot_id", "=", botId)
+    .where("id", "in", (eb: ExpressionBuilder<any, any>) => eb.selectFrom(table).select(eb.fn.min("id").as("id")).where("bot_id", "=", botId).groupBy("url"))
+    .execute();
+  return rows.map((r) => ({
+    id: Number(r.id), url: r.url, event: r.event, eventId: r.event_id, body: r.body,
+    attempts: Number(r.attempts), nextAt: Number(r.next_at), createdAt: Number(r.created_at),
+  }));
+}
+
+/** Removes a row that was delivered or given up. */
+export async function remove(db: Kysely<any>, id: number): Promise<void> {
+  await db.deleteFrom(table).where("id", "=", id).execute();
+}
+
+/** Records a failed attempt and when to try again. */
+export async function defer(db: Kysely<any>, id: number, attempts: number, nextAt: number, error: string): Promise<void> {
+  await db.updateTable(table).set({ attempts, next_at: nextAt, last_error: error.slice(0, 500) }).where("id", "=", id).execute();
+}

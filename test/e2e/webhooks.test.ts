@@ -1,0 +1,307 @@
+/**
+ * The `webhooks` parameter end to end: Telegram is the emulator, Switchboard runs in-process on
+ * a real SQLite file, and the receivers are real HTTP servers on 127.0.0.1 that record every
+ * request (and answer 500, 400 or nothing when a test says so).
+ */
+import { createHmac } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Bot } from "grammy";
+import { afterEach, describe, expect, it } from "vitest";
+import type { WebhookPayload } from "../../plugins/webhooks/payload.ts";
+import { startCli } from "../support/cli.ts";
+import { closeAll, createWorld, firstContact, freePort, logLines, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
+
+/** One request a receiver got, and how it answered. */
+interface Hit {
+  headers: IncomingHttpHeaders;
+  raw: string;
+  body: WebhookPayload;
+  /** The status it answered, or "hang" for a request left unanswered. */
+  answer: number | "hang";
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()!();
+  await closeAll();
+});
+
+/** A webhook receiver; `answer(n)` picks the reply to the n-th request (0-based), 200 by default. */
+async function receiver(o: { port?: number; answer?: (n: number) => number | "hang" } = {}) {
+  const hits: Hit[] = [];
+  const hanging: ServerResponse[] = [];
+  const server = createServer((req, res) => {
+    let raw = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => (raw += chunk));
+    req.on("end", () => {
+      const answer = o.answer?.(hits.length) ?? 200;
+      hits.push({ headers: req.headers, raw, body: JSON.parse(raw) as WebhookPayload, answer });
+      if (answer === "hang") return void hanging.push(res);
+      res.statusCode = answer;
+      res.end(answer < 300 ? "ok" : "not now");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(o.port ?? 0, "127.0.0.1", () => resolve()));
+  const port = (server.address() as { port: number }).port;
+  cleanups.push(async () => {
+    for (const res of hanging) res.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+  const delivered = () => hits.filter((h) => h.answer === 200);
+  return { url: `http://127.0.0.1:${port}/hook`, hits, delivered, events: () => delivered().map((h) => h.body.event) };
+}
+
+/** YAML for the bot's `params.webhooks` (and optionally the plugin's own options). */
+const hooks = (subscriptions: Record<string, string[]>, options?: string) =>
+  `    params:\n      webhooks:\n${Object.entries(subscriptions).map(([url, events]) => `        "${url}": [${events.join(", ")}]\n`).join("")}` +
+  (options ? `    plugins: [{ name: webhooks, options: ${options} }]\n` : "");
+
+/** Log lines written since `from` that contain every one of `parts`. */
+const logged = (from: number, ...parts: string[]) => logLines.slice(from).filter((l) => parts.every((p) => l.includes(p)));
+
+const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(s);
+
+describe("webhooks", () => {
+  it("reports a dialog's life in order — created, messages both ways, a command, closed, reopened — signed, with the documented payload", async () => {
+    const w = await createWorld();
+    const all = await receiver();
+    const sentOnly = await receiver();
+    await startSwitchboard(w, {
+      extra: hooks({
+        [all.url]: ["dialog_created", "dialog_reopened", "dialog_closed", "message_received", "message_sent", "/close"],
+        [sentOnly.url]: ["message_sent"],
+      }, `{ secret: "s3cret" }`),
+    });
+    const ann = w.emulator.createUser({ firstName: "Ann", lastName: "Lee", username: "ann_lee", languageCode: "en" });
+    const hi = w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    await waitFor(() => all.events().length >= 2, "dialog_created and message_received");
+
+    const [created, received] = all.delivered().map((h) => h.body);
+    expect(created.event).toBe("dialog_created");
+    expect(isUuid(created.id)).toBe(true);
+    expect(new Date(created.time).toISOString()).toBe(created.time);
+    expect(created.bot).toEqual({ id: "acme", username: "acme_support_bot", group_id: w.groupId });
+    // The topic is created by delivery after the step that opened the dialog.
+    expect(created.dialog).toEqual({
+      chat_id: ann.id, topic_id: null, state: "topic-open", status: "user_answered",
+      user: { id: ann.id, first_name: "Ann", last_name: "Lee", username: "ann_lee", language_code: "en" },
+    });
+    expect(created.message).toBeUndefined();
+    expect(received.event).toBe("message_received");
+    expect(received.message).toMatchObject({ message_id: hi.message_id, type: "text", text: "hi", telegram: { message_id: hi.message_id, chat: { id: ann.id } } });
+
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "Hello Ann" });
+    await waitFor(() => all.events().includes("message_sent"), "message_sent");
+    const sent = all.delivered().find((h) => h.body.event === "message_sent")!.body;
+    expect(sent.operator).toEqual({ id: w.operator.id, first_name: "Olga", last_name: "Operator", username: "olga" });
+    expect(sent.dialog).toMatchObject({ topic_id: topic.threadId, state: "topic-open", status: "support_answered" });
+    expect(sent.message).toMatchObject({ type: "text", text: "Hello Ann" });
+    expect(sent.message?.reply_to_message_id).toBeUndefined(); // the topic's root message is not a reply
+
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/close" });
+    await waitFor(() => all.events().includes("dialog_closed"), "dialog_closed");
+    const command = all.delivered().find((h) => h.body.event === "/close")!.body;
+    expect(command.command).toEqual({ name: "close", args: "" });
+    expect(command.operator?.id).toBe(w.operator.id);
+    const closed = all.delivered().find((h) => h.body.event === "dialog_closed")!.body;
+    expect(closed).toMatchObject({ reason: "/close", operator: { id: w.operator.id }, dialog: { state: "closed", status: null } });
+
+    w.emulator.userSends(w.bot.token, ann.id, { text: "back again" });
+    await waitFor(() => all.events().filter((e) => e === "message_received").length === 2, "second message_received");
+    const reopened = all.delivered().find((h) => h.body.event === "dialog_reopened")!.body;
+    expect(reopened).toMatchObject({ reason: "user_message", dialog: { state: "topic-open", topic_id: topic.threadId } });
+    expect(reopened.operator).toBeUndefined();
+
+    expect(all.events()).toEqual(["dialog_created", "message_received", "message_sent", "/close", "dialog_closed", "dialog_reopened", "message_received"]);
+    expect(all.hits.every((h) => h.answer === 200)).toBe(true);
+    expect(new Set(all.hits.map((h) => h.body.id)).size).toBe(all.hits.length);
+    for (const h of all.hits) {
+      expect(h.headers["content-type"]).toBe("application/json");
+      expect(h.headers["x-switchboard-event"]).toBe(h.body.event);
+      expect(h.headers["x-switchboard-delivery"]).toBe(h.body.id);
+      expect(h.headers["x-switchboard-attempt"]).toBe("1");
+      expect(h.headers["x-switchboard-signature"]).toBe(`sha256=${createHmac("sha256", "s3cret").update(h.raw).digest("hex")}`);
+    }
+    // The other URL got only what it subscribed to — the same event, with the same id.
+    await waitFor(() => sentOnly.hits.length >= 1, "message_sent at the second URL");
+    expect(sentOnly.events()).toEqual(["message_sent"]);
+    expect(sentOnly.hits[0].body.id).toBe(sent.id);
+  });
+
+  it("/command subscriptions: a subscribed command nothing else handles is accepted silently and reported; core commands too", async () => {
+    const w = await createWorld();
+    const r = await receiver();
+    await startSwitchboard(w, { extra: hooks({ [r.url]: ["/invoice", "/hold", "message_sent"] }) });
+    const { topic } = await firstContact(w, "Ann");
+    for (const text of ["/invoice 42 EUR", "/hold", "/wait", "/nosuch", "/help", "done here"]) {
+      w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text });
+    }
+    await waitFor(() => r.events().includes("message_sent"), "message_sent after the commands");
+    expect(r.events()).toEqual(["/invoice", "/hold", "message_sent"]);
+    const invoice = r.hits[0].body;
+    expect(invoice.command).toEqual({ name: "invoice", args: "42 EUR" });
+    expect(invoice.message).toMatchObject({ type: "text", text: "/invoice 42 EUR" });
+    expect(invoice.operator?.id).toBe(w.operator.id);
+    expect(invoice.dialog.topic_id).toBe(topic.threadId);
+
+    const texts = () => topicMessages(w, topic.threadId).map((m) => m.text ?? "");
+    await waitFor(() => texts().some((t) => t.startsWith("Commands in a user's topic")), "/help answer");
+    expect(texts().find((t) => t.startsWith("Commands in a user's topic"))).toContain("/invoice");
+    expect(texts().some((t) => t.startsWith("Unknown command /nosuch"))).toBe(true); // not subscribed: still unknown
+    expect(texts().some((t) => t.startsWith("Unknown command /invoice"))).toBe(false);
+  });
+
+  it("a subscribed command that another plugin provides still runs that plugin, and is reported", async () => {
+    const w = await createWorld();
+    const r = await receiver();
+    const plugin = join(w.dir, "stock.ts");
+    writeFileSync(plugin, `import { definePlugin } from ${JSON.stringify(fileURLToPath(new URL("../../src/mod.ts", import.meta.url)))};
+export default definePlugin({
+  name: "stock",
+  create: () => ({
+    commands: { stock: { help: "/stock — items left", where: "topic", run: () => ({ intents: [{ type: "sendToTopic", text: "stock: 7 left" }] }) } },
+  }),
+});
+`);
+    await startSwitchboard(w, { extra: `${hooks({ [r.url]: ["/stock"] })}    plugins: [${JSON.stringify(plugin)}]\n` });
+    const { topic } = await firstContact(w, "Ann");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/stock" });
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/help" });
+    await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "stock: 7 left"), "the plugin's answer");
+    await waitFor(() => r.events().includes("/stock"), "the webhook");
+    const help = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text?.startsWith("Commands in a user's topic")), "/help");
+    expect(help.text!.match(/\/stock/g)).toHaveLength(1); // listed once: the plugin's own line
+    expect(help.text).toContain("/stock — items left");
+  });
+
+  it("retries a 500 and a request left unanswered (timeout), with the same id, before anything later for that URL", async () => {
+    const w = await createWorld();
+    const r = await receiver({ answer: (n) => (n === 0 ? 500 : n === 1 ? "hang" : 200) });
+    const from = logLines.length;
+    await startSwitchboard(w, { extra: hooks({ [r.url]: ["dialog_created", "message_received"] }, "{ timeout_seconds: 1 }") });
+    await firstContact(w, "Ann");
+    await waitFor(() => r.events().includes("message_received"), "message_received", 30_000);
+
+    expect(r.hits.map((h) => [h.body.event, h.headers["x-switchboard-attempt"], h.answer])).toEqual([
+      ["dialog_created", "1", 500],
+      ["dialog_created", "2", "hang"],
+      ["dialog_created", "3", 200],
+      ["message_received", "1", 200],
+    ]);
+    expect(new Set(r.hits.slice(0, 3).map((h) => h.body.id)).size).toBe(1);
+    expect(new Set(r.hits.slice(0, 3).map((h) => h.raw)).size).toBe(1); // the body is frozen when the event happens
+    expect(logged(from, "webhook delivery failed; will retry", "event=dialog_created", "HTTP 500")).toHaveLength(1);
+    expect(logged(from, "webhook delivery failed; will retry", "event=dialog_created", "no answer within 1 s")).toHaveLength(1);
+  });
+
+  it("gives up an event the receiver refuses (4xx) with an error log, and goes on with the next", async () => {
+    const w = await createWorld();
+    const r = await receiver({ answer: (n) => (n === 0 ? 400 : 200) });
+    const from = logLines.length;
+    await startSwitchboard(w, { extra: hooks({ [`${r.url}?token=hidden`]: ["dialog_created", "message_received"] }) });
+    await firstContact(w, "Ann");
+    await waitFor(() => r.events().includes("message_received"), "message_received");
+    expect(r.hits.map((h) => [h.body.event, h.answer])).toEqual([["dialog_created", 400], ["message_received", 200]]);
+    const refusal = logged(from, "webhook refused by the receiver; given up", "event=dialog_created", "HTTP 400");
+    expect(refusal).toHaveLength(1);
+    expect(refusal[0]).not.toContain("hidden"); // URL queries (tokens) stay out of the log
+  });
+
+  it("an event queued while the receiver is down is delivered after Switchboard restarts", async () => {
+    const w = await createWorld();
+    const port = await freePort(); // nothing listens here yet
+    const extra = hooks({ [`http://127.0.0.1:${port}/hook`]: ["dialog_created", "message_received"] });
+    const from = logLines.length;
+    const first = await startSwitchboard(w, { extra });
+    const { user } = await firstContact(w, "Ann");
+    await waitFor(() => logged(from, "webhook delivery failed; will retry", "event=dialog_created").length > 0, "a failed attempt");
+    await first.stop();
+
+    const r = await receiver({ port });
+    await startSwitchboard(w, { extra });
+    await waitFor(() => r.events().includes("message_received"), "delivery after the restart", 30_000);
+    expect(r.events()).toEqual(["dialog_created", "message_received"]);
+    expect(Number(r.hits[0].headers["x-switchboard-attempt"])).toBeGreaterThanOrEqual(2);
+    expect(r.hits[0].body.dialog.chat_id).toBe(user.id);
+  });
+
+  it("SIGKILL with events queued for a receiver that is down: after the restart every one arrives, in order", async () => {
+    const w = await createWorld();
+    const port = await freePort(); // nothing listens here yet
+    const configPath = join(w.dir, "switchboard.yaml");
+    writeFileSync(configPath, w.yaml(`    limits: off\n${hooks({ [`http://127.0.0.1:${port}/hook`]: ["dialog_created", "message_received"] })}`));
+    const env = { ACME_TOKEN: w.bot.token, SWITCHBOARD_LOG: "info" };
+    const first = startCli(["run", "--config", configPath], env);
+    const users = ["Ann", "Ben", "Cid"].map((firstName) => w.emulator.createUser({ firstName }));
+    try {
+      await waitFor(() => /receiving updates/.test(first.out()), "first run connected", 30_000);
+      for (const u of users) w.emulator.userSends(w.bot.token, u.id, { text: `hi from ${u.first_name}` });
+      // Topics exist only after the steps that queued the webhooks committed.
+      for (const u of users) await waitFor(() => topicNamed(w, u.first_name), `topic of ${u.first_name}`, 30_000);
+      await waitFor(() => /webhook delivery failed; will retry/.test(first.out()), "a failed attempt", 30_000);
+    } finally {
+      first.child.kill("SIGKILL");
+      await first.exited;
+    }
+
+    const r = await receiver({ port });
+    const second = startCli(["run", "--config", configPath], env);
+    try {
+      await waitFor(() => r.events().length >= 6, "all six events after the restart", 60_000);
+      for (const u of users) {
+        const mine = r.delivered().filter((h) => h.body.dialog.chat_id === u.id).map((h) => h.body.event);
+        expect(mine).toEqual(["dialog_created", "message_received"]);
+      }
+      expect(r.events()).toHaveLength(6);
+    } finally {
+      second.child.kill("SIGTERM");
+      await second.exited;
+    }
+  });
+
+  it("rejects bad plugin options at start, naming the key", async () => {
+    const w = await createWorld();
+    await expect(startSwitchboard(w, { extra: hooks({ "http://127.0.0.1:9/hook": ["dialog_created"] }, `{ timeout_seconds: "soon", colour: red }`) }))
+      .rejects.toThrow(/bots\[0\]\.plugins\[0\]\.options\.timeout_seconds: expected a number[\s\S]*options\.colour: unknown option/);
+  });
+});
+
+describe("webhooks in parallel mode", () => {
+  const bots: Bot[] = [];
+  afterEach(async () => {
+    for (const b of bots.splice(0)) await b.stop().catch(() => undefined);
+  });
+
+  /** The other system: a grammY bot that answers every text, pointed at Switchboard's proxy. */
+  function otherSystem(w: World, port: number) {
+    const bot = new Bot(w.bot.token, { client: { apiRoot: `http://127.0.0.1:${port}` } });
+    bot.on("message:text", (ctx) => ctx.reply(`Bot: I got "${ctx.message.text}"`));
+    bot.catch(() => undefined);
+    bots.push(bot);
+    void bot.start({ timeout: 1, drop_pending_updates: false });
+  }
+
+  it("message_intercepted: what the other system sends to a user is reported", async () => {
+    const w = await createWorld();
+    const r = await receiver();
+    const port = await freePort();
+    await startSwitchboard(w, {
+      extra: `    parallel: { mode: proxy, listen: "127.0.0.1:${port}" }\n    params: { welcome: off, webhooks: { "${r.url}": [message_intercepted, message_received] } }\n`,
+    });
+    otherSystem(w, port);
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hello" });
+    await waitFor(() => r.events().includes("message_intercepted"), "message_intercepted");
+    await waitFor(() => r.events().includes("message_received"), "message_received");
+    expect([...r.events()].sort()).toEqual(["message_intercepted", "message_received"]);
+    const intercepted = r.delivered().find((h) => h.body.event === "message_intercepted")!.body;
+    expect(intercepted.message).toMatchObject({ type: "text", text: 'Bot: I got "hello"', telegram: { chat: { id: ann.id }, from: { is_bot: true } } });
+    expect(intercepted.dialog).toMatchObject({ chat_id: ann.id, user: { id: ann.id, first_name: "Ann" } });
+    expect(intercepted.operator).toBeUndefined();
+  });
+});
