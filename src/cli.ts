@@ -17,6 +17,9 @@ const usage = `Usage:
                                       a local Telegram emulator, a bot and a web page; no token needed
   switchboard --help`;
 
+/** How long a stop signal during start-up waits for start-up to finish before exiting anyway. */
+const STARTUP_GRACE_MS = 5_000;
+
 /** Parsed command line. */
 interface Args {
   command: string;
@@ -93,8 +96,15 @@ async function main(argv: string[]): Promise<void> {
       let stopRequested: string | undefined;
       let stop: ((signal: string) => Promise<void>) | undefined;
       const onSignal = (signal: string) => {
-        if (stop) void stop(signal);
-        else stopRequested ??= signal;
+        if (stop) return void stop(signal);
+        if (stopRequested) return;
+        stopRequested = signal;
+        // Start-up may wait for an unreachable Telegram indefinitely. Exiting then is safe: the
+        // store is crash-safe and nothing was acknowledged that is not in it.
+        setTimeout(() => {
+          log.warn(`${signal}: start-up has not finished after ${STARTUP_GRACE_MS / 1000} s; exiting without a graceful stop`);
+          process.exit(0);
+        }, STARTUP_GRACE_MS).unref();
       };
       process.on("SIGTERM", () => onSignal("SIGTERM"));
       process.on("SIGINT", () => onSignal("SIGINT"));

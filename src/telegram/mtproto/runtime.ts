@@ -72,17 +72,34 @@ export const tcpTransport: TelegramTransport = {
 const ERROR = 1;
 const WARN = 2;
 
-/** Routes mtcute's log to ours (warnings and errors only) and leaves process exit to us. */
-export function createPlatform(log: Logger): ICorePlatform {
+/** How long the same mtcute message stays quiet after it was logged (reconnect loops repeat it every second). */
+const REPEAT_QUIET_MS = 60_000;
+
+/**
+ * Routes mtcute's log to ours (warnings and errors only, first line only) and leaves process
+ * exit to us. A message repeated within a minute is counted, not printed again.
+ */
+export function createPlatform(log: Logger, clock: () => number = Date.now): ICorePlatform {
+  const lastSeen = new Map<string, { at: number; repeats: number }>();
   return {
     beforeExit: () => () => {},
     getDefaultLogLevel: () => WARN,
     getDeviceModel: () => "Switchboard",
     log(_color, level, tag, fmt, args) {
-      const text = `mtcute ${tag}: ${formatMtcute(fmt, args)}`;
-      if (level <= ERROR) log.error(text);
-      else if (level <= WARN) log.warn(text);
-      else log.debug(text);
+      if (level > WARN) return;
+      // Drop mtcute's "[USER n/a] [DC 2] [MAIN] [UID 0]" prefix so repeats compare equal.
+      const text = formatMtcute(fmt, args).split("\n")[0].replace(/^(\[[^\]]*\]\s*)+/, "");
+      const key = `${tag}:${text}`;
+      const now = clock();
+      const seen = lastSeen.get(key);
+      if (seen && now - seen.at < REPEAT_QUIET_MS) {
+        seen.repeats++;
+        return;
+      }
+      lastSeen.set(key, { at: now, repeats: 0 });
+      const fields = seen?.repeats ? { repeated: seen.repeats } : undefined;
+      if (level <= ERROR) log.error(`mtcute ${tag}: ${text}`, fields);
+      else log.warn(`mtcute ${tag}: ${text}`, fields);
     },
   };
 }

@@ -81,7 +81,7 @@ export async function startMtprotoSession(o: MtprotoSessionOptions): Promise<Mtp
     storage,
     crypto: createCrypto(),
     transport: tcpTransport,
-    platform: createPlatform(log),
+    platform: createPlatform(log, o.clock),
     // catchUp: after a restart, fetch what happened while we were away (getDifference).
     updates: { catchUp: true },
     // Our shutdown destroys the client itself; mtcute's exit hooks would race it.
@@ -139,19 +139,32 @@ export async function startMtprotoSession(o: MtprotoSessionOptions): Promise<Mtp
     queue.push(info);
     kick();
   });
-  let lastState = "";
+  // Connection states flap while Telegram is unreachable (every second): say so once a minute.
+  let loggedIn = false;
+  let connected = false;
+  let lastWarning = 0;
   base.onConnectionState.add((state) => {
-    if (state === lastState) return;
-    if (lastState === "connected" && state !== "connected") log.warn(`MTProto session ${state}; missed updates are fetched when it is back`);
-    else if (state === "connected") log.info("MTProto session connected");
-    lastState = state;
+    if (state === "connected") {
+      if (loggedIn && !connected) log.info("MTProto session connected");
+      connected = true;
+      return;
+    }
+    const now = Date.now();
+    if ((connected && loggedIn) || now - lastWarning > 60_000) {
+      log.warn(loggedIn ? `MTProto session ${state}; missed updates are fetched when it is back` : "still connecting to Telegram over MTProto; retrying");
+      lastWarning = now;
+    }
+    connected = false;
   });
-  base.onError.add((error) => log.warn("MTProto client error", { error: error.message }));
+  base.onError.add((error) => log.debug("MTProto client error", { error: error.message }));
 
+  log.info("connecting to Telegram over MTProto as an extra session of the bot");
   try {
     await base.prepare();
     const self = await client.start({ botToken: o.token });
     if (self.id !== o.me.id) throw new MtprotoStartError(`the MTProto session logged in as ${self.id}, but the token's bot is ${o.me.id}`);
+    loggedIn = true;
+    log.info("MTProto session logged in and receiving");
   } catch (error) {
     await base.destroy().catch(() => {});
     if (error instanceof MtprotoStartError) throw error;
