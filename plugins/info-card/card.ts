@@ -1,5 +1,6 @@
 /** The info card: what operators may know about the user, minus what `hide_info` hides. */
 import type { ConversationView, Params } from "../../src/mod.ts";
+import { interceptedCount } from "../intercept/mod.ts";
 
 /** Formats the card as plain text. `name` is what operators see (an alias under hide_info). */
 export function infoCard(conversation: ConversationView, params: Params, name: string, start: string | undefined): string {
@@ -13,5 +14,8 @@ export function infoCard(conversation: ConversationView, params: Params, name: s
   if (start) lines.push(`Start parameter: ${start}`);
   lines.push(`First contact: ${new Date(conversation.firstContactAt).toISOString().slice(0, 16).replace("T", " ")} UTC`);
   lines.push(`Status: ${conversation.state}${conversation.status ? ` (${conversation.status})` : ""}`);
+  // Parallel mode: how many messages the other system sent this user.
+  const intercepted = interceptedCount(conversation.data);
+  if (intercepted > 0) lines.push(`Intercepted bot messages: ${intercepted}`);
   return lines.join("\n");
 }

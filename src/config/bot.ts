@@ -83,10 +83,6 @@ export function readBot(value: unknown, path: string, problems: Problems, baseDi
   const updates = readUpdates(bot.updates, at("updates"), problems);
   const webhook = readWebhook(bot.webhook, at("webhook"), problems, updates === "webhook");
   const parallel = readParallel(bot.parallel, at("parallel"), problems);
-  if (parallel?.mode === "mtproto" && updates === "webhook") {
-    // The other system owns the Bot API's updates; ours come through the MTProto session.
-    problems.add(at("updates"), `"webhook" cannot be used with parallel mode "mtproto": the other system keeps the bot's webhook and Switchboard receives through MTProto; remove updates and webhook`);
-  }
   const params = readParams(bot.params, at("params"), problems);
   const plugins = readPlugins(bot.plugins, at("plugins"), problems, baseDir);
   const limits = readLimits(bot.limits, at("limits"), problems);

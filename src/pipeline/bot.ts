@@ -129,61 +129,75 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   const timers = new TimerService({ db, botId: bot.id, registry, delivery, log, clock, ...(o.timerIntervalMs ? { intervalMs: o.timerIntervalMs } : {}) });
   timers.start();
 
-  // Work left from a previous run (crash or stop) goes first.
+  // Work left from a previous run (crash or stop) goes first, the plugins' own queues (webhooks) too.
   processor.kick();
   await delivery.resume();
+  plugins.start();
 
   let source: Fiber.RuntimeFiber<never, never> | undefined;
   let webhook: WebhookServer | undefined;
   let session: MtprotoSession | undefined;
-  if (mtproto && ownSends) {
-    // The other system owns getUpdates and the webhook: never call getUpdates, setWebhook or
-    // deleteWebhook for this bot. Everything arrives through the MTProto session.
-    session = await startMtprotoSession({
-      db, botId: bot.id, token: bot.token, apiId: mtproto.apiId, apiHash: mtproto.apiHash, log: log.child("mtproto"), ownSends, clock,
-      me: { id: me.id, first_name: me.first_name, username: me.username }, accept: acceptCounting,
-      ...(o.mtprotoClient ? { createClient: o.mtprotoClient } : {}),
-    }).catch((e: unknown) => {
-      throw e instanceof MtprotoStartError ? new BotStartError(`bot "${bot.id}": ${e.message}`) : e;
-    });
-    announce("an MTProto session (parallel mode: the other system keeps its getUpdates or webhook)");
-  } else if (bot.updates === "webhook" && bot.webhook) {
-    const w = bot.webhook;
-    webhook = await startWebhookServer({ host: w.listen.host, port: w.listen.port, path: w.path, secret: w.secret, log, accept });
-    await Effect.runPromise(
-      client.call("setWebhook", { url: w.url, secret_token: w.secret, allowed_updates: [...allowedUpdates] }).pipe(
-        Effect.retry({ times: 5, while: (e) => e._tag === "NetworkError" || e._tag === "ServerError" || e._tag === "RateLimited" }),
-        Effect.mapError((e) => new BotStartError(`bot "${bot.id}": setWebhook failed: ${"description" in e ? e.description : e._tag}`)),
-      ),
-    );
-    announce(`webhook (${w.url}, listening on ${w.listen.host}:${webhook.port})`);
-  } else {
-    const last = await lastUpdateId(db, bot.id);
-    source = Effect.runFork(poll({ client, log, lastUpdateId: last, accept, timeoutSeconds: o.pollTimeoutSeconds, onConnected: () => announce("polling") }));
+  let pruning: ReturnType<typeof setInterval> | undefined;
+  const stopAll = async () => {
+    clearInterval(pruning);
+    await timers.stop();
+    if (source) await Effect.runPromise(Fiber.interrupt(source));
+    await session?.stop();
+    await proxy?.close();
+    await webhook?.close();
+    await processor.stop();
+    await delivery.stop();
+    await plugins.dispose();
+  };
+  try {
+    await startSource();
+  } catch (error) {
+    // Nothing may keep running on a store the caller is about to close.
+    await stopAll().catch(() => {});
+    throw error;
   }
 
   // Telegram keeps unconfirmed updates 24 h at most, so older processed rows can never recur.
-  const pruning = setInterval(() => {
+  pruning = setInterval(() => {
     const before = clock() - 24 * 3600_000;
     pruneInbox(db, bot.id, before).catch((e) => log.warn("inbox pruning failed", { error: String(e) }));
     ownSends?.prune(before).catch((e) => log.warn("own-send pruning failed", { error: String(e) }));
   }, 10 * 60_000);
   (pruning as { unref?: () => void }).unref?.();
 
-  return {
-    id: bot.id, me, client, registry, processor, delivery, timers, proxy, mtproto: session, webhookPort: webhook?.port,
-    async stop() {
-      clearInterval(pruning);
-      await timers.stop();
-      if (source) await Effect.runPromise(Fiber.interrupt(source));
-      await session?.stop();
-      await proxy?.close();
-      await webhook?.close();
-      await processor.stop();
-      await delivery.stop();
-      await plugins.dispose();
-    },
-  };
+  return { id: bot.id, me, client, registry, processor, delivery, timers, proxy, mtproto: session, webhookPort: webhook?.port, stop: stopAll };
+
+  /** MTProto session, webhook or long polling: where this bot's updates come from. */
+  async function startSource(): Promise<void> {
+    if (mtproto && ownSends) {
+      // The other system owns getUpdates and the webhook: never call getUpdates, setWebhook or
+      // deleteWebhook for this bot. Everything arrives through the MTProto session.
+      if (bot.updates === "webhook") {
+        log.warn(`updates: webhook is ignored in parallel mode "mtproto": the bot's webhook belongs to the other system, and Switchboard receives through MTProto`);
+      }
+      session = await startMtprotoSession({
+        db, botId: bot.id, token: bot.token, apiId: mtproto.apiId, apiHash: mtproto.apiHash, log: log.child("mtproto"), ownSends, clock,
+        me: { id: me.id, first_name: me.first_name, username: me.username }, accept: acceptCounting,
+        ...(o.mtprotoClient ? { createClient: o.mtprotoClient } : {}),
+      }).catch((e: unknown) => {
+        throw e instanceof MtprotoStartError ? new BotStartError(`bot "${bot.id}": ${e.message}`) : e;
+      });
+      announce("an MTProto session (parallel mode: the other system keeps its getUpdates or webhook)");
+    } else if (bot.updates === "webhook" && bot.webhook) {
+      const w = bot.webhook;
+      webhook = await startWebhookServer({ host: w.listen.host, port: w.listen.port, path: w.path, secret: w.secret, log, accept });
+      await Effect.runPromise(
+        client.call("setWebhook", { url: w.url, secret_token: w.secret, allowed_updates: [...allowedUpdates] }).pipe(
+          Effect.retry({ times: 5, while: (e) => e._tag === "NetworkError" || e._tag === "ServerError" || e._tag === "RateLimited" }),
+          Effect.mapError((e) => new BotStartError(`bot "${bot.id}": setWebhook failed: ${"description" in e ? e.description : e._tag}`)),
+        ),
+      );
+      announce(`webhook (${w.url}, listening on ${w.listen.host}:${webhook.port})`);
+    } else {
+      const last = await lastUpdateId(db, bot.id);
+      source = Effect.runFork(poll({ client, log, lastUpdateId: last, accept, timeoutSeconds: o.pollTimeoutSeconds, onConnected: () => announce("polling") }));
+    }
+  }
 }
 
 /** getMe with retries for transient failures; a wrong token fails at once with a clear message. */

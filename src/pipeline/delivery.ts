@@ -78,13 +78,9 @@ export class Delivery {
   /**
    * Restarts every lane that has queued rows (after a restart or crash). A lane sends one row at
    * a time, so only each lane's head can have been in flight when the process stopped: those are
-   * the sends *in doubt*, resent (never dropped) and counted. Also starts the plugins'
-   * background work (`Plugin.start`).
+   * the sends *in doubt*, resent (never dropped) and counted.
    */
   async resume(): Promise<void> {
-    // The plugins' own queues (webhooks) are work a previous run may have left too, and like
-    // this outbox they must wait until the bot is connected: their senders start here.
-    this.#o.registry.plugins.start();
     const chats = await chatsWithPendingIntents(this.#o.db, this.#o.botId);
     this.stats.inDoubtResent += chats.length;
     if (chats.length > 0) this.#o.log.info("resuming delivery; the first queued send of each conversation may repeat one that was in flight", { conversations: chats.length });

@@ -191,13 +191,6 @@ describe("parallel", () => {
       .toEqual({ mode: "mtproto", apiId: 42, apiHash: "ab".repeat(16) });
   });
 
-  it("refuses a webhook in mtproto mode (the other system keeps the bot's webhook)", () => {
-    const hash = "ab".repeat(16);
-    expect(lines(file(bot(`    updates: webhook\n    webhook: { url: "https://x.example/h", listen: ":8443" }\n    parallel: { mode: mtproto, api_id: 1, api_hash: ${hash} }\n`)))).toEqual([
-      `bots[0].updates: "webhook" cannot be used with parallel mode "mtproto": the other system keeps the bot's webhook and Switchboard receives through MTProto; remove updates and webhook`,
-    ]);
-  });
-
   it("checks proxy's listen and flags the other mode's keys", () => {
     expect(parallel(`{ mode: proxy }`)[0]).toMatch(/^bots\[0\]\.parallel\.listen: required in proxy mode/);
     expect(parallel(`{ mode: proxy, listen: nowhere }`)).toEqual([

@@ -82,12 +82,6 @@ describe("parallel connection: proxy mode", () => {
     expect(new Set(seen.map((u) => u.update_id)).size).toBe(seen.length); // no duplicates for the other system
   });
 
-  it("mode: mtproto is refused at start with a clear message (not implemented yet)", async () => {
-    const w = await createWorld();
-    await expect(startSwitchboard(w, { extra: `    parallel: { mode: mtproto, api_id: 123, api_hash: "0123456789abcdef0123456789abcdef" }\n` }))
-      .rejects.toThrow(/parallel mode "mtproto" is not implemented yet/);
-  });
-
   it("intercept: false hides the other system's messages; other tokens are refused", async () => {
     const w = await createWorld();
     const port = await freePort();

@@ -8,7 +8,7 @@ import type { Update } from "@grammyjs/types";
 import { Bot, InlineKeyboard } from "grammy";
 import { afterEach, describe, expect, it } from "vitest";
 import { FakeMtproto } from "../support/fake-mtproto.ts";
-import { botMessagesTo, closeAll, createWorld, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
+import { botMessagesTo, closeAll, createWorld, logLines, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -81,7 +81,31 @@ describe("parallel connection: MTProto mode", () => {
     const texts = topicMessages(w, topic.threadId).map((m) => m.text);
     expect(texts.filter((t) => t?.includes("Olga here"))).toEqual(["Hi Ann, Olga here."]); // the operator's own post, no 🤖 copy
     expect(sb.bots[0].mtproto!.stats.ownEchoes).toBeGreaterThanOrEqual(1);
+    // Every interception is counted, also those before the topic existed (welcome, billing, two answers).
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/info" });
+    await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text?.includes("Intercepted bot messages: 4")), "/info shows the count");
     // grammY kept its getUpdates and saw every user update.
     expect(seen.filter((u) => u.message?.chat.id === ann.id).map((u) => u.message?.text)).toEqual(["/start", "I need an operator please", "thanks"]);
+  });
+
+  it("fails to start with a clear message when Telegram refuses the login", async () => {
+    const w = await createWorld();
+    // Telegram knows this bot by another token (revoked): importBotAuthorization fails.
+    const fake = new FakeMtproto(w.emulator, { ...w.bot, token: "1:revoked" });
+    cleanups.push(() => fake.close());
+    await expect(startSwitchboard(w, { extra: mtprotoConfig(), mtprotoClient: fake.factory }))
+      .rejects.toThrow(/bot "acme": MTProto login failed: .*ACCESS_TOKEN_INVALID.*check parallel\.api_id and parallel\.api_hash/);
+  });
+
+  it("ignores updates: webhook with a warning: the webhook is the other system's", async () => {
+    const w = await createWorld();
+    const fake = fakeTelegram(w);
+    const extra = `    updates: webhook\n    webhook: { url: "https://bot.example.com/hook", listen: "127.0.0.1:8443" }\n${mtprotoConfig("{ welcome: off }")}`;
+    await startSwitchboard(w, { extra, mtprotoClient: fake.factory });
+    expect(logLines.some((l) => l.includes(`updates: webhook is ignored in parallel mode "mtproto"`))).toBe(true);
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hello" });
+    await waitFor(() => topicNamed(w, "Ann"), "topic through MTProto");
+    expect(w.emulator.stats().calls.setWebhook).toBeUndefined();
   });
 });
