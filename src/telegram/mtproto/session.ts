@@ -143,6 +143,7 @@ export async function startMtprotoSession(o: MtprotoSessionOptions): Promise<Mtp
   let loggedIn = false;
   let connected = false;
   let lastWarning = 0;
+  const startedAt = Date.now();
   base.onConnectionState.add((state) => {
     if (state === "connected") {
       if (loggedIn && !connected) log.info("MTProto session connected");
@@ -150,7 +151,8 @@ export async function startMtprotoSession(o: MtprotoSessionOptions): Promise<Mtp
       return;
     }
     const now = Date.now();
-    if ((connected && loggedIn) || now - lastWarning > 60_000) {
+    // Before the login, connecting is expected: only a start-up that drags on is worth a warning.
+    if ((connected && loggedIn) || (now - lastWarning > 60_000 && now - startedAt > 10_000)) {
       log.warn(loggedIn ? `MTProto session ${state}; missed updates are fetched when it is back` : "still connecting to Telegram over MTProto; retrying");
       lastWarning = now;
     }
