@@ -44,6 +44,8 @@ export type ConversationEvent =
   | { type: "operator.reacted"; messageId: number; emoji: string | null }
   /** A message the parallel system sent to this user (intercepted through the proxy). */
   | { type: "bot.intercepted"; message: Message }
+  /** The parallel system edited a message it had sent to this user (its new version). */
+  | { type: "bot.intercepted_edit"; message: Message }
   | { type: "topic.created"; topicId: number }
   | { type: "delivery.blocked"; reason: "blocked" | "deactivated" }
   /** An intent was given up (after a notice in the topic); plugins may tell the user. */

@@ -21,7 +21,8 @@ export type Intent =
     protectedText?: { text: string; entities?: MessageEntity[] };
   }
   | { type: "copyToUser"; messageId: number; replyToTopicMessageId?: number; mediaGroupId?: string }
-  | { type: "sendToTopic"; text: string; entities?: MessageEntity[] }
+  /** `pairWith`: the user-chat message this one stands for (replies and edits then map to it). */
+  | { type: "sendToTopic"; text: string; entities?: MessageEntity[]; pairWith?: number }
   /** `parseMode: "HTML"` sends Telegram HTML; if Telegram cannot parse it, it goes as plain text. */
   | { type: "sendToUser"; text: string; entities?: MessageEntity[]; parseMode?: "HTML" }
   | { type: "editInTopic"; userMessageId: number; text?: string; caption?: string; entities?: MessageEntity[] }

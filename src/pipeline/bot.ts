@@ -120,7 +120,8 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     proxy = await startProxy({
       host: proxyMode.listen.host, port: proxyMode.listen.port, token: bot.token, apiRoot: bot.apiRoot, db, botId: bot.id, log: log.child("proxy"),
       // Through the inbox, with a negative id: durable, and stepped in arrival order.
-      onIntercepted: (chatId, message) => accept([{ update_id: nextId(), switchboard_intercepted: { chat_id: chatId, message } } as unknown as Update]),
+      onIntercepted: (chatId, message, edited) =>
+        accept([{ update_id: nextId(), switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } } as unknown as Update]),
     });
     log.info(`parallel mode: Bot API proxy for the other system listening on ${proxyMode.listen.host}:${proxy.port}`);
   }

@@ -84,9 +84,10 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
         const copy = yield* c.call("copyMessage", { chat_id: ctx.chatId, from_chat_id: group, message_id: intent.messageId, reply_parameters: replyTo(reply) });
         return done([{ userMessageId: copy.message_id, topicMessageId: intent.messageId }]);
       }
-      case "sendToTopic":
-        yield* c.call("sendMessage", { chat_id: group, message_thread_id: thread, text: intent.text, entities: intent.entities });
-        return done();
+      case "sendToTopic": {
+        const sent = yield* c.call("sendMessage", { chat_id: group, message_thread_id: thread, text: intent.text, entities: intent.entities });
+        return done(intent.pairWith === undefined ? [] : [{ userMessageId: intent.pairWith, topicMessageId: sent.message_id }]);
+      }
       case "sendToUser":
         if (intent.parseMode) {
           // A deployer's markup mistake must not cost the user the message: fall back to plain text.

@@ -29,6 +29,8 @@ const drop = (reason: string): Route => ({ kind: "drop", reason });
 export interface InterceptedPayload {
   chat_id: number;
   message: Message;
+  /** The parallel system edited this message (it was sent before). */
+  edited?: boolean;
 }
 
 /** The intercepted message a synthetic update carries, if it is one. */
@@ -66,7 +68,8 @@ export async function route(update: Update, ctx: RouterContext): Promise<Route> 
   const intercepted = interceptedOf(update);
   if (intercepted) {
     if (intercepted.chat_id <= 0) return drop("intercepted message outside a private chat");
-    return { kind: "conversation", chatId: intercepted.chat_id, event: { type: "bot.intercepted", message: intercepted.message } };
+    const type = intercepted.edited ? "bot.intercepted_edit" : "bot.intercepted";
+    return { kind: "conversation", chatId: intercepted.chat_id, event: { type, message: intercepted.message } };
   }
   if (update.message) return routeMessage(update.message, ctx, false);
   if (update.edited_message) return routeMessage(update.edited_message, ctx, true);

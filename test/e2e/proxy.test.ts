@@ -132,4 +132,25 @@ describe("parallel connection: proxy mode", () => {
       hook.close();
     }
   });
+
+  it("mirrors the other system's edits into the topic's 🤖 line", async () => {
+    const w = await createWorld();
+    const port = await freePort();
+    await startSwitchboard(w, { extra: proxyConfig(port, "{ welcome: off }") });
+    const call = async (method: string, params: Record<string, unknown>) => {
+      const answer = await fetch(`http://127.0.0.1:${port}/bot${w.bot.token}/${method}`, {
+        method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(params),
+      }).then((r) => r.json() as Promise<{ ok: boolean; result: { message_id: number } }>);
+      expect(answer.ok).toBe(true);
+      return answer.result;
+    };
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hello" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    const sent = await call("sendMessage", { chat_id: ann.id, text: "Pick a plan", reply_markup: { inline_keyboard: [[{ text: "Basic", callback_data: "b" }]] } });
+    const shown = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text?.startsWith("🤖 Pick a plan")), "intercepted");
+    expect(shown.text).toBe("🤖 Pick a plan\n[Basic]");
+    await call("editMessageText", { chat_id: ann.id, message_id: sent.message_id, text: "Plan chosen: Basic" });
+    await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.message_id === shown.message_id)?.text === "🤖 Plan chosen: Basic", "edit mirrored");
+  });
 });

@@ -54,14 +54,15 @@ describe("MTProto → Bot API", () => {
     expect(reply.body.message).toMatchObject({ message_thread_id: 12, reply_to_message: { message_id: 25 } });
   });
 
-  it("turns the bot's outgoing private messages into interceptions, with buttons; drops them elsewhere", () => {
+  it("turns the bot's outgoing private messages and their edits into interceptions, with buttons; drops them elsewhere", () => {
     const out = convertUpdate(newMessage(msg({
       id: 11, out: true, message: "Pick one",
       replyMarkup: { _: "replyInlineMarkup", rows: [{ _: "keyboardButtonRow", buttons: [{ _: "keyboardButtonCallback", text: "Billing", data: new TextEncoder().encode("billing") }, { _: "keyboardButtonUrl", text: "Site", url: "https://x.example" }] }] },
     })), peers, me);
     expect(out).toMatchObject({ kind: "outgoing", chatId: 42, message: { message_id: 11, from: { id: 500, is_bot: true }, text: "Pick one", reply_markup: { inline_keyboard: [[{ text: "Billing", callback_data: "billing" }, { text: "Site", url: "https://x.example" }]] } } });
     expect(convertUpdate(newMessage(msg({ out: true, peerId: inGroup, fromId: { _: "peerUser", userId: 500 } })), peers, me).kind).toBe("skip");
-    expect(convertUpdate({ _: "updateEditMessage", message: msg({ out: true, editDate: 5 }), pts: 2, ptsCount: 1 }, peers, me).kind).toBe("skip");
+    expect(convertUpdate({ _: "updateEditMessage", message: msg({ out: true, message: "v2", editDate: 5 }), pts: 2, ptsCount: 1 }, peers, me))
+      .toMatchObject({ kind: "outgoing", edited: true, key: "e:42:10:5", message: { text: "v2", edit_date: 5 } });
   });
 
   it("keys edits by their edit date, so each edit is new but a re-fetched one is not", () => {

@@ -108,4 +108,45 @@ describe("parallel connection: MTProto mode", () => {
     await waitFor(() => topicNamed(w, "Ann"), "topic through MTProto");
     expect(w.emulator.stats().calls.setWebhook).toBeUndefined();
   });
+
+  it("mirrors the other system's edits into the topic; replies map to its messages; our own edits are not mirrored", async () => {
+    const w = await createWorld();
+    const fake = fakeTelegram(w);
+    const sb = await startSwitchboard(w, { extra: mtprotoConfig("{ welcome: off }"), mtprotoClient: fake.factory });
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hello" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    const call = async (method: string, params: Record<string, unknown>) => {
+      const answer = await w.emulator.call(w.bot.token, method, params);
+      if (!answer.ok) throw new Error(answer.description);
+      return answer.result as { message_id: number };
+    };
+
+    // The other system sends a bold text with a button, then edits it.
+    const sent = await call("sendMessage", {
+      chat_id: ann.id, text: "Your order is packed", entities: [{ type: "bold", offset: 11, length: 6 }],
+      reply_markup: { inline_keyboard: [[{ text: "Track", callback_data: "track" }]] },
+    });
+    const shown = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text?.startsWith("🤖 Your order")), "intercepted");
+    expect(shown.text).toBe("🤖 Your order is packed\n[Track]");
+    expect(shown.entities).toEqual([{ type: "bold", offset: 14, length: 6 }]); // shifted past "🤖 "
+    await call("editMessageText", { chat_id: ann.id, message_id: sent.message_id, text: "Your order is shipped" });
+    await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.message_id === shown.message_id)?.text === "🤖 Your order is shipped", "edit mirrored");
+
+    // The user answers the bot's message: the topic copy answers the 🤖 line.
+    w.emulator.userSends(w.bot.token, ann.id, { text: "where is it now?", replyToMessageId: sent.message_id });
+    const reply = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text === "where is it now?"), "reply relayed");
+    expect(reply.reply_to_message?.message_id).toBe(shown.message_id);
+
+    // An operator edits their answer: Switchboard edits the user's copy, and that echo is ours.
+    const answer = w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "On its way" });
+    await waitFor(() => botMessagesTo(w, ann.id).some((m) => m.text === "On its way"), "answer delivered");
+    const session = sb.bots[0].mtproto!;
+    await session.drained();
+    const echoes = session.stats.ownEchoes;
+    w.emulator.operatorEdits(w.groupId, w.operator.id, answer.message_id, { text: "On its way, arriving today" });
+    await waitFor(() => botMessagesTo(w, ann.id).some((m) => m.text === "On its way, arriving today"), "edit delivered");
+    await waitFor(() => session.stats.ownEchoes > echoes, "the edit's echo recognised as ours");
+    expect(topicMessages(w, topic.threadId).filter((m) => m.text?.startsWith("🤖"))).toHaveLength(1);
+  });
 });

@@ -163,9 +163,10 @@ export class FakeMtproto {
 
   #observe(e: WorldEvent): void {
     if (e.type === "update" && e.token === this.bot.token) this.#incoming(e.data as Update);
-    if (e.type === "message" && (e.data as Message).from?.id === this.bot.id && (e.data as Message).chat.type === "private") {
-      this.#message(e.data as Message, false);
-    }
+    // The bot's own sends and edits in private chats (the Bot API never reports them as updates).
+    const own = (e.data as Message | undefined)?.from?.id === this.bot.id && (e.data as Message).chat.type === "private";
+    if (own && e.type === "message") this.#message(e.data as Message, false);
+    if (own && e.type === "edit") this.#message(e.data as Message, true);
   }
 
   #incoming(u: Update): void {

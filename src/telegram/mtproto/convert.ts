@@ -17,8 +17,8 @@ export type UpdateBody = Omit<Update, "update_id">;
 /** What a converted update is; `out` messages of private chats are the other system's (or our own) sends. */
 export type Converted =
   | { kind: "update"; body: UpdateBody; key: string }
-  /** A message this bot sent to a user through another session (or through our Bot API client). */
-  | { kind: "outgoing"; chatId: number; message: Message; key: string }
+  /** A message this bot sent (or edited) in a user's chat through another session, or through our Bot API client. */
+  | { kind: "outgoing"; chatId: number; message: Message; key: string; edited: boolean }
   | { kind: "skip"; reason: string };
 
 /** The bot itself, for `from` of outgoing messages (MTProto leaves it out in private chats). */
@@ -55,8 +55,8 @@ function convertMessageUpdate(raw: tl.TypeMessage, peers: PeersIndex, me: Me, ed
   const key = `${edited ? "e" : "m"}:${message.chat.id}:${raw.id}${edited ? `:${raw.editDate ?? 0}` : ""}`;
   if (raw.out) {
     // The Bot API never shows a bot its own messages; in a private chat they are interceptions.
-    if (edited || message.chat.type !== "private") return skip(edited ? "edit of an outgoing message" : "outgoing message outside a private chat");
-    return { kind: "outgoing", chatId: message.chat.id, message, key };
+    if (message.chat.type !== "private") return skip("outgoing message outside a private chat");
+    return { kind: "outgoing", chatId: message.chat.id, message, key, edited };
   }
   return { kind: "update", body: (edited ? { edited_message: message } : { message }) as UpdateBody, key };
 }

@@ -104,8 +104,10 @@ export async function startMtprotoSession(o: MtprotoSessionOptions): Promise<Mtp
         } else if (await o.ownSends.isOwn(converted.chatId, converted.message.message_id)) {
           stats.ownEchoes++;
         } else {
-          stats.intercepted++;
-          updates.push({ update_id: nextId(), switchboard_intercepted: { chat_id: converted.chatId, message: converted.message }, [KEY]: converted.key } as unknown as Keyed);
+          // Counted once per message; its later edits update what the topic shows.
+          if (!converted.edited) stats.intercepted++;
+          const payload = { chat_id: converted.chatId, message: converted.message, ...(converted.edited ? { edited: true } : {}) };
+          updates.push({ update_id: nextId(), switchboard_intercepted: payload, [KEY]: converted.key } as unknown as Keyed);
         }
       }
       const fresh = await acceptWithRetry(updates);

@@ -12,6 +12,18 @@ const sendingMethods = new Set([
   "sendpaidmedia", "copymessage", "copymessages", "forwardmessage", "forwardmessages",
 ]);
 
+const editingMethods = new Set(["editmessagetext", "editmessagecaption", "editmessagemedia", "editmessagereplymarkup"]);
+
+/** True for methods that change a message already sent. */
+export const isEditingMethod = (method: string): boolean => editingMethods.has(method.toLowerCase());
+
+/** The new version of a private-chat message a successful edit call returned (inline messages return `true`). */
+export function interceptedEdits(method: string, result: unknown): Message[] {
+  if (!isEditingMethod(method) || !result || typeof result !== "object") return [];
+  const message = result as Message;
+  return message.chat?.type === "private" && typeof message.message_id === "number" ? [message] : [];
+}
+
 /** True for methods whose success puts a message into a chat. */
 export const isSendingMethod = (method: string): boolean => sendingMethods.has(method.toLowerCase());
 

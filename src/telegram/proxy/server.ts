@@ -10,7 +10,7 @@ import type { Message } from "@grammyjs/types";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Db } from "../../store/open.ts";
 import type { Logger } from "../../util/log.ts";
-import { interceptedMessages } from "./intercepted.ts";
+import { interceptedEdits, interceptedMessages } from "./intercepted.ts";
 import { intParam, listParam, readParams } from "./params.ts";
 import { loadProxyWebhook, saveProxyWebhook, WebhookPusher } from "./pusher.ts";
 import { ProxyStream } from "./stream.ts";
@@ -25,7 +25,7 @@ export interface ProxyOptions {
   botId: string;
   log: Logger;
   /** Records a message the parallel system sent to a user (durably, before answering it). */
-  onIntercepted(chatId: number, message: Message): Promise<void>;
+  onIntercepted(chatId: number, message: Message, edited: boolean): Promise<void>;
 }
 
 /** A running proxy. */
@@ -121,9 +121,10 @@ export async function startProxy(o: ProxyOptions): Promise<ProxyServer> {
       if (parsed.ok) {
         // Recorded before the answer goes back: once the other system knows, so do we.
         for (const message of interceptedMessages(method, params, parsed.result)) {
-          await o.onIntercepted(message.chat.id, message);
+          await o.onIntercepted(message.chat.id, message, false);
           stats.intercepted += 1;
         }
+        for (const message of interceptedEdits(method, parsed.result)) await o.onIntercepted(message.chat.id, message, true);
       }
     } catch (error) {
       o.log.warn("proxy could not record an intercepted message", { method, error: String(error) });
