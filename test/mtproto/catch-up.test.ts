@@ -97,11 +97,13 @@ describe("MTProto mode: gaps and catch-up", () => {
     await db.destroy();
 
     const again = await start();
+    // Catch-up from the rewound state fetches "hello" and "second" again; the inbox drops both.
+    await waitFor(() => again.bots[0].mtproto!.stats.refetched === 2, "re-fetched updates dropped");
     w.emulator.userSends(w.bot.token, user.id, { text: "third" });
     await waitFor(() => texts(w, topic.threadId).includes("third"), "third relayed");
     await again.bots[0].mtproto!.drained();
     expect(texts(w, topic.threadId)).toEqual(["hello", "second", "third"]);
-    expect(again.bots[0].mtproto!.stats.refetched).toBe(2); // "hello" and "second" came again and were dropped
+    expect(again.bots[0].mtproto!.stats.refetched).toBe(2);
   });
 
   it("names users the fresh session has never seen (short updates without users)", async () => {
@@ -128,6 +130,6 @@ describe("MTProto mode: gaps and catch-up", () => {
     await session.drained();
     expect(texts(w, topic.threadId).filter((t) => t?.startsWith("🤖"))).toEqual(["🤖 scenario message"]);
     expect(session.stats.ownEchoes).toBe(5);
-    expect(session.ownSends.stats.waited).toBeGreaterThanOrEqual(1);
+    // (Whether an echo really beat its HTTP answer here depends on scheduling; own-sends.test.ts forces it.)
   });
 });
