@@ -1,9 +1,9 @@
 /** MTProto → Bot API conversion, on hand-written TL objects (not the fake server's output). */
-import { Long, PeersIndex, type tl } from "@mtcute/core";
+import { Long, Message, PeersIndex, type tl } from "@mtcute/core";
 import { describe, expect, it } from "vitest";
 import { convertUpdate } from "../../src/telegram/mtproto/convert.ts";
 
-const me = { id: 500, first_name: "Acme Support", username: "acme_bot" };
+const me = { me: { id: 500, first_name: "Acme Support", username: "acme_bot" }, MessageClass: Message };
 const alice: tl.RawUser = { _: "user", id: 42, accessHash: Long.fromNumber(1), firstName: "Alice", lastName: "Smith", username: "alice", langCode: "en" };
 const olga: tl.RawUser = { _: "user", id: 77, accessHash: Long.fromNumber(2), firstName: "Olga" };
 const group: tl.RawChannel = { _: "channel", id: 1_000_000_005, accessHash: Long.fromNumber(3), title: "Operators", megagroup: true, forum: true, date: 1, photo: { _: "chatPhotoEmpty" } } as tl.RawChannel;

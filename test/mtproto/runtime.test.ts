@@ -6,13 +6,14 @@
 import { createHash } from "node:crypto";
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
+import { loadMtcute } from "../../src/telegram/mtproto/mtcute.ts";
 import { createCrypto, tcpTransport } from "../../src/telegram/mtproto/runtime.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 describe("MTProto runtime", () => {
   it("provides the crypto mtcute needs", async () => {
-    const crypto = createCrypto();
+    const crypto = createCrypto(await loadMtcute());
     await crypto.initialize?.();
     expect(hex(crypto.sha1(new TextEncoder().encode("abc")))).toBe("a9993e364706816aba3e25717850c26c9cd0d89d");
     expect(hex(crypto.sha256(new Uint8Array()))).toBe(createHash("sha256").digest("hex"));
@@ -38,7 +39,7 @@ describe("MTProto runtime", () => {
     const server = createServer((socket) => socket.pipe(socket));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as { port: number }).port;
-    const connection = await tcpTransport.connect({ id: 2, ipAddress: "127.0.0.1", port } as never);
+    const connection = await tcpTransport(await loadMtcute()).connect({ id: 2, ipAddress: "127.0.0.1", port } as never);
     await connection.write(new Uint8Array([1, 2, 3]));
     const buf = new Uint8Array(3);
     const n = await connection.read(buf);

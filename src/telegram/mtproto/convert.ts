@@ -9,7 +9,7 @@
  * are the same in both APIs for one bot, so nothing else is needed to relay a message.
  */
 import type { InlineKeyboardButton, KeyboardButton, Message, MessageEntity, Update, User } from "@grammyjs/types";
-import { getMarkedPeerId, Message as MtMessage, type PeersIndex, type tl } from "@mtcute/core";
+import type { Message as MtMessage, PeersIndex, tl } from "@mtcute/core";
 
 /** An update without its id. */
 export type UpdateBody = Omit<Update, "update_id">;
@@ -28,29 +28,39 @@ export interface Me {
   username: string;
 }
 
+/** What a conversion needs: the bot, and mtcute's message class (it reads media and file ids). */
+export interface ConvertContext {
+  me: Me;
+  /** `Message` from `@mtcute/core`, passed in because mtcute is loaded lazily (mtcute.ts). */
+  MessageClass: new (raw: tl.RawMessage, peers: PeersIndex) => MtMessage;
+}
+
+/** A channel's Bot API chat id (-100…), as mtcute's getMarkedPeerId computes it. */
+const markedChannelId = (channelId: number) => -1_000_000_000_000 - channelId;
+
 const skip = (reason: string): Converted => ({ kind: "skip", reason });
 
 /** Converts one raw update. */
-export function convertUpdate(update: tl.TypeUpdate, peers: PeersIndex, me: Me): Converted {
+export function convertUpdate(update: tl.TypeUpdate, peers: PeersIndex, ctx: ConvertContext): Converted {
   switch (update._) {
     case "updateNewMessage":
     case "updateNewChannelMessage":
-      return convertMessageUpdate(update.message, peers, me, false);
+      return convertMessageUpdate(update.message, peers, ctx, false);
     case "updateEditMessage":
     case "updateEditChannelMessage":
-      return convertMessageUpdate(update.message, peers, me, true);
+      return convertMessageUpdate(update.message, peers, ctx, true);
     case "updateBotMessageReaction":
       return convertReaction(update, peers);
     case "updateBotStopped":
-      return convertBotStopped(update, peers, me);
+      return convertBotStopped(update, peers, ctx.me);
     default:
       return skip(`not used: ${update._}`);
   }
 }
 
-function convertMessageUpdate(raw: tl.TypeMessage, peers: PeersIndex, me: Me, edited: boolean): Converted {
+function convertMessageUpdate(raw: tl.TypeMessage, peers: PeersIndex, ctx: ConvertContext, edited: boolean): Converted {
   if (raw._ !== "message") return skip(raw._ === "messageService" ? "service message" : "empty message");
-  const message = toBotApiMessage(raw, peers, me);
+  const message = toBotApiMessage(raw, peers, ctx);
   if (!message) return skip("message in a chat that is neither private nor a supergroup");
   const key = `${edited ? "e" : "m"}:${message.chat.id}:${raw.id}${edited ? `:${raw.editDate ?? 0}` : ""}`;
   if (raw.out) {
@@ -62,14 +72,14 @@ function convertMessageUpdate(raw: tl.TypeMessage, peers: PeersIndex, me: Me, ed
 }
 
 /** The Bot API `Message` for a raw message; undefined for chats Switchboard never uses. */
-export function toBotApiMessage(raw: tl.RawMessage, peers: PeersIndex, me: Me): Message | undefined {
+export function toBotApiMessage(raw: tl.RawMessage, peers: PeersIndex, ctx: ConvertContext): Message | undefined {
   const chat = chatOf(raw.peerId, peers);
   if (!chat) return undefined;
   const m: Record<string, unknown> = { message_id: raw.id };
   const header = raw.replyTo?._ === "messageReplyHeader" ? raw.replyTo : undefined;
   const thread = header?.forumTopic ? (header.replyToTopId ?? header.replyToMsgId) : undefined;
   if (thread !== undefined) m.message_thread_id = thread;
-  const sender = raw.out ? botUser(me) : senderOf(raw, peers, chat);
+  const sender = raw.out ? botUser(ctx.me) : senderOf(raw, peers, chat);
   if (sender && "first_name" in sender) m.from = sender;
   else if (sender) m.sender_chat = sender;
   m.chat = chat;
@@ -82,7 +92,7 @@ export function toBotApiMessage(raw: tl.RawMessage, peers: PeersIndex, me: Me): 
   }
   if (raw.groupedId) m.media_group_id = raw.groupedId.toString();
   if (raw.noforwards) m.has_protected_content = true;
-  const media = raw.media ? mediaFields(new MtMessage(raw, peers)) : {};
+  const media = raw.media ? mediaFields(new ctx.MessageClass(raw, peers)) : {};
   const entities = (raw.entities ?? []).flatMap((e) => entityOf(e, peers));
   if (Object.keys(media).length > 0) {
     Object.assign(m, media);
@@ -123,7 +133,7 @@ function chatOf(peer: tl.TypePeer, peers: PeersIndex): ChatView | undefined {
   if (c && c._ === "channel" && c.broadcast) return undefined;
   const title = c && "title" in c ? c.title : "";
   const forum = c && c._ === "channel" && c.forum;
-  return { id: getMarkedPeerId(peer), type: "supergroup", title, ...(forum ? { is_forum: true } : {}) } as ChatView;
+  return { id: markedChannelId(peer.channelId), type: "supergroup", title, ...(forum ? { is_forum: true } : {}) } as ChatView;
 }
 
 /** The sender: a user, or a chat for anonymous admins and channel posts (`sender_chat`). */
@@ -174,7 +184,7 @@ function mediaFields(message: MtMessage): Record<string, unknown> {
     case "game":
       return { game: { title: media.title, description: media.description, photo: [] } };
     case "story":
-      return { story: { chat: { id: getMarkedPeerId(media.peer.inputPeer as tl.TypeInputPeer), type: "private" }, id: media.storyId } };
+      return { story: { chat: { id: media.peer.id, type: media.peer.type === "user" ? "private" : "channel" }, id: media.storyId } };
     case "invoice":
       return { invoice: { title: media.title, description: media.description, start_parameter: media.startParam ?? "", currency: media.currency, total_amount: Number(media.amount) } };
     case "paid":

@@ -7,66 +7,72 @@
 import { createCipheriv, createHash, createHmac, pbkdf2Sync, randomFillSync } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { connectTcp } from "@fuman/node";
-import { IntermediatePacketCodec, type ICorePlatform, type TelegramTransport } from "@mtcute/core";
-import { BaseCryptoProvider, type ICryptoProvider } from "@mtcute/core/utils.js";
-import { getWasmUrl, ige256Decrypt, ige256Encrypt, initSync } from "@mtcute/wasm";
+import type { ICorePlatform, TelegramTransport } from "@mtcute/core";
+import type { ICryptoProvider } from "@mtcute/core/utils.js";
 import type { Logger } from "../../util/log.ts";
+import type { Mtcute } from "./mtcute.ts";
 
-/** node:crypto for hashes and AES-CTR; mtcute's WebAssembly for AES-IGE (node:crypto has none). */
-class NodeModulesCrypto extends BaseCryptoProvider implements ICryptoProvider {
-  async initialize(): Promise<void> {
-    initSync(await readFile(getWasmUrl()));
-  }
-  createAesCtr(key: Uint8Array, iv: Uint8Array) {
-    const cipher = createCipheriv(`aes-${key.length * 8}-ctr`, key, iv);
-    return { process: (data: Uint8Array) => new Uint8Array(cipher.update(data)) };
-  }
-  createAesIge(key: Uint8Array, iv: Uint8Array) {
-    return { encrypt: (data: Uint8Array) => ige256Encrypt(data, key, iv), decrypt: (data: Uint8Array) => ige256Decrypt(data, key, iv) };
-  }
-  pbkdf2(password: Uint8Array, salt: Uint8Array, iterations: number, keylen = 64, algo = "sha512") {
-    return new Uint8Array(pbkdf2Sync(password, salt, iterations, keylen, algo));
-  }
-  sha1(data: Uint8Array) {
-    return new Uint8Array(createHash("sha1").update(data).digest());
-  }
-  sha256(data: Uint8Array) {
-    return new Uint8Array(createHash("sha256").update(data).digest());
-  }
-  hmacSha256(data: Uint8Array, key: Uint8Array) {
-    return new Uint8Array(createHmac("sha256", key).update(data).digest());
-  }
-  gzip(data: Uint8Array, maxSize: number) {
-    try {
-      return new Uint8Array(gzipSync(data, { maxOutputLength: maxSize }));
-    } catch (e) {
-      // Larger than worth compressing: mtcute sends it plain.
-      if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") return null;
-      throw e;
+/**
+ * A crypto provider for mtcute on Node or Deno: node:crypto for hashes and AES-CTR, mtcute's
+ * WebAssembly for AES-IGE (node:crypto has none). The class is made here because its base class
+ * comes with the lazily loaded mtcute.
+ */
+export function createCrypto(m: Mtcute): ICryptoProvider {
+  const { getWasmUrl, ige256Decrypt, ige256Encrypt, initSync } = m.wasm;
+  class NodeModulesCrypto extends m.utils.BaseCryptoProvider implements ICryptoProvider {
+    async initialize(): Promise<void> {
+      initSync(await readFile(getWasmUrl()));
+    }
+    createAesCtr(key: Uint8Array, iv: Uint8Array) {
+      const cipher = createCipheriv(`aes-${key.length * 8}-ctr`, key, iv);
+      return { process: (data: Uint8Array) => new Uint8Array(cipher.update(data)) };
+    }
+    createAesIge(key: Uint8Array, iv: Uint8Array) {
+      return { encrypt: (data: Uint8Array) => ige256Encrypt(data, key, iv), decrypt: (data: Uint8Array) => ige256Decrypt(data, key, iv) };
+    }
+    pbkdf2(password: Uint8Array, salt: Uint8Array, iterations: number, keylen = 64, algo = "sha512") {
+      return new Uint8Array(pbkdf2Sync(password, salt, iterations, keylen, algo));
+    }
+    sha1(data: Uint8Array) {
+      return new Uint8Array(createHash("sha1").update(data).digest());
+    }
+    sha256(data: Uint8Array) {
+      return new Uint8Array(createHash("sha256").update(data).digest());
+    }
+    hmacSha256(data: Uint8Array, key: Uint8Array) {
+      return new Uint8Array(createHmac("sha256", key).update(data).digest());
+    }
+    gzip(data: Uint8Array, maxSize: number) {
+      try {
+        return new Uint8Array(gzipSync(data, { maxOutputLength: maxSize }));
+      } catch (e) {
+        // Larger than worth compressing: mtcute sends it plain.
+        if ((e as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") return null;
+        throw e;
+      }
+    }
+    gunzip(data: Uint8Array) {
+      return new Uint8Array(gunzipSync(data));
+    }
+    randomFill(buf: Uint8Array) {
+      randomFillSync(buf);
     }
   }
-  gunzip(data: Uint8Array) {
-    return new Uint8Array(gunzipSync(data));
-  }
-  randomFill(buf: Uint8Array) {
-    randomFillSync(buf);
-  }
+  return new NodeModulesCrypto();
 }
 
-/** A crypto provider for mtcute on Node or Deno. */
-export const createCrypto = (): ICryptoProvider => new NodeModulesCrypto();
-
 /** Plain TCP to Telegram's data centres with the intermediate packet codec. */
-export const tcpTransport: TelegramTransport = {
-  async connect(dc) {
-    const connection = await connectTcp({ address: dc.ipAddress, port: dc.port });
-    connection.setNoDelay(true);
-    connection.setKeepAlive(true);
-    return connection;
-  },
-  packetCodec: () => new IntermediatePacketCodec(),
-};
+export function tcpTransport(m: Mtcute): TelegramTransport {
+  return {
+    async connect(dc) {
+      const connection = await m.fuman.connectTcp({ address: dc.ipAddress, port: dc.port });
+      connection.setNoDelay(true);
+      connection.setKeepAlive(true);
+      return connection;
+    },
+    packetCodec: () => new m.core.IntermediatePacketCodec(),
+  };
+}
 
 // mtcute's numeric levels: 1 error, 2 warn, 3 info, 4 debug, 5 verbose.
 const ERROR = 1;

@@ -14,13 +14,14 @@
  * too; a user still unknown is passed on with an empty name (the next message fills it in).
  */
 import type { Update } from "@grammyjs/types";
-import { BaseTelegramClient, type BaseTelegramClientOptions, TelegramClient as MtClient } from "@mtcute/core/client.js";
+import type { BaseTelegramClient, BaseTelegramClientOptions } from "@mtcute/core/client.js";
 import type { Db } from "../../store/open.ts";
 import type { Logger } from "../../util/log.ts";
 import { syntheticUpdateIds } from "../../util/synthetic-id.ts";
 import { backoffMs } from "../../util/backoff.ts";
 import { convertUpdate, type Me } from "./convert.ts";
 import type { OwnSends } from "./own-sends.ts";
+import { loadMtcute } from "./mtcute.ts";
 import { createCrypto, createPlatform, tcpTransport } from "./runtime.ts";
 import { sqlMtprotoStorage } from "./storage.ts";
 
@@ -66,6 +67,8 @@ type Keyed = Update & { [KEY]?: string };
 /** Logs in (or resumes the stored session) and starts receiving. */
 export async function startMtprotoSession(o: MtprotoSessionOptions): Promise<MtprotoSession> {
   const { log } = o;
+  const m = await loadMtcute();
+  const convertContext = { me: o.me, MessageClass: m.core.Message };
   const nextId = syntheticUpdateIds(o.clock);
   const stats = { accepted: 0, refetched: 0, intercepted: 0, ownEchoes: 0, skipped: 0 };
   const queue: Array<Parameters<Parameters<BaseTelegramClient["onRawUpdate"]["add"]>[0]>[0]> = [];
@@ -79,23 +82,23 @@ export async function startMtprotoSession(o: MtprotoSessionOptions): Promise<Mtp
     apiId: o.apiId,
     apiHash: o.apiHash,
     storage,
-    crypto: createCrypto(),
-    transport: tcpTransport,
+    crypto: createCrypto(m),
+    transport: tcpTransport(m),
     platform: createPlatform(log, o.clock),
     // catchUp: after a restart, fetch what happened while we were away (getDifference).
     updates: { catchUp: true },
     // Our shutdown destroys the client itself; mtcute's exit hooks would race it.
     storageOptions: { cleanup: false },
   };
-  const base = (o.createClient ?? ((opts) => new BaseTelegramClient(opts)))(options);
-  const client = new MtClient({ client: base });
+  const base = (o.createClient ?? ((opts) => new m.client.BaseTelegramClient(opts)))(options);
+  const client = new m.client.TelegramClient({ client: base });
 
   const flush = async (): Promise<void> => {
     while (queue.length > 0) {
       const batch = queue.splice(0, queue.length);
       const updates: Keyed[] = [];
       for (const { update, peers } of batch) {
-        const converted = convertUpdate(update, peers, o.me);
+        const converted = convertUpdate(update, peers, convertContext);
         if (converted.kind === "skip") {
           stats.skipped++;
           log.debug("mtproto update not used", { reason: converted.reason });
