@@ -1,8 +1,12 @@
 /**
- * Effect's `HttpClient` on a keep-alive `node:http`/`node:https` transport. Node 20's `fetch`
- * (undici) costs ~400 µs of CPU per call and allocates heavily; `node:http` with a keep-alive
- * agent is several times cheaper, and Deno implements the same module, so one transport serves
- * both runtimes. Only what the Bot API client sends is supported: JSON or empty bodies.
+ * Effect's `HttpClient` for the Bot API client. On Node: a keep-alive `node:http`/`node:https`
+ * transport — Node 20's `fetch` (undici) costs ~400 µs of CPU per call and allocates heavily,
+ * `node:http` with a keep-alive agent is several times cheaper. On Deno: `fetch`, because Deno's
+ * `node:http` silently sends a request again when it is destroyed on a reused keep-alive socket
+ * (a timeout, an interruption), and even hands back the late answer instead of the error
+ * (denoland/deno#36786; `test/unit/http-client.test.ts` checks both runtimes): a timed-out
+ * `sendMessage` would reach the user twice. Deno's `fetch` is native and cheap.
+ * Only what the Bot API client sends is supported: JSON or empty bodies.
  */
 import { HttpClient, HttpClientError, type HttpClientRequest, HttpClientResponse } from "@effect/platform";
 import { Effect, Layer } from "effect";
@@ -16,7 +20,7 @@ const agents = {
 };
 
 /** Longer than any long poll Switchboard makes (getUpdates waits up to 25 s). */
-const inactivityTimeoutMs = 60_000;
+const defaultTimeoutMs = 60_000;
 
 function bodyOf(request: HttpClientRequest.HttpClientRequest): Uint8Array | undefined {
   const body = request.body;
@@ -25,10 +29,33 @@ function bodyOf(request: HttpClientRequest.HttpClientRequest): Uint8Array | unde
   throw new Error(`unsupported request body: ${body._tag}`);
 }
 
-const send = (request: HttpClientRequest.HttpClientRequest, url: URL, signal: AbortSignal) =>
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+
+const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
+  new HttpClientError.RequestError({ request, reason: "Transport", cause, description: cause instanceof Error ? cause.message : String(cause) });
+
+/** Deno: `fetch`, aborted on interruption or after the timeout (a total one: long polls are shorter). */
+const sendWithFetch = (timeoutMs: number) => (request: HttpClientRequest.HttpClientRequest, url: URL, signal: AbortSignal) =>
+  Effect.tryPromise({
+    try: async () => {
+      const payload = bodyOf(request);
+      const headers: Record<string, string> = { ...request.headers };
+      if (payload) headers["content-type"] = request.body._tag === "Uint8Array" ? request.body.contentType : "application/json";
+      const response = await fetch(url, {
+        method: request.method, headers, body: payload as BodyInit | undefined,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      });
+      // Read here, so the timeout covers the body too.
+      const body = await response.arrayBuffer();
+      return HttpClientResponse.fromWeb(request, new Response(body, { status: response.status, headers: response.headers }));
+    },
+    catch: (cause) => transportError(request, cause),
+  });
+
+/** Node: `node:http` with a keep-alive agent (see the module comment). */
+const sendWithNodeHttp = (inactivityTimeoutMs: number) => (request: HttpClientRequest.HttpClientRequest, url: URL, signal: AbortSignal) =>
   Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
-    const fail = (cause: unknown) =>
-      resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause, description: cause instanceof Error ? cause.message : String(cause) })));
+    const fail = (cause: unknown) => resume(Effect.fail(transportError(request, cause)));
     let payload: Uint8Array | undefined;
     try {
       payload = bodyOf(request);
@@ -61,8 +88,17 @@ const send = (request: HttpClientRequest.HttpClientRequest, url: URL, signal: Ab
     return Effect.sync(() => req.destroy());
   });
 
-/** The transport as an `HttpClient`, without tracing spans (one per Bot API call is noise). */
-export const nodeHttpClient: HttpClient.HttpClient = HttpClient.make(send).pipe(HttpClient.withTracerDisabledWhen(() => true));
+/**
+ * The transport as an `HttpClient`, without tracing spans (one per Bot API call is noise).
+ * `timeoutMs`: no answer activity (Node) or no complete answer (Deno) for this long fails the call.
+ */
+export function makeHttpClient(timeoutMs = defaultTimeoutMs): HttpClient.HttpClient {
+  const send = isDeno ? sendWithFetch(timeoutMs) : sendWithNodeHttp(timeoutMs);
+  return HttpClient.make(send).pipe(HttpClient.withTracerDisabledWhen(() => true));
+}
+
+/** The transport with the default timeout. */
+export const nodeHttpClient: HttpClient.HttpClient = makeHttpClient();
 
 /** A layer providing it. */
 export const nodeHttpClientLayer = Layer.succeed(HttpClient.HttpClient, nodeHttpClient);

@@ -1,0 +1,38 @@
+/**
+ * The Bot API transport against a real loopback server: a call that times out fails, and is
+ * sent exactly once — Deno's node:http would send it again on a fresh socket and hand back the
+ * late answer (denoland/deno#36786), which is why Deno uses fetch.
+ */
+import { createServer } from "node:http";
+import { HttpClientRequest } from "@effect/platform";
+import { Effect, Either } from "effect";
+import { describe, expect, it } from "vitest";
+import { makeHttpClient } from "../../src/platform/http-client.ts";
+
+describe("Bot API HTTP transport", () => {
+  it("a timed-out call fails and reaches the server once", async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        seen.push(body);
+        if (body.includes("slow")) setTimeout(() => res.end('{"ok":true,"result":"late"}'), 1_000);
+        else res.end('{"ok":true,"result":"fast"}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/botX/sendMessage`;
+    const client = makeHttpClient(300);
+    const post = (text: string) =>
+      Effect.runPromise(Effect.either(Effect.scoped(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyUnsafeJson({ text }), client.execute, Effect.flatMap((r) => r.text)))));
+
+    const fast = await post("fast"); // leaves a kept-alive socket for the next call
+    expect(Either.getOrThrow(fast)).toContain("fast");
+    const slow = await post("slow");
+    expect(Either.isLeft(slow)).toBe(true);
+    await new Promise((r) => setTimeout(r, 1_500)); // long enough for a silent second send to arrive
+    expect(seen.map((b) => JSON.parse(b).text)).toEqual(["fast", "slow"]);
+    await new Promise((r) => server.close(r));
+  });
+});
