@@ -140,7 +140,8 @@ const mtproto: Migration = {
       .addPrimaryKeyConstraint("mtproto_own_sends_pk", ["bot_id", "chat_id", "message_id"])
       .execute();
     await db.schema.alterTable("inbox").addColumn("source_key", "text").execute();
-    await db.schema.createIndex("inbox_source_key").unique().on("inbox").columns(["bot_id", "source_key"]).execute();
+    // Partial: only MTProto updates carry a key, so Bot API inserts pay no index upkeep.
+    await db.schema.createIndex("inbox_source_key").unique().on("inbox").columns(["bot_id", "source_key"]).where(sql.ref("source_key"), "is not", null).execute();
   },
   async down(db: Kysely<any>) {
     await db.schema.dropIndex("inbox_source_key").execute();

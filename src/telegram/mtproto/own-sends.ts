@@ -10,15 +10,9 @@
  */
 import { Effect } from "effect";
 import type { TelegramClient } from "../client.ts";
+import { isSendingMethod } from "../sending-methods.ts";
 import type { Db } from "../../store/open.ts";
 import type { Logger } from "../../util/log.ts";
-
-/** Methods that create messages in `chat_id`. */
-const SENDING = new Set([
-  "sendMessage", "copyMessage", "copyMessages", "forwardMessage", "forwardMessages", "sendPhoto", "sendVideo",
-  "sendAudio", "sendVoice", "sendDocument", "sendSticker", "sendAnimation", "sendVideoNote", "sendMediaGroup",
-  "sendLocation", "sendVenue", "sendContact", "sendPoll", "sendDice", "sendInvoice", "sendGame", "sendPaidMedia",
-]);
 
 /** In-memory ids are enough for live echoes; older ones are looked up in the store. */
 const REMEMBER_MS = 10 * 60_000;
@@ -56,7 +50,7 @@ export class OwnSends {
       apiRoot: client.apiRoot,
       call: (method, params, options) => {
         const chatId = (params as { chat_id?: unknown } | undefined)?.chat_id;
-        if (!SENDING.has(method) || typeof chatId !== "number" || chatId <= 0) return client.call(method, params, options);
+        if (!isSendingMethod(method) || typeof chatId !== "number" || chatId <= 0) return client.call(method, params, options);
         return Effect.suspend(() => {
           this.#begin(chatId);
           return client.call(method, params, options).pipe(

@@ -33,15 +33,16 @@ export function sqlMtprotoStorage(db: Db, botId: string, beforeSave: () => Promi
   // null = deleted but not saved yet.
   const pending = new Map<string, Uint8Array | null>();
 
-  const putKv = (key: string, value: Uint8Array) =>
-    db.insertInto("mtproto_kv").values({ bot_id: botId, key, value: encode(value) })
+  // On the store or inside save()'s transaction.
+  const putKv = (on: Db, key: string, value: Uint8Array) =>
+    on.insertInto("mtproto_kv").values({ bot_id: botId, key, value: encode(value) })
       .onConflict((c) => c.columns(["bot_id", "key"]).doUpdateSet({ value: encode(value) })).execute();
-  const deleteKv = (key: string) => db.deleteFrom("mtproto_kv").where("bot_id", "=", botId).where("key", "=", key).execute();
+  const deleteKv = (on: Db, key: string) => on.deleteFrom("mtproto_kv").where("bot_id", "=", botId).where("key", "=", key).execute();
 
   const kv: ITelegramStorageProvider["kv"] = {
     async set(key, value) {
       if (isUpdateState(key)) pending.set(key, value);
-      else await putKv(key, value);
+      else await putKv(db, key, value);
     },
     async get(key) {
       if (pending.has(key)) return pending.get(key) ?? null;
@@ -50,7 +51,7 @@ export function sqlMtprotoStorage(db: Db, botId: string, beforeSave: () => Promi
     },
     async delete(key) {
       if (isUpdateState(key)) pending.set(key, null);
-      else await deleteKv(key);
+      else await deleteKv(db, key);
     },
     async deleteAll() {
       pending.clear();
@@ -143,13 +144,7 @@ export function sqlMtprotoStorage(db: Db, botId: string, beforeSave: () => Promi
       const batch = [...pending];
       await beforeSave();
       await db.transaction().execute(async (tx) => {
-        for (const [key, value] of batch) {
-          if (value === null) await tx.deleteFrom("mtproto_kv").where("bot_id", "=", botId).where("key", "=", key).execute();
-          else {
-            await tx.insertInto("mtproto_kv").values({ bot_id: botId, key, value: encode(value) })
-              .onConflict((c) => c.columns(["bot_id", "key"]).doUpdateSet({ value: encode(value) })).execute();
-          }
-        }
+        for (const [key, value] of batch) await (value === null ? deleteKv(tx, key) : putKv(tx, key, value));
       });
       for (const [key, value] of batch) if (pending.get(key) === value) pending.delete(key);
     },

@@ -4,18 +4,8 @@
  * by its id and chat (the interception plugin copies it from the user's chat).
  */
 import type { Message } from "@grammyjs/types";
+import { isEditingMethod, isSendingMethod } from "../sending-methods.ts";
 import type { RawParams } from "./params.ts";
-
-const sendingMethods = new Set([
-  "sendmessage", "sendphoto", "sendvideo", "sendvoice", "sendaudio", "senddocument", "sendsticker", "sendanimation",
-  "sendvideonote", "sendlocation", "sendvenue", "sendcontact", "sendpoll", "senddice", "sendmediagroup", "sendinvoice",
-  "sendpaidmedia", "copymessage", "copymessages", "forwardmessage", "forwardmessages",
-]);
-
-const editingMethods = new Set(["editmessagetext", "editmessagecaption", "editmessagemedia", "editmessagereplymarkup"]);
-
-/** True for methods that change a message already sent. */
-export const isEditingMethod = (method: string): boolean => editingMethods.has(method.toLowerCase());
 
 /** The new version of a private-chat message a successful edit call returned (inline messages return `true`). */
 export function interceptedEdits(method: string, result: unknown): Message[] {
@@ -23,9 +13,6 @@ export function interceptedEdits(method: string, result: unknown): Message[] {
   const message = result as Message;
   return message.chat?.type === "private" && typeof message.message_id === "number" ? [message] : [];
 }
-
-/** True for methods whose success puts a message into a chat. */
-export const isSendingMethod = (method: string): boolean => sendingMethods.has(method.toLowerCase());
 
 /** The messages a successful sending call produced in private chats. */
 export function interceptedMessages(method: string, params: RawParams, result: unknown): Message[] {
