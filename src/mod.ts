@@ -11,7 +11,7 @@ export {
   type CommandSpec,
   type ConversationView,
   definePlugin,
-  type Effect,
+  type PluginEffect,
   type GateAnswer,
   type HookContext,
   type HookOutput,

@@ -8,7 +8,7 @@ import { saveConversation, type ConversationRow } from "../store/conversations.t
 import { markProcessed } from "../store/inbox.ts";
 import type { Db } from "../store/open.ts";
 import { enqueueIntents } from "../store/outbox.ts";
-import type { Effect as PluginEffect } from "../plugins/api.ts";
+import type { PluginEffect } from "../plugins/api.ts";
 import { applyTimerEffects } from "../store/timers.ts";
 
 /** One conversation's change within a batch. */

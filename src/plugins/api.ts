@@ -69,7 +69,7 @@ export interface TransitionContext extends HookContext {
 }
 
 /** Durable side effects that are not Telegram calls; committed with the step. */
-export type Effect =
+export type PluginEffect =
   | { type: "setTimer"; kind: string; dueAt: number }
   | { type: "clearTimer"; kind: string }
   /** Stores `value` under the plugin's name in the conversation (JSON; `undefined` deletes). */
@@ -97,7 +97,7 @@ export type HookResult<T> = T | Promise<T> | Fx.Effect<T, unknown, any>;
 /** What a reaction hook may return (or nothing). */
 export interface HookOutput {
   intents?: Intent[];
-  effects?: Effect[];
+  effects?: PluginEffect[];
   /** Events to run through the machine right after this one (e.g. close on autoclose). */
   events?: ConversationEvent[];
 }

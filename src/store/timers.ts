@@ -1,5 +1,5 @@
 /** Durable timers: one row per (bot, conversation, kind); setting one again moves it. */
-import type { Effect } from "../plugins/api.ts";
+import type { PluginEffect } from "../plugins/api.ts";
 import type { Db } from "./open.ts";
 
 /** A timer that is due. */
@@ -10,7 +10,7 @@ export interface DueTimer {
 }
 
 /** Applies plugins' timer effects (other effects are the registry's); runs inside the step's commit transaction. */
-export async function applyTimerEffects(db: Db, botId: string, chatId: number, effects: readonly Effect[]): Promise<void> {
+export async function applyTimerEffects(db: Db, botId: string, chatId: number, effects: readonly PluginEffect[]): Promise<void> {
   for (const effect of effects) {
     if (effect.type === "setTimer") {
       await db
