@@ -1,40 +1,71 @@
 /**
- * Runs every bot of a config on one store. Used by `switchboard run` and by tests that start
- * Switchboard in-process.
+ * A deployment: every bot of a config on one store, as a Layer. Building the layer opens the
+ * store and starts the bots (if one fails to start, the ones already started are stopped
+ * again); releasing it stops them and closes the store. `runConfig` is the same as a promise,
+ * for `switchboard run`, the sandbox and tests that start Switchboard in-process.
  */
+import { Cause, Context, Effect, Exit, Layer, ManagedRuntime, TestClock, TestContext } from "effect";
 import type { Config } from "./config/mod.ts";
-import { type RunningBot, startBot, type StartBotOptions } from "./pipeline/bot.ts";
-import { type Db, openStore } from "./store/open.ts";
+import { makeBot, type RunningBot, type StartBotOptions } from "./pipeline/bot.ts";
+import type { Db } from "./store/open.ts";
+import { Store } from "./store/store.ts";
 import { createLogger, type Logger } from "./util/log.ts";
 
-/** A running deployment. */
-export interface Running {
+/** Options passed to every bot (tests and benchmarks tune these). */
+export type RunOptions = Partial<Omit<StartBotOptions, "bot" | "log" | "index">> & {
+  log?: Logger;
+  /**
+   * Run on Effect's `TestClock` (set to the real time at start): timers, backoff and album
+   * settling then move only when a test calls `TestClock.adjust` through `Running.run`.
+   */
+  testClock?: boolean;
+};
+
+/** What a running deployment offers. */
+export interface DeploymentService {
   readonly db: Db;
   readonly bots: readonly RunningBot[];
+}
+
+/** See the module comment. */
+export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment, DeploymentService>() {
+  /** Opens the store and runs every bot of `config` for the life of the layer. */
+  static readonly layer = (config: Config, options: RunOptions = {}): Layer.Layer<Deployment, unknown> => {
+    const root = options.log ?? createLogger();
+    const bots = Layer.scoped(
+      Deployment,
+      Effect.gen(function* () {
+        const { db } = yield* Store;
+        const bots: RunningBot[] = [];
+        for (const [index, bot] of config.bots.entries()) bots.push(yield* makeBot({ ...options, bot, index, log: root.child(bot.id) }));
+        return { db, bots };
+      }),
+    ).pipe(Layer.provide(Store.layer(config.storage)));
+    if (!options.testClock) return bots;
+    const startAtNow = Layer.effectDiscard(TestClock.setTime(Date.now()));
+    return Layer.provide(bots, Layer.provideMerge(startAtNow, TestContext.TestContext));
+  };
+}
+
+/** A running deployment. */
+export interface Running extends DeploymentService {
+  /** Runs an Effect in the deployment's runtime (e.g. `TestClock.adjust` under `testClock`). */
+  run<A, E>(effect: Effect.Effect<A, E>): Promise<A>;
+  /** Stops every bot gracefully and closes the store. */
   stop(): Promise<void>;
 }
 
-/** Options passed to every bot (tests and benchmarks tune these). */
-export type RunOptions = Partial<Omit<StartBotOptions, "db" | "bot" | "log">> & { log?: Logger };
-
-/** Opens the store and starts every bot; if one fails to start, the others are stopped again. */
+/** Starts a deployment; rejects with the original error (a `BotStartError`, say) if it cannot start. */
 export async function runConfig(config: Config, options: RunOptions = {}): Promise<Running> {
-  const root = options.log ?? createLogger();
-  const db = await openStore(config.storage);
-  const bots: RunningBot[] = [];
-  try {
-    for (const [index, bot] of config.bots.entries()) bots.push(await startBot({ ...options, db, bot, index, log: root.child(bot.id) }));
-  } catch (error) {
-    await Promise.allSettled(bots.map((b) => b.stop()));
-    await db.destroy();
-    throw error;
+  const runtime = ManagedRuntime.make(Deployment.layer(config, options));
+  const started = await runtime.runPromiseExit(Deployment);
+  if (Exit.isFailure(started)) {
+    await runtime.dispose();
+    throw Cause.squash(started.cause);
   }
   return {
-    db,
-    bots,
-    async stop() {
-      await Promise.allSettled(bots.map((b) => b.stop()));
-      await db.destroy();
-    },
+    ...started.value,
+    run: (effect) => runtime.runPromise(effect),
+    stop: () => runtime.dispose(),
   };
 }

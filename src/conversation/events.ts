@@ -47,6 +47,8 @@ export type ConversationEvent =
   /** The parallel system edited a message it had sent to this user (its new version). */
   | { type: "bot.intercepted_edit"; message: Message }
   | { type: "topic.created"; topicId: number }
+  /** Delivery found the topic gone (deleted by an operator): a new one is created. */
+  | { type: "topic.lost" }
   | { type: "delivery.blocked"; reason: "blocked" | "deactivated" }
   /** An intent was given up (after a notice in the topic); plugins may tell the user. */
   | { type: "delivery.failed"; intent: string; messageId?: number; reason: string }

@@ -8,6 +8,7 @@ import type { MessageEntity } from "@grammyjs/types";
 
 /** Every intent. `type` names the XState action that emits it. */
 export type Intent =
+  /** `previousDeleted`: it replaces a deleted topic, and says so first thing. */
   | { type: "createTopic"; name: string; iconColor?: number; previousDeleted?: boolean }
   | { type: "editTopic"; name: string }
   | { type: "closeTopic" }
@@ -35,13 +36,52 @@ export type Intent =
   /** A message in the group's General topic (answers to General-topic commands). */
   | { type: "sendToGeneral"; text: string };
 
-/** The intent names, for checking what a transition emitted. */
-export const intentTypes: ReadonlySet<Intent["type"]> = new Set([
-  "createTopic", "editTopic", "closeTopic", "reopenTopic", "copyToTopic", "copyToUser",
-  "sendToTopic", "sendToUser", "editInTopic", "editInUser", "reactInTopic", "reactInUser", "sendToOperator", "sendToGeneral",
-]);
+/**
+ * Where an intent acts — the one place intents are classified:
+ * - `user`: the user's private chat;
+ * - `topic`: the conversation's topic (waits for it; a lost topic is repaired first);
+ * - `new-topic`: creates the topic, so it needs none;
+ * - `general`: the group's General topic;
+ * - `operator`: an operator's private chat.
+ */
+export type IntentPlace = "user" | "topic" | "new-topic" | "general" | "operator";
 
-/** True for intents that act in the operators' group (they wait for the conversation's topic). */
-export const isTopicIntent = (i: Intent): boolean =>
-  i.type === "createTopic" || i.type === "editTopic" || i.type === "closeTopic" || i.type === "reopenTopic" ||
-  i.type === "copyToTopic" || i.type === "sendToTopic" || i.type === "editInTopic" || i.type === "reactInTopic";
+/** Every intent type and its place (a `Record`, so a new intent type must be classified here). */
+const places: Record<Intent["type"], IntentPlace> = {
+  createTopic: "new-topic",
+  editTopic: "topic",
+  closeTopic: "topic",
+  reopenTopic: "topic",
+  copyToTopic: "topic",
+  sendToTopic: "topic",
+  editInTopic: "topic",
+  reactInTopic: "topic",
+  copyToUser: "user",
+  sendToUser: "user",
+  editInUser: "user",
+  reactInUser: "user",
+  sendToOperator: "operator",
+  sendToGeneral: "general",
+};
+
+/** Where `intent` acts. */
+export const placeOf = (intent: Intent): IntentPlace => places[intent.type];
+
+/** The intent names, for picking the intents out of a transition's actions. */
+export const intentTypes: ReadonlySet<Intent["type"]> = new Set(Object.keys(places) as Intent["type"][]);
+
+/** The chat an intent is sent to: the user's, an operator's, or the operators' group. */
+export function targetChatOf(intent: Intent, userChatId: number, groupId: number): number {
+  switch (placeOf(intent)) {
+    case "user":
+      return userChatId;
+    case "operator":
+      return (intent as Extract<Intent, { type: "sendToOperator" }>).operatorId;
+    default:
+      return groupId;
+  }
+}
+
+/** The media group of a copy intent, if it is an album item. */
+export const albumOf = (intent: Intent): string | undefined =>
+  intent.type === "copyToTopic" || intent.type === "copyToUser" ? intent.mediaGroupId : undefined;

@@ -62,6 +62,17 @@ export function createConversationMachine(options: MachineOptions = {}) {
     target: "closed" as const,
     actions: ["rememberUser" as const, createTopic, copyIn, ...closeActions],
   };
+  // A deleted topic: a new one with the dialog's current title (the create params read the
+  // context before the topic id is forgotten).
+  const replaceTopic = (status: TitleStatus) => [
+    {
+      type: "createTopic" as const,
+      params: ({ context }: { context: ConversationContext }) => ({
+        name: topicTitle(status, context.user, options.nameOf), iconColor: options.iconColor, previousDeleted: context.topicId !== null,
+      }),
+    },
+    "forgetTopic" as const,
+  ];
   const banActions = [{ type: "sendToTopic" as const, params: { text: "⛔ Banned. The user's messages are ignored until /unban." } }, ...closeActions];
 
   return setup({
@@ -87,6 +98,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
         user: ({ context, event }) => (event.type === "user.message" ? event.user : context.user),
         blocked: ({ context, event }) => (event.type === "user.message" ? false : context.blocked),
       }),
+      forgetTopic: assign({ topicId: null }),
       rememberTopic: assign({ topicId: ({ context, event }) => (event.type === "topic.created" ? event.topicId : context.topicId) }),
     },
     guards: {
@@ -214,12 +226,14 @@ export function createConversationMachine(options: MachineOptions = {}) {
         states: {
           user_answered: {
             on: {
+              "topic.lost": { actions: replaceTopic("user_answered") },
               "user.message": { guard: "mayRelay", actions: ["rememberUser", copyIn] },
               "operator.message": { guard: "mayRelay", target: "support_answered", actions: [copyOut, { type: "editTopic", params: title("support_answered") }] },
             },
           },
           support_answered: {
             on: {
+              "topic.lost": { actions: replaceTopic("support_answered") },
               "user.message": { guard: "mayRelay", target: "user_answered", actions: ["rememberUser", copyIn, { type: "editTopic", params: title("user_answered") }] },
               "operator.message": { guard: "mayRelay", actions: copyOut },
             },
@@ -228,6 +242,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
       },
       closed: {
         on: {
+          "topic.lost": { actions: replaceTopic("closed") },
           "user.message": [
             {
               guard: and(["mayOpen", "mayRelay", "mayReopen"]),
@@ -253,6 +268,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
       },
       banned: {
         on: {
+          "topic.lost": { actions: replaceTopic("closed") },
           "user.message": {},
           "operator.message": { actions: { type: "sendToTopic", params: { text: "The user is banned; /unban to write to them." } } },
           "operator.command": [

@@ -1,38 +1,42 @@
 /**
- * One bot, wired end to end: source → inbox → processor (router + registry) → outbox →
- * delivery. `startBot` returns once the bot is connected; `stop()` drains gracefully.
+ * One bot, wired end to end: source → inbox → processor (router + stepper) → outbox → delivery,
+ * plus timers and the plugins' background work. `makeBot` connects the bot and runs all of it
+ * as fibers in the caller's Scope: closing the Scope stops the bot gracefully (sources first,
+ * then the pipeline, which finishes the batch and the calls in hand), and queued work stays in
+ * the store for the next start.
  */
 import type { Update, UserFromGetMe } from "@grammyjs/types";
-import { Effect, Fiber } from "effect";
+import { Duration, Effect, Layer, Runtime, Schedule, type Scope } from "effect";
 import type { BotConfig } from "../config/mod.ts";
 import { createConversationMachine } from "../conversation/machine.ts";
 import { displayName } from "../conversation/title.ts";
-import { ConversationRegistry } from "../conversation/registry.ts";
-import { nodeHttpClientLayer } from "../platform/http-client.ts";
 import { loadPlugins } from "../plugins/load.ts";
-import { chatOfTopic } from "../store/conversations.ts";
+import { Plugins } from "../plugins/service.ts";
+import { chatOfTopic, type ConversationRow } from "../store/conversations.ts";
+import { pruneInbox } from "../store/inbox.ts";
 import { chatOfTopicMessage } from "../store/message-map.ts";
-import { acceptUpdates, lastUpdateId, pruneInbox } from "../store/inbox.ts";
-import type { Db } from "../store/open.ts";
-import { allowedUpdates } from "../telegram/allowed-updates.ts";
-import { makeTelegramClient, type TelegramClient } from "../telegram/client.ts";
-import { poll } from "../telegram/polling.ts";
-import { mirrorsToParallel } from "../telegram/proxy/mirror.ts";
-import { type ProxyServer, startProxy } from "../telegram/proxy/server.ts";
-import { startWebhookServer, type WebhookServer } from "../telegram/webhook.ts";
+import { Store } from "../store/store.ts";
+import { TelegramApi, telegramClient } from "../telegram/api.ts";
+import type { TelegramClient } from "../telegram/client.ts";
 import { OwnSends } from "../telegram/mtproto/own-sends.ts";
-import { type MtprotoClientFactory, type MtprotoSession, MtprotoStartError, startMtprotoSession } from "../telegram/mtproto/session.ts";
-import { syntheticUpdateIds } from "../util/synthetic-id.ts";
-import { backoffMs } from "../util/backoff.ts";
+import type { MtprotoClientFactory, MtprotoSession } from "../telegram/mtproto/session.ts";
+import { mirrorsToParallel } from "../telegram/proxy/mirror.ts";
+import type { ProxyServer } from "../telegram/proxy/server.ts";
 import type { Logger } from "../util/log.ts";
-import { Delivery } from "./delivery.ts";
-import { Processor } from "./processor.ts";
-import { TimerService } from "./timers.ts";
-import { limitsFromConfig, type RateLimitConfig, RateLimiter } from "./rate-limits.ts";
+import { Bot, type BotEnv } from "./bot-env.ts";
+import { connect } from "./connect.ts";
+import { Delivery, type DeliveryService } from "./delivery/lanes.ts";
+import { Inbox } from "./inbox.ts";
+import { Outbox } from "./outbox.ts";
+import { Processor, type ProcessorStats } from "./processor.ts";
+import { limitsFromConfig, type RateLimitConfig } from "./rate-limits.ts";
+import { startSource } from "./sources.ts";
+export { BotStartError } from "./start-error.ts";
+import { Stepper, type StepperService } from "./stepper.ts";
+import { Timers, type TimersService } from "./timers.ts";
 
 /** Settings beyond the bot's config section (mostly for tests and benchmarks). */
 export interface StartBotOptions {
-  db: Db;
   bot: BotConfig;
   /** The bot's position in the config, for error messages (`bots[i]…`). */
   index?: number;
@@ -41,176 +45,102 @@ export interface StartBotOptions {
   limits?: RateLimitConfig;
   pollTimeoutSeconds?: number;
   albumSettleMs?: number;
-  /** How often due timers are checked (real time; default 1 s). */
+  /** The longest the timers sleep between looks, on the Clock (default an hour; they also wake when a timer is set). */
   timerIntervalMs?: number;
-  clock?: () => number;
   /** Builds the MTProto client in `parallel: { mode: mtproto }` (tests answer from a fake server). */
   mtprotoClient?: MtprotoClientFactory;
 }
 
-/** A running bot. */
+/** A running bot: its identity and the live services tests, the sandbox and benchmarks look at. */
 export interface RunningBot {
   readonly id: string;
   readonly me: UserFromGetMe;
   readonly client: TelegramClient;
-  readonly registry: ConversationRegistry;
-  readonly processor: Processor;
-  readonly delivery: Delivery;
-  readonly timers: TimerService;
+  readonly stepper: StepperService;
+  readonly processor: ProcessorStats;
+  readonly delivery: DeliveryService;
+  readonly timers: TimersService;
   /** The Bot API proxy for a parallel system (`parallel: { mode: proxy }`). */
   readonly proxy: ProxyServer | undefined;
   /** The MTProto session, when `parallel: { mode: mtproto }`. */
   readonly mtproto: MtprotoSession | undefined;
   /** The bound port of the webhook receiver, when `updates: webhook`. */
   readonly webhookPort: number | undefined;
-  stop(): Promise<void>;
+  /** The conversation's current row, or undefined for a user never seen. */
+  conversation(chatId: number): Promise<ConversationRow | undefined>;
+  /** Fires every due timer now. */
+  fireTimers(): Promise<void>;
 }
 
-/** Thrown when a bot cannot start for a reason retrying will not fix (wrong token). */
-export class BotStartError extends Error {
-  override readonly name = "BotStartError";
-}
+/** Connects one bot and runs its pipeline for the life of the current Scope. */
+export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, Store | Scope.Scope> =>
+  Effect.gen(function* () {
+    const { db } = yield* Store;
+    const { bot, log } = o;
+    const apiClient = telegramClient(bot.token, bot.apiRoot);
+    const mtproto = bot.parallel?.mode === "mtproto" ? bot.parallel : undefined;
+    // In MTProto mode our own sends come back as outgoing messages: remember them (own-sends.ts).
+    const ownSends = mtproto ? new OwnSends({ db, botId: bot.id, log }) : undefined;
+    const client = ownSends ? ownSends.wrap(apiClient) : apiClient;
+    // Plugins load before Telegram is reached, so a config mistake fails at once; the username
+    // they see is filled in by getMe right after.
+    const view = { id: bot.id, username: "", groupId: bot.group, params: bot.params };
+    const plugins = yield* Effect.tryPromise({ try: () => loadPlugins(bot, o.index ?? 0, view, log, db), catch: (error) => error });
+    // Their services are released after everything that may call a hook has stopped.
+    yield* Effect.addFinalizer(() => Effect.promise(() => plugins.dispose()));
+    const me = yield* connect(client, bot, log);
+    view.username = me.username;
 
-/** Connects one bot and starts its pipeline. */
-export async function startBot(o: StartBotOptions): Promise<RunningBot> {
-  const { db, bot, log } = o;
-  const clock = o.clock ?? Date.now;
-  const apiClient = Effect.runSync(makeTelegramClient(bot.token, bot.apiRoot).pipe(Effect.provide(nodeHttpClientLayer)));
-  const mtproto = bot.parallel?.mode === "mtproto" ? bot.parallel : undefined;
-  // In MTProto mode our own sends come back as outgoing messages: remember them (own-sends.ts).
-  const ownSends = mtproto ? new OwnSends({ db, botId: bot.id, log, clock }) : undefined;
-  const client = ownSends ? ownSends.wrap(apiClient) : apiClient;
-  // Plugins load before Telegram is reached, so a config mistake fails at once; the username
-  // they see is filled in by getMe right after.
-  const view = { id: bot.id, username: "", groupId: bot.group, params: bot.params };
-  const plugins = await loadPlugins(bot, o.index ?? 0, view, log, db);
-  const me = await connect(client, bot, log);
-  view.username = me.username;
+    const nameOf = (user: Parameters<typeof displayName>[0]) => plugins.nameOf(user, view) ?? displayName(user);
+    const machine = createConversationMachine({ iconColor: plugins.topicIconColor(view), nameOf });
+    const env: BotEnv = { botId: bot.id, groupId: bot.group, view, log };
+    const proxyMode = bot.parallel?.mode === "proxy" ? bot.parallel : undefined;
 
-  const machine = createConversationMachine({
-    iconColor: plugins.topicIconColor(view),
-    nameOf: (user) => plugins.nameOf(user, view) ?? displayName(user),
-  });
-  const registry = new ConversationRegistry({ db, bot: view, machine, plugins, log, clock });
-  const delivery = new Delivery({
-    db, botId: bot.id, groupId: bot.group, client, registry, log, clock,
-    nameOf: (user) => plugins.nameOf(user, view) ?? displayName(user),
-    limiter: new RateLimiter(o.limits ?? limitsFromConfig(bot.limits), clock),
-    ...(o.albumSettleMs !== undefined ? { albumSettleMs: o.albumSettleMs } : {}),
-  });
-  const processor = new Processor({
-    db, botId: bot.id, registry, delivery, log,
-    router: { botId: me.id, botUsername: me.username, groupId: bot.group, chatOfTopic: (topicId) => chatOfTopic(db, bot.id, topicId),
-      chatOfTopicMessage: (messageId) => chatOfTopicMessage(db, bot.id, messageId),
-    },
-  });
-  const proxyMode = bot.parallel?.mode === "proxy" ? bot.parallel : undefined;
-  const mirror = proxyMode ? mirrorsToParallel(bot.group) : undefined;
-  let proxy: ProxyServer | undefined;
-  /** Saves updates in the inbox and wakes the processor; returns how many were new. */
-  const acceptCounting = async (updates: Update[], sourceKey?: (u: Update) => string | undefined) => {
-    const fresh = await acceptUpdates(db, bot.id, updates, clock(), { ...(mirror ? { mirror } : {}), ...(sourceKey ? { sourceKey } : {}) });
-    processor.kick();
-    proxy?.notify();
-    return fresh;
-  };
-  const accept = async (updates: Update[]) => void await acceptCounting(updates);
-  if (proxyMode) {
-    const nextId = syntheticUpdateIds(clock);
-    proxy = await startProxy({
-      host: proxyMode.listen.host, port: proxyMode.listen.port, token: bot.token, apiRoot: bot.apiRoot, db, botId: bot.id, log: log.child("proxy"),
-      // Through the inbox, with a negative id: durable, and stepped in arrival order.
-      onIntercepted: (chatId, message, edited) =>
-        accept([{ update_id: nextId(), switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } } as unknown as Update]),
-    });
-    log.info(`parallel mode: Bot API proxy for the other system listening on ${proxyMode.listen.host}:${proxy.port}`);
-  }
-  const announce = (how: string) => log.info(`connected as @${me.username} (id ${me.id}), receiving updates by ${how}`, { group: bot.group });
+    const base = Layer.mergeAll(Layer.succeed(Bot, env), TelegramApi.fromClient(client), Plugins.fromHost(plugins));
+    const queues = Layer.mergeAll(Outbox.layer, Inbox.layer(proxyMode ? { mirror: mirrorsToParallel(bot.group) } : {}));
+    const services = Stepper.layer(machine).pipe(Layer.provideMerge(queues), Layer.provideMerge(base));
+    const router = {
+      botId: me.id, botUsername: me.username, groupId: bot.group,
+      chatOfTopic: (topicId: number) => chatOfTopic(db, bot.id, topicId),
+      chatOfTopicMessage: (messageId: number) => chatOfTopicMessage(db, bot.id, messageId),
+    };
+    const workers = Layer.mergeAll(
+      Delivery.layer({ limits: o.limits ?? limitsFromConfig(bot.limits), ...(o.albumSettleMs !== undefined ? { albumSettle: Duration.millis(o.albumSettleMs) } : {}) }),
+      Processor.layer(router),
+      Timers.layer(o.timerIntervalMs === undefined ? undefined : Duration.millis(o.timerIntervalMs)),
+    ).pipe(Layer.provideMerge(services));
+    const pipeline = yield* Layer.build(workers);
 
-  const timers = new TimerService({ db, botId: bot.id, registry, delivery, log, clock, ...(o.timerIntervalMs ? { intervalMs: o.timerIntervalMs } : {}) });
-  timers.start();
+    return yield* Effect.gen(function* () {
+      const stepper = yield* Stepper;
+      const inbox = yield* Inbox;
+      const runtime = yield* Effect.runtime<Inbox>();
+      const accept = (updates: readonly Update[], sourceKey?: (u: Update) => string | undefined) =>
+        Runtime.runPromise(runtime)(inbox.accept(updates, sourceKey));
+      // Work left from a previous run is already under way; now the plugins' own queues (webhooks).
+      plugins.start();
+      const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends });
 
-  // Work left from a previous run (crash or stop) goes first, the plugins' own queues (webhooks) too.
-  processor.kick();
-  await delivery.resume();
-  plugins.start();
-
-  let source: Fiber.RuntimeFiber<never, never> | undefined;
-  let webhook: WebhookServer | undefined;
-  let session: MtprotoSession | undefined;
-  let pruning: ReturnType<typeof setInterval> | undefined;
-  const stopAll = async () => {
-    clearInterval(pruning);
-    await timers.stop();
-    if (source) await Effect.runPromise(Fiber.interrupt(source));
-    await session?.stop();
-    await proxy?.close();
-    await webhook?.close();
-    await processor.stop();
-    await delivery.stop();
-    await plugins.dispose();
-  };
-  try {
-    await startSource();
-  } catch (error) {
-    // Nothing may keep running on a store the caller is about to close.
-    await stopAll().catch(() => {});
-    throw error;
-  }
-
-  // Telegram keeps unconfirmed updates 24 h at most, so older processed rows can never recur.
-  pruning = setInterval(() => {
-    const before = clock() - 24 * 3600_000;
-    pruneInbox(db, bot.id, before).catch((e) => log.warn("inbox pruning failed", { error: String(e) }));
-    ownSends?.prune(before).catch((e) => log.warn("own-send pruning failed", { error: String(e) }));
-  }, 10 * 60_000);
-  (pruning as { unref?: () => void }).unref?.();
-
-  return { id: bot.id, me, client, registry, processor, delivery, timers, proxy, mtproto: session, webhookPort: webhook?.port, stop: stopAll };
-
-  /** MTProto session, webhook or long polling: where this bot's updates come from. */
-  async function startSource(): Promise<void> {
-    if (mtproto && ownSends) {
-      // The other system owns getUpdates and the webhook: never call getUpdates, setWebhook or
-      // deleteWebhook for this bot. Everything arrives through the MTProto session.
-      if (bot.updates === "webhook") {
-        log.warn(`updates: webhook is ignored in parallel mode "mtproto": the bot's webhook belongs to the other system, and Switchboard receives through MTProto`);
-      }
-      session = await startMtprotoSession({
-        db, botId: bot.id, token: bot.token, apiId: mtproto.apiId, apiHash: mtproto.apiHash, log: log.child("mtproto"), ownSends, clock,
-        me: { id: me.id, first_name: me.first_name, username: me.username }, accept: acceptCounting,
-        ...(o.mtprotoClient ? { createClient: o.mtprotoClient } : {}),
-      }).catch((e: unknown) => {
-        throw e instanceof MtprotoStartError ? new BotStartError(`bot "${bot.id}": ${e.message}`) : e;
+      // Telegram keeps unconfirmed updates 24 h at most, so older processed rows can never recur.
+      const prune = Effect.gen(function* () {
+        const before = (yield* Effect.clockWith((c) => c.currentTimeMillis)) - 24 * 3600_000;
+        yield* Effect.tryPromise(() => pruneInbox(db, bot.id, before)).pipe(Effect.catchAll((e) => Effect.sync(() => log.warn("inbox pruning failed", { error: String(e.error) }))));
+        if (ownSends) yield* Effect.tryPromise(() => ownSends.prune(before)).pipe(Effect.catchAll((e) => Effect.sync(() => log.warn("own-send pruning failed", { error: String(e.error) }))));
       });
-      announce("an MTProto session (parallel mode: the other system keeps its getUpdates or webhook)");
-    } else if (bot.updates === "webhook" && bot.webhook) {
-      const w = bot.webhook;
-      webhook = await startWebhookServer({ host: w.listen.host, port: w.listen.port, path: w.path, secret: w.secret, log, accept });
-      await Effect.runPromise(
-        client.call("setWebhook", { url: w.url, secret_token: w.secret, allowed_updates: [...allowedUpdates] }).pipe(
-          Effect.retry({ times: 5, while: (e) => e._tag === "NetworkError" || e._tag === "ServerError" || e._tag === "RateLimited" }),
-          Effect.mapError((e) => new BotStartError(`bot "${bot.id}": setWebhook failed: ${"description" in e ? e.description : e._tag}`)),
-        ),
-      );
-      announce(`webhook (${w.url}, listening on ${w.listen.host}:${webhook.port})`);
-    } else {
-      const last = await lastUpdateId(db, bot.id);
-      source = Effect.runFork(poll({ client, log, lastUpdateId: last, accept, timeoutSeconds: o.pollTimeoutSeconds, onConnected: () => announce("polling") }));
-    }
-  }
-}
+      yield* Effect.forkScoped(Effect.schedule(prune, Schedule.spaced("10 minutes")));
 
-/** getMe with retries for transient failures; a wrong token fails at once with a clear message. */
-async function connect(client: TelegramClient, bot: BotConfig, log: Logger): Promise<UserFromGetMe> {
-  for (let attempt = 1; ; attempt++) {
-    const result = await Effect.runPromise(Effect.either(client.call("getMe")));
-    if (result._tag === "Right") return result.right;
-    const e = result.left;
-    if (e._tag === "Unauthorized") throw new BotStartError(`bot "${bot.id}": Telegram rejected the token (401 Unauthorized) at ${bot.apiRoot}`);
-    if (e._tag === "BadRequest") throw new BotStartError(`bot "${bot.id}": getMe failed: ${e.description}`);
-    const wait = e._tag === "RateLimited" ? e.retryAfter * 1000 : backoffMs(attempt, 30_000);
-    log.warn("cannot reach Telegram yet; retrying", { api_root: bot.apiRoot, error: e._tag, in_ms: wait });
-    await new Promise((r) => setTimeout(r, wait));
-  }
-}
+      const timers = yield* Timers;
+      const run = Runtime.runPromise(runtime);
+      return {
+        id: bot.id, me, client, stepper,
+        processor: yield* Processor,
+        delivery: yield* Delivery,
+        timers,
+        proxy: source.proxy,
+        mtproto: source.mtproto,
+        webhookPort: source.webhookPort,
+        conversation: (chatId) => run(stepper.rowOf(chatId)),
+        fireTimers: () => run(timers.tick),
+      } satisfies RunningBot;
+    }).pipe(Effect.provide(pipeline));
+  });

@@ -53,26 +53,26 @@ class Bucket {
   }
 }
 
-/** See the module comment. One per bot. */
+/**
+ * See the module comment. One per bot. It keeps no clock of its own: callers pass the Clock's
+ * `now`, so a test clock moves the buckets too.
+ */
 export class RateLimiter {
   readonly #config: RateLimitConfig;
-  readonly #clock: () => number;
   readonly #chats = new Map<number, Bucket>();
   #global: Bucket | undefined;
   #globalPausedUntil = 0;
 
-  constructor(config: RateLimitConfig, clock: () => number = Date.now) {
+  constructor(config: RateLimitConfig, now: number) {
     this.#config = config;
-    this.#clock = clock;
-    this.#global = config.global ? new Bucket(config.global.perSecond, config.global.burst, clock()) : undefined;
+    this.#global = config.global ? new Bucket(config.global.perSecond, config.global.burst, now) : undefined;
   }
 
   /**
    * Milliseconds to wait before sending to `chatId`; 0 means a token was taken and the call
    * may go now. Callers sleep and ask again, so waiting never holds a lock.
    */
-  reserve(chatId: number): number {
-    const now = this.#clock();
+  reserve(chatId: number, now: number): number {
     if (now < this.#globalPausedUntil) return this.#globalPausedUntil - now;
     const chat = this.#bucketOf(chatId, now);
     const chatWait = chat ? chat.take(now) : 0;
@@ -83,9 +83,9 @@ export class RateLimiter {
   }
 
   /** Learns from a 429: nothing goes to that chat for `seconds`. */
-  pause(chatId: number, seconds: number): void {
-    const until = this.#clock() + seconds * 1000;
-    const bucket = this.#bucketOf(chatId, this.#clock());
+  pause(chatId: number, seconds: number, now: number): void {
+    const until = now + seconds * 1000;
+    const bucket = this.#bucketOf(chatId, now);
     if (bucket) bucket.pausedUntil = Math.max(bucket.pausedUntil, until);
     else this.#globalPausedUntil = Math.max(this.#globalPausedUntil, until);
   }

@@ -1,69 +1,68 @@
 /**
- * The timer service of one bot: fires due timer rows as `timer` events through the registry, so
- * a timer's handling and its removal commit together. Time comes from the injected clock; the
- * check runs every `intervalMs` of real time (a second by default: autoclose is in hours).
+ * The `Timers` service of one bot: a fiber that fires due timer rows as `timer` events through
+ * the stepper, so a timer's handling and its removal commit together. Between firings it sleeps
+ * on the Clock until the next row is due, or until a commit sets a new timer, or at most
+ * `interval` (a safety net). A test moves time with `TestClock.adjust` and the timers fire —
+ * nothing waits in real time.
  */
-import type { ConversationRegistry } from "../conversation/registry.ts";
-import type { Db } from "../store/open.ts";
-import { deleteTimerIfUnchanged, dueTimers } from "../store/timers.ts";
-import type { Logger } from "../util/log.ts";
-import type { Delivery } from "./delivery.ts";
+import { Clock, Context, Duration, Effect, Layer } from "effect";
+import { deleteTimerIfUnchanged, dueTimers, nextTimerDue } from "../store/timers.ts";
+import { query, Store, type StoreError } from "../store/store.ts";
+import { Bot } from "./bot-env.ts";
+import { Stepper } from "./stepper.ts";
 
-/** Settings of a timer service. */
-export interface TimerOptions {
-  db: Db;
-  botId: string;
-  registry: ConversationRegistry;
-  delivery: Delivery;
-  log: Logger;
-  clock: () => number;
-  intervalMs?: number;
+/** What the service offers. */
+export interface TimersService {
+  /** Fires every due timer now; concurrent calls share one run (a timer never fires twice). */
+  readonly tick: Effect.Effect<void>;
+  /** Timers fired since start. */
+  readonly fired: number;
 }
 
 /** See the module comment. */
-export class TimerService {
-  readonly #o: TimerOptions;
-  #interval: ReturnType<typeof setInterval> | undefined;
-  #ticking: Promise<void> | undefined;
-  /** Timers fired since start. */
-  fired = 0;
+export class Timers extends Context.Tag("switchboard/Timers")<Timers, TimersService>() {
+  /** Fires the bot's timers for the life of the scope, looking at least every `interval`. */
+  static readonly layer = (interval: Duration.DurationInput = "1 hour"): Layer.Layer<Timers, never, Store | Bot | Stepper> =>
+    Layer.scoped(
+      Timers,
+      Effect.gen(function* () {
+        const { db } = yield* Store;
+        const { botId, log } = yield* Bot;
+        const stepper = yield* Stepper;
+        let fired = 0;
 
-  constructor(options: TimerOptions) {
-    this.#o = options;
-  }
+        const fire: Effect.Effect<void, StoreError> = Effect.gen(function* () {
+          const now = yield* Clock.currentTimeMillis;
+          const due = yield* query("read due timers", () => dueTimers(db, botId, now));
+          if (due.length === 0) return;
+          yield* stepper.apply(due.map((t) => ({ chatId: t.chatId, event: { type: "timer" as const, kind: t.kind } })));
+          // A timer whose conversation is gone (or that nobody cleared) must not fire forever.
+          yield* query("remove fired timers", async () => {
+            for (const t of due) await deleteTimerIfUnchanged(db, botId, t);
+          });
+          fired += due.length;
+        });
+        const oneAtATime = yield* Effect.makeSemaphore(1);
+        const tick = fire.pipe(
+          Effect.catchAll((error) => Effect.sync(() => log.error("timers could not be fired; will retry", { error: error.message }))),
+          oneAtATime.withPermits(1),
+        );
 
-  /** Starts checking. */
-  start(): void {
-    this.#interval = setInterval(() => void this.tick(), this.#o.intervalMs ?? 1000);
-    (this.#interval as { unref?: () => void }).unref?.();
-  }
-
-  /** Fires every due timer now; concurrent calls share one run (a timer never fires twice). */
-  tick(): Promise<void> {
-    this.#ticking ??= this.#fire().finally(() => {
-      this.#ticking = undefined;
-    });
-    return this.#ticking;
-  }
-
-  /** Stops checking and waits for a running check. */
-  async stop(): Promise<void> {
-    clearInterval(this.#interval);
-    await this.#ticking;
-  }
-
-  async #fire(): Promise<void> {
-    const o = this.#o;
-    try {
-      const due = await dueTimers(o.db, o.botId, o.clock());
-      if (due.length === 0) return;
-      const applied = await o.registry.apply(due.map((t) => ({ chatId: t.chatId, event: { type: "timer" as const, kind: t.kind } })));
-      // A timer whose conversation is gone (or that nobody cleared) must not fire forever.
-      for (const t of due) await deleteTimerIfUnchanged(o.db, o.botId, t);
-      this.fired += due.length;
-      for (const chatId of new Set(applied.filter((a) => a.intents.length > 0).map((a) => a.chatId))) o.delivery.kick(chatId);
-    } catch (error) {
-      o.log.error("timers could not be fired; will retry", { error: String(error) });
-    }
-  }
+        const longest = Duration.toMillis(Duration.decode(interval));
+        const untilNext = Effect.gen(function* () {
+          const next = yield* query("read the next timer", () => nextTimerDue(db, botId)).pipe(Effect.orElseSucceed(() => undefined));
+          const now = yield* Clock.currentTimeMillis;
+          // No timer at all: nothing can fall due until a commit sets one.
+          if (next === undefined) return yield* stepper.timersSet;
+          yield* Effect.race(Effect.sleep(Duration.millis(Math.min(longest, Math.max(0, next - now)))), stepper.timersSet);
+        });
+        yield* Effect.forkScoped(Effect.forever(Effect.zipRight(tick, untilNext)));
+        return {
+          tick,
+          get fired() {
+            return fired;
+          },
+        } satisfies TimersService;
+      }),
+    );
 }

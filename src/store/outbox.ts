@@ -69,3 +69,23 @@ export async function outboxSize(db: Db, botId: string): Promise<number> {
   const row = await db.selectFrom("outbox").select(db.fn.countAll<number>().as("n")).where("bot_id", "=", botId).executeTakeFirst();
   return Number(row?.n ?? 0);
 }
+
+/**
+ * The oldest row of a lane with an intent of `type` (a lane runs a pending `createTopic` before
+ * anything that needs the topic). Intents are stored as JSON with `type` first.
+ */
+export async function firstIntentOfType(db: Db, botId: string, chatId: number, type: string): Promise<OutboxRow | undefined> {
+  const r = await db
+    .selectFrom("outbox")
+    .selectAll()
+    .where("bot_id", "=", botId)
+    .where("chat_id", "=", chatId)
+    .where("intent", "like", `{"type":"${type}"%`)
+    .orderBy("id")
+    .limit(1)
+    .executeTakeFirst();
+  return r && {
+    id: r.id, chatId: Number(r.chat_id), intent: JSON.parse(r.intent) as Intent, attempts: r.attempts,
+    notBefore: Number(r.not_before), createdAt: Number(r.created_at),
+  };
+}

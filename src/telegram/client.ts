@@ -5,7 +5,7 @@
  */
 import { HttpClient, HttpClientRequest } from "@effect/platform";
 import type { ApiMethods } from "@grammyjs/types";
-import { Duration, Effect } from "effect";
+import { Clock, Duration, Effect } from "effect";
 import { classifyApiError, NetworkError, type TelegramError } from "./errors.ts";
 
 type Methods = ApiMethods<unknown>;
@@ -45,8 +45,10 @@ export const makeTelegramClient = (token: string, apiRoot: string) =>
         Effect.scoped,
         // Calls without their own limit rely on the transport's inactivity timeout; a timer
         // per call would cost an extra fiber on the hot path.
+        // The deadline of a network call is real time, even under a test clock: a TestClock moved
+        // by hours must not abort a long poll that is in flight for a second.
         (call) => (options?.timeout
-          ? Effect.timeoutFail(call, { duration: options.timeout, onTimeout: () => new NetworkError({ method, reason: "timed out" }) })
+          ? Effect.timeoutFail(call, { duration: options.timeout, onTimeout: () => new NetworkError({ method, reason: "timed out" }) }).pipe(Effect.withClock(realClock))
           : call),
         Effect.catchAll((error): Effect.Effect<never, TelegramError> =>
           "_tag" in error && typeof error._tag === "string" && isTelegramErrorTag(error._tag)
@@ -56,6 +58,8 @@ export const makeTelegramClient = (token: string, apiRoot: string) =>
       );
     return { apiRoot: root, call } satisfies TelegramClient;
   });
+
+const realClock = Clock.make();
 
 const telegramTags = new Set([
   "RateLimited", "BlockedByUser", "UserDeactivated", "ThreadNotFound", "TopicClosed", "ChatNotFound",

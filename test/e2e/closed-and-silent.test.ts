@@ -18,7 +18,7 @@ describe("leave_closed", () => {
     w.emulator.userSends(w.bot.token, ann.id, { text: "second" });
     await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "second"), "second copy");
     await waitFor(() => topicNamed(w, "Ann")?.closed, "closed again after relaying");
-    expect((await running.bots[0].registry.rowOf(ann.id))?.state).toBe("closed");
+    expect((await running.bots[0].conversation(ann.id))?.state).toBe("closed");
     expect(botMessagesTo(w, ann.id)).toHaveLength(0);
 
     // An operator answer is delivered and opens the dialog as 🟨.

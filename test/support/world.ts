@@ -78,15 +78,14 @@ ${extra}`;
 /** Starts Switchboard in-process with test-friendly timings (short long-polls, short album settle). */
 export async function startSwitchboard(
   world: World,
-  o: { extra?: string; limits?: RateLimitConfig; config?: Config; clock?: () => number; mtprotoClient?: RunOptions["mtprotoClient"] } = {},
+  o: { extra?: string; limits?: RateLimitConfig; config?: Config; testClock?: boolean; mtprotoClient?: RunOptions["mtprotoClient"] } = {},
 ): Promise<Running> {
   const running = await runConfig(o.config ?? world.config(o.extra), {
     log: createLogger("test", "debug"),
     pollTimeoutSeconds: 1,
     albumSettleMs: 150,
-    timerIntervalMs: 50,
     limits: o.limits ?? noLimits,
-    ...(o.clock ? { clock: o.clock } : {}),
+    ...(o.testClock ? { testClock: true } : {}),
     ...(o.mtprotoClient ? { mtprotoClient: o.mtprotoClient } : {}),
   });
   let stopped = false;
@@ -98,12 +97,6 @@ export async function startSwitchboard(
   };
   started.push(once);
   return { ...running, stop: once };
-}
-
-/** A clock tests move by hand: timers see jumps, nothing sleeps through them. */
-export function testClock(start = Date.now()) {
-  let now = start;
-  return { now: () => now, advance: (ms: number) => void (now += ms) };
 }
 
 /** Polls `probe` until it returns a truthy value (or throws the last failure after `timeoutMs`). */

@@ -26,16 +26,16 @@ export class ConversationBoard {
 
   /** Follows a (re)started bot; returns the unsubscribe function. */
   watch(bot: RunningBot): () => void {
-    return bot.registry.onTransition((t) => {
+    return bot.stepper.onTransition((t) => {
       const view = this.#views.get(t.chatId) ?? { chatId: t.chatId, state: t.to, status: t.status, topicId: null, transitions: [] };
       view.state = t.to;
       view.status = t.status;
       view.transitions = [...view.transitions, { at: Date.now(), event: t.event, from: t.from, to: t.to, status: t.status, intents: t.intents }].slice(-TRANSITIONS_KEPT);
       this.#views.set(t.chatId, view);
-      // The topic id lives in the snapshot; the registry has it cached right after the step.
-      bot.registry.topicOf(t.chatId).then(
-        (topicId) => {
-          view.topicId = topicId;
+      // The topic id lives in the snapshot; the stepper has it cached right after the step.
+      bot.conversation(t.chatId).then(
+        (row) => {
+          view.topicId = row?.topicId ?? null;
           this.#onChange(view);
         },
         () => this.#onChange(view),

@@ -3,7 +3,7 @@
  * what waits in the outbox and inbox, and the emulator's call and fault counts.
  */
 import { type RawBuilder, sql } from "kysely";
-import type { DeliveryStats } from "../../pipeline/delivery.ts";
+import type { DeliveryStats } from "../../pipeline/delivery/context.ts";
 import type { Running } from "../../run.ts";
 import type { EmulatorCore } from "../emulator/mod.ts";
 import type { StatsView } from "./types.ts";

@@ -2,7 +2,7 @@
  * What the sandbox page receives: the first snapshot and the live events that follow it on the
  * Server-Sent Events stream (`GET /api/events`). The page's `store.js` applies exactly these.
  */
-import type { DeliveryStats } from "../../pipeline/delivery.ts";
+import type { DeliveryStats } from "../../pipeline/delivery/context.ts";
 import type { StoredMessage, TopicInfo, WorldEvent } from "../emulator/mod.ts";
 
 /** A simulated user as the page lists them. */

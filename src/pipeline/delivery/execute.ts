@@ -1,21 +1,25 @@
 /**
- * Executing intents against the Bot API and classifying the result. This file decides, for
- * every Telegram failure, whether an intent is retried, repaired (topic lost or closed) or
- * dropped with a notice — the table of "what happens when" that PRODUCT.md promises.
+ * Executing intents against the Bot API: one intent, or an album of copies, becomes one call
+ * (plus message-map lookups for reply targets), and its result an {@link Outcome}. What a
+ * failure means is decided in `failures.ts`.
  */
 import type { MessageEntity } from "@grammyjs/types";
 import { Effect } from "effect";
-import type { ConversationEvent } from "../conversation/events.ts";
-import type { Intent } from "../conversation/intents.ts";
-import type { MessagePair } from "../store/message-map.ts";
-import type { TelegramClient } from "../telegram/client.ts";
-import type { TelegramError } from "../telegram/errors.ts";
-import { backoffMs } from "../util/backoff.ts";
+import type { ConversationEvent } from "../../conversation/events.ts";
+import { type Intent, placeOf } from "../../conversation/intents.ts";
+import type { MessagePair } from "../../store/message-map.ts";
+import type { TelegramClient } from "../../telegram/client.ts";
+import type { TelegramError } from "../../telegram/errors.ts";
+import { classifyFailure } from "./failures.ts";
 
 /** How one delivery attempt ended. */
 export type Outcome =
   | { kind: "done"; pairs: MessagePair[]; events: ConversationEvent[] }
-  | { kind: "retry"; afterMs: number; reason: string; rateLimited?: { chatId: number; seconds: number }; inDoubt: boolean }
+  /**
+   * Try again later: after `afterMs` when Telegram said how long (429), otherwise after the
+   * retry policy's delay for the next attempt, capped at `capMs`.
+   */
+  | { kind: "retry"; reason: string; afterMs?: number; capMs?: number; rateLimited?: { chatId: number; seconds: number } }
   | { kind: "drop"; reason: string; events: ConversationEvent[]; notice?: string }
   | { kind: "topic-lost" }
   | { kind: "topic-closed" };
@@ -26,11 +30,12 @@ export interface ExecuteContext {
   groupId: number;
   chatId: number;
   topicId: number | null;
-  /** Attempts already made for the first intent (for backoff). */
-  attempts: number;
   topicSideOf(userMessageId: number): Promise<number | undefined>;
   userSideOf(topicMessageId: number): Promise<number | undefined>;
 }
+
+/** The first message of a topic that replaces a deleted one. */
+export const previousDeletedNotice = "ℹ️ The previous topic of this dialog was deleted. The conversation continues here; nothing was lost.";
 
 const done = (pairs: MessagePair[] = [], events: ConversationEvent[] = []): Outcome => ({ kind: "done", pairs, events });
 const lookup = <A>(f: () => Promise<A>) => Effect.promise(f);
@@ -40,8 +45,7 @@ const replyTo = (messageId: number | undefined) => (messageId === undefined ? un
 export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect.Effect<Outcome> {
   const intent = intents[0];
   const group = ctx.groupId;
-  const needsTopic = intent.type !== "createTopic" && intent.type !== "sendToOperator" && intent.type !== "sendToGeneral" && !userBound(intent);
-  if (needsTopic && ctx.topicId === null) return Effect.succeed({ kind: "topic-lost" } as Outcome);
+  if (placeOf(intent) === "topic" && ctx.topicId === null) return Effect.succeed({ kind: "topic-lost" } as Outcome);
   const thread = ctx.topicId ?? undefined;
   const c = ctx.client;
 
@@ -49,6 +53,11 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
     switch (intent.type) {
       case "createTopic": {
         const topic = yield* c.call("createForumTopic", { chat_id: group, name: intent.name, ...(intent.iconColor ? { icon_color: intent.iconColor as never } : {}) });
+        if (intent.previousDeleted) {
+          // It must come first in the new topic, before anything still queued; losing it costs
+          // only the explanation, so a failure is not retried.
+          yield* Effect.ignore(c.call("sendMessage", { chat_id: group, message_thread_id: topic.message_thread_id, text: previousDeletedNotice }));
+        }
         return done([], [{ type: "topic.created", topicId: topic.message_thread_id }]);
       }
       case "editTopic":
@@ -141,55 +150,4 @@ function edit(c: TelegramClient, chatId: number, messageId: number, text: string
   return text !== undefined
     ? c.call("editMessageText", { chat_id: chatId, message_id: messageId, text, entities })
     : c.call("editMessageCaption", { chat_id: chatId, message_id: messageId, caption: caption ?? "", caption_entities: entities });
-}
-
-/** Intents that act in the user's private chat rather than the operators' group. */
-export const userBound = (intent: Intent): boolean =>
-  intent.type === "copyToUser" || intent.type === "sendToUser" || intent.type === "editInUser" || intent.type === "reactInUser";
-
-/** The failure table. */
-export function classifyFailure(intent: Intent, error: TelegramError, ctx: Pick<ExecuteContext, "attempts" | "chatId" | "groupId">): Outcome {
-  const attempt = ctx.attempts + 1;
-  const target = userBound(intent) ? ctx.chatId : ctx.groupId;
-  switch (error._tag) {
-    case "RateLimited":
-      return { kind: "retry", afterMs: error.retryAfter * 1000, reason: error.description, rateLimited: { chatId: target, seconds: error.retryAfter }, inDoubt: false };
-    case "ServerError":
-      return { kind: "retry", afterMs: backoffMs(attempt), reason: `${error.status} ${error.description}`, inDoubt: false };
-    case "NetworkError":
-      // The request may have been applied before the connection failed: a retry may duplicate.
-      return { kind: "retry", afterMs: backoffMs(attempt), reason: error.reason, inDoubt: true };
-    case "ThreadNotFound":
-      return userBound(intent) ? drop(intent, error.description) : { kind: "topic-lost" };
-    case "TopicClosed":
-      return userBound(intent) ? drop(intent, error.description) : { kind: "topic-closed" };
-    case "BlockedByUser":
-    case "UserDeactivated":
-      if (!userBound(intent) || intent.type === "sendToOperator") return drop(intent, error.description);
-      return { kind: "drop", reason: error.description, events: [{ type: "delivery.blocked", reason: error._tag === "BlockedByUser" ? "blocked" : "deactivated" }] };
-    case "Unauthorized":
-    case "Conflict":
-      // The bot's token or group is wrong: keep the message and retry slowly, loudly.
-      return { kind: "retry", afterMs: backoffMs(attempt, 60_000), reason: error.description, inDoubt: false };
-    case "ChatNotFound":
-      if (!userBound(intent)) return { kind: "retry", afterMs: backoffMs(attempt, 60_000), reason: `operators' group: ${error.description}`, inDoubt: false };
-      return drop(intent, error.description);
-    case "BadRequest":
-      if (/not modified/i.test(error.description)) return done();
-      // Not every emoji is a valid bot reaction: a mirror that Telegram refuses is simply skipped.
-      if (intent.type === "reactInTopic" || intent.type === "reactInUser") return { kind: "drop", reason: error.description, events: [] };
-      return drop(intent, error.description);
-  }
-}
-
-function drop(intent: Intent, description: string): Outcome {
-  // Operators must learn that something they or the user sent did not arrive.
-  const notice = intent.type === "sendToOperator"
-    ? `⚠️ Could not write to the operator privately (${description}): they must start a private chat with the bot first.`
-    : intent.type === "copyToTopic"
-    ? `⚠️ A message from the user could not be shown here: ${description}`
-    : intent.type === "copyToUser" || intent.type === "sendToUser"
-    ? `⚠️ Not delivered to the user: ${description}`
-    : undefined;
-  return { kind: "drop", reason: description, events: [], ...(notice ? { notice } : {}) };
 }

@@ -1,24 +1,30 @@
 /**
- * The actor registry of one bot: hydrates conversations from the store when an event arrives,
- * asks the plugins' gates, steps the machine, collects the plugins' reactions, commits, and
- * keeps only recently used snapshots in memory (an LRU), so memory follows the number of
- * *active* conversations, not stored ones.
+ * The `Stepper` service of one bot: hydrates conversations from the store when an event
+ * arrives, asks the plugins' gates, steps the machine, collects the plugins' reactions, commits,
+ * announces the lanes that got work, and keeps only recently used snapshots in memory (an LRU),
+ * so memory follows the number of *active* conversations, not stored ones.
  *
  * Every step of a bot goes through `apply`, one batch at a time: the router, delivery results
- * and timers all feed it, and serialising them is what makes read-step-write safe without
- * row locks. A step is microseconds of CPU; the batch's single transaction is the real cost.
+ * and timers all feed it, and serialising them (a one-permit semaphore) is what makes
+ * read-step-write safe without row locks. A step is microseconds of CPU; the batch's single
+ * transaction is the real cost.
  */
-import { commitBatch, type ConversationChange } from "../pipeline/commit.ts";
+import type { Message } from "@grammyjs/types";
+import { Clock, Context, Effect, Layer, Queue } from "effect";
+import type { ConversationEvent, ParsedCommand, UserProfile } from "../conversation/events.ts";
+import type { Intent } from "../conversation/intents.ts";
+import type { ConversationMachine } from "../conversation/machine.ts";
+import { step, statusOf } from "../conversation/step.ts";
 import type { BotView, ConversationView, HookContext, Plugin } from "../plugins/api.ts";
-import { type AddressedWrite, PluginHost } from "../plugins/host.ts";
+import type { AddressedWrite, PluginHost } from "../plugins/host.ts";
+import { Plugins } from "../plugins/service.ts";
 import { loadConversation, type ConversationRow } from "../store/conversations.ts";
 import type { Db } from "../store/open.ts";
-import { createLogger, type Logger } from "../util/log.ts";
-import type { Message } from "@grammyjs/types";
-import type { ConversationEvent, ParsedCommand, UserProfile } from "./events.ts";
-import type { Intent } from "./intents.ts";
-import type { ConversationMachine } from "./machine.ts";
-import { step, statusOf } from "./step.ts";
+import { query, Store, type StoreError } from "../store/store.ts";
+import type { Logger } from "../util/log.ts";
+import { Bot } from "./bot-env.ts";
+import { commitBatch, type ConversationChange } from "./commit.ts";
+import { chatsWithIntents, Outbox } from "./outbox.ts";
 
 /** One event for one conversation, optionally caused by an inbox update. */
 export type Envelope = ConversationEnvelope | GeneralEnvelope;
@@ -52,70 +58,105 @@ export interface Applied {
 /** Observer for transitions (logs, the sandbox's state panel, tests). */
 export type TransitionListener = (t: { chatId: number; event: ConversationEvent["type"]; from: string | undefined; to: string; status: string | undefined; intents: Intent["type"][] }) => void;
 
-/** Settings of a registry. */
-export interface RegistryOptions {
+/** What a stepper is made of. */
+export interface StepperOptions {
   db: Db;
   bot: BotView;
   machine: ConversationMachine;
-  plugins?: PluginHost;
-  log?: Logger;
-  clock?: () => number;
+  plugins: PluginHost;
+  log: Logger;
   cacheSize?: number;
 }
 
 /** Follow-up events (a plugin closing a dialog, say) may chain, but never loop forever. */
 const maxFollowUps = 4;
 
-/** See the module comment. */
-export class ConversationRegistry {
-  readonly #cache = new Map<number, ConversationRow>();
-  #queue: Promise<unknown> = Promise.resolve();
-  readonly #listeners = new Set<TransitionListener>();
-  readonly #o: Required<RegistryOptions>;
-
-  constructor(options: RegistryOptions) {
-    const log = options.log ?? createLogger(options.bot.id);
-    this.#o = { plugins: new PluginHost([], log), log, clock: Date.now, cacheSize: 2_000, ...options };
-  }
-
-  /** The plugins taking part in this bot's steps. */
-  get plugins(): PluginHost {
-    return this.#o.plugins;
-  }
-
+/** What the service offers. */
+export interface StepperService {
+  /**
+   * Steps every envelope in order and commits them together with `dropped` (updates that lead
+   * nowhere but must still be marked processed), then announces the lanes that got work.
+   * Batches run one after another; `now` is the Clock's.
+   */
+  apply(envelopes: readonly Envelope[], dropped?: readonly number[]): Effect.Effect<Applied[], StoreError>;
+  /** The conversation's current row (cache first), or undefined for a user never seen. */
+  rowOf(chatId: number): Effect.Effect<ConversationRow | undefined, StoreError>;
+  /** The conversation's current topic id, or null while it has none. */
+  topicOf(chatId: number): Effect.Effect<number | null, StoreError>;
   /** Subscribes to transitions; returns the unsubscribe function. */
+  onTransition(listener: TransitionListener): () => void;
+  /** How many snapshots are held in memory right now. */
+  readonly cached: number;
+  /** Waits until a commit set a timer since the last wait (the timers' wake-up). */
+  readonly timersSet: Effect.Effect<void>;
+}
+
+/** See the module comment. */
+export class Stepper extends Context.Tag("switchboard/Stepper")<Stepper, StepperService>() {
+  /** The stepper of the bot in context, stepping `machine`. */
+  static readonly layer = (machine: ConversationMachine, cacheSize?: number): Layer.Layer<Stepper, never, Store | Bot | Plugins | Outbox> =>
+    Layer.effect(
+      Stepper,
+      Effect.gen(function* () {
+        const { db } = yield* Store;
+        const bot = yield* Bot;
+        const plugins = yield* Plugins;
+        const outbox = yield* Outbox;
+        const core = new ConversationSteps({ db, bot: bot.view, machine, plugins, log: bot.log, ...(cacheSize ? { cacheSize } : {}) });
+        const oneAtATime = yield* Effect.makeSemaphore(1);
+        const timersSet = yield* Queue.sliding<void>(1);
+        const service: StepperService = {
+          apply: (envelopes, dropped = []) =>
+            Effect.gen(function* () {
+              const now = yield* Clock.currentTimeMillis;
+              const { applied, setTimers } = yield* query("commit a step", () => core.apply(envelopes, dropped, now));
+              yield* outbox.announce(chatsWithIntents(applied));
+              if (setTimers) yield* Queue.offer(timersSet, undefined);
+              return applied;
+            }).pipe(
+              oneAtATime.withPermits(1),
+              // A batch in hand is committed before a stop takes effect.
+              Effect.uninterruptible,
+            ),
+          timersSet: Queue.take(timersSet),
+          rowOf: (chatId) => query("read a conversation", () => core.rowOf(chatId)),
+          topicOf: (chatId) => query("read a conversation", async () => (await core.rowOf(chatId))?.topicId ?? null),
+          onTransition: (listener) => core.onTransition(listener),
+          get cached() {
+            return core.cached;
+          },
+        };
+        return service;
+      }),
+    );
+}
+
+/** The steps themselves, as plain async code around the pure machine (plugins' hooks are async). */
+class ConversationSteps {
+  readonly #cache = new Map<number, ConversationRow>();
+  readonly #listeners = new Set<TransitionListener>();
+  readonly #o: Required<StepperOptions>;
+
+  constructor(options: StepperOptions) {
+    this.#o = { cacheSize: 2_000, ...options };
+  }
+
   onTransition(listener: TransitionListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
-  /** How many snapshots are held in memory right now. */
   get cached(): number {
     return this.#cache.size;
   }
 
-  /**
-   * Steps every envelope in order and commits them together with `dropped` (updates that lead
-   * nowhere but must still be marked processed). Batches run one after another.
-   */
-  apply(envelopes: readonly Envelope[], dropped: readonly number[] = []): Promise<Applied[]> {
-    const run = this.#queue.then(() => this.#applyNow(envelopes, dropped));
-    this.#queue = run.catch(() => undefined);
-    return run;
-  }
-
-  /** The conversation's current row (cache first), or undefined for a user never seen. */
   rowOf(chatId: number): Promise<ConversationRow | undefined> {
     return this.#hydrate(chatId);
   }
 
-  /** The conversation's current topic id, or null while it has none. */
-  async topicOf(chatId: number): Promise<number | null> {
-    return (await this.#hydrate(chatId))?.topicId ?? null;
-  }
-
-  async #applyNow(envelopes: readonly Envelope[], dropped: readonly number[]): Promise<Applied[]> {
-    const batch: Batch = { now: this.#o.clock(), working: new Map(), changes: new Map(), loose: [], writes: [], applied: [], transitions: [] };
+  /** Steps and commits a batch; `setTimers` tells whether it set any timer. */
+  async apply(envelopes: readonly Envelope[], dropped: readonly number[], now: number): Promise<{ applied: Applied[]; setTimers: boolean }> {
+    const batch: Batch = { now, working: new Map(), changes: new Map(), loose: [], writes: [], applied: [], transitions: [] };
     for (const envelope of envelopes) {
       if (envelope.general) {
         await this.#general(batch, envelope);
@@ -141,7 +182,8 @@ export class ConversationRegistry {
     for (const [chatId, row] of batch.working) this.#remember(chatId, row);
     this.#o.plugins.committed(written);
     for (const t of batch.transitions) for (const listener of this.#listeners) listener(t);
-    return batch.applied;
+    const setTimers = [...batch.changes.values()].some((c) => c.effects.some((e) => e.type === "setTimer"));
+    return { applied: batch.applied, setTimers };
   }
 
   async #stepOne(batch: Batch, chatId: number, current: ConversationRow | undefined, user: UserProfile, event: ConversationEvent, depth: number): Promise<void> {

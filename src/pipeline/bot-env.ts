@@ -1,0 +1,21 @@
+/**
+ * The `Bot` service: who the pipeline works for — the bot's id in storage, its operators'
+ * group, the view plugins see, its logger. Every per-bot service reads it from its context.
+ */
+import { Context } from "effect";
+import type { BotView } from "../plugins/api.ts";
+import type { Logger } from "../util/log.ts";
+
+/** What the service holds. */
+export interface BotEnv {
+  /** The bot's id in the config and in storage. */
+  readonly botId: string;
+  /** The operators' forum supergroup. */
+  readonly groupId: number;
+  /** The bot as plugins see it (its username is filled in after getMe). */
+  readonly view: BotView;
+  readonly log: Logger;
+}
+
+/** See the module comment. */
+export class Bot extends Context.Tag("switchboard/Bot")<Bot, BotEnv>() {}

@@ -1,0 +1,19 @@
+/** One attempt: executes intents for a conversation with its current topic and message map. */
+import { Effect } from "effect";
+import type { Intent } from "../../conversation/intents.ts";
+import { topicSideOf, userSideOf } from "../../store/message-map.ts";
+import type { StoreError } from "../../store/store.ts";
+import type { DeliveryContext } from "./context.ts";
+import { execute, type Outcome } from "./execute.ts";
+
+/** Runs `intents` (one, or an album) for `chatId` against the Bot API; failures come back classified. */
+export const attempt = (ctx: DeliveryContext, chatId: number, intents: readonly Intent[]): Effect.Effect<Outcome, StoreError> =>
+  Effect.flatMap(ctx.stepper.topicOf(chatId), (topicId) =>
+    execute(intents, {
+      client: ctx.client,
+      groupId: ctx.groupId,
+      chatId,
+      topicId,
+      topicSideOf: (id) => topicSideOf(ctx.db, ctx.botId, chatId, id),
+      userSideOf: (id) => userSideOf(ctx.db, ctx.botId, chatId, id),
+    }));

@@ -1,0 +1,42 @@
+/**
+ * What every part of delivery shares: the bot, its store and client, the stepper results go
+ * back through, the outbox, the limiter, the group commit, and the counters.
+ */
+import type { Effect } from "effect";
+import type { ConversationEvent } from "../../conversation/events.ts";
+import type { Db } from "../../store/open.ts";
+import type { StoreError } from "../../store/store.ts";
+import type { TelegramClient } from "../../telegram/client.ts";
+import type { Logger } from "../../util/log.ts";
+import type { OutboxService } from "../outbox.ts";
+import type { RateLimiter } from "../rate-limits.ts";
+import type { StepperService } from "../stepper.ts";
+import type { Completion } from "./completions.ts";
+
+/** Counters for logs, the sandbox panel and benchmarks. */
+export interface DeliveryStats {
+  delivered: number;
+  retried: number;
+  dropped: number;
+  rateLimited: number;
+  inDoubtResent: number;
+  topicsRecreated: number;
+}
+
+/** See the module comment. */
+export interface DeliveryContext {
+  readonly db: Db;
+  readonly botId: string;
+  readonly groupId: number;
+  readonly client: TelegramClient;
+  readonly log: Logger;
+  readonly stepper: StepperService;
+  readonly outbox: OutboxService;
+  readonly limiter: RateLimiter;
+  readonly complete: (completion: Completion) => Effect.Effect<void, StoreError>;
+  readonly stats: DeliveryStats;
+}
+
+/** Feeds delivery results into the conversation as events (the stepper announces any new work). */
+export const feed = (ctx: DeliveryContext, chatId: number, events: readonly ConversationEvent[]) =>
+  ctx.stepper.apply(events.map((event) => ({ chatId, event })));

@@ -1,0 +1,160 @@
+/**
+ * The `Delivery` service: one lane per conversation, each a fiber draining its outbox rows
+ * strictly in order, many lanes at once. A lane starts when the outbox announces work for its
+ * chat and ends when its rows are gone. At most `maxActive` lanes hold a Bot API call at a time
+ * (a semaphore); a lane that waits — for `not_before`, an album to settle, a rate-limit token —
+ * sleeps on the Clock without holding a permit. Results go back into the conversation as events
+ * through the stepper.
+ */
+import { Clock, Context, Duration, Effect, FiberMap, Layer, PubSub, Queue } from "effect";
+import { albumOf, placeOf, targetChatOf } from "../../conversation/intents.ts";
+import { firstIntentOfType, type OutboxRow } from "../../store/outbox.ts";
+import { query, Store, type StoreError } from "../../store/store.ts";
+import { TelegramApi } from "../../telegram/api.ts";
+import { Bot } from "../bot-env.ts";
+import { Outbox } from "../outbox.ts";
+import { RateLimiter, type RateLimitConfig } from "../rate-limits.ts";
+import { Stepper } from "../stepper.ts";
+import { maxAlbum, nextBatch } from "./albums.ts";
+import { attempt } from "./attempt.ts";
+import { makeCompletions } from "./completions.ts";
+import type { DeliveryContext, DeliveryStats } from "./context.ts";
+import { settle } from "./outcomes.ts";
+
+/** What the service offers. */
+export interface DeliveryService {
+  readonly stats: DeliveryStats;
+  /** Lanes running right now (working or waiting). */
+  readonly activeLanes: number;
+}
+
+/** Settings of delivery. */
+export interface DeliveryOptions {
+  limits: RateLimitConfig;
+  /** How long an album may still grow after its newest item was committed. */
+  albumSettle?: Duration.DurationInput;
+  /**
+   * Lanes holding a Bot API call at once. More would only queue on the HTTP agent's sockets and
+   * the store's single writer, and cost memory per open request.
+   */
+  maxActive?: number;
+}
+
+/** See the module comment. */
+export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, DeliveryService>() {
+  /** Delivers the bot's outbox for the life of the layer's scope, starting with work left from before. */
+  static readonly layer = (o: DeliveryOptions): Layer.Layer<Delivery, StoreError, Store | Bot | TelegramApi | Stepper | Outbox> =>
+    Layer.scoped(
+      Delivery,
+      Effect.gen(function* () {
+        const { db } = yield* Store;
+        const { botId, groupId, log } = yield* Bot;
+        const stepper = yield* Stepper;
+        const outbox = yield* Outbox;
+        const stats: DeliveryStats = { delivered: 0, retried: 0, dropped: 0, rateLimited: 0, inDoubtResent: 0, topicsRecreated: 0 };
+        const ctx: DeliveryContext = {
+          db, botId, groupId, log, stepper, outbox, stats,
+          client: yield* TelegramApi,
+          limiter: new RateLimiter(o.limits, yield* Clock.currentTimeMillis),
+          // Before the lanes: the lanes' scope closes first, so none waits on a stopped committer.
+          complete: yield* makeCompletions(db, botId),
+        };
+        const settleMs = Duration.toMillis(Duration.decode(o.albumSettle ?? "400 millis"));
+        const permits = yield* Effect.makeSemaphore(o.maxActive ?? 64);
+        const lanes = yield* FiberMap.make<number>();
+        /** Chats with a lane; kept here, not read off the FiberMap, so the decision to end a lane and a new wake-up never race. */
+        const active = new Set<number>();
+        /** Chats woken while their lane ran: it looks again before it ends. */
+        const again = new Set<number>();
+
+        const pause = (ms: number) => Effect.sleep(Duration.millis(Math.max(1, ms)));
+
+        /** The lane's next rows: the head, or enough to see an album's end. */
+        const readHead = (chatId: number) =>
+          Effect.gen(function* () {
+            const rows = yield* outbox.head(chatId, 1);
+            return rows.length === 1 && albumOf(rows[0].intent)
+              ? yield* outbox.head(chatId, maxAlbum + 1)
+              : rows;
+          });
+
+        /** A topic-bound head while the conversation has no topic: a pending createTopic goes first. */
+        const topicFirst = (chatId: number, head: OutboxRow) =>
+          Effect.gen(function* () {
+            if (placeOf(head.intent) !== "topic" || (yield* stepper.topicOf(chatId)) !== null) return undefined;
+            return yield* query("read the outbox", () => firstIntentOfType(db, botId, chatId, "createTopic"));
+          });
+
+        const deliver = (chatId: number, batch: readonly OutboxRow[]) =>
+          Effect.flatMap(attempt(ctx, chatId, batch.map((r) => r.intent)), (outcome) => settle(ctx, chatId, batch, outcome)).pipe(
+            permits.withPermits(1),
+            // A call in flight is finished and recorded before a stop takes effect.
+            Effect.uninterruptible,
+          );
+
+        /** One turn of a lane: "done" when the lane is empty, otherwise it goes on. */
+        const turn = (chatId: number): Effect.Effect<"done" | "more", StoreError> =>
+          Effect.gen(function* () {
+            again.delete(chatId);
+            const rows = yield* readHead(chatId);
+            if (rows.length === 0) {
+              if (again.has(chatId)) return "more";
+              active.delete(chatId);
+              return "done";
+            }
+            const now = yield* Clock.currentTimeMillis;
+            const first = yield* topicFirst(chatId, rows[0]);
+            const lead = first ?? rows[0];
+            if (lead.notBefore > now) return yield* pause(lead.notBefore - now).pipe(Effect.as("more" as const));
+            const batch = first ? [first] : nextBatch(rows, now, settleMs);
+            if (batch === "wait") return yield* pause(settleMs).pipe(Effect.as("more" as const));
+            const wait = ctx.limiter.reserve(targetChatOf(batch[0].intent, chatId, groupId), now);
+            if (wait > 0) return yield* pause(wait).pipe(Effect.as("more" as const));
+            yield* deliver(chatId, batch);
+            return "more";
+          });
+
+        const lane = (chatId: number): Effect.Effect<void> =>
+          turn(chatId).pipe(
+            // A store failure mid-delivery: nothing was removed, so the rows are tried again.
+            Effect.catchAll((error) =>
+              Effect.sync(() => log.error("delivery step failed; retrying", { chat: chatId, error: error.message })).pipe(
+                Effect.zipRight(pause(1000)),
+                Effect.as("more" as const),
+              )
+            ),
+            Effect.repeat({ until: (step) => step === "done" }),
+            Effect.asVoid,
+          );
+
+        const wake = (chatId: number) =>
+          Effect.suspend(() => {
+            if (active.has(chatId)) {
+              again.add(chatId);
+              return Effect.void;
+            }
+            active.add(chatId);
+            return FiberMap.run(lanes, chatId, lane(chatId)).pipe(Effect.asVoid);
+          });
+
+        // Subscribe before reading what is pending: work committed in between is seen twice at
+        // worst, never missed.
+        const announced = yield* PubSub.subscribe(outbox.work);
+        yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.takeBetween(announced, 1, 1024), (chats) => Effect.forEach(chats, wake, { discard: true }))));
+
+        // A lane sends one row at a time, so only each lane's head can have been in flight when
+        // the process stopped: those are the sends *in doubt*, resent (never dropped) and counted.
+        const pending = yield* outbox.pendingChats();
+        stats.inDoubtResent += pending.length;
+        if (pending.length > 0) log.info("resuming delivery; the first queued send of each conversation may repeat one that was in flight", { conversations: pending.length });
+        yield* Effect.forEach(pending, wake, { discard: true });
+
+        return {
+          stats,
+          get activeLanes() {
+            return active.size;
+          },
+        } satisfies DeliveryService;
+      }),
+    );
+}

@@ -1,0 +1,59 @@
+/**
+ * Settling an attempt: what a lane records after executing its batch — the rows removed and
+ * pairs recorded (done), the rows postponed by the retry policy (retry), the rows given up with
+ * a notice to the operators (drop), or the topic repaired (lost, closed).
+ */
+import { Clock, Effect } from "effect";
+import { enqueueIntents, removeIntents, type OutboxRow } from "../../store/outbox.ts";
+import { query, type StoreError } from "../../store/store.ts";
+import { backoffDelayMs } from "../retry-policy.ts";
+import { type DeliveryContext, feed } from "./context.ts";
+import type { Outcome } from "./execute.ts";
+import { reopenAndDeliver, replaceLostTopic } from "./repair.ts";
+
+/** Records what `outcome` means for `batch`, the rows just executed for `chatId`. */
+export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly OutboxRow[], outcome: Outcome): Effect.Effect<void, StoreError> =>
+  Effect.gen(function* () {
+    const head = batch[0];
+    const now = yield* Clock.currentTimeMillis;
+    switch (outcome.kind) {
+      case "done": {
+        yield* ctx.complete({ ids: batch.map((r) => r.id), chatId, pairs: outcome.pairs, now });
+        ctx.stats.delivered += batch.length;
+        if (head.intent.type === "createTopic" && head.intent.previousDeleted) ctx.stats.topicsRecreated += 1;
+        if (outcome.events.length > 0) yield* feed(ctx, chatId, outcome.events);
+        return;
+      }
+      case "retry": {
+        ctx.stats.retried += 1;
+        if (outcome.rateLimited) {
+          ctx.stats.rateLimited += 1;
+          ctx.limiter.pause(outcome.rateLimited.chatId, outcome.rateLimited.seconds, now);
+        }
+        const afterMs = outcome.afterMs ?? (yield* backoffDelayMs(head.attempts + 1, outcome.capMs ?? 30_000));
+        ctx.log.warn("delivery will be retried", { chat: chatId, intent: head.intent.type, outbox_id: head.id, attempt: head.attempts + 1, in_ms: afterMs, reason: outcome.reason });
+        yield* ctx.outbox.defer(batch, now + afterMs);
+        return;
+      }
+      case "drop": {
+        ctx.stats.dropped += batch.length;
+        ctx.log.warn("intent dropped", { chat: chatId, intent: head.intent.type, outbox_id: head.id, reason: outcome.reason });
+        const notice = outcome.notice;
+        yield* query("give up a delivery", () =>
+          ctx.db.transaction().execute(async (tx) => {
+            await removeIntents(tx, batch.map((r) => r.id));
+            if (notice) await enqueueIntents(tx, ctx.botId, chatId, [{ type: "sendToTopic", text: notice }], now);
+          }));
+        if (notice) yield* ctx.outbox.announce([chatId]);
+        yield* feed(ctx, chatId, [
+          ...outcome.events,
+          ...batch.map((r) => ({ type: "delivery.failed" as const, intent: r.intent.type, reason: outcome.reason, ...("messageId" in r.intent ? { messageId: r.intent.messageId } : {}) })),
+        ]);
+        return;
+      }
+      case "topic-lost":
+        return yield* replaceLostTopic(ctx, chatId, head);
+      case "topic-closed":
+        return yield* reopenAndDeliver(ctx, chatId, batch);
+    }
+  });

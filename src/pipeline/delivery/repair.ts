@@ -1,0 +1,43 @@
+/**
+ * Topic repair, through intents. A deleted topic: the conversation learns it (`topic.lost`) and
+ * queues a `createTopic` that replaces it; the lane runs a pending `createTopic` before anything
+ * that needs the topic (see `lanes.ts`). A topic closed in Telegram: it is reopened, the batch
+ * delivered, and closed again if the dialog is closed (leave_closed relays into closed dialogs;
+ * operators also close topics by hand).
+ */
+import { Clock, Effect } from "effect";
+import { removeIntents, type OutboxRow } from "../../store/outbox.ts";
+import { query, type StoreError } from "../../store/store.ts";
+import { backoffDelayMs } from "../retry-policy.ts";
+import { attempt } from "./attempt.ts";
+import { type DeliveryContext, feed } from "./context.ts";
+import { settle } from "./outcomes.ts";
+
+/** The topic of `head` is gone: the conversation queues its replacement. */
+export const replaceLostTopic = (ctx: DeliveryContext, chatId: number, head: OutboxRow): Effect.Effect<void, StoreError> =>
+  Effect.gen(function* () {
+    ctx.log.warn("the topic is gone; creating a new one", { chat: chatId, intent: head.intent.type, outbox_id: head.id });
+    const applied = yield* feed(ctx, chatId, [{ type: "topic.lost" }]);
+    if (applied.some((a) => a.intents.some((i) => i.type === "createTopic"))) return;
+    // A conversation that never had a topic to replace (it is not open): the row cannot go anywhere.
+    ctx.stats.dropped += 1;
+    ctx.log.warn("intent dropped: the conversation has no topic", { chat: chatId, intent: head.intent.type, outbox_id: head.id });
+    yield* query("give up a delivery", () => removeIntents(ctx.db, [head.id]));
+  });
+
+/** The topic is closed in Telegram: reopen, deliver `batch`, close again if the dialog is closed. */
+export const reopenAndDeliver = (ctx: DeliveryContext, chatId: number, batch: readonly OutboxRow[]): Effect.Effect<void, StoreError> =>
+  Effect.gen(function* () {
+    const reopened = yield* attempt(ctx, chatId, [{ type: "reopenTopic" }]);
+    if (reopened.kind !== "done") {
+      const now = yield* Clock.currentTimeMillis;
+      const afterMs = yield* backoffDelayMs(batch[0].attempts + 1);
+      ctx.log.warn("could not reopen the closed topic; will retry", { chat: chatId, outcome: reopened.kind, in_ms: afterMs });
+      return yield* ctx.outbox.defer(batch, now + afterMs);
+    }
+    const outcome = yield* attempt(ctx, chatId, batch.map((r) => r.intent));
+    // Closed again under our feet: retry later rather than loop.
+    yield* settle(ctx, chatId, batch, outcome.kind === "topic-closed" ? { kind: "retry", reason: "the topic was closed again" } : outcome);
+    const state = (yield* ctx.stepper.rowOf(chatId))?.state;
+    if (state === "closed" || state === "banned") yield* attempt(ctx, chatId, [{ type: "closeTopic" }]);
+  });

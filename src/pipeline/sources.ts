@@ -1,0 +1,115 @@
+/**
+ * Where a bot's updates come from — an MTProto session, a webhook receiver or long polling —
+ * and, in proxy mode, the Bot API proxy for the parallel system. Each is acquired in the current
+ * Scope and released when it closes; every update goes through the inbox before it is confirmed.
+ */
+import type { Update, UserFromGetMe } from "@grammyjs/types";
+import { Effect, type Scope } from "effect";
+import type { BotConfig } from "../config/mod.ts";
+import { Store } from "../store/store.ts";
+import { allowedUpdates } from "../telegram/allowed-updates.ts";
+import type { TelegramClient } from "../telegram/client.ts";
+import type { OwnSends } from "../telegram/mtproto/own-sends.ts";
+import { type MtprotoClientFactory, type MtprotoSession, MtprotoStartError, startMtprotoSession } from "../telegram/mtproto/session.ts";
+import { poll } from "../telegram/polling.ts";
+import { type ProxyServer, startProxy } from "../telegram/proxy/server.ts";
+import { startWebhookServer } from "../telegram/webhook.ts";
+import type { Logger } from "../util/log.ts";
+import { syntheticUpdateIds } from "../util/synthetic-id.ts";
+import type { InboxService } from "./inbox.ts";
+import { backoff } from "./retry-policy.ts";
+import { BotStartError } from "./start-error.ts";
+
+/** What a source needs. */
+export interface SourceOptions {
+  bot: BotConfig;
+  log: Logger;
+  me: UserFromGetMe;
+  client: TelegramClient;
+  inbox: InboxService;
+  /** `inbox.accept` as a promise, for sources written around callbacks. */
+  accept(updates: readonly Update[], sourceKey?: (u: Update) => string | undefined): Promise<number>;
+  ownSends: OwnSends | undefined;
+  pollTimeoutSeconds?: number;
+  mtprotoClient?: MtprotoClientFactory;
+}
+
+/** The running source's handles. */
+export interface RunningSource {
+  proxy: ProxyServer | undefined;
+  mtproto: MtprotoSession | undefined;
+  webhookPort: number | undefined;
+}
+
+/** Starts the proxy (if configured) and the bot's source; both stop when the Scope closes. */
+export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotStartError | unknown, Store | Scope.Scope> =>
+  Effect.gen(function* () {
+    const { bot, log } = o;
+    const { db } = yield* Store;
+    const announce = (how: string) => log.info(`connected as @${o.me.username} (id ${o.me.id}), receiving updates by ${how}`, { group: bot.group });
+    const accept = async (updates: Update[]) => void await o.accept(updates);
+
+    let proxy: ProxyServer | undefined;
+    if (bot.parallel?.mode === "proxy") {
+      const listen = bot.parallel.listen;
+      // Real time, not the Clock: these are identities, not timing.
+      const nextId = syntheticUpdateIds();
+      const started = yield* Effect.acquireRelease(
+        Effect.promise(() =>
+          startProxy({
+            host: listen.host, port: listen.port, token: bot.token, apiRoot: bot.apiRoot, db, botId: bot.id, log: log.child("proxy"),
+            // Through the inbox, with a negative id: durable, and stepped in arrival order.
+            onIntercepted: (chatId, message, edited) =>
+              accept([{ update_id: nextId(), switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } } as unknown as Update]),
+          })
+        ),
+        (server) => Effect.promise(() => server.close()),
+      );
+      const stopListening = o.inbox.onAccepted(() => started.notify());
+      yield* Effect.addFinalizer(() => Effect.sync(stopListening));
+      proxy = started;
+      log.info(`parallel mode: Bot API proxy for the other system listening on ${listen.host}:${started.port}`);
+    }
+
+    if (bot.parallel?.mode === "mtproto" && o.ownSends) {
+      // The other system owns getUpdates and the webhook: never call getUpdates, setWebhook or
+      // deleteWebhook for this bot. Everything arrives through the MTProto session.
+      if (bot.updates === "webhook") {
+        log.warn(`updates: webhook is ignored in parallel mode "mtproto": the bot's webhook belongs to the other system, and Switchboard receives through MTProto`);
+      }
+      const mtproto = bot.parallel;
+      const ownSends = o.ownSends;
+      const session = yield* Effect.acquireRelease(
+        Effect.tryPromise({
+          try: () =>
+            startMtprotoSession({
+              db, botId: bot.id, token: bot.token, apiId: mtproto.apiId, apiHash: mtproto.apiHash, log: log.child("mtproto"), ownSends,
+              me: { id: o.me.id, first_name: o.me.first_name, username: o.me.username }, accept: (updates, sourceKey) => o.accept(updates, sourceKey),
+              ...(o.mtprotoClient ? { createClient: o.mtprotoClient } : {}),
+            }),
+          catch: (e) => (e instanceof MtprotoStartError ? new BotStartError(`bot "${bot.id}": ${e.message}`) : e),
+        }),
+        (s) => Effect.promise(() => s.stop()),
+      );
+      announce("an MTProto session (parallel mode: the other system keeps its getUpdates or webhook)");
+      return { proxy, mtproto: session, webhookPort: undefined };
+    }
+
+    if (bot.updates === "webhook" && bot.webhook) {
+      const w = bot.webhook;
+      const server = yield* Effect.acquireRelease(
+        Effect.promise(() => startWebhookServer({ host: w.listen.host, port: w.listen.port, path: w.path, secret: w.secret, log, accept })),
+        (s) => Effect.promise(() => s.close()),
+      );
+      yield* o.client.call("setWebhook", { url: w.url, secret_token: w.secret, allowed_updates: [...allowedUpdates] }).pipe(
+        Effect.retry({ schedule: backoff("10 seconds"), times: 5, while: (e) => e._tag === "NetworkError" || e._tag === "ServerError" || e._tag === "RateLimited" }),
+        Effect.mapError((e) => new BotStartError(`bot "${bot.id}": setWebhook failed: ${"description" in e ? e.description : e._tag}`)),
+      );
+      announce(`webhook (${w.url}, listening on ${w.listen.host}:${server.port})`);
+      return { proxy, mtproto: undefined, webhookPort: server.port };
+    }
+
+    const last = yield* o.inbox.lastUpdateId();
+    yield* Effect.forkScoped(poll({ client: o.client, log, lastUpdateId: last, accept, timeoutSeconds: o.pollTimeoutSeconds, onConnected: () => announce("polling") }));
+    return { proxy, mtproto: undefined, webhookPort: undefined };
+  });

@@ -1,0 +1,12 @@
+/**
+ * The `PluginHost` service: the plugin host of one bot (see `host.ts`) in the bot's context, so
+ * the stepper and the bot's start-up reach the same loaded plugins.
+ */
+import { Context, Layer } from "effect";
+import type { PluginHost } from "./host.ts";
+
+/** See the module comment. */
+export class Plugins extends Context.Tag("switchboard/PluginHost")<Plugins, PluginHost>() {
+  /** The host of an already loaded set of plugins. */
+  static readonly fromHost = (host: PluginHost): Layer.Layer<Plugins> => Layer.succeed(Plugins, host);
+}

@@ -1,0 +1,21 @@
+/**
+ * The `TelegramApi` service: one bot's Bot API client (see `client.ts`) as an Effect service, so
+ * delivery, sources and start-up take it from their context and tests can provide another.
+ */
+import { Context, Effect, Layer } from "effect";
+import { nodeHttpClientLayer } from "../platform/http-client.ts";
+import { makeTelegramClient, type TelegramClient } from "./client.ts";
+
+/** See the module comment. */
+export class TelegramApi extends Context.Tag("switchboard/TelegramApi")<TelegramApi, TelegramClient>() {
+  /** A client for `token` at `apiRoot` over the runtime's keep-alive HTTP transport. */
+  static readonly layer = (token: string, apiRoot: string): Layer.Layer<TelegramApi> =>
+    Layer.effect(TelegramApi, makeTelegramClient(token, apiRoot)).pipe(Layer.provide(nodeHttpClientLayer));
+
+  /** An existing client (e.g. one wrapped to record own sends in MTProto mode). */
+  static readonly fromClient = (client: TelegramClient): Layer.Layer<TelegramApi> => Layer.succeed(TelegramApi, client);
+}
+
+/** Used where a client is needed outside a layer (tests, tools). */
+export const telegramClient = (token: string, apiRoot: string): TelegramClient =>
+  Effect.runSync(makeTelegramClient(token, apiRoot).pipe(Effect.provide(nodeHttpClientLayer)));
