@@ -11,14 +11,17 @@
 import { commitBatch, type ConversationChange } from "../pipeline/commit.ts";
 import type { BotView, ConversationView, HookContext, Plugin } from "../plugins/api.ts";
 import { type AddressedWrite, PluginHost } from "../plugins/host.ts";
-import { loadConversation, type ConversationRow } from "../store/conversations.ts";
+import { loadConversation, type ConversationRow as StoredRow } from "../store/conversations.ts";
 import type { Db } from "../store/open.ts";
 import { createLogger, type Logger } from "../util/log.ts";
 import type { Message } from "@grammyjs/types";
 import type { ConversationEvent, ParsedCommand, UserProfile } from "./events.ts";
 import type { Intent } from "./intents.ts";
 import type { ConversationMachine } from "./machine.ts";
-import { step, statusOf } from "./step.ts";
+import { step, statusOf, type StoredSnapshot } from "./step.ts";
+
+/** A conversation row with this machine's snapshot. */
+type ConversationRow = StoredRow<StoredSnapshot>;
 
 /** One event for one conversation, optionally caused by an inbox update. */
 export type Envelope = ConversationEnvelope | GeneralEnvelope;
@@ -212,7 +215,7 @@ export class ConversationRegistry {
   async #hydrate(chatId: number): Promise<ConversationRow | undefined> {
     const cached = this.#cache.get(chatId);
     if (cached) return cached;
-    return loadConversation(this.#o.db, this.#o.bot.id, chatId);
+    return loadConversation<StoredSnapshot>(this.#o.db, this.#o.bot.id, chatId);
   }
 
   #remember(chatId: number, row: ConversationRow): void {

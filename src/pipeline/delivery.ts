@@ -9,7 +9,7 @@ import type { ConversationRegistry } from "../conversation/registry.ts";
 import type { Intent } from "../conversation/intents.ts";
 import { displayName, topicTitle } from "../conversation/title.ts";
 import type { Db } from "../store/open.ts";
-import { chatsWithPendingIntents, deferIntent, enqueueIntents, laneHead, removeIntents, type OutboxRow } from "../store/outbox.ts";
+import { chatsWithPendingIntents, deferIntent, enqueueIntents, laneHead, removeIntents, type OutboxRow as StoredIntent } from "../store/outbox.ts";
 import { topicSideOf, userSideOf } from "../store/message-map.ts";
 import type { TelegramClient } from "../telegram/client.ts";
 import { backoffMs } from "../util/backoff.ts";
@@ -17,6 +17,9 @@ import type { Logger } from "../util/log.ts";
 import { Completions } from "./completions.ts";
 import { classifyFailure, execute, type Outcome, userBound } from "./execute.ts";
 import type { RateLimiter } from "./rate-limits.ts";
+
+/** A queued intent of the conversation machine. */
+type OutboxRow = StoredIntent<Intent>;
 
 /** Counters for logs, the sandbox panel and benchmarks. */
 export interface DeliveryStats {
@@ -140,8 +143,8 @@ export class Delivery {
       let rows: OutboxRow[];
       try {
         // Usually the head alone; an album item needs the rows after it to find the album's end.
-        rows = await laneHead(this.#o.db, this.#o.botId, chatId, 1);
-        if (rows.length === 1 && albumOf(rows[0].intent)) rows = await laneHead(this.#o.db, this.#o.botId, chatId, maxAlbum + 1);
+        rows = await laneHead<Intent>(this.#o.db, this.#o.botId, chatId, 1);
+        if (rows.length === 1 && albumOf(rows[0].intent)) rows = await laneHead<Intent>(this.#o.db, this.#o.botId, chatId, maxAlbum + 1);
       } catch (error) {
         this.#o.log.error("outbox read failed; lane pauses", { chat: chatId, error: String(error) });
         await this.#sleep(1000);
