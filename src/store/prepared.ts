@@ -77,7 +77,7 @@ export const prepare = <P extends Record<string, unknown>>() =>
   };
   return {
     run(db, params, size = 0) {
-      if (size > maxBatch) throw new RangeError(`store: a batch statement takes at most ${maxBatch} rows, got ${size}`);
+      if (size > maxBatch) return Promise.reject(new RangeError(`store: a batch statement takes at most ${maxBatch} rows, got ${size}`));
       const c = compiled.get(engineKey(db))?.[size] ?? compile(db, size);
       const values = new Array<unknown>(c.slots.length);
       for (let i = 0; i < values.length; i++) {
