@@ -11,9 +11,11 @@ const initial = (dialect: StoreDialect): Migration => ({
     await dialect.inboxArrival
       .column(db.schema.createTable("inbox"))
       .addColumn("bot_id", "text", (c) => c.notNull())
-      .addColumn("update_id", "integer", (c) => c.notNull())
+      // bigint: synthetic update ids (−ms × 1000) and millisecond times pass 2^31. SQLite stores
+      // integer and bigint alike, so stores created when these said "integer" are the same.
+      .addColumn("update_id", "bigint", (c) => c.notNull())
       .addColumn("payload", "text", (c) => c.notNull())
-      .addColumn("received_at", "integer", (c) => c.notNull())
+      .addColumn("received_at", "bigint", (c) => c.notNull())
       .addColumn("processed", "integer", (c) => c.notNull().defaultTo(0))
       .addPrimaryKeyConstraint("inbox_pk", ["bot_id", "update_id"])
       .execute();
@@ -86,7 +88,7 @@ const proxy: Migration = {
     await db.schema
       .createTable("proxy_updates")
       .addColumn("bot_id", "text", (c) => c.notNull())
-      .addColumn("update_id", "integer", (c) => c.notNull())
+      .addColumn("update_id", "bigint", (c) => c.notNull())
       .addColumn("payload", "text", (c) => c.notNull())
       .addPrimaryKeyConstraint("proxy_updates_pk", ["bot_id", "update_id"])
       .execute();
