@@ -47,7 +47,7 @@ export const make = (url: string): Effect.Effect<StoreService, StorageUrlError |
     return {
       db,
       dialect,
-      use: <A>(f: (db: Db) => Promise<A>) => Effect.tryPromise({ try: () => f(db), catch: (e) => storeError("a store operation", e) }),
+      use: <A>(f: (db: Db) => Promise<A>) => Effect.tryPromise({ try: () => f(db), catch: (e) => storeError("a query", e) }),
     };
   });
 

@@ -47,7 +47,7 @@ describe("Store service", () => {
     expect(Exit.isFailure(exit)).toBe(true);
     const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : undefined;
     expect(error?._tag === "Some" && error.value._tag).toBe("StoreError");
-    expect(error?._tag === "Some" && error.value.message).toMatch(/^store: a store operation failed: .*no_such_table/);
+    expect(error?._tag === "Some" && error.value.message).toMatch(/^store: a query failed: .*no_such_table/);
   });
 
   it("fails with StorageUrlError for URLs it cannot open, keeping today's messages", async () => {
