@@ -8,7 +8,7 @@ import { Cause, Context, Effect, Exit, Layer, ManagedRuntime, TestClock, TestCon
 import type { Config } from "./config/mod.ts";
 import { makeBot, type RunningBot, type StartBotOptions } from "./pipeline/bot.ts";
 import type { Db } from "./store/open.ts";
-import { Store } from "./store/store.ts";
+import { layer as storeLayer, Store } from "./store/store.ts";
 import { createLogger, type Logger } from "./util/log.ts";
 
 /** Options passed to every bot (tests and benchmarks tune these). */
@@ -40,7 +40,7 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
         for (const [index, bot] of config.bots.entries()) bots.push(yield* makeBot({ ...options, bot, index, log: root.child(bot.id) }));
         return { db, bots };
       }),
-    ).pipe(Layer.provide(Store.layer(config.storage)));
+    ).pipe(Layer.provide(storeLayer(config.storage)));
     if (!options.testClock) return bots;
     const startAtNow = Layer.effectDiscard(TestClock.setTime(Date.now()));
     return Layer.provide(bots, Layer.provideMerge(startAtNow, TestContext.TestContext));

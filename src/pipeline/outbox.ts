@@ -6,9 +6,12 @@
  */
 import { Context, Effect, Layer, PubSub } from "effect";
 import type { Intent } from "../conversation/intents.ts";
-import { chatsWithPendingIntents, deferIntent, laneHead, type OutboxRow } from "../store/outbox.ts";
+import { chatsWithPendingIntents, deferIntent, laneHead, type OutboxRow as StoredRow } from "../store/outbox.ts";
 import { query, Store, type StoreError } from "../store/store.ts";
 import { Bot } from "./bot-env.ts";
+
+/** A queued row with the pipeline's intent type. */
+export type OutboxRow = StoredRow<Intent>;
 
 /** What the service offers. */
 export interface OutboxService {
@@ -34,7 +37,7 @@ export class Outbox extends Context.Tag("switchboard/Outbox")<Outbox, OutboxServ
       const { botId } = yield* Bot;
       const work = yield* PubSub.unbounded<number>();
       return {
-        head: (chatId, limit) => query("read the outbox", () => laneHead(db, botId, chatId, limit)),
+        head: (chatId, limit) => query("read the outbox", () => laneHead<Intent>(db, botId, chatId, limit)),
         pendingChats: () => query("list pending lanes", () => chatsWithPendingIntents(db, botId)),
         defer: (rows, notBefore) =>
           query("postpone a delivery", async () => {

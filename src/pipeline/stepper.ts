@@ -14,17 +14,20 @@ import { Clock, Context, Effect, Layer, Queue } from "effect";
 import type { ConversationEvent, ParsedCommand, UserProfile } from "../conversation/events.ts";
 import type { Intent } from "../conversation/intents.ts";
 import type { ConversationMachine } from "../conversation/machine.ts";
-import { step, statusOf } from "../conversation/step.ts";
+import { step, statusOf, type StoredSnapshot } from "../conversation/step.ts";
 import type { BotView, ConversationView, HookContext, Plugin } from "../plugins/api.ts";
 import type { AddressedWrite, PluginHost } from "../plugins/host.ts";
 import { Plugins } from "../plugins/service.ts";
-import { loadConversation, type ConversationRow } from "../store/conversations.ts";
+import { loadConversation, type ConversationRow as StoredRow } from "../store/conversations.ts";
 import type { Db } from "../store/open.ts";
 import { query, Store, type StoreError } from "../store/store.ts";
 import type { Logger } from "../util/log.ts";
 import { Bot } from "./bot-env.ts";
 import { commitBatch, type ConversationChange } from "./commit.ts";
 import { chatsWithIntents, Outbox } from "./outbox.ts";
+
+/** A conversation row with this machine's snapshot. */
+export type ConversationRow = StoredRow<StoredSnapshot>;
 
 /** One event for one conversation, optionally caused by an inbox update. */
 export type Envelope = ConversationEnvelope | GeneralEnvelope;
@@ -254,7 +257,7 @@ class ConversationSteps {
   async #hydrate(chatId: number): Promise<ConversationRow | undefined> {
     const cached = this.#cache.get(chatId);
     if (cached) return cached;
-    return loadConversation(this.#o.db, this.#o.bot.id, chatId);
+    return loadConversation<StoredSnapshot>(this.#o.db, this.#o.bot.id, chatId);
   }
 
   #remember(chatId: number, row: ConversationRow): void {

@@ -1,8 +1,9 @@
 /** The inbox: accepted updates, deduplicated by (bot, update_id), processed in order. */
 import type { Update } from "@grammyjs/types";
-import { sql } from "kysely";
-import type { Db } from "./open.ts";
+import { dialectOfDb } from "./engine.ts";
+import { inBatches, prepare } from "./prepared.ts";
 import { mirrorUpdates } from "./proxy-updates.ts";
+import type { Db } from "./schema.ts";
 
 /** One accepted update still waiting for (or done with) its step. */
 export interface InboxRow {
@@ -21,6 +22,26 @@ export interface AcceptOptions {
   sourceKey?: (u: Update) => string | undefined;
 }
 
+// Without a conflict target, both the id and the source key deduplicate.
+const insertUpdates = prepare<{ bot: string; at: number; ids: readonly number[]; payloads: readonly string[]; keys: readonly (string | null)[] }>()((db, p, n) =>
+  db.insertInto("inbox")
+    .values(Array.from({ length: n }, (_, i) => ({
+      bot_id: p("bot"), update_id: p("ids", i), payload: p("payloads", i), received_at: p("at"), processed: 0, source_key: p("keys", i),
+    })))
+    .onConflict((c) => c.doNothing())
+);
+
+// Only ever moves forward. Compared as numbers: the column is text, and "999999999" > "1000000000" as text.
+const raiseLastUpdateId = prepare<{ bot: string; value: string }>()((db, p) =>
+  db.insertInto("bot_state")
+    .values({ bot_id: p("bot"), key: "last_update_id", value: p("value") })
+    .onConflict((c) =>
+      c.columns(["bot_id", "key"])
+        .doUpdateSet({ value: (eb) => eb.ref("excluded.value") })
+        .where((eb) => eb(eb.cast("bot_state.value", "bigint"), "<", eb.cast("excluded.value", "bigint")))
+    )
+);
+
 /**
  * Saves a batch in one transaction; duplicates (Telegram re-sending an unconfirmed update) are
  * ignored. Returns how many were new. Sources acknowledge to Telegram only after this resolves.
@@ -29,21 +50,15 @@ export async function acceptUpdates(db: Db, botId: string, updates: readonly Upd
   if (updates.length === 0) return 0;
   return db.transaction().execute(async (tx) => {
     if (o.mirror) await mirrorUpdates(tx, botId, updates.filter(o.mirror));
-    const rows = updates.map((u) => ({ bot_id: botId, update_id: u.update_id, payload: JSON.stringify(u), received_at: now, processed: 0, source_key: o.sourceKey?.(u) ?? null }));
-    // Without a conflict target, both the id and the source key deduplicate.
-    const result = await tx.insertInto("inbox").values(rows).onConflict((c) => c.doNothing()).executeTakeFirst();
-    // Synthetic updates (intercepted messages) have negative ids and never move the offset.
+    let inserted = 0;
+    await inBatches(updates, async (batch) => {
+      const params = { bot: botId, at: now, ids: batch.map((u) => u.update_id), payloads: batch.map((u) => JSON.stringify(u)), keys: batch.map((u) => o.sourceKey?.(u) ?? null) };
+      inserted += Number((await insertUpdates.run(tx, params, batch.length)).numAffectedRows ?? 0);
+    });
     const max = Math.max(...updates.map((u) => u.update_id));
-    // Compared as numbers: the column is text, and "999999999" > "1000000000" as text.
-    const known = await lastUpdateId(tx, botId);
-    if (max > 0 && (known === undefined || max > known)) {
-      await tx
-        .insertInto("bot_state")
-        .values({ bot_id: botId, key: "last_update_id", value: String(max) })
-        .onConflict((c) => c.columns(["bot_id", "key"]).doUpdateSet({ value: String(max) }))
-        .execute();
-    }
-    return Number(result.numInsertedOrUpdatedRows ?? 0);
+    // Synthetic updates (intercepted messages) have negative ids and never move the offset.
+    if (max > 0) await raiseLastUpdateId.run(tx, { bot: botId, value: String(max) });
+    return inserted;
   });
 }
 
@@ -53,24 +68,29 @@ export async function lastUpdateId(db: Db, botId: string): Promise<number | unde
   return row ? Number(row.value) : undefined;
 }
 
-/** The oldest unprocessed updates, in update order. */
-export async function pendingUpdates(db: Db, botId: string, limit: number): Promise<InboxRow[]> {
-  const rows = await db
-    .selectFrom("inbox")
+const selectPending = prepare<{ bot: string; limit: number }>()((db, p) =>
+  db.selectFrom("inbox")
     .select(["update_id", "payload"])
-    .where("bot_id", "=", botId)
+    .where("bot_id", "=", p("bot"))
     .where("processed", "=", 0)
     // Arrival order: synthetic updates interleave with Telegram's where they happened.
-    .orderBy(sql`rowid`)
-    .limit(limit)
-    .execute();
+    .orderBy(dialectOfDb(db).inboxArrival.order)
+    .limit(p("limit"))
+);
+
+/** The oldest unprocessed updates, in arrival order. */
+export async function pendingUpdates(db: Db, botId: string, limit: number): Promise<InboxRow[]> {
+  const { rows } = await selectPending.run(db, { bot: botId, limit });
   return rows.map((r) => ({ updateId: r.update_id, update: JSON.parse(r.payload) as Update }));
 }
 
+const mark = prepare<{ bot: string; ids: readonly number[] }>()((db, p, n) =>
+  db.updateTable("inbox").set({ processed: 1 }).where("bot_id", "=", p("bot")).where("update_id", "in", Array.from({ length: n }, (_, i) => p("ids", i)))
+);
+
 /** Marks updates done; called inside the commit transaction of the step they caused. */
 export async function markProcessed(db: Db, botId: string, updateIds: readonly number[]): Promise<void> {
-  if (updateIds.length === 0) return;
-  await db.updateTable("inbox").set({ processed: 1 }).where("bot_id", "=", botId).where("update_id", "in", updateIds).execute();
+  await inBatches(updateIds, (ids) => mark.run(db, { bot: botId, ids }, ids.length));
 }
 
 /** Drops processed rows older than `before` (Telegram itself keeps updates 24 h at most). */

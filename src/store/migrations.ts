@@ -1,17 +1,21 @@
 /**
  * In-code migrations: plain functions, so the same list runs on Node and Deno without a
  * migrations folder on disk (Kysely's FileMigrationProvider needs dynamic imports of files).
+ * One list for every engine: the few column definitions that differ come from the dialect.
  */
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from "kysely";
+import { type Kysely, type Migration, Migrator, sql } from "kysely";
+import type { StoreDialect } from "./dialect.ts";
 
-const initial: Migration = {
+const initial = (dialect: StoreDialect): Migration => ({
   async up(db: Kysely<any>) {
-    await db.schema
-      .createTable("inbox")
+    await dialect.inboxArrival
+      .column(db.schema.createTable("inbox"))
       .addColumn("bot_id", "text", (c) => c.notNull())
-      .addColumn("update_id", "integer", (c) => c.notNull())
+      // bigint: synthetic update ids (−ms × 1000) and millisecond times pass 2^31. SQLite stores
+      // integer and bigint alike, so stores created when these said "integer" are the same.
+      .addColumn("update_id", "bigint", (c) => c.notNull())
       .addColumn("payload", "text", (c) => c.notNull())
-      .addColumn("received_at", "integer", (c) => c.notNull())
+      .addColumn("received_at", "bigint", (c) => c.notNull())
       .addColumn("processed", "integer", (c) => c.notNull().defaultTo(0))
       .addPrimaryKeyConstraint("inbox_pk", ["bot_id", "update_id"])
       .execute();
@@ -31,9 +35,8 @@ const initial: Migration = {
       .execute();
     await db.schema.createIndex("conversations_topic").on("conversations").columns(["bot_id", "topic_id"]).execute();
 
-    await db.schema
-      .createTable("outbox")
-      .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+    await dialect
+      .autoIncrementId(db.schema.createTable("outbox"), "id")
       .addColumn("bot_id", "text", (c) => c.notNull())
       .addColumn("lane", "text", (c) => c.notNull())
       .addColumn("chat_id", "bigint", (c) => c.notNull())
@@ -78,14 +81,14 @@ const initial: Migration = {
       await db.schema.dropTable(table).execute();
     }
   },
-};
+});
 
 const proxy: Migration = {
   async up(db: Kysely<any>) {
     await db.schema
       .createTable("proxy_updates")
       .addColumn("bot_id", "text", (c) => c.notNull())
-      .addColumn("update_id", "integer", (c) => c.notNull())
+      .addColumn("update_id", "bigint", (c) => c.notNull())
       .addColumn("payload", "text", (c) => c.notNull())
       .addPrimaryKeyConstraint("proxy_updates_pk", ["bot_id", "update_id"])
       .execute();
@@ -152,27 +155,43 @@ const mtproto: Migration = {
   },
 };
 
-/** Every migration, in order. Names sort lexically; never rename one that has shipped. */
-export const migrations: Record<string, Migration> = {
-  "0001_initial": initial,
-  "0002_proxy_updates": proxy,
-  "0003_mtproto": mtproto,
+/**
+ * The outbox's `lane` column only repeated `chat_id` (as "c:<chat>"): dropped, and delivery
+ * reads a conversation's queue by (bot, chat, id).
+ */
+const outboxWithoutLane: Migration = {
+  async up(db: Kysely<any>) {
+    // An indexed column cannot be dropped: the index goes first.
+    await db.schema.dropIndex("outbox_lane").execute();
+    await db.schema.alterTable("outbox").dropColumn("lane").execute();
+    await db.schema.createIndex("outbox_chat").on("outbox").columns(["bot_id", "chat_id", "id"]).execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropIndex("outbox_chat").execute();
+    await db.schema.alterTable("outbox").addColumn("lane", "text", (c) => c.notNull().defaultTo("")).execute();
+    await db.updateTable("outbox").set({ lane: sql`'c:' || chat_id` }).execute();
+    await db.schema.createIndex("outbox_lane").on("outbox").columns(["bot_id", "lane", "id"]).execute();
+  },
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+/** Every migration of the core, in order. Names sort lexically; never rename one that has shipped. */
+const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
+  "0001_initial": initial(dialect),
+  "0002_proxy_updates": proxy,
+  "0003_mtproto": mtproto,
+  "0004_outbox_without_lane": outboxWithoutLane,
+});
 
-/** Brings the database to the newest schema; throws with the failing migration's name. */
-export async function migrateToLatest(db: Kysely<any>): Promise<void> {
-  const migrator = new Migrator({ db, provider });
-  const { error, results } = await migrator.migrateToLatest();
+/**
+ * Brings the database to the newest schema, or to the migration named `target` (tests of a
+ * migration start from the schema before it); throws with the failing migration's name.
+ */
+export async function migrateStore(db: Kysely<any>, dialect: StoreDialect, target?: string): Promise<void> {
+  const migrations = coreMigrations(dialect);
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = target === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(target);
   if (error) {
     const failed = results?.find((r) => r.status === "Error")?.migrationName ?? "unknown";
     throw new Error(`migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
-
-/** Used by tests to check that the schema is in place. */
-export const tableExists = (db: Kysely<any>, name: string) =>
-  sql<{ n: number }>`select count(*) as n from sqlite_master where type = 'table' and name = ${name}`
-    .execute(db)
-    .then((r) => r.rows[0].n > 0);

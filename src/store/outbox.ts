@@ -1,57 +1,55 @@
-/** The outbox: intents per lane (one lane per conversation), delivered strictly in id order. */
-import type { Intent } from "../conversation/intents.ts";
-import type { Db } from "./open.ts";
+/**
+ * The outbox: intents queued per conversation (`chat_id` is the delivery lane), delivered
+ * strictly in id order. The store keeps an intent as opaque JSON: the pipeline names its type.
+ */
+import { inBatches, prepare } from "./prepared.ts";
+import type { Db } from "./schema.ts";
 
-/** One queued intent. */
-export interface OutboxRow {
+/** One queued intent, of the caller's intent type `I`. */
+export interface OutboxRow<I = unknown> {
   id: number;
   chatId: number;
-  intent: Intent;
+  intent: I;
   attempts: number;
   notBefore: number;
   createdAt: number;
 }
 
-/** The lane of a conversation. */
-export const laneOf = (chatId: number): string => `c:${chatId}`;
+// Rows of one statement get ids in the order of its values.
+const insertIntents = prepare<{ bot: string; chat: number; intents: readonly string[]; at: number }>()((db, p, n) =>
+  db.insertInto("outbox").values(Array.from({ length: n }, (_, i) => ({
+    bot_id: p("bot"), chat_id: p("chat"), intent: p("intents", i), attempts: 0, not_before: 0, created_at: p("at"),
+  })))
+);
 
-/** Queues intents for a conversation; runs inside the step's commit transaction. */
-export async function enqueueIntents(db: Db, botId: string, chatId: number, intents: readonly Intent[], now: number): Promise<void> {
-  if (intents.length === 0) return;
-  await db
-    .insertInto("outbox")
-    .values(intents.map((intent) => ({
-      bot_id: botId, lane: laneOf(chatId), chat_id: chatId, intent: JSON.stringify(intent),
-      attempts: 0, not_before: 0, created_at: now,
-    })))
-    .execute();
+/** Queues intents for a conversation, in order; runs inside the step's commit transaction. */
+export async function enqueueIntents(db: Db, botId: string, chatId: number, intents: readonly unknown[], now: number): Promise<void> {
+  await inBatches(intents, (batch) => insertIntents.run(db, { bot: botId, chat: chatId, intents: batch.map((i) => JSON.stringify(i)), at: now }, batch.length));
 }
 
-/** The first rows of a lane, oldest first. */
-export async function laneHead(db: Db, botId: string, chatId: number, limit: number): Promise<OutboxRow[]> {
-  const rows = await db
-    .selectFrom("outbox")
-    .selectAll()
-    .where("bot_id", "=", botId)
-    .where("lane", "=", laneOf(chatId))
-    .orderBy("id")
-    .limit(limit)
-    .execute();
-  return rows.map((r) => ({
-    id: r.id, chatId: Number(r.chat_id), intent: JSON.parse(r.intent) as Intent, attempts: r.attempts,
-    notBefore: Number(r.not_before), createdAt: Number(r.created_at),
-  }));
+const selectHead = prepare<{ bot: string; chat: number; limit: number }>()((db, p) =>
+  db.selectFrom("outbox").selectAll().where("bot_id", "=", p("bot")).where("chat_id", "=", p("chat")).orderBy("id").limit(p("limit"))
+);
+
+/** The first rows of a conversation's queue, oldest first; `I` is the caller's intent type. */
+export async function laneHead<I = unknown>(db: Db, botId: string, chatId: number, limit: number): Promise<OutboxRow<I>[]> {
+  const { rows } = await selectHead.run(db, { bot: botId, chat: chatId, limit });
+  return rows.map((r) => ({ id: r.id, chatId: r.chat_id, intent: JSON.parse(r.intent) as I, attempts: r.attempts, notBefore: r.not_before, createdAt: r.created_at }));
 }
 
 /** Conversations with anything queued, for restarting delivery after a crash. */
 export async function chatsWithPendingIntents(db: Db, botId: string): Promise<number[]> {
   const rows = await db.selectFrom("outbox").select("chat_id").distinct().where("bot_id", "=", botId).execute();
-  return rows.map((r) => Number(r.chat_id));
+  return rows.map((r) => r.chat_id);
 }
+
+const deleteIntents = prepare<{ ids: readonly number[] }>()((db, p, n) =>
+  db.deleteFrom("outbox").where("id", "in", Array.from({ length: n }, (_, i) => p("ids", i)))
+);
 
 /** Removes delivered (or given-up) rows. */
 export async function removeIntents(db: Db, ids: readonly number[]): Promise<void> {
-  if (ids.length > 0) await db.deleteFrom("outbox").where("id", "in", ids).execute();
+  await inBatches(ids, (batch) => deleteIntents.run(db, { ids: batch }, batch.length));
 }
 
 /** Postpones a row after a failure. */
@@ -59,22 +57,11 @@ export async function deferIntent(db: Db, id: number, notBefore: number, attempt
   await db.updateTable("outbox").set({ not_before: notBefore, attempts }).where("id", "=", id).execute();
 }
 
-/** Rewrites a row's intent (e.g. dropping a reply target that no longer exists). */
-export async function replaceIntent(db: Db, id: number, intent: Intent): Promise<void> {
-  await db.updateTable("outbox").set({ intent: JSON.stringify(intent) }).where("id", "=", id).execute();
-}
-
-/** Queue length of a bot, for logs and the benchmark. */
-export async function outboxSize(db: Db, botId: string): Promise<number> {
-  const row = await db.selectFrom("outbox").select(db.fn.countAll<number>().as("n")).where("bot_id", "=", botId).executeTakeFirst();
-  return Number(row?.n ?? 0);
-}
-
 /**
  * The oldest row of a lane with an intent of `type` (a lane runs a pending `createTopic` before
- * anything that needs the topic). Intents are stored as JSON with `type` first.
+ * anything that needs the topic). The pipeline stores intents as JSON with `type` first.
  */
-export async function firstIntentOfType(db: Db, botId: string, chatId: number, type: string): Promise<OutboxRow | undefined> {
+export async function firstIntentOfType<I = unknown>(db: Db, botId: string, chatId: number, type: string): Promise<OutboxRow<I> | undefined> {
   const r = await db
     .selectFrom("outbox")
     .selectAll()
@@ -84,8 +71,5 @@ export async function firstIntentOfType(db: Db, botId: string, chatId: number, t
     .orderBy("id")
     .limit(1)
     .executeTakeFirst();
-  return r && {
-    id: r.id, chatId: Number(r.chat_id), intent: JSON.parse(r.intent) as Intent, attempts: r.attempts,
-    notBefore: Number(r.not_before), createdAt: Number(r.created_at),
-  };
+  return r && { id: r.id, chatId: r.chat_id, intent: JSON.parse(r.intent) as I, attempts: r.attempts, notBefore: r.not_before, createdAt: r.created_at };
 }

@@ -4,16 +4,19 @@
  * restart of Switchboard loses nothing on that side either.
  */
 import type { Update } from "@grammyjs/types";
-import type { Db } from "./open.ts";
+import { inBatches, prepare } from "./prepared.ts";
+import type { Db } from "./schema.ts";
+
+const insertMirrored = prepare<{ bot: string; ids: readonly number[]; payloads: readonly string[] }>()((db, p, n) =>
+  db.insertInto("proxy_updates")
+    .values(Array.from({ length: n }, (_, i) => ({ bot_id: p("bot"), update_id: p("ids", i), payload: p("payloads", i) })))
+    .onConflict((c) => c.columns(["bot_id", "update_id"]).doNothing())
+);
 
 /** Queues updates for the parallel system; runs inside the inbox transaction. */
 export async function mirrorUpdates(db: Db, botId: string, updates: readonly Update[]): Promise<void> {
-  if (updates.length === 0) return;
-  await db
-    .insertInto("proxy_updates")
-    .values(updates.map((u) => ({ bot_id: botId, update_id: u.update_id, payload: JSON.stringify(u) })))
-    .onConflict((c) => c.columns(["bot_id", "update_id"]).doNothing())
-    .execute();
+  await inBatches(updates, (batch) =>
+    insertMirrored.run(db, { bot: botId, ids: batch.map((u) => u.update_id), payloads: batch.map((u) => JSON.stringify(u)) }, batch.length));
 }
 
 /** Updates with id ≥ `offset`, oldest first. */

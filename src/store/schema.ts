@@ -1,8 +1,9 @@
 /**
  * The Kysely table types. Every table is keyed by `bot_id` first: one store serves many bots.
- * JSON columns are stored as text and parsed by the repositories, never by callers.
+ * JSON columns are stored as text and parsed by the repositories, never by callers. Integer
+ * columns read back as JS numbers on every dialect (see `StoreDialect.open`).
  */
-import type { Generated } from "kysely";
+import type { Generated, Kysely } from "kysely";
 
 /** Updates accepted from a source; `processed` flips in the same transaction as the step they caused. */
 export interface InboxTable {
@@ -27,11 +28,10 @@ export interface ConversationsTable {
   updated_at: number;
 }
 
-/** Intents waiting for delivery, ordered by `id` within a `lane` (one lane per conversation). */
+/** Intents waiting for delivery, ordered by `id` within a conversation (`chat_id`, its delivery lane). */
 export interface OutboxTable {
   id: Generated<number>;
   bot_id: string;
-  lane: string;
   chat_id: number;
   intent: string;
   attempts: number;
@@ -120,3 +120,6 @@ export interface Database {
   mtproto_peers: MtprotoPeersTable;
   mtproto_own_sends: MtprotoOwnSendsTable;
 }
+
+/** The typed Kysely handle every repository takes (the store itself or a transaction of it). */
+export type Db = Kysely<Database>;

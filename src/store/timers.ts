@@ -1,6 +1,6 @@
 /** Durable timers: one row per (bot, conversation, kind); setting one again moves it. */
-import type { PluginEffect } from "../plugins/api.ts";
-import type { Db } from "./open.ts";
+import { prepare } from "./prepared.ts";
+import type { Db } from "./schema.ts";
 
 /** A timer that is due. */
 export interface DueTimer {
@@ -9,17 +9,32 @@ export interface DueTimer {
   dueAt: number;
 }
 
-/** Applies plugins' timer effects (other effects are the registry's); runs inside the step's commit transaction. */
-export async function applyTimerEffects(db: Db, botId: string, chatId: number, effects: readonly PluginEffect[]): Promise<void> {
+/** Setting or clearing a conversation's timer of a kind (the plugin effects of the same names). */
+export type TimerChange =
+  | { readonly type: "setTimer"; readonly kind: string; readonly dueAt: number }
+  | { readonly type: "clearTimer"; readonly kind: string };
+
+const upsertTimer = prepare<{ bot: string; chat: number; kind: string; due: number }>()((db, p) =>
+  db.insertInto("timers")
+    .values({ bot_id: p("bot"), chat_id: p("chat"), kind: p("kind"), due_at: p("due") })
+    .onConflict((c) => c.columns(["bot_id", "chat_id", "kind"]).doUpdateSet((eb) => ({ due_at: eb.ref("excluded.due_at") })))
+);
+
+const deleteTimer = prepare<{ bot: string; chat: number; kind: string }>()((db, p) =>
+  db.deleteFrom("timers").where("bot_id", "=", p("bot")).where("chat_id", "=", p("chat")).where("kind", "=", p("kind"))
+);
+
+/**
+ * Applies the timer changes among `effects` (other effect types are someone else's and are
+ * skipped); runs inside the step's commit transaction.
+ */
+export async function applyTimerEffects(db: Db, botId: string, chatId: number, effects: readonly (TimerChange | { readonly type: string })[]): Promise<void> {
   for (const effect of effects) {
     if (effect.type === "setTimer") {
-      await db
-        .insertInto("timers")
-        .values({ bot_id: botId, chat_id: chatId, kind: effect.kind, due_at: effect.dueAt })
-        .onConflict((c) => c.columns(["bot_id", "chat_id", "kind"]).doUpdateSet({ due_at: effect.dueAt }))
-        .execute();
+      const set = effect as Extract<TimerChange, { type: "setTimer" }>;
+      await upsertTimer.run(db, { bot: botId, chat: chatId, kind: set.kind, due: set.dueAt });
     } else if (effect.type === "clearTimer") {
-      await db.deleteFrom("timers").where("bot_id", "=", botId).where("chat_id", "=", chatId).where("kind", "=", effect.kind).execute();
+      await deleteTimer.run(db, { bot: botId, chat: chatId, kind: (effect as TimerChange).kind });
     }
   }
 }
@@ -34,13 +49,7 @@ export async function dueTimers(db: Db, botId: string, now: number, limit = 100)
     .orderBy("due_at")
     .limit(limit)
     .execute();
-  return rows.map((r) => ({ chatId: Number(r.chat_id), kind: r.kind, dueAt: Number(r.due_at) }));
-}
-
-/** The next due time of a bot's timers, if any. */
-export async function nextTimerDue(db: Db, botId: string): Promise<number | undefined> {
-  const row = await db.selectFrom("timers").select((eb) => eb.fn.min("due_at").as("next")).where("bot_id", "=", botId).executeTakeFirst();
-  return row?.next == null ? undefined : Number(row.next);
+  return rows.map((r) => ({ chatId: r.chat_id, kind: r.kind, dueAt: r.due_at }));
 }
 
 /** Removes a fired timer unless it was set again (to a new due time) meanwhile. */
@@ -52,4 +61,10 @@ export async function deleteTimerIfUnchanged(db: Db, botId: string, timer: DueTi
     .where("kind", "=", timer.kind)
     .where("due_at", "=", timer.dueAt)
     .execute();
+}
+
+/** The earliest due time of a bot's timers, if it has any (the timers sleep until then). */
+export async function nextTimerDue(db: Db, botId: string): Promise<number | undefined> {
+  const row = await db.selectFrom("timers").select((eb) => eb.fn.min("due_at").as("next")).where("bot_id", "=", botId).executeTakeFirst();
+  return row?.next == null ? undefined : Number(row.next);
 }

@@ -4,7 +4,7 @@
  * `copyMessages` call once the album has stopped growing (or is full).
  */
 import { albumOf } from "../../conversation/intents.ts";
-import type { OutboxRow } from "../../store/outbox.ts";
+import type { OutboxRow } from "../outbox.ts";
 
 /** Telegram's largest album. */
 export const maxAlbum = 10;

@@ -7,8 +7,9 @@
  * through the stepper.
  */
 import { Clock, Context, Duration, Effect, FiberMap, Layer, PubSub, Queue } from "effect";
-import { albumOf, placeOf, targetChatOf } from "../../conversation/intents.ts";
-import { firstIntentOfType, type OutboxRow } from "../../store/outbox.ts";
+import { albumOf, type Intent, placeOf, targetChatOf } from "../../conversation/intents.ts";
+import { firstIntentOfType } from "../../store/outbox.ts";
+import type { OutboxRow } from "../outbox.ts";
 import { query, Store, type StoreError } from "../../store/store.ts";
 import { TelegramApi } from "../../telegram/api.ts";
 import { Bot } from "../bot-env.ts";
@@ -82,7 +83,7 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
         const topicFirst = (chatId: number, head: OutboxRow) =>
           Effect.gen(function* () {
             if (placeOf(head.intent) !== "topic" || (yield* stepper.topicOf(chatId)) !== null) return undefined;
-            return yield* query("read the outbox", () => firstIntentOfType(db, botId, chatId, "createTopic"));
+            return yield* query("read the outbox", () => firstIntentOfType<Intent>(db, botId, chatId, "createTopic"));
           });
 
         const deliver = (chatId: number, batch: readonly OutboxRow[]) =>

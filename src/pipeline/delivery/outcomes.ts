@@ -4,7 +4,8 @@
  * a notice to the operators (drop), or the topic repaired (lost, closed).
  */
 import { Clock, Effect } from "effect";
-import { enqueueIntents, removeIntents, type OutboxRow } from "../../store/outbox.ts";
+import { enqueueIntents, removeIntents } from "../../store/outbox.ts";
+import type { OutboxRow } from "../outbox.ts";
 import { query, type StoreError } from "../../store/store.ts";
 import { backoffDelayMs } from "../retry-policy.ts";
 import { type DeliveryContext, feed } from "./context.ts";

@@ -6,7 +6,8 @@
  * operators also close topics by hand).
  */
 import { Clock, Effect } from "effect";
-import { removeIntents, type OutboxRow } from "../../store/outbox.ts";
+import { removeIntents } from "../../store/outbox.ts";
+import type { OutboxRow } from "../outbox.ts";
 import { query, type StoreError } from "../../store/store.ts";
 import { backoffDelayMs } from "../retry-policy.ts";
 import { attempt } from "./attempt.ts";

@@ -1,0 +1,43 @@
+/**
+ * The dialect seam: everything that differs between storage engines, in one small interface.
+ * SQLite implements it in `sqlite.ts`; PostgreSQL will add its own file beside it. Outside a
+ * dialect's file, the store speaks only SQL both engines understand through Kysely: no `rowid`,
+ * no `sqlite_master`, no pragmas.
+ *
+ * What needs no member, because both engines agree through Kysely: upserts (`on conflict …
+ * do update` / `do nothing`, with or without a conflict target), `returning`, and the row
+ * counts of an insert or update. Placeholders (`?` or `$1`) and quoting differ, but each
+ * Kysely dialect compiles its own, and prepared statements compile once per engine
+ * (see `prepared.ts`).
+ */
+import type { CreateTableBuilder, Expression } from "kysely";
+import type { Db } from "./schema.ts";
+
+/** One storage engine. */
+export interface StoreDialect {
+  /** Short engine name for logs and errors, e.g. "sqlite". */
+  readonly name: string;
+  /**
+   * Opens the database a storage URL of this engine names (the URL's scheme already routed it
+   * here): creates what must exist first (folders), applies the engine's session settings, and
+   * returns the typed handle. Integer columns, `bigint` ones and `count(*)` included, read back
+   * as JS numbers (Telegram ids stay below 2^53), so repositories never convert. It does not
+   * migrate; the caller owns `destroy()`. Rejects with `StorageUrlError` for a malformed URL.
+   */
+  open(url: string): Promise<Db>;
+  /**
+   * Adds an auto-numbered integer primary key column to a table being created (SQLite:
+   * `integer primary key autoincrement`, so numbers are never reused; PostgreSQL: an identity).
+   */
+  autoIncrementId(table: CreateTableBuilder<any, any>, column: string): CreateTableBuilder<any, any>;
+  /** The inbox's arrival order: synthetic updates (negative ids) interleave where they happened. */
+  readonly inboxArrival: {
+    /**
+     * Adds what the order needs to the inbox table as it is created. SQLite numbers every row
+     * already (`rowid`) and adds nothing; an engine without row numbers adds an identity column.
+     */
+    column(table: CreateTableBuilder<any, any>): CreateTableBuilder<any, any>;
+    /** The expression to order pending inbox rows by, oldest first. */
+    readonly order: Expression<unknown>;
+  };
+}

@@ -1,0 +1,29 @@
+/**
+ * Which dialect a handle speaks. Repositories take a plain `Db` (the store or a transaction of
+ * it); the few statements whose SQL differs between engines, and statements compiled once per
+ * engine, find the engine here. The key is the handle's dialect adapter, which a Kysely handle
+ * shares with all its transactions.
+ */
+import type { Kysely } from "kysely";
+import type { StoreDialect } from "./dialect.ts";
+
+const dialects = new WeakMap<object, StoreDialect>();
+
+/**
+ * The identity of a handle's engine connection, the same for the handle and its transactions.
+ * `getExecutor()` is public in Kysely's types but documented as internal: this is the one place
+ * that relies on it (pinned kysely 0.28; test/store/engine.test.ts covers transactions).
+ */
+export const engineKey = (db: Kysely<any>): object => db.getExecutor().adapter;
+
+/** Records that `db` (and every transaction of it) speaks `dialect`; done once when a store opens. */
+export function bindDialect(db: Kysely<any>, dialect: StoreDialect): void {
+  dialects.set(engineKey(db), dialect);
+}
+
+/** The dialect of a handle opened by the store; throws for a handle that did not come from it. */
+export function dialectOfDb(db: Kysely<any>): StoreDialect {
+  const dialect = dialects.get(engineKey(db));
+  if (!dialect) throw new Error("store: this Kysely handle was not opened by openStore or the Store service");
+  return dialect;
+}

@@ -1,0 +1,16 @@
+/**
+ * The config's `storage` URL → the dialect that opens it. The scheme picks the engine; each
+ * dialect parses the rest of its own URLs.
+ */
+import type { StoreDialect } from "./dialect.ts";
+import { StorageUrlError } from "./errors.ts";
+import { sqliteDialect } from "./sqlite.ts";
+
+/** The dialect for `url`; throws {@link StorageUrlError} for an engine this build cannot open. */
+export function dialectOf(url: string): StoreDialect {
+  if (url.startsWith("sqlite:")) return sqliteDialect;
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    throw new StorageUrlError({ message: `storage: PostgreSQL (${url.replace(/\/\/[^@]*@/, "//***@")}) is not supported yet; use "sqlite:PATH"` });
+  }
+  throw new StorageUrlError({ message: `storage: expected "sqlite:PATH", got "${url}"` });
+}

@@ -1,0 +1,41 @@
+/** Conversations and the message map through the Store service's test layer. */
+import { describe, expect, it } from "vitest";
+import { chatOfTopic, countConversations, loadConversation, saveConversation } from "../../src/store/conversations.ts";
+import { chatOfTopicMessage, recordPairs, topicSideOf, userSideOf } from "../../src/store/message-map.ts";
+import { withStore } from "./with-store.ts";
+
+interface TestSnapshot {
+  value: string;
+  context: { user: { id: number; firstName: string }; note: string };
+}
+const snapshot = (note: string): TestSnapshot => ({ value: "topic-open", context: { user: { id: 5, firstName: "Ann" }, note } });
+
+describe("conversations", () => {
+  it("saves, replaces and loads a conversation with the caller's snapshot type", () =>
+    withStore(async ({ db }) => {
+      expect(await loadConversation(db, "b", 5)).toBeUndefined();
+      await saveConversation(db, "b", { chatId: 5, topicId: null, state: "idle", snapshot: snapshot("first") }, 100);
+      await saveConversation(db, "b", { chatId: 5, topicId: 77, state: "topic-open", snapshot: snapshot("second") }, 200);
+      const row = await loadConversation<TestSnapshot>(db, "b", 5);
+      expect(row).toEqual({ chatId: 5, topicId: 77, state: "topic-open", snapshot: snapshot("second") });
+      const raw = await db.selectFrom("conversations").select(["user", "created_at", "updated_at"]).executeTakeFirstOrThrow();
+      expect(raw).toEqual({ user: JSON.stringify({ id: 5, firstName: "Ann" }), created_at: 100, updated_at: 200 });
+      expect(await chatOfTopic(db, "b", 77)).toBe(5);
+      expect(await chatOfTopic(db, "other", 77)).toBeUndefined();
+      await saveConversation(db, "b", { chatId: 6, topicId: null, state: "idle", snapshot: snapshot("x") }, 300);
+      expect(await countConversations(db, "b")).toEqual({ "topic-open": 1, idle: 1 });
+    }));
+
+  it("maps messages both ways; after an in-doubt resend the newest copy wins", () =>
+    withStore(async ({ db }) => {
+      await recordPairs(db, "b", 5, [{ userMessageId: 1, topicMessageId: 101 }, { userMessageId: 2, topicMessageId: 102 }], 10);
+      await recordPairs(db, "b", 5, [{ userMessageId: 3, topicMessageId: 102 }], 20);
+      await recordPairs(db, "b", 5, [], 30);
+      expect(await topicSideOf(db, "b", 5, 1)).toBe(101);
+      expect(await userSideOf(db, "b", 5, 101)).toBe(1);
+      expect(await userSideOf(db, "b", 5, 102)).toBe(3);
+      expect(await chatOfTopicMessage(db, "b", 102)).toBe(5);
+      expect(await topicSideOf(db, "b", 6, 1)).toBeUndefined();
+      expect(await chatOfTopicMessage(db, "other", 101)).toBeUndefined();
+    }));
+});

@@ -1,0 +1,57 @@
+/**
+ * Migrating a store created by an earlier release: a store at migration 0003 (the outbox still
+ * with its `lane` column) with queued rows opens on the newest schema and keeps its rows, in order.
+ */
+import { join } from "node:path";
+import type { Kysely } from "kysely";
+import { describe, expect, it } from "vitest";
+import { migrateStore } from "../../src/store/migrations.ts";
+import { openStore, openWith } from "../../src/store/open.ts";
+import { enqueueIntents, laneHead } from "../../src/store/outbox.ts";
+import { sqliteDialect } from "../../src/store/sqlite.ts";
+import { tempDir } from "../support/world.ts";
+
+/** A store as release 0003 left it, with rows queued the way that release queued them. */
+async function storeAt0003(path: string): Promise<void> {
+  const db = (await openWith(sqliteDialect, `sqlite:${path}`)) as unknown as Kysely<any>;
+  try {
+    await migrateStore(db, sqliteDialect, "0003_mtproto");
+    const row = (chat: number, n: number) => ({ bot_id: "b", lane: `c:${chat}`, chat_id: chat, intent: JSON.stringify({ type: "copyToTopic", n }), attempts: n, not_before: 0, created_at: n });
+    await db.insertInto("outbox").values([row(1, 1), row(2, 2), row(1, 3), row(1, 4)]).execute();
+  } finally {
+    await db.destroy();
+  }
+}
+
+describe("migrations", () => {
+  it("0004 drops the outbox lane column and keeps every queued row, in order", async () => {
+    const path = join(tempDir(), "old.db");
+    await storeAt0003(path);
+    const db = await openStore(`sqlite:${path}`);
+    try {
+      const columns = Object.keys((await db.selectFrom("outbox").selectAll().executeTakeFirstOrThrow()) as object);
+      expect(columns).not.toContain("lane");
+      const head = await laneHead<{ n: number }>(db, "b", 1, 10);
+      expect(head.map((r) => [r.intent.n, r.attempts])).toEqual([[1, 1], [3, 3], [4, 4]]);
+      expect((await laneHead<{ n: number }>(db, "b", 2, 10)).map((r) => r.intent.n)).toEqual([2]);
+      // New rows queue behind the old ones.
+      await enqueueIntents(db, "b", 1, [{ type: "copyToTopic", n: 5 }], 5);
+      expect((await laneHead<{ n: number }>(db, "b", 1, 10)).map((r) => r.intent.n)).toEqual([1, 3, 4, 5]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it("0004 migrates down again, restoring each row's lane", async () => {
+    const path = join(tempDir(), "down.db");
+    const db = await openStore(`sqlite:${path}`);
+    try {
+      await enqueueIntents(db, "b", 7, [{ n: 1 }, { n: 2 }], 0);
+      await migrateStore(db, sqliteDialect, "0003_mtproto");
+      const rows = await (db as unknown as Kysely<any>).selectFrom("outbox").select(["lane", "chat_id"]).execute();
+      expect(rows).toEqual([{ lane: "c:7", chat_id: 7 }, { lane: "c:7", chat_id: 7 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+});

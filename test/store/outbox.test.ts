@@ -1,0 +1,48 @@
+/** The outbox through the Store service's test layer: per-conversation order, heads, removal and deferral. */
+import { describe, expect, it } from "vitest";
+import { chatsWithPendingIntents, deferIntent, enqueueIntents, laneHead, removeIntents } from "../../src/store/outbox.ts";
+import { withStore } from "./with-store.ts";
+
+interface TestIntent {
+  type: string;
+  n: number;
+}
+const intents = (from: number, count: number): TestIntent[] => Array.from({ length: count }, (_, i) => ({ type: "copyToTopic", n: from + i }));
+
+describe("outbox", () => {
+  it("keeps each conversation's intents in order, apart from other conversations and bots", () =>
+    withStore(async ({ db }) => {
+      await enqueueIntents(db, "b", 1, intents(0, 3), 10);
+      await enqueueIntents(db, "b", 2, intents(100, 2), 11);
+      await enqueueIntents(db, "b", 1, intents(3, 2), 12);
+      await enqueueIntents(db, "other", 1, intents(900, 1), 13);
+      await enqueueIntents(db, "b", 3, [], 14);
+      const head = await laneHead<TestIntent>(db, "b", 1, 10);
+      expect(head.map((r) => r.intent.n)).toEqual([0, 1, 2, 3, 4]);
+      expect(head[0]).toMatchObject({ chatId: 1, attempts: 0, notBefore: 0, createdAt: 10 });
+      expect((await laneHead<TestIntent>(db, "b", 1, 2)).map((r) => r.intent.n)).toEqual([0, 1]);
+      expect((await chatsWithPendingIntents(db, "b")).sort()).toEqual([1, 2]);
+    }));
+
+  it("queues more intents than one statement takes, still in order", () =>
+    withStore(async ({ db }) => {
+      await db.transaction().execute((tx) => enqueueIntents(tx, "b", 1, intents(0, 230), 0));
+      const head = await laneHead<TestIntent>(db, "b", 1, 1000);
+      expect(head.map((r) => r.intent.n)).toEqual(intents(0, 230).map((i) => i.n));
+      expect(head.map((r) => r.id)).toEqual([...head.map((r) => r.id)].sort((a, b) => a - b));
+    }));
+
+  it("removes delivered rows (any number) and defers a failed one", () =>
+    withStore(async ({ db }) => {
+      await enqueueIntents(db, "b", 1, intents(0, 150), 0);
+      const ids = (await laneHead(db, "b", 1, 1000)).map((r) => r.id);
+      await removeIntents(db, ids.slice(0, 140));
+      await removeIntents(db, []);
+      const [head] = await laneHead<TestIntent>(db, "b", 1, 1);
+      expect(head!.intent.n).toBe(140);
+      await deferIntent(db, head!.id, 5_000, 3);
+      expect((await laneHead(db, "b", 1, 1))[0]).toMatchObject({ id: head!.id, attempts: 3, notBefore: 5_000 });
+      await removeIntents(db, ids.slice(140));
+      expect(await chatsWithPendingIntents(db, "b")).toEqual([]);
+    }));
+});

@@ -1,0 +1,51 @@
+/**
+ * Prepared statements: compiled once per engine and batch size, and run on the store or inside
+ * its transactions (which Kysely hands out as separate handles) with the right values.
+ */
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { dialectOfDb } from "../../src/store/engine.ts";
+import { openStore } from "../../src/store/open.ts";
+import { prepare } from "../../src/store/prepared.ts";
+import { tempDir } from "../support/world.ts";
+import { withStore } from "./with-store.ts";
+
+const insert = prepare<{ bot: string; keys: readonly string[]; value: string }>()((db, p, n) =>
+  db.insertInto("bot_state").values(Array.from({ length: n }, (_, i) => ({ bot_id: p("bot"), key: p("keys", i), value: p("value") })))
+);
+const read = prepare<{ bot: string }>()((db, p) => db.selectFrom("bot_state").select(["key", "value"]).where("bot_id", "=", p("bot")).where("value", "!=", "skip").orderBy("key"));
+
+describe("prepared statements", () => {
+  it("run with fresh values on the store and inside transactions, which roll back as usual", () =>
+    withStore(async ({ db }) => {
+      await insert.run(db, { bot: "a", keys: ["k1"], value: "v1" }, 1);
+      await db.transaction().execute((tx) => insert.run(tx, { bot: "a", keys: ["k2", "k3", "k4"], value: "v2" }, 3));
+      await insert.run(db, { bot: "b", keys: ["k1", "k2"], value: "skip" }, 2);
+      await expect(
+        db.transaction().execute(async (tx) => {
+          await insert.run(tx, { bot: "a", keys: ["k5"], value: "v3" }, 1);
+          throw new Error("abort");
+        }),
+      ).rejects.toThrow("abort");
+      expect((await read.run(db, { bot: "a" })).rows).toEqual([
+        { key: "k1", value: "v1" }, { key: "k2", value: "v2" }, { key: "k3", value: "v2" }, { key: "k4", value: "v2" },
+      ]);
+      // The constant "skip" in the builder stayed a constant.
+      expect((await read.run(db, { bot: "b" })).rows).toEqual([]);
+      await expect(insert.run(db, { bot: "a", keys: Array.from({ length: 101 }, (_, i) => `x${i}`), value: "v" }, 101)).rejects.toThrow(RangeError);
+    }));
+
+  it("serve several stores in one process, each on its own file", async () => {
+    const dir = tempDir();
+    const [one, two] = await Promise.all([openStore(`sqlite:${join(dir, "one.db")}`), openStore(`sqlite:${join(dir, "two.db")}`)]);
+    try {
+      await insert.run(one, { bot: "a", keys: ["only-one"], value: "1" }, 1);
+      await two.transaction().execute((tx) => insert.run(tx, { bot: "a", keys: ["only-two"], value: "2" }, 1));
+      expect((await read.run(one, { bot: "a" })).rows).toEqual([{ key: "only-one", value: "1" }]);
+      expect((await read.run(two, { bot: "a" })).rows).toEqual([{ key: "only-two", value: "2" }]);
+      await two.transaction().execute(async (tx) => expect(dialectOfDb(tx).name).toBe("sqlite"));
+    } finally {
+      await Promise.all([one.destroy(), two.destroy()]);
+    }
+  });
+});
