@@ -31,6 +31,6 @@ export const params = {
     default: DEFAULT_AUTOCLOSE_HOURS,
     description:
       "Hours a dialog may stay 🟨 (operators answered last) without a user message before it closes by itself; fractions allowed (0.5 = 30 minutes). \"off\" or 0 disables. Consumers see Infinity when off.",
-    examples: [48, 0.5, Infinity],
+    examples: [48, 0.5, "off"],
   }),
 };

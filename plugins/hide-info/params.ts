@@ -1,6 +1,6 @@
 /** The `hide_info` parameter: which parts of a user's identity operators do not see. */
 import { Schema } from "effect";
-import { anyOf, describeValue, lenient, param, refuse, type Refusal, wordsPattern } from "../../src/mod.ts";
+import { anyOf, describeValue, ENV_REFERENCE, lenient, param, refuse, type Refusal, wordsPattern } from "../../src/mod.ts";
 
 /** What can be hidden: `name`/`title` (an alias instead), `link` (no username or link), `command` (/info in private). */
 export const HiddenInfo = Schema.Literal("name", "title", "link", "command");
@@ -15,6 +15,7 @@ const Hidden = lenient(Schema.Array(HiddenInfo), {
   input: anyOf(
     { type: "string", pattern: `^[\\s,]*(${WORDS.join("|")})([\\s,]+(${WORDS.join("|")}))*[\\s,]*$` },
     { type: "array", items: { type: "string", pattern: wordsPattern(WORDS) } },
+    ENV_REFERENCE,
   ),
   decode: (written) => {
     const items = typeof written === "string" ? written.split(/[\s,]+/).filter((w) => w !== "") : Array.isArray(written) ? written : [written];

@@ -3,7 +3,7 @@
  * rather than by `createForumTopic` at the first user message.
  */
 import { Schema } from "effect";
-import { anyOf, describeValue, lenient, param, refuse, wordsPattern } from "../../src/mod.ts";
+import { anyOf, describeValue, ENV_REFERENCE, lenient, param, refuse, wordsPattern } from "../../src/mod.ts";
 
 /** Telegram's six topic icon colours by name, as decimal RGB. */
 export const ICON_COLORS: Readonly<Record<string, number>> = {
@@ -28,6 +28,7 @@ const IconColor = lenient(Schema.NullOr(Schema.Number), {
     { type: "string", pattern: wordsPattern(Object.keys(ICON_COLORS)) },
     { type: "string", pattern: wordsPattern(VALUES.flatMap((n) => [`#${n.toString(16)}`, `0x${n.toString(16)}`])) },
     { type: "string", pattern: `^\\s*(${VALUES.join("|")})\\s*$` },
+    ENV_REFERENCE,
   ),
   decode: (written) => {
     // An unquoted `#6FB9F0` is a YAML comment and arrives as nothing; a silent default would hide that.
@@ -51,6 +52,6 @@ export const params = {
     default: null,
     whenEmpty: "check",
     description: `Icon colour of new topics, one of Telegram's six: ${ALLOWED}; a name, decimal, "0x6FB9F0" or "#6FB9F0" (quoted: an unquoted # starts a YAML comment). Absent: Telegram's default.`,
-    examples: [ICON_COLORS.violet],
+    examples: ["violet", "#6FB9F0"],
   }),
 };

@@ -53,6 +53,6 @@ export const params = {
     default: [],
     description:
       "A topic opens (or a closed one reopens) only on a user message matching a rule: \"word\" (contains it), [all, of, these] (contains every one), \"~word\" (does not contain it); case-insensitive. Earlier messages are not relayed later. Empty = no gating.",
-    examples: [[{ kind: "any", phrase: "operator" }, { kind: "all", phrases: ["order", "refund"] }]],
+    examples: [["operator", ["order", "refund"], "~spam"]],
   }),
 };

@@ -23,6 +23,6 @@ export const params = {
     default: DEFAULT_WELCOME,
     description:
       "Greeting sent to the user when a dialog opens by their message (first contact and every reopening); {title} becomes the user's full name. Telegram's HTML tags (<b>, <i>, <a href>) are allowed. \"off\" sends none.",
-    examples: ["Hello, {title}! An operator will answer here.", null],
+    examples: ["Hello, {title}! An operator will answer here.", "off"],
   }),
 };

@@ -55,14 +55,14 @@ const Webhook = Schema.Struct({
 
 /** `bots[].parallel` in mtproto mode. */
 const MtprotoParallel = Schema.Struct({
-  mode: required({ const: "mtproto" }, { description: "Join through MTProto with the bot's token: Switchboard sees updates the other system also gets." }),
+  mode: required({ type: "string", const: "mtproto" }, { description: "Join through MTProto with the bot's token: Switchboard sees updates the other system also gets." }),
   api_id: required(orEnv(anyOf({ type: "integer", minimum: 1 }, { type: "string", pattern: "^\\s*\\d+\\s*$" })), { description: "The api_id from my.telegram.org." }),
   api_hash: required(orEnv({ type: "string", pattern: API_HASH.source }), { description: "The 32-character hex api_hash from my.telegram.org." }),
 });
 
 /** `bots[].parallel` in proxy mode. */
 const ProxyParallel = Schema.Struct({
-  mode: required({ const: "proxy" }, { description: "Serve a Bot API proxy that the other system uses instead of api.telegram.org." }),
+  mode: required({ type: "string", const: "proxy" }, { description: "Serve a Bot API proxy that the other system uses instead of api.telegram.org." }),
   listen: required(orEnv(LISTEN), { description: "host:port where the other system sends its Bot API calls.", examples: ["127.0.0.1:8081"] }),
 });
 
@@ -162,7 +162,7 @@ const anyCaseParams = wordsPattern(PARAM_NAMES).replace(/\\s\*/g, "");
  * The JSON Schema (draft-07) of the whole file. `plugins` are the plugins whose options are
  * documented for `{ name, options }` entries (the built-ins; a deployer's plugin by name too).
  */
-export function configJsonSchema(plugins: readonly PluginOptionsDoc[] = []): JSONSchema.JsonSchema7Root {
+export function configJsonSchema(plugins: readonly PluginOptionsDoc[] = []): Record<string, unknown> {
   const root = JSONSchema.make(File) as JSONSchema.JsonSchema7Root & Record<string, any>;
   const bot = root.properties.bots.items;
   // Other spellings of a parameter (WELCOME) are accepted as they are; lowercase ones are checked.
@@ -180,9 +180,22 @@ export function configJsonSchema(plugins: readonly PluginOptionsDoc[] = []): JSO
     );
     plugin.allOf = [entry];
   }
+  const { $schema, ...rest } = shareEnvReference(root) as Record<string, unknown>;
   return {
-    ...root,
+    $schema,
     title: "Switchboard configuration",
     description: "A Switchboard config file (switchboard.yaml). Any value may be a ${VARIABLE} from the environment.",
+    ...rest,
+    $defs: { ...(root.$defs ?? {}), env: ENV_REFERENCE },
   };
+}
+
+const ENV_TEXT = JSON.stringify(ENV_REFERENCE);
+
+/** Every inline `${NAME}` alternative becomes a reference to one definition (a third of the size). */
+function shareEnvReference(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(shareEnvReference);
+  if (typeof node !== "object" || node === null) return node;
+  if (JSON.stringify(node) === ENV_TEXT) return { $ref: "#/$defs/env" };
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, shareEnvReference(v)]));
 }

@@ -12,8 +12,8 @@ export interface KeyDoc<A> {
   readonly default: A;
   /** One or two sentences for `switchboard schema` (editors show it on hover). */
   readonly description: string;
-  /** Typical values, as they are decoded (encoded back for the JSON Schema). */
-  readonly examples?: readonly [A, ...A[]];
+  /** Typical values as written in the file (editors offer them). */
+  readonly examples?: readonly unknown[];
   /**
    * `"default"` (the default): an empty value means the default. `"check"`: an empty value is
    * given to the value schema, which may refuse it (an unquoted `#6FB9F0` is a YAML comment and
@@ -25,18 +25,17 @@ export interface KeyDoc<A> {
 /** A key decoded by `value`, defaulted when absent (see {@link KeyDoc}). */
 export function param<A>(value: Schema.Schema<A, unknown>, doc: KeyDoc<A>): Schema.PropertySignature<":", A, never, "?:", unknown, true, never> {
   const emptyIsDefault = (doc.whenEmpty ?? "default") === "default";
-  const decoded = emptyIsDefault
-    ? Schema.transformOrFail(Schema.Unknown, Schema.typeSchema(value), {
-      strict: true,
-      decode: (written, options) => (written === null ? ParseResult.succeed(doc.default) : ParseResult.decodeUnknown(value)(written, options)),
-      encode: (decodedValue, options) => ParseResult.encodeUnknown(value)(decodedValue, options),
-    }).annotations({ jsonSchema: anyOf(writtenAs(value), { type: "null" }) })
-    : value;
+  const written = emptyIsDefault ? anyOf(writtenAs(value), { type: "null" }) : writtenAs(value);
+  const decoded = Schema.transformOrFail(Schema.Unknown, Schema.typeSchema(value), {
+    strict: true,
+    decode: (input, options) => (input === null && emptyIsDefault ? ParseResult.succeed(doc.default) : ParseResult.decodeUnknown(value)(input, options)),
+    encode: (decodedValue, options) => ParseResult.encodeUnknown(value)(decodedValue, options),
+  // Examples go with the written form: the JSON Schema shows what to write, not what it decodes to.
+  }).annotations({ jsonSchema: doc.examples ? { ...written, examples: doc.examples } : written });
   // A `null` default means "none" (e.g. Telegram's own icon colour): nothing to show as a default.
   const documented = doc.default === null ? {} : { default: doc.default };
   return Schema.optionalWith(decoded, { default: () => doc.default }).annotations({
     description: doc.description,
     ...documented,
-    ...(doc.examples ? { examples: doc.examples } : {}),
   }) as Schema.PropertySignature<":", A, never, "?:", unknown, true, never>;
 }
