@@ -51,7 +51,7 @@ export function expectedOf(ast: AST.AST): string {
     case "Literal":
       return JSON.stringify(ast.literal);
     case "Union":
-      return Option.getOrUndefined(AST.getDescriptionAnnotation(ast)) ?? joined(ast.types.map(expectedOf));
+      return Option.getOrUndefined(AST.getDescriptionAnnotation(ast)) ?? joined(ast.types.filter((t) => !AST.isUndefinedKeyword(t)).map(expectedOf));
     case "TypeLiteral":
       return Option.getOrUndefined(AST.getDescriptionAnnotation(ast)) ?? "a mapping";
     case "TupleType":
@@ -111,9 +111,12 @@ export function reportIssue(issue: Issue, path: string, problems: Problems): voi
       if (message !== undefined) return problems.add(path, message);
       const issues = Array.isArray(issue.issues) ? issue.issues : [issue.issues as Issue];
       if (AST.isUnion(issue.ast)) {
+        // YAML never produces `undefined`: an optional key's `| undefined` member is no alternative.
+        const members = issues.filter((i) => !(i._tag === "Type" && AST.isUndefinedKeyword(i.ast)));
+        if (members.length === 1) return reportIssue(members[0], path, problems);
         // Members that got past the value's shape know better what is wrong; if none or several
         // did, the value fits no member and one line says which shapes would do.
-        const deep = issues.filter((i) => !isShapeMismatch(i));
+        const deep = members.filter((i) => !isShapeMismatch(i));
         if (deep.length === 1) return reportIssue(deep[0], path, problems);
         return problems.add(path, `expected ${expectedOf(issue.ast)}, got ${describeValue(issue.actual)}`);
       }
