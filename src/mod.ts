@@ -53,4 +53,4 @@ export { type KeyDoc, param } from "./config/param.ts";
 /** Shared value schemas (flag, phrase, chat ids, one-or-many) and JSON Schema helpers. */
 export { anyOf, ChatIds, ENV_REFERENCE, Flag, oneOrMany, orEnv, Phrase, wordsPattern, writtenAs } from "./config/values.ts";
 /** Hotline's lenient spellings as plain functions, and how a found value is shown in a message. */
-export { asFlag, asInteger, asNumber, describeValue, isMapping, isOff } from "./config/spellings.ts";
+export { asFlag, asHttpUrl, asInteger, asNumber, asPhrase, describeValue, isMapping, isOff } from "./config/spellings.ts";

@@ -4,14 +4,8 @@
  * a single string is one rule; nothing means no gating.
  */
 import { Schema } from "effect";
-import { anyOf, describeValue, lenient, param, refuse, type Refusal } from "../../src/mod.ts";
+import { anyOf, asPhrase, describeValue, lenient, param, refuse, type Refusal } from "../../src/mod.ts";
 import { KeywordRule } from "./rules.ts";
-
-/** A non-empty phrase; numbers count too, since YAML reads `2024` as a number. */
-function phraseOf(value: unknown): string | undefined {
-  const phrase = typeof value === "number" ? String(value) : value;
-  return typeof phrase === "string" && phrase.trim() !== "" ? phrase : undefined;
-}
 
 const WORD = anyOf({ type: "string", minLength: 1 }, { type: "number" });
 
@@ -26,7 +20,7 @@ const Rules = lenient(Schema.Array(KeywordRule), {
         if (value.length === 0) return refused(at, value, `expected a list of words that must all appear, got an empty list`);
         const phrases: string[] = [];
         value.forEach((item, i) => {
-          const phrase = phraseOf(item);
+          const phrase = asPhrase(item);
           if (phrase === undefined) refused([...at, i], item, `expected a word or phrase, got ${describeValue(item)}`);
           // "all of these, but not that" has no meaning in Hotline's syntax; say so rather than guess.
           else if (phrase.startsWith("~")) refused([...at, i], item, `"~" (not) rules cannot be inside an "all of these" list, got ${describeValue(phrase)}`);
@@ -34,7 +28,7 @@ const Rules = lenient(Schema.Array(KeywordRule), {
         });
         return phrases.length === value.length ? { kind: "all", phrases } : undefined;
       }
-      const phrase = phraseOf(value);
+      const phrase = asPhrase(value);
       if (phrase === undefined) return refused(at, value, `expected a word or phrase, got ${describeValue(value)}`);
       if (!phrase.startsWith("~")) return { kind: "any", phrase };
       const negated = phrase.slice(1);

@@ -4,7 +4,7 @@
  * (`plugins: [{ name: webhooks, options: { … } }]`: signing, timeout, how long to retry).
  */
 import { Schema } from "effect";
-import { anyOf, asNumber, describeValue, ENV_REFERENCE, isMapping, lenient, param, refuse, type Refusal } from "../../src/mod.ts";
+import { anyOf, asHttpUrl, asNumber, describeValue, ENV_REFERENCE, isMapping, lenient, param, refuse, type Refusal } from "../../src/mod.ts";
 
 /** Dialog events a webhook URL can subscribe to; any `/command` is allowed besides these. */
 export const WEBHOOK_EVENTS = [
@@ -21,16 +21,6 @@ export type WebhookEvent = typeof WEBHOOK_EVENTS[number];
 
 const COMMAND = /^\/[A-Za-z0-9_]+$/;
 
-/** True for an absolute http(s) URL. */
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text.trim());
-    return url.protocol === "https:" || url.protocol === "http:";
-  } catch {
-    return false;
-  }
-}
-
 const EVENT = anyOf({ enum: [...WEBHOOK_EVENTS] }, { type: "string", pattern: COMMAND.source });
 
 /** `{ url: [events] }`; a single event may stand for a one-item list; duplicates collapse. */
@@ -46,7 +36,7 @@ const Subscriptions = lenient(Schema.Record({ key: Schema.String, value: Schema.
     const out: Record<string, string[]> = {};
     const refusals: Refusal[] = [];
     for (const [key, raw] of Object.entries(written)) {
-      const urlOk = isHttpUrl(key);
+      const urlOk = asHttpUrl(key) !== undefined;
       if (!urlOk) refusals.push({ at: [key], actual: key, message: `expected an http(s) URL as the key, got ${describeValue(key)}` });
       const events = raw === null || raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
       if (events.length === 0) refusals.push({ at: [key], actual: raw, message: `expected a list of events, got nothing` });

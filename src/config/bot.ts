@@ -10,7 +10,6 @@ import { checkKeys, describe, describeSecret, isUnresolved, readHttpUrl, readMap
 import type { BotConfig } from "./types.ts";
 import { readWebhook } from "./webhook.ts";
 
-
 /** Reports a required key that is absent or empty and says whether it was. */
 function missing(value: unknown, path: string, problems: Problems, what: string): boolean {
   if (value !== null && value !== undefined) return false;

@@ -10,8 +10,6 @@ import { childPath } from "./problems.ts";
 import { checkKeys, describe, isUnresolved } from "./read.ts";
 import type { RateLimits } from "./types.ts";
 
-export { TELEGRAM_LIMITS };
-
 function readRate(value: unknown, fallback: number, path: string, problems: Problems): number | null | undefined {
   if (value === null || value === undefined) return fallback;
   if (isUnresolved(value, path, problems)) return undefined;

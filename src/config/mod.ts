@@ -17,8 +17,7 @@ export { parseConfig } from "./parse.ts";
 export { loadConfig, loadConfigFile } from "./load.ts";
 export type { Env } from "./interpolate.ts";
 export { defaultParams, PARAM_NAMES, ParamsSchema } from "./params.ts";
-export { TELEGRAM_LIMITS } from "./limits.ts";
-export { DEFAULT_API_ROOT, DEFAULT_STORAGE, DEFAULT_WEBHOOK_LISTEN } from "./defaults.ts";
+export { DEFAULT_API_ROOT, DEFAULT_STORAGE, DEFAULT_WEBHOOK_LISTEN, TELEGRAM_LIMITS } from "./defaults.ts";
 export { configJsonSchema, type PluginOptionsDoc } from "./document.ts";
 // Declared by the built-in plugins that own them; re-exported for readers of the config.
 export { DEFAULT_WELCOME } from "../../plugins/welcome/params.ts";

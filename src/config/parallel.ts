@@ -6,6 +6,7 @@ import { checkKeys, describe, describeSecret, isUnresolved, readInteger, readMap
 import type { ParallelConfig } from "./types.ts";
 
 type Mode = keyof typeof KEYS_BY_MODE;
+
 const PROXY_EXAMPLE = "127.0.0.1:8081";
 
 /** Reads the section; absent means the bot is Switchboard's alone. */

@@ -14,7 +14,6 @@ import { checkKeys, describe, isMapping, isUnresolved } from "./read.ts";
 import { readStorage } from "./storage.ts";
 import type { BotConfig, Config } from "./types.ts";
 
-
 /** The first line of a `yaml` error, which already ends with "at line L, column C". */
 function syntaxMessage(error: YAMLError): string {
   const first = restoreReferences(error.message).split("\n")[0].replace(/:\s*$/, "");

@@ -5,7 +5,7 @@
  */
 import { Unresolved, silenceUnresolved } from "./interpolate.ts";
 import { childPath, type Problems } from "./problems.ts";
-import { asInteger, asNumber, describeValue, isMapping } from "./spellings.ts";
+import { asHttpUrl, asInteger, describeValue, isMapping } from "./spellings.ts";
 import { suggest } from "./suggest.ts";
 
 export { isMapping };
@@ -88,13 +88,8 @@ export function checkKeys(
 export function readHttpUrl(value: unknown, path: string, problems: Problems, expected = "an http(s) URL"): URL | undefined {
   const text = readString(value, path, problems, expected);
   if (text === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(text.trim());
-  } catch {
-    url = undefined;
-  }
-  if (url !== undefined && (url.protocol === "https:" || url.protocol === "http:")) return url;
+  const url = asHttpUrl(text);
+  if (url !== undefined) return url;
   problems.add(path, `expected ${expected}, got ${describe(text)}`);
   return undefined;
 }

@@ -31,6 +31,23 @@ export function asFlag(value: unknown): boolean | undefined {
   return undefined;
 }
 
+/** A non-empty word or phrase; numbers count too, since YAML reads `2024` as a number. */
+export function asPhrase(value: unknown): string | undefined {
+  const phrase = typeof value === "number" ? String(value) : value;
+  return typeof phrase === "string" && phrase.trim() !== "" ? phrase : undefined;
+}
+
+/** An absolute http(s) URL (surrounding spaces ignored). */
+export function asHttpUrl(value: unknown): URL | undefined {
+  if (typeof value !== "string") return undefined;
+  try {
+    const url = new URL(value.trim());
+    return url.protocol === "https:" || url.protocol === "http:" ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `off` (any case) or `false`: the spelling that switches a feature off. */
 export function isOff(value: unknown): boolean {
   return value === false || (typeof value === "string" && value.trim().toLowerCase() === "off");

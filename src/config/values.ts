@@ -5,7 +5,7 @@
  */
 import { JSONSchema, ParseResult, Schema } from "effect";
 import { lenient, refuse, type WrittenAs } from "./lenient.ts";
-import { asFlag, asInteger, describeValue } from "./spellings.ts";
+import { asFlag, asInteger, asPhrase, describeValue } from "./spellings.ts";
 
 /** A `${NAME}` reference: in the file, any value may be one (it is read from the environment). */
 export const ENV_REFERENCE: WrittenAs = {
@@ -48,10 +48,7 @@ export const Flag: Schema.Schema<boolean, unknown> = lenient(Schema.Boolean, {
 /** A non-empty word or phrase; numbers count too, since YAML reads `2024` as a number. */
 export const Phrase: Schema.Schema<string, unknown> = lenient(Schema.String, {
   input: anyOf({ type: "string", minLength: 1 }, { type: "number" }),
-  decode: (written) => {
-    const phrase = typeof written === "number" ? String(written) : written;
-    return typeof phrase === "string" && phrase.trim() !== "" ? phrase : refuse(`expected a word or phrase, got ${describeValue(written)}`);
-  },
+  decode: (written) => asPhrase(written) ?? refuse(`expected a word or phrase, got ${describeValue(written)}`),
 });
 
 /**

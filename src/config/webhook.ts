@@ -7,7 +7,6 @@ import { childPath, type Problems } from "./problems.ts";
 import { checkKeys, describeSecret, isMapping, isUnresolved, readHttpUrl, readMapping } from "./read.ts";
 import type { WebhookConfig } from "./types.ts";
 
-
 /**
  * Reads the section when `updates: webhook` (`used`); a missing URL is then reported at
  * `webhook.url` even when the whole section is absent. A bare string is taken as the URL.
