@@ -2,7 +2,7 @@
  * The built-in plugins, in the order their hooks run. They are always loaded: their behaviour
  * is switched by the Hotline parameters (`params`), exactly as in the reference product.
  */
-import type { PluginFactory } from "../src/plugins/api.ts";
+import type { PluginFactory } from "../src/mod.ts";
 import autoclose from "./autoclose/mod.ts";
 import comments from "./comments/mod.ts";
 import help from "./help/mod.ts";
@@ -19,4 +19,4 @@ import webhooks from "./webhooks/mod.ts";
 import welcome from "./welcome/mod.ts";
 
 /** Every built-in plugin factory. */
-export const builtinPlugins: readonly PluginFactory<never>[] = [moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, help, webhooks] as PluginFactory<never>[];
+export const builtinPlugins: readonly PluginFactory<any>[] = [moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, help, webhooks];

@@ -1,8 +1,9 @@
 /**
- * The command line: `switchboard run | check | sandbox | migrate`.
+ * The command line: `switchboard run | check | sandbox | migrate | schema`.
  * With no command, `--config FILE` means `run`, and no config at all means `sandbox`.
  */
-import { ConfigError, formatConfigError, loadConfigFile } from "./config/mod.ts";
+import { builtinPlugins } from "../plugins/builtins.ts";
+import { ConfigError, configJsonSchema, formatConfigError, loadConfigFile } from "./config/mod.ts";
 import { BotStartError } from "./pipeline/bot.ts";
 import { loadPlugins, PluginLoadError } from "./plugins/load.ts";
 import { runConfig } from "./run.ts";
@@ -13,6 +14,7 @@ const usage = `Usage:
   switchboard run --config FILE       run the bots in FILE (SIGTERM/SIGINT stop gracefully)
   switchboard check --config FILE     validate FILE and exit
   switchboard migrate --config FILE   bring the store to the newest schema and exit
+  switchboard schema                  print the JSON Schema of the config file (for editors)
   switchboard sandbox [--port N] [--open] [--demo]
                                       a local Telegram emulator, a bot and a web page; no token needed
   switchboard --help`;
@@ -67,6 +69,10 @@ async function main(argv: string[]): Promise<void> {
   switch (args.command) {
     case "help":
       process.stdout.write(usage + "\n");
+      return;
+    case "schema":
+      // For editors: `switchboard schema > switchboard.schema.json`, then a yaml-language-server modeline.
+      process.stdout.write(JSON.stringify(configJsonSchema(builtinPlugins), null, 2) + "\n");
       return;
     case "check": {
       const config = configOrExit(args);

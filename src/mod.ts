@@ -1,10 +1,19 @@
 /**
- * Switchboard's public API — the only module plugin authors import from.
+ * Switchboard's public API — the only module plugin authors import from. The built-in plugins
+ * (`plugins/`) import from here too, exactly as a deployer's plugin does.
  *
  * ```ts
- * import { definePlugin } from "switchboard";
- * export default definePlugin({ name: "hello", create: () => ({ onEvent: () => {} }) });
+ * import { Schema } from "effect";
+ * import { definePlugin, param } from "switchboard";
+ * export default definePlugin({
+ *   name: "hello",
+ *   options: Schema.Struct({ text: param(Schema.String, { default: "Hi!", description: "What to say" }) }),
+ *   create: (options) => ({ onEvent: () => {} }),
+ * });
  * ```
+ *
+ * This module must not import the config reader (`config/mod.ts`): the reader is built from the
+ * built-in plugins' declarations, which import this module.
  */
 export {
   type BotView,
@@ -24,6 +33,24 @@ export {
 } from "./plugins/api.ts";
 export type { ConversationEvent, ParsedCommand, UserProfile } from "./conversation/events.ts";
 export type { Intent } from "./conversation/intents.ts";
-export type { KeywordRule, Params } from "./config/mod.ts";
-export { matchesKeywords } from "./config/mod.ts";
+export type { Params } from "./config/types.ts";
 export type { Logger } from "./util/log.ts";
+
+/** "First Last", falling back to @username, then the id: how the core names a user. */
+export { displayName } from "./conversation/title.ts";
+/** Commands the core itself handles in a user's topic (`close`, `hold`, …); a plugin should not shadow them. */
+export { coreCommands } from "./conversation/machine.ts";
+/** The `private_keywords` rules and their test (the keyword-gate plugin's, for plugins that gate too). */
+export { type KeywordRule, matchesKeywords } from "../plugins/keyword-gate/rules.ts";
+
+// Declaring options and parameters: `effect/Schema` values that read YAML as leniently as Hotline
+// does and refuse with one clear line. See docs/plugins.md.
+
+/** A value schema from a decoding function and the JSON Schema of what may be written. */
+export { lenient, type LenientSpec, refuse, Refused, type Refusal, type WrittenAs } from "./config/lenient.ts";
+/** A mapping key with its default and doc text (absent or empty = the default). */
+export { type KeyDoc, param } from "./config/param.ts";
+/** Shared value schemas (flag, phrase, chat ids, one-or-many) and JSON Schema helpers. */
+export { anyOf, ChatIds, ENV_REFERENCE, Flag, oneOrMany, orEnv, Phrase, wordsPattern, writtenAs } from "./config/values.ts";
+/** Hotline's lenient spellings as plain functions, and how a found value is shown in a message. */
+export { asFlag, asHttpUrl, asInteger, asNumber, asPhrase, describeValue, isMapping, isOff } from "./config/spellings.ts";

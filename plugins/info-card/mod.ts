@@ -3,8 +3,7 @@
  * created. Under `hide_info: [command]`, `/info` goes only as a private message to an operator
  * allowed by `extensions_allowed` (empty = every operator).
  */
-import { definePlugin } from "../../src/mod.ts";
-import { displayName } from "../../src/conversation/title.ts";
+import { definePlugin, displayName } from "../../src/mod.ts";
 import { aliasOf } from "../hide-info/alias.ts";
 import { startParamFor } from "../start-param/mod.ts";
 import { infoCard } from "./card.ts";

@@ -3,8 +3,8 @@
  * message that matches the rules. Messages before the match are not relayed later (in parallel
  * mode the other system handled them); after a close, gating applies again.
  */
-import { matchesKeywords } from "../../src/config/mod.ts";
 import { definePlugin } from "../../src/mod.ts";
+import { matchesKeywords } from "./rules.ts";
 
 /** The built-in keyword gate. */
 export default definePlugin({

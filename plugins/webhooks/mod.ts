@@ -11,10 +11,9 @@
  */
 import { randomUUID } from "node:crypto";
 import type { CommandSpec, HookOutput, PluginWrite } from "../../src/mod.ts";
-import { definePlugin } from "../../src/mod.ts";
-import { coreCommands } from "../../src/conversation/machine.ts";
+import { coreCommands, definePlugin } from "../../src/mod.ts";
 import { occurrencesOf } from "./events.ts";
-import { parseWebhookOptions } from "./options.ts";
+import { webhookOptions } from "./options.ts";
 import { payloadOf } from "./payload.ts";
 import { enqueue, migrations, type QueuedEvent } from "./queue.ts";
 import { WebhookSender } from "./sender.ts";
@@ -22,7 +21,7 @@ import { WebhookSender } from "./sender.ts";
 const name = "webhooks";
 
 /** URLs by event name (`dialog_created`, `/close` — commands lowercase, as the router parses them). */
-function subscriptionsOf(webhooks: Record<string, string[]>): Map<string, string[]> {
+function subscriptionsOf(webhooks: Readonly<Record<string, readonly string[]>>): Map<string, string[]> {
   const byEvent = new Map<string, string[]>();
   for (const [url, events] of Object.entries(webhooks)) {
     for (const raw of events) {
@@ -38,7 +37,7 @@ function subscriptionsOf(webhooks: Record<string, string[]>): Map<string, string
 /** The built-in webhooks plugin. */
 export default definePlugin({
   name,
-  parseOptions: parseWebhookOptions,
+  options: webhookOptions,
   migrations,
   create: (options, env) => {
     const { bot, log } = env;

@@ -4,8 +4,7 @@
  * A text with Telegram's HTML tags (`<b>`, `<i>`, `<a href="…">` …) is sent as HTML, the name
  * escaped; if Telegram cannot parse it, it still goes out as plain text.
  */
-import { definePlugin } from "../../src/mod.ts";
-import { displayName } from "../../src/conversation/title.ts";
+import { definePlugin, displayName } from "../../src/mod.ts";
 
 const telegramHtml = /<\/?(b|strong|i|em|u|ins|s|strike|del|code|pre|a|tg-spoiler|blockquote)\b[^>]*>/i;
 const escapeHtml = (text: string) => text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");

@@ -1,5 +1,6 @@
 /** One entry of `bots`: identity, connection to Telegram, backend group, and its sections. */
 import { DEFAULT_API_ROOT } from "./defaults.ts";
+import { BOT_ID as ID, BOT_KEYS, BOT_TOKEN as TOKEN, MAX_SUPERGROUP_ID } from "./document.ts";
 import { readParallel } from "./parallel.ts";
 import { readLimits } from "./limits.ts";
 import { readParams } from "./params.ts";
@@ -8,14 +9,6 @@ import { childPath, type Problems } from "./problems.ts";
 import { checkKeys, describe, describeSecret, isUnresolved, readHttpUrl, readMapping } from "./read.ts";
 import type { BotConfig } from "./types.ts";
 import { readWebhook } from "./webhook.ts";
-
-/** The keys a bot entry may have, as written in YAML. */
-export const BOT_KEYS = ["id", "token", "api_root", "group", "updates", "webhook", "parallel", "params", "plugins", "limits"] as const;
-
-const ID = /^[A-Za-z0-9_-]{1,64}$/;
-const TOKEN = /^\d+:[A-Za-z0-9_-]{20,}$/;
-/** Supergroup and channel ids are -100 followed by the 10+ digit channel id. */
-const MAX_SUPERGROUP_ID = -1000000000000;
 
 /** Reports a required key that is absent or empty and says whether it was. */
 function missing(value: unknown, path: string, problems: Problems, what: string): boolean {

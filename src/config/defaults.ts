@@ -1,4 +1,9 @@
-/** Defaults the deployment contract promises when a key is left out. */
+/**
+ * Defaults of the core's own keys. The parameters' defaults are declared with the parameters, by
+ * the built-in plugins (`plugins/<name>/params.ts`).
+ */
+
+import type { RateLimits } from "./types.ts";
 
 /** Where state lives when `storage` is not given. */
 export const DEFAULT_STORAGE = "sqlite:./data/switchboard.db";
@@ -9,12 +14,5 @@ export const DEFAULT_API_ROOT = "https://api.telegram.org";
 /** Where the webhook server listens when `webhook.listen` is not given (8443 is a Telegram webhook port). */
 export const DEFAULT_WEBHOOK_LISTEN = "0.0.0.0:8443";
 
-/** The greeting sent when `welcome` is not set; `{title}` becomes the user's full name. */
-export const DEFAULT_WELCOME =
-  "Hello, {title}! Thank you for contacting us. Please describe your question and an operator will reply here as soon as possible.";
-
-/** Hours in 🟨 before a dialog closes, as in Hotline. */
-export const DEFAULT_AUTOCLOSE_HOURS = 48;
-
-/** Telegram's service account (login codes, notifications), ignored by default as in Hotline. */
-export const DEFAULT_IGNORE_CHATS: readonly number[] = [777000];
+/** Telegram's limits: ~30 messages/s overall, 20/min per group, ~1/s per private chat. */
+export const TELEGRAM_LIMITS: RateLimits = { globalPerSecond: 30, groupPerMinute: 20, privatePerSecond: 1 };

@@ -3,15 +3,12 @@
  * `off` is for a local Bot API server or the emulator; a mapping tunes each rate (a rate of
  * `off` disables that one). Not a Hotline parameter: Hotline has no such setting.
  */
+import { TELEGRAM_LIMITS } from "./defaults.ts";
+import { LIMITS_KEYS as KEYS } from "./document.ts";
 import type { Problems } from "./problems.ts";
 import { childPath } from "./problems.ts";
 import { checkKeys, describe, isUnresolved } from "./read.ts";
 import type { RateLimits } from "./types.ts";
-
-/** Telegram's limits: ~30 messages/s overall, 20/min per group, ~1/s per private chat. */
-export const TELEGRAM_LIMITS: RateLimits = { globalPerSecond: 30, groupPerMinute: 20, privatePerSecond: 1 };
-
-const KEYS = ["global_per_second", "group_per_minute", "private_per_second"] as const;
 
 function readRate(value: unknown, fallback: number, path: string, problems: Problems): number | null | undefined {
   if (value === null || value === undefined) return fallback;

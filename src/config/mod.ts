@@ -11,33 +11,15 @@
  * }
  * ```
  */
-export type {
-  BotConfig,
-  Config,
-  HiddenInfo,
-  KeywordRule,
-  Listen,
-  ParallelConfig,
-  Params,
-  PluginRef,
-  RateLimits,
-  WebhookConfig,
-  WebhookEvent,
-} from "./types.ts";
+export type { BotConfig, Config, Listen, ParallelConfig, Params, PluginRef, RateLimits, WebhookConfig } from "./types.ts";
 export { type ConfigProblem, ConfigError, formatConfigError } from "./error.ts";
 export { parseConfig } from "./parse.ts";
 export { loadConfig, loadConfigFile } from "./load.ts";
 export type { Env } from "./interpolate.ts";
-export { matchesKeywords } from "./keywords.ts";
-export { defaultParams, PARAM_NAMES } from "./params.ts";
-export { TELEGRAM_LIMITS } from "./limits.ts";
-export { ICON_COLORS } from "./icon-color.ts";
-export { WEBHOOK_EVENTS } from "./webhooks-param.ts";
-export {
-  DEFAULT_API_ROOT,
-  DEFAULT_AUTOCLOSE_HOURS,
-  DEFAULT_IGNORE_CHATS,
-  DEFAULT_STORAGE,
-  DEFAULT_WEBHOOK_LISTEN,
-  DEFAULT_WELCOME,
-} from "./defaults.ts";
+export { defaultParams, PARAM_NAMES, ParamsSchema } from "./params.ts";
+export { DEFAULT_API_ROOT, DEFAULT_STORAGE, DEFAULT_WEBHOOK_LISTEN, TELEGRAM_LIMITS } from "./defaults.ts";
+export { configJsonSchema, type PluginOptionsDoc } from "./document.ts";
+// Declared by the built-in plugins that own them; re-exported for readers of the config.
+export { DEFAULT_WELCOME } from "../../plugins/welcome/params.ts";
+export { ICON_COLORS } from "../../plugins/icon-color/params.ts";
+export { type KeywordRule, matchesKeywords } from "../../plugins/keyword-gate/rules.ts";

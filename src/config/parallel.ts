@@ -1,17 +1,12 @@
 /** A bot's `parallel` section: how Switchboard joins a bot that another system also drives. */
+import { API_HASH, PARALLEL_KEYS as KEYS_BY_MODE } from "./document.ts";
 import { readListen } from "./listen.ts";
 import { childPath, type Problems } from "./problems.ts";
 import { checkKeys, describe, describeSecret, isUnresolved, readInteger, readMapping } from "./read.ts";
 import type { ParallelConfig } from "./types.ts";
 
-const KEYS_BY_MODE = {
-  mtproto: ["mode", "api_id", "api_hash"],
-  proxy: ["mode", "listen"],
-} as const;
-
 type Mode = keyof typeof KEYS_BY_MODE;
 
-const API_HASH = /^[0-9a-fA-F]{32}$/;
 const PROXY_EXAMPLE = "127.0.0.1:8081";
 
 /** Reads the section; absent means the bot is Switchboard's alone. */

@@ -5,6 +5,7 @@
 import * as nodePath from "node:path";
 import { parseDocument, type YAMLError } from "yaml";
 import { readBot } from "./bot.ts";
+import { TOP_KEYS } from "./document.ts";
 import { ConfigError } from "./error.ts";
 import { type Env, interpolateTree, reportUnresolved } from "./interpolate.ts";
 import { childPath, Problems } from "./problems.ts";
@@ -12,8 +13,6 @@ import { protectReferences, restoreReferences } from "./protect-references.ts";
 import { checkKeys, describe, isMapping, isUnresolved } from "./read.ts";
 import { readStorage } from "./storage.ts";
 import type { BotConfig, Config } from "./types.ts";
-
-const TOP_KEYS = ["storage", "bots"] as const;
 
 /** The first line of a `yaml` error, which already ends with "at line L, column C". */
 function syntaxMessage(error: YAMLError): string {

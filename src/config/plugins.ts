@@ -3,6 +3,7 @@
  * same file works whatever directory Switchboard is started from.
  */
 import * as nodePath from "node:path";
+import { PLUGIN_ENTRY_KEYS } from "./document.ts";
 import { childPath, type Problems } from "./problems.ts";
 import { asList, checkKeys, describe, isMapping, isUnresolved, readMapping } from "./read.ts";
 import type { PluginRef } from "./types.ts";
@@ -27,7 +28,7 @@ function readPlugin(value: unknown, path: string, problems: Problems, baseDir: s
     if (spec === undefined) return undefined;
     return { spec: isFilePath(spec) ? nodePath.resolve(baseDir, spec) : spec, options: {} };
   }
-  checkKeys(value, ["name", "path", "options"], path, problems);
+  checkKeys(value, PLUGIN_ENTRY_KEYS, path, problems);
   const hasName = value.name !== undefined;
   const hasPath = value.path !== undefined;
   if (hasName === hasPath) {

@@ -5,26 +5,16 @@
  */
 import { Unresolved, silenceUnresolved } from "./interpolate.ts";
 import { childPath, type Problems } from "./problems.ts";
+import { asHttpUrl, asInteger, describeValue, isMapping } from "./spellings.ts";
 import { suggest } from "./suggest.ts";
+
+export { isMapping };
 
 /** A YAML mapping after parsing. */
 export type Mapping = Record<string, unknown>;
 
-/** True for a YAML mapping (not a list, not a scalar, not an unresolved marker). */
-export function isMapping(value: unknown): value is Mapping {
-  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Unresolved);
-}
-
-/** How a found value is shown after "got": strings quoted (and shortened), containers by kind. */
-export function describe(value: unknown): string {
-  if (value === null || value === undefined) return "nothing";
-  if (typeof value === "string") {
-    return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
-  }
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  return String(value);
-}
+/** How a found value is shown after "got" (see {@link describeValue}). */
+export const describe = describeValue;
 
 /** Like {@link describe}, but never prints a secret: only a short prefix of long strings and the length. */
 export function describeSecret(value: unknown): string {
@@ -49,38 +39,12 @@ export function readString(value: unknown, path: string, problems: Problems, exp
   return undefined;
 }
 
-const INTEGER = /^[+-]?\d+$/;
-const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
-
 /** A safe integer, written as a number or a numeric string. */
 export function readInteger(value: unknown, path: string, problems: Problems, expected: string): number | undefined {
   if (isUnresolved(value, path, problems)) return undefined;
-  const n = typeof value === "string" && INTEGER.test(value.trim()) ? Number(value.trim()) : value;
-  if (typeof n === "number" && Number.isSafeInteger(n)) return n;
+  const n = asInteger(value);
+  if (n !== undefined) return n;
   problems.add(path, `expected ${expected}, got ${describe(value)}`);
-  return undefined;
-}
-
-/** A finite number, written as a number or a decimal string. */
-export function readNumber(value: unknown, path: string, problems: Problems, expected: string): number | undefined {
-  if (isUnresolved(value, path, problems)) return undefined;
-  const n = typeof value === "string" && DECIMAL.test(value.trim()) ? Number(value.trim()) : value;
-  if (typeof n === "number" && Number.isFinite(n)) return n;
-  problems.add(path, `expected ${expected}, got ${describe(value)}`);
-  return undefined;
-}
-
-const TRUE = new Set(["true", "yes", "on", "1"]);
-const FALSE = new Set(["false", "no", "off", "0"]);
-
-/** A boolean; also yes/no, on/off, 1/0 (any case), because YAML 1.2 reads those as strings. */
-export function readBoolean(value: unknown, path: string, problems: Problems): boolean | undefined {
-  if (isUnresolved(value, path, problems)) return undefined;
-  if (typeof value === "boolean") return value;
-  const word = typeof value === "string" || typeof value === "number" ? String(value).trim().toLowerCase() : undefined;
-  if (word !== undefined && TRUE.has(word)) return true;
-  if (word !== undefined && FALSE.has(word)) return false;
-  problems.add(path, `expected true or false, got ${describe(value)}`);
   return undefined;
 }
 
@@ -124,13 +88,8 @@ export function checkKeys(
 export function readHttpUrl(value: unknown, path: string, problems: Problems, expected = "an http(s) URL"): URL | undefined {
   const text = readString(value, path, problems, expected);
   if (text === undefined) return undefined;
-  let url: URL | undefined;
-  try {
-    url = new URL(text.trim());
-  } catch {
-    url = undefined;
-  }
-  if (url !== undefined && (url.protocol === "https:" || url.protocol === "http:")) return url;
+  const url = asHttpUrl(text);
+  if (url !== undefined) return url;
   problems.add(path, `expected ${expected}, got ${describe(text)}`);
   return undefined;
 }

@@ -2,6 +2,8 @@
  * The validated configuration, as the rest of Switchboard sees it. Everything here is already
  * checked and defaulted: consumers never re-validate or look at raw YAML.
  */
+import type { Schema } from "effect";
+import type { builtinParams } from "../../plugins/params.ts";
 
 /** The whole file. */
 export interface Config {
@@ -74,56 +76,8 @@ export interface PluginRef {
 }
 
 /**
- * One `private_keywords` rule (case-insensitive substring tests): `any` matches a message
- * containing the phrase, `all` one containing every phrase, `not` one *not* containing the phrase.
+ * Hotline's parameters under their Hotline names, every one decoded and defaulted. Derived from
+ * the built-in plugins' schemas (`plugins/params.ts`): each plugin declares the parameters it
+ * owns, with their doc text (see also the parameter table in the README).
  */
-export type KeywordRule =
-  | { kind: "any"; phrase: string }
-  | { kind: "all"; phrases: string[] }
-  | { kind: "not"; phrase: string };
-
-/** Which parts of the user's identity `hide_info` hides. */
-export type HiddenInfo = "name" | "title" | "link" | "command";
-
-/** Dialog events a `webhooks` URL can subscribe to (besides any `/command`). */
-export type WebhookEvent =
-  | "dialog_created"
-  | "dialog_reopened"
-  | "dialog_closed"
-  | "message_received"
-  | "message_sent"
-  | "message_intercepted";
-
-/** Hotline's parameters, under their Hotline names (see the parameter table in PRODUCT.md). */
-export interface Params {
-  /** Greeting with `{title}` = the user's full name; `null` when `off`. */
-  welcome: string | null;
-  /** Hours in 🟨 before the dialog closes; `Infinity` when `off`/`0` (check `Number.isFinite` before scheduling). */
-  autoclose: number;
-  /** Post the info card when a topic is created. */
-  auto_info: boolean;
-  /** User ids allowed `/send`, `/mark`, `/export`; empty = every operator. */
-  extensions_allowed: number[];
-  /** Do not show users processing errors. */
-  silent_mode: boolean;
-  /** Chats whose messages are ignored; a given list replaces the default `[777000]`. */
-  ignore_chats: number[];
-  /** When non-empty, only these chats are accepted. */
-  white_list: number[];
-  /** What to hide about users (no duplicates). */
-  hide_info: HiddenInfo[];
-  /** Only explicit replies go to the user. */
-  reply_only: boolean;
-  /** Gating rules; empty = no gating. A message passes if any rule matches. */
-  private_keywords: KeywordRule[];
-  /** Closed dialogs stay closed; new topics are created closed without a welcome. */
-  leave_closed: boolean;
-  /** User messages containing any of these (case-insensitive) are not relayed. */
-  restricted_keywords_frontend: string[];
-  /** In parallel mode, show the other system's outgoing messages in the topic. */
-  intercept: boolean;
-  /** Topic icon colour, one of Telegram's six (see `ICON_COLORS`); `null` for Telegram's default. */
-  icon_color: number | null;
-  /** URL → events (`dialog_created`, … or `/command`) posted to it. */
-  webhooks: Record<string, string[]>;
-}
+export type Params = Schema.Schema.Type<Schema.Struct<typeof builtinParams>>;

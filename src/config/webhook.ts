@@ -1,15 +1,11 @@
 /** A bot's `webhook` section: where Telegram posts updates and where we listen for them. */
 import { DEFAULT_WEBHOOK_LISTEN } from "./defaults.ts";
+import { WEBHOOK_KEYS as KEYS, WEBHOOK_SECRET as SECRET } from "./document.ts";
 import { readListen } from "./listen.ts";
 import { silenceUnresolved } from "./interpolate.ts";
 import { childPath, type Problems } from "./problems.ts";
 import { checkKeys, describeSecret, isMapping, isUnresolved, readHttpUrl, readMapping } from "./read.ts";
 import type { WebhookConfig } from "./types.ts";
-
-const KEYS = ["url", "listen", "secret"] as const;
-
-/** Telegram's rule for `secret_token`. */
-const SECRET = /^[A-Za-z0-9_-]{1,256}$/;
 
 /**
  * Reads the section when `updates: webhook` (`used`); a missing URL is then reported at

@@ -18,12 +18,15 @@
  * layers; each call is time-boxed and isolated: a hook that throws, fails or hangs is logged with
  * the bot, the conversation and the plugin, and the step goes on with the default.
  */
-import type { Effect as Fx, Layer } from "effect";
+import type { Effect as Fx, Layer, Schema } from "effect";
 import type { Kysely, Migration } from "kysely";
-import type { Params } from "../config/mod.ts";
+import type { Params } from "../config/types.ts";
 import type { ConversationEvent, UserProfile } from "../conversation/events.ts";
 import type { Intent } from "../conversation/intents.ts";
 import type { Logger } from "../util/log.ts";
+import { decodeOptions, type OptionProblem } from "./options.ts";
+
+export type { OptionProblem };
 
 /** A conversation as plugins see it (read-only). */
 export interface ConversationView {
@@ -180,15 +183,11 @@ export interface PluginEnv {
   readonly db?: Kysely<any>;
 }
 
-/** A problem with a plugin's options: `option` names the key, `message` says what is wrong. */
-export interface OptionProblem {
-  option: string;
-  message: string;
-}
-
 /** A plugin factory: validates its options, then builds the plugin. */
 export interface PluginFactory<O = Record<string, unknown>> {
   readonly name: string;
+  /** The options' schema when the plugin declared one (`switchboard schema` documents it). */
+  readonly options?: Schema.Schema<O, any>;
   /** Checks raw options; returns the typed options or the problems found. */
   parseOptions(raw: Record<string, unknown>): { ok: true; options: O } | { ok: false; problems: OptionProblem[] };
   create(options: O, env: PluginEnv): Plugin;
@@ -202,21 +201,29 @@ export interface PluginFactory<O = Record<string, unknown>> {
 }
 
 /**
- * Declares a plugin. `parseOptions` is optional for plugins without options (any option given
- * to them is then reported as unknown).
+ * Declares a plugin. Its options are declared with an `effect/Schema` (`options`), decoded when
+ * the bot starts and by `switchboard check`, with the configuration's own messages
+ * (`bots[0].plugins[1].options.open: expected a time like "09:00", got "9am"`). `parseOptions`,
+ * a hand-written check, still works; give one or the other. Without either, the plugin takes no
+ * options and any option given to it is reported as unknown.
  */
 export function definePlugin<O = Record<string, never>>(spec: {
   name: string;
+  /** The options' schema: decodes the raw `options` mapping into what `create` receives. */
+  options?: Schema.Schema<O, any>;
+  /** A hand-written alternative to `options` (kept for plugins written before schemas). */
   parseOptions?: PluginFactory<O>["parseOptions"];
   migrations?: Record<string, Migration>;
   layer?: Layer.Layer<any, unknown, never>;
   create(options: O, env: PluginEnv): Omit<Plugin, "name">;
 }): PluginFactory<O> {
+  const schema = spec.options;
   return {
     name: spec.name,
+    ...(schema ? { options: schema } : {}),
     ...(spec.migrations ? { migrations: spec.migrations } : {}),
     ...(spec.layer ? { layer: spec.layer } : {}),
-    parseOptions: spec.parseOptions ??
+    parseOptions: (schema ? (raw: Record<string, unknown>) => decodeOptions(schema, raw) : undefined) ?? spec.parseOptions ??
       ((raw) => {
         const keys = Object.keys(raw);
         return keys.length === 0

@@ -61,6 +61,11 @@ async function importFactory(spec: string, at: string): Promise<PluginFactory<un
   return candidate;
 }
 
+/** `bots[0].plugins[1]` + `days[2]` → `bots[0].plugins[1].options.days[2]` (an empty option is the mapping itself). */
+function optionPath(at: string, option: string): string {
+  return option === "" ? `${at}.options` : option.startsWith("[") ? `${at}.options${option}` : `${at}.options.${option}`;
+}
+
 /** Runs a plugin's migrations, tracked in tables named after the plugin. */
 async function migratePlugin(db: Kysely<any>, factory: PluginFactory<unknown>, at: string): Promise<void> {
   if (!factory.migrations) return;
@@ -93,7 +98,7 @@ export async function loadPlugins(bot: BotConfig, index: number, view: BotView, 
   const plugins: Plugin[] = [];
   for (const { factory, options, at } of chosen.values()) {
     const parsed = factory.parseOptions(options);
-    if (!parsed.ok) throw new PluginLoadError(parsed.problems.map((p) => `${at}.options.${p.option}: ${p.message}`).join("\n"));
+    if (!parsed.ok) throw new PluginLoadError(parsed.problems.map((p) => `${optionPath(at, p.option)}: ${p.message}`).join("\n"));
     if (db) await migratePlugin(db, factory, at);
     const env: PluginEnv = { bot: view, log: log.child(factory.name), commandHelp: (where) => host?.help(where) ?? [], ...(db ? { db } : {}) };
     try {

@@ -1,5 +1,18 @@
-/** The `private_keywords` test, shared by the gating plugin and anything else that needs it. */
-import type { KeywordRule } from "./types.ts";
+/** `private_keywords` rules and the test a message must pass. */
+import { Schema } from "effect";
+
+/**
+ * One rule (case-insensitive substring tests): `any` matches a message containing the phrase,
+ * `all` one containing every phrase, `not` one *not* containing the phrase.
+ */
+export const KeywordRule = Schema.Union(
+  Schema.Struct({ kind: Schema.Literal("any"), phrase: Schema.String }),
+  Schema.Struct({ kind: Schema.Literal("all"), phrases: Schema.Array(Schema.String) }),
+  Schema.Struct({ kind: Schema.Literal("not"), phrase: Schema.String }),
+);
+
+/** One `private_keywords` rule (see {@link KeywordRule}). */
+export type KeywordRule = typeof KeywordRule.Type;
 
 /** Case folding for substring tests; NFC first so composed and decomposed accents compare equal. */
 function fold(text: string): string {

@@ -1,0 +1,52 @@
+/**
+ * The `private_keywords` parameter in Hotline's syntax: `"word"` (contains), `["all", "of",
+ * "these"]` (contains every one), `"~word"` (does not contain). A list holds one rule per item;
+ * a single string is one rule; nothing means no gating.
+ */
+import { Schema } from "effect";
+import { anyOf, asPhrase, describeValue, lenient, param, refuse, type Refusal } from "../../src/mod.ts";
+import { KeywordRule } from "./rules.ts";
+
+const WORD = anyOf({ type: "string", minLength: 1 }, { type: "number" });
+
+/** The rules, each refused at its own position (`private_keywords[3][1]`). */
+const Rules = lenient(Schema.Array(KeywordRule), {
+  input: anyOf(WORD, { type: "array", items: anyOf(WORD, { type: "array", minItems: 1, items: WORD }) }),
+  decode: (written) => {
+    const refusals: Refusal[] = [];
+    const refused = (at: number[], actual: unknown, message: string) => void refusals.push({ at, actual, message });
+    const rule = (value: unknown, at: number[]): KeywordRule | undefined => {
+      if (Array.isArray(value)) {
+        if (value.length === 0) return refused(at, value, `expected a list of words that must all appear, got an empty list`);
+        const phrases: string[] = [];
+        value.forEach((item, i) => {
+          const phrase = asPhrase(item);
+          if (phrase === undefined) refused([...at, i], item, `expected a word or phrase, got ${describeValue(item)}`);
+          // "all of these, but not that" has no meaning in Hotline's syntax; say so rather than guess.
+          else if (phrase.startsWith("~")) refused([...at, i], item, `"~" (not) rules cannot be inside an "all of these" list, got ${describeValue(phrase)}`);
+          else phrases.push(phrase);
+        });
+        return phrases.length === value.length ? { kind: "all", phrases } : undefined;
+      }
+      const phrase = asPhrase(value);
+      if (phrase === undefined) return refused(at, value, `expected a word or phrase, got ${describeValue(value)}`);
+      if (!phrase.startsWith("~")) return { kind: "any", phrase };
+      const negated = phrase.slice(1);
+      if (negated.trim() === "") return refused(at, value, `expected a word or phrase after "~", got ${describeValue(phrase)}`);
+      return { kind: "not", phrase: negated };
+    };
+    const rules = Array.isArray(written) ? written.map((item, i) => rule(item, [i])) : [rule(written, [])];
+    return refusals.length > 0 ? refuse(...refusals) : (rules as KeywordRule[]);
+  },
+  encode: (rules) => rules.map((r) => (r.kind === "all" ? r.phrases : r.kind === "not" ? `~${r.phrase}` : r.phrase)),
+});
+
+/** The parameters this plugin owns. */
+export const params = {
+  private_keywords: param(Rules, {
+    default: [],
+    description:
+      "A topic opens (or a closed one reopens) only on a user message matching a rule: \"word\" (contains it), [all, of, these] (contains every one), \"~word\" (does not contain it); case-insensitive. Earlier messages are not relayed later. Empty = no gating.",
+    examples: [["operator", ["order", "refund"], "~spam"]],
+  }),
+};
