@@ -82,6 +82,17 @@ export class RateLimiter {
     return globalWait;
   }
 
+  /**
+   * A call to `chatId` was answered at `now`. Telegram counts arrivals, and the answer follows
+   * the arrival, so the chat's refill restarts from here: a send held up on the way can never
+   * bring the next one closer to it than the rate allows. (Only the flight time's refill is
+   * given up.)
+   */
+  settled(chatId: number, now: number): void {
+    const bucket = this.#chats.get(chatId);
+    if (bucket && now > bucket.updatedAt) bucket.updatedAt = now;
+  }
+
   /** Learns from a 429: nothing goes to that chat for `seconds`. */
   pause(chatId: number, seconds: number, now: number): void {
     const until = now + seconds * 1000;

@@ -38,4 +38,19 @@ describe("rate limiter", () => {
     now = 3000;
     expect(limiter.reserve(5, now)).toBe(0);
   });
+
+  it("counts a paced send from its answer, so a slow one never squeezes the next closer", () => {
+    let now = 0;
+    const limiter = new RateLimiter(telegramLimits, now);
+    for (let i = 0; i < 3; i++) expect(limiter.reserve(5, now)).toBe(0);
+    now = 1050;
+    expect(limiter.reserve(5, now)).toBe(0);
+    // That send took 400 ms to be answered: the next waits a full second from the answer.
+    now = 1450;
+    limiter.settled(5, now);
+    now = 2100;
+    expect(limiter.reserve(5, now)).toBeGreaterThan(0);
+    now = 2500;
+    expect(limiter.reserve(5, now)).toBe(0);
+  });
 });

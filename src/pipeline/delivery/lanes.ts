@@ -109,9 +109,11 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
             if (lead.notBefore > now) return yield* pause(lead.notBefore - now).pipe(Effect.as("more" as const));
             const batch = first ? [first] : nextBatch(rows, now, settleMs);
             if (batch === "wait") return yield* pause(settleMs).pipe(Effect.as("more" as const));
-            const wait = ctx.limiter.reserve(targetChatOf(batch[0].intent, chatId, groupId), now);
+            const target = targetChatOf(batch[0].intent, chatId, groupId);
+            const wait = ctx.limiter.reserve(target, now);
             if (wait > 0) return yield* pause(wait).pipe(Effect.as("more" as const));
             yield* deliver(chatId, batch);
+            ctx.limiter.settled(target, yield* Clock.currentTimeMillis);
             return "more";
           });
 
