@@ -1,0 +1,38 @@
+/**
+ * The retry policy as an Effect `Schedule`: exponential backoff with full jitter, the same curve
+ * as `backoffMs` (0.5 s doubling up to a cap, times a random 0.5–1.5, so many retriers after one
+ * outage do not march in step). Waits go through the Clock, so tests drive them with `TestClock`.
+ */
+import { Duration, Effect, Random, Schedule } from "effect";
+
+/** How a backoff reacts to the failures it is fed. */
+export interface BackoffOptions<E> {
+  /** The longest base delay (before jitter), possibly per failure. */
+  readonly cap: Duration.DurationInput | ((error: E) => Duration.DurationInput);
+  /** An exact wait the failure itself names (Telegram's `retry_after`), taken as it is. */
+  readonly exact?: (error: E) => Duration.DurationInput | undefined;
+  /** At most this many retries; unbounded without it. */
+  readonly times?: number;
+  /** Called before each wait with the failure and the wait chosen (for the log line). */
+  readonly onRetry?: (error: E, wait: Duration.Duration) => Effect.Effect<void>;
+}
+
+/** A schedule for `Effect.retry`: fed the failures, it outputs the last one. See the module comment. */
+export const backoffSchedule = <E>(o: BackoffOptions<E>): Schedule.Schedule<E, E> => {
+  const exponential = Schedule.exponential("500 millis");
+  const counted = o.times === undefined ? exponential : Schedule.intersect(exponential, Schedule.recurs(o.times));
+  const capOf = typeof o.cap === "function" ? o.cap : () => o.cap as Duration.DurationInput;
+  return Schedule.passthrough<unknown, E, never>(counted).pipe(
+    // Runs only when the schedule goes on: the last, given-up failure is not announced as retried.
+    Schedule.modifyDelayEffect((error, base) =>
+      Effect.gen(function* () {
+        const named = o.exact?.(error);
+        const wait = named !== undefined
+          ? Duration.decode(named)
+          : Duration.millis(Math.round(Duration.toMillis(Duration.min(base, Duration.decode(capOf(error)))) * (yield* Random.nextRange(0.5, 1.5))));
+        if (o.onRetry) yield* o.onRetry(error, wait);
+        return wait;
+      })
+    ),
+  );
+};
