@@ -12,15 +12,18 @@ export interface TelegramRetryOptions<E extends TelegramError> {
   readonly cap?: (error: E) => Duration.DurationInput;
   /** At most this many retries; unbounded without it. */
   readonly times?: number;
+  /** Which failures are retried at all; all without it. */
+  readonly while?: (error: E) => boolean;
   /** Called before each wait (for the log line). */
   readonly onRetry?: (error: E, wait: Duration.Duration) => Effect.Effect<void>;
 }
 
-/** The schedule for `Effect.retry` on a Bot API call; combine with `while` to pick what is retried. */
+/** The schedule for `Effect.retry` on a Bot API call. */
 export const telegramRetry = <E extends TelegramError>(o: TelegramRetryOptions<E> = {}): Schedule.Schedule<E, E> =>
   backoffSchedule<E>({
     cap: o.cap ?? (() => "30 seconds"),
     exact: (e) => (e._tag === "RateLimited" ? `${e.retryAfter} seconds` : undefined),
     ...(o.times !== undefined ? { times: o.times } : {}),
+    ...(o.while ? { while: o.while } : {}),
     ...(o.onRetry ? { onRetry: o.onRetry } : {}),
   });

@@ -13,6 +13,8 @@ export interface BackoffOptions<E> {
   readonly exact?: (error: E) => Duration.DurationInput | undefined;
   /** At most this many retries; unbounded without it. */
   readonly times?: number;
+  /** Which failures are retried at all (checked before anything is announced); all without it. */
+  readonly while?: (error: E) => boolean;
   /** Called before each wait with the failure and the wait chosen (for the log line). */
   readonly onRetry?: (error: E, wait: Duration.Duration) => Effect.Effect<void>;
 }
@@ -20,9 +22,10 @@ export interface BackoffOptions<E> {
 /** A schedule for `Effect.retry`: fed the failures, it outputs the last one. See the module comment. */
 export const backoffSchedule = <E>(o: BackoffOptions<E>): Schedule.Schedule<E, E> => {
   const exponential = Schedule.exponential("500 millis");
-  const counted = o.times === undefined ? exponential : Schedule.intersect(exponential, Schedule.recurs(o.times));
+  const counted: Schedule.Schedule<unknown, E> = o.times === undefined ? exponential : Schedule.intersect(exponential, Schedule.recurs(o.times));
+  const filtered = o.while ? Schedule.whileInput(counted, o.while) : counted;
   const capOf = typeof o.cap === "function" ? o.cap : () => o.cap as Duration.DurationInput;
-  return Schedule.passthrough<unknown, E, never>(counted).pipe(
+  return Schedule.passthrough(filtered).pipe(
     // Runs only when the schedule goes on: the last, given-up failure is not announced as retried.
     Schedule.modifyDelayEffect((error, base) =>
       Effect.gen(function* () {
