@@ -3,7 +3,7 @@
  * delivery. `startBot` returns once the bot is connected; `stop()` drains gracefully.
  */
 import type { Update, UserFromGetMe } from "@grammyjs/types";
-import { Effect, Fiber } from "effect";
+import { Effect, Exit, Fiber, Scope } from "effect";
 import type { BotConfig } from "../config/mod.ts";
 import { createConversationMachine } from "../conversation/machine.ts";
 import { displayName } from "../conversation/title.ts";
@@ -14,16 +14,15 @@ import { chatOfTopic } from "../store/conversations.ts";
 import { chatOfTopicMessage } from "../store/message-map.ts";
 import { acceptUpdates, lastUpdateId, pruneInbox } from "../store/inbox.ts";
 import type { Db } from "../store/open.ts";
-import { allowedUpdates } from "../telegram/allowed-updates.ts";
 import { makeTelegramClient, type TelegramClient } from "../telegram/client.ts";
-import { poll } from "../telegram/polling.ts";
+import { connect, setWebhook } from "../telegram/connect.ts";
+import { runPolling } from "../telegram/polling.ts";
 import { mirrorsToParallel } from "../telegram/proxy/mirror.ts";
-import { type ProxyServer, startProxy } from "../telegram/proxy/server.ts";
-import { startWebhookServer, type WebhookServer } from "../telegram/webhook.ts";
+import { type ProxyHandle, proxyServer } from "../telegram/proxy/server.ts";
+import { webhookReceiver } from "../telegram/webhook.ts";
 import { OwnSends } from "../telegram/mtproto/own-sends.ts";
 import { type MtprotoClientFactory, type MtprotoSession, MtprotoStartError, startMtprotoSession } from "../telegram/mtproto/session.ts";
 import { syntheticUpdateIds } from "../util/synthetic-id.ts";
-import { backoffMs } from "../util/backoff.ts";
 import type { Logger } from "../util/log.ts";
 import { Delivery } from "./delivery.ts";
 import { Processor } from "./processor.ts";
@@ -58,7 +57,7 @@ export interface RunningBot {
   readonly delivery: Delivery;
   readonly timers: TimerService;
   /** The Bot API proxy for a parallel system (`parallel: { mode: proxy }`). */
-  readonly proxy: ProxyServer | undefined;
+  readonly proxy: ProxyHandle | undefined;
   /** The MTProto session, when `parallel: { mode: mtproto }`. */
   readonly mtproto: MtprotoSession | undefined;
   /** The bound port of the webhook receiver, when `updates: webhook`. */
@@ -84,7 +83,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   // they see is filled in by getMe right after.
   const view = { id: bot.id, username: "", groupId: bot.group, params: bot.params };
   const plugins = await loadPlugins(bot, o.index ?? 0, view, log, db);
-  const me = await connect(client, bot, log);
+  const me = await startupCall(connect({ client, botId: bot.id, log }));
   view.username = me.username;
 
   const machine = createConversationMachine({
@@ -106,23 +105,25 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   });
   const proxyMode = bot.parallel?.mode === "proxy" ? bot.parallel : undefined;
   const mirror = proxyMode ? mirrorsToParallel(bot.group) : undefined;
-  let proxy: ProxyServer | undefined;
+  let proxy: ProxyHandle | undefined;
+  // The HTTP servers (proxy, webhook receiver) live in this scope; stopping closes it.
+  const servers = Effect.runSync(Scope.make());
   /** Saves updates in the inbox and wakes the processor; returns how many were new. */
   const acceptCounting = async (updates: Update[], sourceKey?: (u: Update) => string | undefined) => {
     const fresh = await acceptUpdates(db, bot.id, updates, clock(), { ...(mirror ? { mirror } : {}), ...(sourceKey ? { sourceKey } : {}) });
     processor.kick();
-    proxy?.notify();
+    if (proxy) Effect.runSync(proxy.notify);
     return fresh;
   };
   const accept = async (updates: Update[]) => void await acceptCounting(updates);
   if (proxyMode) {
     const nextId = syntheticUpdateIds(clock);
-    proxy = await startProxy({
+    proxy = await Effect.runPromise(Scope.extend(proxyServer({
       host: proxyMode.listen.host, port: proxyMode.listen.port, token: bot.token, apiRoot: bot.apiRoot, db, botId: bot.id, log: log.child("proxy"),
       // Through the inbox, with a negative id: durable, and stepped in arrival order.
       onIntercepted: (chatId, message, edited) =>
-        accept([{ update_id: nextId(), switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } } as unknown as Update]),
-    });
+        Effect.tryPromise(() => accept([{ update_id: nextId(), switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } } as unknown as Update])),
+    }), servers).pipe(Effect.provide(nodeHttpClientLayer)));
     log.info(`parallel mode: Bot API proxy for the other system listening on ${proxyMode.listen.host}:${proxy.port}`);
   }
   const announce = (how: string) => log.info(`connected as @${me.username} (id ${me.id}), receiving updates by ${how}`, { group: bot.group });
@@ -136,7 +137,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
   plugins.start();
 
   let source: Fiber.RuntimeFiber<never, never> | undefined;
-  let webhook: WebhookServer | undefined;
+  let webhook: { readonly port: number } | undefined;
   let session: MtprotoSession | undefined;
   let pruning: ReturnType<typeof setInterval> | undefined;
   const stopAll = async () => {
@@ -144,8 +145,7 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
     await timers.stop();
     if (source) await Effect.runPromise(Fiber.interrupt(source));
     await session?.stop();
-    await proxy?.close();
-    await webhook?.close();
+    await Effect.runPromise(Scope.close(servers, Exit.void));
     await processor.stop();
     await delivery.stop();
     await plugins.dispose();
@@ -186,31 +186,25 @@ export async function startBot(o: StartBotOptions): Promise<RunningBot> {
       announce("an MTProto session (parallel mode: the other system keeps its getUpdates or webhook)");
     } else if (bot.updates === "webhook" && bot.webhook) {
       const w = bot.webhook;
-      webhook = await startWebhookServer({ host: w.listen.host, port: w.listen.port, path: w.path, secret: w.secret, log, accept });
-      await Effect.runPromise(
-        client.call("setWebhook", { url: w.url, secret_token: w.secret, allowed_updates: [...allowedUpdates] }).pipe(
-          Effect.retry({ times: 5, while: (e) => e._tag === "NetworkError" || e._tag === "ServerError" || e._tag === "RateLimited" }),
-          Effect.mapError((e) => new BotStartError(`bot "${bot.id}": setWebhook failed: ${"description" in e ? e.description : e._tag}`)),
-        ),
-      );
+      webhook = await Effect.runPromise(Scope.extend(
+        webhookReceiver({ host: w.listen.host, port: w.listen.port, path: w.path, secret: w.secret, log, accept: (updates) => Effect.tryPromise(() => accept([...updates])) }),
+        servers,
+      ));
+      await startupCall(setWebhook({ client, botId: bot.id, log, url: w.url, secret: w.secret }));
       announce(`webhook (${w.url}, listening on ${w.listen.host}:${webhook.port})`);
     } else {
       const last = await lastUpdateId(db, bot.id);
-      source = Effect.runFork(poll({ client, log, lastUpdateId: last, accept, timeoutSeconds: o.pollTimeoutSeconds, onConnected: () => announce("polling") }));
+      source = Effect.runFork(runPolling({
+        client, log, lastUpdateId: last, accept: (updates) => Effect.tryPromise(() => accept([...updates])),
+        timeoutSeconds: o.pollTimeoutSeconds, onConnected: Effect.sync(() => announce("polling")),
+      }));
     }
   }
 }
 
-/** getMe with retries for transient failures; a wrong token fails at once with a clear message. */
-async function connect(client: TelegramClient, bot: BotConfig, log: Logger): Promise<UserFromGetMe> {
-  for (let attempt = 1; ; attempt++) {
-    const result = await Effect.runPromise(Effect.either(client.call("getMe")));
-    if (result._tag === "Right") return result.right;
-    const e = result.left;
-    if (e._tag === "Unauthorized") throw new BotStartError(`bot "${bot.id}": Telegram rejected the token (401 Unauthorized) at ${bot.apiRoot}`);
-    if (e._tag === "BadRequest") throw new BotStartError(`bot "${bot.id}": getMe failed: ${e.description}`);
-    const wait = e._tag === "RateLimited" ? e.retryAfter * 1000 : backoffMs(attempt, 30_000);
-    log.warn("cannot reach Telegram yet; retrying", { api_root: bot.apiRoot, error: e._tag, in_ms: wait });
-    await new Promise((r) => setTimeout(r, wait));
-  }
+/** Runs a start-up call (telegram/connect.ts); its failure becomes a BotStartError. */
+async function startupCall<A>(call: Effect.Effect<A, { readonly message: string }>): Promise<A> {
+  const result = await Effect.runPromise(Effect.either(call));
+  if (result._tag === "Left") throw new BotStartError(result.left.message);
+  return result.right;
 }
