@@ -38,7 +38,9 @@ export const webhookApp = (o: WebhookOptions): HttpApp.Default =>
       o.log.warn("webhook request with a wrong or missing secret token refused", { from: Option.getOrUndefined(request.remoteAddress) });
       return answer(401, "unauthorized");
     }
-    const body = yield* Effect.either(readBody(request, maxBody));
+    // Only the read may be cut short (a client that left, a server that stops): once the commit
+    // started, it and its answer finish. (An app runs uninterruptibly unless it says otherwise.)
+    const body = yield* Effect.either(Effect.interruptible(readBody(request, maxBody)));
     if (body._tag === "Left") {
       o.log.warn("webhook body could not be read; ignored", { error: body.left._tag });
       return answer(body.left._tag === "BodyTooLarge" ? 413 : 400, "bad update");
@@ -48,7 +50,6 @@ export const webhookApp = (o: WebhookOptions): HttpApp.Default =>
       o.log.warn("webhook body is not an update; ignored", { error: update });
       return answer(400, "bad update");
     }
-    // Once the commit started it finishes, even when the client leaves or the server stops.
     return yield* o.accept([update]).pipe(
       Effect.as(answer(200, "ok")),
       Effect.catchAllCause((cause) =>
@@ -57,9 +58,8 @@ export const webhookApp = (o: WebhookOptions): HttpApp.Default =>
           return answer(500, "retry");
         })
       ),
-      Effect.uninterruptible,
     );
-  }).pipe(Effect.interruptible);
+  });
 
 /** Serves `webhookApp` on `host:port` until the scope closes; the bound port is returned. */
 export const webhookReceiver = (o: WebhookOptions): Effect.Effect<{ readonly port: number }, HttpServerError.ServeError, Scope.Scope> =>

@@ -9,7 +9,7 @@
  */
 import { HttpClient, HttpClientRequest, type HttpApp, type HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform";
 import type { Message } from "@grammyjs/types";
-import { Clock, type Duration, Effect, type Scope } from "effect";
+import { Cause, Clock, type Duration, Effect, type Scope } from "effect";
 import { makeHttpServer } from "../../platform/mod.ts";
 import { readBody } from "../../platform/read-body.ts";
 import type { Db } from "../../store/open.ts";
@@ -86,8 +86,13 @@ export const proxyServer = (o: ProxyOptions): Effect.Effect<ProxyHandle, HttpSer
     };
   });
 
-/** The proxy as an app: `/bot<token>/<method>`, answered locally or forwarded. */
-const proxyApp = (p: Parts): HttpApp.Default =>
+/**
+ * The proxy as an app: `/bot<token>/<method>`, answered locally or forwarded. An app runs
+ * uninterruptibly unless it says otherwise: reading the body, the long poll and the call to
+ * Telegram may be cut short (a client that left, a proxy that stops); recording what was sent
+ * and answering it may not.
+ */
+const proxyApp = (p: Parts): HttpApp.Default<unknown> =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest;
     const url = new URL(request.url, "http://proxy");
@@ -95,7 +100,7 @@ const proxyApp = (p: Parts): HttpApp.Default =>
     if (!match) return fail(404, "Not Found");
     const [, token, method] = match;
     if (token !== p.o.token) return fail(401, "Unauthorized");
-    const body = yield* readBody(request);
+    const body = yield* Effect.interruptible(readBody(request));
     const contentType = request.headers["content-type"];
     const params = yield* Effect.promise(() => readParams(url, contentType, body));
     switch (method.toLowerCase()) {
@@ -115,13 +120,12 @@ const proxyApp = (p: Parts): HttpApp.Default =>
     }
   }).pipe(
     Effect.catchAllCause((cause) =>
-      Effect.sync(() => {
+      // An interrupted request (client gone, proxy stopping) is answered by the server itself.
+      Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.sync(() => {
         p.o.log.error("proxy request failed", { error: String(cause).replaceAll(p.o.token, "***") });
         return fail(500, "Internal Server Error");
       })
     ),
-    // A long poll must end when its client leaves or the proxy stops (the default is to finish).
-    Effect.interruptible,
   );
 
 const getUpdates = (p: Parts, params: RawParams) =>
@@ -129,7 +133,7 @@ const getUpdates = (p: Parts, params: RawParams) =>
     if (yield* p.pusher.webhook) return fail(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
     yield* p.stream.allow(listParam(params, "allowed_updates"));
     const limit = Math.min(100, Math.max(1, intParam(params, "limit") ?? 100));
-    const answer = yield* p.stream.getUpdates(intParam(params, "offset"), limit, Math.min(50, intParam(params, "timeout") ?? 0));
+    const answer = yield* Effect.interruptible(p.stream.getUpdates(intParam(params, "offset"), limit, Math.min(50, intParam(params, "timeout") ?? 0)));
     if (answer.ok) p.stats.served += answer.result.length;
     return json(answer.ok ? 200 : answer.error_code, answer);
   });
@@ -169,7 +173,8 @@ const forward = (p: Parts, httpMethod: string, method: string, search: string, c
     const outgoing = HttpClientRequest.make(httpMethod as "POST")(`${p.root}/bot${p.o.token}/${method}${search}`).pipe(
       (r) => (withBody ? HttpClientRequest.bodyUint8Array(r, body, contentType) : r),
     );
-    const answered = yield* Effect.either(Effect.flatMap(p.http.execute(outgoing), (r) => Effect.map(r.text, (text) => ({ status: r.status, type: r.headers["content-type"], text }))));
+    const call = Effect.flatMap(p.http.execute(outgoing), (r) => Effect.map(r.text, (text) => ({ status: r.status, type: r.headers["content-type"], text })));
+    const answered = yield* Effect.either(Effect.interruptible(call));
     if (answered._tag === "Left") {
       p.o.log.warn("proxy could not reach Telegram", { method, error: answered.left.message.replaceAll(p.o.token, "***") });
       return fail(502, "Bad Gateway");
@@ -179,7 +184,6 @@ const forward = (p: Parts, httpMethod: string, method: string, search: string, c
     // Recorded before the answer goes back: once the other system knows, so do we.
     yield* record(p, method, params, text).pipe(
       Effect.catchAllCause((cause) => Effect.sync(() => p.o.log.warn("proxy could not record an intercepted message", { method, error: String(cause) }))),
-      Effect.uninterruptible,
     );
     return HttpServerResponse.text(text, { status, contentType: type ?? "application/json" });
   });
