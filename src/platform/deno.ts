@@ -3,9 +3,15 @@
  * The HTTP server is `Deno.serve` behind @effect/platform's `HttpServer`: it speaks web
  * `Request`/`Response` natively, which is what @effect/platform's server types are built on,
  * and it is cheaper than Deno's node:http emulation.
+ * The Bot API transport is `fetch`, not node:http: Deno's `node:http` silently sends a request
+ * again when it is destroyed on a reused keep-alive socket (a timeout, an interruption), and
+ * even hands back the late answer instead of the error (denoland/deno#36786;
+ * `test/unit/http-client.test.ts` checks both runtimes): a timed-out `sendMessage` would reach
+ * the user twice. Deno's `fetch` is native and cheap.
  */
-import { HttpServer, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform";
+import { HttpClientResponse, HttpServer, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform";
 import { Effect, Layer, type Scope } from "effect";
+import { bodyOf, headersOf, type SendRequest, transportError } from "./client-request.ts";
 import { type ListenOptions, makeRequestRunner, type RunRequest } from "./request-runner.ts";
 
 /** The runtime this adapter is for. */
@@ -72,3 +78,19 @@ const handlerFor = (run: RunRequest, answers: WeakMap<HttpServerRequest.HttpServ
       // The app always answers (failures become 500s); this only guards a fiber that ends without.
       run(request).addObserver(() => resolve(new Response(null, { status: 500 })));
     });
+
+/** The Bot API transport: `fetch`, aborted on interruption or after `timeoutMs` in total. */
+export const sendRequest = (timeoutMs: number): SendRequest => (request, url, signal) =>
+  Effect.tryPromise({
+    try: async () => {
+      const payload = bodyOf(request);
+      const response = await fetch(url, {
+        method: request.method, headers: headersOf(request, payload), body: payload as BodyInit | undefined,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      });
+      // Read here, so the timeout covers the body too.
+      const body = await response.arrayBuffer();
+      return HttpClientResponse.fromWeb(request, new Response(body, { status: response.status, headers: response.headers }));
+    },
+    catch: (cause) => transportError(request, cause),
+  });

@@ -13,4 +13,6 @@ export const runtimeName = platform.runtimeName;
 export const makeHttpServer = platform.makeHttpServer;
 /** `makeHttpServer` as a layer. */
 export const httpServerLayer = platform.httpServerLayer;
+/** The Bot API transport (node:http on Node, fetch on Deno; see the adapters for why). */
+export const sendRequest = platform.sendRequest;
 export type { ListenOptions } from "./request-runner.ts";
