@@ -44,7 +44,13 @@ export const makeHttpServer = (options: ListenOptions): Effect.Effect<HttpServer
           const runtime = yield* Effect.runtime<never>();
           const run = yield* makeRequestRunner(app, middleware, respondWith(responses, runtime));
           const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-            const request = HttpServerRequest.fromWeb(toWebRequest(req)).modify({ remoteAddress: req.socket.remoteAddress });
+            const web = toWebRequest(req);
+            if (!web) {
+              // TRACE, CONNECT and the like have no web Request; nothing here serves them.
+              res.writeHead(405).end();
+              return;
+            }
+            const request = HttpServerRequest.fromWeb(web).modify({ remoteAddress: req.socket.remoteAddress });
             responses.set(request, res);
             const fiber = run(request);
             res.on("close", () => {
@@ -71,8 +77,11 @@ const closeServer = (server: Server) =>
     server.closeAllConnections?.();
   });
 
-/** The request as a web `Request`; the body is pulled from the socket only when read. */
-function toWebRequest(req: IncomingMessage): Request {
+/**
+ * The request as a web `Request` (the body is pulled from the socket only when read), or
+ * undefined for what `Request` refuses (forbidden methods such as TRACE, unparsable targets).
+ */
+function toWebRequest(req: IncomingMessage): Request | undefined {
   const headers = new Headers();
   for (const [key, value] of Object.entries(req.headers)) {
     if (Array.isArray(value)) for (const v of value) headers.append(key, v);
@@ -80,10 +89,14 @@ function toWebRequest(req: IncomingMessage): Request {
   }
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
-  return new Request(new URL(req.url ?? "/", "http://localhost"), {
-    method, headers,
-    ...(hasBody ? { body: lazyBody(req), duplex: "half" } : {}),
-  } as RequestInit);
+  try {
+    return new Request(new URL(req.url ?? "/", "http://localhost"), {
+      method, headers,
+      ...(hasBody ? { body: lazyBody(req), duplex: "half" } : {}),
+    } as RequestInit);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

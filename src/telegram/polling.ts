@@ -7,7 +7,7 @@
  * clearly and retried, never fatal. `runPolling` feeds the stream to the inbox.
  */
 import type { Update } from "@grammyjs/types";
-import { Duration, Effect, Option, Ref, Schedule, Stream } from "effect";
+import { Duration, Effect, Ref, Schedule, Stream } from "effect";
 import { backoffSchedule } from "../util/backoff-schedule.ts";
 import type { Logger } from "../util/log.ts";
 import { allowedUpdates } from "./allowed-updates.ts";
@@ -73,7 +73,7 @@ export const pollUpdates = (o: PollingOptions): Stream.Stream<readonly Update[]>
           }
         }
       });
-      return Stream.repeatEffectOption(Effect.mapError(nextBatch, Option.some));
+      return Stream.repeatEffect(nextBatch);
     }),
   );
 

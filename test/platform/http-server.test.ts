@@ -6,6 +6,7 @@
  */
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform";
 import { Deferred, Effect, Exit, Scope } from "effect";
+import { request as httpRequest } from "node:http";
 import { describe, expect, it } from "vitest";
 import * as denoAdapter from "../../src/platform/deno.ts";
 import * as platform from "../../src/platform/mod.ts";
@@ -60,6 +61,12 @@ describe.each(adapters)("$name", ({ make, runs }) => {
     const again = await fetch(`${base}/echo`, { method: "POST", body: "after" });
     expect(await again.text()).toBe("POST after undefined");
     expect((await fetch(`${base}/nowhere`)).status).toBe(404);
+    // A method no web Request can carry is refused, and the server goes on.
+    const trace = await new Promise<number | undefined>((resolve, reject) =>
+      httpRequest(`${base}/hello`, { method: "TRACE" }, (res) => resolve(res.resume().statusCode)).on("error", reject).end()
+    );
+    expect(trace).toBeGreaterThanOrEqual(400);
+    expect((await fetch(`${base}/hello`)).status).toBe(200);
 
     // A request still running when the scope closes is ended, and the port is released.
     const pending = fetch(`${base}/wait`).then((r) => r.status, () => "connection closed");

@@ -71,7 +71,9 @@ export const proxyServer = (o: ProxyOptions): Effect.Effect<ProxyHandle, HttpSer
   Effect.gen(function* () {
     const stream = yield* makeProxyStream(o.db, o.botId);
     const pusher = yield* makeWebhookPusher({ db: o.db, botId: o.botId, log: o.log, ...(o.pushTimeout !== undefined ? { timeout: o.pushTimeout } : {}) });
-    const stored = yield* Effect.promise(() => loadProxyWebhook(o.db, o.botId).catch(() => undefined));
+    const stored = yield* Effect.tryPromise(() => loadProxyWebhook(o.db, o.botId)).pipe(
+      Effect.catchAll((error) => Effect.sync(() => (o.log.warn("could not read the parallel system's webhook; it must call setWebhook again", { error: String(error) }), undefined))),
+    );
     yield* pusher.set(stored);
     const stats: ProxyStats = { forwarded: 0, intercepted: 0, served: 0 };
     const parts: Parts = { o, stream, pusher, stats, http: yield* HttpClient.HttpClient, root: o.apiRoot.replace(/\/+$/, "") };
