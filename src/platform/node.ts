@@ -14,6 +14,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
 import { bodyOf, headersOf as requestHeaders, type SendRequest, transportError } from "./client-request.ts";
 import { abortRequest, type ListenOptions, makeRequestRunner, type Respond } from "./request-runner.ts";
 
@@ -134,7 +135,7 @@ const respondWith = (responses: WeakMap<HttpServerRequest.HttpServerRequest, Ser
       const web = HttpServerResponse.toWeb(response, { runtime });
       res.writeHead(web.status, headersOf(web.headers));
       if (!web.body) return end(res, undefined);
-      const source = Readable.fromWeb(web.body as import("node:stream/web").ReadableStream<Uint8Array>);
+      const source = Readable.fromWeb(web.body as NodeReadableStream<Uint8Array>);
       return Effect.tryPromise((signal) => pipeline(source, res, { signal })).pipe(
         Effect.catchAll(() => Effect.sync(() => res.destroy())),
         Effect.interruptible,
