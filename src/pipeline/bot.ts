@@ -18,20 +18,21 @@ import { chatOfTopicMessage } from "../store/message-map.ts";
 import { Store } from "../store/store.ts";
 import { TelegramApi, telegramClient } from "../telegram/api.ts";
 import type { TelegramClient } from "../telegram/client.ts";
+import { connect } from "../telegram/connect.ts";
 import { OwnSends } from "../telegram/mtproto/own-sends.ts";
 import type { MtprotoClientFactory, MtprotoSession } from "../telegram/mtproto/session.ts";
 import { mirrorsToParallel } from "../telegram/proxy/mirror.ts";
-import type { ProxyServer } from "../telegram/proxy/server.ts";
+import type { ProxyHandle } from "../telegram/proxy/server.ts";
 import type { Logger } from "../util/log.ts";
 import { Bot, type BotEnv } from "./bot-env.ts";
-import { connect } from "./connect.ts";
 import { Delivery, type DeliveryService } from "./delivery/lanes.ts";
 import { Inbox } from "./inbox.ts";
 import { Outbox } from "./outbox.ts";
 import { Processor, type ProcessorStats } from "./processor.ts";
 import { limitsFromConfig, type RateLimitConfig } from "./rate-limits.ts";
 import { startSource } from "./sources.ts";
-export { BotStartError } from "./start-error.ts";
+import { BotStartError } from "./start-error.ts";
+export { BotStartError };
 import { Stepper, type StepperService } from "./stepper.ts";
 import { Timers, type TimersService } from "./timers.ts";
 
@@ -61,7 +62,7 @@ export interface RunningBot {
   readonly delivery: DeliveryService;
   readonly timers: TimersService;
   /** The Bot API proxy for a parallel system (`parallel: { mode: proxy }`). */
-  readonly proxy: ProxyServer | undefined;
+  readonly proxy: ProxyHandle | undefined;
   /** The MTProto session, when `parallel: { mode: mtproto }`. */
   readonly mtproto: MtprotoSession | undefined;
   /** The bound port of the webhook receiver, when `updates: webhook`. */
@@ -88,7 +89,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
     const plugins = yield* Effect.tryPromise({ try: () => loadPlugins(bot, o.index ?? 0, view, log, db), catch: (error) => error });
     // Their services are released after everything that may call a hook has stopped.
     yield* Effect.addFinalizer(() => Effect.promise(() => plugins.dispose()));
-    const me = yield* connect(client, bot, log);
+    const me = yield* connect({ client, botId: bot.id, log }).pipe(Effect.mapError((e) => new BotStartError(e.message)));
     view.username = me.username;
 
     const nameOf = (user: Parameters<typeof displayName>[0]) => plugins.nameOf(user, view) ?? displayName(user);

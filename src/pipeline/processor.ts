@@ -8,7 +8,7 @@ import { Context, Effect, Layer } from "effect";
 import type { InboxRow } from "../store/inbox.ts";
 import { Bot } from "./bot-env.ts";
 import { Inbox } from "./inbox.ts";
-import { backoff } from "./retry-policy.ts";
+import { backoff } from "../util/backoff-schedule.ts";
 import { route, type RouterContext } from "./router.ts";
 import { type Envelope, Stepper } from "./stepper.ts";
 

@@ -5,19 +5,19 @@
  */
 import type { Update, UserFromGetMe } from "@grammyjs/types";
 import { Effect, type Scope } from "effect";
+import { nodeHttpClientLayer } from "../platform/http-client.ts";
 import type { BotConfig } from "../config/mod.ts";
 import { Store } from "../store/store.ts";
-import { allowedUpdates } from "../telegram/allowed-updates.ts";
 import type { TelegramClient } from "../telegram/client.ts";
+import { setWebhook } from "../telegram/connect.ts";
 import type { OwnSends } from "../telegram/mtproto/own-sends.ts";
 import { type MtprotoClientFactory, type MtprotoSession, MtprotoStartError, startMtprotoSession } from "../telegram/mtproto/session.ts";
-import { poll } from "../telegram/polling.ts";
-import { type ProxyServer, startProxy } from "../telegram/proxy/server.ts";
-import { startWebhookServer } from "../telegram/webhook.ts";
+import { runPolling } from "../telegram/polling.ts";
+import { type ProxyHandle, proxyServer } from "../telegram/proxy/server.ts";
+import { webhookReceiver } from "../telegram/webhook.ts";
 import type { Logger } from "../util/log.ts";
 import { syntheticUpdateIds } from "../util/synthetic-id.ts";
 import type { InboxService } from "./inbox.ts";
-import { backoff } from "./retry-policy.ts";
 import { BotStartError } from "./start-error.ts";
 
 /** What a source needs. */
@@ -36,7 +36,7 @@ export interface SourceOptions {
 
 /** The running source's handles. */
 export interface RunningSource {
-  proxy: ProxyServer | undefined;
+  proxy: ProxyHandle | undefined;
   mtproto: MtprotoSession | undefined;
   webhookPort: number | undefined;
 }
@@ -47,25 +47,22 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
     const { bot, log } = o;
     const { db } = yield* Store;
     const announce = (how: string) => log.info(`connected as @${o.me.username} (id ${o.me.id}), receiving updates by ${how}`, { group: bot.group });
-    const accept = async (updates: Update[]) => void await o.accept(updates);
+    const accept = (updates: readonly Update[]) => o.inbox.accept(updates);
+    const listening = (what: string, listen: { host: string; port: number }) =>
+      Effect.mapError((e: { readonly message?: string }) => new BotStartError(`bot "${bot.id}": cannot listen on ${listen.host}:${listen.port} for ${what}: ${e.message ?? String(e)}`));
 
-    let proxy: ProxyServer | undefined;
+    let proxy: ProxyHandle | undefined;
     if (bot.parallel?.mode === "proxy") {
       const listen = bot.parallel.listen;
       // Real time, not the Clock: these are identities, not timing.
       const nextId = syntheticUpdateIds();
-      const started = yield* Effect.acquireRelease(
-        Effect.promise(() =>
-          startProxy({
-            host: listen.host, port: listen.port, token: bot.token, apiRoot: bot.apiRoot, db, botId: bot.id, log: log.child("proxy"),
-            // Through the inbox, with a negative id: durable, and stepped in arrival order.
-            onIntercepted: (chatId, message, edited) =>
-              accept([{ update_id: nextId(), switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } } as unknown as Update]),
-          })
-        ),
-        (server) => Effect.promise(() => server.close()),
-      );
-      const stopListening = o.inbox.onAccepted(() => started.notify());
+      const started = yield* proxyServer({
+        host: listen.host, port: listen.port, token: bot.token, apiRoot: bot.apiRoot, db, botId: bot.id, log: log.child("proxy"),
+        // Through the inbox, with a negative id: durable, and stepped in arrival order.
+        onIntercepted: (chatId, message, edited) =>
+          accept([{ update_id: nextId(), switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } } as unknown as Update]),
+      }).pipe(Effect.provide(nodeHttpClientLayer), listening("the Bot API proxy", listen));
+      const stopListening = o.inbox.onAccepted(() => Effect.runSync(started.notify));
       yield* Effect.addFinalizer(() => Effect.sync(stopListening));
       proxy = started;
       log.info(`parallel mode: Bot API proxy for the other system listening on ${listen.host}:${started.port}`);
@@ -97,19 +94,17 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
 
     if (bot.updates === "webhook" && bot.webhook) {
       const w = bot.webhook;
-      const server = yield* Effect.acquireRelease(
-        Effect.promise(() => startWebhookServer({ host: w.listen.host, port: w.listen.port, path: w.path, secret: w.secret, log, accept })),
-        (s) => Effect.promise(() => s.close()),
+      const server = yield* webhookReceiver({ host: w.listen.host, port: w.listen.port, path: w.path, secret: w.secret, log, accept }).pipe(
+        listening("the webhook", w.listen),
       );
-      yield* o.client.call("setWebhook", { url: w.url, secret_token: w.secret, allowed_updates: [...allowedUpdates] }).pipe(
-        Effect.retry({ schedule: backoff("10 seconds"), times: 5, while: (e) => e._tag === "NetworkError" || e._tag === "ServerError" || e._tag === "RateLimited" }),
-        Effect.mapError((e) => new BotStartError(`bot "${bot.id}": setWebhook failed: ${"description" in e ? e.description : e._tag}`)),
-      );
+      yield* setWebhook({ client: o.client, botId: bot.id, log, url: w.url, secret: w.secret }).pipe(Effect.mapError((e) => new BotStartError(e.message)));
       announce(`webhook (${w.url}, listening on ${w.listen.host}:${server.port})`);
       return { proxy, mtproto: undefined, webhookPort: server.port };
     }
 
     const last = yield* o.inbox.lastUpdateId();
-    yield* Effect.forkScoped(poll({ client: o.client, log, lastUpdateId: last, accept, timeoutSeconds: o.pollTimeoutSeconds, onConnected: () => announce("polling") }));
+    yield* Effect.forkScoped(runPolling({
+      client: o.client, log, lastUpdateId: last, accept, timeoutSeconds: o.pollTimeoutSeconds, onConnected: Effect.sync(() => announce("polling")),
+    }));
     return { proxy, mtproto: undefined, webhookPort: undefined };
   });

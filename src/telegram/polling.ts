@@ -1,74 +1,125 @@
 /**
- * Long polling. The offset advances only after the batch is committed to the inbox, so an
- * update Telegram handed over is confirmed only once it is durable (Telegram re-sends anything
- * unconfirmed; the inbox ignores the duplicates). A 409 means another poller or a webhook: it is
- * reported clearly and retried with backoff, never treated as fatal.
+ * Long polling. `pollUpdates` is a pull-based Stream of update batches: the next getUpdates
+ * runs only when the consumer pulls again, that is after it committed the previous batch, and
+ * only then is that batch confirmed to Telegram (by the next call's offset). Telegram re-sends
+ * anything unconfirmed; the inbox ignores the duplicates. A failing getUpdates is retried with
+ * backoff (a 429 waits `retry_after`); a 409 — another poller, or a webhook — is reported
+ * clearly and retried, never fatal. `runPolling` feeds the stream to the inbox.
  */
 import type { Update } from "@grammyjs/types";
-import { Duration, Effect } from "effect";
+import { Duration, Effect, Ref, Schedule, Stream } from "effect";
+import { backoffSchedule } from "../util/backoff-schedule.ts";
 import type { Logger } from "../util/log.ts";
-import { backoffMs } from "../util/backoff.ts";
 import { allowedUpdates } from "./allowed-updates.ts";
 import type { TelegramClient } from "./client.ts";
+import type { TelegramError } from "./errors.ts";
+import { telegramRetry } from "./retry.ts";
 
-/** Settings of a poller. */
+/** Settings of the update stream. */
 export interface PollingOptions {
-  client: TelegramClient;
-  log: Logger;
-  /** Highest update id already in the inbox, if any. */
-  lastUpdateId: number | undefined;
-  /** Saves a batch durably; the poller confirms it to Telegram only after this succeeds. */
-  accept: (updates: Update[]) => Promise<void>;
-  /** Long-poll timeout in seconds (Telegram allows up to 50). */
-  timeoutSeconds?: number;
-  /** Called once, after the first successful getUpdates. */
-  onConnected?: () => void;
+  readonly client: TelegramClient;
+  readonly log: Logger;
+  /** The highest update id already committed; read whenever the stream (re)starts. */
+  readonly committed: Effect.Effect<number | undefined>;
+  /** Long-poll timeout in seconds (Telegram allows up to 50; default 25). */
+  readonly timeoutSeconds?: number;
+  /** Runs after each successful getUpdates that follows a start or a failure (e.g. "connected"). */
+  readonly onConnected?: Effect.Effect<void>;
 }
 
-/** Runs until interrupted. */
-export const poll = (o: PollingOptions) =>
+/**
+ * Non-empty batches of updates, oldest first, forever. Pull-based: do not buffer it (a buffer
+ * would confirm batches nobody has committed yet). Each run starts from `committed` + 1.
+ */
+export const pollUpdates = (o: PollingOptions): Stream.Stream<readonly Update[]> =>
+  Stream.unwrap(
+    Effect.gen(function* () {
+      const last = yield* o.committed;
+      // What getUpdates asks from; it moves past a batch only when the next batch is pulled.
+      const offset = yield* Ref.make(last === undefined ? undefined : last + 1);
+      const handedOver = yield* Ref.make<number | undefined>(undefined);
+      const connected = yield* Ref.make(false);
+      const timeout = o.timeoutSeconds ?? 25;
+
+      const call = Effect.gen(function* () {
+        const from = yield* Ref.get(offset);
+        // The first call does not wait, so "connected" is known as soon as Telegram answers.
+        const wait = (yield* Ref.get(connected)) ? timeout : 0;
+        return yield* o.client.call(
+          "getUpdates",
+          { ...(from !== undefined ? { offset: from } : {}), timeout: wait, allowed_updates: [...allowedUpdates] },
+          { timeout: Duration.seconds(timeout + 15) },
+        );
+      }).pipe(
+        Effect.tapError(() => Ref.set(connected, false)),
+        Effect.retry(telegramRetry<TelegramError>({
+          cap: (e) => (e._tag === "Conflict" ? "60 seconds" : "30 seconds"),
+          onRetry: (e, wait) => Effect.sync(() => reportFailure(o.log, e, wait)),
+        })),
+        // The schedule never ends: a failure cannot come out of the retry.
+        Effect.orDie,
+      );
+
+      const nextBatch = Effect.gen(function* () {
+        // Pulled again: the consumer committed what it got, so Telegram may forget it.
+        const next = yield* Ref.getAndSet(handedOver, undefined);
+        if (next !== undefined) yield* Ref.set(offset, next);
+        for (;;) {
+          const updates = yield* call;
+          if (!(yield* Ref.getAndSet(connected, true)) && o.onConnected) yield* o.onConnected;
+          if (updates.length > 0) {
+            yield* Ref.set(handedOver, Math.max(...updates.map((u) => u.update_id)) + 1);
+            return updates as readonly Update[];
+          }
+        }
+      });
+      return Stream.repeatEffect(nextBatch);
+    }),
+  );
+
+/** Settings of `runPolling`. */
+export interface RunPollingOptions extends Omit<PollingOptions, "committed" | "onConnected"> {
+  /** Highest update id already in the inbox, if any. */
+  readonly lastUpdateId: number | undefined;
+  /** Saves a batch durably; the poller confirms it to Telegram only after this succeeds. */
+  readonly accept: (updates: readonly Update[]) => Effect.Effect<void, unknown>;
+  /** Runs once, after the first successful getUpdates. */
+  readonly onConnected?: Effect.Effect<void>;
+}
+
+/**
+ * Polls until interrupted: deletes any webhook (polling and a webhook exclude each other), then
+ * commits every batch through `accept`. A failed accept restarts the stream after a backoff, so
+ * getUpdates asks again from the same unconfirmed offset.
+ */
+export const runPolling = (o: RunPollingOptions): Effect.Effect<never> =>
   Effect.gen(function* () {
-    const timeout = o.timeoutSeconds ?? 25;
-    let offset = o.lastUpdateId === undefined ? undefined : o.lastUpdateId + 1;
-    let failures = 0;
-    let connected = false;
-    // Polling and a webhook exclude each other; switching back from webhook mode needs this.
     yield* o.client.call("deleteWebhook", { drop_pending_updates: false }).pipe(
       Effect.catchAll((e) => Effect.sync(() => o.log.warn("deleteWebhook failed; polling anyway", { error: e._tag }))),
     );
-    for (;;) {
-      const result = yield* Effect.either(
-        // The first call does not wait, so "connected" is logged as soon as Telegram answers.
-        o.client.call("getUpdates", { offset, timeout: connected ? timeout : 0, allowed_updates: [...allowedUpdates] }, { timeout: Duration.seconds(timeout + 15) }),
-      );
-      if (result._tag === "Left") {
-        failures += 1;
-        const e = result.left;
-        const wait = e._tag === "RateLimited" ? e.retryAfter * 1000 : backoffMs(failures, e._tag === "Conflict" ? 60_000 : 30_000);
-        if (e._tag === "Conflict") {
-          o.log.error("409 Conflict: another process is polling this bot, or a webhook is set. Stop the other instance; retrying", { in_ms: wait, telegram: e.description });
-        } else if (e._tag === "Unauthorized") {
-          o.log.error("401 Unauthorized: the bot token is wrong or revoked; retrying", { in_ms: wait });
-        } else {
-          o.log.warn("getUpdates failed; retrying", { error: e._tag, in_ms: wait });
-        }
-        yield* Effect.sleep(Duration.millis(wait));
-        continue;
-      }
-      failures = 0;
-      if (!connected) {
-        connected = true;
-        o.onConnected?.();
-      }
-      const updates = result.right;
-      if (updates.length === 0) continue;
-      const saved = yield* Effect.either(Effect.tryPromise(() => o.accept(updates)));
-      if (saved._tag === "Left") {
-        // Not confirmed: Telegram will hand the same updates over again.
-        o.log.error("could not save updates; they stay unconfirmed at Telegram", { error: String(saved.left.error) });
-        yield* Effect.sleep(Duration.seconds(1));
-        continue;
-      }
-      offset = Math.max(...updates.map((u) => u.update_id)) + 1;
-    }
+    const committed = yield* Ref.make(o.lastUpdateId);
+    const onConnected = o.onConnected ? yield* Effect.once(o.onConnected) : undefined;
+    yield* pollUpdates({ ...o, committed: Ref.get(committed), ...(onConnected ? { onConnected } : {}) }).pipe(
+      Stream.runForEach((updates) =>
+        o.accept(updates).pipe(Effect.zipRight(Ref.set(committed, Math.max(...updates.map((u) => u.update_id)))))
+      ),
+      Effect.retry(backoffSchedule<unknown>({
+        cap: "30 seconds",
+        onRetry: (error, wait) =>
+          Effect.sync(() => o.log.error("could not save updates; they stay unconfirmed at Telegram", { error: String(error), in_ms: Duration.toMillis(wait) })),
+      }).pipe(Schedule.resetAfter("5 minutes"))),
+      Effect.orDie,
+    );
+    return yield* Effect.never;
   });
+
+function reportFailure(log: Logger, e: TelegramError, wait: Duration.Duration): void {
+  const inMs = Math.round(Duration.toMillis(wait));
+  if (e._tag === "Conflict") {
+    log.error("409 Conflict: another process is polling this bot, or a webhook is set. Stop the other instance; retrying", { in_ms: inMs, telegram: e.description });
+  } else if (e._tag === "Unauthorized") {
+    log.error("401 Unauthorized: the bot token is wrong or revoked; retrying", { in_ms: inMs });
+  } else {
+    log.warn("getUpdates failed; retrying", { error: e._tag, in_ms: inMs });
+  }
+}

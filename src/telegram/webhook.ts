@@ -1,76 +1,80 @@
 /**
- * The webhook receiver: a plain `node:http` server (Node and Deno both provide it). A request
- * is answered 200 only after its update is committed to the inbox; Telegram re-sends anything
- * not answered 2xx. Requests without the configured secret header are refused with 401.
+ * The webhook receiver, served by @effect/platform's HttpServer (node:http on Node, Deno.serve
+ * on Deno; see platform/). A request is answered 200 only after its update is committed to the
+ * inbox; Telegram re-sends anything not answered 2xx. Requests without the configured secret
+ * header are refused with 401.
  */
-import { createServer, type Server } from "node:http";
+import { type HttpApp, type HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform";
 import type { Update } from "@grammyjs/types";
+import { Effect, Option, type Scope } from "effect";
+import { makeHttpServer } from "../platform/mod.ts";
+import { readBody } from "../platform/read-body.ts";
 import type { Logger } from "../util/log.ts";
 
 /** Settings of a webhook receiver. */
 export interface WebhookOptions {
-  host: string;
-  port: number;
-  path: string;
-  secret?: string;
-  log: Logger;
-  accept: (updates: Update[]) => Promise<void>;
-}
-
-/** A running receiver. */
-export interface WebhookServer {
+  readonly host: string;
+  /** 0 picks a free port (the receiver reports the bound one). */
   readonly port: number;
-  close(): Promise<void>;
+  /** The exact path Telegram posts to. */
+  readonly path: string;
+  readonly secret?: string;
+  readonly log: Logger;
+  /** Commits updates durably; a failure answers 500, so Telegram sends the update again. */
+  readonly accept: (updates: readonly Update[]) => Effect.Effect<void, unknown>;
 }
 
+/** Telegram's own updates are far smaller; anything bigger is not from it. */
 const maxBody = 10 * 1024 * 1024;
 
-/** Starts listening; resolves once the port is bound. */
-export function startWebhookServer(o: WebhookOptions): Promise<WebhookServer> {
-  const server: Server = createServer((req, res) => {
-    const answer = (status: number, text: string) => {
-      res.writeHead(status, { "content-type": "text/plain" });
-      res.end(text);
-    };
-    const path = (req.url ?? "/").split("?")[0];
-    if (req.method !== "POST" || path !== o.path) return answer(404, "not found");
-    if (o.secret !== undefined && req.headers["x-telegram-bot-api-secret-token"] !== o.secret) {
-      o.log.warn("webhook request with a wrong or missing secret token refused", { from: req.socket.remoteAddress });
+const answer = (status: number, text: string) => HttpServerResponse.text(text, { status });
+
+/** The receiver as an app: POST to `path` with the secret, one update per request. */
+export const webhookApp = (o: WebhookOptions): HttpApp.Default =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest;
+    if (request.method !== "POST" || request.url.split("?")[0] !== o.path) return answer(404, "not found");
+    if (o.secret !== undefined && request.headers["x-telegram-bot-api-secret-token"] !== o.secret) {
+      o.log.warn("webhook request with a wrong or missing secret token refused", { from: Option.getOrUndefined(request.remoteAddress) });
       return answer(401, "unauthorized");
     }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > maxBody) req.destroy();
-      else chunks.push(chunk);
-    });
-    req.on("end", () => {
-      let update: Update;
-      try {
-        update = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-        if (typeof update?.update_id !== "number") throw new Error("no update_id");
-      } catch (error) {
-        o.log.warn("webhook body is not an update; ignored", { error: String(error) });
-        return answer(400, "bad update");
-      }
-      o.accept([update]).then(
-        () => answer(200, "ok"),
-        (error) => {
-          o.log.error("could not save a webhook update; Telegram will retry", { error: String(error) });
-          answer(500, "retry");
-        },
-      );
-    });
+    // Only the read may be cut short (a client that left, a server that stops): once the commit
+    // started, it and its answer finish. (An app runs uninterruptibly unless it says otherwise.)
+    const body = yield* Effect.either(Effect.interruptible(readBody(request, maxBody)));
+    if (body._tag === "Left") {
+      o.log.warn("webhook body could not be read; ignored", { error: body.left._tag });
+      return answer(body.left._tag === "BodyTooLarge" ? 413 : 400, "bad update");
+    }
+    const update = parseUpdate(body.right);
+    if (typeof update === "string") {
+      o.log.warn("webhook body is not an update; ignored", { error: update });
+      return answer(400, "bad update");
+    }
+    return yield* o.accept([update]).pipe(
+      Effect.as(answer(200, "ok")),
+      Effect.catchAllCause((cause) =>
+        Effect.sync(() => {
+          o.log.error("could not save a webhook update; Telegram will retry", { error: String(cause) });
+          return answer(500, "retry");
+        })
+      ),
+    );
   });
-  return new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(o.port, o.host, () => {
-      const address = server.address();
-      resolve({
-        port: typeof address === "object" && address ? address.port : o.port,
-        close: () => new Promise((r) => server.close(() => r())),
-      });
-    });
+
+/** Serves `webhookApp` on `host:port` until the scope closes; the bound port is returned. */
+export const webhookReceiver = (o: WebhookOptions): Effect.Effect<{ readonly port: number }, HttpServerError.ServeError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const server = yield* makeHttpServer({ host: o.host, port: o.port });
+    yield* server.serve(webhookApp(o));
+    return { port: server.address._tag === "TcpAddress" ? server.address.port : o.port };
   });
+
+/** The update, or why the body is not one. */
+function parseUpdate(body: Uint8Array): Update | string {
+  try {
+    const update = JSON.parse(new TextDecoder().decode(body)) as Update;
+    return typeof update?.update_id === "number" ? update : "no update_id";
+  } catch (error) {
+    return String(error);
+  }
 }

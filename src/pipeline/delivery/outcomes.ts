@@ -7,7 +7,7 @@ import { Clock, Effect } from "effect";
 import { enqueueIntents, removeIntents } from "../../store/outbox.ts";
 import type { OutboxRow } from "../outbox.ts";
 import { query, type StoreError } from "../../store/store.ts";
-import { backoffDelayMs } from "../retry-policy.ts";
+import { backoffDelayMs } from "../../util/backoff-schedule.ts";
 import { type DeliveryContext, feed } from "./context.ts";
 import type { Outcome } from "./execute.ts";
 import { reopenAndDeliver, replaceLostTopic } from "./repair.ts";

@@ -9,7 +9,7 @@ import { Clock, Effect } from "effect";
 import { removeIntents } from "../../store/outbox.ts";
 import type { OutboxRow } from "../outbox.ts";
 import { query, type StoreError } from "../../store/store.ts";
-import { backoffDelayMs } from "../retry-policy.ts";
+import { backoffDelayMs } from "../../util/backoff-schedule.ts";
 import { attempt } from "./attempt.ts";
 import { type DeliveryContext, feed } from "./context.ts";
 import { settle } from "./outcomes.ts";

@@ -14,8 +14,8 @@ export function interceptedEdits(method: string, result: unknown): Message[] {
   return message.chat?.type === "private" && typeof message.message_id === "number" ? [message] : [];
 }
 
-/** The messages a successful sending call produced in private chats. */
-export function interceptedMessages(method: string, params: RawParams, result: unknown): Message[] {
+/** The messages a successful sending call produced in private chats; `now` (ms) dates id-only ones. */
+export function interceptedMessages(method: string, params: RawParams, result: unknown, now: number): Message[] {
   const results = Array.isArray(result) ? result : [result];
   const chatId = Number(params.chat_id);
   const messages: Message[] = [];
@@ -26,7 +26,7 @@ export function interceptedMessages(method: string, params: RawParams, result: u
       if (full.chat.type === "private") messages.push(full);
     } else if (Number.isSafeInteger(chatId) && chatId > 0) {
       // An id only (copy/forward): the plugin copies the message itself from the user's chat.
-      messages.push({ message_id: full.message_id, date: Math.floor(Date.now() / 1000), chat: { id: chatId, type: "private", first_name: "" } } as Message);
+      messages.push({ message_id: full.message_id, date: Math.floor(now / 1000), chat: { id: chatId, type: "private", first_name: "" } } as Message);
     }
   }
   return isSendingMethod(method) ? messages : [];

@@ -5,157 +5,199 @@
  * updates from Switchboard's own stream (getUpdates with its own offset, or its webhook), so
  * Switchboard stays the only poller of the token and both sides see every user update.
  * Only the bot's own token is accepted; the operators' group is never shown to it.
+ * Served by @effect/platform's HttpServer (see platform/); everything stops with the scope.
  */
+import { HttpClient, HttpClientRequest, type HttpApp, type HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform";
 import type { Message } from "@grammyjs/types";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { Cause, Clock, type Duration, Effect, type Scope } from "effect";
+import { makeHttpServer } from "../../platform/mod.ts";
+import { readBody } from "../../platform/read-body.ts";
 import type { Db } from "../../store/open.ts";
 import type { Logger } from "../../util/log.ts";
 import { interceptedEdits, interceptedMessages } from "./intercepted.ts";
-import { intParam, listParam, readParams } from "./params.ts";
-import { loadProxyWebhook, saveProxyWebhook, WebhookPusher } from "./pusher.ts";
-import { ProxyStream } from "./stream.ts";
+import { intParam, listParam, type RawParams, readParams } from "./params.ts";
+import { loadProxyWebhook, makeWebhookPusher, type ProxyWebhook, saveProxyWebhook, type WebhookPusher } from "./pusher.ts";
+import { makeProxyStream, type ProxyStream } from "./stream.ts";
 
 /** Settings of a proxy. */
 export interface ProxyOptions {
-  host: string;
-  port: number;
-  token: string;
-  apiRoot: string;
-  db: Db;
-  botId: string;
-  log: Logger;
+  readonly host: string;
+  /** 0 picks a free port (the handle reports the bound one). */
+  readonly port: number;
+  readonly token: string;
+  readonly apiRoot: string;
+  readonly db: Db;
+  readonly botId: string;
+  readonly log: Logger;
   /** Records a message the parallel system sent to a user (durably, before answering it). */
-  onIntercepted(chatId: number, message: Message, edited: boolean): Promise<void>;
+  readonly onIntercepted: (chatId: number, message: Message, edited: boolean) => Effect.Effect<void, unknown>;
+  /** How long one post to the parallel system's webhook may take; default 30 s. */
+  readonly pushTimeout?: Duration.DurationInput;
+}
+
+/** Counters of a running proxy. */
+export interface ProxyStats {
+  forwarded: number;
+  intercepted: number;
+  served: number;
 }
 
 /** A running proxy. */
-export interface ProxyServer {
+export interface ProxyHandle {
   readonly port: number;
-  readonly stats: { forwarded: number; intercepted: number; served: number };
-  /** New updates were queued for the parallel system. */
-  notify(): void;
-  close(): Promise<void>;
+  readonly stats: Readonly<ProxyStats>;
+  /** New updates were queued for the parallel system: wake its long poll or its webhook pusher. */
+  readonly notify: Effect.Effect<void>;
 }
 
-const json = (res: ServerResponse, status: number, body: unknown) => {
-  res.writeHead(status, { "content-type": "application/json" });
-  res.end(JSON.stringify(body));
-};
+const json = (status: number, body: unknown) => HttpServerResponse.unsafeJson(body, { status });
+const fail = (code: number, description: string) => json(code, { ok: false, error_code: code, description });
 
-const readBody = (req: IncomingMessage) =>
-  new Promise<Uint8Array>((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
+/** Everything a request handler needs. */
+interface Parts {
+  readonly o: ProxyOptions;
+  readonly stream: ProxyStream;
+  readonly pusher: WebhookPusher;
+  readonly stats: ProxyStats;
+  readonly http: HttpClient.HttpClient;
+  readonly root: string;
+}
+
+/**
+ * Serves the proxy on `host:port` until the scope closes: the HTTP server, the parallel system's
+ * update stream and its webhook pusher (a fiber). Needs an `HttpClient` for forwarding and pushing.
+ */
+export const proxyServer = (o: ProxyOptions): Effect.Effect<ProxyHandle, HttpServerError.ServeError, Scope.Scope | HttpClient.HttpClient> =>
+  Effect.gen(function* () {
+    const stream = yield* makeProxyStream(o.db, o.botId);
+    const pusher = yield* makeWebhookPusher({ db: o.db, botId: o.botId, log: o.log, ...(o.pushTimeout !== undefined ? { timeout: o.pushTimeout } : {}) });
+    const stored = yield* Effect.tryPromise(() => loadProxyWebhook(o.db, o.botId)).pipe(
+      Effect.catchAll((error) => Effect.sync(() => (o.log.warn("could not read the parallel system's webhook; it must call setWebhook again", { error: String(error) }), undefined))),
+    );
+    yield* pusher.set(stored);
+    const stats: ProxyStats = { forwarded: 0, intercepted: 0, served: 0 };
+    const parts: Parts = { o, stream, pusher, stats, http: yield* HttpClient.HttpClient, root: o.apiRoot.replace(/\/+$/, "") };
+    const server = yield* makeHttpServer({ host: o.host, port: o.port });
+    yield* server.serve(proxyApp(parts));
+    // Runs first on close: a waiting long poll gets Telegram's gateway answer, not a cut connection.
+    yield* Effect.addFinalizer(() => stream.terminate({ ok: false, error_code: 502, description: "Bad Gateway" }));
+    return {
+      port: server.address._tag === "TcpAddress" ? server.address.port : o.port,
+      stats,
+      notify: Effect.zipRight(stream.notify, pusher.notify),
+    };
   });
 
-/** Starts the proxy; resolves once it listens. */
-export async function startProxy(o: ProxyOptions): Promise<ProxyServer> {
-  const stream = new ProxyStream(o.db, o.botId);
-  const pusher = new WebhookPusher(o.db, o.botId, o.log);
-  pusher.set(await loadProxyWebhook(o.db, o.botId));
-  const stats = { forwarded: 0, intercepted: 0, served: 0 };
-  const root = o.apiRoot.replace(/\/+$/, "");
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://proxy");
+/**
+ * The proxy as an app: `/bot<token>/<method>`, answered locally or forwarded. An app runs
+ * uninterruptibly unless it says otherwise: reading the body, the long poll and the call to
+ * Telegram may be cut short (a client that left, a proxy that stops); recording what was sent
+ * and answering it may not.
+ */
+const proxyApp = (p: Parts): HttpApp.Default<unknown> =>
+  Effect.gen(function* () {
+    const request = yield* HttpServerRequest.HttpServerRequest;
+    const url = new URL(request.url, "http://proxy");
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
-    if (!match) return json(res, 404, { ok: false, error_code: 404, description: "Not Found" });
+    if (!match) return fail(404, "Not Found");
     const [, token, method] = match;
-    if (token !== o.token) return json(res, 401, { ok: false, error_code: 401, description: "Unauthorized" });
-    const body = await readBody(req);
-    const params = await readParams(url, req.headers["content-type"], body);
-    const name = method.toLowerCase();
+    if (token !== p.o.token) return fail(401, "Unauthorized");
+    const body = yield* Effect.interruptible(readBody(request));
+    const contentType = request.headers["content-type"];
+    const params = yield* Effect.promise(() => readParams(url, contentType, body));
+    switch (method.toLowerCase()) {
+      case "getupdates":
+        return yield* getUpdates(p, params);
+      // Webhook calls of the parallel system are honoured here: Telegram keeps Switchboard's own.
+      case "setwebhook":
+        return yield* setWebhook(p, params);
+      case "deletewebhook":
+        yield* Effect.tryPromise(() => saveProxyWebhook(p.o.db, p.o.botId, undefined));
+        yield* p.pusher.set(undefined);
+        return json(200, { ok: true, result: true, description: "Webhook was deleted" });
+      case "getwebhookinfo":
+        return yield* webhookInfo(p);
+      default:
+        return yield* forward(p, request.method, method, url.search, contentType, body, params);
+    }
+  }).pipe(
+    Effect.catchAllCause((cause) =>
+      // An interrupted request (client gone, proxy stopping) is answered by the server itself.
+      Cause.isInterruptedOnly(cause) ? Effect.failCause(cause) : Effect.sync(() => {
+        p.o.log.error("proxy request failed", { error: String(cause).replaceAll(p.o.token, "***") });
+        return fail(500, "Internal Server Error");
+      })
+    ),
+  );
 
-    if (name === "getupdates") {
-      if (pusher.webhook) return json(res, 409, { ok: false, error_code: 409, description: "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first" });
-      stream.allow(listParam(params, "allowed_updates"));
-      const answer = await stream.getUpdates(intParam(params, "offset"), Math.min(100, Math.max(1, intParam(params, "limit") ?? 100)), Math.min(50, intParam(params, "timeout") ?? 0));
-      if (answer.ok) stats.served += answer.result.length;
-      return json(res, answer.ok ? 200 : answer.error_code, answer);
-    }
-    // Webhook calls of the parallel system are honoured here: Telegram keeps Switchboard's own.
-    if (name === "setwebhook") {
-      const hook = typeof params.url === "string" && params.url !== "" ? { url: params.url, ...(typeof params.secret_token === "string" ? { secret: params.secret_token } : {}) } : undefined;
-      stream.allow(listParam(params, "allowed_updates"));
-      await saveProxyWebhook(o.db, o.botId, hook);
-      pusher.set(hook);
-      if (hook) stream.terminate({ ok: false, error_code: 409, description: "Conflict: terminated by setWebhook request" });
-      return json(res, 200, { ok: true, result: true, description: hook ? "Webhook was set" : "Webhook was deleted" });
-    }
-    if (name === "deletewebhook") {
-      await saveProxyWebhook(o.db, o.botId, undefined);
-      pusher.set(undefined);
-      return json(res, 200, { ok: true, result: true, description: "Webhook was deleted" });
-    }
-    if (name === "getwebhookinfo") {
-      const pending = await o.db.selectFrom("proxy_updates").select(o.db.fn.countAll<number>().as("n")).where("bot_id", "=", o.botId).executeTakeFirst();
-      return json(res, 200, {
-        ok: true,
-        result: {
-          url: pusher.webhook?.url ?? "", has_custom_certificate: false, pending_update_count: Number(pending?.n ?? 0),
-          ...(pusher.lastError ? { last_error_date: pusher.lastError.date, last_error_message: pusher.lastError.message } : {}),
-        },
-      });
-    }
-    return forward(req, res, method, body, params);
-  }
+const getUpdates = (p: Parts, params: RawParams) =>
+  Effect.gen(function* () {
+    if (yield* p.pusher.webhook) return fail(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
+    yield* p.stream.allow(listParam(params, "allowed_updates"));
+    const limit = Math.min(100, Math.max(1, intParam(params, "limit") ?? 100));
+    const answer = yield* Effect.interruptible(p.stream.getUpdates(intParam(params, "offset"), limit, Math.min(50, intParam(params, "timeout") ?? 0)));
+    if (answer.ok) p.stats.served += answer.result.length;
+    return json(answer.ok ? 200 : answer.error_code, answer);
+  });
 
-  async function forward(req: IncomingMessage, res: ServerResponse, method: string, body: Uint8Array, params: Record<string, unknown>): Promise<void> {
-    let answer: Response;
-    try {
-      answer = await fetch(`${root}/bot${o.token}/${method}${req.url?.includes("?") ? req.url.slice(req.url.indexOf("?")) : ""}`, {
-        method: req.method,
-        headers: req.headers["content-type"] ? { "content-type": req.headers["content-type"] } : {},
-        body: req.method === "GET" || req.method === "HEAD" ? undefined : (body as BodyInit),
-      });
-    } catch (error) {
-      o.log.warn("proxy could not reach Telegram", { method, error: String(error) });
-      return json(res, 502, { ok: false, error_code: 502, description: "Bad Gateway" });
-    }
-    stats.forwarded += 1;
-    const text = await answer.text();
-    try {
-      const parsed = JSON.parse(text) as { ok?: boolean; result?: unknown };
-      if (parsed.ok) {
-        // Recorded before the answer goes back: once the other system knows, so do we.
-        for (const message of interceptedMessages(method, params, parsed.result)) {
-          await o.onIntercepted(message.chat.id, message, false);
-          stats.intercepted += 1;
-        }
-        for (const message of interceptedEdits(method, parsed.result)) await o.onIntercepted(message.chat.id, message, true);
-      }
-    } catch (error) {
-      o.log.warn("proxy could not record an intercepted message", { method, error: String(error) });
-    }
-    res.writeHead(answer.status, { "content-type": answer.headers.get("content-type") ?? "application/json" });
-    res.end(text);
-  }
+const setWebhook = (p: Parts, params: RawParams) =>
+  Effect.gen(function* () {
+    const hook: ProxyWebhook | undefined = typeof params.url === "string" && params.url !== ""
+      ? { url: params.url, ...(typeof params.secret_token === "string" ? { secret: params.secret_token } : {}) }
+      : undefined;
+    yield* p.stream.allow(listParam(params, "allowed_updates"));
+    yield* Effect.tryPromise(() => saveProxyWebhook(p.o.db, p.o.botId, hook));
+    yield* p.pusher.set(hook);
+    if (hook) yield* p.stream.terminate({ ok: false, error_code: 409, description: "Conflict: terminated by setWebhook request" });
+    return json(200, { ok: true, result: true, description: hook ? "Webhook was set" : "Webhook was deleted" });
+  });
 
-  const server: Server = createServer((req, res) => {
-    handle(req, res).catch((error) => {
-      o.log.error("proxy request failed", { url: req.url?.replace(o.token, "***"), error: String(error) });
-      if (!res.headersSent) json(res, 500, { ok: false, error_code: 500, description: "Internal Server Error" });
+const webhookInfo = (p: Parts) =>
+  Effect.gen(function* () {
+    const pending = yield* Effect.tryPromise(() =>
+      p.o.db.selectFrom("proxy_updates").select(p.o.db.fn.countAll<number>().as("n")).where("bot_id", "=", p.o.botId).executeTakeFirst()
+    );
+    const hook = yield* p.pusher.webhook;
+    const lastError = yield* p.pusher.lastError;
+    return json(200, {
+      ok: true,
+      result: {
+        url: hook?.url ?? "", has_custom_certificate: false, pending_update_count: Number(pending?.n ?? 0),
+        ...(lastError ? { last_error_date: lastError.date, last_error_message: lastError.message } : {}),
+      },
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(o.port, o.host, () => resolve());
+
+/** Forwards a call to Telegram byte for byte; what it sent to users is recorded before answering. */
+const forward = (p: Parts, httpMethod: string, method: string, search: string, contentType: string | undefined, body: Uint8Array, params: RawParams) =>
+  Effect.gen(function* () {
+    const withBody = httpMethod !== "GET" && httpMethod !== "HEAD";
+    const outgoing = HttpClientRequest.make(httpMethod as "POST")(`${p.root}/bot${p.o.token}/${method}${search}`).pipe(
+      (r) => (withBody ? HttpClientRequest.bodyUint8Array(r, body, contentType) : r),
+    );
+    const call = Effect.flatMap(p.http.execute(outgoing), (r) => Effect.map(r.text, (text) => ({ status: r.status, type: r.headers["content-type"], text })));
+    const answered = yield* Effect.either(Effect.interruptible(call));
+    if (answered._tag === "Left") {
+      p.o.log.warn("proxy could not reach Telegram", { method, error: answered.left.message.replaceAll(p.o.token, "***") });
+      return fail(502, "Bad Gateway");
+    }
+    const { status, type, text } = answered.right;
+    p.stats.forwarded += 1;
+    // Recorded before the answer goes back: once the other system knows, so do we.
+    yield* record(p, method, params, text).pipe(
+      Effect.catchAllCause((cause) => Effect.sync(() => p.o.log.warn("proxy could not record an intercepted message", { method, error: String(cause) }))),
+    );
+    return HttpServerResponse.text(text, { status, contentType: type ?? "application/json" });
   });
-  const address = server.address();
-  return {
-    port: typeof address === "object" && address ? address.port : o.port,
-    stats,
-    notify() {
-      stream.notify();
-      pusher.notify();
-    },
-    async close() {
-      pusher.stop();
-      stream.terminate({ ok: false, error_code: 502, description: "Bad Gateway" });
-      server.closeAllConnections?.();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
+
+const record = (p: Parts, method: string, params: RawParams, text: string) =>
+  Effect.gen(function* () {
+    const parsed = yield* Effect.try(() => JSON.parse(text) as { ok?: boolean; result?: unknown });
+    if (!parsed.ok) return;
+    const now = yield* Clock.currentTimeMillis;
+    for (const message of interceptedMessages(method, params, parsed.result, now)) {
+      yield* p.o.onIntercepted(message.chat.id, message, false);
+      p.stats.intercepted += 1;
+    }
+    for (const message of interceptedEdits(method, parsed.result)) yield* p.o.onIntercepted(message.chat.id, message, true);
+  });

@@ -1,9 +1,11 @@
 /**
  * The parallel system's own update stream: long polling over the `proxy_updates` queue with its
  * own offset and Telegram's rules — a newer getUpdates terminates a waiting one with 409, and
- * updates the system did not ask for (`allowed_updates`) are skipped as Telegram would.
+ * updates the system did not ask for (`allowed_updates`) are skipped as Telegram would. A long
+ * poll waits on the Clock and is woken by `notify` when new updates are queued.
  */
 import type { Update } from "@grammyjs/types";
+import { Clock, Deferred, Duration, Effect, Ref } from "effect";
 import type { Db } from "../../store/open.ts";
 import { confirmProxyUpdates, proxyUpdatesFrom } from "../../store/proxy-updates.ts";
 
@@ -14,68 +16,82 @@ const defaultExcluded = new Set(["chat_member", "message_reaction", "message_rea
 export type StreamAnswer = { ok: true; result: Update[] } | { ok: false; error_code: number; description: string };
 
 /** See the module comment. */
-export class ProxyStream {
-  readonly #db: Db;
-  readonly #botId: string;
-  #allowed: Set<string> | undefined;
-  #waiter: { wake: (answer?: StreamAnswer) => void } | undefined;
-
-  constructor(db: Db, botId: string) {
-    this.#db = db;
-    this.#botId = botId;
-  }
-
+export interface ProxyStream {
   /** Remembers `allowed_updates` (Telegram keeps the last list given). */
-  allow(list: string[] | undefined): void {
-    if (list && list.length > 0) this.#allowed = new Set(list);
-  }
-
+  allow(list: readonly string[] | undefined): Effect.Effect<void>;
   /** New updates arrived: wake a waiting long poll. */
-  notify(): void {
-    this.#waiter?.wake();
-  }
-
-  /** Ends a waiting long poll (e.g. when a webhook is set). */
-  terminate(answer: StreamAnswer): void {
-    this.#waiter?.wake(answer);
-  }
-
+  readonly notify: Effect.Effect<void>;
+  /** Ends a waiting long poll with `answer` (e.g. when a webhook is set). */
+  terminate(answer: StreamAnswer): Effect.Effect<void>;
   /** getUpdates: confirms below `offset`, then answers at once or within `timeoutSeconds`. */
-  async getUpdates(offset: number | undefined, limit: number, timeoutSeconds: number): Promise<StreamAnswer> {
-    // Like Telegram: the newer request wins; the one still waiting is told so.
-    this.#waiter?.wake({ ok: false, error_code: 409, description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running" });
-    if (offset !== undefined) await confirmProxyUpdates(this.#db, this.#botId, offset);
-    const deadline = Date.now() + Math.max(0, timeoutSeconds) * 1000;
-    for (;;) {
-      const updates = await this.#next(offset ?? 0, limit);
-      if (updates.length > 0 || Date.now() >= deadline) return { ok: true, result: updates };
-      const early = await new Promise<StreamAnswer | undefined>((resolve) => {
-        const timer = setTimeout(() => finish(undefined), deadline - Date.now());
-        const waiter = { wake: (answer?: StreamAnswer) => finish(answer) };
-        const finish = (answer: StreamAnswer | undefined) => {
-          clearTimeout(timer);
-          if (this.#waiter === waiter) this.#waiter = undefined;
-          resolve(answer);
-        };
-        this.#waiter = waiter;
-      });
-      if (early) return early;
-    }
-  }
-
-  /** The next queued updates the client wants; unwanted ones are dropped as Telegram would. */
-  async #next(offset: number, limit: number): Promise<Update[]> {
-    const rows = await proxyUpdatesFrom(this.#db, this.#botId, offset, limit);
-    const wanted = rows.filter((u) => this.#wants(u));
-    if (wanted.length < rows.length) {
-      const unwanted = rows.filter((u) => !this.#wants(u)).map((u) => u.update_id);
-      await this.#db.deleteFrom("proxy_updates").where("bot_id", "=", this.#botId).where("update_id", "in", unwanted).execute();
-    }
-    return wanted;
-  }
-
-  #wants(update: Update): boolean {
-    const kind = Object.keys(update).find((k) => k !== "update_id") ?? "";
-    return this.#allowed ? this.#allowed.has(kind) : !defaultExcluded.has(kind);
-  }
+  getUpdates(offset: number | undefined, limit: number, timeoutSeconds: number): Effect.Effect<StreamAnswer, unknown>;
 }
+
+const conflict: StreamAnswer = { ok: false, error_code: 409, description: "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running" };
+
+/** The stream of bot `botId`'s parallel system. */
+export const makeProxyStream = (db: Db, botId: string): Effect.Effect<ProxyStream> =>
+  Effect.gen(function* () {
+    const allowed = yield* Ref.make<ReadonlySet<string> | undefined>(undefined);
+    // The long poll waiting now, if any: completed with an answer to end it, or empty to wake it.
+    const waiting = yield* Ref.make<Deferred.Deferred<StreamAnswer | undefined> | undefined>(undefined);
+    const wake = (answer: StreamAnswer | undefined) =>
+      Effect.flatMap(Ref.get(waiting), (waiter) => (waiter ? Deferred.succeed(waiter, answer) : Effect.void));
+    const wants = (list: ReadonlySet<string> | undefined) => (update: Update) => {
+      const kind = Object.keys(update).find((k) => k !== "update_id") ?? "";
+      return list ? list.has(kind) : !defaultExcluded.has(kind);
+    };
+
+    /** The next queued updates the client wants; unwanted ones are dropped as Telegram would. */
+    const next = (offset: number, limit: number) =>
+      Effect.gen(function* () {
+        const rows = yield* Effect.tryPromise(() => proxyUpdatesFrom(db, botId, offset, limit));
+        const wanted = rows.filter(wants(yield* Ref.get(allowed)));
+        if (wanted.length < rows.length) {
+          const unwanted = rows.filter((u) => !wanted.includes(u)).map((u) => u.update_id);
+          yield* Effect.tryPromise(() => db.deleteFrom("proxy_updates").where("bot_id", "=", botId).where("update_id", "in", unwanted).execute());
+        }
+        return wanted;
+      });
+
+    // Every getUpdates takes a ticket; only the newest may go on waiting.
+    const newest = yield* Ref.make(0);
+
+    /** One look at the queue, then a wait until woken or the deadline; `undefined`: look again. */
+    const attempt = (ticket: number, offset: number | undefined, limit: number, deadline: number) =>
+      Effect.acquireUseRelease(
+        // Waiting is announced before the queue is read, so a notify in between is not lost.
+        Effect.tap(Deferred.make<StreamAnswer | undefined>(), (waiter) => Ref.set(waiting, waiter)),
+        (waiter) =>
+          Effect.gen(function* () {
+            if ((yield* Ref.get(newest)) !== ticket) return conflict;
+            const updates = yield* next(offset ?? 0, limit);
+            const left = deadline - (yield* Clock.currentTimeMillis);
+            if (updates.length > 0 || left <= 0) return { ok: true, result: updates } satisfies StreamAnswer;
+            return yield* Deferred.await(waiter).pipe(
+              Effect.timeoutTo({ duration: Duration.millis(left), onTimeout: () => undefined, onSuccess: (answer) => answer }),
+            );
+          }),
+        (waiter) => Ref.update(waiting, (current) => (current === waiter ? undefined : current)),
+      );
+
+    const getUpdates = (offset: number | undefined, limit: number, timeoutSeconds: number) =>
+      Effect.gen(function* () {
+        // Like Telegram: the newer request wins; the one still waiting is told so.
+        const ticket = yield* Ref.updateAndGet(newest, (n) => n + 1);
+        yield* wake(conflict);
+        if (offset !== undefined) yield* Effect.tryPromise(() => confirmProxyUpdates(db, botId, offset));
+        const deadline = (yield* Clock.currentTimeMillis) + Math.max(0, timeoutSeconds) * 1000;
+        for (;;) {
+          const answer = yield* attempt(ticket, offset, limit, deadline);
+          if (answer) return answer;
+        }
+      });
+
+    return {
+      allow: (list) => (list && list.length > 0 ? Ref.set(allowed, new Set(list)) : Effect.void),
+      notify: wake(undefined),
+      terminate: (answer) => wake(answer),
+      getUpdates,
+    } satisfies ProxyStream;
+  });

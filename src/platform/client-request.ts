@@ -1,0 +1,33 @@
+/**
+ * What both runtimes' Bot API transports share (node.ts: node:http, deno.ts: fetch): the body
+ * of a request as bytes, and the transport failure in @effect/platform's terms. Only what the
+ * Bot API client sends is supported: JSON, text or byte bodies, or none.
+ */
+import { HttpClientError, type HttpClientRequest, type HttpClientResponse } from "@effect/platform";
+import type { Effect } from "effect";
+
+/** Sends one request; `signal` aborts it when the calling fiber is interrupted. */
+export type SendRequest = (
+  request: HttpClientRequest.HttpClientRequest,
+  url: URL,
+  signal: AbortSignal,
+) => Effect.Effect<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>;
+
+/** The body as bytes (undefined for none); other body kinds are not sent by Switchboard. */
+export function bodyOf(request: HttpClientRequest.HttpClientRequest): Uint8Array | undefined {
+  const body = request.body;
+  if (body._tag === "Uint8Array") return body.body;
+  if (body._tag === "Empty") return undefined;
+  throw new Error(`unsupported request body: ${body._tag}`);
+}
+
+/** The headers to send, with the body's content type. */
+export function headersOf(request: HttpClientRequest.HttpClientRequest, payload: Uint8Array | undefined): Record<string, string> {
+  const headers: Record<string, string> = { ...request.headers };
+  if (payload) headers["content-type"] = request.body._tag === "Uint8Array" ? request.body.contentType : "application/json";
+  return headers;
+}
+
+/** A request that did not complete. */
+export const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
+  new HttpClientError.RequestError({ request, reason: "Transport", cause, description: cause instanceof Error ? cause.message : String(cause) });

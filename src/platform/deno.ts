@@ -1,0 +1,96 @@
+/**
+ * Deno's side of the platform seam (`node.ts` has the same exports; `mod.ts` picks one).
+ * The HTTP server is `Deno.serve` behind @effect/platform's `HttpServer`: it speaks web
+ * `Request`/`Response` natively, which is what @effect/platform's server types are built on,
+ * and it is cheaper than Deno's node:http emulation.
+ * The Bot API transport is `fetch`, not node:http: Deno's `node:http` silently sends a request
+ * again when it is destroyed on a reused keep-alive socket (a timeout, an interruption), and
+ * even hands back the late answer instead of the error (denoland/deno#36786;
+ * `test/unit/http-client.test.ts` checks both runtimes): a timed-out `sendMessage` would reach
+ * the user twice. Deno's `fetch` is native and cheap.
+ */
+import { HttpClientResponse, HttpServer, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform";
+import { Effect, Layer, type Scope } from "effect";
+import { bodyOf, headersOf, type SendRequest, transportError } from "./client-request.ts";
+import { type ListenOptions, makeRequestRunner, type RunRequest } from "./request-runner.ts";
+
+/** The runtime this adapter is for. */
+export const runtimeName = "deno" as const;
+
+/** The part of Deno's API this file uses (tsc checks the sources with Node's types only). */
+interface DenoServeApi {
+  serve(
+    options: { hostname: string; port: number; onListen?: (address: { hostname: string; port: number }) => void },
+    handler: (request: Request, info: { remoteAddr: { hostname: string } }) => Promise<Response>,
+  ): { readonly addr: { hostname: string; port: number }; shutdown(): Promise<void> };
+}
+
+const deno = () => (globalThis as unknown as { Deno: DenoServeApi }).Deno;
+
+/** The app serving right now; requests arriving without one are told to come back later. */
+type Handler = (request: Request, remoteAddress: string) => Promise<Response>;
+
+const unavailable = () => Promise.resolve(new Response(null, { status: 503 }));
+
+/**
+ * An `HttpServer` listening on `options` until the scope closes. Closing ends the requests still
+ * running (their fibers belong to `serve`'s scope) and shuts the listener down.
+ */
+export const makeHttpServer = (options: ListenOptions): Effect.Effect<HttpServer.HttpServer, HttpServerError.ServeError, Scope.Scope> =>
+  Effect.gen(function* () {
+    let current: Handler = unavailable;
+    const server = yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => deno().serve({ hostname: options.host, port: options.port, onListen: () => {} }, (request, info) => current(request, info.remoteAddr.hostname)),
+        catch: (cause) => new HttpServerError.ServeError({ cause }),
+      }),
+      (server) => Effect.promise(() => server.shutdown()),
+    );
+    return HttpServer.make({
+      address: { _tag: "TcpAddress", hostname: server.addr.hostname, port: server.addr.port },
+      serve: (app, middleware) =>
+        Effect.gen(function* () {
+          const answers = new WeakMap<HttpServerRequest.HttpServerRequest, (response: Response) => void>();
+          const runtime = yield* Effect.runtime<never>();
+          const run = yield* makeRequestRunner(app, middleware, (request, response) =>
+            Effect.sync(() => answers.get(request)?.(HttpServerResponse.toWeb(response, { withoutBody: request.method === "HEAD", runtime }))));
+          yield* Effect.addFinalizer(() => Effect.sync(() => (current = unavailable)));
+          current = handlerFor(run, answers);
+        }),
+    });
+  });
+
+/** `makeHttpServer` as a layer. */
+export const httpServerLayer = (options: ListenOptions): Layer.Layer<HttpServer.HttpServer, HttpServerError.ServeError> =>
+  Layer.scoped(HttpServer.HttpServer, makeHttpServer(options));
+
+/**
+ * Client aborts are not turned into interruptions here: merely reading `request.signal` makes
+ * Deno 2 print a deprecation warning (its legacy signal also fires after every answer). A
+ * request whose client left runs to its own end; Switchboard's only long one, the proxy's
+ * getUpdates, is bounded by its timeout and ended by the client's next poll.
+ */
+const handlerFor = (run: RunRequest, answers: WeakMap<HttpServerRequest.HttpServerRequest, (response: Response) => void>): Handler =>
+  (web, remoteAddress) =>
+    new Promise<Response>((resolve) => {
+      const request = HttpServerRequest.fromWeb(web).modify({ remoteAddress });
+      answers.set(request, resolve);
+      // The app always answers (failures become 500s); this only guards a fiber that ends without.
+      run(request).addObserver(() => resolve(new Response(null, { status: 500 })));
+    });
+
+/** The Bot API transport: `fetch`, aborted on interruption or after `timeoutMs` in total. */
+export const sendRequest = (timeoutMs: number): SendRequest => (request, url, signal) =>
+  Effect.tryPromise({
+    try: async () => {
+      const payload = bodyOf(request);
+      const response = await fetch(url, {
+        method: request.method, headers: headersOf(request, payload), body: payload as BodyInit | undefined,
+        signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+      });
+      // Read here, so the timeout covers the body too.
+      const body = await response.arrayBuffer();
+      return HttpClientResponse.fromWeb(request, new Response(body, { status: response.status, headers: response.headers }));
+    },
+    catch: (cause) => transportError(request, cause),
+  });

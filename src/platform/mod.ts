@@ -1,0 +1,18 @@
+/**
+ * The one place that picks the runtime: `deno.ts` on Deno, `node.ts` on Node. Both export the
+ * same names, so nothing else in Switchboard asks which runtime it runs on.
+ */
+import * as deno from "./deno.ts";
+import * as node from "./node.ts";
+
+const platform: typeof node | typeof deno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined" ? deno : node;
+
+/** "node" or "deno". */
+export const runtimeName = platform.runtimeName;
+/** An `HttpServer` for a host and port, listening until the scope closes (see node.ts / deno.ts). */
+export const makeHttpServer = platform.makeHttpServer;
+/** `makeHttpServer` as a layer. */
+export const httpServerLayer = platform.httpServerLayer;
+/** The Bot API transport (node:http on Node, fetch on Deno; see the adapters for why). */
+export const sendRequest = platform.sendRequest;
+export type { ListenOptions } from "./request-runner.ts";

@@ -1,0 +1,212 @@
+/**
+ * Node's side of the platform seam (`deno.ts` has the same exports; `mod.ts` picks one).
+ * The HTTP server is `node:http` behind @effect/platform's `HttpServer`: requests reach the app
+ * as `HttpServerRequest`s (web `Request`s underneath, with a body read only if the app reads
+ * it), answers are written straight to the socket. @effect/platform-node would bring the same
+ * server, plus undici, ws and @effect/cluster/rpc/sql as peers; this file is all Switchboard needs.
+ * The Bot API transport is `node:http` with a keep-alive agent: Node 20's `fetch` (undici) costs
+ * ~400 µs of CPU per call and allocates heavily; `node:http` is several times cheaper.
+ */
+import { Cookies, HttpClientResponse, HttpServer, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform";
+import { Effect, Layer, type Runtime, type Scope } from "effect";
+import { Agent as HttpAgent, createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import type { AddressInfo } from "node:net";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { ReadableStream as NodeReadableStream } from "node:stream/web";
+import { bodyOf, headersOf as requestHeaders, type SendRequest, transportError } from "./client-request.ts";
+import { abortRequest, type ListenOptions, makeRequestRunner, type Respond } from "./request-runner.ts";
+
+/** The runtime this adapter is for. */
+export const runtimeName = "node" as const;
+
+/**
+ * An `HttpServer` listening on `options` until the scope closes. Closing stops accepting, ends
+ * the requests still running (their fibers belong to `serve`'s scope) and drops open sockets.
+ */
+export const makeHttpServer = (options: ListenOptions): Effect.Effect<HttpServer.HttpServer, HttpServerError.ServeError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const server = yield* Effect.acquireRelease(Effect.sync(() => createServer()), closeServer);
+    yield* Effect.async<void, HttpServerError.ServeError>((resume) => {
+      const onError = (cause: Error) => resume(Effect.fail(new HttpServerError.ServeError({ cause })));
+      server.once("error", onError);
+      server.listen(options.port, options.host, () => {
+        server.off("error", onError);
+        resume(Effect.void);
+      });
+    });
+    const address = server.address() as AddressInfo;
+    return HttpServer.make({
+      address: { _tag: "TcpAddress", hostname: address.address, port: address.port },
+      serve: (app, middleware) =>
+        Effect.gen(function* () {
+          const responses = new WeakMap<HttpServerRequest.HttpServerRequest, ServerResponse>();
+          const runtime = yield* Effect.runtime<never>();
+          const run = yield* makeRequestRunner(app, middleware, respondWith(responses, runtime));
+          const onRequest = (req: IncomingMessage, res: ServerResponse) => {
+            const web = toWebRequest(req);
+            if (!web) {
+              // TRACE, CONNECT and the like have no web Request; nothing here serves them.
+              res.writeHead(405).end();
+              return;
+            }
+            const request = HttpServerRequest.fromWeb(web).modify({ remoteAddress: req.socket.remoteAddress });
+            responses.set(request, res);
+            const fiber = run(request);
+            res.on("close", () => {
+              if (!res.writableEnded) abortRequest(fiber);
+            });
+            // A body nobody read is drained, or Deno's node:http stalls the kept-alive connection 6 s.
+            res.on("finish", () => req.resume());
+          };
+          yield* Effect.addFinalizer(() => Effect.sync(() => server.off("request", onRequest)));
+          server.on("request", onRequest);
+        }),
+    });
+  });
+
+/** `makeHttpServer` as a layer. */
+export const httpServerLayer = (options: ListenOptions): Layer.Layer<HttpServer.HttpServer, HttpServerError.ServeError> =>
+  Layer.scoped(HttpServer.HttpServer, makeHttpServer(options));
+
+const closeServer = (server: Server) =>
+  Effect.async<void>((resume) => {
+    if (!server.listening) return resume(Effect.void);
+    server.close(() => resume(Effect.void));
+    // Kept-alive sockets (and requests that arrived after serving stopped) would hold close() open.
+    server.closeAllConnections?.();
+  });
+
+/**
+ * The request as a web `Request` (the body is pulled from the socket only when read), or
+ * undefined for what `Request` refuses (forbidden methods such as TRACE, unparsable targets).
+ */
+function toWebRequest(req: IncomingMessage): Request | undefined {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(req.headers)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(key, v);
+    else if (value !== undefined) headers.set(key, value);
+  }
+  const method = req.method ?? "GET";
+  const hasBody = method !== "GET" && method !== "HEAD";
+  try {
+    return new Request(new URL(req.url ?? "/", "http://localhost"), {
+      method, headers,
+      ...(hasBody ? { body: lazyBody(req), duplex: "half" } : {}),
+    } as RequestInit);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A body stream that touches the socket only on the first read; a body nobody reads is drained
+ * once the answer is sent.
+ */
+function lazyBody(req: IncomingMessage): ReadableStream<Uint8Array> {
+  let chunks: AsyncIterator<Buffer> | undefined;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      chunks ??= req[Symbol.asyncIterator]();
+      const next = await chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(new Uint8Array(next.value.buffer, next.value.byteOffset, next.value.byteLength));
+    },
+    cancel() {
+      req.resume();
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** Writes an `HttpServerResponse` to the `ServerResponse` of its request. */
+const respondWith = (responses: WeakMap<HttpServerRequest.HttpServerRequest, ServerResponse>, runtime: Runtime.Runtime<never>): Respond =>
+  (request, response) =>
+    Effect.suspend(() => {
+      const res = responses.get(request);
+      // A client that went away gets nothing (its request was interrupted: this is the 499).
+      if (!res || res.writableEnded || res.destroyed) return Effect.void;
+      const body = response.body;
+      if (request.method === "HEAD" || body._tag === "Empty" || body._tag === "Uint8Array") {
+        res.writeHead(response.status, nodeHeaders(response));
+        return end(res, request.method !== "HEAD" && body._tag === "Uint8Array" ? body.body : undefined);
+      }
+      // Streams, form data and raw bodies: the web conversion knows them all.
+      const web = HttpServerResponse.toWeb(response, { runtime });
+      res.writeHead(web.status, headersOf(web.headers));
+      if (!web.body) return end(res, undefined);
+      const source = Readable.fromWeb(web.body as NodeReadableStream<Uint8Array>);
+      return Effect.tryPromise((signal) => pipeline(source, res, { signal })).pipe(
+        Effect.catchAll(() => Effect.sync(() => res.destroy())),
+        Effect.interruptible,
+      );
+    });
+
+/** Ends the answer; done when it is flushed, or when the connection closed first. */
+const end = (res: ServerResponse, bytes: Uint8Array | undefined) =>
+  Effect.async<void>((resume) => {
+    let done = false;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      res.off("close", finish);
+      resume(Effect.void);
+    };
+    res.once("close", finish);
+    res.end(bytes, finish);
+  });
+
+/** The headers of an answer, its cookies included, as node:http takes them. */
+function nodeHeaders(response: HttpServerResponse.HttpServerResponse): Record<string, string | string[]> {
+  if (Cookies.isEmpty(response.cookies)) return response.headers as Record<string, string>;
+  return { ...response.headers, "set-cookie": Cookies.toSetCookieHeaders(response.cookies) };
+}
+
+function headersOf(headers: Headers): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [key, value] of headers) if (key !== "set-cookie") out[key] = value;
+  const cookies = headers.getSetCookie();
+  if (cookies.length > 0) out["set-cookie"] = cookies;
+  return out;
+}
+
+// Sockets are reused across calls; the pool is bounded so a burst cannot open thousands.
+const agents = {
+  "http:": new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+  "https:": new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+};
+
+/**
+ * The Bot API transport: `node:http` with a keep-alive agent. A call fails when no byte of the
+ * answer arrived for `inactivityTimeoutMs` (long polls carry their own, shorter limit).
+ */
+export const sendRequest = (inactivityTimeoutMs: number): SendRequest => (request, url, signal) =>
+  Effect.async((resume) => {
+    const fail = (cause: unknown) => resume(Effect.fail(transportError(request, cause)));
+    let payload: Uint8Array | undefined;
+    try {
+      payload = bodyOf(request);
+    } catch (error) {
+      return fail(error);
+    }
+    const headers = requestHeaders(request, payload);
+    if (payload) headers["content-length"] = String(payload.byteLength);
+    const make = url.protocol === "https:" ? httpsRequest : httpRequest;
+    const req = make(url, { method: request.method, headers, agent: agents[url.protocol as "http:" | "https:"], signal }, (res: IncomingMessage) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("error", fail);
+      res.on("end", () => {
+        const responseHeaders = new Headers();
+        for (const [key, value] of Object.entries(res.headers)) {
+          if (typeof value === "string") responseHeaders.set(key, value);
+        }
+        const web = new Response(Buffer.concat(chunks), { status: res.statusCode ?? 500, headers: responseHeaders });
+        resume(Effect.succeed(HttpClientResponse.fromWeb(request, web)));
+      });
+    });
+    req.setTimeout(inactivityTimeoutMs, () => req.destroy(new Error(`no response activity for ${inactivityTimeoutMs / 1000} s`)));
+    req.on("error", fail);
+    req.end(payload);
+    return Effect.sync(() => req.destroy());
+  });

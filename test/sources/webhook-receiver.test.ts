@@ -1,0 +1,60 @@
+/**
+ * The webhook receiver over real HTTP on whichever runtime runs the suite (node:http on Node,
+ * Deno.serve on Deno): 200 only once the commit is done, even when the server is being stopped;
+ * the secret, the path and the body are checked; a failed commit answers 500 so Telegram retries.
+ */
+import type { Update } from "@grammyjs/types";
+import { Deferred, Effect, Exit, Scope } from "effect";
+import { describe, expect, it } from "vitest";
+import { webhookReceiver } from "../../src/telegram/webhook.ts";
+import { captureLog } from "../support/scripted-telegram.ts";
+
+const update = (id: number) => ({ update_id: id, message: { message_id: id, date: 0, chat: { id: 7, type: "private", first_name: "A" }, text: "hi" } }) as Update;
+
+describe("webhook receiver", () => {
+  it("answers 200 only after the commit, finishes a commit in progress when stopped, refuses what is not Telegram's", async () => {
+    const scope = Effect.runSync(Scope.make());
+    const gate = Effect.runSync(Deferred.make<void>());
+    const committed: number[] = [];
+    let failNext = false;
+    const { log, lines } = captureLog();
+    const { port } = await Effect.runPromise(Scope.extend(webhookReceiver({
+      host: "127.0.0.1", port: 0, path: "/hook", secret: "s3cret", log,
+      accept: (updates) =>
+        failNext
+          ? Effect.fail(new Error("disk full"))
+          : Deferred.await(gate).pipe(Effect.zipRight(Effect.sync(() => committed.push(...updates.map((u) => u.update_id))))),
+    }), scope));
+    const post = (body: string, headers: Record<string, string> = { "x-telegram-bot-api-secret-token": "s3cret" }, path = "/hook") =>
+      fetch(`http://127.0.0.1:${port}${path}`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+
+    expect((await post(JSON.stringify(update(1)), {})).status).toBe(401);
+    expect((await post(JSON.stringify(update(1)), { "x-telegram-bot-api-secret-token": "nope" })).status).toBe(401);
+    expect(lines.filter((l) => l.startsWith("webhook request with a wrong or missing secret token refused"))).toHaveLength(2);
+    expect((await post(JSON.stringify(update(1)), undefined, "/other")).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${port}/hook`)).status).toBe(404);
+    expect((await post("{not json")).status).toBe(400);
+    expect((await post(JSON.stringify({ message: {} }))).status).toBe(400);
+    expect((await post("x".repeat(11 * 1024 * 1024))).status).toBe(413);
+    failNext = true;
+    expect((await post(JSON.stringify(update(2)))).status).toBe(500);
+    expect(lines.some((l) => l.startsWith("could not save a webhook update; Telegram will retry"))).toBe(true);
+    failNext = false;
+
+    // The commit takes its time: no answer before it is done, even while the server stops.
+    let answered: number | undefined;
+    const pending = post(JSON.stringify(update(3))).then((r) => (answered = r.status));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(answered).toBeUndefined();
+    let stopped = false;
+    const stopping = Effect.runPromise(Scope.close(scope, Exit.void)).then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(stopped).toBe(false);
+    await Effect.runPromise(Deferred.succeed(gate, undefined));
+    await stopping;
+    await pending;
+    expect(answered).toBe(200);
+    expect(committed).toEqual([3]);
+    await expect(post(JSON.stringify(update(4)))).rejects.toThrow(); // no longer listening
+  });
+});
