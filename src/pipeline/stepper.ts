@@ -1,78 +1,19 @@
 /**
- * The `Stepper` service of one bot: hydrates conversations from the store when an event
- * arrives, asks the plugins' gates, steps the machine, collects the plugins' reactions, commits,
- * announces the lanes that got work, and keeps only recently used snapshots in memory (an LRU),
- * so memory follows the number of *active* conversations, not stored ones.
- *
- * Every step of a bot goes through `apply`, one batch at a time: the router, delivery results
- * and timers all feed it, and serialising them (a one-permit semaphore) is what makes
- * read-step-write safe without row locks. A step is microseconds of CPU; the batch's single
- * transaction is the real cost.
+ * The `Stepper` service of one bot: every step goes through `apply`, one batch at a time — the
+ * router, delivery results and timers all feed it, and serialising them (a one-permit semaphore)
+ * is what makes read-step-write safe without row locks. After each commit it announces the
+ * lanes that got work and wakes the timers if a timer was set. A step is microseconds of CPU;
+ * the batch's single transaction is the real cost. The steps themselves are in `steps.ts`.
  */
-import type { Message } from "@grammyjs/types";
 import { Clock, Context, Effect, Layer, Queue } from "effect";
-import type { ConversationEvent, ParsedCommand, UserProfile } from "../conversation/events.ts";
-import type { Intent } from "../conversation/intents.ts";
 import type { ConversationMachine } from "../conversation/machine.ts";
-import { step, statusOf, type StoredSnapshot } from "../conversation/step.ts";
-import type { BotView, ConversationView, HookContext, Plugin } from "../plugins/api.ts";
-import type { AddressedWrite, PluginHost } from "../plugins/host.ts";
 import { Plugins } from "../plugins/service.ts";
-import { loadConversation, type ConversationRow as StoredRow } from "../store/conversations.ts";
-import type { Db } from "../store/open.ts";
 import { query, Store, type StoreError } from "../store/store.ts";
-import type { Logger } from "../util/log.ts";
 import { Bot } from "./bot-env.ts";
-import { commitBatch, type ConversationChange } from "./commit.ts";
 import { chatsWithIntents, Outbox } from "./outbox.ts";
+import { type Applied, type ConversationRow, ConversationSteps, type Envelope, type TransitionListener } from "./steps.ts";
 
-/** A conversation row with this machine's snapshot. */
-export type ConversationRow = StoredRow<StoredSnapshot>;
-
-/** One event for one conversation, optionally caused by an inbox update. */
-export type Envelope = ConversationEnvelope | GeneralEnvelope;
-
-/** An event for the conversation with `chatId`. */
-export interface ConversationEnvelope {
-  chatId: number;
-  event: ConversationEvent;
-  general?: undefined;
-  /** Needed to start a conversation never seen before. */
-  user?: UserProfile;
-  updateId?: number;
-}
-
-/** An operator command in the General topic; `chatId` is the group (its lane). */
-export interface GeneralEnvelope {
-  chatId: number;
-  general: { command: ParsedCommand; message: Message };
-  event?: undefined;
-  user?: undefined;
-  updateId?: number;
-}
-
-/** What a batch produced, per conversation. */
-export interface Applied {
-  chatId: number;
-  intents: Intent[];
-  state: string;
-}
-
-/** Observer for transitions (logs, the sandbox's state panel, tests). */
-export type TransitionListener = (t: { chatId: number; event: ConversationEvent["type"]; from: string | undefined; to: string; status: string | undefined; intents: Intent["type"][] }) => void;
-
-/** What a stepper is made of. */
-export interface StepperOptions {
-  db: Db;
-  bot: BotView;
-  machine: ConversationMachine;
-  plugins: PluginHost;
-  log: Logger;
-  cacheSize?: number;
-}
-
-/** Follow-up events (a plugin closing a dialog, say) may chain, but never loop forever. */
-const maxFollowUps = 4;
+export type { Applied, ConversationRow, Envelope, TransitionListener } from "./steps.ts";
 
 /** What the service offers. */
 export interface StepperService {
@@ -134,148 +75,3 @@ export class Stepper extends Context.Tag("switchboard/Stepper")<Stepper, Stepper
     );
 }
 
-/** The steps themselves, as plain async code around the pure machine (plugins' hooks are async). */
-class ConversationSteps {
-  readonly #cache = new Map<number, ConversationRow>();
-  readonly #listeners = new Set<TransitionListener>();
-  readonly #o: Required<StepperOptions>;
-
-  constructor(options: StepperOptions) {
-    this.#o = { cacheSize: 2_000, ...options };
-  }
-
-  onTransition(listener: TransitionListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  get cached(): number {
-    return this.#cache.size;
-  }
-
-  rowOf(chatId: number): Promise<ConversationRow | undefined> {
-    return this.#hydrate(chatId);
-  }
-
-  /** Steps and commits a batch; `setTimers` tells whether it set any timer. */
-  async apply(envelopes: readonly Envelope[], dropped: readonly number[], now: number): Promise<{ applied: Applied[]; setTimers: boolean }> {
-    const batch: Batch = { now, working: new Map(), changes: new Map(), loose: [], writes: [], applied: [], transitions: [] };
-    for (const envelope of envelopes) {
-      if (envelope.general) {
-        await this.#general(batch, envelope);
-        continue;
-      }
-      const current = batch.working.get(envelope.chatId) ?? (await this.#hydrate(envelope.chatId));
-      if (!current && !envelope.user) continue; // nothing to do for an unknown user (e.g. a block before any message)
-      await this.#stepOne(batch, envelope.chatId, current, envelope.user ?? current!.snapshot.context.user, envelope.event, 0);
-    }
-    const processed = [...envelopes.flatMap((e) => (e.updateId === undefined ? [] : [e.updateId])), ...dropped];
-    // Plugins' own rows (`write` effects) go into the same transaction; they are told after it.
-    let written: Plugin[] = [];
-    const writePlugins = batch.writes.length === 0 ? undefined : async (tx: Db) => {
-      written = await this.#o.plugins.write(tx, batch.writes);
-    };
-    try {
-      await commitBatch(this.#o.db, this.#o.bot.id, [...batch.changes.values()], processed, batch.now, batch.loose, writePlugins);
-    } catch (error) {
-      // The cache may hold nothing the store does not: drop what this batch touched.
-      for (const chatId of batch.working.keys()) this.#cache.delete(chatId);
-      throw error;
-    }
-    for (const [chatId, row] of batch.working) this.#remember(chatId, row);
-    this.#o.plugins.committed(written);
-    for (const t of batch.transitions) for (const listener of this.#listeners) listener(t);
-    const setTimers = [...batch.changes.values()].some((c) => c.effects.some((e) => e.type === "setTimer"));
-    return { applied: batch.applied, setTimers };
-  }
-
-  async #stepOne(batch: Batch, chatId: number, current: ConversationRow | undefined, user: UserProfile, event: ConversationEvent, depth: number): Promise<void> {
-    const o = this.#o;
-    const from = current && { state: current.state, status: statusOf(current.snapshot.value) };
-    const context = current?.snapshot.context;
-    const view: ConversationView = {
-      chatId, user, isNew: !current,
-      state: from?.state ?? "idle", status: from?.status, topicId: current?.topicId ?? null,
-      firstContactAt: context?.firstContactAt ?? batch.now, data: context?.data ?? {},
-    };
-    const ctx: HookContext = { bot: o.bot, conversation: view, event, now: batch.now, log: o.log };
-    const gates = await o.plugins.gates(ctx);
-    if (!gates.accept) return;
-    const gated = "gates" in event || event.type === "user.message" || event.type === "operator.message" || event.type === "operator.command"
-      ? ({ ...event, gates: { open: gates.open, relay: gates.relay, reopen: gates.reopen, handled: gates.handled } } as ConversationEvent)
-      : event;
-    const command = event.type === "operator.command" && gates.handled ? await o.plugins.command(ctx, event.command.name, event.command.args) : undefined;
-    const timer = event.type === "timer" ? await o.plugins.timer(ctx, event.kind) : undefined;
-
-    const result = step(o.machine, current?.snapshot, { chatId, user }, gated);
-    const reactions = await o.plugins.react({ ...ctx, event: gated, from, to: { state: result.state, status: result.status }, intents: result.intents, conversation: { ...view, state: result.state, status: result.status, topicId: result.snapshot.context.topicId } });
-    const intents = [...result.intents, ...(command?.intents ?? []), ...(timer?.intents ?? []), ...reactions.intents];
-    const effects = [...(event.type === "timer" ? [{ type: "clearTimer" as const, kind: event.kind }] : []), ...(command?.effects ?? []), ...(timer?.effects ?? []), ...reactions.effects];
-    // Plugin data and the first-contact time live beside the machine's own context.
-    const data = { ...view.data };
-    for (const effect of effects) {
-      if (effect.type === "write") batch.writes.push({ plugin: effect.plugin, chatId, value: effect.value });
-      if (effect.type !== "setData") continue;
-      if (effect.value === undefined) delete data[effect.plugin];
-      else data[effect.plugin] = effect.value;
-    }
-    const snapshot = { ...result.snapshot, context: { ...result.snapshot.context, firstContactAt: view.firstContactAt, data } };
-    const row: ConversationRow = { chatId, topicId: snapshot.context.topicId, state: result.state, snapshot };
-
-    batch.working.set(chatId, row);
-    const change = batch.changes.get(chatId) ?? { row, intents: [], effects: [] };
-    change.row = row;
-    change.intents.push(...intents);
-    change.effects.push(...effects);
-    batch.changes.set(chatId, change);
-    batch.applied.push({ chatId, intents, state: result.state });
-    batch.transitions.push({ chatId, event: event.type, from: from?.state, to: result.state, status: result.status, intents: intents.map((i) => i.type) });
-
-    const followUps = [...(command?.events ?? []), ...(timer?.events ?? []), ...reactions.events];
-    if (depth >= maxFollowUps) {
-      if (followUps.length > 0) o.log.warn("plugin follow-up events dropped: too deep a chain", { chat: chatId, events: followUps.map((e) => e.type).join(",") });
-      return;
-    }
-    for (const next of followUps) await this.#stepOne(batch, chatId, batch.working.get(chatId), user, next, depth + 1);
-  }
-
-  /** A General-topic command: answered by the plugin that has it, in General; not a conversation. */
-  async #general(batch: Batch, envelope: GeneralEnvelope): Promise<void> {
-    const o = this.#o;
-    const { command, message } = envelope.general;
-    const from = message.from!;
-    const user: UserProfile = { id: from.id, firstName: from.first_name, ...(from.last_name ? { lastName: from.last_name } : {}) };
-    const event: ConversationEvent = { type: "operator.command", command, message };
-    // In General, the "conversation" is the group itself and the user is the operator.
-    const view: ConversationView = { chatId: envelope.chatId, user, isNew: false, state: "general", status: undefined, topicId: null, firstContactAt: batch.now, data: {} };
-    const out = await o.plugins.generalCommand({ bot: o.bot, conversation: view, event, now: batch.now, log: o.log }, command.name, command.args);
-    const intents = out?.intents ?? [{ type: "sendToGeneral" as const, text: `Unknown command /${command.name}. /help lists the commands.` }];
-    batch.loose.push({ chatId: envelope.chatId, intents });
-    batch.applied.push({ chatId: envelope.chatId, intents, state: "general" });
-  }
-
-  async #hydrate(chatId: number): Promise<ConversationRow | undefined> {
-    const cached = this.#cache.get(chatId);
-    if (cached) return cached;
-    return loadConversation<StoredSnapshot>(this.#o.db, this.#o.bot.id, chatId);
-  }
-
-  #remember(chatId: number, row: ConversationRow): void {
-    // Map keeps insertion order: delete + set moves the entry to the young end.
-    this.#cache.delete(chatId);
-    this.#cache.set(chatId, row);
-    while (this.#cache.size > this.#o.cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
-  }
-}
-
-interface Batch {
-  now: number;
-  working: Map<number, ConversationRow>;
-  changes: Map<number, ConversationChange>;
-  /** Intents that belong to no conversation (General-topic answers), by lane. */
-  loose: { chatId: number; intents: Intent[] }[];
-  /** The plugins' `write` effects, in step order, for their `write` hooks in the commit. */
-  writes: AddressedWrite[];
-  applied: Applied[];
-  transitions: Parameters<TransitionListener>[0][];
-}

@@ -10,7 +10,7 @@ import { query, type StoreError } from "../../store/store.ts";
 import { backoffDelayMs } from "../../util/backoff-schedule.ts";
 import { type DeliveryContext, feed } from "./context.ts";
 import type { Outcome } from "./execute.ts";
-import { reopenAndDeliver, replaceLostTopic } from "./repair.ts";
+import { closeAgainIfClosed, reopenAndAttempt, replaceLostTopic } from "./repair.ts";
 
 /** Records what `outcome` means for `batch`, the rows just executed for `chatId`. */
 export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly OutboxRow[], outcome: Outcome): Effect.Effect<void, StoreError> =>
@@ -54,7 +54,9 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
       }
       case "topic-lost":
         return yield* replaceLostTopic(ctx, chatId, head);
-      case "topic-closed":
-        return yield* reopenAndDeliver(ctx, chatId, batch);
+      case "topic-closed": {
+        yield* settle(ctx, chatId, batch, yield* reopenAndAttempt(ctx, chatId, batch));
+        return yield* closeAgainIfClosed(ctx, chatId);
+      }
     }
   });

@@ -5,14 +5,13 @@
  * delivered, and closed again if the dialog is closed (leave_closed relays into closed dialogs;
  * operators also close topics by hand).
  */
-import { Clock, Effect } from "effect";
+import { Effect } from "effect";
 import { removeIntents } from "../../store/outbox.ts";
 import type { OutboxRow } from "../outbox.ts";
 import { query, type StoreError } from "../../store/store.ts";
-import { backoffDelayMs } from "../../util/backoff-schedule.ts";
 import { attempt } from "./attempt.ts";
 import { type DeliveryContext, feed } from "./context.ts";
-import { settle } from "./outcomes.ts";
+import type { Outcome } from "./execute.ts";
 
 /** The topic of `head` is gone: the conversation queues its replacement. */
 export const replaceLostTopic = (ctx: DeliveryContext, chatId: number, head: OutboxRow): Effect.Effect<void, StoreError> =>
@@ -26,19 +25,21 @@ export const replaceLostTopic = (ctx: DeliveryContext, chatId: number, head: Out
     yield* query("give up a delivery", () => removeIntents(ctx.db, [head.id]));
   });
 
-/** The topic is closed in Telegram: reopen, deliver `batch`, close again if the dialog is closed. */
-export const reopenAndDeliver = (ctx: DeliveryContext, chatId: number, batch: readonly OutboxRow[]): Effect.Effect<void, StoreError> =>
+/**
+ * The topic is closed in Telegram: reopen it and attempt `batch` again. The outcome is the
+ * batch's (a retry if the topic could not be reopened, or was closed again under our feet).
+ */
+export const reopenAndAttempt = (ctx: DeliveryContext, chatId: number, batch: readonly OutboxRow[]): Effect.Effect<Outcome, StoreError> =>
   Effect.gen(function* () {
     const reopened = yield* attempt(ctx, chatId, [{ type: "reopenTopic" }]);
-    if (reopened.kind !== "done") {
-      const now = yield* Clock.currentTimeMillis;
-      const afterMs = yield* backoffDelayMs(batch[0].attempts + 1);
-      ctx.log.warn("could not reopen the closed topic; will retry", { chat: chatId, outcome: reopened.kind, in_ms: afterMs });
-      return yield* ctx.outbox.defer(batch, now + afterMs);
-    }
+    if (reopened.kind !== "done") return { kind: "retry", reason: `could not reopen the closed topic (${reopened.kind})` };
     const outcome = yield* attempt(ctx, chatId, batch.map((r) => r.intent));
-    // Closed again under our feet: retry later rather than loop.
-    yield* settle(ctx, chatId, batch, outcome.kind === "topic-closed" ? { kind: "retry", reason: "the topic was closed again" } : outcome);
+    return outcome.kind === "topic-closed" ? { kind: "retry", reason: "the topic was closed again" } : outcome;
+  });
+
+/** After a delivery into a reopened topic: closes it again if the dialog is closed. */
+export const closeAgainIfClosed = (ctx: DeliveryContext, chatId: number): Effect.Effect<void, StoreError> =>
+  Effect.gen(function* () {
     const state = (yield* ctx.stepper.rowOf(chatId))?.state;
     if (state === "closed" || state === "banned") yield* attempt(ctx, chatId, [{ type: "closeTopic" }]);
   });
