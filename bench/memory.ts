@@ -2,31 +2,27 @@
  * Memory benchmark: peak RSS of Switchboard on a store with many stored conversations while a
  * smaller set of users is active. Memory should follow the active conversations, not the stored.
  *
- * 1. Pre-populates a SQLite store (via `openStore`) with 100,000 conversations, inserted in big
- *    transactions. Each row is what production writes: the snapshot comes from the real machine
- *    (`createConversationMachine` + `step`) after a `user.message` and a `topic.created`, with
- *    the first-contact time and (empty) plugin data the registry keeps beside the machine's
- *    context. Their topic ids are fake numbers the emulator does not know, so those users stay
- *    inactive.
- * 2. Starts the emulator in-process (rate limits off) and Switchboard as a child process through
- *    the real CLI (`limits: off`) on that store, on the bench's own runtime.
+ * 1. Starts the emulator in-process (rate limits off) and Switchboard once as a child process
+ *    through the real CLI (`limits: off`), which creates the store's schema; stops it.
+ * 2. Pre-populates the store with 100,000 conversations (`--stored N` or `BENCH_STORED=N` for
+ *    another count, e.g. 1,000,000 for `npm run bench:memory:1m`), see bench/prepopulate.ts: rows
+ *    as production writes them (the real machine's snapshot after a `user.message` and a
+ *    `topic.created`), with fake topic ids the emulator does not know, so those users stay
+ *    inactive. Then starts Switchboard again on that store, on the bench's own runtime.
  * 3. Drives 1,000 new users: 5 messages each (5,000 copies into topics), then an operator answers
  *    300 of them twice (600 copies to users), then those 300 write once more (300 copies).
  * 4. Prints the time to pre-populate and the child's RSS: after start-up, and its peak (VmHWM
- *    from /proc/<pid>/status). Target: peak RSS ≤ 250 MB.
+ *    from /proc/<pid>/status). Targets (issue #9): ≤ 200 MB with 100,000 stored, ≤ 250 MB with
+ *    1,000,000 stored.
  *
- * Run: `npx tsx bench/memory.ts` or `npx deno run -A bench/memory.ts`. Exits 1 when a message is
- * missing or duplicated; memory is reported, never asserted. Finishes within 4 minutes.
+ * Run: `npx tsx bench/memory.ts [--stored N]` or `node_modules/deno/deno run -A bench/memory.ts
+ * [--stored N]`. Exits 1 when a message is missing or duplicated; memory is reported, never
+ * asserted. The last line is `BENCH_RESULT {json}` for bench/repeat.ts. A watchdog ends it after
+ * 4 minutes plus 3 minutes per started million of stored rows.
  */
 import { statSync } from "node:fs";
-import { join } from "node:path";
-import type { Message } from "@grammyjs/types";
-import { createConversationMachine, type ConversationMachine } from "../src/conversation/machine.ts";
-import { step } from "../src/conversation/step.ts";
-import { profileOf } from "../src/pipeline/router.ts";
-import { countConversations } from "../src/store/conversations.ts";
-import { type Db, openStore } from "../src/store/open.ts";
-import type { ConversationsTable } from "../src/store/schema.ts";
+import Database from "libsql";
+import { prepopulate } from "./prepopulate.ts";
 import {
   type Arrival,
   type BenchWorld,
@@ -38,73 +34,49 @@ import {
   interference,
   isCorrect,
   now,
+  procCpuSeconds,
   procStatusMb,
   readyLine,
   removeDir,
   runtimeName,
   sleep,
   spawnSwitchboard,
-  tempDir,
   watchdog,
   yieldToLoop,
 } from "./support.ts";
 
 const BOT_ID = "acme";
-const STORED = 100_000;
-const ROWS_PER_TRANSACTION = 10_000;
-/** 8 columns × 500 rows stays far below SQLite's limit on bound parameters. */
-const ROWS_PER_INSERT = 500;
-/** Chat and topic ids of stored conversations: far from the emulator's user ids and message ids. */
-const STORED_CHAT_BASE = 2_000_000_000;
-const STORED_TOPIC_BASE = 50_000_000;
+/** Stored conversations: `--stored N` or `BENCH_STORED=N`, default 100,000. */
+const STORED = storedCount();
 const ACTIVE = 1_000;
 const MESSAGES_EACH = 5;
 const ANSWERED = 300;
 const REPLIES_EACH = 2;
 const DRAIN_TIMEOUT_MS = 90_000;
 const RSS_SAMPLE_MS = 100;
+/**
+ * The whole bench must end by itself: 4 minutes for start-ups and the run, plus 3 minutes per
+ * million stored rows for the fill (it takes ~25 s per million on a quiet machine).
+ */
+const WATCHDOG_MS = 240_000 + Math.ceil(STORED / 1_000_000) * 180_000;
 
-/** A stored user's first message, as Telegram would have delivered it. */
-function firstMessage(chatId: number, i: number, date: number): Message {
-  const from = { id: chatId, is_bot: false, first_name: "Stored", last_name: `User${i}`, language_code: "en" };
-  return { message_id: 1, from, chat: { id: chatId, type: "private", first_name: from.first_name, last_name: from.last_name }, date, text: `Hello, I have a question about order #${100_000 + i}` } as Message;
+function storedCount(): number {
+  const i = process.argv.indexOf("--stored");
+  const raw = i >= 0 ? process.argv[i + 1] : process.env.BENCH_STORED;
+  const n = raw === undefined ? 100_000 : Number(raw.replaceAll("_", ""));
+  if (!Number.isInteger(n) || n < 1) throw new Error(`bench/memory: --stored / BENCH_STORED must be a positive integer, got ${raw}`);
+  return n;
 }
 
-/** One conversations row after the user's first message and the topic's creation. */
-function storedConversation(machine: ConversationMachine, i: number, nowMs: number): ConversationsTable {
-  const chatId = STORED_CHAT_BASE + i;
-  const createdAt = nowMs - 30 * 86_400_000 + Math.floor((i / STORED) * 29 * 86_400_000);
-  const message = firstMessage(chatId, i, Math.floor(createdAt / 1000));
-  const user = profileOf(message.from!);
-  const input = { chatId, user };
-  const opened = step(machine, undefined, input, { type: "user.message", message, user });
-  const created = step(machine, opened.snapshot, input, { type: "topic.created", topicId: STORED_TOPIC_BASE + i });
-  // As the registry stores it: the machine's context plus first contact and plugins' data.
-  const snapshot = { ...created.snapshot, context: { ...created.snapshot.context, firstContactAt: createdAt, data: {} } };
-  return {
-    bot_id: BOT_ID, chat_id: chatId, topic_id: snapshot.context.topicId, state: created.state,
-    snapshot: JSON.stringify(snapshot), user: JSON.stringify(snapshot.context.user),
-    created_at: createdAt, updated_at: createdAt + 60_000,
-  };
-}
-
-/** Fills the store with `STORED` conversations; returns the milliseconds it took. */
-async function prepopulate(dbPath: string): Promise<number> {
-  const start = now();
-  const db: Db = await openStore(`sqlite:${dbPath}`);
+/** Conversations of the bot by state, read straight from the store file after the run. */
+function countStates(dbPath: string): Record<string, number> {
+  const db = new Database(dbPath);
   try {
-    const machine = createConversationMachine({});
-    const nowMs = Date.now();
-    for (let first = 0; first < STORED; first += ROWS_PER_TRANSACTION) {
-      const rows = Array.from({ length: Math.min(ROWS_PER_TRANSACTION, STORED - first) }, (_, k) => storedConversation(machine, first + k, nowMs));
-      await db.transaction().execute(async (tx) => {
-        for (let k = 0; k < rows.length; k += ROWS_PER_INSERT) await tx.insertInto("conversations").values(rows.slice(k, k + ROWS_PER_INSERT)).execute();
-      });
-    }
+    const rows = db.prepare("select state, count(*) as n from conversations where bot_id = ? group by state").all(BOT_ID) as { state: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.state, r.n]));
   } finally {
-    await db.destroy();
+    db.close();
   }
-  return now() - start;
 }
 
 /** Samples the child's current RSS, remembering the highest value and the phase it fell in. */
@@ -142,18 +114,21 @@ const userCopies = (world: BenchWorld, arrivals: readonly Arrival[]) =>
   new Set(arrivals.filter((a) => a.fromChatId === world.groupId && a.chatId > 0).map((a) => a.fromMessageId)).size;
 
 async function main(): Promise<number> {
-  const dir = tempDir("sb-bench-memory-");
-  const dbPath = join(dir, "switchboard.db");
-  const prepopulateMs = await prepopulate(dbPath);
-  const dbMb = statSync(dbPath).size / 1048576;
-  console.log(`pre-populated ${STORED.toLocaleString("en")} conversations in ${fmt(prepopulateMs / 1000, 1)} s (store ${fmt(dbMb)} MB)`);
-
-  const world = await createBenchWorld("sb-bench-memory-", { dir, dbPath });
+  const world = await createBenchWorld("sb-bench-memory-");
   const tracker = new CopyTracker(world.emulator);
-  const child = spawnSwitchboard(world.configPath, world.bot.token);
-  const guard = watchdog(235_000, () => child.child.kill("SIGKILL"));
-  const rss = rssSampler(child.pid);
+  let child = spawnSwitchboard(world.configPath, world.bot.token);
+  const guard = watchdog(WATCHDOG_MS, () => child.child.kill("SIGKILL"));
+  let rss: ReturnType<typeof rssSampler> | undefined;
   try {
+    // A first start creates the schema the way production does; then the bench fills the store.
+    await child.waitForOutput(readyLine, 60_000);
+    await child.stop();
+    const prepopulateMs = await prepopulate(world.dbPath, BOT_ID, STORED);
+    const dbMb = statSync(world.dbPath).size / 1048576;
+    console.log(`pre-populated ${STORED.toLocaleString("en")} conversations in ${fmt(prepopulateMs / 1000, 1)} s (store ${fmt(dbMb)} MB)`);
+
+    child = spawnSwitchboard(world.configPath, world.bot.token);
+    rss = rssSampler(child.pid);
     const started = now();
     await child.waitForOutput(readyLine, 60_000);
     await sleep(500);
@@ -164,6 +139,7 @@ async function main(): Promise<number> {
     const sent = new Map<number, number[]>(users.map((id) => [id, []]));
     const runStart = now();
     const disturbed = interference(child.pid);
+    const childCpu0 = procCpuSeconds(child.pid);
 
     rss.setPhase("users write");
     await usersWrite(world, users, MESSAGES_EACH, sent, "question");
@@ -188,6 +164,7 @@ async function main(): Promise<number> {
     const expectedC = expectedA + answered.length;
     const okC = await tracker.until(() => topicCopies(world, tracker.arrivals, sent) >= expectedC, DRAIN_TIMEOUT_MS);
     const runSeconds = (now() - runStart) / 1000;
+    const childCpuSeconds = procCpuSeconds(child.pid) - childCpu0;
     const disturbance = disturbed();
     console.log(`users answer back: ${topicCopies(world, tracker.arrivals, sent) - expectedA}/${answered.length} copies in topics after ${fmt(runSeconds, 2)} s`);
 
@@ -197,13 +174,11 @@ async function main(): Promise<number> {
     const correctness = checkTopicCopies(sent, tracker.arrivals, world.groupId);
     const repliesOk = okB && userCopies(world, tracker.arrivals) === expectedB;
     console.log(`correctness: topics ${formatCorrectness(correctness)}; operator replies ${userCopies(world, tracker.arrivals)}/${expectedB}`);
-    console.log(`during the run: other processes ${fmt(disturbance.otherCpuSeconds, 2)} CPU-s, steal ${fmt(disturbance.stealSeconds, 2)} s`);
+    console.log(`during the run: switchboard ${fmt(childCpuSeconds, 2)} CPU-s; other processes ${fmt(disturbance.otherCpuSeconds, 2)} CPU-s, steal ${fmt(disturbance.stealSeconds, 2)} s`);
     rss.stop();
     await child.stop();
 
-    const db = await openStore(`sqlite:${dbPath}`);
-    const states = await countConversations(db, BOT_ID);
-    await db.destroy();
+    const states = countStates(world.dbPath);
     const ok = okA && okC && isCorrect(correctness) && repliesOk;
     console.log("");
     console.log(`== memory results (${runtimeName()}) ==`);
@@ -214,14 +189,20 @@ async function main(): Promise<number> {
         `pre-populate ${fmt(prepopulateMs / 1000)} s`,
     );
     console.log(`store: ${Object.entries(states).map(([s, n]) => `${s} ${n}`).join(", ")}; correctness: ${ok ? "OK" : "FAILED"}`);
+    const result = {
+      bench: "memory", runtime: runtimeName(), ok, stored: STORED, peakRssMb: peakMb, highestSampleMb: rss.peak().mb, highestSamplePhase: rss.peak().phase,
+      idleRssMb: idleMb, endRssMb: endMb, prepopulateSeconds: prepopulateMs / 1000, storeMb: dbMb, runSeconds, childCpuSeconds,
+      otherCpu: { run: disturbance.otherCpuSeconds }, steal: disturbance.stealSeconds,
+    };
+    console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
     return ok ? 0 : 1;
   } finally {
     guard.cancel();
-    rss.stop();
+    rss?.stop();
     tracker.close();
     await child.stop();
     await world.emulator.close();
-    removeDir(dir);
+    removeDir(world.dir);
   }
 }
 

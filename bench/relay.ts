@@ -4,23 +4,32 @@
  *
  * The bench starts the Telegram emulator in-process (rate limits off), writes a temp config
  * (`limits: off`, temp SQLite store) and spawns `switchboard run` as a child process on the same
- * runtime (Node+tsx or Deno). It then measures:
+ * runtime (Node via bin/switchboard.mjs, or Deno). It then measures:
  *
- * - throughput: 200 users × 10 messages (2,000), offered as fast as possible, interleaved across
- *   users; wall time from the first `userSends` until the 2,000th copy is stored in a topic.
- *   Every message must arrive exactly once, in order, in its user's own topic.
+ * - throughput (user → topic): 200 users × 10 messages (2,000), offered as fast as possible,
+ *   interleaved across users; wall time from the first `userSends` until the 2,000th copy is
+ *   stored in a topic. Every message must arrive exactly once, in order, in its user's own topic.
+ * - operator → user: an operator answers each of those 200 users 10 times in their topics
+ *   (2,000), offered as fast as possible; every answer must arrive exactly once, in order, in
+ *   that user's private chat.
+ * - CPU time of the Switchboard child per 1,000 relayed messages in both bursts (and at 100 msg/s):
+ *   utime + stime from /proc/<pid>/stat, read before the phase and after its last copy plus a
+ *   short settle (so trailing bookkeeping counts), divided by the copies relayed.
  * - latency: 100 fresh users, one message every 10 ms (100 msg/s) for 15 s, scheduled against a
  *   monotonic clock; latency = time from `userSends` returning to the emulator storing the copy
  *   (its synchronous `onChange` hook fires inside the copyMessage call).
  * - peak RSS of the child: VmHWM from /proc/<pid>/status at the end.
  *
- * Run: `npx tsx bench/relay.ts` or `npx deno run -A bench/relay.ts`. Exits 1 when a message is
- * missing, duplicated, out of order or in the wrong topic; timings are reported, never asserted.
- * Finishes by itself within 3 minutes (a watchdog kills the child and exits 3 otherwise).
+ * Run: `npx tsx bench/relay.ts` or `node_modules/deno/deno run -A bench/relay.ts`. Exits 1 when a
+ * message is missing, duplicated, out of order or in the wrong chat or topic; timings are reported,
+ * never asserted. The last line is `BENCH_RESULT {json}` for bench/repeat.ts. Finishes by itself
+ * within 3 minutes (a watchdog kills the child and exits 3 otherwise).
  */
 import {
   type BenchWorld,
+  type Arrival,
   checkTopicCopies,
+  checkUserCopies,
   CopyTracker,
   type Correctness,
   createBenchWorld,
@@ -28,6 +37,7 @@ import {
   formatCorrectness,
   interference,
   isCorrect,
+  monotonicMicros,
   now,
   procCpuSeconds,
   procStatusMb,
@@ -44,6 +54,10 @@ import {
 
 const THROUGHPUT_USERS = 200;
 const THROUGHPUT_MESSAGES_EACH = 10;
+/** Answers per burst user in the operator → user phase (200 × 10 = 2,000). */
+const REPLIES_EACH = 10;
+/** Quiet time after warm-up in which the child's idle CPU rate is sampled. */
+const IDLE_SAMPLE_MS = 2_000;
 const LATENCY_USERS = 100;
 const LATENCY_RATE_PER_SECOND = 100;
 const LATENCY_SECONDS = 15;
@@ -60,13 +74,21 @@ type Disturbance = ReturnType<ReturnType<typeof interference>>;
 
 const formatDisturbance = (d: Disturbance) => `other processes ${fmt(d.otherCpuSeconds, 2)} CPU-s, steal ${fmt(d.stealSeconds, 2)} s`;
 
-interface ThroughputResult {
+/** One burst: messages offered as fast as possible, relayed, timed and checked. */
+interface BurstResult {
   messages: number;
   offerMs: number;
   wallMs: number;
   perSecond: number;
+  /** Child CPU from the first offer until the last copy plus the settle time. */
   childCpuSeconds: number;
+  /** `childCpuSeconds` per 1,000 relayed copies. */
+  cpuPer1000: number;
   benchCpuSeconds: number;
+  /** Bot API calls the child made during the phase, by method. */
+  calls: Record<string, number>;
+  /** The phase on the monotonic clock in µs (as in a V8 .cpuprofile), for bench/profile-summary.ts. */
+  window: [number, number];
   disturbance: Disturbance;
   correctness: Correctness;
   storedAgree: boolean;
@@ -79,20 +101,36 @@ interface LatencyResult {
   all: number[];
   /** Later messages only: the first message of each user also waits for createForumTopic. */
   steady: number[];
+  childCpuSeconds: number;
+  cpuPer1000: number;
   disturbance: Disturbance;
   correctness: Correctness;
   storedAgree: boolean;
 }
 
 /**
- * Cross-checks the event stream against the emulator's stored state: the copies of `sent`
- * messages the group holds must equal the distinct copies the tracker saw (duplicates included).
+ * Cross-checks the event stream against the emulator's stored state: the copies the emulator holds
+ * (`stored`) must equal the distinct copies the tracker saw, duplicates included.
  */
-function storedCopiesAgree(world: BenchWorld, sent: Sent, correctness: Correctness): boolean {
-  const stored = world.emulator.messages(world.groupId).filter((m) => m.copiedFrom && sent.has(m.copiedFrom.chatId)).length;
+function storedCopiesAgree(stored: number, correctness: Correctness): boolean {
   const agree = stored === correctness.delivered + correctness.duplicates;
-  if (!agree) console.log(`  MISMATCH: the group holds ${stored} copies, the event stream saw ${correctness.delivered + correctness.duplicates}`);
+  if (!agree) console.log(`  MISMATCH: the emulator holds ${stored} copies, the event stream saw ${correctness.delivered + correctness.duplicates}`);
   return agree;
+}
+
+/** Copies in the group of messages from the users in `sent`. */
+const storedTopicCopies = (world: BenchWorld, sent: Sent): number =>
+  world.emulator.messages(world.groupId).filter((m) => m.copiedFrom && sent.has(m.copiedFrom.chatId)).length;
+
+/** Copies of group messages in the private chats of the users in `sent`. */
+const storedUserCopies = (world: BenchWorld, sent: Sent): number =>
+  [...sent.keys()].reduce((n, userId) => n + world.emulator.messages(userId).filter((m) => m.copiedFrom?.chatId === world.groupId).length, 0);
+
+/** Bot API calls made since `before` (a copy of the emulator's counters), by method. */
+function callsSince(world: BenchWorld, before: Record<string, number>): Record<string, number> {
+  const diff: Record<string, number> = {};
+  for (const [method, n] of Object.entries(world.emulator.stats().calls)) if (n - (before[method] ?? 0) > 0) diff[method] = n - (before[method] ?? 0);
+  return diff;
 }
 
 /** Creates `n` users named after the phase (topic titles are "🟪 First Last"). */
@@ -100,12 +138,12 @@ function createUsers(world: BenchWorld, phase: string, n: number): number[] {
   return Array.from({ length: n }, (_, i) => world.emulator.createUser({ firstName: phase, lastName: `User${i}`, languageCode: "en" }).id);
 }
 
-/** Counts distinct copies into the group of messages listed in `sent`. */
-function distinctCounter(world: BenchWorld, tracker: CopyTracker, sent: Sent) {
+/** Counts distinct copies (by original) among the arrivals that `matches`. */
+function distinctCounter(tracker: CopyTracker, matches: (a: Arrival) => boolean) {
   const seen = new Set<string>();
   let lastAt = 0;
   const off = tracker.onArrival((a) => {
-    if (a.chatId !== world.groupId || !sent.has(a.fromChatId)) return;
+    if (!matches(a)) return;
     const key = `${a.fromChatId}:${a.fromMessageId}`;
     if (seen.has(key)) return;
     seen.add(key);
@@ -114,47 +152,107 @@ function distinctCounter(world: BenchWorld, tracker: CopyTracker, sent: Sent) {
   return { count: () => seen.size, lastAt: () => lastAt, off };
 }
 
+/** Copies into the group of messages from the users in `sent`. */
+const intoTopics = (world: BenchWorld, sent: Sent) => (a: Arrival) => a.chatId === world.groupId && sent.has(a.fromChatId);
+
+/** Copies of group messages into the private chats of the users in `sent`. */
+const toUsers = (world: BenchWorld, sent: Sent) => (a: Arrival) => a.fromChatId === world.groupId && sent.has(a.chatId);
+
 /** A few messages first, so the child's JIT and connections are warm before timing starts. */
 async function warmUp(world: BenchWorld, tracker: CopyTracker): Promise<void> {
   const sent: Sent = new Map();
   for (const userId of createUsers(world, "Warm", 5)) {
     sent.set(userId, [1, 2].map((i) => world.emulator.userSends(world.bot.token, userId, { text: `warm-up ${i}` }).message_id));
   }
-  const counter = distinctCounter(world, tracker, sent);
+  const counter = distinctCounter(tracker, intoTopics(world, sent));
   const ok = await tracker.until(() => counter.count() >= 10, DRAIN_TIMEOUT_MS);
   counter.off();
   if (!ok) throw new Error("warm-up messages were not relayed within 60 s");
 }
 
-async function measureThroughput(world: BenchWorld, tracker: CopyTracker, child: SwitchboardChild): Promise<ThroughputResult> {
-  const users = createUsers(world, "Burst", THROUGHPUT_USERS);
-  const sent: Sent = new Map(users.map((id) => [id, []]));
-  const total = THROUGHPUT_USERS * THROUGHPUT_MESSAGES_EACH;
-  const counter = distinctCounter(world, tracker, sent);
+/** The child's CPU seconds per second while nothing is sent (long polling, timers). */
+async function measureIdle(child: SwitchboardChild): Promise<number> {
+  const cpu0 = procCpuSeconds(child.pid);
+  await sleep(IDLE_SAMPLE_MS);
+  return (procCpuSeconds(child.pid) - cpu0) / (IDLE_SAMPLE_MS / 1000);
+}
+
+/**
+ * Offers `total` messages through `offer` as fast as possible and waits until `matches` has seen
+ * `total` distinct copies; times the phase and reads the child's CPU before and after (after the
+ * last copy plus the settle time, so that bookkeeping after the send counts too).
+ */
+async function burst(
+  world: BenchWorld,
+  tracker: CopyTracker,
+  child: SwitchboardChild,
+  total: number,
+  matches: (a: Arrival) => boolean,
+  offer: () => void,
+): Promise<Omit<BurstResult, "correctness" | "storedAgree">> {
+  const counter = distinctCounter(tracker, matches);
+  const calls0 = { ...world.emulator.stats().calls };
   const disturbed = interference(child.pid);
   const childCpu0 = procCpuSeconds(child.pid);
   const benchCpu0 = selfCpuSeconds();
+  const windowStart = monotonicMicros();
   const start = now();
-  for (let round = 0; round < THROUGHPUT_MESSAGES_EACH; round++) {
-    for (const userId of users) {
-      const m = world.emulator.userSends(world.bot.token, userId, { text: `burst message ${round + 1} of user ${userId}` });
-      sent.get(userId)!.push(m.message_id);
-    }
-  }
+  offer();
   const offerMs = now() - start;
   const drained = await tracker.until(() => counter.count() >= total, DRAIN_TIMEOUT_MS);
   const end = drained ? counter.lastAt() : now();
+  await sleep(SETTLE_MS);
+  const window: [number, number] = [windowStart, monotonicMicros()];
   const childCpuSeconds = procCpuSeconds(child.pid) - childCpu0;
   const benchCpuSeconds = selfCpuSeconds() - benchCpu0;
   const disturbance = disturbed();
   counter.off();
-  await sleep(SETTLE_MS);
   const wallMs = end - start;
-  const correctness = checkTopicCopies(sent, tracker.arrivals, world.groupId);
   return {
-    messages: total, offerMs, wallMs, perSecond: counter.count() / (wallMs / 1000), childCpuSeconds, benchCpuSeconds, disturbance,
-    correctness, storedAgree: storedCopiesAgree(world, sent, correctness),
+    messages: total, offerMs, wallMs, perSecond: counter.count() / (wallMs / 1000), childCpuSeconds,
+    cpuPer1000: (childCpuSeconds / counter.count()) * 1000, benchCpuSeconds, calls: callsSince(world, calls0), window, disturbance,
   };
+}
+
+/** User → topic: 200 new users write 10 messages each, interleaved round by round. */
+async function measureThroughput(world: BenchWorld, tracker: CopyTracker, child: SwitchboardChild): Promise<BurstResult & { sent: Sent }> {
+  const users = createUsers(world, "Burst", THROUGHPUT_USERS);
+  const sent: Sent = new Map(users.map((id) => [id, []]));
+  const result = await burst(world, tracker, child, THROUGHPUT_USERS * THROUGHPUT_MESSAGES_EACH, intoTopics(world, sent), () => {
+    for (let round = 0; round < THROUGHPUT_MESSAGES_EACH; round++) {
+      for (const userId of users) {
+        const m = world.emulator.userSends(world.bot.token, userId, { text: `burst message ${round + 1} of user ${userId}` });
+        sent.get(userId)!.push(m.message_id);
+      }
+    }
+  });
+  const correctness = checkTopicCopies(sent, tracker.arrivals, world.groupId);
+  return { ...result, correctness, storedAgree: storedCopiesAgree(storedTopicCopies(world, sent), correctness), sent };
+}
+
+/**
+ * Operator → user: the operator answers every user of `users` (user id -> topic id) `REPLIES_EACH`
+ * times in their topic, interleaved round by round; each answer must reach that user's chat.
+ */
+async function measureReplies(world: BenchWorld, tracker: CopyTracker, child: SwitchboardChild, topicOf: ReadonlyMap<number, number>): Promise<BurstResult> {
+  const sent: Sent = new Map([...topicOf.keys()].map((id) => [id, []]));
+  const result = await burst(world, tracker, child, topicOf.size * REPLIES_EACH, toUsers(world, sent), () => {
+    for (let round = 0; round < REPLIES_EACH; round++) {
+      for (const [userId, threadId] of topicOf) {
+        const m = world.emulator.operatorPosts(world.groupId, world.operator.id, { text: `answer ${round + 1} for user ${userId}`, threadId });
+        sent.get(userId)!.push(m.message_id);
+      }
+    }
+  });
+  const correctness = checkUserCopies(sent, tracker.arrivals, world.groupId);
+  return { ...result, correctness, storedAgree: storedCopiesAgree(storedUserCopies(world, sent), correctness) };
+}
+
+/** Each user's topic, from the copies of their messages (users without a copy are left out). */
+function topicsOf(world: BenchWorld, tracker: CopyTracker, sent: Sent): Map<number, number> {
+  const topics = new Map<number, number>();
+  for (const a of tracker.arrivals) if (intoTopics(world, sent)(a) && a.threadId !== undefined) topics.set(a.fromChatId, a.threadId);
+  return topics;
 }
 
 async function measureLatency(world: BenchWorld, tracker: CopyTracker, child: SwitchboardChild): Promise<LatencyResult> {
@@ -176,6 +274,7 @@ async function measureLatency(world: BenchWorld, tracker: CopyTracker, child: Sw
   });
 
   const disturbed = interference(child.pid);
+  const childCpu0 = procCpuSeconds(child.pid);
   let next = 0;
   let maxLag = 0;
   const start = now();
@@ -200,19 +299,29 @@ async function measureLatency(world: BenchWorld, tracker: CopyTracker, child: Sw
   });
   const offeredPerSecond = total / ((now() - start) / 1000);
   await tracker.until(() => all.length >= total, DRAIN_TIMEOUT_MS);
+  await sleep(SETTLE_MS);
+  const childCpuSeconds = procCpuSeconds(child.pid) - childCpu0;
   const disturbance = disturbed();
   off();
-  await sleep(SETTLE_MS);
   const correctness = checkTopicCopies(sent, tracker.arrivals, world.groupId);
   return {
     messages: total, offeredPerSecond, maxScheduleLagMs: maxLag,
-    all: all.sort((a, b) => a - b), steady: steady.sort((a, b) => a - b), disturbance,
-    correctness, storedAgree: storedCopiesAgree(world, sent, correctness),
+    all: all.sort((a, b) => a - b), steady: steady.sort((a, b) => a - b),
+    childCpuSeconds, cpuPer1000: (childCpuSeconds / all.length) * 1000, disturbance,
+    correctness, storedAgree: storedCopiesAgree(storedTopicCopies(world, sent), correctness),
   };
 }
 
 const percentiles = (sorted: number[]) =>
   `p50 ${fmt(quantile(sorted, 0.5))} ms, p90 ${fmt(quantile(sorted, 0.9))} ms, p99 ${fmt(quantile(sorted, 0.99))} ms, max ${fmt(sorted[sorted.length - 1] ?? NaN)} ms`;
+
+/** The lines for one burst phase. */
+function printBurst(name: string, b: BurstResult): void {
+  console.log(`${name}: ${b.messages} msgs offered in ${fmt(b.offerMs, 0)} ms, relayed in ${fmt(b.wallMs / 1000, 2)} s = ${fmt(b.perSecond, 0)} msg/s`);
+  console.log(`  cpu: switchboard ${fmt(b.childCpuSeconds, 2)} s = ${fmt(b.cpuPer1000, 3)} CPU-s per 1,000 messages; bench+emulator ${fmt(b.benchCpuSeconds, 2)} s; ${formatDisturbance(b.disturbance)}`);
+  console.log(`  Bot API calls: ${Object.entries(b.calls).map(([m, n]) => `${m} ${n}`).join(", ")}`);
+  console.log(`  correctness: ${formatCorrectness(b.correctness)}`);
+}
 
 async function main(): Promise<number> {
   const world = await createBenchWorld("sb-bench-relay-");
@@ -224,31 +333,54 @@ async function main(): Promise<number> {
     await child.waitForOutput(readyLine, 60_000);
     console.log(`switchboard (${runtimeName()}) is receiving updates after ${fmt(now() - started, 0)} ms; pid ${child.pid}`);
     await warmUp(world, tracker);
+    const idleCpuPerSecond = await measureIdle(child);
+    console.log(`idle: switchboard uses ${fmt(idleCpuPerSecond, 3)} CPU-s per second while nothing is sent`);
 
     const t = await measureThroughput(world, tracker, child);
-    console.log(`throughput: ${t.messages} msgs offered in ${fmt(t.offerMs, 0)} ms, relayed in ${fmt(t.wallMs / 1000, 2)} s = ${fmt(t.perSecond, 0)} msg/s`);
-    console.log(`  cpu during the run: switchboard ${fmt(t.childCpuSeconds, 2)} s, bench+emulator ${fmt(t.benchCpuSeconds, 2)} s; ${formatDisturbance(t.disturbance)}`);
-    console.log(`  correctness: ${formatCorrectness(t.correctness)}`);
+    printBurst("user → topic", t);
+    const r = await measureReplies(world, tracker, child, topicsOf(world, tracker, t.sent));
+    printBurst("operator → user", r);
 
     const l = await measureLatency(world, tracker, child);
     console.log(`latency: ${l.messages} msgs at ${fmt(l.offeredPerSecond, 1)} msg/s offered (max schedule lag ${fmt(l.maxScheduleLagMs)} ms; ${formatDisturbance(l.disturbance)})`);
     console.log(`  all:    ${percentiles(l.all)}`);
     console.log(`  steady: ${percentiles(l.steady)} (without each user's first message, which waits for its topic)`);
+    console.log(`  cpu: switchboard ${fmt(l.childCpuSeconds, 2)} s = ${fmt(l.cpuPer1000, 3)} CPU-s per 1,000 messages at ${LATENCY_RATE_PER_SECOND} msg/s`);
     console.log(`  correctness: ${formatCorrectness(l.correctness)}`);
 
     const peakRss = procStatusMb(child.pid, "VmHWM");
     const warnings = child.output().split("\n").filter((line) => / (warn|error) /.test(line));
     if (warnings.length > 0) console.log(`switchboard logged ${warnings.length} warning/error line(s), first: ${warnings[0]}`);
 
-    const ok = isCorrect(t.correctness) && isCorrect(l.correctness) && t.storedAgree && l.storedAgree;
+    const ok = [t, r, l].every((p) => isCorrect(p.correctness) && p.storedAgree);
     console.log("");
     console.log(`== relay results (${runtimeName()}) ==`);
     console.log(
-      `relay throughput: ${fmt(t.perSecond, 0)} msg/s (${t.messages} msgs in ${fmt(t.wallMs / 1000, 2)} s), ` +
+      `CPU per 1,000 relayed messages: user → topic ${fmt(t.cpuPer1000, 3)} s, operator → user ${fmt(r.cpuPer1000, 3)} s ` +
+        `(other processes ${fmt(t.disturbance.otherCpuSeconds, 2)} / ${fmt(r.disturbance.otherCpuSeconds, 2)} CPU-s during the bursts)`,
+    );
+    console.log(
+      `relay throughput: ${fmt(t.perSecond, 0)} msg/s user → topic (${t.messages} msgs in ${fmt(t.wallMs / 1000, 2)} s), ` +
+        `${fmt(r.perSecond, 0)} msg/s operator → user; ` +
         `p50 ${fmt(quantile(l.all, 0.5))} ms, p99 ${fmt(quantile(l.all, 0.99))} ms at ${LATENCY_RATE_PER_SECOND} msg/s offered, ` +
         `peak RSS ${fmt(peakRss)} MB`,
     );
-    console.log(`correctness: ${ok ? "OK" : "FAILED"} (throughput: missing ${t.correctness.missing}, duplicates ${t.correctness.duplicates}; latency: missing ${l.correctness.missing}, duplicates ${l.correctness.duplicates})`);
+    console.log(
+      `correctness: ${ok ? "OK" : "FAILED"} (user → topic: missing ${t.correctness.missing}, duplicates ${t.correctness.duplicates}; ` +
+        `operator → user: missing ${r.correctness.missing}, duplicates ${r.correctness.duplicates}; ` +
+        `latency: missing ${l.correctness.missing}, duplicates ${l.correctness.duplicates})`,
+    );
+    const result = {
+      bench: "relay", runtime: runtimeName(), ok,
+      cpuPer1000UserToTopic: t.cpuPer1000, cpuPer1000OperatorToUser: r.cpuPer1000, cpuPer1000At100: l.cpuPer1000,
+      throughput: t.perSecond, throughputOperatorToUser: r.perSecond,
+      p50: quantile(l.all, 0.5), p99: quantile(l.all, 0.99), p99Steady: quantile(l.steady, 0.99), peakRssMb: peakRss,
+      idleCpuPerSecond,
+      windows: { userToTopic: t.window, operatorToUser: r.window },
+      otherCpu: { userToTopic: t.disturbance.otherCpuSeconds, operatorToUser: r.disturbance.otherCpuSeconds, latency: l.disturbance.otherCpuSeconds },
+      steal: t.disturbance.stealSeconds + r.disturbance.stealSeconds + l.disturbance.stealSeconds,
+    };
+    console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
     return ok ? 0 : 1;
   } finally {
     guard.cancel();

@@ -26,6 +26,12 @@ export const runtimeName = (): string =>
 /** Milliseconds on a monotonic clock. */
 export const now = (): number => performance.now();
 
+/**
+ * Microseconds on CLOCK_MONOTONIC, the clock of V8's .cpuprofile timestamps (`startTime`,
+ * `timeDeltas`), so a bench phase can be cut out of a child's profile.
+ */
+export const monotonicMicros = (): number => Number(process.hrtime.bigint() / 1000n);
+
 /** Resolves after `ms`. */
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -310,6 +316,40 @@ export function checkTopicCopies(sent: ReadonlyMap<number, readonly number[]>, a
     if (thread !== undefined) ownerOfThread.set(thread, userId);
     if (threads.size > 1 || thread === undefined && got.length > 0 || foreign) result.wrongTopic += 1;
   }
+  return result;
+}
+
+/**
+ * Checks that every operator message in `sent` (user id -> ids of the operator's messages in that
+ * user's topic, in post order) arrived exactly once, in order, in that user's private chat.
+ * `wrongTopic` counts users who got a copy meant for someone else.
+ */
+export function checkUserCopies(sent: ReadonlyMap<number, readonly number[]>, arrivals: readonly Arrival[], groupId: number): Correctness {
+  const target = new Map<number, number>();
+  for (const [userId, ids] of sent) for (const id of ids) target.set(id, userId);
+  const result: Correctness = { expected: target.size, delivered: 0, missing: 0, duplicates: 0, outOfOrder: 0, wrongTopic: 0 };
+  const seen = new Set<number>();
+  const last = new Map<number, number>();
+  const misplaced = new Set<number>();
+  for (const a of arrivals) {
+    if (a.fromChatId !== groupId) continue;
+    const userId = target.get(a.fromMessageId);
+    if (userId === undefined) continue;
+    if (a.chatId !== userId) {
+      misplaced.add(a.chatId);
+      continue;
+    }
+    if (seen.has(a.fromMessageId)) {
+      result.duplicates += 1;
+      continue;
+    }
+    seen.add(a.fromMessageId);
+    if (a.fromMessageId < (last.get(userId) ?? -Infinity)) result.outOfOrder += 1;
+    last.set(userId, a.fromMessageId);
+  }
+  result.delivered = seen.size;
+  result.missing = target.size - seen.size;
+  result.wrongTopic = misplaced.size;
   return result;
 }
 
