@@ -63,8 +63,15 @@ export class Stepper extends Context.Tag("switchboard/Stepper")<Stepper, Stepper
               Effect.uninterruptible,
             ),
           timersSet: Queue.take(timersSet),
-          rowOf: (chatId) => query("read a conversation", () => core.rowOf(chatId)),
-          topicOf: (chatId) => query("read a conversation", async () => (await core.rowOf(chatId))?.topicId ?? null),
+          // Delivery asks for every send: answer from memory without a promise when possible.
+          rowOf: (chatId) => Effect.suspend(() => {
+            const cached = core.cachedRow(chatId);
+            return cached ? Effect.succeed(cached) : query("read a conversation", () => core.rowOf(chatId));
+          }),
+          topicOf: (chatId) => Effect.suspend(() => {
+            const cached = core.cachedRow(chatId);
+            return cached ? Effect.succeed(cached.topicId) : query("read a conversation", async () => (await core.rowOf(chatId))?.topicId ?? null);
+          }),
           onTransition: (listener) => core.onTransition(listener),
           get cached() {
             return core.cached;

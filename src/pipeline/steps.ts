@@ -84,6 +84,11 @@ export class ConversationSteps {
     return this.#cache.size;
   }
 
+  /** The row if it is in memory (the common case right after a step), else undefined. */
+  cachedRow(chatId: number): ConversationRow | undefined {
+    return this.#cache.get(chatId);
+  }
+
   rowOf(chatId: number): Promise<ConversationRow | undefined> {
     return this.#hydrate(chatId);
   }

@@ -42,7 +42,6 @@ export const makeTelegramClient = (token: string, apiRoot: string) =>
             }),
           )
         ),
-        Effect.scoped,
         // Calls without their own limit rely on the transport's inactivity timeout; a timer
         // per call would cost an extra fiber on the hot path.
         // The deadline of a network call is real time, even under a test clock: a TestClock moved

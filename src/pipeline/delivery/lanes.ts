@@ -1,10 +1,13 @@
 /**
- * The `Delivery` service: one lane per conversation, each a fiber draining its outbox rows
- * strictly in order, many lanes at once. A lane starts when the outbox announces work for its
- * chat and ends when its rows are gone. At most `maxActive` lanes hold a Bot API call at a time
- * (a semaphore); a lane that waits — for `not_before`, an album to settle, a rate-limit token —
- * sleeps on the Clock without holding a permit. Results go back into the conversation as events
- * through the stepper.
+ * The `Delivery` service: one lane per conversation, each a fiber (in a `FiberMap` keyed by
+ * chat) draining its outbox rows strictly in order, many lanes at once. A lane starts when the
+ * outbox announces work for its chat and ends when its rows are gone. At most `maxActive` lanes
+ * run at a time; chats beyond wait in arrival order for a lane to end. (Not a semaphore with a
+ * fiber per waiting chat: Effect's semaphore wakes every waiter on each release, which under a
+ * burst of hundreds of chats cost more CPU than the sends.) A lane that must wait long — for
+ * `not_before`, an album to settle, a rate-limit token — ends and leaves a sleeping fiber that
+ * wakes it on the Clock, so waiting holds no slot. Results go back into the conversation as
+ * events through the stepper.
  */
 import { Clock, Context, Duration, Effect, FiberMap, Layer, PubSub, Queue } from "effect";
 import { albumOf, type Intent, placeOf, targetChatOf } from "../../conversation/intents.ts";
@@ -35,11 +38,14 @@ export interface DeliveryOptions {
   /** How long an album may still grow after its newest item was committed. */
   albumSettle?: Duration.DurationInput;
   /**
-   * Lanes holding a Bot API call at once. More would only queue on the HTTP agent's sockets and
-   * the store's single writer, and cost memory per open request.
+   * Lanes running at once. Each holds at most one Bot API call: more would only queue on the
+   * HTTP agent's sockets and the store's single writer, and cost memory per open request.
    */
   maxActive?: number;
 }
+
+/** A lane that must wait longer than this ends and is woken by a sleeping fiber, so waiting holds no slot. */
+const parkAfterMs = 50;
 
 /** See the module comment. */
 export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, DeliveryService>() {
@@ -61,14 +67,24 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
           complete: yield* makeCompletions(db, botId),
         };
         const settleMs = Duration.toMillis(Duration.decode(o.albumSettle ?? "400 millis"));
-        const permits = yield* Effect.makeSemaphore(o.maxActive ?? 64);
+        const maxActive = o.maxActive ?? 64;
         const lanes = yield* FiberMap.make<number>();
+        const parked = yield* FiberMap.make<number>();
         /** Chats with a lane; kept here, not read off the FiberMap, so the decision to end a lane and a new wake-up never race. */
         const active = new Set<number>();
+        /** Chats with work waiting for a free lane, oldest first. */
+        const waiting = new Set<number>();
         /** Chats woken while their lane ran: it looks again before it ends. */
         const again = new Set<number>();
 
-        const pause = (ms: number) => Effect.sleep(Duration.millis(Math.max(1, ms)));
+        /** Waits `ms` inside the lane, or ends the lane and wakes it after `ms` when that is long. */
+        const pause = (chatId: number, ms: number): Effect.Effect<"more" | "parked"> => {
+          if (ms <= parkAfterMs) return Effect.as(Effect.sleep(Duration.millis(Math.max(1, ms))), "more" as const);
+          return Effect.sync(() => void active.delete(chatId)).pipe(
+            Effect.zipRight(FiberMap.run(parked, chatId, Effect.zipRight(Effect.sleep(Duration.millis(ms)), wake(chatId)))),
+            Effect.as("parked" as const),
+          );
+        };
 
         /** The lane's next rows: the head, or enough to see an album's end. */
         const readHead = (chatId: number) =>
@@ -88,13 +104,12 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
 
         const deliver = (chatId: number, batch: readonly OutboxRow[]) =>
           Effect.flatMap(attempt(ctx, chatId, batch.map((r) => r.intent)), (outcome) => settle(ctx, chatId, batch, outcome)).pipe(
-            permits.withPermits(1),
             // A call in flight is finished and recorded before a stop takes effect.
             Effect.uninterruptible,
           );
 
-        /** One turn of a lane: "done" when the lane is empty, otherwise it goes on. */
-        const turn = (chatId: number): Effect.Effect<"done" | "more", StoreError> =>
+        /** One turn of a lane: "done" when the lane is empty, "parked" when it waits outside, otherwise it goes on. */
+        const turn = (chatId: number): Effect.Effect<"done" | "parked" | "more", StoreError> =>
           Effect.gen(function* () {
             again.delete(chatId);
             const rows = yield* readHead(chatId);
@@ -106,12 +121,12 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
             const now = yield* Clock.currentTimeMillis;
             const first = yield* topicFirst(chatId, rows[0]);
             const lead = first ?? rows[0];
-            if (lead.notBefore > now) return yield* pause(lead.notBefore - now).pipe(Effect.as("more" as const));
+            if (lead.notBefore > now) return yield* pause(chatId, lead.notBefore - now);
             const batch = first ? [first] : nextBatch(rows, now, settleMs);
-            if (batch === "wait") return yield* pause(settleMs).pipe(Effect.as("more" as const));
+            if (batch === "wait") return yield* pause(chatId, settleMs);
             const target = targetChatOf(batch[0].intent, chatId, groupId);
             const wait = ctx.limiter.reserve(target, now);
-            if (wait > 0) return yield* pause(wait).pipe(Effect.as("more" as const));
+            if (wait > 0) return yield* pause(chatId, wait);
             yield* deliver(chatId, batch);
             ctx.limiter.settled(target, yield* Clock.currentTimeMillis);
             return "more";
@@ -122,23 +137,37 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
             // A store failure mid-delivery: nothing was removed, so the rows are tried again.
             Effect.catchAll((error) =>
               Effect.sync(() => log.error("delivery step failed; retrying", { chat: chatId, error: error.message })).pipe(
-                Effect.zipRight(pause(1000)),
-                Effect.as("more" as const),
+                Effect.zipRight(pause(chatId, 1000)),
               )
             ),
-            Effect.repeat({ until: (step) => step === "done" }),
-            Effect.asVoid,
+            Effect.repeat({ until: (step) => step !== "more" }),
+            // The slot is free: the oldest waiting chat gets it.
+            Effect.zipRight(Effect.suspend(() => {
+              const next = waiting.values().next();
+              return next.done ? Effect.void : start(next.value);
+            })),
           );
 
-        const wake = (chatId: number) =>
+        const start = (chatId: number): Effect.Effect<void> =>
           Effect.suspend(() => {
+            waiting.delete(chatId);
+            active.add(chatId);
+            return FiberMap.run(lanes, chatId, lane(chatId)).pipe(Effect.asVoid);
+          });
+
+        function wake(chatId: number): Effect.Effect<void> {
+          return Effect.suspend(() => {
             if (active.has(chatId)) {
               again.add(chatId);
               return Effect.void;
             }
-            active.add(chatId);
-            return FiberMap.run(lanes, chatId, lane(chatId)).pipe(Effect.asVoid);
+            if (active.size >= maxActive) {
+              waiting.add(chatId);
+              return Effect.void;
+            }
+            return start(chatId);
           });
+        }
 
         // Subscribe before reading what is pending: work committed in between is seen twice at
         // worst, never missed.
