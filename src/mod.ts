@@ -27,3 +27,4 @@ export type { Intent } from "./conversation/intents.ts";
 export type { KeywordRule, Params } from "./config/mod.ts";
 export { matchesKeywords } from "./config/mod.ts";
 export type { Logger } from "./util/log.ts";
+export { backoff, delayBefore } from "./util/backoff-schedule.ts";
