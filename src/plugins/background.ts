@@ -28,7 +28,9 @@ function awaitPromise(running: Promise<void>, stop: AbortController, plugin: str
   return Effect.tryPromise({ try: () => running, catch: (error) => error }).pipe(
     Effect.onInterrupt(() =>
       Effect.sync(() => stop.abort()).pipe(
-        Effect.zipRight(settled),
+        // Finalizers are uninterruptible, and a timeout waits for what it cuts short to stop:
+        // the wait for the promise must be interruptible for the time box to end it.
+        Effect.zipRight(Effect.interruptible(settled)),
         Effect.timeoutTo({
           duration: promiseStopGrace,
           onSuccess: () => undefined,

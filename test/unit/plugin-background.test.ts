@@ -1,0 +1,105 @@
+/**
+ * The plugin host's background work (`Plugin.start`) as fibers in a scope: an Effect start runs
+ * with the plugins' services until the scope closes; a promise start sees its signal abort and
+ * is waited for, at most a grace period (on the TestClock); a failing start is logged and costs
+ * only its own plugin's work.
+ */
+import { Chunk, Context, Effect, Exit, Fiber, Layer, ManagedRuntime, Scope, TestClock, TestContext } from "effect";
+import { describe, expect, it } from "vitest";
+import type { Plugin } from "../../src/plugins/api.ts";
+import { PluginHost } from "../../src/plugins/host.ts";
+import type { Logger } from "../../src/util/log.ts";
+import { waitFor } from "../support/world.ts";
+
+class Counter extends Context.Tag("test/Counter")<Counter, { readonly name: string }>() {}
+
+function capture() {
+  const lines: string[] = [];
+  const log: Logger = {
+    debug: (m, f) => void lines.push(`debug ${m} ${JSON.stringify(f)}`),
+    info: (m, f) => void lines.push(`info ${m} ${JSON.stringify(f)}`),
+    warn: (m, f) => void lines.push(`warn ${m} ${JSON.stringify(f)}`),
+    error: (m, f) => void lines.push(`error ${m} ${JSON.stringify(f)}`),
+    child: () => log,
+  };
+  return { log, lines };
+}
+
+describe("plugin background work", () => {
+  it("runs Effect and promise starts until the scope closes; failures cost only their own plugin", async () => {
+    const { log, lines } = capture();
+    const seen: string[] = [];
+    const plugins: Plugin[] = [
+      {
+        name: "effectful",
+        start: () =>
+          Effect.gen(function* () {
+            const counter = yield* Counter; // a service of the plugins' layers
+            seen.push(`effect started with ${counter.name}`);
+            yield* Effect.never;
+          }).pipe(Effect.onInterrupt(() => Effect.sync(() => seen.push("effect interrupted")))),
+      },
+      {
+        name: "promised",
+        start: async (signal) => {
+          seen.push("promise started");
+          await new Promise((resolve) => signal.addEventListener("abort", resolve));
+          await new Promise((resolve) => setTimeout(resolve, 20)); // settles a little after the abort
+          seen.push("promise settled");
+        },
+      },
+      { name: "throws", start: () => { throw new Error("no start for you"); } },
+      { name: "rejects", start: async () => { throw new Error("rejected start"); } },
+      { name: "fails", start: () => Effect.fail(new Error("failed Effect")) },
+    ];
+    const runtime = ManagedRuntime.make(Layer.succeed(Counter, { name: "the counter" }));
+    const host = new PluginHost(plugins, log, 2_000, runtime);
+
+    const scope = await Effect.runPromise(Scope.make());
+    await Effect.runPromise(Scope.extend(host.run, scope));
+    await waitFor(() => seen.includes("effect started with the counter") && seen.includes("promise started"), "both started");
+    await waitFor(() => lines.filter((l) => l.includes("plugin background work failed; the bot goes on without it")).length === 3, "three failures logged");
+    for (const [plugin, error] of [["throws", "no start for you"], ["rejects", "rejected start"], ["fails", "failed Effect"]]) {
+      expect(lines.some((l) => l.includes(`"plugin":"${plugin}"`) && l.includes(error))).toBe(true);
+    }
+    expect(seen).not.toContain("effect interrupted");
+
+    await Effect.runPromise(Scope.close(scope, Exit.void));
+    // Closing waited for both: the Effect was interrupted, the promise settled after its abort.
+    expect(seen).toContain("effect interrupted");
+    expect(seen).toContain("promise settled");
+    await runtime.dispose();
+  });
+
+  it("start()/dispose() keep working for callers outside Effect, once", async () => {
+    const { log } = capture();
+    let starts = 0;
+    let stopped = false;
+    const host = new PluginHost([{ name: "p", start: (signal) => { starts++; return new Promise<void>((resolve) => signal.addEventListener("abort", () => { stopped = true; resolve(); })); } }], log);
+    host.start();
+    host.start();
+    await waitFor(() => starts === 1, "started");
+    expect(stopped).toBe(false);
+    await host.dispose();
+    expect(stopped).toBe(true);
+    expect(starts).toBe(1);
+  });
+
+  it("a promise start that ignores its signal holds the stop only for the grace period (on the Clock)", async () => {
+    const { log, lines } = capture();
+    let started = false;
+    const host = new PluginHost([{ name: "stubborn", start: () => { started = true; return new Promise<void>(() => {}); } }], log);
+    await Effect.runPromise(Effect.gen(function* () {
+      const scope = yield* Scope.make();
+      yield* Scope.extend(host.run, scope);
+      yield* Effect.promise(() => waitFor(() => started, "started"));
+      const closing = yield* Effect.fork(Scope.close(scope, Exit.void));
+      // Closing waits for the promise until the TestClock passes the grace period.
+      while (Chunk.isEmpty(yield* TestClock.sleeps())) yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)));
+      expect(closing.unsafePoll()).toBeNull();
+      yield* TestClock.adjust("3 seconds");
+      yield* Fiber.join(closing);
+    }).pipe(Effect.provide(TestContext.TestContext)));
+    expect(lines.filter((l) => l.startsWith("warn plugin background work did not settle after its signal aborted") && l.includes("stubborn"))).toHaveLength(1);
+  });
+});
