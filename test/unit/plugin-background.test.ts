@@ -4,11 +4,12 @@
  * is waited for, at most a grace period (on the TestClock); a failing start is logged and costs
  * only its own plugin's work.
  */
-import { Chunk, Context, Effect, Exit, Fiber, Layer, ManagedRuntime, Scope, TestClock, TestContext } from "effect";
+import { Context, Effect, Exit, Fiber, Layer, ManagedRuntime, Scope, TestContext } from "effect";
 import { describe, expect, it } from "vitest";
 import type { Plugin } from "../../src/plugins/api.ts";
 import { PluginHost } from "../../src/plugins/host.ts";
 import type { Logger } from "../../src/util/log.ts";
+import { adjustWhenSleeping } from "../support/test-clock.ts";
 import { waitFor } from "../support/world.ts";
 
 class Counter extends Context.Tag("test/Counter")<Counter, { readonly name: string }>() {}
@@ -95,9 +96,7 @@ describe("plugin background work", () => {
       yield* Effect.promise(() => waitFor(() => started, "started"));
       const closing = yield* Effect.fork(Scope.close(scope, Exit.void));
       // Closing waits for the promise until the TestClock passes the grace period.
-      while (Chunk.isEmpty(yield* TestClock.sleeps())) yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)));
-      expect(closing.unsafePoll()).toBeNull();
-      yield* TestClock.adjust("3 seconds");
+      yield* adjustWhenSleeping(3_000);
       yield* Fiber.join(closing);
     }).pipe(Effect.provide(TestContext.TestContext)));
     expect(lines.filter((l) => l.startsWith("warn plugin background work did not settle after its signal aborted") && l.includes("stubborn"))).toHaveLength(1);

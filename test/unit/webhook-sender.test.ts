@@ -12,6 +12,7 @@ import { migrations, enqueue, type QueuedEvent } from "../../plugins/webhooks/qu
 import { makeWebhookSender, type WebhookSender } from "../../plugins/webhooks/sender.ts";
 import { openStore, type Db } from "../../src/store/open.ts";
 import type { Logger } from "../../src/util/log.ts";
+import { adjustWhenSleeping } from "../support/test-clock.ts";
 import { tempDir, waitFor } from "../support/world.ts";
 
 /** One request a receiver got. */
@@ -114,10 +115,10 @@ describe("webhooks sender (TestClock)", () => {
       expect(first.last_error).toBe("HTTP 500: not now");
       expect(r.hits).toHaveLength(1);
 
-      yield* TestClock.adjust(wait1);
+      yield* adjustWhenSleeping(wait1);
       yield* until(() => r.hits.length === 2, "the second try");
       // Unanswered: only the TestClock ends it.
-      yield* TestClock.adjust("60 seconds");
+      yield* adjustWhenSleeping(60_000);
       yield* until(async () => (await rows(db))[0].attempts === 2, "the timeout recorded");
       const second = (yield* Effect.promise(() => rows(db)))[0];
       expect(second.last_error).toBe("no answer within 60 s");
@@ -126,7 +127,7 @@ describe("webhooks sender (TestClock)", () => {
       expect(wait2).toBeGreaterThanOrEqual(500);
       expect(wait2).toBeLessThanOrEqual(1_500);
 
-      yield* TestClock.adjust(wait2);
+      yield* adjustWhenSleeping(wait2);
       yield* until(() => r.hits.length === 4, "the third try and the next event");
       yield* until(async () => (await rows(db)).length === 0, "the queue drained");
       yield* Fiber.interrupt(running);
