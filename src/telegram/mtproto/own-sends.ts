@@ -25,10 +25,10 @@ function idsOf(result: unknown): number[] {
   return list.flatMap((r) => (r && typeof r === "object" && typeof (r as { message_id?: unknown }).message_id === "number" ? [(r as { message_id: number }).message_id] : []));
 }
 
-/** The sends in flight to one chat, and what completes when the last of them ends. */
+/** The sends in flight to one chat, and what completes when the last of them ends (made only when a classification waits). */
 interface InFlight {
   count: number;
-  readonly settled: Deferred.Deferred<void>;
+  settled: Deferred.Deferred<void> | undefined;
 }
 
 /** See the module comment. */
@@ -78,20 +78,23 @@ export class OwnSends {
     // Each round waits for the sends in flight now; a send begun meanwhile makes another round.
     const awaitSends: Effect.Effect<void> = Effect.suspend(() => {
       const inFlight = pending();
-      return inFlight ? Effect.zipRight(Deferred.await(inFlight.settled), awaitSends) : Effect.void;
+      if (!inFlight) return Effect.void;
+      inFlight.settled ??= Deferred.unsafeMake<void>(FiberId.none);
+      return Effect.zipRight(Deferred.await(inFlight.settled), awaitSends);
+    });
+    const lookUp = Effect.suspend(() => {
+      if (this.#recent.has(key)) return Effect.succeed(true);
+      return Effect.tryPromise(() =>
+        this.#db.selectFrom("mtproto_own_sends").select("message_id")
+          .where("bot_id", "=", this.#botId).where("chat_id", "=", chatId).where("message_id", "=", messageId).executeTakeFirst()
+      ).pipe(Effect.map((row) => row !== undefined));
     });
     return Effect.suspend(() => {
-      if (pending()) this.stats.waited++;
-      return awaitSends.pipe(Effect.timeout(maxWait), Effect.ignore);
-    }).pipe(
-      Effect.zipRight(Effect.suspend(() => {
-        if (this.#recent.has(key)) return Effect.succeed(true);
-        return Effect.tryPromise(() =>
-          this.#db.selectFrom("mtproto_own_sends").select("message_id")
-            .where("bot_id", "=", this.#botId).where("chat_id", "=", chatId).where("message_id", "=", messageId).executeTakeFirst()
-        ).pipe(Effect.map((row) => row !== undefined));
-      })),
-    );
+      // Most messages find nothing in flight: they pay for no timeout.
+      if (!pending()) return lookUp;
+      this.stats.waited++;
+      return awaitSends.pipe(Effect.timeout(maxWait), Effect.ignore, Effect.zipRight(lookUp));
+    });
   }
 
   /** {@link isOwnEffect} for callers outside Effect. */
@@ -107,14 +110,14 @@ export class OwnSends {
   #begin(chatId: number): void {
     const inFlight = this.#inflight.get(chatId);
     if (inFlight) inFlight.count++;
-    else this.#inflight.set(chatId, { count: 1, settled: Deferred.unsafeMake<void>(FiberId.none) });
+    else this.#inflight.set(chatId, { count: 1, settled: undefined });
   }
 
   #end(chatId: number): void {
     const inFlight = this.#inflight.get(chatId);
     if (!inFlight || --inFlight.count > 0) return;
     this.#inflight.delete(chatId);
-    Deferred.unsafeDone(inFlight.settled, Effect.void);
+    if (inFlight.settled) Deferred.unsafeDone(inFlight.settled, Effect.void);
   }
 
   async #record(chatId: number, messageIds: number[]): Promise<void> {

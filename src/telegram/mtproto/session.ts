@@ -15,7 +15,7 @@
  */
 import type { Update } from "@grammyjs/types";
 import type { BaseTelegramClient, BaseTelegramClientOptions } from "@mtcute/core/client.js";
-import { Cause, Data, Effect, Exit, Queue, Scope, Stream, SubscriptionRef } from "effect";
+import { Cause, Data, Effect, Exit, Queue, Scope } from "effect";
 import type { Db } from "../../store/open.ts";
 import type { Logger } from "../../util/log.ts";
 import { syntheticUpdateIds } from "../../util/synthetic-id.ts";
@@ -93,25 +93,40 @@ export const mtprotoSession = (o: MtprotoSessionOptions): Effect.Effect<ScopedMt
 
     // Raw updates in arrival order; `received` counts them as they come, `handled` as the
     // drain fiber finishes them, so "drained" is "handled caught up with received then".
+    // mtcute's storage asks before every save of the update state (usually with an update just
+    // received), so waiting is a plain promise: a fiber per wait would cost more than the wait.
+    // Waiters are in `received` order, so the caught-up ones are always at the front.
     const queue = yield* Queue.unbounded<RawUpdate>();
     let received = 0;
-    const handled = yield* SubscriptionRef.make(0);
-    const awaitDrained = Effect.suspend(() => {
-      const target = received;
-      return handled.changes.pipe(Stream.takeUntil((n) => n >= target), Stream.runDrain);
-    });
-    const drained = () => Effect.runPromise(awaitDrained);
+    let handled = 0;
+    const waiters: Array<{ readonly upTo: number; readonly resolve: () => void }> = [];
+    const drained = (): Promise<void> =>
+      handled >= received ? Promise.resolve() : new Promise((resolve) => waiters.push({ upTo: received, resolve }));
+    const markHandled = (count: number) =>
+      Effect.sync(() => {
+        handled += count;
+        while (waiters.length > 0 && waiters[0].upTo <= handled) waiters.shift()!.resolve();
+      });
 
-    /** Retries the store's `work` on {@link storeRetry}, logging every failure. */
-    const persistently = <A>(what: string, work: () => Promise<A> | Effect.Effect<A, unknown>) =>
-      Effect.suspend(() => {
+    /**
+     * Retries the store's `work` on {@link storeRetry}, logging every failure. The schedule is
+     * set up only after a first failure (most calls succeed, and a retry costs per call): that
+     * failure is replayed as its first try, so the schedule's first delay follows it.
+     */
+    const persistently = <A>(what: string, work: Effect.Effect<A, unknown>): Effect.Effect<A> =>
+      Effect.catchAll(work, (first) => {
         let attempt = 0;
-        return Effect.suspend(() => {
-          const run = work();
-          return Effect.isEffect(run) ? run : Effect.tryPromise(() => run);
-        }).pipe(
+        let next: Effect.Effect<A, unknown> = Effect.fail(first);
+        const tryOnce = Effect.suspend(() => {
+          const now = next;
+          next = work;
+          return now;
+        });
+        return tryOnce.pipe(
           Effect.tapError((error) => Effect.sync(() => log.error(`${what}; retrying`, { attempt: ++attempt, error: String(error instanceof Cause.UnknownException ? error.error : error) }))),
           Effect.retry(storeRetry),
+          // Unreachable: the schedule never ends.
+          Effect.orDie,
         );
       });
 
@@ -126,7 +141,7 @@ export const mtprotoSession = (o: MtprotoSessionOptions): Effect.Effect<ScopedMt
             log.debug("mtproto update not used", { reason: converted.reason });
           } else if (converted.kind === "update") {
             updates.push({ update_id: nextId(), ...converted.body, [KEY]: converted.key } as Keyed);
-          } else if (yield* persistently("cannot look up an own send", () => o.ownSends.isOwnEffect(converted.chatId, converted.message.message_id))) {
+          } else if (yield* persistently("cannot look up an own send", o.ownSends.isOwnEffect(converted.chatId, converted.message.message_id))) {
             stats.ownEchoes++;
           } else {
             // Counted once per message; its later edits update what the topic shows.
@@ -136,7 +151,7 @@ export const mtprotoSession = (o: MtprotoSessionOptions): Effect.Effect<ScopedMt
           }
         }
         if (updates.length === 0) return;
-        const fresh = yield* persistently("cannot save MTProto updates in the inbox", () => o.accept(updates, (u) => (u as Keyed)[KEY]));
+        const fresh = yield* persistently("cannot save MTProto updates in the inbox", Effect.tryPromise(() => o.accept(updates, (u) => (u as Keyed)[KEY])));
         stats.accepted += fresh;
         // Catch-up after a crash fetches again what the inbox already has: counted, not relayed.
         stats.refetched += updates.length - fresh;
@@ -151,7 +166,7 @@ export const mtprotoSession = (o: MtprotoSessionOptions): Effect.Effect<ScopedMt
         yield* handle(batch).pipe(
           Effect.catchAllDefect((defect) => Effect.sync(() => log.error("MTProto updates could not be handled; dropped", { updates: batch.length, error: String(defect) }))),
         );
-        yield* SubscriptionRef.update(handled, (n) => n + batch.length);
+        yield* markHandled(batch.length);
       }),
     ));
 
@@ -198,7 +213,7 @@ export const mtprotoSession = (o: MtprotoSessionOptions): Effect.Effect<ScopedMt
 
     // Runs before the drain fiber is interrupted (finalizers run last-added first): saves the
     // update state once the inbox has everything, and closes the connections.
-    yield* Effect.addFinalizer(() => Effect.zipRight(awaitDrained, Effect.promise(() => base.destroy().catch(() => {}))));
+    yield* Effect.addFinalizer(() => Effect.promise(() => drained().then(() => base.destroy()).catch(() => {})));
 
     log.info("connecting to Telegram over MTProto as an extra session of the bot");
     const self = yield* Effect.tryPromise({
