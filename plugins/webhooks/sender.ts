@@ -39,7 +39,7 @@ export interface WebhookSender {
 }
 
 /** Delays between tries of one row (the row's age bounds it: `retryForMs`). */
-export const retryPolicy = backoff("10 minutes");
+const retryPolicy = backoff("10 minutes");
 /** With nothing due, look again this often anyway: rows only appear with a wake, so this is a safety net. */
 const idle = Duration.seconds(30);
 /** After a failed read or write of the queue, wait this long (the store may be busy or full). */
