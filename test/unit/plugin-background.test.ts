@@ -8,27 +8,15 @@ import { Context, Effect, Exit, Fiber, Layer, ManagedRuntime, Scope, TestContext
 import { describe, expect, it } from "vitest";
 import type { Plugin } from "../../src/plugins/api.ts";
 import { PluginHost } from "../../src/plugins/host.ts";
-import type { Logger } from "../../src/util/log.ts";
+import { capturingLogger } from "../support/capture-log.ts";
 import { adjustWhenSleeping } from "../support/test-clock.ts";
 import { waitFor } from "../support/world.ts";
 
 class Counter extends Context.Tag("test/Counter")<Counter, { readonly name: string }>() {}
 
-function capture() {
-  const lines: string[] = [];
-  const log: Logger = {
-    debug: (m, f) => void lines.push(`debug ${m} ${JSON.stringify(f)}`),
-    info: (m, f) => void lines.push(`info ${m} ${JSON.stringify(f)}`),
-    warn: (m, f) => void lines.push(`warn ${m} ${JSON.stringify(f)}`),
-    error: (m, f) => void lines.push(`error ${m} ${JSON.stringify(f)}`),
-    child: () => log,
-  };
-  return { log, lines };
-}
-
 describe("plugin background work", () => {
   it("runs Effect and promise starts until the scope closes; failures cost only their own plugin", async () => {
-    const { log, lines } = capture();
+    const { log, lines } = capturingLogger();
     const seen: string[] = [];
     const plugins: Plugin[] = [
       {
@@ -73,7 +61,7 @@ describe("plugin background work", () => {
   });
 
   it("start()/dispose() keep working for callers outside Effect, once", async () => {
-    const { log } = capture();
+    const { log } = capturingLogger();
     let starts = 0;
     let stopped = false;
     const host = new PluginHost([{ name: "p", start: (signal) => { starts++; return new Promise<void>((resolve) => signal.addEventListener("abort", () => { stopped = true; resolve(); })); } }], log);
@@ -87,7 +75,7 @@ describe("plugin background work", () => {
   });
 
   it("a promise start that ignores its signal holds the stop only for the grace period (on the Clock)", async () => {
-    const { log, lines } = capture();
+    const { log, lines } = capturingLogger();
     let started = false;
     const host = new PluginHost([{ name: "stubborn", start: () => { started = true; return new Promise<void>(() => {}); } }], log);
     await Effect.runPromise(Effect.gen(function* () {

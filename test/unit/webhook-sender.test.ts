@@ -4,57 +4,27 @@
  * backoff, its request timeout, its idle look — is on the TestClock, so no test waits for them.
  */
 import { createHmac } from "node:crypto";
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { Clock, Effect, Fiber, TestClock, TestContext } from "effect";
 import { afterEach, describe, expect, it } from "vitest";
 import { migrations, enqueue, type QueuedEvent } from "../../plugins/webhooks/queue.ts";
 import { makeWebhookSender, type WebhookSender } from "../../plugins/webhooks/sender.ts";
 import { openStore, type Db } from "../../src/store/open.ts";
-import type { Logger } from "../../src/util/log.ts";
+import { capturingLogger } from "../support/capture-log.ts";
 import { adjustWhenSleeping } from "../support/test-clock.ts";
+import { type Answer, startReceiver } from "../support/webhook-receiver.ts";
 import { tempDir, waitFor } from "../support/world.ts";
-
-/** One request a receiver got. */
-interface Hit {
-  headers: IncomingHttpHeaders;
-  raw: string;
-  answer: Answer;
-  /** Resolves when the client gave up the request (its socket closed before an answer). */
-  aborted: Promise<void>;
-}
-type Answer = number | "hang" | { status: number; retryAfter: string };
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   while (cleanups.length > 0) await cleanups.pop()!();
 });
 
-/** A receiver; `answer(n)` picks the reply to the n-th request (0-based), 200 by default. */
-async function receiver(answer: (n: number) => Answer = () => 200) {
-  const hits: Hit[] = [];
-  const hanging: ServerResponse[] = [];
-  const server = createServer((req, res) => {
-    let raw = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => (raw += chunk));
-    req.on("end", () => {
-      const a = answer(hits.length);
-      const aborted = new Promise<void>((resolve) => res.on("close", () => !res.writableEnded && resolve()));
-      hits.push({ headers: req.headers, raw, answer: a, aborted });
-      if (a === "hang") return void hanging.push(res);
-      const status = typeof a === "number" ? a : a.status;
-      if (typeof a === "object") res.setHeader("retry-after", a.retryAfter);
-      res.statusCode = status;
-      res.end(status < 300 ? "ok" : "not now");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  cleanups.push(async () => {
-    for (const res of hanging) res.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`, hits };
+/** A receiver, closed after the test; `answer(n)` picks the reply to the n-th request (0-based), 200 by default. */
+async function receiver(answer?: (n: number) => Answer) {
+  const r = await startReceiver(answer ? { answer } : {});
+  cleanups.push(r.close);
+  return r;
 }
 
 /** A queue on a fresh SQLite file, and a logger that keeps its lines. */
@@ -62,15 +32,7 @@ async function setup() {
   const db = await openStore(`sqlite:${join(tempDir(), "webhooks.db")}`);
   await migrations["0001_queue"].up(db);
   cleanups.push(() => db.destroy());
-  const lines: string[] = [];
-  const log: Logger = {
-    debug: (m, f) => void lines.push(`debug ${m} ${JSON.stringify(f)}`),
-    info: (m, f) => void lines.push(`info ${m} ${JSON.stringify(f)}`),
-    warn: (m, f) => void lines.push(`warn ${m} ${JSON.stringify(f)}`),
-    error: (m, f) => void lines.push(`error ${m} ${JSON.stringify(f)}`),
-    child: () => log,
-  };
-  return { db, log, lines };
+  return { db, ...capturingLogger() };
 }
 
 interface Row {
@@ -133,14 +95,14 @@ describe("webhooks sender (TestClock)", () => {
       yield* Fiber.interrupt(running);
     }));
 
-    expect(r.hits.map((h) => [JSON.parse(h.raw).id, h.headers["x-switchboard-attempt"], h.answer])).toEqual([
+    expect(r.hits.map((h) => [h.body.id, h.headers["x-switchboard-attempt"], h.answer])).toEqual([
       ["e1", "1", 500], ["e1", "2", "hang"], ["e1", "3", 200], ["e2", "1", 200],
     ]);
     expect(new Set(r.hits.slice(0, 3).map((h) => h.raw)).size).toBe(1);
     for (const h of r.hits) {
       expect(h.headers["content-type"]).toBe("application/json");
       expect(h.headers["x-switchboard-event"]).toBe("dialog_created");
-      expect(h.headers["x-switchboard-delivery"]).toBe(JSON.parse(h.raw).id);
+      expect(h.headers["x-switchboard-delivery"]).toBe(h.body.id);
       expect(h.headers["x-switchboard-signature"]).toBe(`sha256=${createHmac("sha256", "s3cret").update(h.raw).digest("hex")}`);
     }
     expect(lines.filter((l) => l.startsWith("warn webhook delivery failed; will retry") && l.includes("HTTP 500"))).toHaveLength(1);
@@ -187,7 +149,7 @@ describe("webhooks sender (TestClock)", () => {
       }
       yield* Fiber.interrupt(running);
     }));
-    expect(r.hits.map((h) => JSON.parse(h.raw).id)).toEqual(["a", "b", "c"]);
+    expect(r.hits.map((h) => h.body.id)).toEqual(["a", "b", "c"]);
   });
 
   it("a hanging receiver holds only its own URL; stopping aborts its request and leaves the row as it was", async () => {
@@ -205,6 +167,6 @@ describe("webhooks sender (TestClock)", () => {
     await stuck.hits[0].aborted;
     const left = await rows(db);
     expect(left.map((row) => [row.url, row.event_id, row.attempts])).toEqual([[stuck.url, "one", 0], [stuck.url, "two", 0]]);
-    expect(fine.hits.map((h) => JSON.parse(h.raw).id)).toEqual(["one", "two"]);
+    expect(fine.hits.map((h) => h.body.id)).toEqual(["one", "two"]);
   });
 });
