@@ -54,3 +54,5 @@ export { type KeyDoc, param } from "./config/param.ts";
 export { anyOf, ChatIds, ENV_REFERENCE, Flag, oneOrMany, orEnv, Phrase, wordsPattern, writtenAs } from "./config/values.ts";
 /** Hotline's lenient spellings as plain functions, and how a found value is shown in a message. */
 export { asFlag, asHttpUrl, asInteger, asNumber, asPhrase, describeValue, isMapping, isOff } from "./config/spellings.ts";
+/** The runtime\'s backoff schedule, and the delay it gives a retry number (for retries kept in a row). */
+export { backoff, delayBefore } from "./util/backoff-schedule.ts";

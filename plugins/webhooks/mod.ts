@@ -10,13 +10,14 @@
  * plugin, so operators get no "unknown command" hint: it exists to be reported.
  */
 import { randomUUID } from "node:crypto";
+import { Effect } from "effect";
 import type { CommandSpec, HookOutput, PluginWrite } from "../../src/mod.ts";
 import { coreCommands, definePlugin } from "../../src/mod.ts";
 import { occurrencesOf } from "./events.ts";
 import { webhookOptions } from "./options.ts";
 import { payloadOf } from "./payload.ts";
 import { enqueue, migrations, type QueuedEvent } from "./queue.ts";
-import { WebhookSender } from "./sender.ts";
+import { makeWebhookSender } from "./sender.ts";
 
 const name = "webhooks";
 
@@ -44,7 +45,7 @@ export default definePlugin({
     const subscriptions = subscriptionsOf(bot.params.webhooks);
     // Even with no subscriptions left, a previous run may have queued events: they still go out.
     const sender = env.db
-      ? new WebhookSender({ db: env.db, botId: bot.id, log, secret: options.secret, timeoutMs: options.timeoutMs, retryForMs: options.retryForMs })
+      ? Effect.runSync(makeWebhookSender({ db: env.db, botId: bot.id, log, secret: options.secret, timeoutMs: options.timeoutMs, retryForMs: options.retryForMs }))
       : undefined;
 
     const commands: Record<string, CommandSpec> = {};
@@ -72,7 +73,7 @@ export default definePlugin({
         await enqueue(tx, bot.id, writes.map((w) => w.value as QueuedEvent), Date.now());
       },
       committed: () => sender?.wake(),
-      ...(sender ? { start: (signal: AbortSignal) => sender.run(signal) } : {}),
+      ...(sender ? { start: () => sender.run } : {}),
     };
   },
 });

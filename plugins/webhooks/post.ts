@@ -6,13 +6,16 @@
  * - Any other status (3xx, 4xx): the receiver refuses this request and would refuse it again —
  *   give it up, so one bad event does not hold the URL's queue for a day.
  *
- * Sent with the runtime's `fetch`, not the Bot API's `node:http` transport: on Deno (2.9), a
- * `node:http` request destroyed after it was sent on a kept-alive socket — exactly what a
- * timeout does — is silently sent again on a new socket (denoland/deno#36786), so every timeout
- * would deliver twice. `fetch` aborts cleanly on both runtimes, and a webhook is not hot enough
- * for its extra CPU per call to matter.
+ * Sent with `@effect/platform`'s fetch client (`webhookHttpClient`), not the Bot API's
+ * `node:http` transport: on Deno (2.9), a `node:http` request destroyed after it was sent on a
+ * kept-alive socket — exactly what a timeout does — is silently sent again on a new socket
+ * (denoland/deno#36786), so every timeout would deliver twice. `fetch` aborts cleanly on both
+ * runtimes (interrupting the request aborts it), and a webhook is not hot enough for its extra
+ * CPU per call to matter. The timeout is Effect's, so it runs on the Clock (a `TestClock` in tests).
  */
 import { createHmac } from "node:crypto";
+import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform";
+import { Duration, Effect, Layer } from "effect";
 
 /** How a request ended. */
 export type PostOutcome =
@@ -32,6 +35,14 @@ export interface WebhookRequest {
   timeoutMs: number;
 }
 
+/**
+ * The HTTP client webhooks are sent with: the runtime's `fetch`, redirects not followed (a POST
+ * turned into a GET would lose the event).
+ */
+export const webhookHttpClient: Layer.Layer<HttpClient.HttpClient> = FetchHttpClient.layer.pipe(
+  Layer.provide(Layer.succeed(FetchHttpClient.RequestInit, { redirect: "manual" })),
+);
+
 /** `sha256=<hex>` of the body under `secret`, as sent in `X-Switchboard-Signature`. */
 export const signatureOf = (secret: string, body: string): string => `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 
@@ -44,46 +55,48 @@ function retryAfterMs(header: string | undefined): number | undefined {
   return Number.isFinite(seconds) && seconds >= 0 ? Math.min(seconds, 3600) * 1000 : undefined;
 }
 
-/** Posts once; never throws. `signal` aborts it (shutdown). */
-export async function postWebhook(r: WebhookRequest, signal: AbortSignal): Promise<PostOutcome> {
-  if (signal.aborted) return { kind: "retry", reason: "stopped" };
-  const headers: Record<string, string> = {
-    "content-type": "application/json",
-    "user-agent": "Switchboard-Webhooks/1",
-    "x-switchboard-event": r.event,
-    "x-switchboard-delivery": r.eventId,
-    "x-switchboard-attempt": String(r.attempt),
-    ...(r.secret ? { "x-switchboard-signature": signatureOf(r.secret, r.body) } : {}),
-  };
-  // One controller for both ends of a request: its own timeout and the bot's shutdown.
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(new Error(`no answer within ${r.timeoutMs / 1000} s`)), r.timeoutMs);
-  const stop = () => abort.abort(new Error("stopped"));
-  signal.addEventListener("abort", stop);
-  try {
-    // Redirects are not followed: a POST turned into a GET would lose the event.
-    const response = await fetch(r.url, { method: "POST", headers, body: r.body, redirect: "manual", signal: abort.signal });
-    const text = await response.text();
-    const status = response.status;
-    if (status >= 200 && status < 300) return { kind: "delivered", status };
-    const reason = `HTTP ${status}${text ? `: ${excerpt(text)}` : ""}`;
-    if (status === 408 || status === 429 || status >= 500) {
-      const wait = status === 429 ? retryAfterMs(response.headers.get("retry-after") ?? undefined) : undefined;
-      return { kind: "retry", reason, ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
-    }
-    return { kind: "rejected", reason };
-  } catch (error) {
-    const reason = abort.signal.aborted ? String((abort.signal.reason as Error)?.message ?? abort.signal.reason) : describe(error);
-    return { kind: "retry", reason };
-  } finally {
-    clearTimeout(timer);
-    signal.removeEventListener("abort", stop);
-  }
-}
-
 /** fetch's own errors say only "fetch failed"; the cause says why (ECONNREFUSED …). */
 function describe(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } })?.cause;
-  const message = error instanceof Error ? error.message : String(error);
+  const fetchError = (error as { cause?: unknown })?.cause ?? error;
+  const cause = (fetchError as { cause?: { code?: string; message?: string } })?.cause;
+  const message = fetchError instanceof Error ? fetchError.message : String(fetchError);
   return cause ? `${message}: ${cause.code ?? cause.message}` : message;
+}
+
+/** What an answer means (see the module comment). */
+function outcomeOf(status: number, text: string, retryAfter: string | undefined): PostOutcome {
+  if (status >= 200 && status < 300) return { kind: "delivered", status };
+  const reason = `HTTP ${status}${text ? `: ${excerpt(text)}` : ""}`;
+  if (status === 408 || status === 429 || status >= 500) {
+    const wait = status === 429 ? retryAfterMs(retryAfter) : undefined;
+    return { kind: "retry", reason, ...(wait !== undefined ? { retryAfterMs: wait } : {}) };
+  }
+  return { kind: "rejected", reason };
+}
+
+/**
+ * Posts once; never fails. Interrupting it aborts the request (the bot is stopping): the
+ * caller then records nothing, and the row goes again at the next start.
+ */
+export function postWebhook(r: WebhookRequest): Effect.Effect<PostOutcome, never, HttpClient.HttpClient> {
+  const request = HttpClientRequest.post(r.url).pipe(
+    HttpClientRequest.setHeaders({
+      "user-agent": "Switchboard-Webhooks/1",
+      "x-switchboard-event": r.event,
+      "x-switchboard-delivery": r.eventId,
+      "x-switchboard-attempt": String(r.attempt),
+      ...(r.secret ? { "x-switchboard-signature": signatureOf(r.secret, r.body) } : {}),
+    }),
+    HttpClientRequest.bodyText(r.body, "application/json"),
+  );
+  return Effect.gen(function* () {
+    // No tracing spans: nothing collects them, and they cost per request.
+    const client = HttpClient.withTracerDisabledWhen(yield* HttpClient.HttpClient, () => true);
+    const response = yield* client.execute(request);
+    const text = yield* response.text;
+    return outcomeOf(response.status, text, response.headers["retry-after"]);
+  }).pipe(
+    Effect.timeoutFail({ duration: Duration.millis(r.timeoutMs), onTimeout: () => `no answer within ${r.timeoutMs / 1000} s` }),
+    Effect.catchAll((error): Effect.Effect<PostOutcome> => Effect.succeed({ kind: "retry", reason: typeof error === "string" ? error : describe(error) })),
+  );
 }

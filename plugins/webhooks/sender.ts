@@ -1,19 +1,20 @@
 /**
- * The background sender of one bot: drains the webhooks queue. Each URL has at most one request
- * in flight and sends its rows in id order (a receiver sees events in the order they happened);
- * URLs do not wait for each other, and nothing here ever waits inside a conversation's step, so
- * a slow or dead receiver delays only its own queue.
+ * The background sender of one bot: a fiber that drains the webhooks queue. Each URL has at
+ * most one request in flight and sends its rows in id order (a receiver sees events in the
+ * order they happened); URLs do not wait for each other, and nothing here ever waits inside a
+ * conversation's step, so a slow or dead receiver delays only its own queue.
  *
- * Failed requests are retried with exponential backoff and jitter (0.5 s doubling, capped at
- * 10 min) until they are older than `retryForMs` (24 h by default, about 150 attempts), then
- * given up with an error log. Retry times are kept in the row, so a restart resumes the
- * schedule; they are real time, not the runtime's clock, because they are about when the
- * receiver is back, not about the conversation's time.
+ * Failed requests are retried on the {@link retryPolicy} (0.5 s doubling, capped at 10 min,
+ * with jitter) until they are older than `retryForMs` (24 h by default, about 150 attempts),
+ * then given up with an error log. The next try's time is kept in the row (`next_at`), so a
+ * restart resumes the schedule. Every wait and every "now" here is the Clock's (tests drive it
+ * with `TestClock`); rows are stamped with real time when queued, which is what the live Clock
+ * reads.
  */
 import type { Kysely } from "kysely";
-import type { Logger } from "../../src/mod.ts";
-import { backoffMs } from "../../src/util/backoff.ts";
-import { postWebhook } from "./post.ts";
+import { Data, Duration, Effect, FiberSet, Queue } from "effect";
+import { backoff, delayBefore, type Logger } from "../../src/mod.ts";
+import { postWebhook, type PostOutcome, webhookHttpClient } from "./post.ts";
 import { defer, heads, type QueueRow, remove } from "./queue.ts";
 
 /** Settings of a sender. */
@@ -26,12 +27,27 @@ export interface SenderOptions {
   retryForMs: number;
 }
 
-/** Longest wait between retries of one row. */
-const maxBackoffMs = 10 * 60_000;
-/** With nothing due, look again this often anyway (a missed wake costs at most this much). */
-const idleMs = 30_000;
+/** A running sender's handle (see {@link makeWebhookSender}). */
+export interface WebhookSender {
+  /** Asks the sender to look at the queue now (new rows were committed). Callable from anywhere; wakes coalesce. */
+  readonly wake: () => void;
+  /**
+   * Drains the queue until interrupted. Interrupting it aborts the requests in flight: their
+   * rows stay as they were and go first at the next start (at least once).
+   */
+  readonly run: Effect.Effect<void>;
+}
+
+/** Delays between tries of one row (the row's age bounds it: `retryForMs`). */
+const retryPolicy = backoff("10 minutes");
 /** After a failed read or write of the queue, wait this long (the store may be busy or full). */
-const storeTroubleMs = 5_000;
+const storeTrouble = Duration.seconds(5);
+
+/** The queue's store failed. */
+class QueueStoreError extends Data.TaggedError("QueueStoreError")<{ readonly cause: unknown }> {}
+
+/** A queue query as an Effect. */
+const store = <A>(query: () => Promise<A>) => Effect.tryPromise({ try: query, catch: (cause) => new QueueStoreError({ cause }) });
 
 /** A URL for logs: queries often carry tokens, so they are left out. */
 export function redact(url: string): string {
@@ -43,114 +59,102 @@ export function redact(url: string): string {
   }
 }
 
-/** See the module comment. */
-export class WebhookSender {
-  readonly #o: SenderOptions;
-  /** URL → its request in flight. */
-  readonly #inFlight = new Map<string, Promise<void>>();
-  /** URL → not before this time, after the store failed to record an outcome. */
-  readonly #heldUntil = new Map<string, number>();
-  #wakeUp: (() => void) | undefined;
-  #woken = false;
+/** Builds a sender; nothing runs until its `run` does. */
+export const makeWebhookSender = (o: SenderOptions): Effect.Effect<WebhookSender> =>
+  Effect.gen(function* () {
+    // One pending wake is all the information there is: "look again".
+    const wakes = yield* Queue.sliding<void>(1);
+    const wake = () => void wakes.unsafeOffer(undefined);
+    /** URLs with a request in flight (or holding after a store failure). */
+    const busy = new Set<string>();
 
-  constructor(options: SenderOptions) {
-    this.#o = options;
-  }
-
-  /** Asks the sender to look at the queue now (new rows were committed, a request ended). */
-  wake(): void {
-    this.#woken = true;
-    this.#wakeUp?.();
-  }
-
-  /** Sends until `signal` aborts; then waits for the requests in flight (aborted with it). */
-  async run(signal: AbortSignal): Promise<void> {
-    const onAbort = () => this.#wakeUp?.();
-    signal.addEventListener("abort", onAbort);
-    try {
-      while (!signal.aborted) {
-        this.#woken = false;
-        let nextDue: number | undefined;
-        try {
-          nextDue = this.#dispatch(await heads(this.#o.db, this.#o.botId), signal);
-        } catch (error) {
-          this.#o.log.error("webhooks queue could not be read; will look again", { error: String(error), in_ms: storeTroubleMs });
-          nextDue = Date.now() + storeTroubleMs;
+    /** Removes or defers the row after a try; uninterruptible, so a stop never cuts a write short. */
+    const record = (row: QueueRow, attempt: number, outcome: PostOutcome) =>
+      Effect.gen(function* () {
+        const fields = { url: redact(row.url), event: row.event, id: row.eventId, attempt };
+        if (outcome.kind === "delivered") {
+          yield* store(() => remove(o.db, row.id));
+          o.log.debug("webhook delivered", { ...fields, status: outcome.status });
+          return;
         }
-        if (signal.aborted || this.#woken) continue;
-        await this.#sleep(Math.min(idleMs, nextDue === undefined ? idleMs : nextDue - Date.now()));
-      }
-    } finally {
-      signal.removeEventListener("abort", onAbort);
-      await Promise.allSettled(this.#inFlight.values());
-    }
-  }
-
-  /** Starts the heads that are due; returns when the next one falls due. */
-  #dispatch(rows: readonly QueueRow[], signal: AbortSignal): number | undefined {
-    const now = Date.now();
-    let nextDue: number | undefined;
-    for (const row of rows) {
-      if (this.#inFlight.has(row.url)) continue;
-      const due = Math.max(row.nextAt, this.#heldUntil.get(row.url) ?? 0);
-      if (due > now) {
-        nextDue = Math.min(nextDue ?? due, due);
-        continue;
-      }
-      this.#heldUntil.delete(row.url);
-      const sending = this.#send(row, signal).finally(() => {
-        this.#inFlight.delete(row.url);
-        this.wake();
-      });
-      this.#inFlight.set(row.url, sending);
-    }
-    return nextDue;
-  }
-
-  async #send(row: QueueRow, signal: AbortSignal): Promise<void> {
-    const o = this.#o;
-    const attempt = row.attempts + 1;
-    const outcome = await postWebhook({ url: row.url, body: row.body, event: row.event, eventId: row.eventId, attempt, secret: o.secret, timeoutMs: o.timeoutMs }, signal);
-    // Stopping: the row stays as it was and goes first at the next start (at least once).
-    if (signal.aborted) return;
-    const fields = { url: redact(row.url), event: row.event, id: row.eventId, attempt };
-    try {
-      if (outcome.kind === "delivered") {
-        await remove(o.db, row.id);
-        o.log.debug("webhook delivered", { ...fields, status: outcome.status });
-      } else if (outcome.kind === "rejected") {
-        await remove(o.db, row.id);
-        o.log.error("webhook refused by the receiver; given up (only network errors, timeouts, 408, 429 and 5xx are retried)", { ...fields, error: outcome.reason });
-      } else {
-        const now = Date.now();
-        const retryAt = now + (outcome.retryAfterMs ?? backoffMs(attempt, maxBackoffMs));
+        if (outcome.kind === "rejected") {
+          yield* store(() => remove(o.db, row.id));
+          o.log.error("webhook refused by the receiver; given up (only network errors, timeouts, 408, 429 and 5xx are retried)", { ...fields, error: outcome.reason });
+          return;
+        }
+        const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis);
+        const wait = outcome.retryAfterMs ?? Math.round(Duration.toMillis(yield* delayBefore(retryPolicy, attempt)));
+        const retryAt = now + wait;
         if (retryAt > row.createdAt + o.retryForMs) {
-          await remove(o.db, row.id);
+          yield* store(() => remove(o.db, row.id));
           o.log.error("webhook given up: the receiver failed for too long", { ...fields, queued_for_h: +((now - row.createdAt) / 3_600_000).toFixed(2), error: outcome.reason });
         } else {
-          await defer(o.db, row.id, attempt, retryAt, outcome.reason);
-          o.log.warn("webhook delivery failed; will retry", { ...fields, in_ms: retryAt - now, error: outcome.reason });
+          yield* store(() => defer(o.db, row.id, attempt, retryAt, outcome.reason));
+          o.log.warn("webhook delivery failed; will retry", { ...fields, in_ms: wait, error: outcome.reason });
         }
-      }
-    } catch (error) {
-      // The outcome is not recorded; the row is sent again later (receivers deduplicate by id).
-      this.#heldUntil.set(row.url, Date.now() + storeTroubleMs);
-      o.log.error("webhook outcome could not be recorded; the request will repeat", { ...fields, error: String(error) });
-    }
-  }
+      }).pipe(
+        Effect.uninterruptible,
+        Effect.catchAll((error) =>
+          Effect.sync(() =>
+            o.log.error("webhook outcome could not be recorded; the request will repeat", { url: redact(row.url), event: row.event, id: row.eventId, attempt, error: String(error.cause) })
+          ).pipe(
+            // The row is sent again later (receivers deduplicate by id); the URL waits meanwhile.
+            Effect.zipRight(Effect.sleep(storeTrouble)),
+          )
+        ),
+      );
 
-  #sleep(ms: number): Promise<void> {
-    if (ms <= 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.#wakeUp = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      // The bot's sources keep the process alive; this timer alone must not.
-      (timer as { unref?: () => void }).unref?.();
-      this.#wakeUp = done;
-    });
-  }
-}
+    /** One try of a URL's head row; the URL is busy until it is recorded. */
+    const send = (row: QueueRow) => {
+      const attempt = row.attempts + 1;
+      return postWebhook({ url: row.url, body: row.body, event: row.event, eventId: row.eventId, attempt, secret: o.secret, timeoutMs: o.timeoutMs }).pipe(
+        Effect.flatMap((outcome) => record(row, attempt, outcome)),
+        Effect.ensuring(Effect.sync(() => {
+          busy.delete(row.url);
+          wake();
+        })),
+      );
+    };
+
+    /**
+     * Starts the heads that are due; returns how long to wait before looking again, or nothing
+     * when only a wake can bring work (no row waits for its time: new rows and finished sends wake).
+     */
+    const dispatch = (sending: FiberSet.FiberSet) =>
+      Effect.gen(function* () {
+        const rows = yield* store(() => heads(o.db, o.botId));
+        const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis);
+        let next = Number.POSITIVE_INFINITY;
+        for (const row of rows) {
+          if (busy.has(row.url)) continue;
+          if (row.nextAt > now) {
+            next = Math.min(next, row.nextAt);
+            continue;
+          }
+          busy.add(row.url);
+          yield* FiberSet.run(sending, send(row));
+        }
+        return next === Number.POSITIVE_INFINITY ? undefined : Duration.millis(Math.max(0, next - now));
+      }).pipe(
+        Effect.catchAll((error) =>
+          Effect.sync(() => {
+            o.log.error("webhooks queue could not be read; will look again", { error: String(error.cause), in_ms: Duration.toMillis(storeTrouble) });
+            return storeTrouble;
+          })
+        ),
+      );
+
+    const run = Effect.gen(function* () {
+      // Closing this scope (the run is interrupted) interrupts the requests in flight.
+      const sending = yield* FiberSet.make();
+      while (true) {
+        // This pass answers every wake so far; one that comes during it makes the next pass.
+        yield* Queue.takeAll(wakes);
+        const wait = yield* dispatch(sending);
+        if (wait === undefined) yield* Queue.take(wakes);
+        else if (Duration.greaterThan(wait, Duration.zero)) yield* Effect.race(Queue.take(wakes), Effect.sleep(wait));
+      }
+    }).pipe(Effect.scoped, Effect.provide(webhookHttpClient));
+
+    return { wake, run };
+  });

@@ -119,7 +119,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       const accept = (updates: readonly Update[], sourceKey?: (u: Update) => string | undefined) =>
         Runtime.runPromise(runtime)(inbox.accept(updates, sourceKey));
       // Work left from a previous run is already under way; now the plugins' own queues (webhooks).
-      plugins.start();
+      yield* plugins.run;
       const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends });
 
       // Telegram keeps unconfirmed updates 24 h at most, so older processed rows can never recur.
@@ -128,7 +128,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
         yield* Effect.tryPromise(() => pruneInbox(db, bot.id, before)).pipe(Effect.catchAll((e) => Effect.sync(() => log.warn("inbox pruning failed", { error: String(e.error) }))));
         if (ownSends) yield* Effect.tryPromise(() => ownSends.prune(before)).pipe(Effect.catchAll((e) => Effect.sync(() => log.warn("own-send pruning failed", { error: String(e.error) }))));
       });
-      yield* Effect.forkScoped(Effect.schedule(prune, Schedule.spaced("10 minutes")));
+      yield* Effect.forkScoped(Effect.schedule(prune, Schedule.spaced("1 hour")));
 
       const timers = yield* Timers;
       const run = Runtime.runPromise(runtime);

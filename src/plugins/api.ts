@@ -163,11 +163,18 @@ export interface Plugin {
   committed?(): void;
   /**
    * Background work for as long as the bot runs, e.g. draining the plugin's own queue. Started
-   * once the bot is connected and its pipeline runs (never in `switchboard check`); `signal`
-   * aborts when the bot stops, and the stop waits for the returned promise, so settle promptly.
-   * A rejection is logged; it does not stop the bot.
+   * once the bot is connected and its pipeline runs (never in `switchboard check`).
+   *
+   * - Return an Effect (and ignore `signal`): it runs as a fiber in the bot's scope, with the
+   *   services of the plugins' layers, and is interrupted when the bot stops. Mark a step that
+   *   must finish once begun (a small write) `Effect.uninterruptible`; the stop waits for it.
+   * - Or return a promise: `signal` aborts when the bot stops, and the stop waits for the
+   *   promise (a few seconds at most), so settle promptly.
+   *
+   * A failure (a throw, a rejection, a failed Effect) is logged and costs only this plugin's
+   * background work, never the bot.
    */
-  start?(signal: AbortSignal): Promise<void>;
+  start?(signal: AbortSignal): Promise<void> | Fx.Effect<void, unknown, any>;
 }
 
 /** What a factory gets besides its options. */

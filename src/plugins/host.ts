@@ -3,10 +3,11 @@
  * plugin's reactions after it. Each hook call is isolated and time-boxed, so one broken plugin
  * costs its own contribution and a log line, never the update.
  */
-import { Effect, type ManagedRuntime } from "effect";
+import { Effect, type ManagedRuntime, type Scope } from "effect";
 import { type Kysely, sql } from "kysely";
 import type { Logger } from "../util/log.ts";
 import type { CommandSpec, HookContext, HookOutput, Plugin, PluginWrite, TransitionContext } from "./api.ts";
+import { runBackground } from "./background.ts";
 
 /** The gate decisions of all plugins for one event; the machine's guards read them. */
 export interface Gates {
@@ -42,8 +43,6 @@ export class PluginHost {
   readonly #log: Logger;
   readonly #timeoutMs: number;
   readonly #runtime: ManagedRuntime.ManagedRuntime<any, unknown> | undefined;
-  /** Aborts the plugins' background work; set once `start` ran. */
-  #background: { stop: AbortController; running: Promise<void>[] } | undefined;
 
   constructor(plugins: readonly Plugin[], log: Logger, timeoutMs = 2_000, runtime?: ManagedRuntime.ManagedRuntime<any, unknown>) {
     this.plugins = plugins;
@@ -53,28 +52,15 @@ export class PluginHost {
   }
 
   /**
-   * Starts every plugin's background work (`start`), once; later calls do nothing. A start
-   * that throws or rejects is logged and costs only that plugin's background work.
+   * Every plugin's background work (`start`) as fibers forked into the caller's scope; returns
+   * once they are forked. Closing the scope interrupts them and waits for them (a promise-based
+   * `start` sees its signal abort, and is waited for a few seconds at most). A start that
+   * fails is logged and costs only that plugin's background work.
    */
-  start(): void {
-    if (this.#background) return;
-    const stop = new AbortController();
-    const running = this.plugins.flatMap((plugin) => {
-      if (!plugin.start) return [];
-      const work = Promise.resolve()
-        .then(() => plugin.start!(stop.signal))
-        .catch((error) => this.#log.error("plugin background work failed; the bot goes on without it", { plugin: plugin.name, error: error instanceof Error ? error.message : String(error) }));
-      return [work];
-    });
-    this.#background = { stop, running };
-  }
+  readonly run: Effect.Effect<void, never, Scope.Scope> = Effect.suspend(() => runBackground(this.plugins, this.#log, this.#runtime));
 
-  /** Stops the plugins' background work (and waits for it), then releases their Effect services (their layers' finalizers run). */
+  /** Releases the plugins' Effect services (their layers' finalizers run); after their background work stopped. */
   async dispose(): Promise<void> {
-    if (this.#background) {
-      this.#background.stop.abort();
-      await Promise.allSettled(this.#background.running);
-    }
     await this.#runtime?.dispose();
   }
 

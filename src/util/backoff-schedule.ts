@@ -40,20 +40,25 @@ export const backoffSchedule = <E>(o: BackoffOptions<E>): Schedule.Schedule<E, E
   );
 };
 
-/** The plain backoff, capped at `cap`, for `Effect.retry` where every failure is retried alike. */
+/**
+ * The plain backoff, capped at `cap`, where every failure is retried alike. Never stops by
+ * itself: bound it where it is used (`Schedule.upTo`, a row's age).
+ */
 export const backoff = (cap: Duration.DurationInput = "30 seconds"): Schedule.Schedule<unknown, unknown> => backoffSchedule<unknown>({ cap });
+
+/**
+ * The delay `schedule` waits before retry number `attempt` (1-based), by stepping it that many
+ * times: for retries that live in a row (`not_before`, `next_at`) rather than in a fiber, so a
+ * durable retry follows exactly the policy an in-memory `Effect.retry` would. Reads Random.
+ */
+export const delayBefore = <Out, R>(schedule: Schedule.Schedule<Out, unknown, R>, attempt: number): Effect.Effect<Duration.Duration, never, R> =>
+  Schedule.run(Schedule.delays(schedule), 0, Array.from({ length: Math.max(1, attempt) })).pipe(
+    Effect.map((delays) => Option.getOrElse(Chunk.last(delays), () => Duration.zero)),
+  );
 
 /** Past this many doublings the cap has long been reached: stepping further changes nothing. */
 const maxSteps = 16;
 
-/**
- * The delay before retry number `attempt` (1-based) under {@link backoff}, in milliseconds, for
- * retries that outlive the process (an outbox row's `not_before`): the same schedule, stepped
- * to the attempt, so durable and in-memory retries follow one policy. Reads Random.
- */
+/** {@link delayBefore} of {@link backoff}`(cap)` in milliseconds, for an outbox row's attempt number. */
 export const backoffDelayMs = (attempt: number, cap: Duration.DurationInput = "30 seconds"): Effect.Effect<number> =>
-  Effect.gen(function* () {
-    const steps = Math.min(maxSteps, Math.max(1, attempt));
-    const delays = yield* Schedule.run(Schedule.delays(backoff(cap)), 0, Array.from({ length: steps }, () => undefined));
-    return Math.round(Duration.toMillis(Option.getOrElse(Chunk.last(delays), () => Duration.millis(500))));
-  });
+  Effect.map(delayBefore(backoff(cap), Math.min(maxSteps, attempt)), (delay) => Math.round(Duration.toMillis(delay)));

@@ -56,7 +56,8 @@ describe("autoclose", () => {
     const w = await createWorld();
     const running = await startSwitchboard(w, { extra: `    params: { autoclose: off }`, testClock: true });
     await answeredDialog(w);
-    await running.run(TestClock.adjust(minutes(60 * 24 * 30)));
+    // A week: far past the 48 h default, and every hourly wake-up on the way is stepped through.
+    await running.run(TestClock.adjust(minutes(60 * 24 * 7)));
     await running.bots[0].fireTimers();
     expect(running.bots[0].timers.fired).toBe(0);
     expect(topicNamed(w, "Ann")?.closed).toBe(false);

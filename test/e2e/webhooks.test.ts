@@ -5,23 +5,13 @@
  */
 import { createHmac } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Bot } from "grammy";
 import { afterEach, describe, expect, it } from "vitest";
-import type { WebhookPayload } from "../../plugins/webhooks/payload.ts";
 import { startCli } from "../support/cli.ts";
+import { startReceiver } from "../support/webhook-receiver.ts";
 import { closeAll, createWorld, firstContact, freePort, logLines, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
-
-/** One request a receiver got, and how it answered. */
-interface Hit {
-  headers: IncomingHttpHeaders;
-  raw: string;
-  body: WebhookPayload;
-  /** The status it answered, or "hang" for a request left unanswered. */
-  answer: number | "hang";
-}
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -29,30 +19,11 @@ afterEach(async () => {
   await closeAll();
 });
 
-/** A webhook receiver; `answer(n)` picks the reply to the n-th request (0-based), 200 by default. */
-async function receiver(o: { port?: number; answer?: (n: number) => number | "hang" } = {}) {
-  const hits: Hit[] = [];
-  const hanging: ServerResponse[] = [];
-  const server = createServer((req, res) => {
-    let raw = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => (raw += chunk));
-    req.on("end", () => {
-      const answer = o.answer?.(hits.length) ?? 200;
-      hits.push({ headers: req.headers, raw, body: JSON.parse(raw) as WebhookPayload, answer });
-      if (answer === "hang") return void hanging.push(res);
-      res.statusCode = answer;
-      res.end(answer < 300 ? "ok" : "not now");
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(o.port ?? 0, "127.0.0.1", () => resolve()));
-  const port = (server.address() as { port: number }).port;
-  cleanups.push(async () => {
-    for (const res of hanging) res.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
-  const delivered = () => hits.filter((h) => h.answer === 200);
-  return { url: `http://127.0.0.1:${port}/hook`, hits, delivered, events: () => delivered().map((h) => h.body.event) };
+/** A webhook receiver, closed after the test; `answer(n)` picks the reply to the n-th request (0-based), 200 by default. */
+async function receiver(o: Parameters<typeof startReceiver>[0] = {}) {
+  const r = await startReceiver(o);
+  cleanups.push(r.close);
+  return r;
 }
 
 /** YAML for the bot's `params.webhooks` (and optionally the plugin's own options). */

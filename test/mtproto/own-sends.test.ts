@@ -4,12 +4,13 @@
  * thing stubbed; the store is a real SQLite file).
  */
 import { join } from "node:path";
-import { Effect } from "effect";
+import { Effect, Fiber, TestContext } from "effect";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open.ts";
 import type { TelegramClient } from "../../src/telegram/client.ts";
 import { OwnSends } from "../../src/telegram/mtproto/own-sends.ts";
 import { createLogger } from "../../src/util/log.ts";
+import { adjustWhenSleeping } from "../support/test-clock.ts";
 import { tempDir } from "../support/world.ts";
 
 /** A Bot API whose sendMessage answers only when the test says so. */
@@ -62,6 +63,25 @@ describe("own sends", () => {
     await toGroup;
     await Effect.runPromise(client.call("getMe"));
     expect(own.stats.waited).toBe(0);
+    await db.destroy();
+  });
+
+  it("a send that never answers holds a classification for 90 s of the Clock, then the store decides", async () => {
+    const db = await openStore(`sqlite:${join(tempDir(), "own.db")}`);
+    const own = new OwnSends({ db, botId: "b", log: createLogger("test", "error") });
+    const telegram = heldTelegram();
+    const client = own.wrap(telegram.client);
+    const verdict = await Effect.runPromise(Effect.gen(function* () {
+      const sending = yield* Effect.fork(client.call("sendMessage", { chat_id: 42, text: "hi" }));
+      yield* Effect.yieldNow();
+      const classifying = yield* Effect.fork(own.isOwnEffect(42, 7));
+      yield* adjustWhenSleeping(90_000);
+      const answer = yield* Fiber.join(classifying);
+      yield* Fiber.interrupt(sending);
+      return answer;
+    }).pipe(Effect.provide(TestContext.TestContext)));
+    expect(verdict).toBe(false);
+    expect(own.stats.waited).toBe(1);
     await db.destroy();
   });
 });

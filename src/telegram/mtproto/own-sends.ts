@@ -8,7 +8,7 @@
  * known; while sends to its chat are in flight, the answer waits for them, because Telegram
  * may push the echo before the HTTP answer arrives.
  */
-import { Effect } from "effect";
+import { Deferred, Duration, Effect, FiberId } from "effect";
 import type { TelegramClient } from "../client.ts";
 import { isSendingMethod } from "../sending-methods.ts";
 import type { Db } from "../../store/open.ts";
@@ -17,12 +17,18 @@ import type { Logger } from "../../util/log.ts";
 /** In-memory ids are enough for live echoes; older ones are looked up in the store. */
 const REMEMBER_MS = 10 * 60_000;
 /** The longest a classification waits for sends in flight (a send's HTTP timeout is shorter). */
-const MAX_WAIT_MS = 90_000;
+const maxWait = Duration.seconds(90);
 
 /** Message ids in a Bot API result: a Message, a MessageId, or a list of either. */
 function idsOf(result: unknown): number[] {
   const list = Array.isArray(result) ? result : [result];
   return list.flatMap((r) => (r && typeof r === "object" && typeof (r as { message_id?: unknown }).message_id === "number" ? [(r as { message_id: number }).message_id] : []));
+}
+
+/** The sends in flight to one chat, and what completes when the last of them ends (made only when a classification waits). */
+interface InFlight {
+  count: number;
+  settled: Deferred.Deferred<void> | undefined;
 }
 
 /** See the module comment. */
@@ -32,8 +38,7 @@ export class OwnSends {
   readonly #log: Logger;
   readonly #clock: () => number;
   readonly #recent = new Map<string, number>();
-  readonly #inflight = new Map<number, number>();
-  readonly #settled = new Map<number, Array<() => void>>();
+  readonly #inflight = new Map<number, InFlight>();
   /** How often a classification had to wait for sends in flight (the echo came first). */
   readonly stats = { waited: 0 };
 
@@ -62,27 +67,39 @@ export class OwnSends {
     };
   }
 
-  /** Whether an outgoing message in a user's chat was sent by Switchboard. */
-  async isOwn(chatId: number, messageId: number): Promise<boolean> {
+  /**
+   * Whether an outgoing message in a user's chat was sent by Switchboard. While sends to the
+   * chat are in flight and none of them has named this message yet, it waits for them (on the
+   * Clock, at most 90 s); fails only if the store cannot be read.
+   */
+  isOwnEffect(chatId: number, messageId: number): Effect.Effect<boolean, unknown> {
     const key = `${chatId}:${messageId}`;
-    const deadline = Date.now() + MAX_WAIT_MS;
-    if (!this.#recent.has(key) && (this.#inflight.get(chatId) ?? 0) > 0) this.stats.waited++;
-    while (!this.#recent.has(key) && (this.#inflight.get(chatId) ?? 0) > 0 && Date.now() < deadline) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
-        function done() {
-          clearTimeout(timer);
-          resolve();
-        }
-        const list = this.#settled.get(chatId) ?? [];
-        list.push(done);
-        this.#settled.set(chatId, list);
-      });
-    }
-    if (this.#recent.has(key)) return true;
-    const row = await this.#db.selectFrom("mtproto_own_sends").select("message_id")
-      .where("bot_id", "=", this.#botId).where("chat_id", "=", chatId).where("message_id", "=", messageId).executeTakeFirst();
-    return row !== undefined;
+    const pending = () => (this.#recent.has(key) ? undefined : this.#inflight.get(chatId));
+    // Each round waits for the sends in flight now; a send begun meanwhile makes another round.
+    const awaitSends: Effect.Effect<void> = Effect.suspend(() => {
+      const inFlight = pending();
+      if (!inFlight) return Effect.void;
+      inFlight.settled ??= Deferred.unsafeMake<void>(FiberId.none);
+      return Effect.zipRight(Deferred.await(inFlight.settled), awaitSends);
+    });
+    const lookUp = Effect.suspend(() => {
+      if (this.#recent.has(key)) return Effect.succeed(true);
+      return Effect.tryPromise(() =>
+        this.#db.selectFrom("mtproto_own_sends").select("message_id")
+          .where("bot_id", "=", this.#botId).where("chat_id", "=", chatId).where("message_id", "=", messageId).executeTakeFirst()
+      ).pipe(Effect.map((row) => row !== undefined));
+    });
+    return Effect.suspend(() => {
+      // Most messages find nothing in flight: they pay for no timeout.
+      if (!pending()) return lookUp;
+      this.stats.waited++;
+      return awaitSends.pipe(Effect.timeout(maxWait), Effect.ignore, Effect.zipRight(lookUp));
+    });
+  }
+
+  /** {@link isOwnEffect} for callers outside Effect. */
+  isOwn(chatId: number, messageId: number): Promise<boolean> {
+    return Effect.runPromise(this.isOwnEffect(chatId, messageId));
   }
 
   /** Forgets stored ids older than `before` (catch-up never reaches that far back). */
@@ -91,19 +108,16 @@ export class OwnSends {
   }
 
   #begin(chatId: number): void {
-    this.#inflight.set(chatId, (this.#inflight.get(chatId) ?? 0) + 1);
+    const inFlight = this.#inflight.get(chatId);
+    if (inFlight) inFlight.count++;
+    else this.#inflight.set(chatId, { count: 1, settled: undefined });
   }
 
   #end(chatId: number): void {
-    const left = (this.#inflight.get(chatId) ?? 1) - 1;
-    if (left > 0) {
-      this.#inflight.set(chatId, left);
-      return;
-    }
+    const inFlight = this.#inflight.get(chatId);
+    if (!inFlight || --inFlight.count > 0) return;
     this.#inflight.delete(chatId);
-    const waiting = this.#settled.get(chatId) ?? [];
-    this.#settled.delete(chatId);
-    for (const wake of waiting) wake();
+    if (inFlight.settled) Deferred.unsafeDone(inFlight.settled, Effect.void);
   }
 
   async #record(chatId: number, messageIds: number[]): Promise<void> {

@@ -15,10 +15,11 @@
  */
 import type { Update } from "@grammyjs/types";
 import type { BaseTelegramClient, BaseTelegramClientOptions } from "@mtcute/core/client.js";
+import { Cause, Data, Effect, Exit, Queue, Scope } from "effect";
 import type { Db } from "../../store/open.ts";
 import type { Logger } from "../../util/log.ts";
 import { syntheticUpdateIds } from "../../util/synthetic-id.ts";
-import { backoffMs } from "../../util/backoff.ts";
+import { backoff } from "../../util/backoff-schedule.ts";
 import { convertUpdate, type Me } from "./convert.ts";
 import type { OwnSends } from "./own-sends.ts";
 import { loadMtcute } from "./mtcute.ts";
@@ -28,7 +29,7 @@ import { sqlMtprotoStorage } from "./storage.ts";
 /** Builds the mtcute client; tests pass one answering from a fake server. */
 export type MtprotoClientFactory = (options: BaseTelegramClientOptions) => BaseTelegramClient;
 
-/** Options of {@link startMtprotoSession}. */
+/** Options of {@link mtprotoSession}. */
 export interface MtprotoSessionOptions {
   db: Db;
   botId: string;
@@ -45,147 +46,200 @@ export interface MtprotoSessionOptions {
   clock?: () => number;
 }
 
-/** A running session. */
-export interface MtprotoSession {
+/** A session running in a scope: closing the scope stops it, once the inbox has every update received. */
+export interface ScopedMtprotoSession {
   /** Resolves once every update received so far is in the inbox. */
   drained(): Promise<void>;
   /** Updates and intercepted messages accepted so far (this run). */
   readonly stats: { accepted: number; refetched: number; intercepted: number; ownEchoes: number; skipped: number };
   /** The record of Switchboard's own sends the session checks outgoing messages against. */
   readonly ownSends: OwnSends;
+}
+
+/** A running session, for callers outside Effect (see {@link startMtprotoSession}). */
+export interface MtprotoSession extends ScopedMtprotoSession {
   stop(): Promise<void>;
 }
 
-/** Thrown when Telegram refuses the session (bad api_id/api_hash, revoked token). */
-export class MtprotoStartError extends Error {
-  override readonly name = "MtprotoStartError";
-}
+/** Telegram refused the session (bad api_id/api_hash, revoked token, another bot's token). */
+export class MtprotoStartError extends Data.TaggedError("MtprotoStartError")<{ readonly message: string }> {}
+
+/** One raw update as mtcute emits it. */
+type RawUpdate = Parameters<Parameters<BaseTelegramClient["onRawUpdate"]["add"]>[0]>[0];
 
 const KEY = Symbol("source key");
 type Keyed = Update & { [KEY]?: string };
 
-/** Logs in (or resumes the stored session) and starts receiving. */
-export async function startMtprotoSession(o: MtprotoSessionOptions): Promise<MtprotoSession> {
-  const { log } = o;
-  const m = await loadMtcute();
-  const convertContext = { me: o.me, MessageClass: m.core.Message };
-  const nextId = syntheticUpdateIds(o.clock);
-  const stats = { accepted: 0, refetched: 0, intercepted: 0, ownEchoes: 0, skipped: 0 };
-  const queue: Array<Parameters<Parameters<BaseTelegramClient["onRawUpdate"]["add"]>[0]>[0]> = [];
-  let flushing: Promise<void> | undefined;
-  const idle: Array<() => void> = [];
+/**
+ * Retries of the store's work (saving a batch, looking up an own send). The store is ours: a
+ * failure is transient (busy, disk), and giving up would lose updates mtcute already counts as
+ * received. So it never gives up; the update state is not saved meanwhile.
+ */
+const storeRetry = backoff("10 seconds");
 
-  const drained = (): Promise<void> => (queue.length === 0 && !flushing ? Promise.resolve() : new Promise((resolve) => idle.push(resolve)));
-  const storage = sqlMtprotoStorage(o.db, o.botId, drained);
+/**
+ * Logs in (or resumes the stored session) and starts receiving into the caller's scope: a fiber
+ * drains the raw-update queue into the inbox. Closing the scope waits until the inbox has
+ * every update received, saves the update state and disconnects.
+ */
+export const mtprotoSession = (o: MtprotoSessionOptions): Effect.Effect<ScopedMtprotoSession, MtprotoStartError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { log } = o;
+    const m = yield* Effect.promise(() => loadMtcute());
+    const convertContext = { me: o.me, MessageClass: m.core.Message };
+    const nextId = syntheticUpdateIds(o.clock);
+    const stats = { accepted: 0, refetched: 0, intercepted: 0, ownEchoes: 0, skipped: 0 };
+    const clock = yield* Effect.clock;
 
-  const options: BaseTelegramClientOptions = {
-    apiId: o.apiId,
-    apiHash: o.apiHash,
-    storage,
-    crypto: createCrypto(m),
-    transport: tcpTransport(m),
-    platform: createPlatform(log, o.clock),
-    // catchUp: after a restart, fetch what happened while we were away (getDifference).
-    updates: { catchUp: true },
-    // Our shutdown destroys the client itself; mtcute's exit hooks would race it.
-    storageOptions: { cleanup: false },
-  };
-  const base = (o.createClient ?? ((opts) => new m.client.BaseTelegramClient(opts)))(options);
-  const client = new m.client.TelegramClient({ client: base });
+    // Raw updates in arrival order; `received` counts them as they come, `handled` as the
+    // drain fiber finishes them, so "drained" is "handled caught up with received then".
+    // mtcute's storage asks before every save of the update state (usually with an update just
+    // received), so waiting is a plain promise: a fiber per wait would cost more than the wait.
+    // Waiters are in `received` order, so the caught-up ones are always at the front.
+    const queue = yield* Queue.unbounded<RawUpdate>();
+    let received = 0;
+    let handled = 0;
+    const waiters: Array<{ readonly upTo: number; readonly resolve: () => void }> = [];
+    const drained = (): Promise<void> =>
+      handled >= received ? Promise.resolve() : new Promise((resolve) => waiters.push({ upTo: received, resolve }));
+    const markHandled = (count: number) =>
+      Effect.sync(() => {
+        handled += count;
+        while (waiters.length > 0 && waiters[0].upTo <= handled) waiters.shift()!.resolve();
+      });
 
-  const flush = async (): Promise<void> => {
-    while (queue.length > 0) {
-      const batch = queue.splice(0, queue.length);
-      const updates: Keyed[] = [];
-      for (const { update, peers } of batch) {
-        const converted = convertUpdate(update, peers, convertContext);
-        if (converted.kind === "skip") {
-          stats.skipped++;
-          log.debug("mtproto update not used", { reason: converted.reason });
-        } else if (converted.kind === "update") {
-          updates.push({ update_id: nextId(), ...converted.body, [KEY]: converted.key } as Keyed);
-        } else if (await o.ownSends.isOwn(converted.chatId, converted.message.message_id)) {
-          stats.ownEchoes++;
-        } else {
-          // Counted once per message; its later edits update what the topic shows.
-          if (!converted.edited) stats.intercepted++;
-          const payload = { chat_id: converted.chatId, message: converted.message, ...(converted.edited ? { edited: true } : {}) };
-          updates.push({ update_id: nextId(), switchboard_intercepted: payload, [KEY]: converted.key } as unknown as Keyed);
+    /**
+     * Retries the store's `work` on {@link storeRetry}, logging every failure. The schedule is
+     * set up only after a first failure (most calls succeed, and a retry costs per call): that
+     * failure is replayed as its first try, so the schedule's first delay follows it.
+     */
+    const persistently = <A>(what: string, work: Effect.Effect<A, unknown>): Effect.Effect<A> =>
+      Effect.catchAll(work, (first) => {
+        let attempt = 0;
+        let next: Effect.Effect<A, unknown> = Effect.fail(first);
+        const tryOnce = Effect.suspend(() => {
+          const now = next;
+          next = work;
+          return now;
+        });
+        return tryOnce.pipe(
+          Effect.tapError((error) => Effect.sync(() => log.error(`${what}; retrying`, { attempt: ++attempt, error: String(error instanceof Cause.UnknownException ? error.error : error) }))),
+          Effect.retry(storeRetry),
+          // Unreachable: the schedule never ends.
+          Effect.orDie,
+        );
+      });
+
+    /** Converts a batch, tells own sends from the other system's, and saves it in one transaction. */
+    const handle = (batch: readonly RawUpdate[]) =>
+      Effect.gen(function* () {
+        const updates: Keyed[] = [];
+        for (const { update, peers } of batch) {
+          const converted = convertUpdate(update, peers, convertContext);
+          if (converted.kind === "skip") {
+            stats.skipped++;
+            log.debug("mtproto update not used", { reason: converted.reason });
+          } else if (converted.kind === "update") {
+            updates.push({ update_id: nextId(), ...converted.body, [KEY]: converted.key } as Keyed);
+          } else if (yield* persistently("cannot look up an own send", o.ownSends.isOwnEffect(converted.chatId, converted.message.message_id))) {
+            stats.ownEchoes++;
+          } else {
+            // Counted once per message; its later edits update what the topic shows.
+            if (!converted.edited) stats.intercepted++;
+            const payload = { chat_id: converted.chatId, message: converted.message, ...(converted.edited ? { edited: true } : {}) };
+            updates.push({ update_id: nextId(), switchboard_intercepted: payload, [KEY]: converted.key } as unknown as Keyed);
+          }
         }
-      }
-      const fresh = await acceptWithRetry(updates);
-      stats.accepted += fresh;
-      // Catch-up after a crash fetches again what the inbox already has: counted, not relayed.
-      stats.refetched += updates.length - fresh;
-    }
-  };
-  const acceptWithRetry = async (updates: Keyed[]): Promise<number> => {
-    if (updates.length === 0) return 0;
-    // The store is ours: a failure is transient (busy, disk), and giving up would lose updates
-    // mtcute already counts as received. Keep trying; pts is not saved meanwhile.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await o.accept(updates, (u) => (u as Keyed)[KEY]);
-      } catch (error) {
-        log.error("cannot save MTProto updates in the inbox; retrying", { attempt, error: String(error) });
-        await new Promise((r) => setTimeout(r, backoffMs(attempt, 10_000)));
-      }
-    }
-  };
-  const kick = () => {
-    flushing ??= flush().finally(() => {
-      flushing = undefined;
-      if (queue.length > 0) kick();
-      else for (const wake of idle.splice(0)) wake();
+        if (updates.length === 0) return;
+        const fresh = yield* persistently("cannot save MTProto updates in the inbox", Effect.tryPromise(() => o.accept(updates, (u) => (u as Keyed)[KEY])));
+        stats.accepted += fresh;
+        // Catch-up after a crash fetches again what the inbox already has: counted, not relayed.
+        stats.refetched += updates.length - fresh;
+      });
+
+    // The drain fiber: waits for an update, then takes everything queued behind it as one batch.
+    yield* Effect.forkScoped(Effect.forever(
+      Effect.gen(function* () {
+        const first = yield* Queue.take(queue);
+        const batch = [first, ...(yield* Queue.takeAll(queue))];
+        // A bug (not the store: that is retried) must not stop the session from receiving.
+        yield* handle(batch).pipe(
+          Effect.catchAllDefect((defect) => Effect.sync(() => log.error("MTProto updates could not be handled; dropped", { updates: batch.length, error: String(defect) }))),
+        );
+        yield* markHandled(batch.length);
+      }),
+    ));
+
+    const storage = sqlMtprotoStorage(o.db, o.botId, drained);
+    const options: BaseTelegramClientOptions = {
+      apiId: o.apiId,
+      apiHash: o.apiHash,
+      storage,
+      crypto: createCrypto(m),
+      transport: tcpTransport(m),
+      platform: createPlatform(log, o.clock),
+      // catchUp: after a restart, fetch what happened while we were away (getDifference).
+      updates: { catchUp: true },
+      // Our shutdown destroys the client itself; mtcute's exit hooks would race it.
+      storageOptions: { cleanup: false },
+    };
+    const base = (o.createClient ?? ((opts) => new m.client.BaseTelegramClient(opts)))(options);
+    const client = new m.client.TelegramClient({ client: base });
+
+    base.onRawUpdate.add((info) => {
+      received++;
+      queue.unsafeOffer(info);
     });
-  };
+    // Connection states flap while Telegram is unreachable (every second): say so once a minute.
+    let loggedIn = false;
+    let connected = false;
+    let lastWarning = 0;
+    const startedAt = clock.unsafeCurrentTimeMillis();
+    base.onConnectionState.add((state) => {
+      if (state === "connected") {
+        if (loggedIn && !connected) log.info("MTProto session connected");
+        connected = true;
+        return;
+      }
+      const now = clock.unsafeCurrentTimeMillis();
+      // Before the login, connecting is expected: only a start-up that drags on is worth a warning.
+      if ((connected && loggedIn) || (now - lastWarning > 60_000 && now - startedAt > 10_000)) {
+        log.warn(loggedIn ? `MTProto session ${state}; missed updates are fetched when it is back` : "still connecting to Telegram over MTProto; retrying");
+        lastWarning = now;
+      }
+      connected = false;
+    });
+    base.onError.add((error) => log.debug("MTProto client error", { error: error.message }));
 
-  base.onRawUpdate.add((info) => {
-    queue.push(info);
-    kick();
-  });
-  // Connection states flap while Telegram is unreachable (every second): say so once a minute.
-  let loggedIn = false;
-  let connected = false;
-  let lastWarning = 0;
-  const startedAt = Date.now();
-  base.onConnectionState.add((state) => {
-    if (state === "connected") {
-      if (loggedIn && !connected) log.info("MTProto session connected");
-      connected = true;
-      return;
-    }
-    const now = Date.now();
-    // Before the login, connecting is expected: only a start-up that drags on is worth a warning.
-    if ((connected && loggedIn) || (now - lastWarning > 60_000 && now - startedAt > 10_000)) {
-      log.warn(loggedIn ? `MTProto session ${state}; missed updates are fetched when it is back` : "still connecting to Telegram over MTProto; retrying");
-      lastWarning = now;
-    }
-    connected = false;
-  });
-  base.onError.add((error) => log.debug("MTProto client error", { error: error.message }));
+    // Runs before the drain fiber is interrupted (finalizers run last-added first): saves the
+    // update state once the inbox has everything, and closes the connections.
+    yield* Effect.addFinalizer(() => Effect.promise(() => drained().then(() => base.destroy()).catch(() => {})));
 
-  log.info("connecting to Telegram over MTProto as an extra session of the bot");
-  try {
-    await base.prepare();
-    const self = await client.start({ botToken: o.token });
-    if (self.id !== o.me.id) throw new MtprotoStartError(`the MTProto session logged in as ${self.id}, but the token's bot is ${o.me.id}`);
+    log.info("connecting to Telegram over MTProto as an extra session of the bot");
+    const self = yield* Effect.tryPromise({
+      try: async () => {
+        await base.prepare();
+        return await client.start({ botToken: o.token });
+      },
+      catch: (error) => new MtprotoStartError({ message: `MTProto login failed: ${error instanceof Error ? error.message : String(error)} (check parallel.api_id and parallel.api_hash from my.telegram.org)` }),
+    });
+    if (self.id !== o.me.id) return yield* new MtprotoStartError({ message: `the MTProto session logged in as ${self.id}, but the token's bot is ${o.me.id}` });
     loggedIn = true;
     log.info("MTProto session logged in and receiving");
-  } catch (error) {
-    await base.destroy().catch(() => {});
-    if (error instanceof MtprotoStartError) throw error;
-    throw new MtprotoStartError(`MTProto login failed: ${error instanceof Error ? error.message : String(error)} (check parallel.api_id and parallel.api_hash from my.telegram.org)`);
-  }
+    return { drained, stats, ownSends: o.ownSends };
+  });
 
-  return {
-    drained,
-    stats,
-    ownSends: o.ownSends,
-    async stop() {
-      await drained();
-      // Saves the update state (after the inbox has everything) and closes connections.
-      await base.destroy();
-    },
-  };
+/**
+ * {@link mtprotoSession} for callers outside Effect: the session runs in a scope of its own,
+ * which `stop()` closes. Rejects with {@link MtprotoStartError} when Telegram refuses the login.
+ */
+export async function startMtprotoSession(o: MtprotoSessionOptions): Promise<MtprotoSession> {
+  const scope = Effect.runSync(Scope.make());
+  const stop = () => Effect.runPromise(Scope.close(scope, Exit.void));
+  const started = await Effect.runPromiseExit(Scope.extend(mtprotoSession(o), scope));
+  if (Exit.isFailure(started)) {
+    await stop();
+    throw Cause.squash(started.cause);
+  }
+  return { ...started.value, stop };
 }
