@@ -19,6 +19,9 @@ const usage = `Usage:
                                       a local Telegram emulator, a bot and a web page; no token needed
   switchboard --help`;
 
+/** How long a graceful stop may take before the process exits anyway. */
+const STOP_GRACE_MS = 4_500;
+
 /** How long a stop signal during start-up waits for start-up to finish before exiting anyway. */
 const STARTUP_GRACE_MS = 5_000;
 
@@ -120,6 +123,12 @@ async function main(argv: string[]): Promise<void> {
         if (stopping) return;
         stopping = true;
         log.info(`${signal}: stopping; queued work stays in the store for the next start`);
+        // A stop waits for calls in flight; one that hangs must not hold the process past the
+        // 5 s a supervisor allows. Exiting then is safe: the store is crash-safe.
+        setTimeout(() => {
+          log.warn(`${signal}: the graceful stop has not finished after ${STOP_GRACE_MS / 1000} s; exiting anyway`);
+          process.exit(0);
+        }, STOP_GRACE_MS).unref();
         await running.stop();
         log.info("stopped cleanly");
         process.exit(0);

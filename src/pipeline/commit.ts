@@ -15,7 +15,7 @@ import { applyTimerEffects } from "../store/timers.ts";
 export interface ConversationChange {
   row: ConversationRow;
   intents: Intent[];
-  /** Durable timers set or cleared by plugins (other effects are applied by the registry). */
+  /** Durable timers set or cleared by plugins (other effects are applied by the steps). */
   effects: PluginEffect[];
 }
 

@@ -1,6 +1,6 @@
 /**
  * The state panel's model: each conversation's current state and its last transitions, fed by
- * `registry.onTransition`. It outlives bot restarts (Apply), like the store it mirrors.
+ * `stepper.onTransition`. It outlives bot restarts (Apply), like the store it mirrors.
  */
 import type { RunningBot } from "../../pipeline/bot.ts";
 import { type ConversationView, TRANSITIONS_KEPT } from "./types.ts";
