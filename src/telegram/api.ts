@@ -5,6 +5,7 @@
 import { Context, Effect, Layer } from "effect";
 import { nodeHttpClientLayer } from "../platform/http-client.ts";
 import { makeTelegramClient, type TelegramClient } from "./client.ts";
+import type { TelegramError } from "./errors.ts";
 
 /** See the module comment. */
 export class TelegramApi extends Context.Tag("switchboard/TelegramApi")<TelegramApi, TelegramClient>() {
@@ -14,6 +15,16 @@ export class TelegramApi extends Context.Tag("switchboard/TelegramApi")<Telegram
 
   /** An existing client (e.g. one wrapped to record own sends in MTProto mode). */
   static readonly fromClient = (client: TelegramClient): Layer.Layer<TelegramApi> => Layer.succeed(TelegramApi, client);
+
+  /**
+   * Telegram stubbed for unit tests of the services above it: every call is answered by
+   * `answer(method, params)` (end-to-end tests use the emulator over HTTP instead).
+   */
+  static readonly layerTest = (answer: (method: string, params: Record<string, unknown>) => Effect.Effect<unknown, TelegramError>): Layer.Layer<TelegramApi> =>
+    Layer.succeed(TelegramApi, {
+      apiRoot: "test:",
+      call: ((method: string, params?: Record<string, unknown>) => answer(method, params ?? {})) as TelegramClient["call"],
+    });
 }
 
 /** Used where a client is needed outside a layer (tests, tools). */

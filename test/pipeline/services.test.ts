@@ -1,0 +1,143 @@
+/**
+ * The pipeline's services through their layers: a real SQLite store (the Store test layer),
+ * the real machine and plugin host, Telegram stubbed by `TelegramApi.layerTest`, time on the
+ * TestClock. End-to-end behaviour is covered through the emulator in test/e2e.
+ */
+import type { Message, Update } from "@grammyjs/types";
+import { Chunk, Clock, Context, Effect, Layer, PubSub, Queue, TestClock, TestContext } from "effect";
+import { describe, expect, it } from "vitest";
+import { createConversationMachine } from "../../src/conversation/machine.ts";
+import { Bot } from "../../src/pipeline/bot-env.ts";
+import { Delivery } from "../../src/pipeline/delivery/lanes.ts";
+import { Inbox } from "../../src/pipeline/inbox.ts";
+import { Outbox } from "../../src/pipeline/outbox.ts";
+import { noLimits } from "../../src/pipeline/rate-limits.ts";
+import { Stepper } from "../../src/pipeline/stepper.ts";
+import { Timers } from "../../src/pipeline/timers.ts";
+import { PluginHost } from "../../src/plugins/host.ts";
+import { Plugins } from "../../src/plugins/service.ts";
+import { applyTimerEffects } from "../../src/store/timers.ts";
+import { layerTest as storeLayerTest, Store } from "../../src/store/store.ts";
+import { TelegramApi } from "../../src/telegram/api.ts";
+import { RateLimited } from "../../src/telegram/errors.ts";
+import { capturingLogger } from "../support/capture-log.ts";
+import { adjustWhenSleeping } from "../support/test-clock.ts";
+
+const groupId = -1001000000001;
+const user = { id: 42, firstName: "Ann" };
+const message = (id: number, text: string): Message => ({ message_id: id, date: 0, chat: { id: user.id, type: "private", first_name: "Ann" }, from: { id: user.id, is_bot: false, first_name: "Ann" }, text }) as Message;
+const userMessage = (id: number, text: string) => ({ chatId: user.id, user, event: { type: "user.message" as const, message: message(id, text), user } });
+
+/** The bot's services on a fresh store; `telegram` answers the Bot API calls. */
+function services(telegram: Layer.Layer<TelegramApi> = TelegramApi.layerTest(() => Effect.die("no Telegram here"))) {
+  const { log, lines } = capturingLogger();
+  const base = Layer.mergeAll(
+    Layer.succeed(Bot, { botId: "acme", groupId, view: { id: "acme", username: "acme_bot", groupId, params: {} as never }, log }),
+    Layer.succeed(Plugins, new PluginHost([], log)),
+    telegram,
+  );
+  const queues = Layer.mergeAll(Outbox.layer, Inbox.layer());
+  const stepper = Stepper.layer(createConversationMachine()).pipe(Layer.provideMerge(queues), Layer.provideMerge(base));
+  return { stepper: stepper.pipe(Layer.provideMerge(storeLayerTest)), lines };
+}
+
+const run = <A, E>(effect: Effect.Effect<A, E, never>) => Effect.runPromise(effect.pipe(Effect.provide(TestContext.TestContext)) as Effect.Effect<A, E>);
+
+describe("Inbox", () => {
+  it("saves a batch once (duplicates ignored), wakes the processor, hands updates back in arrival order", async () => {
+    const { stepper } = services();
+    await run(Effect.gen(function* () {
+      const inbox = yield* Inbox;
+      yield* inbox.arrivals; // left from a previous run: the first wake-up is free
+      const updates = [{ update_id: 7, message: message(1, "a") }, { update_id: 5, message: message(2, "b") }] as Update[];
+      expect(yield* inbox.accept(updates)).toBe(2);
+      expect(yield* inbox.accept(updates)).toBe(0);
+      yield* inbox.arrivals;
+      expect((yield* inbox.pending(10)).map((r) => r.updateId)).toEqual([7, 5]);
+      expect(yield* inbox.lastUpdateId()).toBe(7);
+    }).pipe(Effect.provide(stepper)));
+  });
+});
+
+describe("Stepper and Outbox", () => {
+  it("commits a step's intents and announces the chat; the row is read back from memory or the store", async () => {
+    const { stepper } = services();
+    await run(Effect.scoped(Effect.gen(function* () {
+      const outbox = yield* Outbox;
+      const announced = yield* PubSub.subscribe(outbox.work);
+      const steps = yield* Stepper;
+      const applied = yield* steps.apply([userMessage(1, "hello")]);
+      expect(applied[0].intents.map((i) => i.type)).toEqual(["createTopic", "copyToTopic"]);
+      expect(yield* Queue.take(announced)).toBe(user.id);
+      expect((yield* outbox.head(user.id, 10)).map((r) => r.intent.type)).toEqual(["createTopic", "copyToTopic"]);
+      expect((yield* steps.rowOf(user.id))?.state).toBe("topic-open");
+      expect(yield* steps.topicOf(user.id)).toBeNull();
+    })).pipe(Effect.provide(stepper)));
+  });
+});
+
+/** Waits (in real time) until `probe` holds: the store and the fibers work asynchronously. */
+const until = (probe: () => boolean | Promise<boolean>, what: string) =>
+  Effect.promise(async () => {
+    const deadline = Date.now() + 10_000;
+    while (!(await probe())) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  });
+
+describe("Timers", () => {
+  it("fires a due row when the Clock reaches it, not before", async () => {
+    const { stepper } = services();
+    await run(Effect.scoped(Effect.gen(function* () {
+      const { db } = yield* Store;
+      const steps = yield* Stepper;
+      yield* steps.apply([userMessage(1, "hello")]);
+      const now = yield* Clock.currentTimeMillis;
+      yield* Effect.promise(() => applyTimerEffects(db, "acme", user.id, [{ type: "setTimer", kind: "nudge", dueAt: now + 60_000 }]));
+      const timers = Context.get(yield* Layer.build(Timers.layer()), Timers);
+      // The fiber looked once and now sleeps until the row is due.
+      while (Chunk.isEmpty(yield* TestClock.sleeps())) yield* Effect.promise(() => new Promise((r) => setTimeout(r, 5)));
+      yield* TestClock.adjust(59_000);
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)));
+      expect(timers.fired).toBe(0);
+      yield* TestClock.adjust(1_000);
+      yield* until(() => timers.fired === 1, "the timer to fire");
+    })).pipe(Effect.provide(stepper)));
+  });
+});
+
+describe("Delivery", () => {
+  it("delivers a lane in order, feeds the topic back, and waits out a 429 on the Clock", async () => {
+    const calls: string[] = [];
+    let limited = false;
+    const telegram = TelegramApi.layerTest((method, params) => {
+      calls.push(`${method}${params.message_thread_id ? `@${params.message_thread_id}` : ""}`);
+      if (method === "createForumTopic") return Effect.succeed({ message_thread_id: 77, name: "x", icon_color: 0 });
+      if (method === "copyMessage" && !limited) {
+        limited = true;
+        return Effect.fail(new RateLimited({ method, retryAfter: 3, description: "Too Many Requests: retry after 3" }));
+      }
+      return Effect.succeed({ message_id: 1000 + calls.length });
+    });
+    const { stepper, lines } = services(telegram);
+    const delivery = Delivery.layer({ limits: noLimits }).pipe(Layer.provideMerge(stepper));
+    await run(Effect.scoped(Effect.gen(function* () {
+      const steps = yield* Stepper;
+      const outbox = yield* Outbox;
+      const stats = (yield* Delivery).stats;
+      yield* steps.apply([userMessage(1, "hello")]);
+      // The copy is refused with 429: nothing more goes until the Clock passes retry_after.
+      yield* until(() => stats.rateLimited === 1, "the 429");
+      expect(yield* steps.topicOf(user.id)).toBe(77);
+      expect((yield* outbox.head(user.id, 10)).map((r) => r.intent.type)).toEqual(["copyToTopic"]);
+      yield* Effect.promise(() => new Promise((r) => setTimeout(r, 50)));
+      expect(stats.delivered).toBe(1);
+      yield* adjustWhenSleeping(3_000);
+      yield* until(() => stats.delivered === 2, "the copy");
+      expect(calls).toEqual(["createForumTopic", "copyMessage@77", "copyMessage@77"]);
+      expect(stats.delivered).toBe(2);
+      expect(lines.some((l) => l.includes("delivery will be retried") && l.includes("copyToTopic"))).toBe(true);
+    })).pipe(Effect.provide(delivery)));
+  });
+});
