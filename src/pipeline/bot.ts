@@ -16,8 +16,8 @@ import { chatOfTopic, type ConversationRow } from "../store/conversations.ts";
 import { pruneInbox } from "../store/inbox.ts";
 import { chatOfTopicMessage } from "../store/message-map.ts";
 import { Store } from "../store/store.ts";
-import { TelegramApi, telegramClient } from "../telegram/api.ts";
-import type { TelegramClient } from "../telegram/client.ts";
+import { TelegramApi } from "../telegram/api.ts";
+import { makeTelegramClient, type TelegramClient } from "../telegram/client.ts";
 import { connect } from "../telegram/connect.ts";
 import { OwnSends } from "../telegram/mtproto/own-sends.ts";
 import type { MtprotoClientFactory, MtprotoSession } from "../telegram/mtproto/session.ts";
@@ -78,7 +78,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
   Effect.gen(function* () {
     const { db } = yield* Store;
     const { bot, log } = o;
-    const apiClient = telegramClient(bot.token, bot.apiRoot);
+    const apiClient = makeTelegramClient(bot.token, bot.apiRoot);
     const mtproto = bot.parallel?.mode === "mtproto" ? bot.parallel : undefined;
     // In MTProto mode our own sends come back as outgoing messages: remember them (own-sends.ts).
     const ownSends = mtproto ? new OwnSends({ db, botId: bot.id, log }) : undefined;

@@ -11,7 +11,7 @@
  */
 import { HttpClientResponse, HttpServer, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform";
 import { Effect, Layer, type Scope } from "effect";
-import { bodyOf, headersOf, type SendRequest, transportError } from "./client-request.ts";
+import { bodyOf, headersOf, type PostJson, type SendRequest, transportError } from "./client-request.ts";
 import { type ListenOptions, makeRequestRunner, type RunRequest } from "./request-runner.ts";
 
 /** The runtime this adapter is for. */
@@ -94,3 +94,19 @@ export const sendRequest = (timeoutMs: number): SendRequest => (request, url, si
     },
     catch: (cause) => transportError(request, cause),
   });
+
+/** JSON POSTs to `origin` with `fetch`, aborted on interruption or after `timeoutMs` in all. */
+export const postJson = (origin: string, timeoutMs: number): PostJson => {
+  const prefix = origin.replace(/\/+$/, "");
+  return (path, body) =>
+    Effect.tryPromise({
+      try: async (signal) => {
+        const response = await fetch(prefix + path, {
+          method: "POST", headers: { "content-type": "application/json" }, body,
+          signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+        });
+        return { status: response.status, text: await response.text() };
+      },
+      catch: (cause) => (cause instanceof Error ? cause : new Error(String(cause))),
+    });
+};

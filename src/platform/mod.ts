@@ -15,4 +15,6 @@ export const makeHttpServer = platform.makeHttpServer;
 export const httpServerLayer = platform.httpServerLayer;
 /** The Bot API transport (node:http on Node, fetch on Deno; see the adapters for why). */
 export const sendRequest = platform.sendRequest;
+/** JSON POSTs to one origin, the Bot API client's lean transport (node:http on Node, fetch on Deno). */
+export const postJson = platform.postJson;
 export type { ListenOptions } from "./request-runner.ts";

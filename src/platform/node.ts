@@ -15,7 +15,7 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import { bodyOf, headersOf as requestHeaders, type SendRequest, transportError } from "./client-request.ts";
+import { bodyOf, headersOf as requestHeaders, type PostJson, type SendRequest, transportError } from "./client-request.ts";
 import { abortRequest, type ListenOptions, makeRequestRunner, type Respond } from "./request-runner.ts";
 
 /** The runtime this adapter is for. */
@@ -210,3 +210,32 @@ export const sendRequest = (inactivityTimeoutMs: number): SendRequest => (reques
     req.end(payload);
     return Effect.sync(() => req.destroy());
   });
+
+/**
+ * JSON POSTs to `origin` (scheme, host, port and a base path) over the keep-alive agent;
+ * `inactivityTimeoutMs` without answer activity fails the call.
+ */
+export const postJson = (origin: string, inactivityTimeoutMs: number): PostJson => {
+  const base = new URL(origin);
+  const https = base.protocol === "https:";
+  const make = https ? httpsRequest : httpRequest;
+  const agent = agents[https ? "https:" : "http:"];
+  const prefix = base.pathname.replace(/\/+$/, "");
+  return (path, body) =>
+    Effect.async((resume) => {
+      const payload = Buffer.from(body);
+      const req = make({
+        protocol: base.protocol, hostname: base.hostname, port: base.port, path: prefix + path, method: "POST", agent,
+        headers: { "content-type": "application/json", "content-length": String(payload.byteLength) },
+      }, (res: IncomingMessage) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (chunk: Buffer) => chunks.push(chunk));
+        res.on("error", (error) => resume(Effect.fail(error)));
+        res.on("end", () => resume(Effect.succeed({ status: res.statusCode ?? 500, text: Buffer.concat(chunks).toString("utf8") })));
+      });
+      req.setTimeout(inactivityTimeoutMs, () => req.destroy(new Error(`no response activity for ${inactivityTimeoutMs / 1000} s`)));
+      req.on("error", (error) => resume(Effect.fail(error)));
+      req.end(payload);
+      return Effect.sync(() => req.destroy());
+    });
+};

@@ -3,15 +3,14 @@
  * delivery, sources and start-up take it from their context and tests can provide another.
  */
 import { Context, Effect, Layer } from "effect";
-import { nodeHttpClientLayer } from "../platform/http-client.ts";
 import { makeTelegramClient, type TelegramClient } from "./client.ts";
 import type { TelegramError } from "./errors.ts";
 
 /** See the module comment. */
 export class TelegramApi extends Context.Tag("switchboard/TelegramApi")<TelegramApi, TelegramClient>() {
-  /** A client for `token` at `apiRoot` over the runtime's keep-alive HTTP transport. */
+  /** A client for `token` at `apiRoot` over the runtime's lean JSON transport. */
   static readonly layer = (token: string, apiRoot: string): Layer.Layer<TelegramApi> =>
-    Layer.effect(TelegramApi, makeTelegramClient(token, apiRoot)).pipe(Layer.provide(nodeHttpClientLayer));
+    Layer.sync(TelegramApi, () => makeTelegramClient(token, apiRoot));
 
   /** An existing client (e.g. one wrapped to record own sends in MTProto mode). */
   static readonly fromClient = (client: TelegramClient): Layer.Layer<TelegramApi> => Layer.succeed(TelegramApi, client);
@@ -26,7 +25,3 @@ export class TelegramApi extends Context.Tag("switchboard/TelegramApi")<Telegram
       call: ((method: string, params?: Record<string, unknown>) => answer(method, params ?? {})) as TelegramClient["call"],
     });
 }
-
-/** Used where a client is needed outside a layer (tests, tools). */
-export const telegramClient = (token: string, apiRoot: string): TelegramClient =>
-  Effect.runSync(makeTelegramClient(token, apiRoot).pipe(Effect.provide(nodeHttpClientLayer)));
