@@ -213,26 +213,45 @@ export class PluginHost {
     return this.#runtime ? this.#runtime.runPromise(effect) : Effect.runPromise(effect as Effect.Effect<T, unknown, never>);
   }
 
-  async #call<T>(plugin: Plugin, hook: string, ctx: HookContext, run: () => T | Promise<T> | Effect.Effect<T, unknown, any>): Promise<T | undefined> {
+  /**
+   * Runs one hook, isolated: a throw or failure is logged and counts as no answer. A hook that
+   * answers at once (most do) costs nothing more; a promise or an Effect is time-boxed, because
+   * only those can hang.
+   */
+  #call<T>(plugin: Plugin, hook: string, ctx: HookContext, run: () => T | Promise<T> | Effect.Effect<T, unknown, any>): T | undefined | Promise<T | undefined> {
+    const failed = (error: unknown) => {
+      this.#log.error("plugin hook failed; default handling continues", { plugin: plugin.name, hook, chat: ctx.conversation.chatId, event: ctx.event.type, error: error instanceof Error ? error.message : String(error) });
+      return undefined;
+    };
+    let value: T | Promise<T> | Effect.Effect<T, unknown, any>;
+    try {
+      value = run();
+    } catch (error) {
+      return failed(error);
+    }
+    if (Effect.isEffect(value)) return this.#timeBoxed(plugin, hook, ctx, this.#runEffect(value as Effect.Effect<T, unknown, any>)).catch(failed);
+    if (typeof (value as { then?: unknown } | null)?.then === "function") return this.#timeBoxed(plugin, hook, ctx, Promise.resolve(value)).catch(failed);
+    return value as T;
+  }
+
+  /** `work`, or undefined (logged) if it has not settled within the time box. */
+  async #timeBoxed<T>(plugin: Plugin, hook: string, ctx: HookContext, work: Promise<T>): Promise<T | undefined> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
       const timeout = new Promise<"timeout">((resolve) => {
         timer = setTimeout(() => resolve("timeout"), this.#timeoutMs);
       });
-      const work = Promise.resolve().then(run).then((value) => (Effect.isEffect(value) ? this.#runEffect(value as Effect.Effect<T, unknown, any>) : value));
       const result = await Promise.race([work, timeout]);
       if (result === "timeout") {
         this.#log.error("plugin hook timed out; default handling continues", { plugin: plugin.name, hook, chat: ctx.conversation.chatId, event: ctx.event.type, after_ms: this.#timeoutMs });
         return undefined;
       }
       return result as T;
-    } catch (error) {
-      this.#log.error("plugin hook failed; default handling continues", { plugin: plugin.name, hook, chat: ctx.conversation.chatId, event: ctx.event.type, error: error instanceof Error ? error.message : String(error) });
-      return undefined;
     } finally {
       clearTimeout(timer);
     }
   }
+
 }
 
 function merge(into: Required<HookOutput>, more: HookOutput | void | undefined): Required<HookOutput> {

@@ -86,21 +86,10 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
           );
         };
 
-        /** The lane's next rows: the head, or enough to see an album's end. */
-        const readHead = (chatId: number) =>
-          Effect.gen(function* () {
-            const rows = yield* outbox.head(chatId, 1);
-            return rows.length === 1 && albumOf(rows[0].intent)
-              ? yield* outbox.head(chatId, maxAlbum + 1)
-              : rows;
-          });
-
         /** A topic-bound head while the conversation has no topic: a pending createTopic goes first. */
-        const topicFirst = (chatId: number, head: OutboxRow) =>
-          Effect.gen(function* () {
-            if (placeOf(head.intent) !== "topic" || (yield* stepper.topicOf(chatId)) !== null) return undefined;
-            return yield* query("read the outbox", () => firstIntentOfType<Intent>(db, botId, chatId, "createTopic"));
-          });
+        const topicFirst = (chatId: number) =>
+          Effect.flatMap(stepper.topicOf(chatId), (topicId) =>
+            topicId !== null ? Effect.succeed(undefined) : query("read the outbox", () => firstIntentOfType<Intent>(db, botId, chatId, "createTopic")));
 
         const deliver = (chatId: number, batch: readonly OutboxRow[]) =>
           Effect.flatMap(attempt(ctx, chatId, batch.map((r) => r.intent)), (outcome) => settle(ctx, chatId, batch, outcome)).pipe(
@@ -108,18 +97,23 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
             Effect.uninterruptible,
           );
 
-        /** One turn of a lane: "done" when the lane is empty, "parked" when it waits outside, otherwise it goes on. */
+        /**
+         * One turn of a lane: "done" when the lane is empty, "parked" when it waits outside,
+         * otherwise it goes on. One generator per turn: this runs once per message.
+         */
         const turn = (chatId: number): Effect.Effect<"done" | "parked" | "more", StoreError> =>
           Effect.gen(function* () {
             again.delete(chatId);
-            const rows = yield* readHead(chatId);
+            // The head, or enough rows to see an album's end.
+            let rows = yield* outbox.head(chatId, 1);
             if (rows.length === 0) {
               if (again.has(chatId)) return "more";
               active.delete(chatId);
               return "done";
             }
+            if (albumOf(rows[0].intent)) rows = yield* outbox.head(chatId, maxAlbum + 1);
             const now = yield* Clock.currentTimeMillis;
-            const first = yield* topicFirst(chatId, rows[0]);
+            const first = placeOf(rows[0].intent) === "topic" ? yield* topicFirst(chatId) : undefined;
             const lead = first ?? rows[0];
             if (lead.notBefore > now) return yield* pause(chatId, lead.notBefore - now);
             const batch = first ? [first] : nextBatch(rows, now, settleMs);
@@ -133,20 +127,21 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
           });
 
         const lane = (chatId: number): Effect.Effect<void> =>
-          turn(chatId).pipe(
-            // A store failure mid-delivery: nothing was removed, so the rows are tried again.
-            Effect.catchAll((error) =>
-              Effect.sync(() => log.error("delivery step failed; retrying", { chat: chatId, error: error.message })).pipe(
-                Effect.zipRight(pause(chatId, 1000)),
-              )
-            ),
-            Effect.repeat({ until: (step) => step !== "more" }),
+          Effect.gen(function* () {
+            for (;;) {
+              const step = yield* turn(chatId).pipe(
+                // A store failure mid-delivery: nothing was removed, so the rows are tried again.
+                Effect.catchAll((error) => {
+                  log.error("delivery step failed; retrying", { chat: chatId, error: error.message });
+                  return pause(chatId, 1000);
+                }),
+              );
+              if (step !== "more") break;
+            }
             // The slot is free: the oldest waiting chat gets it.
-            Effect.zipRight(Effect.suspend(() => {
-              const next = waiting.values().next();
-              return next.done ? Effect.void : start(next.value);
-            })),
-          );
+            const next = waiting.values().next();
+            if (!next.done) yield* start(next.value);
+          });
 
         const start = (chatId: number): Effect.Effect<void> =>
           Effect.suspend(() => {
