@@ -3,7 +3,7 @@
  * the result. Snapshots are stored as `{ value, context }`, which XState can resolve back into a
  * full snapshot for any version of the machine with the same state names.
  */
-import { initialTransition, transition } from "xstate";
+import { type AnyActorScope, createActor, type ExecutableActionObject } from "xstate";
 import type { ConversationEvent } from "./events.ts";
 import { type Intent, intentTypes } from "./intents.ts";
 import type { ConversationContext, ConversationInput, ConversationMachine } from "./machine.ts";
@@ -24,12 +24,39 @@ export interface StepResult {
   intents: Intent[];
 }
 
+/**
+ * An inert actor scope per machine, made once. XState's own `transition()` builds a new actor
+ * (and runs the machine's initial state) for every call — most of a step's cost. The scope only
+ * collects the actions the machine would execute; steps are synchronous, so one scope serves
+ * every step of the machine in turn.
+ */
+const scopes = new WeakMap<ConversationMachine, { scope: AnyActorScope; actions: ExecutableActionObject[] }>();
+
+function scopeOf(machine: ConversationMachine) {
+  let entry = scopes.get(machine);
+  if (!entry) {
+    const self = createActor(machine, { input: { chatId: 0, user: { id: 0, firstName: "" } } });
+    const actions: ExecutableActionObject[] = [];
+    const scope = {
+      self, defer: () => {}, id: "", logger: () => {}, sessionId: "", stopChild: () => {}, system: self.system, emit: () => {},
+      actionExecutor: (action: ExecutableActionObject) => void actions.push(action),
+    } as unknown as AnyActorScope;
+    entry = { scope, actions };
+    scopes.set(machine, entry);
+  }
+  entry.actions.length = 0;
+  return entry;
+}
+
 /** Runs one event through the machine, starting from `stored` or from the initial state. */
 export function step(machine: ConversationMachine, stored: StoredSnapshot | undefined, input: ConversationInput, event: ConversationEvent): StepResult {
+  const { scope, actions } = scopeOf(machine);
   const start = stored
     ? machine.resolveState({ value: stored.value as never, context: stored.context })
-    : initialTransition(machine, input)[0];
-  const [next, actions] = transition(machine, start, event);
+    : machine.getInitialSnapshot(scope, input);
+  // The initial state's entry actions are not intents of this step: only the transition's are.
+  actions.length = 0;
+  const next = machine.transition(start, event, scope);
   const intents: Intent[] = [];
   for (const action of actions) {
     if (intentTypes.has(action.type as Intent["type"])) {
