@@ -69,8 +69,8 @@ export default definePlugin({
         return effects.length > 0 ? { effects } : undefined;
       },
       async write(tx, writes: readonly PluginWrite[]) {
-        // Real time, not the runtime's clock: it starts the retry schedule (see sender.ts).
-        await enqueue(tx, bot.id, writes.map((w) => w.value as QueuedEvent), Date.now());
+        // The step's time, from the runtime's Clock: the sender's schedule counts from it.
+        await enqueue(tx, bot.id, writes.map((w) => w.value as QueuedEvent), writes[0]?.now ?? 0);
       },
       committed: () => sender?.wake(),
       ...(sender ? { start: () => sender.run } : {}),

@@ -150,7 +150,7 @@ export class ConversationSteps {
     // Plugin data and the first-contact time live beside the machine's own context.
     const data = { ...view.data };
     for (const effect of effects) {
-      if (effect.type === "write") batch.writes.push({ plugin: effect.plugin, chatId, value: effect.value });
+      if (effect.type === "write") batch.writes.push({ plugin: effect.plugin, chatId, value: effect.value, now: batch.now });
       if (effect.type !== "setData") continue;
       if (effect.value === undefined) delete data[effect.plugin];
       else data[effect.plugin] = effect.value;

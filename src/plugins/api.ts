@@ -89,6 +89,8 @@ export interface PluginWrite {
   /** The conversation whose step produced it. */
   readonly chatId: number;
   readonly value: unknown;
+  /** The step's time (the runtime's Clock), e.g. to stamp the row. */
+  readonly now: number;
 }
 
 /**

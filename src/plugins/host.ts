@@ -71,9 +71,9 @@ export class PluginHost {
    */
   async write(tx: Kysely<any>, writes: readonly AddressedWrite[]): Promise<Plugin[]> {
     const byPlugin = new Map<string, PluginWrite[]>();
-    for (const { plugin, chatId, value } of writes) {
+    for (const { plugin, chatId, value, now } of writes) {
       const list = byPlugin.get(plugin) ?? [];
-      list.push({ chatId, value });
+      list.push({ chatId, value, now });
       byPlugin.set(plugin, list);
     }
     const written: Plugin[] = [];
