@@ -8,6 +8,7 @@
 import { Clock, Context, Effect, Layer, Queue } from "effect";
 import type { ConversationMachine } from "../conversation/machine.ts";
 import { Plugins } from "../plugins/service.ts";
+import type { Db } from "../store/open.ts";
 import { query, Store, type StoreError } from "../store/store.ts";
 import { Bot } from "./bot-env.ts";
 import { chatsWithIntents, Outbox } from "./outbox.ts";
@@ -20,9 +21,11 @@ export interface StepperService {
   /**
    * Steps every envelope in order and commits them together with `dropped` (updates that lead
    * nowhere but must still be marked processed), then announces the lanes that got work.
-   * Batches run one after another; `now` is the Clock's.
+   * `alsoCommit` adds writes to the same transaction (delivery removes the rows whose results
+   * these events are, so a result and its consequence are durable together). Batches run one
+   * after another; `now` is the Clock's.
    */
-  apply(envelopes: readonly Envelope[], dropped?: readonly number[]): Effect.Effect<Applied[], StoreError>;
+  apply(envelopes: readonly Envelope[], dropped?: readonly number[], alsoCommit?: (tx: Db) => Promise<void>): Effect.Effect<Applied[], StoreError>;
   /** The conversation's current row (cache first), or undefined for a user never seen. */
   rowOf(chatId: number): Effect.Effect<ConversationRow | undefined, StoreError>;
   /** The conversation's current topic id, or null while it has none. */
@@ -50,10 +53,10 @@ export class Stepper extends Context.Tag("switchboard/Stepper")<Stepper, Stepper
         const oneAtATime = yield* Effect.makeSemaphore(1);
         const timersSet = yield* Queue.sliding<void>(1);
         const service: StepperService = {
-          apply: (envelopes, dropped = []) =>
+          apply: (envelopes, dropped = [], alsoCommit) =>
             Effect.gen(function* () {
               const now = yield* Clock.currentTimeMillis;
-              const { applied, setTimers } = yield* query("commit a step", () => core.apply(envelopes, dropped, now));
+              const { applied, setTimers } = yield* query("commit a step", () => core.apply(envelopes, dropped, now, alsoCommit));
               yield* outbox.announce(chatsWithIntents(applied));
               if (setTimers) yield* Queue.offer(timersSet, undefined);
               return applied;

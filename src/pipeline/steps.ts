@@ -94,7 +94,7 @@ export class ConversationSteps {
   }
 
   /** Steps and commits a batch; `setTimers` tells whether it set any timer. */
-  async apply(envelopes: readonly Envelope[], dropped: readonly number[], now: number): Promise<{ applied: Applied[]; setTimers: boolean }> {
+  async apply(envelopes: readonly Envelope[], dropped: readonly number[], now: number, alsoCommit?: (tx: Db) => Promise<void>): Promise<{ applied: Applied[]; setTimers: boolean }> {
     const batch: Batch = { now, working: new Map(), changes: new Map(), loose: [], writes: [], applied: [], transitions: [] };
     for (const envelope of envelopes) {
       if (envelope.general) {
@@ -108,8 +108,9 @@ export class ConversationSteps {
     const processed = [...envelopes.flatMap((e) => (e.updateId === undefined ? [] : [e.updateId])), ...dropped];
     // Plugins' own rows (`write` effects) go into the same transaction; they are told after it.
     let written: Plugin[] = [];
-    const writePlugins = batch.writes.length === 0 ? undefined : async (tx: Db) => {
-      written = await this.#o.plugins.write(tx, batch.writes);
+    const writePlugins = batch.writes.length === 0 && !alsoCommit ? undefined : async (tx: Db) => {
+      await alsoCommit?.(tx);
+      if (batch.writes.length > 0) written = await this.#o.plugins.write(tx, batch.writes);
     };
     try {
       await commitBatch(this.#o.db, this.#o.bot.id, [...batch.changes.values()], processed, batch.now, batch.loose, writePlugins);

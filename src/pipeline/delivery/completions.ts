@@ -19,6 +19,12 @@ export interface Completion {
   now: number;
 }
 
+/** Records one completion inside a transaction someone else commits (the stepper's, say). */
+export async function completeIn(tx: Db, botId: string, c: Completion): Promise<void> {
+  await removeIntents(tx, c.ids);
+  await recordPairs(tx, botId, c.chatId, c.pairs, c.now);
+}
+
 type Waiting = readonly [Completion, Deferred.Deferred<void, StoreError>];
 
 /** How many completions one transaction takes at most. */
@@ -38,11 +44,12 @@ export const makeCompletions = (db: Db, botId: string): Effect.Effect<(completio
         db.transaction().execute(async (tx) => {
           await removeIntents(tx, items.flatMap(([c]) => c.ids));
           for (const [c] of items) await recordPairs(tx, botId, c.chatId, c.pairs, c.now);
-        })).pipe(
-          Effect.exit,
-          Effect.flatMap((exit) => Effect.forEach(items, ([, done]) => Deferred.done(done, Exit.asVoid(exit)), { discard: true })),
-          Effect.uninterruptible,
-        );
+        })
+      ).pipe(
+        Effect.exit,
+        Effect.flatMap((exit) => Effect.forEach(items, ([, done]) => Deferred.done(done, Exit.asVoid(exit)), { discard: true })),
+        Effect.uninterruptible,
+      );
     };
     yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.takeBetween(handedIn, 1, maxBatch), commit)));
     return (completion) =>

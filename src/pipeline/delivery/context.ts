@@ -37,6 +37,9 @@ export interface DeliveryContext {
   readonly stats: DeliveryStats;
 }
 
-/** Feeds delivery results into the conversation as events (the stepper announces any new work). */
-export const feed = (ctx: DeliveryContext, chatId: number, events: readonly ConversationEvent[]) =>
-  ctx.stepper.apply(events.map((event) => ({ chatId, event })));
+/**
+ * Feeds delivery results into the conversation as events (the stepper announces any new work);
+ * `alsoCommit` joins the step's transaction.
+ */
+export const feed = (ctx: DeliveryContext, chatId: number, events: readonly ConversationEvent[], alsoCommit?: (tx: Db) => Promise<void>) =>
+  ctx.stepper.apply(events.map((event) => ({ chatId, event })), [], alsoCommit);

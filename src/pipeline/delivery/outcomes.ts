@@ -8,6 +8,7 @@ import { enqueueIntents, removeIntents } from "../../store/outbox.ts";
 import type { OutboxRow } from "../outbox.ts";
 import { query, type StoreError } from "../../store/store.ts";
 import { backoffDelayMs } from "../../util/backoff-schedule.ts";
+import { completeIn } from "./completions.ts";
 import { type DeliveryContext, feed } from "./context.ts";
 import type { Outcome } from "./execute.ts";
 import { closeAgainIfClosed, reopenAndAttempt, replaceLostTopic } from "./repair.ts";
@@ -19,10 +20,13 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
     const now = yield* Clock.currentTimeMillis;
     switch (outcome.kind) {
       case "done": {
-        yield* ctx.complete({ ids: batch.map((r) => r.id), chatId, pairs: outcome.pairs, now });
+        const completion = { ids: batch.map((r) => r.id), chatId, pairs: outcome.pairs, now };
+        // A result the conversation must learn (a topic created) commits with the row's removal:
+        // a crash between the two would forget the topic and create another.
+        if (outcome.events.length > 0) yield* feed(ctx, chatId, outcome.events, (tx) => completeIn(tx, ctx.botId, completion));
+        else yield* ctx.complete(completion);
         ctx.stats.delivered += batch.length;
         if (head.intent.type === "createTopic" && head.intent.previousDeleted) ctx.stats.topicsRecreated += 1;
-        if (outcome.events.length > 0) yield* feed(ctx, chatId, outcome.events);
         return;
       }
       case "retry": {
