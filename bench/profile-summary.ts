@@ -19,10 +19,11 @@
  * monotonic clock the profile's timestamps use. Without a window the whole profile counts.
  */
 import { buildSync } from "esbuild";
+// @ts-ignore: a plain .mjs module of the Node entry, without types.
+import { bundleOptions } from "../bin/bundle-options.mjs";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { fmt, root } from "./support.ts";
 
 /** The parts of a V8 .cpuprofile this script reads. */
@@ -69,18 +70,7 @@ function bundleLineFiles(): { fileOf: (line: number) => string; text: string[] }
   try {
     const outfile = join(dir, "cli.mjs");
     // Same options as bin/switchboard.mjs: line numbers must match the profiled bundle.
-    buildSync({
-      entryPoints: [join(root, "src/cli.ts")],
-      outfile,
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      packages: "external",
-      define: { "import.meta.url": JSON.stringify(pathToFileURL(join(root, "src/sandbox/web/static.ts")).href) },
-      banner: { js: `import { createRequire as __sbRequire } from "node:module"; const require = __sbRequire(${JSON.stringify(join(root, "package.json"))});` },
-      logLevel: "error",
-    });
+    buildSync(bundleOptions(root, outfile));
     const text = readFileSync(outfile, "utf8").split("\n");
     const owner: string[] = [];
     let current = "(bundle runtime)";

@@ -9,6 +9,7 @@ import { buildSync } from "esbuild";
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { bundleOptions } from "./bundle-options.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 // Inside the project, so that Node resolves the bundle's bare imports from its node_modules.
@@ -16,19 +17,7 @@ const cache = join(root, "node_modules", ".cache", "switchboard");
 mkdirSync(cache, { recursive: true });
 const outfile = join(cache, `cli-${process.pid}.mjs`);
 
-buildSync({
-  entryPoints: [join(root, "src/cli.ts")],
-  outfile,
-  bundle: true,
-  platform: "node",
-  format: "esm",
-  target: "node20",
-  packages: "external",
-  // The one `import.meta.url` in the sources (the sandbox page's folder) must keep pointing there.
-  define: { "import.meta.url": JSON.stringify(pathToFileURL(join(root, "src/sandbox/web/static.ts")).href) },
-  banner: { js: `import { createRequire as __sbRequire } from "node:module"; const require = __sbRequire(${JSON.stringify(join(root, "package.json"))});` },
-  logLevel: "error",
-});
+buildSync(bundleOptions(root, outfile));
 // Deployer plugins written in TypeScript are bundled the same way when loaded (src/plugins/load.ts).
 process.env.SWITCHBOARD_ROOT = root;
 try {
