@@ -15,7 +15,7 @@
  *   npx tsx bench/profile-summary.ts FILE.cpuprofile [--log relay-output.txt --phase userToTopic]
  *                                    [--window START_US:END_US] [--top 25]
  * `--log` reads the `BENCH_RESULT` line of a bench/relay.ts run and keeps only the samples inside
- * that phase's window (`userToTopic` or `operatorToUser`); relay.ts records windows on the
+ * that phase's window (`userToTopic`, `operatorToUser` or `latency`); relay.ts records windows on the
  * monotonic clock the profile's timestamps use. Without a window the whole profile counts.
  */
 import { buildSync } from "esbuild";
@@ -96,18 +96,20 @@ function bundleLineFiles(): { fileOf: (line: number) => string; text: string[] }
 }
 
 /** Turns profile nodes into frames with readable files (bundle lines mapped back to src/). */
-function framesOf(profile: CpuProfile): { frames: Map<number, Frame>; mismatched: number } {
+function framesOf(profile: CpuProfile): { frames: Map<number, Frame>; mismatched: Set<string> } {
   const bundle = bundleLineFiles();
   const frames = new Map<number, Frame>();
-  let mismatched = 0;
+  const mismatched = new Set<string>();
   for (const n of profile.nodes) {
     const { functionName, url, lineNumber } = n.callFrame;
     let file = url.replace(/^file:\/\//, "");
     const nm = file.lastIndexOf("/node_modules/");
     if (/\/node_modules\/\.cache\/switchboard\/cli-\d+\.mjs$/.test(file)) {
       file = bundle.fileOf(lineNumber + 1);
-      const name = functionName.replace(/^#/, "");
-      if (name !== "" && !name.includes("/") && !bundle.text[lineNumber]?.includes(name)) mismatched++;
+      const name = functionName.replace(/^#|^get |^set /g, "");
+      // A constructor frame carries its class's name, declared a few lines above.
+      const near = bundle.text.slice(Math.max(0, lineNumber - 10), lineNumber + 1).join("\n");
+      if (/^[\w$]+$/.test(name) && !near.includes(name)) mismatched.add(`${functionName}@${lineNumber + 1}`);
     } else if (nm >= 0) file = file.slice(nm + "/node_modules/".length);
     else if (file.startsWith(root)) file = file.slice(root.length);
     frames.set(n.id, { name: functionName || "(anonymous)", file, line: lineNumber + 1, parent: undefined });
@@ -238,7 +240,7 @@ function main(): void {
 
   const window = o.window ? `window ${o.window[0]}–${o.window[1]} µs (${fmt((o.window[1] - o.window[0]) / 1e6, 2)} s)` : "whole profile";
   console.log(`## ${o.file}\n\n${window}: busy ${fmt(busy / 1000, 0)} ms, idle ${fmt(idle / 1000, 0)} ms, ${profile.samples.length} samples in the file`);
-  if (mismatched > 0) console.log(`\nwarning: ${mismatched} bundle frames whose name is not on their mapped line — was the profile taken on other sources?`);
+  if (mismatched.size > 0) console.log(`\nwarning: bundle frames whose name is not on their mapped line (${[...mismatched].slice(0, 5).join(", ")}) — was the profile taken on other sources?`);
   table("Share by area (self time)", "area", [...byArea], busy, 40);
   table("By package / our folder (self time)", "package", [...byGroup], busy, 30);
   table(`Top ${o.top} functions (self time)`, "function (file:line)", [...byFunction], busy, o.top);
