@@ -23,6 +23,9 @@
  *   phase's window on the monotonic clock (for bench/profile-summary.ts), and with
  *   `BENCH_SQL_COUNTS=DIR` plus the bench/count-sql.mjs preload, SQL statements per 1,000 messages.
  *
+ * `--reference` runs bench/grammy-relay.ts (a plain, non-durable grammY relay) as the child instead
+ * of Switchboard: the same workload and checks, for comparing CPU per 1,000 messages.
+ *
  * Run: `npx tsx bench/relay.ts` or `node_modules/deno/deno run -A bench/relay.ts`. Exits 1 when a
  * message is missing, duplicated, out of order or in the wrong chat or topic; timings are reported,
  * never asserted. The last line is `BENCH_RESULT {json}` for bench/repeat.ts. Finishes by itself
@@ -50,6 +53,7 @@ import {
   runtimeName,
   selfCpuSeconds,
   sleep,
+  spawnReference,
   spawnSwitchboard,
   type SwitchboardChild,
   watchdog,
@@ -69,6 +73,11 @@ const LATENCY_SECONDS = 15;
 const DRAIN_TIMEOUT_MS = 60_000;
 /** Time after a phase to let late duplicates show up before checking. */
 const SETTLE_MS = 300;
+
+/** `--reference`: run bench/grammy-relay.ts (a plain grammY relay) as the child instead. */
+const reference = process.argv.includes("--reference");
+/** The child in output lines. */
+const childName = reference ? "grammY reference" : "switchboard";
 
 /** Messages sent per user, in send order (user id -> message ids). */
 type Sent = Map<number, number[]>;
@@ -336,7 +345,7 @@ const percentiles = (sorted: number[]) =>
 /** The lines for one burst phase. */
 function printBurst(name: string, b: BurstResult): void {
   console.log(`${name}: ${b.messages} msgs offered in ${fmt(b.offerMs, 0)} ms, relayed in ${fmt(b.wallMs / 1000, 2)} s = ${fmt(b.perSecond, 0)} msg/s`);
-  console.log(`  cpu: switchboard ${fmt(b.childCpuSeconds, 2)} s = ${fmt(b.cpuPer1000, 3)} CPU-s per 1,000 messages; bench+emulator ${fmt(b.benchCpuSeconds, 2)} s; ${formatDisturbance(b.disturbance)}`);
+  console.log(`  cpu: ${childName} ${fmt(b.childCpuSeconds, 2)} s = ${fmt(b.cpuPer1000, 3)} CPU-s per 1,000 messages; bench+emulator ${fmt(b.benchCpuSeconds, 2)} s; ${formatDisturbance(b.disturbance)}`);
   console.log(`  Bot API calls: ${Object.entries(b.calls).map(([m, n]) => `${m} ${n}`).join(", ")}`);
   for (const line of b.sql) console.log(`  ${line}`);
   console.log(`  correctness: ${formatCorrectness(b.correctness)}`);
@@ -345,15 +354,15 @@ function printBurst(name: string, b: BurstResult): void {
 async function main(): Promise<number> {
   const world = await createBenchWorld("sb-bench-relay-");
   const tracker = new CopyTracker(world.emulator);
-  const child = spawnSwitchboard(world.configPath, world.bot.token);
+  const child = reference ? spawnReference(world) : spawnSwitchboard(world.configPath, world.bot.token);
   const guard = watchdog(175_000, () => child.child.kill("SIGKILL"));
   try {
     const started = now();
     await child.waitForOutput(readyLine, 60_000);
-    console.log(`switchboard (${runtimeName()}) is receiving updates after ${fmt(now() - started, 0)} ms; pid ${child.pid}`);
+    console.log(`${reference ? "grammY reference relay" : "switchboard"} (${runtimeName()}) is receiving updates after ${fmt(now() - started, 0)} ms; pid ${child.pid}`);
     await warmUp(world, tracker);
     const idleCpuPerSecond = await measureIdle(child);
-    console.log(`idle: switchboard uses ${fmt(idleCpuPerSecond, 3)} CPU-s per second while nothing is sent`);
+    console.log(`idle: ${childName} uses ${fmt(idleCpuPerSecond, 3)} CPU-s per second while nothing is sent`);
 
     const t = await measureThroughput(world, tracker, child);
     printBurst("user → topic", t);
@@ -364,18 +373,18 @@ async function main(): Promise<number> {
     console.log(`latency: ${l.messages} msgs at ${fmt(l.offeredPerSecond, 1)} msg/s offered (max schedule lag ${fmt(l.maxScheduleLagMs)} ms; ${formatDisturbance(l.disturbance)})`);
     console.log(`  all:    ${percentiles(l.all)}`);
     console.log(`  steady: ${percentiles(l.steady)} (without each user's first message, which waits for its topic)`);
-    console.log(`  cpu: switchboard ${fmt(l.childCpuSeconds, 2)} s = ${fmt(l.cpuPer1000, 3)} CPU-s per 1,000 messages at ${LATENCY_RATE_PER_SECOND} msg/s`);
+    console.log(`  cpu: ${childName} ${fmt(l.childCpuSeconds, 2)} s = ${fmt(l.cpuPer1000, 3)} CPU-s per 1,000 messages at ${LATENCY_RATE_PER_SECOND} msg/s`);
     console.log(`  Bot API calls: ${Object.entries(l.calls).map(([m, n]) => `${m} ${n}`).join(", ")}`);
     for (const line of l.sql) console.log(`  ${line}`);
     console.log(`  correctness: ${formatCorrectness(l.correctness)}`);
 
     const peakRss = procStatusMb(child.pid, "VmHWM");
     const warnings = child.output().split("\n").filter((line) => / (warn|error) /.test(line));
-    if (warnings.length > 0) console.log(`switchboard logged ${warnings.length} warning/error line(s), first: ${warnings[0]}`);
+    if (warnings.length > 0) console.log(`${childName} logged ${warnings.length} warning/error line(s), first: ${warnings[0]}`);
 
     const ok = [t, r, l].every((p) => isCorrect(p.correctness) && p.storedAgree);
     console.log("");
-    console.log(`== relay results (${runtimeName()}) ==`);
+    console.log(`== relay results (${runtimeName()}${reference ? ", grammY reference relay" : ""}) ==`);
     console.log(
       `CPU per 1,000 relayed messages: user → topic ${fmt(t.cpuPer1000, 3)} s, operator → user ${fmt(r.cpuPer1000, 3)} s ` +
         `(other processes ${fmt(t.disturbance.otherCpuSeconds, 2)} / ${fmt(r.disturbance.otherCpuSeconds, 2)} CPU-s during the bursts)`,
@@ -392,7 +401,7 @@ async function main(): Promise<number> {
         `latency: missing ${l.correctness.missing}, duplicates ${l.correctness.duplicates})`,
     );
     const result = {
-      bench: "relay", runtime: runtimeName(), ok,
+      bench: "relay", runtime: runtimeName(), child: reference ? "grammy-reference" : "switchboard", ok,
       cpuPer1000UserToTopic: t.cpuPer1000, cpuPer1000OperatorToUser: r.cpuPer1000, cpuPer1000At100: l.cpuPer1000,
       throughput: t.perSecond, throughputOperatorToUser: r.perSecond,
       p50: quantile(l.all, 0.5), p99: quantile(l.all, 0.99), p99Steady: quantile(l.steady, 0.99), peakRssMb: peakRss,

@@ -10,14 +10,18 @@ import { fmt, sleep, type SwitchboardChild } from "./support.ts";
 /** Statement text -> executions. */
 export type SqlCounts = Map<string, number>;
 
+/** Snapshots taken of each child so far: the child numbers its files from 0. */
+const taken = new WeakMap<SwitchboardChild, number>();
+
 /** Takes snapshots of a child's SQL counts, or undefined when counting is off. */
 export function sqlCounter(child: SwitchboardChild): { snapshot(): Promise<SqlCounts> } | undefined {
   const dir = process.env.BENCH_SQL_COUNTS;
   if (!dir) return undefined;
-  let next = 0;
   return {
     async snapshot() {
-      const file = join(dir, `counts-${next++}.json`);
+      const n = taken.get(child) ?? 0;
+      taken.set(child, n + 1);
+      const file = join(dir, `counts-${n}.json`);
       child.child.kill("SIGUSR2");
       for (let waited = 0; !existsSync(file); waited += 20) {
         if (waited > 5_000) throw new Error(`the child wrote no ${file}: is bench/count-sql.mjs in BENCH_CHILD_FLAGS?`);
