@@ -8,8 +8,9 @@
  * the file once loaded), so profile frames of our code point at lines of `cli-<pid>.mjs`. This
  * script rebuilds the same bundle from the current sources (same esbuild options, so the same
  * lines) and maps each line to the `// src/…` section esbuild writes before every module. Profile
- * the code you summarise: a changed source tree maps lines wrongly (the script counts frames whose
- * function name is not on its line and warns).
+ * the code you summarise: a changed source tree maps lines wrongly (the script warns about frames
+ * whose function name is not near their line). Our frames show `file @bundle:LINE`: the line is the
+ * bundle's, the file the source it came from.
  *
  * Usage:
  *   npx tsx bench/profile-summary.ts FILE.cpuprofile [--log relay-output.txt --phase userToTopic]
@@ -39,6 +40,8 @@ interface Frame {
   /** `src/pipeline/commit.ts`, `kysely/dist/esm/…`, `node:net`, or "" for native and V8 frames. */
   file: string;
   line: number;
+  /** True for our code: `line` is then a line of the bundle, not of the source file. */
+  bundled: boolean;
   parent: number | undefined;
 }
 
@@ -104,7 +107,8 @@ function framesOf(profile: CpuProfile): { frames: Map<number, Frame>; mismatched
     const { functionName, url, lineNumber } = n.callFrame;
     let file = url.replace(/^file:\/\//, "");
     const nm = file.lastIndexOf("/node_modules/");
-    if (/\/node_modules\/\.cache\/switchboard\/cli-\d+\.mjs$/.test(file)) {
+    const bundled = /\/node_modules\/\.cache\/switchboard\/cli-\d+\.mjs$/.test(file);
+    if (bundled) {
       file = bundle.fileOf(lineNumber + 1);
       const name = functionName.replace(/^#|^get |^set /g, "");
       // A constructor frame carries its class's name, declared a few lines above.
@@ -112,7 +116,7 @@ function framesOf(profile: CpuProfile): { frames: Map<number, Frame>; mismatched
       if (/^[\w$]+$/.test(name) && !near.includes(name)) mismatched.add(`${functionName}@${lineNumber + 1}`);
     } else if (nm >= 0) file = file.slice(nm + "/node_modules/".length);
     else if (file.startsWith(root)) file = file.slice(root.length);
-    frames.set(n.id, { name: functionName || "(anonymous)", file, line: lineNumber + 1, parent: undefined });
+    frames.set(n.id, { name: functionName || "(anonymous)", file, line: lineNumber + 1, bundled, parent: undefined });
   }
   for (const n of profile.nodes) for (const c of n.children ?? []) frames.get(c)!.parent = n.id;
   return { frames, mismatched };
@@ -209,7 +213,7 @@ function main(): void {
   const inclusiveLibrary = new Map<string, number>();
   let busy = 0;
   let idle = 0;
-  const label = (f: Frame) => `${f.name} (${f.file || "native"}${f.file ? `:${f.line}` : ""})`;
+  const label = (f: Frame) => `${f.name} (${f.file || "native"}${!f.file ? "" : f.bundled ? ` @bundle:${f.line}` : `:${f.line}`})`;
   for (const [id, us] of self) {
     const f = frames.get(id)!;
     if (f.name === "(idle)") {

@@ -32,14 +32,30 @@ export function sqlCounter(child: SwitchboardChild): { snapshot(): Promise<SqlCo
   };
 }
 
+/**
+ * A statement's shape: `in (?, ?, …)` lists and the extra rows of multi-row `values` collapsed,
+ * so that one query with a varying number of parameters counts once (each length is still a
+ * separate prepared statement; the line says how many texts it stands for).
+ */
+const shapeOf = (sql: string): string =>
+  sql.replace(/\s+/g, " ").replace(/ in \(\?(?:, \?)*\)/g, " in (?…)").replace(/(\(\?(?:, \?)*\))(?:, \(\?(?:, \?)*\))+/g, "$1, …");
+
 /** Lines describing `after - before` per 1,000 of `messages`: totals, then the busiest statements. */
-export function formatSqlCounts(before: SqlCounts, after: SqlCounts, messages: number, top = 12): string[] {
-  const diff = [...after].map(([sql, n]) => [sql, n - (before.get(sql) ?? 0)] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]);
-  const total = diff.reduce((sum, [, n]) => sum + n, 0);
-  const begins = diff.filter(([sql]) => /^begin/i.test(sql.trim())).reduce((sum, [, n]) => sum + n, 0);
+export function formatSqlCounts(before: SqlCounts, after: SqlCounts, messages: number, top = 16): string[] {
+  const shapes = new Map<string, { n: number; texts: number }>();
+  for (const [sql, count] of after) {
+    const n = count - (before.get(sql) ?? 0);
+    if (n <= 0) continue;
+    const shape = shapes.get(shapeOf(sql)) ?? { n: 0, texts: 0 };
+    shapes.set(shapeOf(sql), { n: shape.n + n, texts: shape.texts + 1 });
+  }
+  const rows = [...shapes].sort((a, b) => b[1].n - a[1].n);
+  const total = rows.reduce((sum, [, r]) => sum + r.n, 0);
+  const begins = rows.filter(([sql]) => /^begin/i.test(sql.trim())).reduce((sum, [, r]) => sum + r.n, 0);
+  const texts = rows.reduce((sum, [, r]) => sum + r.texts, 0);
   const per = (n: number) => fmt((n / messages) * 1000, 0);
   return [
-    `SQL: ${per(total)} statements and ${per(begins)} transactions per 1,000 messages (${diff.length} distinct statements)`,
-    ...diff.slice(0, top).map(([sql, n]) => `    ${per(n).padStart(6)}  ${sql.replace(/\s+/g, " ").slice(0, 150)}`),
+    `SQL: ${per(total)} statements and ${per(begins)} transactions per 1,000 messages (${rows.length} shapes, ${texts} distinct texts)`,
+    ...rows.slice(0, top).map(([sql, r]) => `    ${per(r.n).padStart(6)}  ${sql.slice(0, 150)}${r.texts > 1 ? ` [${r.texts} texts]` : ""}`),
   ];
 }
