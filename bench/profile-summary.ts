@@ -180,6 +180,20 @@ function libraryOf(f: Frame): string | undefined {
   return pkg;
 }
 
+/**
+ * Paths through the code whose whole cost matters for a decision: a sample counts for a path when
+ * any of its frames is on the stack (so the Bot API call includes the sockets, the web Response
+ * and @effect/platform's parsing, but not the Effect fibers around it).
+ */
+const paths: [string, (f: Frame) => boolean][] = [
+  ["Bot API call (src/telegram/client.ts, our transport, @effect/platform, node:http, undici Response)", (f) =>
+    f.file === "src/telegram/client.ts" || f.file === "src/platform/http-client.ts" || packageOf(f.file) === "@effect/platform" ||
+    /^node:(_http|http|https|net|internal\/(streams|http|net|stream_base|deps\/undici|webstreams))/.test(f.file)],
+  ["SQL (Kysely + libsql)", (f) => packageOf(f.file) === "kysely" || packageOf(f.file) === "libsql"],
+  ["conversation step (XState + src/conversation/step.ts + machine.ts)", (f) => packageOf(f.file) === "xstate" || f.file === "src/conversation/step.ts" || f.file === "src/conversation/machine.ts"],
+  ["plugin hooks (src/plugins/host.ts)", (f) => f.file === "src/plugins/host.ts"],
+];
+
 /** Sums `add` per key. */
 function tally<K>(map: Map<K, number>, key: K, add: number): void {
   map.set(key, (map.get(key) ?? 0) + add);
@@ -211,6 +225,7 @@ function main(): void {
   const inclusiveFunction = new Map<string, number>();
   const inclusiveOurFile = new Map<string, number>();
   const inclusiveLibrary = new Map<string, number>();
+  const inclusivePath = new Map<string, number>();
   let busy = 0;
   let idle = 0;
   const label = (f: Frame) => `${f.name} (${f.file || "native"}${!f.file ? "" : f.bundled ? ` @bundle:${f.line}` : `:${f.line}`})`;
@@ -229,6 +244,7 @@ function main(): void {
     const seenFunctions = new Set<string>();
     const seenFiles = new Set<string>();
     const seenLibraries = new Set<string>();
+    const seenPaths = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = frames.get(at)!.parent) {
       const g = frames.get(at)!;
       if (g.name === "(root)") break;
@@ -236,7 +252,9 @@ function main(): void {
       if (g.file.startsWith("src/") || g.file.startsWith("plugins/")) seenFiles.add(g.file);
       const library = libraryOf(g);
       if (library) seenLibraries.add(library);
+      for (const [path, on] of paths) if (on(g)) seenPaths.add(path);
     }
+    for (const k of seenPaths) tally(inclusivePath, k, us);
     for (const k of seenFunctions) tally(inclusiveFunction, k, us);
     for (const k of seenFiles) tally(inclusiveOurFile, k, us);
     for (const k of seenLibraries) tally(inclusiveLibrary, k, us);
@@ -249,6 +267,7 @@ function main(): void {
   table("By package / our folder (self time)", "package", [...byGroup], busy, 30);
   table(`Top ${o.top} functions (self time)`, "function (file:line)", [...byFunction], busy, o.top);
   table(`Top ${o.top} files (self time)`, "file", [...byFile], busy, o.top);
+  table("Paths, inclusive (a sample counts when any frame of the path is on its stack)", "path", [...inclusivePath], busy, 10);
   table("Libraries, inclusive (time with the library anywhere on the stack, callees included)", "library", [...inclusiveLibrary], busy, 30);
   table("Our files, inclusive (time with the file anywhere on the stack)", "file", [...inclusiveOurFile], busy, o.top);
   table(`Top ${o.top} functions, inclusive`, "function (file:line)", [...inclusiveFunction].filter(([k]) => !k.startsWith("(")), busy, o.top);
