@@ -8,14 +8,15 @@
  * the file once loaded), so profile frames of our code point at lines of `cli-<pid>.mjs`. This
  * script rebuilds the same bundle from the current sources (same esbuild options, so the same
  * lines) and maps each line to the `// src/…` section esbuild writes before every module. Profile
- * the code you summarise: a changed source tree maps lines wrongly (the script counts frames whose
- * function name is not on its line and warns).
+ * the code you summarise: a changed source tree maps lines wrongly (the script warns about frames
+ * whose function name is not near their line). Our frames show `file @bundle:LINE`: the line is the
+ * bundle's, the file the source it came from.
  *
  * Usage:
  *   npx tsx bench/profile-summary.ts FILE.cpuprofile [--log relay-output.txt --phase userToTopic]
  *                                    [--window START_US:END_US] [--top 25]
  * `--log` reads the `BENCH_RESULT` line of a bench/relay.ts run and keeps only the samples inside
- * that phase's window (`userToTopic` or `operatorToUser`); relay.ts records windows on the
+ * that phase's window (`userToTopic`, `operatorToUser` or `latency`); relay.ts records windows on the
  * monotonic clock the profile's timestamps use. Without a window the whole profile counts.
  */
 import { buildSync } from "esbuild";
@@ -40,6 +41,8 @@ interface Frame {
   /** `src/pipeline/commit.ts`, `kysely/dist/esm/…`, `node:net`, or "" for native and V8 frames. */
   file: string;
   line: number;
+  /** True for our code: `line` is then a line of the bundle, not of the source file. */
+  bundled: boolean;
   parent: number | undefined;
 }
 
@@ -86,21 +89,24 @@ function bundleLineFiles(): { fileOf: (line: number) => string; text: string[] }
 }
 
 /** Turns profile nodes into frames with readable files (bundle lines mapped back to src/). */
-function framesOf(profile: CpuProfile): { frames: Map<number, Frame>; mismatched: number } {
+function framesOf(profile: CpuProfile): { frames: Map<number, Frame>; mismatched: Set<string> } {
   const bundle = bundleLineFiles();
   const frames = new Map<number, Frame>();
-  let mismatched = 0;
+  const mismatched = new Set<string>();
   for (const n of profile.nodes) {
     const { functionName, url, lineNumber } = n.callFrame;
     let file = url.replace(/^file:\/\//, "");
     const nm = file.lastIndexOf("/node_modules/");
-    if (/\/node_modules\/\.cache\/switchboard\/cli-\d+\.mjs$/.test(file)) {
+    const bundled = /\/node_modules\/\.cache\/switchboard\/cli-\d+\.mjs$/.test(file);
+    if (bundled) {
       file = bundle.fileOf(lineNumber + 1);
-      const name = functionName.replace(/^#/, "");
-      if (name !== "" && !name.includes("/") && !bundle.text[lineNumber]?.includes(name)) mismatched++;
+      const name = functionName.replace(/^#|^get |^set /g, "");
+      // A constructor frame carries its class's name, declared a few lines above.
+      const near = bundle.text.slice(Math.max(0, lineNumber - 10), lineNumber + 1).join("\n");
+      if (/^[\w$]+$/.test(name) && !near.includes(name)) mismatched.add(`${functionName}@${lineNumber + 1}`);
     } else if (nm >= 0) file = file.slice(nm + "/node_modules/".length);
     else if (file.startsWith(root)) file = file.slice(root.length);
-    frames.set(n.id, { name: functionName || "(anonymous)", file, line: lineNumber + 1, parent: undefined });
+    frames.set(n.id, { name: functionName || "(anonymous)", file, line: lineNumber + 1, bundled, parent: undefined });
   }
   for (const n of profile.nodes) for (const c of n.children ?? []) frames.get(c)!.parent = n.id;
   return { frames, mismatched };
@@ -164,6 +170,20 @@ function libraryOf(f: Frame): string | undefined {
   return pkg;
 }
 
+/**
+ * Paths through the code whose whole cost matters for a decision: a sample counts for a path when
+ * any of its frames is on the stack (so the Bot API call includes the sockets, the web Response
+ * and @effect/platform's parsing, but not the Effect fibers around it).
+ */
+const paths: [string, (f: Frame) => boolean][] = [
+  ["Bot API call (src/telegram/client.ts, our transport, @effect/platform, node:http, undici Response)", (f) =>
+    f.file === "src/telegram/client.ts" || f.file === "src/platform/http-client.ts" || packageOf(f.file) === "@effect/platform" ||
+    /^node:(_http|http|https|net|internal\/(streams|http|net|stream_base|deps\/undici|webstreams))/.test(f.file)],
+  ["SQL (Kysely + libsql)", (f) => packageOf(f.file) === "kysely" || packageOf(f.file) === "libsql"],
+  ["conversation step (XState + src/conversation/step.ts + machine.ts)", (f) => packageOf(f.file) === "xstate" || f.file === "src/conversation/step.ts" || f.file === "src/conversation/machine.ts"],
+  ["plugin hooks (src/plugins/host.ts)", (f) => f.file === "src/plugins/host.ts"],
+];
+
 /** Sums `add` per key. */
 function tally<K>(map: Map<K, number>, key: K, add: number): void {
   map.set(key, (map.get(key) ?? 0) + add);
@@ -195,9 +215,10 @@ function main(): void {
   const inclusiveFunction = new Map<string, number>();
   const inclusiveOurFile = new Map<string, number>();
   const inclusiveLibrary = new Map<string, number>();
+  const inclusivePath = new Map<string, number>();
   let busy = 0;
   let idle = 0;
-  const label = (f: Frame) => `${f.name} (${f.file || "native"}${f.file ? `:${f.line}` : ""})`;
+  const label = (f: Frame) => `${f.name} (${f.file || "native"}${!f.file ? "" : f.bundled ? ` @bundle:${f.line}` : `:${f.line}`})`;
   for (const [id, us] of self) {
     const f = frames.get(id)!;
     if (f.name === "(idle)") {
@@ -213,6 +234,7 @@ function main(): void {
     const seenFunctions = new Set<string>();
     const seenFiles = new Set<string>();
     const seenLibraries = new Set<string>();
+    const seenPaths = new Set<string>();
     for (let at: number | undefined = id; at !== undefined; at = frames.get(at)!.parent) {
       const g = frames.get(at)!;
       if (g.name === "(root)") break;
@@ -220,7 +242,9 @@ function main(): void {
       if (g.file.startsWith("src/") || g.file.startsWith("plugins/")) seenFiles.add(g.file);
       const library = libraryOf(g);
       if (library) seenLibraries.add(library);
+      for (const [path, on] of paths) if (on(g)) seenPaths.add(path);
     }
+    for (const k of seenPaths) tally(inclusivePath, k, us);
     for (const k of seenFunctions) tally(inclusiveFunction, k, us);
     for (const k of seenFiles) tally(inclusiveOurFile, k, us);
     for (const k of seenLibraries) tally(inclusiveLibrary, k, us);
@@ -228,11 +252,12 @@ function main(): void {
 
   const window = o.window ? `window ${o.window[0]}–${o.window[1]} µs (${fmt((o.window[1] - o.window[0]) / 1e6, 2)} s)` : "whole profile";
   console.log(`## ${o.file}\n\n${window}: busy ${fmt(busy / 1000, 0)} ms, idle ${fmt(idle / 1000, 0)} ms, ${profile.samples.length} samples in the file`);
-  if (mismatched > 0) console.log(`\nwarning: ${mismatched} bundle frames whose name is not on their mapped line — was the profile taken on other sources?`);
+  if (mismatched.size > 0) console.log(`\nwarning: bundle frames whose name is not on their mapped line (${[...mismatched].slice(0, 5).join(", ")}) — was the profile taken on other sources?`);
   table("Share by area (self time)", "area", [...byArea], busy, 40);
   table("By package / our folder (self time)", "package", [...byGroup], busy, 30);
   table(`Top ${o.top} functions (self time)`, "function (file:line)", [...byFunction], busy, o.top);
   table(`Top ${o.top} files (self time)`, "file", [...byFile], busy, o.top);
+  table("Paths, inclusive (a sample counts when any frame of the path is on its stack)", "path", [...inclusivePath], busy, 10);
   table("Libraries, inclusive (time with the library anywhere on the stack, callees included)", "library", [...inclusiveLibrary], busy, 30);
   table("Our files, inclusive (time with the file anywhere on the stack)", "file", [...inclusiveOurFile], busy, o.top);
   table(`Top ${o.top} functions, inclusive`, "function (file:line)", [...inclusiveFunction].filter(([k]) => !k.startsWith("(")), busy, o.top);

@@ -19,6 +19,12 @@
  *   monotonic clock; latency = time from `userSends` returning to the emulator storing the copy
  *   (its synchronous `onChange` hook fires inside the copyMessage call).
  * - peak RSS of the child: VmHWM from /proc/<pid>/status at the end.
+ * - diagnostics per phase: Bot API calls by method, CPU of other processes (see support.ts), the
+ *   phase's window on the monotonic clock (for bench/profile-summary.ts), and with
+ *   `BENCH_SQL_COUNTS=DIR` plus the bench/count-sql.mjs preload, SQL statements per 1,000 messages.
+ *
+ * `--reference` runs bench/grammy-relay.ts (a plain, non-durable grammY relay) as the child instead
+ * of Switchboard: the same workload and checks, for comparing CPU per 1,000 messages.
  *
  * Run: `npx tsx bench/relay.ts` or `node_modules/deno/deno run -A bench/relay.ts`. Exits 1 when a
  * message is missing, duplicated, out of order or in the wrong chat or topic; timings are reported,
@@ -47,10 +53,12 @@ import {
   runtimeName,
   selfCpuSeconds,
   sleep,
+  spawnReference,
   spawnSwitchboard,
   type SwitchboardChild,
   watchdog,
 } from "./support.ts";
+import { formatSqlCounts, sqlCounter } from "./sql-counts.ts";
 
 const THROUGHPUT_USERS = 200;
 const THROUGHPUT_MESSAGES_EACH = 10;
@@ -65,6 +73,11 @@ const LATENCY_SECONDS = 15;
 const DRAIN_TIMEOUT_MS = 60_000;
 /** Time after a phase to let late duplicates show up before checking. */
 const SETTLE_MS = 300;
+
+/** `--reference`: run bench/grammy-relay.ts (a plain grammY relay) as the child instead. */
+const reference = process.argv.includes("--reference");
+/** The child in output lines. */
+const childName = reference ? "grammY reference" : "switchboard";
 
 /** Messages sent per user, in send order (user id -> message ids). */
 type Sent = Map<number, number[]>;
@@ -89,6 +102,8 @@ interface BurstResult {
   calls: Record<string, number>;
   /** The phase on the monotonic clock in µs (as in a V8 .cpuprofile), for bench/profile-summary.ts. */
   window: [number, number];
+  /** SQL statements per 1,000 messages, when BENCH_SQL_COUNTS is set (see bench/sql-counts.ts). */
+  sql: string[];
   disturbance: Disturbance;
   correctness: Correctness;
   storedAgree: boolean;
@@ -103,6 +118,9 @@ interface LatencyResult {
   steady: number[];
   childCpuSeconds: number;
   cpuPer1000: number;
+  window: [number, number];
+  calls: Record<string, number>;
+  sql: string[];
   disturbance: Disturbance;
   correctness: Correctness;
   storedAgree: boolean;
@@ -191,6 +209,8 @@ async function burst(
   offer: () => void,
 ): Promise<Omit<BurstResult, "correctness" | "storedAgree">> {
   const counter = distinctCounter(tracker, matches);
+  const sql = sqlCounter(child);
+  const sql0 = await sql?.snapshot();
   const calls0 = { ...world.emulator.stats().calls };
   const disturbed = interference(child.pid);
   const childCpu0 = procCpuSeconds(child.pid);
@@ -207,10 +227,11 @@ async function burst(
   const benchCpuSeconds = selfCpuSeconds() - benchCpu0;
   const disturbance = disturbed();
   counter.off();
+  const sqlLines = sql && sql0 ? formatSqlCounts(sql0, await sql.snapshot(), counter.count()) : [];
   const wallMs = end - start;
   return {
     messages: total, offerMs, wallMs, perSecond: counter.count() / (wallMs / 1000), childCpuSeconds,
-    cpuPer1000: (childCpuSeconds / counter.count()) * 1000, benchCpuSeconds, calls: callsSince(world, calls0), window, disturbance,
+    cpuPer1000: (childCpuSeconds / counter.count()) * 1000, benchCpuSeconds, calls: callsSince(world, calls0), window, sql: sqlLines, disturbance,
   };
 }
 
@@ -273,8 +294,12 @@ async function measureLatency(world: BenchWorld, tracker: CopyTracker, child: Sw
     if (!s.first) steady.push(a.at - s.at);
   });
 
+  const sql = sqlCounter(child);
+  const sql0 = await sql?.snapshot();
   const disturbed = interference(child.pid);
   const childCpu0 = procCpuSeconds(child.pid);
+  const calls0 = { ...world.emulator.stats().calls };
+  const windowStart = monotonicMicros();
   let next = 0;
   let maxLag = 0;
   const start = now();
@@ -300,14 +325,16 @@ async function measureLatency(world: BenchWorld, tracker: CopyTracker, child: Sw
   const offeredPerSecond = total / ((now() - start) / 1000);
   await tracker.until(() => all.length >= total, DRAIN_TIMEOUT_MS);
   await sleep(SETTLE_MS);
+  const window: [number, number] = [windowStart, monotonicMicros()];
   const childCpuSeconds = procCpuSeconds(child.pid) - childCpu0;
   const disturbance = disturbed();
   off();
+  const sqlLines = sql && sql0 ? formatSqlCounts(sql0, await sql.snapshot(), all.length) : [];
   const correctness = checkTopicCopies(sent, tracker.arrivals, world.groupId);
   return {
     messages: total, offeredPerSecond, maxScheduleLagMs: maxLag,
     all: all.sort((a, b) => a - b), steady: steady.sort((a, b) => a - b),
-    childCpuSeconds, cpuPer1000: (childCpuSeconds / all.length) * 1000, disturbance,
+    childCpuSeconds, cpuPer1000: (childCpuSeconds / all.length) * 1000, window, calls: callsSince(world, calls0), sql: sqlLines, disturbance,
     correctness, storedAgree: storedCopiesAgree(storedTopicCopies(world, sent), correctness),
   };
 }
@@ -318,23 +345,24 @@ const percentiles = (sorted: number[]) =>
 /** The lines for one burst phase. */
 function printBurst(name: string, b: BurstResult): void {
   console.log(`${name}: ${b.messages} msgs offered in ${fmt(b.offerMs, 0)} ms, relayed in ${fmt(b.wallMs / 1000, 2)} s = ${fmt(b.perSecond, 0)} msg/s`);
-  console.log(`  cpu: switchboard ${fmt(b.childCpuSeconds, 2)} s = ${fmt(b.cpuPer1000, 3)} CPU-s per 1,000 messages; bench+emulator ${fmt(b.benchCpuSeconds, 2)} s; ${formatDisturbance(b.disturbance)}`);
+  console.log(`  cpu: ${childName} ${fmt(b.childCpuSeconds, 2)} s = ${fmt(b.cpuPer1000, 3)} CPU-s per 1,000 messages; bench+emulator ${fmt(b.benchCpuSeconds, 2)} s; ${formatDisturbance(b.disturbance)}`);
   console.log(`  Bot API calls: ${Object.entries(b.calls).map(([m, n]) => `${m} ${n}`).join(", ")}`);
+  for (const line of b.sql) console.log(`  ${line}`);
   console.log(`  correctness: ${formatCorrectness(b.correctness)}`);
 }
 
 async function main(): Promise<number> {
   const world = await createBenchWorld("sb-bench-relay-");
   const tracker = new CopyTracker(world.emulator);
-  const child = spawnSwitchboard(world.configPath, world.bot.token);
+  const child = reference ? spawnReference(world) : spawnSwitchboard(world.configPath, world.bot.token);
   const guard = watchdog(175_000, () => child.child.kill("SIGKILL"));
   try {
     const started = now();
     await child.waitForOutput(readyLine, 60_000);
-    console.log(`switchboard (${runtimeName()}) is receiving updates after ${fmt(now() - started, 0)} ms; pid ${child.pid}`);
+    console.log(`${reference ? "grammY reference relay" : "switchboard"} (${runtimeName()}) is receiving updates after ${fmt(now() - started, 0)} ms; pid ${child.pid}`);
     await warmUp(world, tracker);
     const idleCpuPerSecond = await measureIdle(child);
-    console.log(`idle: switchboard uses ${fmt(idleCpuPerSecond, 3)} CPU-s per second while nothing is sent`);
+    console.log(`idle: ${childName} uses ${fmt(idleCpuPerSecond, 3)} CPU-s per second while nothing is sent`);
 
     const t = await measureThroughput(world, tracker, child);
     printBurst("user → topic", t);
@@ -345,16 +373,18 @@ async function main(): Promise<number> {
     console.log(`latency: ${l.messages} msgs at ${fmt(l.offeredPerSecond, 1)} msg/s offered (max schedule lag ${fmt(l.maxScheduleLagMs)} ms; ${formatDisturbance(l.disturbance)})`);
     console.log(`  all:    ${percentiles(l.all)}`);
     console.log(`  steady: ${percentiles(l.steady)} (without each user's first message, which waits for its topic)`);
-    console.log(`  cpu: switchboard ${fmt(l.childCpuSeconds, 2)} s = ${fmt(l.cpuPer1000, 3)} CPU-s per 1,000 messages at ${LATENCY_RATE_PER_SECOND} msg/s`);
+    console.log(`  cpu: ${childName} ${fmt(l.childCpuSeconds, 2)} s = ${fmt(l.cpuPer1000, 3)} CPU-s per 1,000 messages at ${LATENCY_RATE_PER_SECOND} msg/s`);
+    console.log(`  Bot API calls: ${Object.entries(l.calls).map(([m, n]) => `${m} ${n}`).join(", ")}`);
+    for (const line of l.sql) console.log(`  ${line}`);
     console.log(`  correctness: ${formatCorrectness(l.correctness)}`);
 
     const peakRss = procStatusMb(child.pid, "VmHWM");
     const warnings = child.output().split("\n").filter((line) => / (warn|error) /.test(line));
-    if (warnings.length > 0) console.log(`switchboard logged ${warnings.length} warning/error line(s), first: ${warnings[0]}`);
+    if (warnings.length > 0) console.log(`${childName} logged ${warnings.length} warning/error line(s), first: ${warnings[0]}`);
 
     const ok = [t, r, l].every((p) => isCorrect(p.correctness) && p.storedAgree);
     console.log("");
-    console.log(`== relay results (${runtimeName()}) ==`);
+    console.log(`== relay results (${runtimeName()}${reference ? ", grammY reference relay" : ""}) ==`);
     console.log(
       `CPU per 1,000 relayed messages: user → topic ${fmt(t.cpuPer1000, 3)} s, operator → user ${fmt(r.cpuPer1000, 3)} s ` +
         `(other processes ${fmt(t.disturbance.otherCpuSeconds, 2)} / ${fmt(r.disturbance.otherCpuSeconds, 2)} CPU-s during the bursts)`,
@@ -371,12 +401,12 @@ async function main(): Promise<number> {
         `latency: missing ${l.correctness.missing}, duplicates ${l.correctness.duplicates})`,
     );
     const result = {
-      bench: "relay", runtime: runtimeName(), ok,
+      bench: "relay", runtime: runtimeName(), child: reference ? "grammy-reference" : "switchboard", ok,
       cpuPer1000UserToTopic: t.cpuPer1000, cpuPer1000OperatorToUser: r.cpuPer1000, cpuPer1000At100: l.cpuPer1000,
       throughput: t.perSecond, throughputOperatorToUser: r.perSecond,
       p50: quantile(l.all, 0.5), p99: quantile(l.all, 0.99), p99Steady: quantile(l.steady, 0.99), peakRssMb: peakRss,
       idleCpuPerSecond,
-      windows: { userToTopic: t.window, operatorToUser: r.window },
+      windows: { userToTopic: t.window, operatorToUser: r.window, latency: l.window },
       otherCpu: { userToTopic: t.disturbance.otherCpuSeconds, operatorToUser: r.disturbance.otherCpuSeconds, latency: l.disturbance.otherCpuSeconds },
       steal: t.disturbance.stealSeconds + r.disturbance.stealSeconds + l.disturbance.stealSeconds,
     };

@@ -4,19 +4,30 @@
  *
  * Before each run it waits (up to `--quiet-wait` seconds, default 120) until the machine has been
  * near idle for 3 s — other sessions run test suites on the same 2 cores — and records how long it
- * waited. Every figure is taken from the `BENCH_RESULT {json}` line the bench prints last; the
- * "other processes" CPU each bench measures per phase is printed beside the run. A run whose
- * measured phases saw more than `--max-other` CPU-seconds of other processes (default 1.5) is
- * *disturbed*: the script runs again until it has `--runs` undisturbed runs or has made
- * `--attempts` runs in all (default 3 × runs). Best and median are over the undisturbed runs
- * (over all runs, marked so, if none was undisturbed).
+ * waited. Every figure is taken from the `BENCH_RESULT {json}` line the bench prints last, with the
+ * CPU-seconds other processes used during each measured phase. A phase that saw more than
+ * `--max-other` of them (default 1.0) is *disturbed*, and so are the figures measured in it (CPU
+ * per 1,000 and throughput in their burst; latency and CPU at 100 msg/s in the latency phase; the
+ * memory run's time). Peak RSS hardly depends on neighbours and always counts. The script runs
+ * again until every phase has `--runs` undisturbed runs or it has made `--attempts` runs in all
+ * (default 3 × runs). Best and median of a figure are over its undisturbed values (over all,
+ * marked so, when none is).
  *
- * Run: `npx tsx bench/repeat.ts relay|memory [--runs 3] [--attempts 9] [--max-other 1.5] [--deno]
- * [--quiet-wait 120] [-- bench args]`, for example
+ * Before/after on the same machine in the same hour: `--ab COMMIT` alternates runs of COMMIT's
+ * tree (exported with `git archive` into a temp folder beside a link to this node_modules; its own
+ * bench/ runs, so pick a commit that has this bench) and of the working tree, and prints a table
+ * for each. Alternating spreads the machine's drift over both sides. `--at COMMIT` runs only
+ * COMMIT's tree. `--summarize LOG…` runs nothing and prints the table for the `BENCH_RESULT` lines
+ * in earlier logs (e.g. several repeat.ts outputs together).
+ *
+ * Run: `npx tsx bench/repeat.ts relay|memory [--runs 3] [--attempts 9] [--max-other 1.0] [--deno]
+ * [--quiet-wait 120] [--ab COMMIT | --at COMMIT] [-- bench args]`, for example
  * `npx tsx bench/repeat.ts memory --runs 3 -- --stored 1000000`. Each bench run is bounded by its
- * own watchdog, and the number of runs by `--attempts`; nothing here can hang.
+ * own watchdog, and the number of runs by `--attempts` (per side); nothing here can hang.
  */
-import { spawn } from "node:child_process";
+import { execSync, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, realpathSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fmt, machineCpuSeconds, now, root, sleep } from "./support.ts";
 
@@ -31,6 +42,10 @@ interface Options {
   maxOther: number;
   deno: boolean;
   quietWaitSeconds: number;
+  /** Trees to run, alternating: "" is the working tree, anything else a commit. */
+  sides: string[];
+  /** Logs to summarise instead of running. */
+  logs: string[];
   benchArgs: string[];
 }
 
@@ -39,16 +54,36 @@ function parseArgs(argv: string[]): Options {
   const own = dashes < 0 ? argv : argv.slice(0, dashes);
   const benchArgs = dashes < 0 ? [] : argv.slice(dashes + 1);
   const bench = own[0];
-  if (bench !== "relay" && bench !== "memory") throw new Error("usage: repeat.ts relay|memory [--runs N] [--deno] [--quiet-wait S] [-- bench args]");
-  const value = (flag: string, fallback: number) => {
+  if (bench !== "relay" && bench !== "memory") {
+    throw new Error("usage: repeat.ts relay|memory [--runs N] [--attempts N] [--max-other S] [--deno] [--quiet-wait S] [--ab COMMIT | --at COMMIT] [-- bench args]");
+  }
+  const text = (flag: string) => {
     const i = own.indexOf(flag);
-    return i < 0 ? fallback : Number(own[i + 1]);
+    return i < 0 ? undefined : own[i + 1];
   };
+  const value = (flag: string, fallback: number) => Number(text(flag) ?? fallback);
   const runs = value("--runs", 3);
+  const ab = text("--ab");
+  const at = text("--at");
   return {
-    bench, runs, attempts: value("--attempts", 3 * runs), maxOther: value("--max-other", 1.5),
-    deno: own.includes("--deno"), quietWaitSeconds: value("--quiet-wait", 120), benchArgs,
+    bench, runs, attempts: value("--attempts", 3 * runs), maxOther: value("--max-other", 1.0),
+    deno: own.includes("--deno"), quietWaitSeconds: value("--quiet-wait", 120),
+    sides: ab ? [ab, ""] : at ? [at] : [""], benchArgs,
+    logs: own.includes("--summarize") ? own.slice(own.indexOf("--summarize") + 1) : [],
   };
+}
+
+/** The folder to run a side in: the working tree, or COMMIT exported beside our node_modules. */
+function treeOf(side: string): string {
+  if (side === "") return root;
+  const commit = execSync(`git -C ${JSON.stringify(root)} rev-parse --short ${JSON.stringify(side)}`, { encoding: "utf8" }).trim();
+  const dir = join(tmpdir(), `sb-bench-at-${commit}`);
+  if (!existsSync(join(dir, "package.json"))) {
+    mkdirSync(dir, { recursive: true });
+    execSync(`git -C ${JSON.stringify(root)} archive ${commit} | tar -x -C ${JSON.stringify(dir)}`);
+  }
+  if (!existsSync(join(dir, "node_modules"))) symlinkSync(realpathSync(join(root, "node_modules")), join(dir, "node_modules"));
+  return dir;
 }
 
 /** Waits until the machine was near idle for a whole window; returns the seconds waited. */
@@ -63,14 +98,14 @@ async function waitForQuiet(maxSeconds: number): Promise<{ waited: number; quiet
   return { waited: (now() - start) / 1000, quiet: false };
 }
 
-/** Runs the bench once, echoing its output; resolves with its exit code and parsed result. */
-function runOnce(o: Options): Promise<{ code: number | null; result?: Record<string, unknown> }> {
+/** Runs the bench once in `cwd`, echoing its output; resolves with its exit code and parsed result. */
+function runOnce(o: Options, cwd: string): Promise<{ code: number | null; result?: Record<string, unknown> }> {
   const script = join("bench", `${o.bench}.ts`);
   const [command, args] = o.deno
     ? [join(root, "node_modules/deno/deno"), ["run", "-A", script, ...o.benchArgs]]
     : [process.execPath, ["--import", "tsx", script, ...o.benchArgs]];
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "inherit"] });
     let out = "";
     child.stdout.on("data", (d) => {
       out += d;
@@ -88,58 +123,89 @@ const median = (xs: number[]): number => {
   return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-/** Figures to summarise: key, label, digits, and whether higher is better. */
-const figures: Record<Options["bench"], [string, string, number, boolean][]> = {
+/** A figure to summarise: key, label, digits, whether higher is better, and the phase it is measured in. */
+type Figure = [key: string, label: string, digits: number, higherIsBetter: boolean, phase: string | undefined];
+
+const figures: Record<Options["bench"], Figure[]> = {
   relay: [
-    ["cpuPer1000UserToTopic", "CPU-s / 1,000 user → topic", 3, false],
-    ["cpuPer1000OperatorToUser", "CPU-s / 1,000 operator → user", 3, false],
-    ["cpuPer1000At100", "CPU-s / 1,000 at 100 msg/s", 3, false],
-    ["throughput", "throughput user → topic (msg/s)", 0, true],
-    ["throughputOperatorToUser", "throughput operator → user (msg/s)", 0, true],
-    ["p50", "p50 at 100 msg/s (ms)", 1, false],
-    ["p99", "p99 at 100 msg/s (ms)", 1, false],
-    ["peakRssMb", "peak RSS (MB)", 1, false],
+    ["cpuPer1000UserToTopic", "CPU-s / 1,000 user → topic", 3, false, "userToTopic"],
+    ["cpuPer1000OperatorToUser", "CPU-s / 1,000 operator → user", 3, false, "operatorToUser"],
+    ["cpuPer1000At100", "CPU-s / 1,000 at 100 msg/s", 3, false, "latency"],
+    ["throughput", "throughput user → topic (msg/s)", 0, true, "userToTopic"],
+    ["throughputOperatorToUser", "throughput operator → user (msg/s)", 0, true, "operatorToUser"],
+    ["p50", "p50 at 100 msg/s (ms)", 1, false, "latency"],
+    ["p99", "p99 at 100 msg/s (ms)", 1, false, "latency"],
+    ["peakRssMb", "peak RSS (MB)", 1, false, undefined],
   ],
   memory: [
-    ["peakRssMb", "peak RSS (MB)", 1, false],
-    ["idleRssMb", "RSS after start (MB)", 1, false],
-    ["prepopulateSeconds", "pre-populate (s)", 1, false],
-    ["runSeconds", "run time (s)", 1, false],
+    ["peakRssMb", "peak RSS (MB)", 1, false, undefined],
+    ["idleRssMb", "RSS after start (MB)", 1, false, undefined],
+    ["prepopulateSeconds", "pre-populate (s)", 1, false, undefined],
+    ["runSeconds", "run time (s)", 1, false, "run"],
   ],
 };
 
-/** The most CPU-seconds other processes used in any measured phase of a run. */
-const worstOther = (result: Record<string, unknown>): number => Math.max(...Object.values((result.otherCpu ?? {}) as Record<string, number>));
+type Result = Record<string, unknown>;
+
+/** CPU-seconds other processes used during `phase` of a run. */
+const otherIn = (result: Result, phase: string): number => ((result.otherCpu ?? {}) as Record<string, number>)[phase] ?? Infinity;
+
+/** Whether a figure's phase was undisturbed in a run. */
+const cleanFor = (o: Options, result: Result, phase: string | undefined): boolean => phase === undefined || otherIn(result, phase) <= o.maxOther;
+
+/** Phases whose figures matter for the bench. */
+const phasesOf = (o: Options): string[] => [...new Set(figures[o.bench].map((f) => f[4]).filter((p): p is string => p !== undefined))];
+
+/** The per-run table; best and median of each figure over the runs where its phase was undisturbed. */
+function report(o: Options, side: string, runs: Result[], notes: string[]): void {
+  const where = side === "" ? "working tree" : side.startsWith("logs ") ? side : `commit ${side}`;
+  console.log(`\n== ${o.bench} (${runs[0]?.runtime ?? (o.deno ? "deno" : "node")}, ${where}) ${o.benchArgs.join(" ")}: ${runs.length} runs; * = measured in a disturbed phase (other processes > ${o.maxOther} CPU-s) ==`);
+  for (const n of notes) console.log(n);
+  if (runs.length === 0) return;
+  console.log(`| figure | ${runs.map((_, i) => `run ${i + 1}`).join(" | ")} | best | median | undisturbed |`);
+  console.log(`|---|${runs.map(() => "---|").join("")}---|---|---|`);
+  for (const [key, label, digits, higherIsBetter, phase] of figures[o.bench]) {
+    const clean = runs.filter((r) => cleanFor(o, r, phase));
+    const xs = (clean.length > 0 ? clean : runs).map((r) => Number(r[key]));
+    const best = higherIsBetter ? Math.max(...xs) : Math.min(...xs);
+    const cells = runs.map((r) => `${fmt(Number(r[key]), digits)}${cleanFor(o, r, phase) ? "" : "*"}`);
+    console.log(`| ${label} | ${cells.join(" | ")} | **${fmt(best, digits)}** | ${fmt(median(xs), digits)} | ${clean.length > 0 ? `${clean.length} of ${runs.length}` : "none: over all runs"} |`);
+  }
+  for (const phase of phasesOf(o)) console.log(`| other processes in ${phase} (CPU-s) | ${runs.map((r) => fmt(otherIn(r, phase), 2)).join(" | ")} | | | |`);
+}
+
+/** The BENCH_RESULT lines of earlier logs, in order. */
+function resultsIn(logs: string[]): Result[] {
+  return logs.flatMap((log) => readFileSync(log, "utf8").split("\n").filter((l) => l.startsWith("BENCH_RESULT ")).map((l) => JSON.parse(l.slice("BENCH_RESULT ".length)) as Result));
+}
 
 async function main(): Promise<number> {
   const o = parseArgs(process.argv.slice(2));
-  const runs: { result: Record<string, unknown>; clean: boolean }[] = [];
-  const notes: string[] = [];
+  if (o.logs.length > 0) {
+    report(o, `logs ${o.logs.join(", ")}`, resultsIn(o.logs).filter((r) => r.bench === o.bench), []);
+    return 0;
+  }
+  const trees = o.sides.map(treeOf);
+  const runs: Result[][] = o.sides.map(() => []);
+  const notes: string[][] = o.sides.map(() => []);
+  const attempts = o.sides.map(() => 0);
+  const enough = (s: number) => phasesOf(o).every((phase) => runs[s].filter((r) => cleanFor(o, r, phase)).length >= o.runs) && runs[s].length >= o.runs;
+  const wanted = (s: number) => !enough(s) && attempts[s] < o.attempts;
   let failed = 0;
-  for (let attempt = 1; attempt <= o.attempts && runs.filter((r) => r.clean).length < o.runs; attempt++) {
+  for (let turn = 0; o.sides.some((_, s) => wanted(s)); turn++) {
+    const s = turn % o.sides.length;
+    if (!wanted(s)) continue;
+    attempts[s] += 1;
     const q = await waitForQuiet(o.quietWaitSeconds);
-    const note = `run ${attempt}: waited ${fmt(q.waited, 0)} s for a quiet machine${q.quiet ? "" : " (never quiet; ran anyway)"}; started ${new Date().toISOString()}`;
+    const note = `run ${attempts[s]}${o.sides[s] ? ` at ${o.sides[s]}` : ""}: waited ${fmt(q.waited, 0)} s for a quiet machine${q.quiet ? "" : " (never quiet; ran anyway)"}; started ${new Date().toISOString()}`;
     console.log(`\n### ${note}`);
-    const { code, result } = await runOnce(o);
+    const { code, result } = await runOnce(o, trees[s]);
     if (code !== 0 || !result) failed += 1;
-    const clean = result !== undefined && worstOther(result) <= o.maxOther;
-    if (result) runs.push({ result, clean });
-    notes.push(`${note}; exit ${code}; other CPU-s ${JSON.stringify(result?.otherCpu ?? "n/a")}${clean ? "" : " — disturbed"}`);
+    if (result) runs[s].push(result);
+    notes[s].push(`${note}; exit ${code}; other CPU-s ${JSON.stringify(result?.otherCpu ?? "n/a")}`);
   }
-  const clean = runs.filter((r) => r.clean);
-  const counted = clean.length > 0 ? clean : runs;
-  console.log(`\n== ${o.bench} (${runs[0]?.result.runtime ?? (o.deno ? "deno" : "node")}) ${o.benchArgs.join(" ")}: ${runs.length} runs, ${clean.length} undisturbed (other processes ≤ ${o.maxOther} CPU-s per phase) ==`);
-  for (const n of notes) console.log(n);
-  if (clean.length === 0) console.log("NO undisturbed run: best and median below are over disturbed runs");
-  console.log(`| figure | ${runs.map((r, i) => `run ${i + 1}${r.clean ? "" : " (disturbed)"}`).join(" | ")} | best | median |`);
-  console.log(`|---|${runs.map(() => "---|").join("")}---|---|`);
-  for (const [key, label, digits, higherIsBetter] of figures[o.bench]) {
-    const xs = counted.map((r) => Number(r.result[key]));
-    const best = higherIsBetter ? Math.max(...xs) : Math.min(...xs);
-    console.log(`| ${label} | ${runs.map((r) => fmt(Number(r.result[key]), digits)).join(" | ")} | **${fmt(best, digits)}** | ${fmt(median(xs), digits)} |`);
-  }
-  console.log(`| other processes, worst phase (CPU-s) | ${runs.map((r) => fmt(worstOther(r.result), 2)).join(" | ")} | | |`);
-  console.log(`SUMMARY_JSON ${JSON.stringify({ bench: o.bench, args: o.benchArgs, notes, runs })}`);
+  o.sides.forEach((side, s) => report(o, side, runs[s], notes[s]));
+  console.log(`SUMMARY_JSON ${JSON.stringify({ bench: o.bench, args: o.benchArgs, sides: o.sides, notes, runs })}`);
   return failed === 0 ? 0 : 1;
 }
 

@@ -113,7 +113,24 @@ export interface SwitchboardChild {
 /** Spawns `switchboard run --config FILE` with the bot token in the environment. */
 export function spawnSwitchboard(configPath: string, token: string): SwitchboardChild {
   const [command, argv] = cliCommand(["run", "--config", configPath]);
-  const child = spawn(command, argv, { cwd: root, env: { ...process.env, ACME_TOKEN: token }, stdio: ["ignore", "pipe", "pipe"] });
+  return spawnChild(command, argv, { ACME_TOKEN: token });
+}
+
+/**
+ * Spawns bench/grammy-relay.ts, the plain non-durable grammY relay the CPU figures are compared
+ * with, for the world's bot and group (Node through tsx, or Deno; no heap cap, as a small bot runs).
+ */
+export function spawnReference(world: BenchWorld): SwitchboardChild {
+  const script = "bench/grammy-relay.ts";
+  const flags = (process.env.BENCH_CHILD_FLAGS ?? "").split(" ").filter((f) => f !== "");
+  const [command, argv]: [string, string[]] = isDeno
+    ? [process.execPath, ["run", "-A", ...flags, script]]
+    : [process.execPath, ["--import", "tsx", ...flags, script]];
+  return spawnChild(command, argv, { REF_API_ROOT: world.emulator.url, REF_TOKEN: world.bot.token, REF_GROUP: String(world.groupId) });
+}
+
+function spawnChild(command: string, argv: string[], env: Record<string, string>): SwitchboardChild {
+  const child = spawn(command, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   if (child.pid === undefined) throw new Error(`could not spawn ${command}`);
   let output = "";
   child.stdout!.on("data", (d) => (output += d));
