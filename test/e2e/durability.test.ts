@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startCli } from "../support/cli.ts";
-import { botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, topicNamed, waitFor } from "../support/world.ts";
+import { advanceUntil, botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, topicNamed, waitFor } from "../support/world.ts";
 
 afterEach(closeAll);
 
@@ -30,29 +30,30 @@ describe("restarts", () => {
 });
 
 describe("Telegram fault storms", () => {
+  // On the TestClock: the retry_after pauses pass when the test moves the clock, not in real time.
   it("a 429 storm loses nothing and keeps order", async () => {
     const w = await createWorld();
-    const running = await startSwitchboard(w);
+    const running = await startSwitchboard(w, { testClock: true });
     const { user: ann, topic } = await firstContact(w, "Ann", "m0");
 
     w.emulator.injectFault({ method: "copyMessage", kind: "429", times: 6, retryAfter: 1 });
     for (let i = 1; i <= 15; i++) w.emulator.userSends(w.bot.token, ann.id, { text: `m${i}` });
-    await waitFor(() => topicMessages(w, topic.threadId).length === 16, "all 16 copies", 30_000);
+    await advanceUntil(running, () => topicMessages(w, topic.threadId).length === 16, "all 16 copies");
     expect(texts(topicMessages(w, topic.threadId))).toEqual(Array.from({ length: 16 }, (_, i) => `m${i}`));
     expect(running.bots[0].delivery.stats.rateLimited).toBeGreaterThan(0);
   });
 
   it("a 5xx storm and dropped connections lose nothing and keep order", async () => {
     const w = await createWorld();
-    await startSwitchboard(w);
+    const running = await startSwitchboard(w, { testClock: true });
     const users = [w.emulator.createUser({ firstName: "Ann" }), w.emulator.createUser({ firstName: "Ben" })];
     w.emulator.injectFault({ kind: "500", times: 5 });
     w.emulator.injectFault({ kind: "502", times: 3 });
     w.emulator.injectFault({ method: "copyMessage", kind: "drop-before", times: 3 });
     for (let i = 0; i < 10; i++) for (const u of users) w.emulator.userSends(w.bot.token, u.id, { text: `${u.first_name}-${i}` });
     for (const u of users) {
-      const topic = await waitFor(() => topicNamed(w, u.first_name), `topic of ${u.first_name}`, 30_000);
-      await waitFor(() => topicMessages(w, topic.threadId).length >= 10, `copies for ${u.first_name}`, 30_000);
+      const topic = await advanceUntil(running, () => topicNamed(w, u.first_name), `topic of ${u.first_name}`);
+      await advanceUntil(running, () => topicMessages(w, topic.threadId).length >= 10, `copies for ${u.first_name}`);
       expect(texts(topicMessages(w, topic.threadId))).toEqual(Array.from({ length: 10 }, (_, i) => `${u.first_name}-${i}`));
     }
   });

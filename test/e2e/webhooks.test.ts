@@ -11,7 +11,7 @@ import { Bot } from "grammy";
 import { afterEach, describe, expect, it } from "vitest";
 import { startCli } from "../support/cli.ts";
 import { startReceiver } from "../support/webhook-receiver.ts";
-import { closeAll, createWorld, firstContact, freePort, logLines, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
+import { advanceUntil, closeAll, createWorld, firstContact, freePort, logLines, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
 
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -154,9 +154,10 @@ export default definePlugin({
     const w = await createWorld();
     const r = await receiver({ answer: (n) => (n === 0 ? 500 : n === 1 ? "hang" : 200) });
     const from = logLines.length;
-    await startSwitchboard(w, { extra: hooks({ [r.url]: ["dialog_created", "message_received"] }, "{ timeout_seconds: 1 }") });
+    // On the TestClock: the backoff and the 1 s timeout pass when the test moves the clock.
+    const running = await startSwitchboard(w, { extra: hooks({ [r.url]: ["dialog_created", "message_received"] }, "{ timeout_seconds: 1 }"), testClock: true });
     await firstContact(w, "Ann");
-    await waitFor(() => r.events().includes("message_received"), "message_received", 30_000);
+    await advanceUntil(running, () => r.events().includes("message_received"), "message_received", 250);
 
     expect(r.hits.map((h) => [h.body.event, h.headers["x-switchboard-attempt"], h.answer])).toEqual([
       ["dialog_created", "1", 500],

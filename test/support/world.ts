@@ -6,6 +6,7 @@ import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TestClock } from "effect";
 import { parseConfig, type Config } from "../../src/config/mod.ts";
 import { noLimits, type RateLimitConfig } from "../../src/pipeline/rate-limits.ts";
 import { type RunOptions, type Running, runConfig } from "../../src/run.ts";
@@ -112,6 +113,22 @@ export async function waitFor<T>(probe: () => T | Promise<T>, what: string, time
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/**
+ * Under `testClock: true`: moves the deployment's TestClock by `stepMs` at a time until `probe`
+ * holds, so backoff and 429 pauses pass without real waiting (real time only for the HTTP and
+ * SQLite work in between). Fails after `timeoutMs` of real time.
+ */
+export async function advanceUntil<T>(running: Running, probe: () => T | Promise<T>, what: string, stepMs = 1_000, timeoutMs = 20_000): Promise<Exclude<T, false | null | undefined | 0 | "">> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value as Exclude<T, false | null | undefined | 0 | "">;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await running.run(TestClock.adjust(stepMs));
+    await new Promise((r) => setTimeout(r, 10));
   }
 }
 
