@@ -4,7 +4,14 @@
  * again); releasing it stops them and closes the store. `runConfig` is the same as a promise,
  * for `switchboard run`, the sandbox and tests that start Switchboard in-process.
  */
-import { Cause, Context, Effect, Exit, Layer, ManagedRuntime, TestClock, TestContext } from "effect";
+import * as Cause from "effect/Cause";
+import * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
+import * as Layer from "effect/Layer";
+import * as ManagedRuntime from "effect/ManagedRuntime";
+import * as TestClock from "effect/TestClock";
+import * as TestContext from "effect/TestContext";
 import type { Config } from "./config/mod.ts";
 import { makeBot, type RunningBot, type StartBotOptions } from "./pipeline/bot.ts";
 import type { Db } from "./store/open.ts";

@@ -1,5 +1,5 @@
 /** The `autoclose` parameter: hours in 🟨 before a dialog closes by itself. */
-import { Schema } from "effect";
+import * as Schema from "effect/Schema";
 import { anyOf, asNumber, describeValue, ENV_REFERENCE, isOff, lenient, param, refuse, wordsPattern } from "../../src/mod.ts";
 
 /** Hours in 🟨 before a dialog closes, as in Hotline. */

@@ -1,5 +1,5 @@
 /** The `hide_info` parameter: which parts of a user's identity operators do not see. */
-import { Schema } from "effect";
+import * as Schema from "effect/Schema";
 import { anyOf, describeValue, ENV_REFERENCE, lenient, param, refuse, type Refusal, wordsPattern } from "../../src/mod.ts";
 
 /** What can be hidden: `name`/`title` (an alias instead), `link` (no username or link), `command` (/info in private). */

@@ -2,7 +2,7 @@
  * `icon_color`: Telegram only accepts six topic icon colours, so anything else is refused here
  * rather than by `createForumTopic` at the first user message.
  */
-import { Schema } from "effect";
+import * as Schema from "effect/Schema";
 import { anyOf, describeValue, ENV_REFERENCE, lenient, param, refuse, wordsPattern } from "../../src/mod.ts";
 
 /** Telegram's six topic icon colours by name, as decimal RGB. */

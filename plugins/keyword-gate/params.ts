@@ -3,7 +3,7 @@
  * "these"]` (contains every one), `"~word"` (does not contain). A list holds one rule per item;
  * a single string is one rule; nothing means no gating.
  */
-import { Schema } from "effect";
+import * as Schema from "effect/Schema";
 import { anyOf, asPhrase, describeValue, lenient, param, refuse, type Refusal } from "../../src/mod.ts";
 import { KeywordRule } from "./rules.ts";
 

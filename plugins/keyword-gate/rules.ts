@@ -1,5 +1,5 @@
 /** `private_keywords` rules and the test a message must pass. */
-import { Schema } from "effect";
+import * as Schema from "effect/Schema";
 
 /**
  * One rule (case-insensitive substring tests): `any` matches a message containing the phrase,

@@ -10,7 +10,7 @@
  * plugin, so operators get no "unknown command" hint: it exists to be reported.
  */
 import { randomUUID } from "node:crypto";
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import type { CommandSpec, HookOutput, PluginWrite } from "../../src/mod.ts";
 import { coreCommands, definePlugin } from "../../src/mod.ts";
 import { occurrencesOf } from "./events.ts";

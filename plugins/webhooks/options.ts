@@ -3,7 +3,7 @@
  * `webhooks` (which events go to which URL) and the plugin's delivery options
  * (`plugins: [{ name: webhooks, options: { … } }]`: signing, timeout, how long to retry).
  */
-import { Schema } from "effect";
+import * as Schema from "effect/Schema";
 import { anyOf, asHttpUrl, asNumber, describeValue, ENV_REFERENCE, isMapping, lenient, param, refuse, type Refusal } from "../../src/mod.ts";
 
 /** Dialog events a webhook URL can subscribe to; any `/command` is allowed besides these. */

@@ -14,8 +14,12 @@
  * CPU per call to matter. The timeout is Effect's, so it runs on the Clock (a `TestClock` in tests).
  */
 import { createHmac } from "node:crypto";
-import { FetchHttpClient, HttpClient, HttpClientRequest } from "@effect/platform";
-import { Duration, Effect, Layer } from "effect";
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient";
+import * as HttpClient from "@effect/platform/HttpClient";
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
 
 /** How a request ended. */
 export type PostOutcome =

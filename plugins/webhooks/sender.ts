@@ -12,7 +12,11 @@
  * reads.
  */
 import type { Kysely } from "kysely";
-import { Data, Duration, Effect, FiberSet, Queue } from "effect";
+import * as Data from "effect/Data";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import * as FiberSet from "effect/FiberSet";
+import * as Queue from "effect/Queue";
 import { backoff, delayBefore, type Logger } from "../../src/mod.ts";
 import { postWebhook, type PostOutcome, webhookHttpClient } from "./post.ts";
 import { defer, heads, type QueueRow, remove } from "./queue.ts";

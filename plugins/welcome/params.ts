@@ -1,5 +1,5 @@
 /** The `welcome` parameter: the greeting, or none. */
-import { Schema } from "effect";
+import * as Schema from "effect/Schema";
 import { anyOf, describeValue, isOff, lenient, param, refuse } from "../../src/mod.ts";
 
 /** The greeting sent when `welcome` is not set; `{title}` becomes the user's full name. */

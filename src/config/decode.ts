@@ -2,7 +2,9 @@
  * Decoding a part of the configuration with its `effect/Schema`: every problem is reported (not
  * just the first) at its path in the file, through {@link reportIssue}.
  */
-import { Either, ParseResult, type Schema } from "effect";
+import * as Either from "effect/Either";
+import * as ParseResult from "effect/ParseResult";
+import type * as Schema from "effect/Schema";
 import { reportIssue } from "./issues.ts";
 import type { Problems } from "./problems.ts";
 

@@ -9,7 +9,8 @@
  * cross-key rules a JSON Schema cannot express (a webhook section only matters with
  * `updates: webhook`, ids and tokens are unique, …).
  */
-import { JSONSchema, Schema } from "effect";
+import * as JSONSchema from "effect/JSONSchema";
+import * as Schema from "effect/Schema";
 import { DEFAULT_API_ROOT, DEFAULT_STORAGE, DEFAULT_WEBHOOK_LISTEN, TELEGRAM_LIMITS } from "./defaults.ts";
 import type { WrittenAs } from "./lenient.ts";
 import { ParamsSchema, PARAM_NAMES } from "./params.ts";

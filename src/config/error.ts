@@ -2,7 +2,7 @@
  * The one error a configuration can fail with. It carries every problem found, so a deployer
  * fixes the whole file in one round instead of one key per run.
  */
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /** One thing wrong with the configuration: where (`bots[0].group`) and what. */
 export interface ConfigProblem {

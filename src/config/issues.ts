@@ -10,7 +10,10 @@
  * that is an unset `${VAR}` is reported as such (once), and a union whose members all failed on
  * the value's shape is one "expected A or B, got …" line.
  */
-import { Effect, Option, ParseResult, SchemaAST as AST } from "effect";
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
+import * as ParseResult from "effect/ParseResult";
+import * as AST from "effect/SchemaAST";
 import { Unresolved } from "./interpolate.ts";
 import { childPath, type Problems } from "./problems.ts";
 import { describeValue } from "./spellings.ts";

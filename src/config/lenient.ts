@@ -9,7 +9,8 @@
  * "expected true or false, got "maybe"". The decoder says that line itself, and `input` keeps the
  * JSON Schema (what an editor shows and checks) as exact as a union would.
  */
-import { ParseResult, Schema } from "effect";
+import * as ParseResult from "effect/ParseResult";
+import * as Schema from "effect/Schema";
 
 /** One reason a written value is refused. */
 export interface Refusal {

@@ -1,7 +1,7 @@
 /** Reading a config file from disk, plainly and as an Effect. */
 import * as fs from "node:fs";
 import process from "node:process";
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { ConfigError } from "./error.ts";
 import type { Env } from "./interpolate.ts";
 import { parseConfig } from "./parse.ts";

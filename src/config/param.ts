@@ -3,7 +3,8 @@
  * its doc text. Absent means the default; so does an empty value (`welcome:` with nothing after
  * it), as in Hotline, unless the key says that nothing is a mistake worth reporting.
  */
-import { ParseResult, Schema } from "effect";
+import * as ParseResult from "effect/ParseResult";
+import * as Schema from "effect/Schema";
 import { anyOf, writtenAs } from "./values.ts";
 
 /** What a key says about itself. */

@@ -7,7 +7,7 @@
  * Keys are matched case-insensitively because Hotline users paste them as `WELCOME` or
  * `Private_Keywords`; problems are reported under the canonical lowercase name.
  */
-import { Schema } from "effect";
+import * as Schema from "effect/Schema";
 import { builtinParams } from "../../plugins/params.ts";
 import { decodeInto } from "./decode.ts";
 import { silenceUnresolved } from "./interpolate.ts";

@@ -2,7 +2,7 @@
  * The validated configuration, as the rest of Switchboard sees it. Everything here is already
  * checked and defaulted: consumers never re-validate or look at raw YAML.
  */
-import type { Schema } from "effect";
+import type * as Schema from "effect/Schema";
 import type { builtinParams } from "../../plugins/params.ts";
 
 /** The whole file. */

@@ -3,7 +3,9 @@
  * "one or many". Each is a {@link lenient} schema, so it decodes Hotline's spellings and refuses
  * with one clear line.
  */
-import { JSONSchema, ParseResult, Schema } from "effect";
+import * as JSONSchema from "effect/JSONSchema";
+import * as ParseResult from "effect/ParseResult";
+import * as Schema from "effect/Schema";
 import { lenient, refuse, type WrittenAs } from "./lenient.ts";
 import { asFlag, asInteger, asPhrase, describeValue } from "./spellings.ts";
 

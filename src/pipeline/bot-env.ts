@@ -2,7 +2,7 @@
  * The `Bot` service: who the pipeline works for — the bot's id in storage, its operators'
  * group, the view plugins see, its logger. Every per-bot service reads it from its context.
  */
-import { Context } from "effect";
+import * as Context from "effect/Context";
 import type { BotView } from "../plugins/api.ts";
 import type { Logger } from "../util/log.ts";
 

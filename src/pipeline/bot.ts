@@ -6,7 +6,12 @@
  * the store for the next start.
  */
 import type { Update, UserFromGetMe } from "@grammyjs/types";
-import { Duration, Effect, Layer, Runtime, Schedule, type Scope } from "effect";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
+import * as Runtime from "effect/Runtime";
+import * as Schedule from "effect/Schedule";
+import type * as Scope from "effect/Scope";
 import type { BotConfig } from "../config/mod.ts";
 import { createConversationMachine } from "../conversation/machine.ts";
 import { displayName } from "../conversation/title.ts";

@@ -4,7 +4,11 @@
  * stream; sources acknowledge to Telegram after it succeeds, so nothing accepted is ever lost.
  */
 import type { Update } from "@grammyjs/types";
-import { Clock, Context, Effect, Layer, Queue } from "effect";
+import * as Clock from "effect/Clock";
+import * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
+import * as Queue from "effect/Queue";
 import { acceptUpdates, type InboxRow, lastUpdateId, pendingUpdates } from "../store/inbox.ts";
 import { query, Store, type StoreError } from "../store/store.ts";
 import { Bot } from "./bot-env.ts";

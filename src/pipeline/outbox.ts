@@ -4,7 +4,10 @@
  * step, delivery after a notice); delivery subscribes and wakes those lanes. Nobody kicks a
  * lane by hand.
  */
-import { Context, Effect, Layer, PubSub } from "effect";
+import * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
+import * as PubSub from "effect/PubSub";
 import type { Intent } from "../conversation/intents.ts";
 import { chatsWithPendingIntents, deferIntent, laneHead, type OutboxRow as StoredRow } from "../store/outbox.ts";
 import { query, Store, type StoreError } from "../store/store.ts";

@@ -4,7 +4,9 @@
  * accepted something. A bad update is logged with its id and marked processed on its own; it
  * never blocks its neighbours.
  */
-import { Context, Effect, Layer } from "effect";
+import * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
 import type { InboxRow } from "../store/inbox.ts";
 import { Bot } from "./bot-env.ts";
 import { Inbox } from "./inbox.ts";

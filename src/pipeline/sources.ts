@@ -4,7 +4,8 @@
  * Scope and released when it closes; every update goes through the inbox before it is confirmed.
  */
 import type { Update, UserFromGetMe } from "@grammyjs/types";
-import { Effect, type Scope } from "effect";
+import * as Effect from "effect/Effect";
+import type * as Scope from "effect/Scope";
 import { nodeHttpClientLayer } from "../platform/http-client.ts";
 import type { BotConfig } from "../config/mod.ts";
 import { Store } from "../store/store.ts";

@@ -5,7 +5,11 @@
  * lanes that got work and wakes the timers if a timer was set. A step is microseconds of CPU;
  * the batch's single transaction is the real cost. The steps themselves are in `steps.ts`.
  */
-import { Clock, Context, Effect, Layer, Queue } from "effect";
+import * as Clock from "effect/Clock";
+import * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
+import * as Queue from "effect/Queue";
 import type { ConversationMachine } from "../conversation/machine.ts";
 import { Plugins } from "../plugins/service.ts";
 import type { Db } from "../store/open.ts";

@@ -5,7 +5,11 @@
  * `interval` (a safety net). A test moves time with `TestClock.adjust` and the timers fire —
  * nothing waits in real time.
  */
-import { Clock, Context, Duration, Effect, Layer } from "effect";
+import * as Clock from "effect/Clock";
+import * as Context from "effect/Context";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
 import { deleteTimerIfUnchanged, dueTimers, nextTimerDue } from "../store/timers.ts";
 import { query, Store, type StoreError } from "../store/store.ts";
 import { Bot } from "./bot-env.ts";

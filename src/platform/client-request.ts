@@ -3,8 +3,10 @@
  * of a request as bytes, and the transport failure in @effect/platform's terms. Only what the
  * Bot API client sends is supported: JSON, text or byte bodies, or none.
  */
-import { HttpClientError, type HttpClientRequest, type HttpClientResponse } from "@effect/platform";
-import type { Effect } from "effect";
+import * as HttpClientError from "@effect/platform/HttpClientError";
+import type * as HttpClientRequest from "@effect/platform/HttpClientRequest";
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse";
+import type * as Effect from "effect/Effect";
 
 /** Sends one request; `signal` aborts it when the calling fiber is interrupted. */
 export type SendRequest = (

@@ -9,8 +9,14 @@
  * `test/unit/http-client.test.ts` checks both runtimes): a timed-out `sendMessage` would reach
  * the user twice. Deno's `fetch` is native and cheap.
  */
-import { HttpClientResponse, HttpServer, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform";
-import { Effect, Layer, type Scope } from "effect";
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse";
+import * as HttpServer from "@effect/platform/HttpServer";
+import * as HttpServerError from "@effect/platform/HttpServerError";
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest";
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
+import type * as Scope from "effect/Scope";
 import { bodyOf, headersOf, type PostJson, type SendRequest, transportError } from "./client-request.ts";
 import { type ListenOptions, makeRequestRunner, type RunRequest } from "./request-runner.ts";
 

@@ -2,8 +2,8 @@
  * Effect's `HttpClient` for the Bot API client, on the runtime's own transport (`sendRequest`
  * in node.ts or deno.ts, picked by mod.ts; each file says why it uses what it uses).
  */
-import { HttpClient } from "@effect/platform";
-import { Layer } from "effect";
+import * as HttpClient from "@effect/platform/HttpClient";
+import * as Layer from "effect/Layer";
 import { sendRequest } from "./mod.ts";
 
 /** Longer than any long poll Switchboard makes (getUpdates waits up to 25 s). */

@@ -7,8 +7,16 @@
  * The Bot API transport is `node:http` with a keep-alive agent: Node 20's `fetch` (undici) costs
  * ~400 µs of CPU per call and allocates heavily; `node:http` is several times cheaper.
  */
-import { Cookies, HttpClientResponse, HttpServer, HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform";
-import { Effect, Layer, type Runtime, type Scope } from "effect";
+import * as Cookies from "@effect/platform/Cookies";
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse";
+import * as HttpServer from "@effect/platform/HttpServer";
+import * as HttpServerError from "@effect/platform/HttpServerError";
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest";
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
+import type * as Runtime from "effect/Runtime";
+import type * as Scope from "effect/Scope";
 import { Agent as HttpAgent, createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import type { AddressInfo } from "node:net";

@@ -2,8 +2,12 @@
  * Reading a request body with an upper bound, so a sender cannot make the server buffer
  * without limit. Runtime-agnostic: it reads @effect/platform's request stream.
  */
-import type { HttpServerError, HttpServerRequest } from "@effect/platform";
-import { Chunk, Data, Effect, Stream } from "effect";
+import type * as HttpServerError from "@effect/platform/HttpServerError";
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest";
+import * as Chunk from "effect/Chunk";
+import * as Data from "effect/Data";
+import * as Effect from "effect/Effect";
+import * as Stream from "effect/Stream";
 
 /** The body was longer than allowed. */
 export class BodyTooLarge extends Data.TaggedError("BodyTooLarge")<{ readonly limit: number }> {}

@@ -4,8 +4,15 @@
  * requests still running (a long poll) and waits for them — as @effect/platform-node's server
  * does. Routes that must finish (a commit before its answer) mark that part uninterruptible.
  */
-import { HttpApp, type HttpMiddleware, HttpServerError, HttpServerRequest, type HttpServerResponse } from "@effect/platform";
-import { Effect, type Fiber, FiberSet, type Scope } from "effect";
+import * as HttpApp from "@effect/platform/HttpApp";
+import type * as HttpMiddleware from "@effect/platform/HttpMiddleware";
+import * as HttpServerError from "@effect/platform/HttpServerError";
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest";
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse";
+import * as Effect from "effect/Effect";
+import type * as Fiber from "effect/Fiber";
+import * as FiberSet from "effect/FiberSet";
+import type * as Scope from "effect/Scope";
 
 /** Where and how a server listens. */
 export interface ListenOptions {

@@ -18,7 +18,9 @@
  * layers; each call is time-boxed and isolated: a hook that throws, fails or hangs is logged with
  * the bot, the conversation and the plugin, and the step goes on with the default.
  */
-import type { Effect as Fx, Layer, Schema } from "effect";
+import type * as Fx from "effect/Effect";
+import type * as Layer from "effect/Layer";
+import type * as Schema from "effect/Schema";
 import type { Kysely, Migration } from "kysely";
 import type { Params } from "../config/types.ts";
 import type { ConversationEvent, UserProfile } from "../conversation/events.ts";

@@ -4,7 +4,11 @@
  * wrapped, so interrupting its fiber aborts the plugin's `signal` and then waits for the promise
  * (time-boxed: a plugin that ignores its signal cannot hold the bot's stop).
  */
-import { Cause, Duration, Effect, type ManagedRuntime, type Scope } from "effect";
+import * as Cause from "effect/Cause";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import type * as ManagedRuntime from "effect/ManagedRuntime";
+import type * as Scope from "effect/Scope";
 import type { Logger } from "../util/log.ts";
 import type { Plugin } from "./api.ts";
 

@@ -3,7 +3,9 @@
  * plugin's reactions after it. Each hook call is isolated and time-boxed, so one broken plugin
  * costs its own contribution and a log line, never the update.
  */
-import { Effect, type ManagedRuntime, type Scope } from "effect";
+import * as Effect from "effect/Effect";
+import type * as ManagedRuntime from "effect/ManagedRuntime";
+import type * as Scope from "effect/Scope";
 import { type Kysely, sql } from "kysely";
 import type { Logger } from "../util/log.ts";
 import type { CommandSpec, HookContext, HookOutput, Plugin, PluginWrite, TransitionContext } from "./api.ts";

@@ -3,7 +3,8 @@
  * with the same messages as the rest of the configuration: every problem at once, one line per
  * problem naming the option's path, "did you mean" for a misspelt key.
  */
-import { type Schema, SchemaAST as AST } from "effect";
+import type * as Schema from "effect/Schema";
+import * as AST from "effect/SchemaAST";
 import { decodeInto } from "../config/decode.ts";
 import { childPath, Problems } from "../config/problems.ts";
 import { suggest } from "../config/suggest.ts";

@@ -2,7 +2,8 @@
  * The `PluginHost` service: the plugin host of one bot (see `host.ts`) in the bot's context, so
  * the stepper and the bot's start-up reach the same loaded plugins.
  */
-import { Context, Layer } from "effect";
+import * as Context from "effect/Context";
+import * as Layer from "effect/Layer";
 import type { PluginHost } from "./host.ts";
 
 /** See the module comment. */

@@ -1,5 +1,5 @@
 /** The store's typed errors: a storage URL this build cannot open, and a failed store operation. */
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /** A storage URL this build cannot open; the message names the URL (password masked) and what is expected. */
 export class StorageUrlError extends Data.TaggedError("StorageUrlError")<{ readonly message: string }> {}

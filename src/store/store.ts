@@ -10,7 +10,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Context, Effect, Layer, type Scope } from "effect";
+import * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
+import type * as Scope from "effect/Scope";
 import type { StoreDialect } from "./dialect.ts";
 import { StorageUrlError, StoreError, storeError } from "./errors.ts";
 import { migrateStore } from "./migrations.ts";

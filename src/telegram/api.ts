@@ -2,7 +2,9 @@
  * The `TelegramApi` service: one bot's Bot API client (see `client.ts`) as an Effect service, so
  * delivery, sources and start-up take it from their context and tests can provide another.
  */
-import { Context, Effect, Layer } from "effect";
+import * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
 import { makeTelegramClient, type TelegramClient } from "./client.ts";
 import type { TelegramError } from "./errors.ts";
 

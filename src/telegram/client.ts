@@ -4,7 +4,9 @@
  * typed errors of `errors.ts`, never exceptions.
  */
 import type { ApiMethods } from "@grammyjs/types";
-import { Clock, Duration, Effect } from "effect";
+import * as Clock from "effect/Clock";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
 import type { PostJson } from "../platform/client-request.ts";
 import { postJson } from "../platform/mod.ts";
 import { classifyApiError, NetworkError, type TelegramError } from "./errors.ts";

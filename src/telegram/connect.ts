@@ -5,7 +5,9 @@
  * with a message that says what to fix.
  */
 import type { UserFromGetMe } from "@grammyjs/types";
-import { Data, Duration, Effect } from "effect";
+import * as Data from "effect/Data";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
 import type { Logger } from "../util/log.ts";
 import { allowedUpdates } from "./allowed-updates.ts";
 import type { TelegramClient } from "./client.ts";

@@ -2,7 +2,7 @@
  * Typed Bot API failures. Telegram reports most conditions only through the `description`
  * text, so `classifyApiError` is the one place that reads those strings.
  */
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /** 429: wait `retryAfter` seconds before calling again for this chat. */
 export class RateLimited extends Data.TaggedError("RateLimited")<{ method: string; retryAfter: number; description: string }> {}

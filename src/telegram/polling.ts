@@ -7,7 +7,11 @@
  * clearly and retried, never fatal. `runPolling` feeds the stream to the inbox.
  */
 import type { Update } from "@grammyjs/types";
-import { Duration, Effect, Ref, Schedule, Stream } from "effect";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import * as Ref from "effect/Ref";
+import * as Schedule from "effect/Schedule";
+import * as Stream from "effect/Stream";
 import { backoffSchedule } from "../util/backoff-schedule.ts";
 import type { Logger } from "../util/log.ts";
 import { allowedUpdates } from "./allowed-updates.ts";

@@ -2,7 +2,9 @@
  * How Bot API calls are retried: a 429 waits exactly what Telegram said (`retry_after`),
  * anything else backs off exponentially with jitter up to a cap.
  */
-import type { Duration, Effect, Schedule } from "effect";
+import type * as Duration from "effect/Duration";
+import type * as Effect from "effect/Effect";
+import type * as Schedule from "effect/Schedule";
 import { backoffSchedule } from "../util/backoff-schedule.ts";
 import type { TelegramError } from "./errors.ts";
 

@@ -4,9 +4,14 @@
  * inbox; Telegram re-sends anything not answered 2xx. Requests without the configured secret
  * header are refused with 401.
  */
-import { type HttpApp, type HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform";
+import type * as HttpApp from "@effect/platform/HttpApp";
+import type * as HttpServerError from "@effect/platform/HttpServerError";
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest";
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse";
 import type { Update } from "@grammyjs/types";
-import { Effect, Option, type Scope } from "effect";
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
+import type * as Scope from "effect/Scope";
 import { makeHttpServer } from "../platform/mod.ts";
 import { readBody } from "../platform/read-body.ts";
 import type { Logger } from "../util/log.ts";

@@ -3,7 +3,12 @@
  * as `backoffMs` (0.5 s doubling up to a cap, times a random 0.5–1.5, so many retriers after one
  * outage do not march in step). Waits go through the Clock, so tests drive them with `TestClock`.
  */
-import { Chunk, Duration, Effect, Option, Random, Schedule } from "effect";
+import * as Chunk from "effect/Chunk";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
+import * as Random from "effect/Random";
+import * as Schedule from "effect/Schedule";
 
 /** How a backoff reacts to the failures it is fed. */
 export interface BackoffOptions<E> {

@@ -8,6 +8,7 @@ import type { Update } from "@grammyjs/types";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { Effect, Scope, TestClock, TestContext, Exit } from "effect";
+import { adjustWhenSleeping } from "../support/test-clock.ts";
 import { afterEach, describe, expect, it } from "vitest";
 import { nodeHttpClientLayer } from "../../src/platform/http-client.ts";
 import { openStore } from "../../src/store/open.ts";
@@ -79,7 +80,9 @@ describe("proxy webhook pusher", () => {
       expect((yield* pusher.lastError)?.message).toBe("no answer within 10s");
       expect(first.seen).toHaveLength(1);
       first.state.mode = "answer";
-      yield* TestClock.adjust("1 second"); // the first backoff is 0.25–0.75 s
+      // The first backoff is 0.25–0.75 s; move the clock once its sleep is registered (the log
+      // line comes just before it, so a bare adjust could run first and wake nothing).
+      yield* adjustWhenSleeping(1_000);
       yield* until(() => first.seen.length === 2, "the retried post");
       expect(first.seen.map((s) => [s.secret, s.update.update_id])).toEqual([["s1", 1], ["s1", 1]]);
       yield* Effect.promise(async () => {

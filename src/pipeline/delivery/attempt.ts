@@ -1,5 +1,5 @@
 /** One attempt: executes intents for a conversation with its current topic and message map. */
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import type { Intent } from "../../conversation/intents.ts";
 import { topicSideOf, userSideOf } from "../../store/message-map.ts";
 import type { StoreError } from "../../store/store.ts";

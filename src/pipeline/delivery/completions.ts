@@ -5,7 +5,11 @@
  * few; each lane still waits for its own rows to be gone before it reads its next one, so order
  * is unaffected.
  */
-import { Deferred, Effect, Exit, Queue, type Scope } from "effect";
+import * as Deferred from "effect/Deferred";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
+import * as Queue from "effect/Queue";
+import type * as Scope from "effect/Scope";
 import { type MessagePair, recordPairs } from "../../store/message-map.ts";
 import type { Db } from "../../store/open.ts";
 import { removeIntents } from "../../store/outbox.ts";

@@ -2,7 +2,7 @@
  * What every part of delivery shares: the bot, its store and client, the stepper results go
  * back through, the outbox, the limiter, the group commit, and the counters.
  */
-import type { Effect } from "effect";
+import type * as Effect from "effect/Effect";
 import type { ConversationEvent } from "../../conversation/events.ts";
 import type { Db } from "../../store/open.ts";
 import type { StoreError } from "../../store/store.ts";

@@ -4,7 +4,7 @@
  * failure means is decided in `failures.ts`.
  */
 import type { MessageEntity } from "@grammyjs/types";
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import type { ConversationEvent } from "../../conversation/events.ts";
 import { type Intent, placeOf } from "../../conversation/intents.ts";
 import type { MessagePair } from "../../store/message-map.ts";

@@ -9,7 +9,14 @@
  * wakes it on the Clock, so waiting holds no slot. Results go back into the conversation as
  * events through the stepper.
  */
-import { Clock, Context, Duration, Effect, FiberMap, Layer, PubSub, Queue } from "effect";
+import * as Clock from "effect/Clock";
+import * as Context from "effect/Context";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import * as FiberMap from "effect/FiberMap";
+import * as Layer from "effect/Layer";
+import * as PubSub from "effect/PubSub";
+import * as Queue from "effect/Queue";
 import { albumOf, type Intent, placeOf, targetChatOf } from "../../conversation/intents.ts";
 import { firstIntentOfType } from "../../store/outbox.ts";
 import type { OutboxRow } from "../outbox.ts";

@@ -3,7 +3,8 @@
  * pairs recorded (done), the rows postponed by the retry policy (retry), the rows given up with
  * a notice to the operators (drop), or the topic repaired (lost, closed).
  */
-import { Clock, Effect } from "effect";
+import * as Clock from "effect/Clock";
+import * as Effect from "effect/Effect";
 import { enqueueIntents, removeIntents } from "../../store/outbox.ts";
 import type { OutboxRow } from "../outbox.ts";
 import { query, type StoreError } from "../../store/store.ts";

@@ -5,7 +5,7 @@
  * delivered, and closed again if the dialog is closed (leave_closed relays into closed dialogs;
  * operators also close topics by hand).
  */
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { removeIntents } from "../../store/outbox.ts";
 import type { OutboxRow } from "../outbox.ts";
 import { query, type StoreError } from "../../store/store.ts";

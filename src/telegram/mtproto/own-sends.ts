@@ -8,7 +8,10 @@
  * known; while sends to its chat are in flight, the answer waits for them, because Telegram
  * may push the echo before the HTTP answer arrives.
  */
-import { Deferred, Duration, Effect, FiberId } from "effect";
+import * as Deferred from "effect/Deferred";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import * as FiberId from "effect/FiberId";
 import type { TelegramClient } from "../client.ts";
 import { isSendingMethod } from "../sending-methods.ts";
 import type { Db } from "../../store/open.ts";

@@ -15,7 +15,12 @@
  */
 import type { Update } from "@grammyjs/types";
 import type { BaseTelegramClient, BaseTelegramClientOptions } from "@mtcute/core/client.js";
-import { Cause, Data, Effect, Exit, Queue, Scope } from "effect";
+import * as Cause from "effect/Cause";
+import * as Data from "effect/Data";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
+import * as Queue from "effect/Queue";
+import * as Scope from "effect/Scope";
 import type { Db } from "../../store/open.ts";
 import type { Logger } from "../../util/log.ts";
 import { syntheticUpdateIds } from "../../util/synthetic-id.ts";

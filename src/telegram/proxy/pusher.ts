@@ -6,8 +6,16 @@
  * new updates. Setting another webhook restarts the fiber at once (no backoff left over from
  * the old URL). The webhook settings are kept in `bot_state`, so they survive a restart.
  */
-import { HttpClient, HttpClientRequest } from "@effect/platform";
-import { Clock, Data, Duration, Effect, FiberHandle, Queue, Ref, type Scope } from "effect";
+import * as HttpClient from "@effect/platform/HttpClient";
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest";
+import * as Clock from "effect/Clock";
+import * as Data from "effect/Data";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import * as FiberHandle from "effect/FiberHandle";
+import * as Queue from "effect/Queue";
+import * as Ref from "effect/Ref";
+import type * as Scope from "effect/Scope";
 import type { Db } from "../../store/open.ts";
 import { confirmProxyUpdates, proxyUpdatesFrom } from "../../store/proxy-updates.ts";
 import { backoffSchedule } from "../../util/backoff-schedule.ts";

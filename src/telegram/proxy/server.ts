@@ -7,9 +7,18 @@
  * Only the bot's own token is accepted; the operators' group is never shown to it.
  * Served by @effect/platform's HttpServer (see platform/); everything stops with the scope.
  */
-import { HttpClient, HttpClientRequest, type HttpApp, type HttpServerError, HttpServerRequest, HttpServerResponse } from "@effect/platform";
+import * as HttpClient from "@effect/platform/HttpClient";
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest";
+import type * as HttpApp from "@effect/platform/HttpApp";
+import type * as HttpServerError from "@effect/platform/HttpServerError";
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest";
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse";
 import type { Message } from "@grammyjs/types";
-import { Cause, Clock, type Duration, Effect, type Scope } from "effect";
+import * as Cause from "effect/Cause";
+import * as Clock from "effect/Clock";
+import type * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import type * as Scope from "effect/Scope";
 import { makeHttpServer } from "../../platform/mod.ts";
 import { readBody } from "../../platform/read-body.ts";
 import type { Db } from "../../store/open.ts";

@@ -5,7 +5,11 @@
  * poll waits on the Clock and is woken by `notify` when new updates are queued.
  */
 import type { Update } from "@grammyjs/types";
-import { Clock, Deferred, Duration, Effect, Ref } from "effect";
+import * as Clock from "effect/Clock";
+import * as Deferred from "effect/Deferred";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import * as Ref from "effect/Ref";
 import type { Db } from "../../store/open.ts";
 import { confirmProxyUpdates, proxyUpdatesFrom } from "../../store/proxy-updates.ts";
 
