@@ -88,7 +88,7 @@ bots:
  * The heap caps production runs with (the shebang of bin/switchboard.mjs, `npm start`, the
  * `start` task in deno.json); BENCH_CHILD_FLAGS replaces them.
  */
-const productionFlags = isDeno ? "--v8-flags=--max-old-space-size=128,--max-semi-space-size=4" : "--max-old-space-size=192";
+const productionFlags = isDeno ? "--v8-flags=--max-old-space-size=128,--max-semi-space-size=4" : "--max-old-space-size=192 --max-semi-space-size=4";
 const childFlags = (): string[] => (process.env.BENCH_CHILD_FLAGS ?? productionFlags).split(" ").filter((f) => f !== "");
 
 /** The command that starts `src/cli.ts` on this runtime (mirrors test/support/cli.ts). */

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-old-space-size=192
+#!/usr/bin/env -S node --max-old-space-size=192 --max-semi-space-size=4
 // The Node entry point (`npx switchboard`, `npm start`). The heap cap keeps peak memory near
 // 200 MB under load (V8 otherwise grows the heap far past the live set); raise it with
 // `node --max-old-space-size=N bin/switchboard.mjs` if a deployment needs more. Node 20 cannot run TypeScript, and a
