@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --max-old-space-size=192 --max-semi-space-size=4
-// The Node entry point (`npx switchboard`, `npm start`). The heap cap keeps peak memory near
-// 200 MB under load (V8 otherwise grows the heap far past the live set); raise it with
+// The Node entry point (`npx switchboard`, `npm start`). The heap cap and small semi-spaces keep
+// peak memory near 130 MB in the relay bench (V8 otherwise grows the heap far past the live set); raise it with
 // `node --max-old-space-size=N bin/switchboard.mjs` if a deployment needs more. Node 20 cannot run TypeScript, and a
 // loader like tsx costs ~90 MB of resident memory for a process that runs for months, so the
 // sources are bundled once per start with esbuild (~0.2 s; dependencies stay external and load
