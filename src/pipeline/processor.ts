@@ -31,9 +31,17 @@ export class Processor extends Context.Tag("switchboard/Processor")<Processor, P
         const inbox = yield* Inbox;
         const stepper = yield* Stepper;
         const { log } = yield* Bot;
+        // Operators answer in topics of active conversations: the stepper knows those chats.
+        const routing: RouterContext = {
+          ...router,
+          chatOfTopic: (topicId) => {
+            const known = stepper.chatOfRecentTopic(topicId);
+            return known === undefined ? router.chatOfTopic(topicId) : Promise.resolve(known);
+          },
+        };
 
         const routeRow = (row: InboxRow): Effect.Effect<Envelope | undefined> =>
-          Effect.tryPromise(() => route(row.update, router)).pipe(
+          Effect.tryPromise(() => route(row.update, routing)).pipe(
             Effect.map((routed): Envelope | undefined => {
               if (routed.kind === "drop") {
                 log.debug("update dropped", { update_id: row.updateId, reason: routed.reason });

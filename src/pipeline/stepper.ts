@@ -38,6 +38,8 @@ export interface StepperService {
   onTransition(listener: TransitionListener): () => void;
   /** How many snapshots are held in memory right now. */
   readonly cached: number;
+  /** The chat of a topic a recent step saw (memory only; undefined = ask the store). */
+  chatOfRecentTopic(topicId: number): number | undefined;
   /** Waits until a commit set a timer since the last wait (the timers' wake-up). */
   readonly timersSet: Effect.Effect<void>;
 }
@@ -80,6 +82,7 @@ export class Stepper extends Context.Tag("switchboard/Stepper")<Stepper, Stepper
             return cached ? Effect.succeed(cached.topicId) : query("read a conversation", async () => (await core.rowOf(chatId))?.topicId ?? null);
           }),
           onTransition: (listener) => core.onTransition(listener),
+          chatOfRecentTopic: (topicId) => core.chatOfTopic(topicId),
           get cached() {
             return core.cached;
           },

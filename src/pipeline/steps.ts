@@ -68,6 +68,7 @@ const maxFollowUps = 4;
 /** See the module comment. */
 export class ConversationSteps {
   readonly #cache = new Map<number, ConversationRow>();
+  readonly #chatOfTopic = new Map<number, number>();
   readonly #listeners = new Set<TransitionListener>();
   readonly #o: Required<StepperOptions>;
 
@@ -202,6 +203,19 @@ export class ConversationSteps {
     this.#cache.delete(chatId);
     this.#cache.set(chatId, row);
     while (this.#cache.size > this.#o.cacheSize) this.#cache.delete(this.#cache.keys().next().value!);
+    if (row.topicId !== null && this.#chatOfTopic.get(row.topicId) !== chatId) {
+      this.#chatOfTopic.set(row.topicId, chatId);
+      while (this.#chatOfTopic.size > this.#o.cacheSize) this.#chatOfTopic.delete(this.#chatOfTopic.keys().next().value!);
+    }
+  }
+
+  /**
+   * The chat whose topic this is, if a recent step saw it (operators answer in topics of active
+   * conversations: the router then needs no query). Topic ids are never reused, so an entry never
+   * turns wrong; a miss just means asking the store.
+   */
+  chatOfTopic(topicId: number): number | undefined {
+    return this.#chatOfTopic.get(topicId);
   }
 }
 
