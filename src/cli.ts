@@ -2,6 +2,7 @@
  * The command line: `switchboard run | check | sandbox | migrate | schema`.
  * With no command, `--config FILE` means `run`, and no config at all means `sandbox`.
  */
+import * as Effect from "effect/Effect";
 import { builtinPlugins } from "../plugins/builtins.ts";
 import { ConfigError, configJsonSchema, formatConfigError, loadConfigFile } from "./config/mod.ts";
 import { BotStartError } from "./pipeline/bot.ts";
@@ -51,6 +52,13 @@ function parseArgs(argv: string[]): Args {
   if (args.command === "") args.command = args.config ? "run" : "sandbox";
   return args;
 }
+
+/** Exits (status 0) after `ms` on the Clock, saying why first, unless the process has ended by then. */
+const exitAfter = (ms: number, say: () => void): void =>
+  void Effect.runFork(Effect.sleep(ms).pipe(Effect.andThen(Effect.sync(() => {
+    say();
+    process.exit(0);
+  }))));
 
 const fail = (message: string, code = 1): never => {
   process.stderr.write(message.endsWith("\n") ? message : message + "\n");
@@ -110,10 +118,7 @@ async function main(argv: string[]): Promise<void> {
         stopRequested = signal;
         // Start-up may wait for an unreachable Telegram indefinitely. Exiting then is safe: the
         // store is crash-safe and nothing was acknowledged that is not in it.
-        setTimeout(() => {
-          log.warn(`${signal}: start-up has not finished after ${STARTUP_GRACE_MS / 1000} s; exiting without a graceful stop`);
-          process.exit(0);
-        }, STARTUP_GRACE_MS).unref();
+        exitAfter(STARTUP_GRACE_MS, () => log.warn(`${signal}: start-up has not finished after ${STARTUP_GRACE_MS / 1000} s; exiting without a graceful stop`));
       };
       process.on("SIGTERM", () => onSignal("SIGTERM"));
       process.on("SIGINT", () => onSignal("SIGINT"));
@@ -125,10 +130,7 @@ async function main(argv: string[]): Promise<void> {
         log.info(`${signal}: stopping; queued work stays in the store for the next start`);
         // A stop waits for calls in flight; one that hangs must not hold the process past the
         // 5 s a supervisor allows. Exiting then is safe: the store is crash-safe.
-        setTimeout(() => {
-          log.warn(`${signal}: the graceful stop has not finished after ${STOP_GRACE_MS / 1000} s; exiting anyway`);
-          process.exit(0);
-        }, STOP_GRACE_MS).unref();
+        exitAfter(STOP_GRACE_MS, () => log.warn(`${signal}: the graceful stop has not finished after ${STOP_GRACE_MS / 1000} s; exiting anyway`));
         await running.stop();
         log.info("stopped cleanly");
         process.exit(0);

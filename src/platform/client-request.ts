@@ -34,6 +34,9 @@ export function headersOf(request: HttpClientRequest.HttpClientRequest, payload:
 export const transportError = (request: HttpClientRequest.HttpClientRequest, cause: unknown) =>
   new HttpClientError.RequestError({ request, reason: "Transport", cause, description: cause instanceof Error ? cause.message : String(cause) });
 
+/** The transports' default: longer than any long poll Switchboard makes (getUpdates waits up to 25 s). */
+export const transportTimeoutMs = 60_000;
+
 /** A JSON POST's answer: the status and the body as text. */
 export interface JsonAnswer {
   readonly status: number;

@@ -5,6 +5,7 @@
  */
 import * as Effect from "effect/Effect";
 import type * as ManagedRuntime from "effect/ManagedRuntime";
+import * as Option from "effect/Option";
 import type * as Scope from "effect/Scope";
 import { type Kysely, sql } from "kysely";
 import type { Logger } from "../util/log.ts";
@@ -238,20 +239,11 @@ export class PluginHost {
 
   /** `work`, or undefined (logged) if it has not settled within the time box. */
   async #timeBoxed<T>(plugin: Plugin, hook: string, ctx: HookContext, work: Promise<T>): Promise<T | undefined> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    try {
-      const timeout = new Promise<"timeout">((resolve) => {
-        timer = setTimeout(() => resolve("timeout"), this.#timeoutMs);
-      });
-      const result = await Promise.race([work, timeout]);
-      if (result === "timeout") {
-        this.#log.error("plugin hook timed out; default handling continues", { plugin: plugin.name, hook, chat: ctx.conversation.chatId, event: ctx.event.type, after_ms: this.#timeoutMs });
-        return undefined;
-      }
-      return result as T;
-    } finally {
-      clearTimeout(timer);
-    }
+    // A rejection becomes a defect, which rejects this promise: the caller logs it as a failure.
+    const result = await Effect.runPromise(Effect.timeoutOption(Effect.promise(() => work), this.#timeoutMs));
+    if (Option.isSome(result)) return result.value;
+    this.#log.error("plugin hook timed out; default handling continues", { plugin: plugin.name, hook, chat: ctx.conversation.chatId, event: ctx.event.type, after_ms: this.#timeoutMs });
+    return undefined;
   }
 
 }

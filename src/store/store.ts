@@ -50,7 +50,7 @@ export const make = (url: string): Effect.Effect<StoreService, StorageUrlError |
     return {
       db,
       dialect,
-      use: <A>(f: (db: Db) => Promise<A>) => Effect.tryPromise({ try: () => f(db), catch: (e) => storeError("a query", e) }),
+      use: <A>(f: (db: Db) => Promise<A>) => query("a query", () => f(db)),
     };
   });
 

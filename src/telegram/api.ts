@@ -10,10 +10,6 @@ import type { TelegramError } from "./errors.ts";
 
 /** See the module comment. */
 export class TelegramApi extends Context.Tag("switchboard/TelegramApi")<TelegramApi, TelegramClient>() {
-  /** A client for `token` at `apiRoot` over the runtime's lean JSON transport. */
-  static readonly layer = (token: string, apiRoot: string): Layer.Layer<TelegramApi> =>
-    Layer.sync(TelegramApi, () => makeTelegramClient(token, apiRoot));
-
   /** An existing client (e.g. one wrapped to record own sends in MTProto mode). */
   static readonly fromClient = (client: TelegramClient): Layer.Layer<TelegramApi> => Layer.succeed(TelegramApi, client);
 

@@ -7,7 +7,7 @@ import type { ApiMethods } from "@grammyjs/types";
 import * as Clock from "effect/Clock";
 import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
-import type { PostJson } from "../platform/client-request.ts";
+import { type PostJson, transportTimeoutMs } from "../platform/client-request.ts";
 import { postJson } from "../platform/mod.ts";
 import { classifyApiError, NetworkError, type TelegramError } from "./errors.ts";
 
@@ -26,16 +26,13 @@ export interface TelegramClient {
 }
 
 
-/** Longer than any long poll Switchboard makes (getUpdates waits up to 25 s). */
-const defaultTimeoutMs = 60_000;
-
 /**
  * Builds a client for `token` at `apiRoot` (e.g. https://api.telegram.org, or the emulator), on
  * the platform's lean JSON transport (`src/platform/`): measured against @effect/platform's
  * `HttpClient` over the same socket code, it costs about a third of the CPU per call, and a relay
  * makes one or two calls per message.
  */
-export function makeTelegramClient(token: string, apiRoot: string, post: PostJson = postJson(apiRoot.replace(/\/+$/, ""), defaultTimeoutMs)): TelegramClient {
+export function makeTelegramClient(token: string, apiRoot: string, post: PostJson = postJson(apiRoot.replace(/\/+$/, ""), transportTimeoutMs)): TelegramClient {
   const root = apiRoot.replace(/\/+$/, "");
   const call = <M extends Method>(method: M, params?: Params<M>, options?: { timeout?: Duration.DurationInput }) => {
     const sent = post(`/bot${token}/${method}`, JSON.stringify(params ?? {})).pipe(

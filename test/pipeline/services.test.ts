@@ -22,6 +22,7 @@ import { TelegramApi } from "../../src/telegram/api.ts";
 import { RateLimited } from "../../src/telegram/errors.ts";
 import { capturingLogger } from "../support/capture-log.ts";
 import { adjustWhenSleeping } from "../support/test-clock.ts";
+import { waitFor } from "../support/world.ts";
 
 const groupId = -1001000000001;
 const user = { id: 42, firstName: "Ann" };
@@ -77,14 +78,7 @@ describe("Stepper and Outbox", () => {
 });
 
 /** Waits (in real time) until `probe` holds: the store and the fibers work asynchronously. */
-const until = (probe: () => boolean | Promise<boolean>, what: string) =>
-  Effect.promise(async () => {
-    const deadline = Date.now() + 10_000;
-    while (!(await probe())) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
-  });
+const until = (probe: () => boolean, what: string) => Effect.promise(() => waitFor(probe, what, 10_000));
 
 describe("Timers", () => {
   it("fires a due row when the Clock reaches it, not before", async () => {

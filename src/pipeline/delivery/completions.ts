@@ -23,10 +23,13 @@ export interface Completion {
   now: number;
 }
 
-/** Records one completion inside a transaction someone else commits (the stepper's, say). */
-export async function completeIn(tx: Db, botId: string, c: Completion): Promise<void> {
-  await removeIntents(tx, c.ids);
-  await recordPairs(tx, botId, c.chatId, c.pairs, c.now);
+/**
+ * Records completions inside a transaction: the committer's, or someone else's (the stepper's,
+ * when the result is also an event for the conversation).
+ */
+export async function completeIn(tx: Db, botId: string, completions: readonly Completion[]): Promise<void> {
+  await removeIntents(tx, completions.flatMap((c) => c.ids));
+  for (const c of completions) await recordPairs(tx, botId, c.chatId, c.pairs, c.now);
 }
 
 type Waiting = readonly [Completion, Deferred.Deferred<void, StoreError>];
@@ -44,12 +47,7 @@ export const makeCompletions = (db: Db, botId: string): Effect.Effect<(completio
     const handedIn = yield* Queue.unbounded<Waiting>();
     const commit = (batch: Iterable<Waiting>) => {
       const items = [...batch];
-      return query("record deliveries", () =>
-        db.transaction().execute(async (tx) => {
-          await removeIntents(tx, items.flatMap(([c]) => c.ids));
-          for (const [c] of items) await recordPairs(tx, botId, c.chatId, c.pairs, c.now);
-        })
-      ).pipe(
+      return query("record deliveries", () => db.transaction().execute((tx) => completeIn(tx, botId, items.map(([c]) => c)))).pipe(
         Effect.exit,
         Effect.flatMap((exit) => Effect.forEach(items, ([, done]) => Deferred.done(done, Exit.asVoid(exit)), { discard: true })),
         Effect.uninterruptible,

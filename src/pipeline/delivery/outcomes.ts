@@ -24,7 +24,7 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
         const completion = { ids: batch.map((r) => r.id), chatId, pairs: outcome.pairs, now };
         // A result the conversation must learn (a topic created) commits with the row's removal:
         // a crash between the two would forget the topic and create another.
-        if (outcome.events.length > 0) yield* feed(ctx, chatId, outcome.events, (tx) => completeIn(tx, ctx.botId, completion));
+        if (outcome.events.length > 0) yield* feed(ctx, chatId, outcome.events, (tx) => completeIn(tx, ctx.botId, [completion]));
         else yield* ctx.complete(completion);
         ctx.stats.delivered += batch.length;
         if (head.intent.type === "createTopic" && head.intent.previousDeleted) ctx.stats.topicsRecreated += 1;
