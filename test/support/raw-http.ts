@@ -18,7 +18,7 @@ export function rawPost(path: string, body: Uint8Array | string, o: { chunked?: 
   const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
   const head = [`POST ${path} HTTP/1.1`, "Host: 127.0.0.1", "Content-Type: application/json", ...Object.entries(o.headers ?? {}).map(([k, v]) => `${k}: ${v}`)];
   if (!o.chunked) return concat([text([...head, `Content-Length: ${bytes.length}`, "", ""].join("\r\n")), bytes]);
-  const parts = [text([...head, "Transfer-Encoding: chunked", "", ""].join("\r\n"))];
+  const parts: Uint8Array[] = [text([...head, "Transfer-Encoding: chunked", "", ""].join("\r\n"))];
   for (let at = 0; at < bytes.length; at += 65536) {
     const chunk = bytes.subarray(at, at + 65536);
     parts.push(text(`${chunk.length.toString(16)}\r\n`), chunk, text("\r\n"));
@@ -34,7 +34,7 @@ export function rawPost(path: string, body: Uint8Array | string, o: { chunked?: 
 export function exchange(port: number, requests: readonly Uint8Array[], expected: number, timeoutMs = 20_000): Promise<{ answers: RawAnswer[]; ended?: string }> {
   return new Promise((resolve) => {
     const socket = connect(port, "127.0.0.1");
-    let buffer = new Uint8Array(0);
+    let buffer: Uint8Array = new Uint8Array(0);
     const answers: RawAnswer[] = [];
     let done = false;
     const finish = (ended?: string) => {
