@@ -66,7 +66,8 @@ export const makeHttpServer = (options: ListenOptions): Effect.Effect<HttpServer
             res.on("close", () => {
               if (!res.writableEnded) abortRequest(fiber);
             });
-            // A body nobody read is drained, or Deno's node:http stalls the kept-alive connection 6 s.
+            // What the app left unread is drained (not left in the socket: Node would reset the
+            // connection, Deno's node:http stall the kept-alive connection 6 s).
             res.on("finish", body.discard);
           };
           yield* Effect.addFinalizer(() => Effect.sync(() => server.off("request", onRequest)));
