@@ -3,26 +3,33 @@
 // peak memory near 130 MB in the relay bench (V8 otherwise grows the heap far past the live set); raise it with
 // `node --max-old-space-size=N bin/switchboard.mjs` if a deployment needs more. Node 20 cannot run TypeScript, and a
 // loader like tsx costs ~90 MB of resident memory for a process that runs for months, so the
-// sources are bundled once per start with esbuild (~0.2 s; dependencies stay external and load
-// natively) and the bundle runs on plain Node. Deno runs the same sources directly.
-import { buildSync } from "esbuild";
-import { mkdirSync, rmSync } from "node:fs";
+// sources are bundled with esbuild (~0.2 s; dependencies stay external and load natively) and the
+// bundle runs on plain Node. The bundle is built once per version of the sources: it is named
+// after a hash of them and of the esbuild options, kept in node_modules/.cache/switchboard, and
+// reused by every later start (see build-cache.mjs). Deno runs the same sources directly.
+import { buildSync, version as esbuildVersion } from "esbuild";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { bundleOptions } from "./bundle-options.mjs";
+import { cacheDir, digest, filesUnder, isCached, removeLeftovers, removeOtherVersions, writeAtomically } from "./build-cache.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-// Inside the project, so that Node resolves the bundle's bare imports from its node_modules.
-const cache = join(root, "node_modules", ".cache", "switchboard");
-mkdirSync(cache, { recursive: true });
-const outfile = join(cache, `cli-${process.pid}.mjs`);
+const cache = cacheDir(root);
+removeLeftovers(cache);
 
-buildSync(bundleOptions(root, outfile));
+// What the bundle is made of: the sources it can import, how esbuild is told to build them (the
+// options name this install's folder), and esbuild itself.
+const options = bundleOptions(root, join(cache, "cli.mjs"));
+const sources = filesUnder(root, ["src", "plugins", "bin"]).flat();
+// One prefix per install folder, so installs sharing a node_modules never remove each other's.
+const prefix = `cli-${digest([root])}-`;
+const name = `${prefix}${digest([JSON.stringify(options), esbuildVersion, ...sources])}.mjs`;
+
+if (!isCached(cache, name)) {
+  const built = buildSync({ ...options, write: false });
+  writeAtomically(cache, name, built.outputFiles[0].contents);
+  removeOtherVersions(cache, prefix, name);
+}
 // Deployer plugins written in TypeScript are bundled the same way when loaded (src/plugins/load.ts).
 process.env.SWITCHBOARD_ROOT = root;
-try {
-  await import(pathToFileURL(outfile).href);
-} finally {
-  // Loaded: the module lives in memory now (the bundle has no lazy chunks).
-  rmSync(outfile, { force: true });
-}
+await import(pathToFileURL(join(cache, name)).href);

@@ -5,6 +5,7 @@
 import * as nodePath from "node:path";
 import { parseDocument, type YAMLError } from "yaml";
 import { readBot } from "./bot.ts";
+import { tooDeep } from "./depth.ts";
 import { TOP_KEYS } from "./document.ts";
 import { ConfigError } from "./error.ts";
 import { type Env, interpolateTree, reportUnresolved } from "./interpolate.ts";
@@ -21,9 +22,16 @@ function syntaxMessage(error: YAMLError): string {
   return pos === undefined || first.includes(" at line ") ? first : `${first} at line ${pos.line}, column ${pos.col}`;
 }
 
-/** The YAML tree, or a single "config" problem for a file that is not valid YAML. */
+/**
+ * The YAML tree, or a single problem: at "config" for a file that is not valid YAML, at the key
+ * of a value nested too deep.
+ */
 function parseYaml(text: string, source: string | undefined): unknown {
-  const doc = parseDocument(protectReferences(text), { prettyErrors: true, uniqueKeys: true });
+  const protectedText = protectReferences(text);
+  // Checked first: composing a value nested thousands deep would overflow the stack.
+  const deep = tooDeep(protectedText);
+  if (deep !== undefined) throw new ConfigError({ problems: [deep], source });
+  const doc = parseDocument(protectedText, { prettyErrors: true, uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new ConfigError({ problems: [{ path: "config", message: syntaxMessage(doc.errors[0]) }], source });
   }

@@ -49,7 +49,8 @@ export type ConversationEvent =
   | { type: "topic.created"; topicId: number }
   /** Delivery found the topic gone (deleted by an operator): a new one is created. */
   | { type: "topic.lost" }
-  | { type: "delivery.blocked"; reason: "blocked" | "deactivated" }
+  /** A send to the user failed for good: they blocked the bot, the account is deactivated, or Telegram no longer knows their chat. */
+  | { type: "delivery.blocked"; reason: "blocked" | "deactivated" | "vanished" }
   /** An intent was given up (after a notice in the topic); plugins may tell the user. */
   | { type: "delivery.failed"; intent: string; messageId?: number; reason: string }
   | { type: "timer"; kind: string };

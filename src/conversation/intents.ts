@@ -70,9 +70,30 @@ export const placeOf = (intent: Intent): IntentPlace => places[intent.type];
 /** The intent names, for picking the intents out of a transition's actions. */
 export const intentTypes: ReadonlySet<Intent["type"]> = new Set(Object.keys(places) as Intent["type"][]);
 
+/** Whose chat a Bot API call names: the user's, an operator's, or the operators' group. */
+export type ChatRole = "user" | "operator" | "group";
+
+/** Whose chat an intent is sent to. */
+export function targetRoleOf(intent: Intent): ChatRole {
+  const place = placeOf(intent);
+  return place === "user" || place === "operator" ? place : "group";
+}
+
+/** Whose chat an intent copies from, if it copies (a protected message is sent as text instead). */
+export function sourceRoleOf(intent: Intent): ChatRole | undefined {
+  if (intent.type === "copyToTopic") return intent.protectedText ? undefined : "user";
+  return intent.type === "copyToUser" ? "group" : undefined;
+}
+
+/** Every chat an intent's call names: where it goes, then where it copies from. */
+export function chatRolesOf(intent: Intent): ChatRole[] {
+  const source = sourceRoleOf(intent);
+  return source === undefined ? [targetRoleOf(intent)] : [targetRoleOf(intent), source];
+}
+
 /** The chat an intent is sent to: the user's, an operator's, or the operators' group. */
 export function targetChatOf(intent: Intent, userChatId: number, groupId: number): number {
-  switch (placeOf(intent)) {
+  switch (targetRoleOf(intent)) {
     case "user":
       return userChatId;
     case "operator":

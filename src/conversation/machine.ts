@@ -41,6 +41,13 @@ type Ev<T extends ConversationEvent["type"]> = Extract<ConversationEvent, { type
 const noop = () => {};
 const gatesOf = (event: ConversationEvent): EventGates => ("gates" in event && event.gates) || {};
 
+/** What operators read in the topic when a send to the user failed for good. */
+const blockedNotices: Record<Ev<"delivery.blocked">["reason"], string> = {
+  blocked: "⚠️ Not delivered: the user blocked the bot.",
+  deactivated: "⚠️ Not delivered: the user's account is deleted.",
+  vanished: "⚠️ Not delivered: Telegram no longer knows the user's chat (the account was probably deleted).",
+};
+
 /** Commands the core machine understands; plugins add their own. */
 export const coreCommands = ["close", "hold", "wait", "ban", "unban"] as const;
 
@@ -166,11 +173,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
           assign({ blocked: true }),
           {
             type: "sendToTopic",
-            params: ({ event }) => ({
-              text: (event as Ev<"delivery.blocked">).reason === "deactivated"
-                ? "⚠️ Not delivered: the user's account is deleted."
-                : "⚠️ Not delivered: the user blocked the bot.",
-            }),
+            params: ({ event }) => ({ text: blockedNotices[(event as Ev<"delivery.blocked">).reason] }),
           },
         ],
       },

@@ -53,7 +53,8 @@ export const makeHttpServer = (options: ListenOptions): Effect.Effect<HttpServer
           const runtime = yield* Effect.runtime<never>();
           const run = yield* makeRequestRunner(app, middleware, respondWith(responses, runtime));
           const onRequest = (req: IncomingMessage, res: ServerResponse) => {
-            const web = toWebRequest(req);
+            const body = lazyBody(req);
+            const web = toWebRequest(req, body.stream);
             if (!web) {
               // TRACE, CONNECT and the like have no web Request; nothing here serves them.
               res.writeHead(405).end();
@@ -65,8 +66,9 @@ export const makeHttpServer = (options: ListenOptions): Effect.Effect<HttpServer
             res.on("close", () => {
               if (!res.writableEnded) abortRequest(fiber);
             });
-            // A body nobody read is drained, or Deno's node:http stalls the kept-alive connection 6 s.
-            res.on("finish", () => req.resume());
+            // What the app left unread is drained (not left in the socket: Node would reset the
+            // connection, Deno's node:http stall the kept-alive connection 6 s).
+            res.on("finish", body.discard);
           };
           yield* Effect.addFinalizer(() => Effect.sync(() => server.off("request", onRequest)));
           server.on("request", onRequest);
@@ -90,7 +92,7 @@ const closeServer = (server: Server) =>
  * The request as a web `Request` (the body is pulled from the socket only when read), or
  * undefined for what `Request` refuses (forbidden methods such as TRACE, unparsable targets).
  */
-function toWebRequest(req: IncomingMessage): Request | undefined {
+function toWebRequest(req: IncomingMessage, body: ReadableStream<Uint8Array>): Request | undefined {
   const headers = new Headers();
   for (const [key, value] of Object.entries(req.headers)) {
     if (Array.isArray(value)) for (const v of value) headers.append(key, v);
@@ -101,7 +103,7 @@ function toWebRequest(req: IncomingMessage): Request | undefined {
   try {
     return new Request(new URL(req.url ?? "/", "http://localhost"), {
       method, headers,
-      ...(hasBody ? { body: lazyBody(req), duplex: "half" } : {}),
+      ...(hasBody ? { body, duplex: "half" } : {}),
     } as RequestInit);
   } catch {
     return undefined;
@@ -109,22 +111,36 @@ function toWebRequest(req: IncomingMessage): Request | undefined {
 }
 
 /**
- * A body stream that touches the socket only on the first read; a body nobody reads is drained
- * once the answer is sent.
+ * A body stream that touches the socket only on the first read. Whatever the app did not read —
+ * nothing, or the rest after it stopped at a size limit — is discarded once the answer is sent
+ * (`discard`): the connection stays usable, and the client, which may still be sending, gets the
+ * answer instead of a reset. (Not Readable's async iterator: giving one up destroys the socket,
+ * and its 'readable' listener makes `resume()` a no-op.)
  */
-function lazyBody(req: IncomingMessage): ReadableStream<Uint8Array> {
-  let chunks: AsyncIterator<Buffer> | undefined;
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      chunks ??= req[Symbol.asyncIterator]();
-      const next = await chunks.next();
-      if (next.done) controller.close();
-      else controller.enqueue(new Uint8Array(next.value.buffer, next.value.byteOffset, next.value.byteLength));
-    },
-    cancel() {
+function lazyBody(req: IncomingMessage): { readonly stream: ReadableStream<Uint8Array>; readonly discard: () => void } {
+  let reading = false;
+  let discarding = false;
+  const discard = () => {
+    discarding = true;
+    req.resume();
+  };
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (!reading) {
+        reading = true;
+        req.on("data", (chunk: Buffer) => {
+          if (discarding) return;
+          controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+          req.pause();
+        });
+        req.once("end", () => discarding || controller.close());
+        req.once("error", (error) => discarding || controller.error(error));
+      }
       req.resume();
     },
+    cancel: discard,
   }, { highWaterMark: 0 });
+  return { stream, discard };
 }
 
 /** Writes an `HttpServerResponse` to the `ServerResponse` of its request. */

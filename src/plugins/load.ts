@@ -3,12 +3,12 @@
  * built-in names (to pass options) or module paths, imported the same way on Node (through
  * tsx) and Deno. Options are validated at start; problems name `bots[i].plugins[j]`.
  */
-import { rmSync } from "node:fs";
 import { basename, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { type Kysely, Migrator } from "kysely";
 import * as Layer from "effect/Layer";
 import * as ManagedRuntime from "effect/ManagedRuntime";
+import { cacheDir, digest, isCached, removeLeftovers, removeOtherVersions, writeAtomically } from "../../bin/build-cache.mjs";
 import type { BotConfig } from "../config/mod.ts";
 import { builtinPlugins } from "../../plugins/builtins.ts";
 import type { Logger } from "../util/log.ts";
@@ -26,21 +26,27 @@ const isFactory = (x: unknown): x is PluginFactory<unknown> =>
 
 /**
  * Node without a TypeScript loader (the lean `bin/switchboard.mjs`) cannot import a `.ts` plugin:
- * bundle it with esbuild, resolving `switchboard` to this project's public API.
+ * bundle it with esbuild, resolving `switchboard` to this project's public API. The bundle is
+ * cached under a hash of its content (its imports included), so a start writes nothing when the
+ * plugin has not changed; a plugin's older bundles are removed when it changes.
  */
 async function importTypeScript(path: string): Promise<Record<string, unknown>> {
   const { buildSync } = await import("esbuild");
   const root = process.env.SWITCHBOARD_ROOT ?? process.cwd();
-  const outfile = join(root, "node_modules", ".cache", "switchboard", `plugin-${process.pid}-${basename(path).replace(/\W/g, "_")}.mjs`);
-  buildSync({
-    entryPoints: [path], outfile, bundle: true, platform: "node", format: "esm", target: "node20",
+  const cache = cacheDir(root);
+  removeLeftovers(cache);
+  const built = buildSync({
+    entryPoints: [path], outfile: join(cache, "plugin.mjs"), write: false, bundle: true, platform: "node", format: "esm", target: "node20",
     packages: "external", alias: { switchboard: join(root, "src", "mod.ts") }, logLevel: "error",
   });
-  try {
-    return await import(pathToFileURL(outfile).href);
-  } finally {
-    rmSync(outfile, { force: true });
+  const bytes = built.outputFiles[0].contents;
+  const prefix = `plugin-${basename(path).replace(/\W/g, "_")}-${digest([path])}.`;
+  const name = `${prefix}${digest([bytes])}.mjs`;
+  if (!isCached(cache, name)) {
+    writeAtomically(cache, name, bytes);
+    removeOtherVersions(cache, prefix, name);
   }
+  return await import(pathToFileURL(join(cache, name)).href);
 }
 
 /** Imports a deployer's plugin module; its default export (or `plugin`) must be a factory. */

@@ -2,7 +2,9 @@
  * The webhook receiver, served by @effect/platform's HttpServer (node:http on Node, Deno.serve
  * on Deno; see platform/). A request is answered 200 only after its update is committed to the
  * inbox; Telegram re-sends anything not answered 2xx. Requests without the configured secret
- * header are refused with 401.
+ * header are refused with 401. What can never be processed — a body over 10 MiB (413), nested
+ * deeper than any update (400), not JSON or not an update (400) — is refused with a 4xx, never a
+ * 5xx, so it is not sent again forever; answers are JSON in the Bot API's error shape.
  */
 import type * as HttpApp from "@effect/platform/HttpApp";
 import type * as HttpServerError from "@effect/platform/HttpServerError";
@@ -14,6 +16,7 @@ import * as Option from "effect/Option";
 import type * as Scope from "effect/Scope";
 import { makeHttpServer } from "../platform/mod.ts";
 import { readBody } from "../platform/read-body.ts";
+import { jsonDepthWithin } from "../util/json-depth.ts";
 import type { Logger } from "../util/log.ts";
 
 /** Settings of a webhook receiver. */
@@ -32,35 +35,44 @@ export interface WebhookOptions {
 /** Telegram's own updates are far smaller; anything bigger is not from it. */
 const maxBody = 10 * 1024 * 1024;
 
-const answer = (status: number, text: string) => HttpServerResponse.text(text, { status });
+/**
+ * Telegram's updates nest about ten levels (an inline keyboard in a replied-to message); far
+ * deeper bodies are not from it, and would overflow the stack of whatever walks them.
+ */
+const maxDepth = 64;
+
+const answer = (status: number, description: string) =>
+  HttpServerResponse.unsafeJson(status < 300 ? { ok: true } : { ok: false, error_code: status, description }, { status });
 
 /** The receiver as an app: POST to `path` with the secret, one update per request. */
 export const webhookApp = (o: WebhookOptions): HttpApp.Default =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest;
-    if (request.method !== "POST" || request.url.split("?")[0] !== o.path) return answer(404, "not found");
+    if (request.method !== "POST" || request.url.split("?")[0] !== o.path) return answer(404, "Not Found");
     if (o.secret !== undefined && request.headers["x-telegram-bot-api-secret-token"] !== o.secret) {
       o.log.warn("webhook request with a wrong or missing secret token refused", { from: Option.getOrUndefined(request.remoteAddress) });
-      return answer(401, "unauthorized");
+      return answer(401, "Unauthorized");
     }
     // Only the read may be cut short (a client that left, a server that stops): once the commit
     // started, it and its answer finish. (An app runs uninterruptibly unless it says otherwise.)
     const body = yield* Effect.either(Effect.interruptible(readBody(request, maxBody)));
     if (body._tag === "Left") {
       o.log.warn("webhook body could not be read; ignored", { error: body.left._tag });
-      return answer(body.left._tag === "BodyTooLarge" ? 413 : 400, "bad update");
+      return body.left._tag === "BodyTooLarge"
+        ? answer(413, `Request Entity Too Large: a webhook body is at most ${maxBody} bytes`)
+        : answer(400, "Bad Request: the body could not be read");
     }
     const update = parseUpdate(body.right);
     if (typeof update === "string") {
-      o.log.warn("webhook body is not an update; ignored", { error: update });
-      return answer(400, "bad update");
+      o.log.warn("webhook body is not an update; ignored", { error: update.slice(0, 200) });
+      return answer(400, `Bad Request: ${update}`);
     }
     return yield* o.accept([update]).pipe(
-      Effect.as(answer(200, "ok")),
+      Effect.as(answer(200, "OK")),
       Effect.catchAllCause((cause) =>
         Effect.sync(() => {
           o.log.error("could not save a webhook update; Telegram will retry", { error: String(cause) });
-          return answer(500, "retry");
+          return answer(500, "Internal Server Error: the update could not be saved; send it again");
         })
       ),
     );
@@ -76,10 +88,11 @@ export const webhookReceiver = (o: WebhookOptions): Effect.Effect<{ readonly por
 
 /** The update, or why the body is not one. */
 function parseUpdate(body: Uint8Array): Update | string {
+  if (!jsonDepthWithin(body, maxDepth)) return `the body nests deeper than ${maxDepth} levels`;
   try {
     const update = JSON.parse(new TextDecoder().decode(body)) as Update;
-    return typeof update?.update_id === "number" ? update : "no update_id";
+    return typeof update?.update_id === "number" ? update : "the body has no update_id";
   } catch (error) {
-    return String(error);
+    return `the body is not JSON (${String(error)})`;
   }
 }

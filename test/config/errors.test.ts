@@ -17,6 +17,18 @@ describe("structure", () => {
     expect(problems("bots: 1\nbots: 2\n")[0].message).toMatch(/unique.*line 2, column 1/);
   });
 
+  it("names the key of a value nested too deep, instead of overflowing the stack", () => {
+    const deepList = "[".repeat(5000) + "]".repeat(5000);
+    expect(lines(file(bot(`    params:\n      welcome: ${deepList}\n`)))).toEqual([`bots[0].params.welcome: nested deeper than 64 levels (at line 6, column 76)`]);
+    const deepMap = "{a: ".repeat(5000) + "1" + "}".repeat(5000);
+    expect(lines(file(bot(`    plugins:\n      - name: x\n        options: ${deepMap}\n`)))).toEqual([`bots[0].plugins[0].options.a.a.a…: nested deeper than 64 levels (at line 7, column 254)`]);
+    const block = Array.from({ length: 3000 }, (_, i) => `${" ".repeat(8 + i)}- `).join("\n");
+    expect(lines(file(bot(`    params:\n      welcome:\n${block}x\n`)))).toEqual([`bots[0].params.welcome: nested deeper than 64 levels (at line 67, column 69)`]);
+    expect(lines(deepList)).toEqual([`config: nested deeper than 64 levels (at line 1, column 65)`]);
+    // Nesting that stays within the cap is read as usual.
+    expect(lines(file(bot(`    params:\n      welcome: ${"[".repeat(60)}${"]".repeat(60)}\n`)))).toEqual([`bots[0].params.welcome: expected a greeting text or "off", got a list`]);
+  });
+
   it("rejects a document that is not a mapping", () => {
     expect(lines("- a\n- b\n")).toEqual([`config: expected a mapping with "storage" and "bots", got a list`]);
     expect(lines("bots:\n  id: a\n")).toEqual([`bots: expected a list of bots (each starting with "- id: …"), got a mapping`]);

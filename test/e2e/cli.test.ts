@@ -1,9 +1,10 @@
 /** The CLI contract: check, run, exit codes and messages that name the key. */
 import { spawnSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { digest } from "../../bin/build-cache.mjs";
 import { runCli, startCli } from "../support/cli.ts";
 import { createWorld, tempDir, waitFor } from "../support/world.ts";
 
@@ -98,5 +99,42 @@ describe("switchboard run", () => {
     } finally {
       await w.emulator.close();
     }
+  });
+});
+
+describe("the Node entry's bundle", () => {
+  const root = fileURLToPath(new URL("../..", import.meta.url));
+  const cache = join(root, "node_modules", ".cache", "switchboard");
+  // node_modules may be shared by several checkouts: only this one's files count.
+  const ours = `cli-${digest([root])}-`;
+  const leftoversOf = (pids: number[]) => readdirSync(cache).filter((name) => pids.some((pid) => name.includes(`${pid}`)) || (name.startsWith(ours) && !name.endsWith(".mjs")));
+
+  it.skipIf(isDeno)("is built once per version of the sources and reused: starts, failing checks included, write nothing", async () => {
+    const good = write(`bots:\n  - id: acme\n    token: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"\n    group: -1001234567890\n`);
+    const bad = write(`bots:\n  - id: acme\n    token: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"\n    group: "abc"\n`);
+    const pids: number[] = [];
+    for (const args of [["check", "--config", good], ["check", "--config", bad], ["run", "--config", bad], ["check", "--config", bad]]) {
+      const run = startCli(args);
+      pids.push(run.child.pid!);
+      await run.exited;
+    }
+    expect(readdirSync(cache).filter((name) => name.startsWith(ours))).toHaveLength(1);
+    expect(leftoversOf(pids)).toEqual([]);
+  });
+
+  it.skipIf(isDeno)("leaves nothing behind from starts killed early, once the next start ran", async () => {
+    const bad = write(`bots:\n  - id: acme\n    token: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"\n    group: "abc"\n`);
+    const pids: number[] = [];
+    // Killed at a few points of the start: hashing the sources, bundling or importing, running.
+    for (const afterMs of [0, 50, 150, 300, 500, 700, 900, 1200]) {
+      const run = startCli(["check", "--config", bad]);
+      pids.push(run.child.pid!);
+      await new Promise((resolve) => setTimeout(resolve, afterMs));
+      run.child.kill("SIGKILL");
+      await run.exited;
+    }
+    await runCli(["check", "--config", bad]);
+    expect(readdirSync(cache).filter((name) => name.startsWith(ours))).toHaveLength(1);
+    expect(leftoversOf(pids)).toEqual([]);
   });
 });

@@ -1,6 +1,7 @@
 /** The default relaying behaviour, end to end through the emulator over HTTP. */
 import { afterEach, describe, expect, it } from "vitest";
-import { botMessagesTo, closeAll, createWorld, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
+import { TestClock } from "effect";
+import { advanceUntil, botMessagesTo, closeAll, createWorld, firstContact, logLines, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
 
 afterEach(closeAll);
 
@@ -299,5 +300,33 @@ describe("trouble", () => {
 
     w.emulator.userUnblocksBot(w.bot.token, ann.id);
     await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.from?.is_bot && /unblocked/.test(m.text ?? "")), "unblock notice");
+  });
+
+  // "chat not found" names no chat: the user's chat missing must not be taken for the operators'
+  // group missing (retried every minute, forever, with a misleading log line).
+  it("tells operators when the user's chat is gone (chat not found) and retries nothing", async () => {
+    const w = await createWorld();
+    const running = await startSwitchboard(w, { testClock: true });
+    const logFrom = logLines.length;
+    const { user: ann, topic } = await firstContact(w, "Ann", "hi");
+    const stats = running.bots[0].delivery.stats;
+    const botSays = (pattern: RegExp) => topicMessages(w, topic.threadId).find((m) => m.from?.is_bot && pattern.test(m.text ?? ""));
+
+    // A message still on its way when the account disappears: its copy finds no chat to copy from.
+    w.emulator.injectFault({ method: "copyMessage", kind: "500", times: 1 });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "last words" });
+    await waitFor(() => stats.retried === 1, "the copy postponed by the 500");
+    w.emulator.deleteUser(ann.id);
+    await advanceUntil(running, () => botSays(/could not be shown here: the user's chat no longer exists/), "notice for the lost copy");
+
+    // An answer to them: the conversation learns it, as for a deactivated account.
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "are you there?" });
+    await advanceUntil(running, () => botSays(/Telegram no longer knows the user's chat/), "notice for the answer");
+
+    // Nothing is retried, however long the clock runs; the group is never blamed.
+    for (let i = 0; i < 5; i++) await running.run(TestClock.adjust(60_000));
+    expect(stats.retried).toBe(1);
+    expect(logLines.slice(logFrom).filter((l) => l.includes("operators' group"))).toEqual([]);
+    expect(w.emulator.messages(ann.id).filter((m) => m.from?.is_bot && m.text === "are you there?")).toEqual([]);
   });
 });

@@ -84,6 +84,18 @@ describe("user reachability", () => {
     emu.deactivateUser(s.user.id);
     expect(await api(emu, s.token, "sendMessage", { chat_id: s.user.id, text: "hi" })).toEqual({ ok: false, error_code: 403, description: "Forbidden: user is deactivated" });
   });
+
+  it("a deleted account: every call naming its chat answers chat not found", async () => {
+    const s = await setup();
+    emu = s.emu;
+    const m = emu.userSends(s.token, s.user.id, { text: "hi" });
+    emu.deleteUser(s.user.id);
+    const notFound = { ok: false, error_code: 400, description: "Bad Request: chat not found" };
+    expect(await api(emu, s.token, "sendMessage", { chat_id: s.user.id, text: "hi" })).toEqual(notFound);
+    expect(await api(emu, s.token, "copyMessage", { chat_id: s.group, from_chat_id: s.user.id, message_id: m.message_id })).toEqual(notFound);
+    expect(await api(emu, s.token, "getChat", { chat_id: s.user.id })).toEqual(notFound);
+    expect(() => s.emu.userSends(s.token, s.user.id, { text: "still here?" })).toThrow(/deleted/);
+  });
 });
 
 describe("edits, deletes, reactions", () => {

@@ -11,6 +11,8 @@ import { describe, expect, it } from "vitest";
 import * as denoAdapter from "../../src/platform/deno.ts";
 import * as platform from "../../src/platform/mod.ts";
 import * as nodeAdapter from "../../src/platform/node.ts";
+import { readBody } from "../../src/platform/read-body.ts";
+import { exchange, rawPost } from "../support/raw-http.ts";
 
 const onDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 
@@ -75,6 +77,27 @@ describe.each(adapters)("$name", ({ make, runs }) => {
     expect(await Effect.runPromise(Deferred.await(ended))).toBe("interrupted");
     expect(await pending).not.toBe(200);
     await expect(fetch(`${base}/hello`)).rejects.toThrow();
+  });
+
+  it.runIf(runs)("a route that stops reading at its size limit answers, and the client sees the answer, not a reset", async () => {
+    const app = HttpRouter.empty.pipe(
+      HttpRouter.post("/bounded", Effect.gen(function* () {
+        const request = yield* HttpServerRequest.HttpServerRequest;
+        const body = yield* Effect.either(readBody(request, 1024));
+        return body._tag === "Right" ? HttpServerResponse.text(`${body.right.length}`) : HttpServerResponse.text(body.left._tag, { status: 413 });
+      })),
+    );
+    await Effect.runPromise(
+      Effect.gen(function* () {
+        const server = yield* make({ host: "127.0.0.1", port: 0 });
+        yield* server.serve(app);
+        const port = server.address._tag === "TcpAddress" ? server.address.port : 0;
+        const big = new Uint8Array(4 * 1024 * 1024).fill(0x78);
+        // Chunked: the reader gives up half-way through the body, while the client still sends.
+        const { answers, ended } = yield* Effect.promise(() => exchange(port, [rawPost("/bounded", big, { chunked: true }), rawPost("/bounded", "small")], 2));
+        expect({ ended, answers: answers.map((a) => `${a.status} ${a.body}`) }).toEqual({ answers: ["413 BodyTooLarge", "200 5"] });
+      }).pipe(Effect.scoped),
+    );
   });
 
   it.runIf(runs)("fails with a ServeError when the port is taken", async () => {

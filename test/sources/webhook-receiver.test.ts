@@ -7,6 +7,7 @@ import type { Update } from "@grammyjs/types";
 import { Deferred, Effect, Exit, Scope } from "effect";
 import { describe, expect, it } from "vitest";
 import { webhookReceiver } from "../../src/telegram/webhook.ts";
+import { exchange, rawPost } from "../support/raw-http.ts";
 import { captureLog } from "../support/scripted-telegram.ts";
 
 const update = (id: number) => ({ update_id: id, message: { message_id: id, date: 0, chat: { id: 7, type: "private", first_name: "A" }, text: "hi" } }) as Update;
@@ -56,5 +57,42 @@ describe("webhook receiver", () => {
     expect(answered).toBe(200);
     expect(committed).toEqual([3]);
     await expect(post(JSON.stringify(update(4)))).rejects.toThrow(); // no longer listening
+  });
+});
+
+describe("webhook receiver limits", () => {
+  // Telegram sends a request again until it is answered 2xx: what can never be processed must get
+  // a 4xx (never a 5xx), and the client must see that answer (never a reset connection).
+  it("refuses a body nested 5,000 deep with 400 and one over 10 MiB with 413, both as JSON, and the connection goes on", async () => {
+    const scope = Effect.runSync(Scope.make());
+    const committed: number[] = [];
+    const { log } = captureLog();
+    const { port } = await Effect.runPromise(Scope.extend(webhookReceiver({
+      host: "127.0.0.1", port: 0, path: "/hook", log,
+      // Storing an update serializes it, as the inbox does.
+      accept: (updates) => Effect.sync(() => committed.push(...updates.map((u) => JSON.parse(JSON.stringify(u)).update_id))),
+    }), scope));
+    try {
+      const deep = `{"update_id":1,"message":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+      const huge = new Uint8Array(11 * 1024 * 1024).fill(0x20);
+      const ok = rawPost("/hook", JSON.stringify(update(2)));
+      for (const chunked of [false, true]) {
+        const { answers, ended } = await exchange(port, [rawPost("/hook", deep, { chunked }), rawPost("/hook", huge, { chunked }), ok], 3);
+        expect(answers.slice(0, 2).map((a) => a.status)).toEqual([400, 413]);
+        expect(JSON.parse(answers[0].body)).toMatchObject({ ok: false, error_code: 400, description: expect.stringContaining("deeper than") });
+        expect(JSON.parse(answers[1].body)).toMatchObject({ ok: false, error_code: 413 });
+        if (answers[1].headers.connection?.toLowerCase() === "close") {
+          // Closing after a refused upload is fine when announced (Deno.serve does, for an unread
+          // body with a length); the next update then comes on a new connection.
+          expect({ chunked, ended, answers: answers.length }).toEqual({ chunked, ended: "closed", answers: 2 });
+          expect((await exchange(port, [ok], 1)).answers.map((a) => a.status)).toEqual([200]);
+        } else {
+          expect({ chunked, ended, next: answers[2]?.status }).toEqual({ chunked, next: 200 });
+        }
+      }
+      expect(committed).toEqual([2, 2]);
+    } finally {
+      await Effect.runPromise(Scope.close(scope, Exit.void));
+    }
   });
 });

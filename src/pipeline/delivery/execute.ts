@@ -11,6 +11,7 @@ import type { MessagePair } from "../../store/message-map.ts";
 import type { TelegramClient } from "../../telegram/client.ts";
 import type { TelegramError } from "../../telegram/errors.ts";
 import { classifyFailure } from "./failures.ts";
+import { missingChatOf } from "./missing-chat.ts";
 
 /** How one delivery attempt ended. */
 export type Outcome =
@@ -143,7 +144,11 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
     }
   });
 
-  return attempt.pipe(Effect.catchAll((error) => Effect.succeed(classifyFailure(intent, error, ctx))));
+  return attempt.pipe(Effect.catchAll((error) =>
+    error._tag === "ChatNotFound"
+      ? Effect.map(missingChatOf(intent, ctx), (missing) => classifyFailure(intent, error, ctx, missing))
+      : Effect.succeed(classifyFailure(intent, error, ctx))
+  ));
 }
 
 function edit(c: TelegramClient, chatId: number, messageId: number, text: string | undefined, caption: string | undefined, entities: MessageEntity[] | undefined) {

@@ -2,7 +2,7 @@
  * The failure table: for every Telegram failure of an intent, whether it is retried, repaired
  * (topic lost or closed) or dropped with a notice — the "what happens when" PRODUCT.md promises.
  */
-import type { Intent } from "../../conversation/intents.ts";
+import type { ChatRole, Intent } from "../../conversation/intents.ts";
 import { placeOf, targetChatOf } from "../../conversation/intents.ts";
 import type { TelegramError } from "../../telegram/errors.ts";
 import type { ExecuteContext, Outcome } from "./execute.ts";
@@ -10,8 +10,11 @@ import type { ExecuteContext, Outcome } from "./execute.ts";
 const userBound = (intent: Intent) => placeOf(intent) === "user";
 const done: Outcome = { kind: "done", pairs: [], events: [] };
 
-/** What `error` means for `intent` (the first of its batch). */
-export function classifyFailure(intent: Intent, error: TelegramError, ctx: Pick<ExecuteContext, "chatId" | "groupId">): Outcome {
+/**
+ * What `error` means for `intent` (the first of its batch). `missing` says which chat a
+ * ChatNotFound is about (see `missing-chat.ts`; undefined: it could not be told).
+ */
+export function classifyFailure(intent: Intent, error: TelegramError, ctx: Pick<ExecuteContext, "chatId" | "groupId">, missing?: ChatRole): Outcome {
   switch (error._tag) {
     case "RateLimited":
       return { kind: "retry", afterMs: error.retryAfter * 1000, reason: error.description, rateLimited: { chatId: targetChatOf(intent, ctx.chatId, ctx.groupId), seconds: error.retryAfter } };
@@ -33,8 +36,19 @@ export function classifyFailure(intent: Intent, error: TelegramError, ctx: Pick<
       // The bot's token or group is wrong: keep the message and retry slowly, loudly.
       return { kind: "retry", capMs: 60_000, reason: error.description };
     case "ChatNotFound":
-      if (!userBound(intent)) return { kind: "retry", capMs: 60_000, reason: `operators' group: ${error.description}` };
-      return drop(intent, error.description);
+      switch (missing) {
+        case "group":
+          // Not a message's fault: the deployment's group is wrong or gone. Keep it, retry slowly.
+          return { kind: "retry", capMs: 60_000, reason: `operators' group: ${error.description}` };
+        case "user":
+          // The account is gone: like a deactivated one, operators are told and nothing is retried.
+          if (userBound(intent)) return { kind: "drop", reason: `the user's chat: ${error.description}`, events: [{ type: "delivery.blocked", reason: "vanished" }] };
+          return drop(intent, `the user's chat no longer exists (${error.description})`);
+        case "operator":
+          return drop(intent, error.description);
+        default:
+          return { kind: "retry", reason: `${error.description} (could not tell which chat)` };
+      }
     case "BadRequest":
       if (/not modified/i.test(error.description)) return done;
       // Not every emoji is a valid bot reaction: a mirror that Telegram refuses is simply skipped.

@@ -11,7 +11,7 @@ import { clone, nowSeconds, type BotRecord, type ChatRecord, type GroupChat, typ
 
 function activeUser(world: World, userId: number): User {
   const u = world.requireUser(userId);
-  if (u.deactivated) throw new Error(`user ${userId} is deactivated`);
+  if (u.deactivated || u.deleted) throw new Error(`user ${userId} is ${u.deleted ? "deleted" : "deactivated"}`);
   return u.user;
 }
 
@@ -176,6 +176,16 @@ export function deactivateUser(world: World, userId: number): void {
   const u = world.requireUser(userId);
   u.deactivated = true;
   world.emit({ type: "user", userId, data: { deactivated: true } });
+}
+
+/**
+ * The account is gone for good: Telegram no longer knows it, so every call naming the user's chat
+ * (a send, a copy from it, getChat) fails with 400 "chat not found".
+ */
+export function deleteUser(world: World, userId: number): void {
+  const u = world.requireUser(userId);
+  u.deleted = true;
+  world.emit({ type: "user", userId, data: { deleted: true } });
 }
 
 function liveTopicThread(group: GroupChat, threadId: number | undefined): number | undefined {

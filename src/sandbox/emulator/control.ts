@@ -17,6 +17,7 @@
  * | `POST /control/userBlocksBot` | `{ token, userId }` | true |
  * | `POST /control/userUnblocksBot` | `{ token, userId }` | true |
  * | `POST /control/deactivateUser` | `{ userId }` | true |
+ * | `POST /control/deleteUser` | `{ userId }` | true |
  * | `POST /control/userDeletes` | `{ token, userId, messageId }` | true |
  * | `POST /control/operatorPosts` | `{ groupId, userId, content: { …, threadId? } }` | StoredMessage |
  * | `POST /control/operatorEdits` | `{ groupId, userId, messageId, content }` | StoredMessage |
@@ -64,6 +65,7 @@ const routes: Record<string, (emu: ControlTarget, b: Body, q: URLSearchParams) =
   "POST /userBlocksBot": (emu, b) => (emu.userBlocksBot(b.token, num(b.userId)), true),
   "POST /userUnblocksBot": (emu, b) => (emu.userUnblocksBot(b.token, num(b.userId)), true),
   "POST /deactivateUser": (emu, b) => (emu.deactivateUser(num(b.userId)), true),
+  "POST /deleteUser": (emu, b) => (emu.deleteUser(num(b.userId)), true),
   "POST /userDeletes": (emu, b) => (emu.userDeletes(b.token, num(b.userId), num(b.messageId)), true),
   "POST /operatorPosts": (emu, b) => emu.operatorPosts(num(b.groupId), num(b.userId), b.content ?? {}),
   "POST /operatorEdits": (emu, b) => emu.operatorEdits(num(b.groupId), num(b.userId), num(b.messageId), b.content ?? {}),

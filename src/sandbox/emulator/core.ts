@@ -98,6 +98,10 @@ export class EmulatorCore implements Emulator {
     actors.deactivateUser(this.world, userId);
   }
 
+  deleteUser(userId: number): void {
+    actors.deleteUser(this.world, userId);
+  }
+
   userDeletes(token: string, userId: number, messageId: number): void {
     actors.userDeletes(this.world, token, userId, messageId);
   }
@@ -170,7 +174,7 @@ export class EmulatorCore implements Emulator {
     const w = this.world;
     return {
       bots: [...w.bots.values()].map((b) => ({ id: b.id, token: b.token, username: b.username, firstName: b.firstName })),
-      users: [...w.users.values()].map((u) => ({ ...clone(u.user), deactivated: u.deactivated })),
+      users: [...w.users.values()].map((u) => ({ ...clone(u.user), deactivated: u.deactivated, deleted: u.deleted })),
       groups: [...w.groups.values()].map((g) => ({
         id: g.id,
         title: g.title,

@@ -167,6 +167,8 @@ export interface Emulator {
   userBlocksBot(token: string, userId: number): void;
   userUnblocksBot(token: string, userId: number): void;
   deactivateUser(userId: number): void;
+  /** The account is gone for good: calls naming the user's chat fail "Bad Request: chat not found". */
+  deleteUser(userId: number): void;
   /** The user deletes a message of theirs (no update; later copies fail "message to copy not found"). */
   userDeletes(token: string, userId: number, messageId: number): void;
   operatorPosts(

@@ -29,6 +29,8 @@ export interface BotRecord {
 export interface UserRecord {
   user: User;
   deactivated: boolean;
+  /** Gone for good: Telegram no longer knows the account or its chats ("chat not found"). */
+  deleted: boolean;
 }
 
 /** A stored message with emulator bookkeeping. */
@@ -180,7 +182,7 @@ export class World {
     if (o.lastName) user.last_name = o.lastName;
     if (o.username) user.username = o.username;
     if (o.languageCode) user.language_code = o.languageCode;
-    this.users.set(id, { user, deactivated: false });
+    this.users.set(id, { user, deactivated: false, deleted: false });
     this.emit({ type: "user", userId: id, data: clone(user) });
     return clone(user);
   }

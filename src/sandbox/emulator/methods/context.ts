@@ -28,7 +28,7 @@ export function chatForRead(ctx: MethodContext, name = "chat_id"): ChatRecord {
     return g;
   }
   const chat = ctx.world.privateChat(ctx.bot, id, false);
-  if (!chat) throw badRequest(E.chatNotFound);
+  if (!chat || ctx.world.users.get(id)?.deleted) throw badRequest(E.chatNotFound);
   return chat;
 }
 
@@ -45,7 +45,7 @@ export function chatForSend(ctx: MethodContext, name = "chat_id"): ChatRecord {
   }
   if (world.botsById.has(id)) throw forbidden(E.botToBot);
   const user = world.users.get(id);
-  if (!user) throw badRequest(E.chatNotFound);
+  if (!user || user.deleted) throw badRequest(E.chatNotFound);
   if (user.user.is_bot) throw forbidden(E.botToBot);
   if (user.deactivated) throw forbidden(E.deactivated);
   const chat = world.privateChat(bot, id, false);
