@@ -63,7 +63,7 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
         onIntercepted: (chatId, message, edited) =>
           accept([{ update_id: nextId(), switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } } as unknown as Update]),
       }).pipe(Effect.provide(nodeHttpClientLayer), listening("the Bot API proxy", listen));
-      const stopListening = o.inbox.onAccepted(() => Effect.runSync(started.notify));
+      const stopListening = o.inbox.onAccepted((updates) => Effect.runSync(started.notify(updates)));
       yield* Effect.addFinalizer(() => Effect.sync(stopListening));
       proxy = started;
       log.info(`parallel mode: Bot API proxy for the other system listening on ${listen.host}:${started.port}`);
