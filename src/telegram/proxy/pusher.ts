@@ -117,6 +117,8 @@ export const makeWebhookPusher = (o: PusherOptions): Effect.Effect<WebhookPusher
     const timeout = o.policy?.timeout ?? Duration.seconds(30);
     const retryMs = (o.policy?.retryHours ?? 24) * 3_600_000;
     const { db, botId, log, stats } = o;
+    // Whether the last post was refused: the log tells when refusals start and end, not each one.
+    let failing = false;
 
     /** What a refusal leads to: the next try after `waitMs`, or giving up. */
     const refused = (head: ProxyLaneHead, error: PushRefused) =>
@@ -134,8 +136,9 @@ export const makeWebhookPusher = (o: PusherOptions): Effect.Effect<WebhookPusher
           yield* store("remove an update", () => removeProxyUpdate(db, botId, id));
           return 0;
         }
-        // The first refusal says so; retries of the same update only at debug level (a webhook that is down refuses every chat).
-        (attempts === 1 ? log.warn : log.debug)("the parallel system's webhook did not accept an update; retrying", { ...fields, in_ms: waitMs });
+        // Said once per outage, not per chat and retry: a webhook that is down refuses every chat.
+        (failing ? log.debug : log.warn)("the parallel system's webhook did not accept an update; retrying", { ...fields, in_ms: waitMs });
+        failing = true;
         yield* store("defer an update", () => deferProxyUpdate(db, botId, id, attempts, now + waitMs));
         return waitMs;
       });
@@ -144,6 +147,8 @@ export const makeWebhookPusher = (o: PusherOptions): Effect.Effect<WebhookPusher
     const took = (update: Update, reply: WebhookReply | undefined) =>
       Effect.gen(function* () {
         stats.webhookDelivered += 1;
+        if (failing) log.info("the parallel system's webhook takes updates again");
+        failing = false;
         if (reply) {
           stats.webhookReplies += 1;
           yield* o.dispatch(reply);
