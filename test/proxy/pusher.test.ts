@@ -108,12 +108,15 @@ const toNextTry = (db: Db, lane: string) =>
     return due - now;
   });
 
-/** Queues updates (queued at the TestClock's now) and wakes their lanes. */
+/**
+ * Queues updates (queued at the TestClock's now) and wakes their lanes the way the inbox's
+ * listener does: from outside the pusher's runtime, so lanes must not take the caller's Clock.
+ */
 const queue = (db: Db, pusher: WebhookPusher, ...updates: Update[]) =>
   Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis;
     yield* Effect.promise(() => mirrorUpdates(db, "b", updates, now));
-    yield* pusher.queued(updates);
+    Effect.runSync(pusher.queued(updates));
   });
 
 const queued = (db: Db) => Effect.promise(() => proxyUpdatesFrom(db, "b", 0, 100)).pipe(Effect.map((us) => us.map((u) => u.update_id)));

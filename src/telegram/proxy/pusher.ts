@@ -21,6 +21,7 @@ import * as ExecutionStrategy from "effect/ExecutionStrategy";
 import * as Exit from "effect/Exit";
 import * as FiberMap from "effect/FiberMap";
 import * as FiberSet from "effect/FiberSet";
+import * as Queue from "effect/Queue";
 import * as Ref from "effect/Ref";
 import * as Scope from "effect/Scope";
 import type { Db } from "../../store/open.ts";
@@ -245,12 +246,16 @@ export const makeWebhookPusher = (o: PusherOptions): Effect.Effect<WebhookPusher
         for (const name of yield* store("read the queue", () => proxyLanes(db, botId))) yield* run.wake(name);
       }));
 
+    // Lanes are woken from here, not from the caller of `queued` (the inbox's listener runs it
+    // outside this runtime): a lane's fiber must live in the proxy's context — its Clock, its scope.
+    const arrivals = yield* Queue.unbounded<string>();
+    yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.takeBetween(arrivals, 1, 1024), (names) =>
+      Effect.flatMap(Ref.get(current), (run) => (run ? Effect.forEach(new Set(names), run.wake, { discard: true }) : Effect.void)))));
+
     return {
       webhook: Ref.get(webhook),
       lastError: Ref.get(lastError),
       set,
-      queued: (updates) =>
-        Effect.flatMap(Ref.get(current), (run) =>
-          run ? Effect.forEach(new Set(updates.filter((u) => u.update_id > 0).map(laneOf)), run.wake, { discard: true }) : Effect.void),
+      queued: (updates) => Effect.asVoid(Queue.offerAll(arrivals, updates.filter((u) => u.update_id > 0).map(laneOf))),
     } satisfies WebhookPusher;
   });
