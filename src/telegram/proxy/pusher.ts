@@ -227,6 +227,13 @@ export const makeWebhookPusher = (o: PusherOptions): Effect.Effect<WebhookPusher
         return wake;
       });
 
+    // Lanes are woken from here, not by the callers of `queued` and `set` (the inbox's listener
+    // runs outside this runtime, `set` in a request): a lane's fiber lives in the proxy's
+    // context — its Clock, its scope.
+    const arrivals = yield* Queue.unbounded<string>();
+    yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.takeBetween(arrivals, 1, 1024), (names) =>
+      Effect.flatMap(Ref.get(current), (run) => (run ? Effect.forEach(new Set(names), run.wake, { discard: true }) : Effect.void)))));
+
     const set = (hook: ProxyWebhook | undefined, fresh: boolean) =>
       switching.withPermits(1)(Effect.gen(function* () {
         const old = yield* Ref.getAndSet(current, undefined);
@@ -243,14 +250,8 @@ export const makeWebhookPusher = (o: PusherOptions): Effect.Effect<WebhookPusher
         const run: Run = { scope, wake: yield* makeRun(hook).pipe(Scope.extend(scope)) };
         // Announced before the queue is read: what is queued in between is woken twice at worst, never missed.
         yield* Ref.set(current, run);
-        for (const name of yield* store("read the queue", () => proxyLanes(db, botId))) yield* run.wake(name);
+        yield* Queue.offerAll(arrivals, yield* store("read the queue", () => proxyLanes(db, botId)));
       }));
-
-    // Lanes are woken from here, not from the caller of `queued` (the inbox's listener runs it
-    // outside this runtime): a lane's fiber must live in the proxy's context — its Clock, its scope.
-    const arrivals = yield* Queue.unbounded<string>();
-    yield* Effect.forkScoped(Effect.forever(Effect.flatMap(Queue.takeBetween(arrivals, 1, 1024), (names) =>
-      Effect.flatMap(Ref.get(current), (run) => (run ? Effect.forEach(new Set(names), run.wake, { discard: true }) : Effect.void)))));
 
     return {
       webhook: Ref.get(webhook),
