@@ -65,6 +65,14 @@ const MtprotoParallel = Schema.Struct({
 const ProxyParallel = Schema.Struct({
   mode: required({ type: "string", const: "proxy" }, { description: "Serve a Bot API proxy that the other system uses instead of api.telegram.org." }),
   listen: required(orEnv(LISTEN), { description: "host:port where the other system sends its Bot API calls.", examples: ["127.0.0.1:8081"] }),
+  webhook_retry_hours: optional(orEnv(anyOf({ type: "number", exclusiveMinimum: 0 }, { type: "string", pattern: "^\\s*(\\d+(\\.\\d*)?|\\.\\d+)\\s*$" })), {
+    description: "When the other system set a webhook on the proxy: hours an update it refuses is retried, counted from when it was queued, before it is given up (logged, counted) and its chat goes on.",
+    default: 24,
+  }),
+  webhook_max_attempts: optional(orEnv(anyOf({ type: "integer", minimum: 1 }, { type: "string", pattern: wordsPattern(["off"]) })), {
+    description: "When the other system set a webhook on the proxy: posts of one update before it is given up; off = only the retry window counts (as on Telegram).",
+    default: "off",
+  }),
 });
 
 /** `bots[].limits` as a mapping. */

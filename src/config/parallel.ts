@@ -3,11 +3,32 @@ import { API_HASH, PARALLEL_KEYS as KEYS_BY_MODE } from "./document.ts";
 import { readListen } from "./listen.ts";
 import { childPath, type Problems } from "./problems.ts";
 import { checkKeys, describe, describeSecret, isUnresolved, readInteger, readMapping } from "./read.ts";
+import { asInteger, asNumber, isOff } from "./spellings.ts";
 import type { ParallelConfig } from "./types.ts";
 
 type Mode = keyof typeof KEYS_BY_MODE;
 
 const PROXY_EXAMPLE = "127.0.0.1:8081";
+
+/** `webhook_retry_hours`: hours, fractions allowed; undefined when absent, null when reported. */
+function readRetryHours(value: unknown, path: string, problems: Problems): number | null | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (isUnresolved(value, path, problems)) return null;
+  const hours = asNumber(value);
+  if (hours !== undefined && hours > 0) return hours;
+  problems.add(path, `expected hours greater than 0 (e.g. 24 or 0.5), got ${describe(value)}`);
+  return null;
+}
+
+/** `webhook_max_attempts`: a positive integer or "off"; undefined when absent or off, null when reported. */
+function readMaxAttempts(value: unknown, path: string, problems: Problems): number | null | undefined {
+  if (value === null || value === undefined || isOff(value)) return undefined;
+  if (isUnresolved(value, path, problems)) return null;
+  const n = asInteger(value);
+  if (n !== undefined && n >= 1) return n;
+  problems.add(path, `expected a number of attempts (1 or more) or "off", got ${describe(value)}`);
+  return null;
+}
 
 /** Reads the section; absent means the bot is Switchboard's alone. */
 export function readParallel(value: unknown, path: string, problems: Problems): ParallelConfig | undefined {
@@ -52,7 +73,14 @@ export function readParallel(value: unknown, path: string, problems: Problems): 
       return undefined;
     }
     const listen = readListen(mapping.listen, listenPath, problems, PROXY_EXAMPLE);
-    return listen === undefined ? undefined : { mode, listen };
+    const retryHours = readRetryHours(mapping.webhook_retry_hours, childPath(path, "webhook_retry_hours"), problems);
+    const maxAttempts = readMaxAttempts(mapping.webhook_max_attempts, childPath(path, "webhook_max_attempts"), problems);
+    if (listen === undefined || retryHours === null || maxAttempts === null) return undefined;
+    return {
+      mode, listen,
+      ...(retryHours !== undefined ? { webhookRetryHours: retryHours } : {}),
+      ...(maxAttempts !== undefined ? { webhookMaxAttempts: maxAttempts } : {}),
+    };
   }
   return undefined;
 }

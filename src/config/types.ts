@@ -34,7 +34,14 @@ export interface WebhookConfig {
 /** Parallel connection to a bot another system also drives. */
 export type ParallelConfig =
   | { mode: "mtproto"; apiId: number; apiHash: string }
-  | { mode: "proxy"; listen: Listen };
+  | {
+    mode: "proxy";
+    listen: Listen;
+    /** Hours a refused update is retried on the other system's webhook (YAML `webhook_retry_hours`); default 24. */
+    webhookRetryHours?: number;
+    /** Posts of one update before it is given up (YAML `webhook_max_attempts`); default unbounded. */
+    webhookMaxAttempts?: number;
+  };
 
 /** One bot and the backend group it serves. */
 export interface BotConfig {

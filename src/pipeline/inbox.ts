@@ -27,7 +27,7 @@ export interface InboxService {
   /** Waits until something was accepted since the last wait (the processor's wake-up). */
   readonly arrivals: Effect.Effect<void>;
   /** Listens to every accepted batch (the proxy's stream for the parallel system); returns the unsubscribe. */
-  onAccepted(listener: () => void): () => void;
+  onAccepted(listener: (updates: readonly Update[]) => void): () => void;
 }
 
 /** Settings of the inbox. */
@@ -48,7 +48,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
         // One slot that stays filled until taken: any number of accepts before the processor
         // looks again cost one wake-up, and none is lost while it works.
         const wake = yield* Queue.sliding<void>(1);
-        const listeners = new Set<() => void>();
+        const listeners = new Set<(updates: readonly Update[]) => void>();
         // Left from a previous run (crash or stop): the processor looks at once.
         yield* Queue.offer(wake, undefined);
         return {
@@ -58,7 +58,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
               const now = yield* Clock.currentTimeMillis;
               const fresh = yield* query("accept updates", () => acceptUpdates(db, botId, updates, now, { ...options, ...(sourceKey ? { sourceKey } : {}) }));
               yield* Queue.offer(wake, undefined);
-              for (const listener of listeners) listener();
+              for (const listener of listeners) listener(updates);
               return fresh;
             }),
           pending: (limit) => query("read the inbox", () => pendingUpdates(db, botId, limit)),

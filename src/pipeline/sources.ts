@@ -10,6 +10,7 @@ import { nodeHttpClientLayer } from "../platform/http-client.ts";
 import type { BotConfig } from "../config/mod.ts";
 import { Store } from "../store/store.ts";
 import type { TelegramClient } from "../telegram/client.ts";
+import { everyUpdateType } from "../telegram/allowed-updates.ts";
 import { setWebhook } from "../telegram/connect.ts";
 import type { OwnSends } from "../telegram/mtproto/own-sends.ts";
 import { type MtprotoClientFactory, type MtprotoSession, MtprotoStartError, startMtprotoSession } from "../telegram/mtproto/session.ts";
@@ -52,6 +53,8 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
     const listening = (what: string, listen: { host: string; port: number }) =>
       Effect.mapError((e: { readonly message?: string }) => new BotStartError(`bot "${bot.id}": cannot listen on ${listen.host}:${listen.port} for ${what}: ${e.message ?? String(e)}`));
 
+    // Behind the proxy, the other system may ask for any kind (inline queries, payments …): ask Telegram for all.
+    const asked = bot.parallel?.mode === "proxy" ? { allowedUpdates: everyUpdateType } : {};
     let proxy: ProxyHandle | undefined;
     if (bot.parallel?.mode === "proxy") {
       const listen = bot.parallel.listen;
@@ -59,11 +62,12 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
       const nextId = syntheticUpdateIds();
       const started = yield* proxyServer({
         host: listen.host, port: listen.port, token: bot.token, apiRoot: bot.apiRoot, db, botId: bot.id, log: log.child("proxy"),
+        push: { retryHours: bot.parallel.webhookRetryHours, maxAttempts: bot.parallel.webhookMaxAttempts },
         // Through the inbox, with a negative id: durable, and stepped in arrival order.
         onIntercepted: (chatId, message, edited) =>
           accept([{ update_id: nextId(), switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } } as unknown as Update]),
       }).pipe(Effect.provide(nodeHttpClientLayer), listening("the Bot API proxy", listen));
-      const stopListening = o.inbox.onAccepted(() => Effect.runSync(started.notify));
+      const stopListening = o.inbox.onAccepted((updates) => Effect.runSync(started.notify(updates)));
       yield* Effect.addFinalizer(() => Effect.sync(stopListening));
       proxy = started;
       log.info(`parallel mode: Bot API proxy for the other system listening on ${listen.host}:${started.port}`);
@@ -98,14 +102,14 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
       const server = yield* webhookReceiver({ host: w.listen.host, port: w.listen.port, path: w.path, secret: w.secret, log, accept }).pipe(
         listening("the webhook", w.listen),
       );
-      yield* setWebhook({ client: o.client, botId: bot.id, log, url: w.url, secret: w.secret }).pipe(Effect.mapError((e) => new BotStartError(e.message)));
+      yield* setWebhook({ client: o.client, botId: bot.id, log, url: w.url, secret: w.secret, ...asked }).pipe(Effect.mapError((e) => new BotStartError(e.message)));
       announce(`webhook (${w.url}, listening on ${w.listen.host}:${server.port})`);
       return { proxy, mtproto: undefined, webhookPort: server.port };
     }
 
     const last = yield* o.inbox.lastUpdateId();
     yield* Effect.forkScoped(runPolling({
-      client: o.client, log, lastUpdateId: last, accept, timeoutSeconds: o.pollTimeoutSeconds, onConnected: Effect.sync(() => announce("polling")),
+      client: o.client, log, lastUpdateId: last, accept, timeoutSeconds: o.pollTimeoutSeconds, onConnected: Effect.sync(() => announce("polling")), ...asked,
     }));
     return { proxy, mtproto: undefined, webhookPort: undefined };
   });

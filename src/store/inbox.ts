@@ -49,7 +49,7 @@ const raiseLastUpdateId = prepare<{ bot: string; value: string }>()((db, p) =>
 export async function acceptUpdates(db: Db, botId: string, updates: readonly Update[], now: number, o: AcceptOptions = {}): Promise<number> {
   if (updates.length === 0) return 0;
   return db.transaction().execute(async (tx) => {
-    if (o.mirror) await mirrorUpdates(tx, botId, updates.filter(o.mirror));
+    if (o.mirror) await mirrorUpdates(tx, botId, updates.filter(o.mirror), now);
     let inserted = 0;
     await inBatches(updates, async (batch) => {
       const params = { bot: botId, at: now, ids: batch.map((u) => u.update_id), payloads: batch.map((u) => JSON.stringify(u)), keys: batch.map((u) => o.sourceKey?.(u) ?? null) };

@@ -5,6 +5,7 @@
  */
 import { type Kysely, type Migration, Migrator, sql } from "kysely";
 import type { StoreDialect } from "./dialect.ts";
+import { laneOf } from "./proxy-lanes.ts";
 
 const initial = (dialect: StoreDialect): Migration => ({
   async up(db: Kysely<any>) {
@@ -174,12 +175,37 @@ const outboxWithoutLane: Migration = {
   },
 };
 
+/**
+ * The parallel system's webhook is fed per chat, as Telegram feeds one: each queued update gets
+ * its lane, when it was queued, and its retry state (refusals so far, not before when). Rows
+ * already queued get their lane from their payload; their queue time is set by the proxy when it
+ * starts (a migration has no clock).
+ */
+const proxyLanes: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema.alterTable("proxy_updates").addColumn("lane", "text", (c) => c.notNull().defaultTo("")).execute();
+    await db.schema.alterTable("proxy_updates").addColumn("queued_at", "bigint", (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable("proxy_updates").addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0)).execute();
+    await db.schema.alterTable("proxy_updates").addColumn("next_at", "bigint", (c) => c.notNull().defaultTo(0)).execute();
+    const rows = await db.selectFrom("proxy_updates").select(["bot_id", "update_id", "payload"]).execute();
+    for (const row of rows) {
+      await db.updateTable("proxy_updates").set({ lane: laneOf(JSON.parse(row.payload)) }).where("bot_id", "=", row.bot_id).where("update_id", "=", row.update_id).execute();
+    }
+    await db.schema.createIndex("proxy_updates_lane").on("proxy_updates").columns(["bot_id", "lane", "update_id"]).execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropIndex("proxy_updates_lane").execute();
+    for (const column of ["next_at", "attempts", "queued_at", "lane"]) await db.schema.alterTable("proxy_updates").dropColumn(column).execute();
+  },
+};
+
 /** Every migration of the core, in order. Names sort lexically; never rename one that has shipped. */
 const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
   "0001_initial": initial(dialect),
   "0002_proxy_updates": proxy,
   "0003_mtproto": mtproto,
   "0004_outbox_without_lane": outboxWithoutLane,
+  "0005_proxy_lanes": proxyLanes,
 });
 
 /**

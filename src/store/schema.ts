@@ -68,6 +68,14 @@ export interface ProxyUpdatesTable {
   bot_id: string;
   update_id: number;
   payload: string;
+  /** The chat (or user) whose updates go to the webhook in order (see proxy-lanes.ts). */
+  lane: string;
+  /** When it was queued (ms). */
+  queued_at: number;
+  /** Posts the webhook refused so far. */
+  attempts: number;
+  /** Not posted again before this time (ms). */
+  next_at: number;
 }
 
 /** MTProto session key/value facts (DCs, salts, update state), values base64. */

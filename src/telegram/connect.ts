@@ -9,7 +9,7 @@ import * as Data from "effect/Data";
 import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
 import type { Logger } from "../util/log.ts";
-import { allowedUpdates } from "./allowed-updates.ts";
+import { allowedUpdates, type UpdateKind } from "./allowed-updates.ts";
 import type { TelegramClient } from "./client.ts";
 import { isRetryable, type TelegramError } from "./errors.ts";
 import { telegramRetry } from "./retry.ts";
@@ -47,11 +47,13 @@ export interface SetWebhookOptions extends ConnectOptions {
   readonly secret?: string;
   /** Retries of a transient failure before giving up; default 5. */
   readonly times?: number;
+  /** The update kinds asked for; Switchboard's own by default (see allowed-updates.ts). */
+  readonly allowedUpdates?: readonly UpdateKind[];
 }
 
 /** setWebhook, with transient failures (network, 5xx, 429) retried a few times with backoff. */
 export const setWebhook = (o: SetWebhookOptions): Effect.Effect<void, ConnectError> =>
-  o.client.call("setWebhook", { url: o.url, ...(o.secret !== undefined ? { secret_token: o.secret } : {}), allowed_updates: [...allowedUpdates] }).pipe(
+  o.client.call("setWebhook", { url: o.url, ...(o.secret !== undefined ? { secret_token: o.secret } : {}), allowed_updates: [...(o.allowedUpdates ?? allowedUpdates)] }).pipe(
     Effect.retry(telegramRetry<TelegramError>({
       times: o.times ?? 5,
       while: isRetryable,

@@ -14,7 +14,7 @@ import * as Schedule from "effect/Schedule";
 import * as Stream from "effect/Stream";
 import { backoffSchedule } from "../util/backoff-schedule.ts";
 import type { Logger } from "../util/log.ts";
-import { allowedUpdates } from "./allowed-updates.ts";
+import { allowedUpdates, type UpdateKind } from "./allowed-updates.ts";
 import type { TelegramClient } from "./client.ts";
 import type { TelegramError } from "./errors.ts";
 import { telegramRetry } from "./retry.ts";
@@ -29,6 +29,8 @@ export interface PollingOptions {
   readonly timeoutSeconds?: number;
   /** Runs after each successful getUpdates that follows a start or a failure (e.g. "connected"). */
   readonly onConnected?: Effect.Effect<void>;
+  /** The update kinds asked for; Switchboard's own by default (see allowed-updates.ts). */
+  readonly allowedUpdates?: readonly UpdateKind[];
 }
 
 /**
@@ -51,7 +53,7 @@ export const pollUpdates = (o: PollingOptions): Stream.Stream<readonly Update[]>
         const wait = (yield* Ref.get(connected)) ? timeout : 0;
         return yield* o.client.call(
           "getUpdates",
-          { ...(from !== undefined ? { offset: from } : {}), timeout: wait, allowed_updates: [...allowedUpdates] },
+          { ...(from !== undefined ? { offset: from } : {}), timeout: wait, allowed_updates: [...(o.allowedUpdates ?? allowedUpdates)] },
           { timeout: Duration.seconds(timeout + 15) },
         );
       }).pipe(

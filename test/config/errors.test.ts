@@ -209,6 +209,11 @@ describe("parallel", () => {
       `bots[0].parallel.listen: expected "host:port" like "127.0.0.1:8081", got "nowhere"`,
     ]);
     expect(parallel(`{ mode: proxy, listen: ":8081", api_id: 1 }`)).toEqual([`bots[0].parallel.api_id: not used in proxy mode`]);
+    expect(parallel(`{ mode: proxy, listen: ":8081", webhook_retry_hours: 0, webhook_max_attempts: 0 }`)).toEqual([
+      `bots[0].parallel.webhook_retry_hours: expected hours greater than 0 (e.g. 24 or 0.5), got 0`,
+      `bots[0].parallel.webhook_max_attempts: expected a number of attempts (1 or more) or "off", got 0`,
+    ]);
+    expect(parallel(`{ mode: mtproto, api_id: 1, api_hash: ${"ab".repeat(16)}, webhook_retry_hours: 1 }`)).toEqual([`bots[0].parallel.webhook_retry_hours: not used in mtproto mode`]);
   });
 });
 

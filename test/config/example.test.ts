@@ -124,5 +124,9 @@ describe("defaults", () => {
     expect(parallel(`"[::1]:8081"`)).toEqual({ mode: "proxy", listen: { host: "::1", port: 8081 } });
     expect(parallel(`8081`)).toEqual({ mode: "proxy", listen: { host: "0.0.0.0", port: 8081 } });
     expect(parallel(`":8081"`)).toEqual({ mode: "proxy", listen: { host: "0.0.0.0", port: 8081 } });
+    expect(parallel(`":8081", webhook_retry_hours: 0.5, webhook_max_attempts: "12"`)).toEqual({
+      mode: "proxy", listen: { host: "0.0.0.0", port: 8081 }, webhookRetryHours: 0.5, webhookMaxAttempts: 12,
+    });
+    expect(parallel(`":8081", webhook_retry_hours: "48", webhook_max_attempts: off`)).toEqual({ mode: "proxy", listen: { host: "0.0.0.0", port: 8081 }, webhookRetryHours: 48 });
   });
 });

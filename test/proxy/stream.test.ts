@@ -1,13 +1,14 @@
 /**
  * The parallel system's getUpdates on a real SQLite file, with time on the TestClock: a long
  * poll waits until its deadline or until notified, a newer poll ends the waiting one with 409,
- * the offset confirms, and Telegram's default `allowed_updates` applies.
+ * the offset confirms, and Telegram's default `allowed_updates` applies (when updates are queued).
  */
 import type { Update } from "@grammyjs/types";
 import { join } from "node:path";
 import { Effect, Fiber, TestClock, TestContext } from "effect";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open.ts";
+import { saveAllowedUpdates } from "../../src/store/proxy-settings.ts";
 import { mirrorUpdates, proxyUpdatesFrom } from "../../src/store/proxy-updates.ts";
 import { makeProxyStream, type StreamAnswer } from "../../src/telegram/proxy/stream.ts";
 import { tempDir } from "../support/world.ts";
@@ -38,7 +39,7 @@ describe("proxy update stream", () => {
         // A waiting poll is woken by new updates.
         const waiting = yield* Effect.fork(stream.getUpdates(undefined, 100, 30));
         yield* io;
-        yield* Effect.promise(() => mirrorUpdates(db, "b", [message(1), message(2)]));
+        yield* Effect.promise(() => mirrorUpdates(db, "b", [message(1), message(2)], 0));
         yield* stream.notify;
         expect(ids(yield* Fiber.join(waiting))).toEqual([1, 2]);
 
@@ -48,12 +49,12 @@ describe("proxy update stream", () => {
         const newer = yield* Effect.fork(stream.getUpdates(3, 100, 30));
         expect(ids(yield* Fiber.join(older))).toBe(409);
         expect(yield* Effect.promise(() => proxyUpdatesFrom(db, "b", 0, 10))).toEqual([]); // offset 3 confirmed 1 and 2
-        yield* Effect.promise(() => mirrorUpdates(db, "b", [reaction(3), message(4)]));
+        yield* Effect.promise(() => mirrorUpdates(db, "b", [reaction(3), message(4)], 0));
         yield* stream.notify;
-        // Reactions are not among Telegram's default updates: skipped (and dropped) unless asked for.
+        // Reactions are not among Telegram's default updates: never queued unless asked for.
         expect(ids(yield* Fiber.join(newer))).toEqual([4]);
-        yield* stream.allow(["message", "message_reaction"]);
-        yield* Effect.promise(() => mirrorUpdates(db, "b", [reaction(5)]));
+        yield* Effect.promise(() => saveAllowedUpdates(db, "b", ["message", "message_reaction"]));
+        yield* Effect.promise(() => mirrorUpdates(db, "b", [reaction(5)], 0));
         expect(ids(yield* stream.getUpdates(5, 100, 0))).toEqual([5]);
 
         // A webhook set meanwhile ends the waiting poll with its own 409.

@@ -1,6 +1,7 @@
 /**
  * Migrating a store created by an earlier release: a store at migration 0003 (the outbox still
- * with its `lane` column) with queued rows opens on the newest schema and keeps its rows, in order.
+ * with its `lane` column) with queued rows opens on the newest schema and keeps its rows, in order;
+ * a store at 0004 keeps the parallel system's queued updates, each in its chat's lane.
  */
 import { join } from "node:path";
 import type { Kysely } from "kysely";
@@ -8,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { migrateStore } from "../../src/store/migrations.ts";
 import { openStore, openWith } from "../../src/store/open.ts";
 import { enqueueIntents, laneHead } from "../../src/store/outbox.ts";
+import { proxyLaneHead, proxyLanes } from "../../src/store/proxy-updates.ts";
 import { sqliteDialect } from "../../src/store/sqlite.ts";
 import { tempDir } from "../support/world.ts";
 
@@ -50,6 +52,26 @@ describe("migrations", () => {
       await migrateStore(db, sqliteDialect, "0003_mtproto");
       const rows = await (db as unknown as Kysely<any>).selectFrom("outbox").select(["lane", "chat_id"]).execute();
       expect(rows).toEqual([{ lane: "c:7", chat_id: 7 }, { lane: "c:7", chat_id: 7 }]);
+    } finally {
+      await db.destroy();
+    }
+  });
+
+  it("0005 puts the parallel system's queued updates in their chats' lanes, keeping them", async () => {
+    const path = join(tempDir(), "proxy.db");
+    const old = (await openWith(sqliteDialect, `sqlite:${path}`)) as unknown as Kysely<any>;
+    const message = (id: number, chat: number) => ({ update_id: id, message: { message_id: id, date: 0, chat: { id: chat, type: "private" }, text: `m${id}` } });
+    try {
+      await migrateStore(old, sqliteDialect, "0004_outbox_without_lane");
+      await old.insertInto("proxy_updates").values([message(1, 7), message(2, 8), message(3, 7)].map((u) => ({ bot_id: "b", update_id: u.update_id, payload: JSON.stringify(u) }))).execute();
+    } finally {
+      await old.destroy();
+    }
+    const db = await openStore(`sqlite:${path}`);
+    try {
+      expect(await proxyLanes(db, "b")).toEqual(["7", "8"]);
+      expect(await proxyLaneHead(db, "b", "7")).toEqual({ update: message(1, 7), attempts: 0, nextAt: 0, queuedAt: 0 });
+      expect((await proxyLaneHead(db, "b", "8"))?.update.update_id).toBe(2);
     } finally {
       await db.destroy();
     }

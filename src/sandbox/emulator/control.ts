@@ -26,6 +26,7 @@
  * | `GET  /control/messages` | `?chatId=&threadId=(number\|general)&token=` | StoredMessage[] |
  * | `GET  /control/topics` | `?groupId=` | TopicInfo[] |
  * | `GET  /control/updates` | `?token=` | Update[] (every update ever generated for the bot) |
+ * | `GET  /control/callbackAnswer` | `?id=` | `{ text?, show_alert? }`, or null while the button still spins |
  * | `POST /control/faults` | FaultSpec | true |
  * | `DELETE /control/faults` (or `POST /control/faults/clear`) | – | true |
  * | `GET  /control/stats` | – | `{ calls, faultsInjected, rateLimited }` |
@@ -81,6 +82,7 @@ const routes: Record<string, (emu: ControlTarget, b: Body, q: URLSearchParams) =
   },
   "GET /topics": (emu, _b, q) => emu.topics(num(q.get("groupId"))),
   "GET /updates": (emu, _b, q) => emu.updatesFor(q.get("token") ?? ""),
+  "GET /callbackAnswer": (emu, _b, q) => emu.callbackAnswer(q.get("id") ?? "") ?? null,
   "POST /faults": (emu, b) => (emu.injectFault(b as FaultSpec), true),
   "DELETE /faults": (emu) => (emu.clearFaults(), true),
   "POST /faults/clear": (emu) => (emu.clearFaults(), true),

@@ -7,6 +7,7 @@ import { BotApi } from "./api.ts";
 import { FaultBook } from "./faults.ts";
 import type {
   ApiResponse,
+  CallbackAnswer,
   BotIdentity,
   EditContent,
   Emulator,
@@ -140,6 +141,11 @@ export class EmulatorCore implements Emulator {
 
   topics(groupId: number): TopicInfo[] {
     return this.world.topicInfos(this.world.requireGroup(groupId));
+  }
+
+  callbackAnswer(queryId: string): CallbackAnswer | undefined {
+    const answer = this.world.callbackAnswers.get(queryId);
+    return answer && { ...answer };
   }
 
   updatesFor(token: string): Update[] {

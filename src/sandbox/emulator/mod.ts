@@ -13,6 +13,7 @@ import type { Emulator, EmulatorOptions } from "./types.ts";
 export type {
   ApiResponse,
   BotIdentity,
+  CallbackAnswer,
   EditContent,
   Emulator,
   EmulatorOptions,

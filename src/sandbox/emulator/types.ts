@@ -131,6 +131,12 @@ export interface MessagesQuery {
   token?: string;
 }
 
+/** A bot's answer to a callback query. */
+export interface CallbackAnswer {
+  text?: string;
+  show_alert?: boolean;
+}
+
 /** Identity of a created bot. */
 export interface BotIdentity {
   id: number;
@@ -164,6 +170,8 @@ export interface Emulator {
   userReacts(token: string, userId: number, messageId: number, emoji: string | null): void;
   /** The user presses an inline button of a bot message (callback_query update). Returns the query id. */
   userPressesButton(token: string, userId: number, messageId: number, data: string): string;
+  /** How the bot answered a callback query (answerCallbackQuery), or undefined while its button still spins. */
+  callbackAnswer(queryId: string): CallbackAnswer | undefined;
   userBlocksBot(token: string, userId: number): void;
   userUnblocksBot(token: string, userId: number): void;
   deactivateUser(userId: number): void;

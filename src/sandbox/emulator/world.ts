@@ -8,7 +8,7 @@ import { FileStore } from "./files.ts";
 import { RateLimiter } from "./rate-limits.ts";
 import { BotUpdates, type UpdateBody, type WebhookReplyDispatch } from "./updates.ts";
 import { tooManyRequests } from "./errors.ts";
-import type { StoredMessage, TopicInfo, WorldEvent } from "./types.ts";
+import type { CallbackAnswer, StoredMessage, TopicInfo, WorldEvent } from "./types.ts";
 
 /** A Bot API message under construction or in storage; loosely typed because it is built field by field. */
 // deno-lint-ignore no-explicit-any
@@ -115,6 +115,8 @@ export class World {
   readonly events = new EventTarget();
   /** Open callback queries (id -> bot id), so answerCallbackQuery can reject unknown ids. */
   readonly callbackQueries = new Map<string, number>();
+  /** How each answered callback query was answered (id -> answer): the spinner a user saw stop. */
+  readonly callbackAnswers = new Map<string, CallbackAnswer>();
   readonly options: WorldOptions;
   rateLimited = 0;
   private seq = 0;

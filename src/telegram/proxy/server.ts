@@ -13,10 +13,9 @@ import type * as HttpApp from "@effect/platform/HttpApp";
 import type * as HttpServerError from "@effect/platform/HttpServerError";
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest";
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse";
-import type { Message } from "@grammyjs/types";
+import type { Message, Update } from "@grammyjs/types";
 import * as Cause from "effect/Cause";
 import * as Clock from "effect/Clock";
-import type * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
 import type * as Scope from "effect/Scope";
 import { makeHttpServer } from "../../platform/mod.ts";
@@ -24,9 +23,12 @@ import { readBody } from "../../platform/read-body.ts";
 import type { Db } from "../../store/open.ts";
 import type { Logger } from "../../util/log.ts";
 import { interceptedEdits, interceptedMessages } from "./intercepted.ts";
-import { intParam, listParam, type RawParams, readParams } from "./params.ts";
-import { loadProxyWebhook, makeWebhookPusher, type ProxyWebhook, saveProxyWebhook, type WebhookPusher } from "./pusher.ts";
+import { loadProxyWebhook } from "../../store/proxy-settings.ts";
+import { type AllowedUpdates, makeAllowedUpdates } from "./allowed-updates.ts";
+import { intParam, type RawParams, readParams } from "./params.ts";
+import { makeWebhookPusher, newPushStats, type PushPolicy, type PushStats, type WebhookPusher } from "./pusher.ts";
 import { makeProxyStream, type ProxyStream } from "./stream.ts";
+import { makeWebhookMethods, type MethodAnswer, type WebhookMethods } from "./webhook-methods.ts";
 
 /** Settings of a proxy. */
 export interface ProxyOptions {
@@ -40,12 +42,12 @@ export interface ProxyOptions {
   readonly log: Logger;
   /** Records a message the parallel system sent to a user (durably, before answering it). */
   readonly onIntercepted: (chatId: number, message: Message, edited: boolean) => Effect.Effect<void, unknown>;
-  /** How long one post to the parallel system's webhook may take; default 30 s. */
-  readonly pushTimeout?: Duration.DurationInput;
+  /** How the parallel system's webhook is fed: post timeout, retry window, attempts (Telegram's by default). */
+  readonly push?: PushPolicy;
 }
 
-/** Counters of a running proxy. */
-export interface ProxyStats {
+/** Counters of a running proxy (the webhook's among them). */
+export interface ProxyStats extends PushStats {
   forwarded: number;
   intercepted: number;
   served: number;
@@ -55,18 +57,21 @@ export interface ProxyStats {
 export interface ProxyHandle {
   readonly port: number;
   readonly stats: Readonly<ProxyStats>;
-  /** New updates were queued for the parallel system: wake its long poll or its webhook pusher. */
-  readonly notify: Effect.Effect<void>;
+  /** Updates were accepted (some queued for the parallel system): wake its long poll or its webhook's lanes. */
+  notify(updates: readonly Update[]): Effect.Effect<void>;
 }
 
 const json = (status: number, body: unknown) => HttpServerResponse.unsafeJson(body, { status });
 const fail = (code: number, description: string) => json(code, { ok: false, error_code: code, description });
+const answer = (a: MethodAnswer) => json(a.status, a.body);
 
 /** Everything a request handler needs. */
 interface Parts {
   readonly o: ProxyOptions;
   readonly stream: ProxyStream;
   readonly pusher: WebhookPusher;
+  readonly allowed: AllowedUpdates;
+  readonly hooks: WebhookMethods;
   readonly stats: ProxyStats;
   readonly http: HttpClient.HttpClient;
   readonly root: string;
@@ -79,13 +84,20 @@ interface Parts {
 export const proxyServer = (o: ProxyOptions): Effect.Effect<ProxyHandle, HttpServerError.ServeError, Scope.Scope | HttpClient.HttpClient> =>
   Effect.gen(function* () {
     const stream = yield* makeProxyStream(o.db, o.botId);
-    const pusher = yield* makeWebhookPusher({ db: o.db, botId: o.botId, log: o.log, ...(o.pushTimeout !== undefined ? { timeout: o.pushTimeout } : {}) });
+    const stats: ProxyStats = { forwarded: 0, intercepted: 0, served: 0, ...newPushStats() };
+    // A store that cannot be read at start is a defect of the deployment, not a request to answer.
+    const allowed = yield* Effect.orDie(makeAllowedUpdates(o.db, o.botId));
+    const pusher = yield* makeWebhookPusher({
+      db: o.db, botId: o.botId, log: o.log, stats, ...(o.push ? { policy: o.push } : {}),
+      // A method returned in a webhook's answer is a call of the parallel system like any other.
+      dispatch: (reply) => Effect.asVoid(forward(parts, "POST", reply.method, "", reply.contentType, reply.body, reply.params)),
+    });
     const stored = yield* Effect.tryPromise(() => loadProxyWebhook(o.db, o.botId)).pipe(
       Effect.catchAll((error) => Effect.sync(() => (o.log.warn("could not read the parallel system's webhook; it must call setWebhook again", { error: String(error) }), undefined))),
     );
-    yield* pusher.set(stored);
-    const stats: ProxyStats = { forwarded: 0, intercepted: 0, served: 0 };
-    const parts: Parts = { o, stream, pusher, stats, http: yield* HttpClient.HttpClient, root: o.apiRoot.replace(/\/+$/, "") };
+    yield* Effect.orDie(pusher.set(stored, false));
+    const hooks = makeWebhookMethods({ db: o.db, botId: o.botId, log: o.log, pusher, allowed, onSet: stream.terminate });
+    const parts: Parts = { o, stream, pusher, allowed, hooks, stats, http: yield* HttpClient.HttpClient, root: o.apiRoot.replace(/\/+$/, "") };
     const server = yield* makeHttpServer({ host: o.host, port: o.port });
     yield* server.serve(proxyApp(parts));
     // Runs first on close: a waiting long poll gets Telegram's gateway answer, not a cut connection.
@@ -93,7 +105,7 @@ export const proxyServer = (o: ProxyOptions): Effect.Effect<ProxyHandle, HttpSer
     return {
       port: server.address._tag === "TcpAddress" ? server.address.port : o.port,
       stats,
-      notify: Effect.zipRight(stream.notify, pusher.notify),
+      notify: (updates) => Effect.zipRight(stream.notify, pusher.queued(updates)),
     };
   });
 
@@ -119,13 +131,10 @@ const proxyApp = (p: Parts): HttpApp.Default<unknown> =>
         return yield* getUpdates(p, params);
       // Webhook calls of the parallel system are honoured here: Telegram keeps Switchboard's own.
       case "setwebhook":
-        return yield* setWebhook(p, params);
       case "deletewebhook":
-        yield* Effect.tryPromise(() => saveProxyWebhook(p.o.db, p.o.botId, undefined));
-        yield* p.pusher.set(undefined);
-        return json(200, { ok: true, result: true, description: "Webhook was deleted" });
+        return answer(yield* p.hooks.change(method.toLowerCase() as "setwebhook" | "deletewebhook", params));
       case "getwebhookinfo":
-        return yield* webhookInfo(p);
+        return answer(yield* p.hooks.info);
       default:
         return yield* forward(p, request.method, method, url.search, contentType, body, params);
     }
@@ -142,39 +151,11 @@ const proxyApp = (p: Parts): HttpApp.Default<unknown> =>
 const getUpdates = (p: Parts, params: RawParams) =>
   Effect.gen(function* () {
     if (yield* p.pusher.webhook) return fail(409, "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first");
-    yield* p.stream.allow(listParam(params, "allowed_updates"));
+    yield* p.allowed.apply(params);
     const limit = Math.min(100, Math.max(1, intParam(params, "limit") ?? 100));
     const answer = yield* Effect.interruptible(p.stream.getUpdates(intParam(params, "offset"), limit, Math.min(50, intParam(params, "timeout") ?? 0)));
     if (answer.ok) p.stats.served += answer.result.length;
     return json(answer.ok ? 200 : answer.error_code, answer);
-  });
-
-const setWebhook = (p: Parts, params: RawParams) =>
-  Effect.gen(function* () {
-    const hook: ProxyWebhook | undefined = typeof params.url === "string" && params.url !== ""
-      ? { url: params.url, ...(typeof params.secret_token === "string" ? { secret: params.secret_token } : {}) }
-      : undefined;
-    yield* p.stream.allow(listParam(params, "allowed_updates"));
-    yield* Effect.tryPromise(() => saveProxyWebhook(p.o.db, p.o.botId, hook));
-    yield* p.pusher.set(hook);
-    if (hook) yield* p.stream.terminate({ ok: false, error_code: 409, description: "Conflict: terminated by setWebhook request" });
-    return json(200, { ok: true, result: true, description: hook ? "Webhook was set" : "Webhook was deleted" });
-  });
-
-const webhookInfo = (p: Parts) =>
-  Effect.gen(function* () {
-    const pending = yield* Effect.tryPromise(() =>
-      p.o.db.selectFrom("proxy_updates").select(p.o.db.fn.countAll<number>().as("n")).where("bot_id", "=", p.o.botId).executeTakeFirst()
-    );
-    const hook = yield* p.pusher.webhook;
-    const lastError = yield* p.pusher.lastError;
-    return json(200, {
-      ok: true,
-      result: {
-        url: hook?.url ?? "", has_custom_certificate: false, pending_update_count: Number(pending?.n ?? 0),
-        ...(lastError ? { last_error_date: lastError.date, last_error_message: lastError.message } : {}),
-      },
-    });
   });
 
 /** Forwards a call to Telegram byte for byte; what it sent to users is recorded before answering. */

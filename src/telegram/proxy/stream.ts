@@ -1,7 +1,7 @@
 /**
  * The parallel system's own update stream: long polling over the `proxy_updates` queue with its
- * own offset and Telegram's rules — a newer getUpdates terminates a waiting one with 409, and
- * updates the system did not ask for (`allowed_updates`) are skipped as Telegram would. A long
+ * own offset and Telegram's rules — a newer getUpdates terminates a waiting one with 409. Updates
+ * the system did not ask for (`allowed_updates`) are never queued (see allowed-updates.ts). A long
  * poll waits on the Clock and is woken by `notify` when new updates are queued.
  */
 import type { Update } from "@grammyjs/types";
@@ -13,16 +13,11 @@ import * as Ref from "effect/Ref";
 import type { Db } from "../../store/open.ts";
 import { confirmProxyUpdates, proxyUpdatesFrom } from "../../store/proxy-updates.ts";
 
-/** Telegram's default when a client never named `allowed_updates`. */
-const defaultExcluded = new Set(["chat_member", "message_reaction", "message_reaction_count"]);
-
 /** An answer for the HTTP layer: Telegram's JSON shape. */
 export type StreamAnswer = { ok: true; result: Update[] } | { ok: false; error_code: number; description: string };
 
 /** See the module comment. */
 export interface ProxyStream {
-  /** Remembers `allowed_updates` (Telegram keeps the last list given). */
-  allow(list: readonly string[] | undefined): Effect.Effect<void>;
   /** New updates arrived: wake a waiting long poll. */
   readonly notify: Effect.Effect<void>;
   /** Ends a waiting long poll with `answer` (e.g. when a webhook is set). */
@@ -36,27 +31,12 @@ const conflict: StreamAnswer = { ok: false, error_code: 409, description: "Confl
 /** The stream of bot `botId`'s parallel system. */
 export const makeProxyStream = (db: Db, botId: string): Effect.Effect<ProxyStream> =>
   Effect.gen(function* () {
-    const allowed = yield* Ref.make<ReadonlySet<string> | undefined>(undefined);
     // The long poll waiting now, if any: completed with an answer to end it, or empty to wake it.
     const waiting = yield* Ref.make<Deferred.Deferred<StreamAnswer | undefined> | undefined>(undefined);
     const wake = (answer: StreamAnswer | undefined) =>
       Effect.flatMap(Ref.get(waiting), (waiter) => (waiter ? Deferred.succeed(waiter, answer) : Effect.void));
-    const wants = (list: ReadonlySet<string> | undefined) => (update: Update) => {
-      const kind = Object.keys(update).find((k) => k !== "update_id") ?? "";
-      return list ? list.has(kind) : !defaultExcluded.has(kind);
-    };
-
-    /** The next queued updates the client wants; unwanted ones are dropped as Telegram would. */
-    const next = (offset: number, limit: number) =>
-      Effect.gen(function* () {
-        const rows = yield* Effect.tryPromise(() => proxyUpdatesFrom(db, botId, offset, limit));
-        const wanted = rows.filter(wants(yield* Ref.get(allowed)));
-        if (wanted.length < rows.length) {
-          const unwanted = rows.filter((u) => !wanted.includes(u)).map((u) => u.update_id);
-          yield* Effect.tryPromise(() => db.deleteFrom("proxy_updates").where("bot_id", "=", botId).where("update_id", "in", unwanted).execute());
-        }
-        return wanted;
-      });
+    /** The next queued updates. */
+    const next = (offset: number, limit: number) => Effect.tryPromise(() => proxyUpdatesFrom(db, botId, offset, limit));
 
     // Every getUpdates takes a ticket; only the newest may go on waiting.
     const newest = yield* Ref.make(0);
@@ -93,7 +73,6 @@ export const makeProxyStream = (db: Db, botId: string): Effect.Effect<ProxyStrea
       });
 
     return {
-      allow: (list) => (list && list.length > 0 ? Ref.set(allowed, new Set(list)) : Effect.void),
       notify: wake(undefined),
       terminate: (answer) => wake(answer),
       getUpdates,

@@ -136,6 +136,8 @@ const answerCallbackQuery: MethodHandler = (ctx) => {
   const id = ctx.params.reqStr("callback_query_id");
   if (ctx.world.callbackQueries.get(id) !== ctx.bot.id) throw badRequest(E.callbackQueryInvalid);
   ctx.world.callbackQueries.delete(id);
+  const text = ctx.params.str("text");
+  ctx.world.callbackAnswers.set(id, { ...(text !== undefined ? { text } : {}), ...(ctx.params.bool("show_alert") ? { show_alert: true } : {}) });
   return true;
 };
 
