@@ -36,3 +36,16 @@ export async function proxyUpdatesFrom(db: Db, botId: string, offset: number, li
 export async function confirmProxyUpdates(db: Db, botId: string, offset: number): Promise<void> {
   await db.deleteFrom("proxy_updates").where("bot_id", "=", botId).where("update_id", "<", offset).execute();
 }
+
+/** Forgets every queued update but the newest `count` (getUpdates with offset -count, as Telegram does). */
+export async function keepNewestProxyUpdates(db: Db, botId: string, count: number): Promise<void> {
+  const oldestKept = await db
+    .selectFrom("proxy_updates")
+    .select("update_id")
+    .where("bot_id", "=", botId)
+    .orderBy("update_id", "desc")
+    .limit(1)
+    .offset(count - 1)
+    .executeTakeFirst();
+  if (oldestKept) await confirmProxyUpdates(db, botId, oldestKept.update_id);
+}

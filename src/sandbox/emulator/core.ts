@@ -5,6 +5,7 @@
 import * as actors from "./actors.ts";
 import { BotApi } from "./api.ts";
 import { FaultBook } from "./faults.ts";
+import { HoldBook } from "./holds.ts";
 import type {
   ApiResponse,
   BotIdentity,
@@ -13,6 +14,8 @@ import type {
   EmulatorOptions,
   EmulatorStats,
   FaultSpec,
+  Hold,
+  HoldTarget,
   MessageContent,
   MessagesQuery,
   StoredMessage,
@@ -29,6 +32,7 @@ export class EmulatorCore implements Emulator {
   readonly world: World;
   readonly api: BotApi;
   readonly faults = new FaultBook();
+  readonly holds = new HoldBook();
   private closer: (() => Promise<void>) | undefined;
   private closed = false;
 
@@ -39,7 +43,7 @@ export class EmulatorCore implements Emulator {
       // A webhook may answer with a method call; run it as that bot.
       webhookDispatch: (token) => async (method, params) => this.api.call(token, method, params),
     });
-    this.api = new BotApi(this.world, this.faults);
+    this.api = new BotApi(this.world, this.faults, this.holds);
   }
 
   /** Connects a transport: its URL and how to shut it down. */
@@ -149,6 +153,10 @@ export class EmulatorCore implements Emulator {
 
   clearFaults(): void {
     this.faults.clear();
+  }
+
+  hold(target: HoldTarget): Hold {
+    return this.holds.add(target);
   }
 
   stats(): EmulatorStats {

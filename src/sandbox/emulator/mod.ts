@@ -19,6 +19,8 @@ export type {
   EmulatorStats,
   FaultKind,
   FaultSpec,
+  Hold,
+  HoldTarget,
   MessageContent,
   MessagesQuery,
   StoredMessage,
