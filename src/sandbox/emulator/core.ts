@@ -33,6 +33,8 @@ export class EmulatorCore implements Emulator {
   readonly api: BotApi;
   readonly faults = new FaultBook();
   readonly holds = new HoldBook();
+  /** Bot API request body bytes received so far (the HTTP transport counts them). */
+  bodyBytes = 0;
   private closer: (() => Promise<void>) | undefined;
   private closed = false;
 
@@ -160,7 +162,7 @@ export class EmulatorCore implements Emulator {
   }
 
   stats(): EmulatorStats {
-    return { calls: { ...this.api.calls }, faultsInjected: this.faults.injected, rateLimited: this.world.rateLimited };
+    return { calls: { ...this.api.calls }, faultsInjected: this.faults.injected, rateLimited: this.world.rateLimited, bodyBytes: this.bodyBytes };
   }
 
   onChange(cb: (e: WorldEvent) => void): () => void {

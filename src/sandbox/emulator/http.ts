@@ -10,9 +10,12 @@ import type { EmulatorCore } from "./core.ts";
 import { ApiError } from "./errors.ts";
 import { parseParams } from "./params.ts";
 
-async function readBody(req: IncomingMessage): Promise<Uint8Array> {
+async function readBody(req: IncomingMessage, counted?: EmulatorCore): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of req) chunks.push(typeof chunk === "string" ? new TextEncoder().encode(chunk) : (chunk as Uint8Array));
+  for await (const chunk of req) {
+    chunks.push(typeof chunk === "string" ? new TextEncoder().encode(chunk) : (chunk as Uint8Array));
+    if (counted) counted.bodyBytes += chunks[chunks.length - 1].length;
+  }
   const total = chunks.reduce((n, c) => n + c.length, 0);
   const out = new Uint8Array(total);
   let at = 0;
@@ -46,7 +49,7 @@ async function handleBotApi(core: EmulatorCore, req: IncomingMessage, res: Serve
   });
   let raw;
   try {
-    raw = await parseParams(req.headers["content-type"], await readBody(req), url.searchParams);
+    raw = await parseParams(req.headers["content-type"], await readBody(req, core), url.searchParams);
   } catch (err) {
     if (err instanceof ApiError) return sendJson(res, err.code, errorBody(err));
     throw err;

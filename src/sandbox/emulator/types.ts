@@ -104,6 +104,8 @@ export interface EmulatorStats {
   calls: Record<string, number>;
   faultsInjected: number;
   rateLimited: number;
+  /** Bytes of Bot API request bodies received over HTTP, counted as they arrive (uploads too). */
+  bodyBytes: number;
 }
 
 /** A change of the emulated world, delivered to {@link Emulator.onChange} listeners. */
