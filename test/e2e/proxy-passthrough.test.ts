@@ -16,6 +16,7 @@ import { message } from "telegraf/filters";
 import { afterEach, describe, expect, it } from "vitest";
 import { closeAll, createWorld, freePort, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
 
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 const grammyBots: Bot[] = [];
 const telegrafBots: Telegraf[] = [];
 afterEach(async () => {
@@ -136,12 +137,16 @@ describe("parallel connection: the proxy passes everything through", () => {
     expect(got.status).toBe(200);
     expect(sha(got.bytes)).toBe(sha(direct.bytes));
 
-    const picture = pattern(300_000);
-    const sent = await bot.telegram.sendPhoto(ann.id, Input.fromBuffer(Buffer.from(picture), "pic.jpg"), { caption: "A picture" });
-    await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "🤖 The bot sent: A picture"), "upload intercepted");
-    const link = await bot.telegram.getFileLink(sent.photo.at(-1)!.file_id);
-    expect(link.href.startsWith(root)).toBe(true);
-    expect(sha((await download(link.href)).bytes)).toBe(sha(picture));
+    // Telegraf's multipart bodies never end on Deno's node:http (its uploads hang against any
+    // server, a bare Deno.serve included), so this upload runs on Node; grammY uploads on both.
+    if (!isDeno) {
+      const picture = pattern(300_000);
+      const sent = await bot.telegram.sendPhoto(ann.id, Input.fromBuffer(Buffer.from(picture), "pic.jpg"), { caption: "A picture" });
+      await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "🤖 The bot sent: A picture"), "upload intercepted");
+      const link = await bot.telegram.getFileLink(sent.photo.at(-1)!.file_id);
+      expect(link.href.startsWith(root)).toBe(true);
+      expect(sha((await download(link.href)).bytes)).toBe(sha(picture));
+    }
 
     await bot.telegram.sendDocument(ann.id, "https://example.com/terms.pdf", { caption: "Terms" });
     await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "🤖 The bot sent: Terms"), "InputFile by URL intercepted");
