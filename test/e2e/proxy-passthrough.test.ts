@@ -307,21 +307,27 @@ describe("parallel connection: the proxy passes everything through", () => {
     expect(failures).toHaveLength(1);
   });
 
-  it("a slow answer for one call never holds another", async () => {
+  it("slow answers hold neither the other system's other calls nor Switchboard's own relaying", async () => {
     const { w, root } = await setup();
     const g = grammy(w, root);
     const t = telegraf(w, root);
     const { user: ann } = await userWithTopic(w, "Ann");
-    const { user: bob } = await userWithTopic(w, "Bob");
-    // Telegram takes its time with Ann's document: held until the fast call came back.
-    const held = w.emulator.hold({ method: "sendDocument" });
-    const slow = g.api.sendDocument(ann.id, new InputFile(pattern(1000), "slow.bin"));
-    await held.reached;
+    const { user: bob, topic: bobTopic } = await userWithTopic(w, "Bob");
+    // Telegram sits on 70 of the other system's calls (more than any shared connection pool would
+    // hold) until the test lets them go; every one of them must reach it meanwhile.
+    const slowCount = 70;
+    const holds = Array.from({ length: slowCount }, () => w.emulator.hold({ method: "sendChatAction" }));
+    const actions = () => w.emulator.stats().calls.sendChatAction ?? 0;
+    const slow = Promise.all(holds.map(() => g.api.sendChatAction(ann.id, "typing")));
+    slow.catch(() => undefined); // awaited below; a failure before that is reported by the waits
+    await waitFor(() => actions() === slowCount, `all ${slowCount} slow calls reached Telegram`);
+    // Meanwhile another call of the other system answers, and Switchboard relays as usual.
     const fast = await t.telegram.sendMessage(bob.id, "quick answer");
     expect(fast.text).toBe("quick answer");
-    expect(w.emulator.messages(ann.id).some((m) => m.document)).toBe(false);
-    held.release();
-    expect((await slow).document.file_name).toBe("slow.bin");
+    w.emulator.userSends(w.bot.token, bob.id, { text: "are you there?" });
+    await waitFor(() => topicMessages(w, bobTopic.threadId).some((m) => m.text === "are you there?"), "Switchboard relayed while the calls were held");
+    for (const hold of holds) hold.release();
+    expect(await slow).toEqual(Array.from({ length: slowCount }, () => true));
   });
 
   it("answers Telegram's 404 for malformed paths, never a 5xx", async () => {
