@@ -154,7 +154,7 @@ const proxyApp = (p: Parts): HttpApp.Default<unknown> =>
       case "close":
         return json(200, { ok: true, result: true });
       default:
-        return yield* forward(p, request.method, method, search, body.byteLength > 0 ? { bytes: body, contentType: contentType ?? "application/octet-stream" } : undefined, () => params);
+        return yield* forward(p, request.method, method, search, contentType, body, params);
     }
   }).pipe(
     Effect.catchAllCause((cause) =>
@@ -207,12 +207,16 @@ const webhookInfo = (p: Parts) =>
 /** The methods the proxy answers itself (see the switch in `proxyApp`). */
 const answeredHere = new Set(["getupdates", "setwebhook", "deletewebhook", "getwebhookinfo", "logout", "close"]);
 
+/** Forwards a call whose body was read (`params` from it) to Telegram; see `relay`. */
+const forward = (p: Parts, httpMethod: string, method: string, search: string, contentType: string | undefined, body: Uint8Array, params: RawParams) =>
+  relay(p, httpMethod, method, search, body.byteLength > 0 ? { bytes: body, contentType: contentType ?? "application/octet-stream" } : undefined, () => params);
+
 /**
  * Forwards a call to Telegram and returns its answer byte for byte; what it sent to users is
  * recorded before answering. `params` is read once the answer is in (a streamed upload's fields
  * are known only then).
  */
-const forward = (p: Parts, httpMethod: string, method: string, search: string, body: ForwardBody | undefined, params: () => RawParams) =>
+const relay = (p: Parts, httpMethod: string, method: string, search: string, body: ForwardBody | undefined, params: () => RawParams) =>
   Effect.gen(function* () {
     const answered = yield* Effect.either(Effect.interruptible(callMethod(p.upstream, httpMethod, method, search, body)));
     if (answered._tag === "Left") {
@@ -234,7 +238,7 @@ const forwardStreaming = (p: Parts, request: HttpServerRequest.HttpServerRequest
   const length = Number(request.headers["content-length"]);
   const stream = fields ? Stream.tap(request.stream, (chunk) => Effect.sync(() => fields.push(chunk))) : request.stream;
   const body: ForwardBody = { stream, contentType, contentLength: Number.isSafeInteger(length) && length >= 0 ? length : undefined };
-  return forward(p, request.method, method, search, body, () => ({ ...Object.fromEntries(new URLSearchParams(search)), ...fields?.fields }));
+  return relay(p, request.method, method, search, body, () => ({ ...Object.fromEntries(new URLSearchParams(search)), ...fields?.fields }));
 };
 
 /** A file download, streamed through; an unreachable Telegram is a 502 as for calls. */
