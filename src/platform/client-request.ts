@@ -1,12 +1,14 @@
 /**
  * What both runtimes' Bot API transports share (node.ts: node:http, deno.ts: fetch): the body
  * of a request as bytes, and the transport failure in @effect/platform's terms. Only what the
- * Bot API client sends is supported: JSON, text or byte bodies, or none.
+ * Bot API client sends is supported: JSON, text or byte bodies, or none. The proxy's streaming
+ * transport (`streamingTransport` in both adapters) also sends `Stream` bodies.
  */
 import * as HttpClientError from "@effect/platform/HttpClientError";
 import type * as HttpClientRequest from "@effect/platform/HttpClientRequest";
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse";
-import type * as Effect from "effect/Effect";
+import * as Effect from "effect/Effect";
+import * as Stream from "effect/Stream";
 
 /** Sends one request; `signal` aborts it when the calling fiber is interrupted. */
 export type SendRequest = (
@@ -50,3 +52,42 @@ export interface JsonAnswer {
  * about a third of the CPU per call.
  */
 export type PostJson = (path: string, body: string) => Effect.Effect<JsonAnswer, Error>;
+
+/** A transport that streams: request bodies may be `Stream`s, answers come back at their head. */
+export interface StreamingTransport {
+  /** Sends one request; the answer's body is read as it arrives (not buffered). */
+  readonly send: SendRequest;
+  /** Closes the transport's idle kept-alive connections. */
+  close(): void;
+}
+
+/** A request's body for a streaming transport: bytes, a web stream (for a `Stream` body), or none. */
+export const streamingBodyOf = (
+  request: HttpClientRequest.HttpClientRequest,
+): Effect.Effect<Uint8Array | ReadableStream<Uint8Array> | undefined, HttpClientError.RequestError> => {
+  const body = request.body;
+  switch (body._tag) {
+    case "Empty":
+      return Effect.succeed(undefined);
+    case "Uint8Array":
+      return Effect.succeed(body.body);
+    case "Stream":
+      return Stream.toReadableStreamEffect(body.stream);
+    default:
+      return Effect.fail(transportError(request, new Error(`unsupported request body: ${body._tag}`)));
+  }
+};
+
+/** The headers of a streamed request: its own, the body's content type and, when known, its length. */
+export function streamingHeadersOf(request: HttpClientRequest.HttpClientRequest): Record<string, string> {
+  const headers: Record<string, string> = { ...request.headers };
+  const body = request.body;
+  if (body._tag === "Uint8Array" || body._tag === "Stream") {
+    headers["content-type"] = body.contentType;
+    if (body.contentLength !== undefined) headers["content-length"] = String(body.contentLength);
+  }
+  return headers;
+}
+
+/** Statuses whose answers never carry a body (a web `Response` refuses one for them). */
+export const isBodylessStatus = (status: number): boolean => status === 204 || status === 205 || status === 304;

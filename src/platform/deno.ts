@@ -17,7 +17,17 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import type * as Scope from "effect/Scope";
-import { bodyOf, headersOf, type PostJson, type SendRequest, transportError } from "./client-request.ts";
+import {
+  bodyOf,
+  headersOf,
+  isBodylessStatus,
+  type PostJson,
+  type SendRequest,
+  streamingBodyOf,
+  streamingHeadersOf,
+  type StreamingTransport,
+  transportError,
+} from "./client-request.ts";
 import { type ListenOptions, makeRequestRunner, type RunRequest } from "./request-runner.ts";
 
 /** The runtime this adapter is for. */
@@ -100,6 +110,82 @@ export const sendRequest = (timeoutMs: number): SendRequest => (request, url, si
     },
     catch: (cause) => transportError(request, cause),
   });
+
+/**
+ * The proxy's transport: `fetch` (Deno pools its connections), with request bodies streamed out
+ * as they arrive and the answer handed back at its head, its body read as the caller reads it.
+ * `inactivityTimeoutMs` without a byte either way fails the call (or ends its body).
+ */
+export const streamingTransport = (inactivityTimeoutMs: number): StreamingTransport => {
+  const send: SendRequest = (request, url, signal) =>
+    Effect.flatMap(streamingBodyOf(request), (body) =>
+      Effect.tryPromise({
+        try: async () => {
+          const idle = idleTimer(inactivityTimeoutMs);
+          try {
+            const response = await fetch(url, {
+              method: request.method, headers: streamingHeadersOf(request),
+              body: body instanceof ReadableStream ? watched(body, idle) : (body as BodyInit | undefined),
+              signal: AbortSignal.any([signal, idle.signal]),
+              ...(body instanceof ReadableStream ? { duplex: "half" } : {}),
+            } as RequestInit);
+            idle.bump();
+            const headers = new Headers(response.headers);
+            // fetch decoded a compressed body: its encoding and length no longer describe it.
+            if (headers.has("content-encoding")) {
+              headers.delete("content-encoding");
+              headers.delete("content-length");
+            }
+            const bodyless = request.method === "HEAD" || isBodylessStatus(response.status) || !response.body;
+            if (bodyless) idle.stop();
+            return HttpClientResponse.fromWeb(request, new Response(bodyless ? null : watched(response.body!, idle, true), { status: response.status, headers }));
+          } catch (error) {
+            idle.stop();
+            throw error;
+          }
+        },
+        catch: (cause) => transportError(request, cause),
+      })
+    );
+  return { send, close: () => {} };
+};
+
+/** Aborts its signal after `ms` without a `bump`. */
+function idleTimer(ms: number) {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stop = () => clearTimeout(timer);
+  const bump = () => {
+    stop();
+    timer = setTimeout(() => controller.abort(new Error(`no activity for ${ms / 1000} s`)), ms);
+  };
+  bump();
+  return { signal: controller.signal, bump, stop };
+}
+
+/** `source`, bumping the idle timer at every chunk; `last`: the timer stops when it ends. */
+function watched(source: ReadableStream<Uint8Array>, idle: ReturnType<typeof idleTimer>, last = false): ReadableStream<Uint8Array> {
+  const reader = source.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await reader.read();
+        idle.bump();
+        if (next.done) {
+          if (last) idle.stop();
+          controller.close();
+        } else controller.enqueue(next.value);
+      } catch (error) {
+        idle.stop();
+        throw error;
+      }
+    },
+    cancel(reason) {
+      idle.stop();
+      return reader.cancel(reason);
+    },
+  }, { highWaterMark: 0 });
+}
 
 /** JSON POSTs to `origin` with `fetch`, aborted on interruption or after `timeoutMs` in all. */
 export const postJson = (origin: string, timeoutMs: number): PostJson => {

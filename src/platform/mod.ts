@@ -15,6 +15,8 @@ export const makeHttpServer = platform.makeHttpServer;
 export const httpServerLayer = platform.httpServerLayer;
 /** The Bot API transport (node:http on Node, fetch on Deno; see the adapters for why). */
 export const sendRequest = platform.sendRequest;
+/** The proxy's streaming transport with a connection pool of its own (see the adapters). */
+export const streamingTransport = platform.streamingTransport;
 /** JSON POSTs to one origin, the Bot API client's lean transport (node:http on Node, fetch on Deno). */
 export const postJson = platform.postJson;
 export type { ListenOptions } from "./request-runner.ts";

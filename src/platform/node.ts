@@ -23,7 +23,17 @@ import type { AddressInfo } from "node:net";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { ReadableStream as NodeReadableStream } from "node:stream/web";
-import { bodyOf, headersOf as requestHeaders, type PostJson, type SendRequest, transportError } from "./client-request.ts";
+import {
+  bodyOf,
+  headersOf as requestHeaders,
+  isBodylessStatus,
+  type PostJson,
+  type SendRequest,
+  streamingBodyOf,
+  streamingHeadersOf,
+  type StreamingTransport,
+  transportError,
+} from "./client-request.ts";
 import { abortRequest, type ListenOptions, makeRequestRunner, type Respond } from "./request-runner.ts";
 
 /** The runtime this adapter is for. */
@@ -101,7 +111,9 @@ function toWebRequest(req: IncomingMessage, body: ReadableStream<Uint8Array>): R
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
   try {
-    return new Request(new URL(req.url ?? "/", "http://localhost"), {
+    // Joined, not resolved: a target like "//bot…/getMe" is a path, not a host to go to.
+    const target = req.url ?? "/";
+    return new Request(new URL(target.startsWith("/") ? `http://localhost${target}` : target), {
       method, headers,
       ...(hasBody ? { body, duplex: "half" } : {}),
     } as RequestInit);
@@ -234,6 +246,76 @@ export const sendRequest = (inactivityTimeoutMs: number): SendRequest => (reques
     req.end(payload);
     return Effect.sync(() => req.destroy());
   });
+
+/**
+ * The proxy's transport: `node:http` on a keep-alive agent of its own, whose connections are not
+ * capped (the proxy opens one per call the other system makes, so a slow call never queues
+ * another, and the other system cannot use up Switchboard's own pool). Request bodies stream
+ * out as they arrive; the answer is handed back at its head, its body read as the caller reads
+ * it. `inactivityTimeoutMs` without a byte either way fails the call (or ends its body).
+ */
+export const streamingTransport = (inactivityTimeoutMs: number): StreamingTransport => {
+  const pool = { "http:": new HttpAgent({ keepAlive: true }), "https:": new HttpsAgent({ keepAlive: true }) };
+  const send: SendRequest = (request, url, signal) =>
+    Effect.flatMap(streamingBodyOf(request), (body) =>
+      Effect.async((resume) => {
+        const fail = (cause: unknown) => resume(Effect.fail(transportError(request, cause)));
+        const headers = streamingHeadersOf(request);
+        if (body instanceof Uint8Array) headers["content-length"] = String(body.byteLength);
+        const make = url.protocol === "https:" ? httpsRequest : httpRequest;
+        // Only until the head arrives: later, ending the body stream is what stops the transfer.
+        const onAbort = () => req.destroy(new Error("request aborted"));
+        const req = make(url, { method: request.method, headers, agent: pool[url.protocol as "http:" | "https:"] }, (res: IncomingMessage) => {
+          signal.removeEventListener("abort", onAbort);
+          const status = res.statusCode ?? 502;
+          const bodyless = request.method === "HEAD" || isBodylessStatus(status);
+          if (bodyless) res.resume();
+          const web = new Response(bodyless ? null : webStreamOf(res), { status, headers: webHeadersOf(res) });
+          resume(Effect.succeed(HttpClientResponse.fromWeb(request, web)));
+        });
+        signal.addEventListener("abort", onAbort, { once: true });
+        req.setTimeout(inactivityTimeoutMs, () => req.destroy(new Error(`no activity for ${inactivityTimeoutMs / 1000} s`)));
+        req.on("error", fail);
+        if (body instanceof ReadableStream) {
+          // A source that fails (the other system left mid-upload) must not reach Telegram as a complete body.
+          pipeline(Readable.fromWeb(body as NodeReadableStream<Uint8Array>), req).catch((error) => req.destroy(error));
+        } else req.end(body);
+        return Effect.sync(() => req.destroy());
+      })
+    );
+  return {
+    send,
+    close: () => {
+      pool["http:"].destroy();
+      pool["https:"].destroy();
+    },
+  };
+};
+
+/** An answer's body as a web stream, pulled from the socket as it is read; cancelling drops the connection. */
+function webStreamOf(res: IncomingMessage): ReadableStream<Uint8Array> {
+  const chunks: AsyncIterator<Buffer> = res[Symbol.asyncIterator]();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const next = await chunks.next();
+      if (next.done) controller.close();
+      else controller.enqueue(new Uint8Array(next.value.buffer, next.value.byteOffset, next.value.byteLength));
+    },
+    cancel() {
+      res.destroy();
+    },
+  }, { highWaterMark: 0 });
+}
+
+/** An answer's headers as web `Headers` (repeated ones kept). */
+function webHeadersOf(res: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [key, value] of Object.entries(res.headers)) {
+    if (Array.isArray(value)) for (const v of value) headers.append(key, v);
+    else if (value !== undefined) headers.set(key, value);
+  }
+  return headers;
+}
 
 /**
  * JSON POSTs to `origin` (scheme, host, port and a base path) over the keep-alive agent;

@@ -125,3 +125,16 @@ export async function countProxyUpdates(db: Db, botId: string): Promise<number> 
   const row = await db.selectFrom("proxy_updates").select((eb) => eb.fn.countAll<number>().as("n")).where("bot_id", "=", botId).executeTakeFirst();
   return Number(row?.n ?? 0);
 }
+
+/** Forgets every queued update but the newest `count` (getUpdates with offset -count, as Telegram does). */
+export async function keepNewestProxyUpdates(db: Db, botId: string, count: number): Promise<void> {
+  const oldestKept = await db
+    .selectFrom("proxy_updates")
+    .select("update_id")
+    .where("bot_id", "=", botId)
+    .orderBy("update_id", "desc")
+    .limit(1)
+    .offset(count - 1)
+    .executeTakeFirst();
+  if (oldestKept) await confirmProxyUpdates(db, botId, oldestKept.update_id);
+}

@@ -67,4 +67,34 @@ describe("proxy update stream", () => {
       await db.destroy();
     }
   });
+  it("a short poll leaves a waiting one alone; offsets as Telegram's server reads them", async () => {
+    const db = await openStore(`sqlite:${join(tempDir(), "offsets.db")}`);
+    try {
+      await Effect.runPromise(Effect.gen(function* () {
+        const stream = yield* makeProxyStream(db, "b");
+        const waiting = yield* Effect.fork(stream.getUpdates(undefined, 100, 30));
+        yield* io;
+        // A short poll (timeout 0) answers at once and does not end the long one with 409.
+        expect(ids(yield* stream.getUpdates(undefined, 100, 0))).toEqual([]);
+        yield* io;
+        expect(waiting.unsafePoll()).toBe(null);
+        yield* Effect.promise(() => mirrorUpdates(db, "b", [message(10), message(11), message(12), message(13)], 0));
+        yield* stream.notify;
+        expect(ids(yield* Fiber.join(waiting))).toEqual([10, 11, 12, 13]);
+
+        // A negative offset keeps the newest -offset and forgets the rest.
+        expect(ids(yield* stream.getUpdates(-3, 2, 0))).toEqual([11, 12]);
+        expect(yield* Effect.promise(() => proxyUpdatesFrom(db, "b", 0, 10))).toHaveLength(3);
+        // Telegram handed out ids up to 20 (the rest went to the operators' group, say).
+        yield* Effect.promise(() => db.insertInto("bot_state").values({ bot_id: "b", key: "last_update_id", value: "20" }).execute());
+        // More than 10 past the next id: ignored, nothing confirmed, answered from the oldest.
+        expect(ids(yield* stream.getUpdates(32, 100, 0))).toEqual([11, 12, 13]);
+        // Within reach: everything below it is confirmed.
+        expect(ids(yield* stream.getUpdates(31, 100, 0))).toEqual([]);
+        expect(yield* Effect.promise(() => proxyUpdatesFrom(db, "b", 0, 10))).toEqual([]);
+      }).pipe(Effect.provide(TestContext.TestContext)));
+    } finally {
+      await db.destroy();
+    }
+  });
 });

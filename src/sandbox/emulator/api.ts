@@ -5,6 +5,7 @@
  */
 import { ApiError, E } from "./errors.ts";
 import type { FaultBook } from "./faults.ts";
+import type { HoldBook } from "./holds.ts";
 import { findMethod } from "./methods/mod.ts";
 import { Params, type RawParams } from "./params.ts";
 import type { ApiResponse } from "./types.ts";
@@ -29,10 +30,12 @@ export class BotApi {
   readonly calls: Record<string, number> = {};
   private readonly world: World;
   private readonly faults: FaultBook;
+  private readonly holds: HoldBook;
 
-  constructor(world: World, faults: FaultBook) {
+  constructor(world: World, faults: FaultBook, holds: HoldBook) {
     this.world = world;
     this.faults = faults;
+    this.holds = holds;
   }
 
   /** Runs one Bot API call. */
@@ -42,6 +45,8 @@ export class BotApi {
     const found = findMethod(method);
     if (!found) return answerError(new ApiError(404, E.notFound));
     this.calls[found.name] = (this.calls[found.name] ?? 0) + 1;
+    const held = this.holds.takeCall(found.name);
+    if (held) await held;
     const fault = this.faults.take(found.name, raw);
     if (fault) {
       switch (fault.kind) {

@@ -29,7 +29,7 @@
  * | `GET  /control/callbackAnswer` | `?id=` | `{ text?, show_alert? }`, or null while the button still spins |
  * | `POST /control/faults` | FaultSpec | true |
  * | `DELETE /control/faults` (or `POST /control/faults/clear`) | – | true |
- * | `GET  /control/stats` | – | `{ calls, faultsInjected, rateLimited }` |
+ * | `GET  /control/stats` | – | `{ calls, faultsInjected, rateLimited, bodyBytes }` |
  * | `GET  /control/events` | – | Server-Sent Events stream: one `data: WorldEvent` per change |
  */
 import type { Emulator, FaultSpec, MessageContent, WorldEvent } from "./types.ts";

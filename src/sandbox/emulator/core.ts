@@ -5,6 +5,7 @@
 import * as actors from "./actors.ts";
 import { BotApi } from "./api.ts";
 import { FaultBook } from "./faults.ts";
+import { HoldBook } from "./holds.ts";
 import type {
   ApiResponse,
   CallbackAnswer,
@@ -14,6 +15,8 @@ import type {
   EmulatorOptions,
   EmulatorStats,
   FaultSpec,
+  Hold,
+  HoldTarget,
   MessageContent,
   MessagesQuery,
   StoredMessage,
@@ -30,6 +33,9 @@ export class EmulatorCore implements Emulator {
   readonly world: World;
   readonly api: BotApi;
   readonly faults = new FaultBook();
+  readonly holds = new HoldBook();
+  /** Bot API request body bytes received so far (the HTTP transport counts them). */
+  bodyBytes = 0;
   private closer: (() => Promise<void>) | undefined;
   private closed = false;
 
@@ -40,7 +46,7 @@ export class EmulatorCore implements Emulator {
       // A webhook may answer with a method call; run it as that bot.
       webhookDispatch: (token) => async (method, params) => this.api.call(token, method, params),
     });
-    this.api = new BotApi(this.world, this.faults);
+    this.api = new BotApi(this.world, this.faults, this.holds);
   }
 
   /** Connects a transport: its URL and how to shut it down. */
@@ -161,8 +167,12 @@ export class EmulatorCore implements Emulator {
     this.faults.clear();
   }
 
+  hold(target: HoldTarget): Hold {
+    return this.holds.add(target);
+  }
+
   stats(): EmulatorStats {
-    return { calls: { ...this.api.calls }, faultsInjected: this.faults.injected, rateLimited: this.world.rateLimited };
+    return { calls: { ...this.api.calls }, faultsInjected: this.faults.injected, rateLimited: this.world.rateLimited, bodyBytes: this.bodyBytes };
   }
 
   onChange(cb: (e: WorldEvent) => void): () => void {

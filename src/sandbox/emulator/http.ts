@@ -10,9 +10,12 @@ import type { EmulatorCore } from "./core.ts";
 import { ApiError } from "./errors.ts";
 import { parseParams } from "./params.ts";
 
-async function readBody(req: IncomingMessage): Promise<Uint8Array> {
+async function readBody(req: IncomingMessage, counted?: EmulatorCore): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  for await (const chunk of req) chunks.push(typeof chunk === "string" ? new TextEncoder().encode(chunk) : (chunk as Uint8Array));
+  for await (const chunk of req) {
+    chunks.push(typeof chunk === "string" ? new TextEncoder().encode(chunk) : (chunk as Uint8Array));
+    if (counted) counted.bodyBytes += chunks[chunks.length - 1].length;
+  }
   const total = chunks.reduce((n, c) => n + c.length, 0);
   const out = new Uint8Array(total);
   let at = 0;
@@ -25,7 +28,11 @@ async function readBody(req: IncomingMessage): Promise<Uint8Array> {
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "content-type": "application/json", "content-length": new TextEncoder().encode(text).length });
+  const headers: Record<string, string | number> = { "content-type": "application/json", "content-length": new TextEncoder().encode(text).length };
+  // Telegram repeats a 429's retry_after in a Retry-After header.
+  const retryAfter = (body as { parameters?: { retry_after?: number } } | null)?.parameters?.retry_after;
+  if (retryAfter !== undefined && retryAfter > 0) headers["retry-after"] = retryAfter;
+  res.writeHead(status, headers);
   res.end(text);
 }
 
@@ -42,7 +49,7 @@ async function handleBotApi(core: EmulatorCore, req: IncomingMessage, res: Serve
   });
   let raw;
   try {
-    raw = await parseParams(req.headers["content-type"], await readBody(req), url.searchParams);
+    raw = await parseParams(req.headers["content-type"], await readBody(req, core), url.searchParams);
   } catch (err) {
     if (err instanceof ApiError) return sendJson(res, err.code, errorBody(err));
     throw err;
@@ -53,12 +60,36 @@ async function handleBotApi(core: EmulatorCore, req: IncomingMessage, res: Serve
 }
 
 // File downloads: uploaded bytes when the file was uploaded, zeros of the announced size otherwise.
+// Written in chunks with backpressure; a held download stops after half until released.
 async function serveFile(core: EmulatorCore, res: ServerResponse, token: string, path: string): Promise<void> {
   const file = core.world.bots.has(token) ? core.world.files.byPath(path) : undefined;
   if (!file) return sendJson(res, 404, { ok: false, error_code: 404, description: "Not Found" });
   const bytes = file.data ? new Uint8Array(await file.data.arrayBuffer()) : new Uint8Array(file.size);
   res.writeHead(200, { "content-type": file.mimeType ?? "application/octet-stream", "content-length": bytes.length });
-  res.end(bytes);
+  const held = core.holds.takeDownload();
+  const half = held ? Math.floor(bytes.length / 2) : bytes.length;
+  await writeChunks(res, bytes.subarray(0, half));
+  if (held) {
+    await held;
+    await writeChunks(res, bytes.subarray(half));
+  }
+  res.end();
+}
+
+async function writeChunks(res: ServerResponse, bytes: Uint8Array): Promise<void> {
+  for (let at = 0; at < bytes.length && !res.destroyed; at += 64 * 1024) {
+    if (!res.write(bytes.subarray(at, at + 64 * 1024))) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          res.off("drain", done);
+          res.off("close", done);
+          resolve();
+        };
+        res.on("drain", done);
+        res.on("close", done);
+      });
+    }
+  }
 }
 
 function streamEvents(core: EmulatorCore, res: ServerResponse): void {

@@ -20,6 +20,8 @@ export type {
   EmulatorStats,
   FaultKind,
   FaultSpec,
+  Hold,
+  HoldTarget,
   MessageContent,
   MessagesQuery,
   StoredMessage,

@@ -3,6 +3,7 @@
  * multipart bodies, with structured values (reply_markup, entities …) JSON-encoded in the
  * non-JSON encodings; handlers read them through {@link Params} so they need not care.
  */
+import { readMultipart } from "../../util/multipart.ts";
 import { badRequest, missingParam } from "./errors.ts";
 
 /** Raw parameter values: strings (query/form), JSON values, or uploaded files (Blob). */
@@ -29,9 +30,13 @@ export async function parseParams(contentType: string | undefined, body: Uint8Ar
     return out;
   }
   if (ct.startsWith("multipart/form-data")) {
-    // The web-standard Response parses multipart identically on Node and Deno.
-    const form = await new Response(body as BodyInit, { headers: { "content-type": contentType ?? "" } }).formData();
-    for (const [k, v] of form) out[k] = v;
+    // Read as leniently as Telegram does (Node 20's own formData() refuses what grammY sends).
+    for (const { head, bytes } of readMultipart(contentType ?? "", body)) {
+      if (head.name === undefined) continue;
+      out[head.name] = head.filename !== undefined
+        ? new File([bytes as BlobPart], head.filename, head.contentType ? { type: head.contentType } : {})
+        : new TextDecoder().decode(bytes);
+    }
     return out;
   }
   return out;

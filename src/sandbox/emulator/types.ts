@@ -89,12 +89,23 @@ export interface FaultSpec {
   chatId?: number;
 }
 
+/** What {@link Emulator.hold} holds: the next call of a method, or the next file download. */
+export type HoldTarget = { method: string } | { download: true };
+
+/** A held call or download: `reached` once it arrived and waits; `release` lets it go on. */
+export interface Hold {
+  readonly reached: Promise<void>;
+  release(): void;
+}
+
 /** Counters for assertions. */
 export interface EmulatorStats {
   /** Bot API calls per method name (as Telegram spells it, e.g. "sendMessage"). */
   calls: Record<string, number>;
   faultsInjected: number;
   rateLimited: number;
+  /** Bytes of Bot API request bodies received over HTTP, counted as they arrive (uploads too). */
+  bodyBytes: number;
 }
 
 /** A change of the emulated world, delivered to {@link Emulator.onChange} listeners. */
@@ -192,6 +203,11 @@ export interface Emulator {
   updatesFor(token: string): Update[];
   injectFault(f: FaultSpec): void;
   clearFaults(): void;
+  /**
+   * Holds the next call of a method (before it is applied) or the next file download (after
+   * half of its bytes were sent) until released: for tests of concurrency and streaming.
+   */
+  hold(target: HoldTarget): Hold;
   stats(): EmulatorStats;
   /** Subscribes to world changes; returns the unsubscribe function. */
   onChange(cb: (e: WorldEvent) => void): () => void;

@@ -4,6 +4,8 @@
  * else is forwarded byte for byte.
  */
 
+import { readMultipart } from "../../util/multipart.ts";
+
 /** Parameters as sent; form values arrive as strings, JSON values as they are. */
 export type RawParams = Record<string, unknown>;
 
@@ -16,8 +18,9 @@ export async function readParams(url: URL, contentType: string | undefined, body
     if (type.includes("application/json")) return { ...params, ...(JSON.parse(new TextDecoder().decode(body)) as RawParams) };
     if (type.includes("application/x-www-form-urlencoded")) return { ...params, ...Object.fromEntries(new URLSearchParams(new TextDecoder().decode(body))) };
     if (type.includes("multipart/form-data")) {
-      const form = await new Response(body as BodyInit, { headers: { "content-type": contentType! } }).formData();
-      for (const [key, value] of form) if (typeof value === "string") params[key] = value;
+      for (const { head, bytes } of readMultipart(contentType!, body)) {
+        if (head.name !== undefined && head.filename === undefined) params[head.name] = new TextDecoder().decode(bytes);
+      }
     }
   } catch {
     // Telegram would answer 400 for a broken body; the proxy's own methods treat it as empty.

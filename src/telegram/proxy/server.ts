@@ -4,11 +4,12 @@
  * answers returned unchanged; what it sends to users is recorded as intercepted. It receives
  * updates from Switchboard's own stream (getUpdates with its own offset, or its webhook), so
  * Switchboard stays the only poller of the token and both sides see every user update.
- * Only the bot's own token is accepted; the operators' group is never shown to it.
+ * Only the bot's own token is accepted; the operators' group is never shown to it. Calls that
+ * would disturb Switchboard's own session (getUpdates, the webhook calls, logOut, close) are
+ * answered here, as Telegram would answer them; file downloads are streamed through.
  * Served by @effect/platform's HttpServer (see platform/); everything stops with the scope.
  */
 import * as HttpClient from "@effect/platform/HttpClient";
-import * as HttpClientRequest from "@effect/platform/HttpClientRequest";
 import type * as HttpApp from "@effect/platform/HttpApp";
 import type * as HttpServerError from "@effect/platform/HttpServerError";
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest";
@@ -18,15 +19,20 @@ import * as Cause from "effect/Cause";
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import type * as Scope from "effect/Scope";
+import * as Stream from "effect/Stream";
+import { makeForwardingClient } from "../../platform/http-client.ts";
 import { makeHttpServer } from "../../platform/mod.ts";
 import { readBody } from "../../platform/read-body.ts";
 import type { Db } from "../../store/open.ts";
 import type { Logger } from "../../util/log.ts";
+import { formFieldsReader } from "./form-fields.ts";
+import { answerOf, callMethod, downloadFile, type ForwardBody, type Upstream } from "./forward.ts";
 import { interceptedEdits, interceptedMessages } from "./intercepted.ts";
 import { loadProxyWebhook } from "../../store/proxy-settings.ts";
 import { type AllowedUpdates, makeAllowedUpdates } from "./allowed-updates.ts";
 import { intParam, type RawParams, readParams } from "./params.ts";
 import { makeWebhookPusher, newPushStats, type PushPolicy, type PushStats, type WebhookPusher } from "./pusher.ts";
+import { routeOf } from "./route.ts";
 import { makeProxyStream, type ProxyStream } from "./stream.ts";
 import { makeWebhookMethods, type MethodAnswer, type WebhookMethods } from "./webhook-methods.ts";
 
@@ -44,6 +50,8 @@ export interface ProxyOptions {
   readonly onIntercepted: (chatId: number, message: Message, edited: boolean) => Effect.Effect<void, unknown>;
   /** How the parallel system's webhook is fed: post timeout, retry window, attempts (Telegram's by default). */
   readonly push?: PushPolicy;
+  /** No byte either way for this long fails a forwarded call (ms); default the transport's 60 s. */
+  readonly forwardTimeoutMs?: number;
 }
 
 /** Counters of a running proxy (the webhook's among them). */
@@ -65,6 +73,13 @@ const json = (status: number, body: unknown) => HttpServerResponse.unsafeJson(bo
 const fail = (code: number, description: string) => json(code, { ok: false, error_code: code, description });
 const answer = (a: MethodAnswer) => json(a.status, a.body);
 
+/**
+ * The largest body the proxy reads whole: the calls it answers itself, and forwarded calls that
+ * are not multipart (JSON and forms, a few KiB in practice). Multipart bodies (uploads) are
+ * streamed to Telegram, whatever their size.
+ */
+const maxReadBytes = 10 * 1024 * 1024;
+
 /** Everything a request handler needs. */
 interface Parts {
   readonly o: ProxyOptions;
@@ -73,13 +88,13 @@ interface Parts {
   readonly allowed: AllowedUpdates;
   readonly hooks: WebhookMethods;
   readonly stats: ProxyStats;
-  readonly http: HttpClient.HttpClient;
-  readonly root: string;
+  readonly upstream: Upstream;
 }
 
 /**
  * Serves the proxy on `host:port` until the scope closes: the HTTP server, the parallel system's
- * update stream and its webhook pusher (a fiber). Needs an `HttpClient` for forwarding and pushing.
+ * update stream and its webhook pusher (a fiber). Needs an `HttpClient` for pushing; forwarding
+ * has a streaming client and connection pool of its own, closed with the scope.
  */
 export const proxyServer = (o: ProxyOptions): Effect.Effect<ProxyHandle, HttpServerError.ServeError, Scope.Scope | HttpClient.HttpClient> =>
   Effect.gen(function* () {
@@ -97,7 +112,8 @@ export const proxyServer = (o: ProxyOptions): Effect.Effect<ProxyHandle, HttpSer
     );
     yield* Effect.orDie(pusher.set(stored, false));
     const hooks = makeWebhookMethods({ db: o.db, botId: o.botId, log: o.log, pusher, allowed, onSet: stream.terminate });
-    const parts: Parts = { o, stream, pusher, allowed, hooks, stats, http: yield* HttpClient.HttpClient, root: o.apiRoot.replace(/\/+$/, "") };
+    const http = yield* makeForwardingClient(...(o.forwardTimeoutMs !== undefined ? [o.forwardTimeoutMs] : []));
+    const parts: Parts = { o, stream, pusher, allowed, hooks, stats, upstream: { http, root: o.apiRoot.replace(/\/+$/, ""), token: o.token } };
     const server = yield* makeHttpServer({ host: o.host, port: o.port });
     yield* server.serve(proxyApp(parts));
     // Runs first on close: a waiting long poll gets Telegram's gateway answer, not a cut connection.
@@ -110,21 +126,28 @@ export const proxyServer = (o: ProxyOptions): Effect.Effect<ProxyHandle, HttpSer
   });
 
 /**
- * The proxy as an app: `/bot<token>/<method>`, answered locally or forwarded. An app runs
- * uninterruptibly unless it says otherwise: reading the body, the long poll and the call to
- * Telegram may be cut short (a client that left, a proxy that stops); recording what was sent
- * and answering it may not.
+ * The proxy as an app: `/bot<token>/<method>`, answered locally or forwarded, and
+ * `/file/bot<token>/<path>`, streamed through. An app runs uninterruptibly unless it says
+ * otherwise: reading the body, the long poll and the call to Telegram may be cut short (a client
+ * that left, a proxy that stops); recording what was sent and answering it may not.
  */
 const proxyApp = (p: Parts): HttpApp.Default<unknown> =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest;
-    const url = new URL(request.url, "http://proxy");
-    const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(url.pathname);
-    if (!match) return fail(404, "Not Found");
-    const [, token, method] = match;
-    if (token !== p.o.token) return fail(401, "Unauthorized");
-    const body = yield* Effect.interruptible(readBody(request));
+    const route = routeOf(request.url);
+    if (!route) return fail(404, "Not Found");
+    if (route.token !== p.o.token) return fail(401, "Unauthorized");
+    if (route.kind === "file") return yield* download(p, request.method, route.path, route.search);
+    const { method, search } = route;
     const contentType = request.headers["content-type"];
+    // Uploads go to Telegram as they arrive; only the calls the proxy answers itself need every parameter first.
+    if (/^multipart\/form-data/i.test(contentType ?? "") && !answeredHere.has(method.toLowerCase())) {
+      return yield* forwardStreaming(p, request, method, search, contentType!);
+    }
+    const read = yield* Effect.either(Effect.interruptible(readBody(request, maxReadBytes)));
+    if (read._tag === "Left") return read.left._tag === "BodyTooLarge" ? fail(413, "Request Entity Too Large") : fail(400, "Bad Request: can't read the request body");
+    const body = read.right;
+    const url = new URL(`http://proxy${search}`);
     const params = yield* Effect.promise(() => readParams(url, contentType, body));
     switch (method.toLowerCase()) {
       case "getupdates":
@@ -135,8 +158,12 @@ const proxyApp = (p: Parts): HttpApp.Default<unknown> =>
         return answer(yield* p.hooks.change(method.toLowerCase() as "setwebhook" | "deletewebhook", params));
       case "getwebhookinfo":
         return answer(yield* p.hooks.info);
+      // Telegram's logOut and close would end Switchboard's own session: the other system is told they worked.
+      case "logout":
+      case "close":
+        return json(200, { ok: true, result: true });
       default:
-        return yield* forward(p, request.method, method, url.search, contentType, body, params);
+        return yield* forward(p, request.method, method, search, contentType, body, params);
     }
   }).pipe(
     Effect.catchAllCause((cause) =>
@@ -158,31 +185,57 @@ const getUpdates = (p: Parts, params: RawParams) =>
     return json(answer.ok ? 200 : answer.error_code, answer);
   });
 
-/** Forwards a call to Telegram byte for byte; what it sent to users is recorded before answering. */
+/** The methods the proxy answers itself (see the switch in `proxyApp`). */
+const answeredHere = new Set(["getupdates", "setwebhook", "deletewebhook", "getwebhookinfo", "logout", "close"]);
+
+/** Forwards a call whose body was read (`params` from it) to Telegram; see `relay`. */
 const forward = (p: Parts, httpMethod: string, method: string, search: string, contentType: string | undefined, body: Uint8Array, params: RawParams) =>
+  relay(p, httpMethod, method, search, body.byteLength > 0 ? { bytes: body, contentType: contentType ?? "application/octet-stream" } : undefined, () => params);
+
+/**
+ * Forwards a call to Telegram and returns its answer byte for byte; what it sent to users is
+ * recorded before answering. `params` is read once the answer is in (a streamed upload's fields
+ * are known only then).
+ */
+const relay = (p: Parts, httpMethod: string, method: string, search: string, body: ForwardBody | undefined, params: () => RawParams) =>
   Effect.gen(function* () {
-    const withBody = httpMethod !== "GET" && httpMethod !== "HEAD";
-    const outgoing = HttpClientRequest.make(httpMethod as "POST")(`${p.root}/bot${p.o.token}/${method}${search}`).pipe(
-      (r) => (withBody ? HttpClientRequest.bodyUint8Array(r, body, contentType) : r),
-    );
-    const call = Effect.flatMap(p.http.execute(outgoing), (r) => Effect.map(r.text, (text) => ({ status: r.status, type: r.headers["content-type"], text })));
-    const answered = yield* Effect.either(Effect.interruptible(call));
+    const answered = yield* Effect.either(Effect.interruptible(callMethod(p.upstream, httpMethod, method, search, body)));
     if (answered._tag === "Left") {
       p.o.log.warn("proxy could not reach Telegram", { method, error: answered.left.message.replaceAll(p.o.token, "***") });
       return fail(502, "Bad Gateway");
     }
-    const { status, type, text } = answered.right;
+    const answer = answered.right;
     p.stats.forwarded += 1;
     // Recorded before the answer goes back: once the other system knows, so do we.
-    yield* record(p, method, params, text).pipe(
+    yield* record(p, method, params(), answer.body).pipe(
       Effect.catchAllCause((cause) => Effect.sync(() => p.o.log.warn("proxy could not record an intercepted message", { method, error: String(cause) }))),
     );
-    return HttpServerResponse.text(text, { status, contentType: type ?? "application/json" });
+    return answerOf(answer);
   });
 
-const record = (p: Parts, method: string, params: RawParams, text: string) =>
+/** A multipart call (an upload): streamed to Telegram, its text fields read on the way for `record`. */
+const forwardStreaming = (p: Parts, request: HttpServerRequest.HttpServerRequest, method: string, search: string, contentType: string) => {
+  const fields = formFieldsReader(contentType);
+  const length = Number(request.headers["content-length"]);
+  const stream = fields ? Stream.tap(request.stream, (chunk) => Effect.sync(() => fields.push(chunk))) : request.stream;
+  const body: ForwardBody = { stream, contentType, contentLength: Number.isSafeInteger(length) && length >= 0 ? length : undefined };
+  return relay(p, request.method, method, search, body, () => ({ ...Object.fromEntries(new URLSearchParams(search)), ...fields?.fields }));
+};
+
+/** A file download, streamed through; an unreachable Telegram is a 502 as for calls. */
+const download = (p: Parts, httpMethod: string, path: string, search: string) =>
+  Effect.interruptible(downloadFile(p.upstream, httpMethod, path, search)).pipe(
+    Effect.catchAll((error) =>
+      Effect.sync(() => {
+        p.o.log.warn("proxy could not reach Telegram for a file", { error: error.message.replaceAll(p.o.token, "***") });
+        return fail(502, "Bad Gateway");
+      })
+    ),
+  );
+
+const record = (p: Parts, method: string, params: RawParams, body: Uint8Array) =>
   Effect.gen(function* () {
-    const parsed = yield* Effect.try(() => JSON.parse(text) as { ok?: boolean; result?: unknown });
+    const parsed = yield* Effect.try(() => JSON.parse(new TextDecoder().decode(body)) as { ok?: boolean; result?: unknown });
     if (!parsed.ok) return;
     const now = yield* Clock.currentTimeMillis;
     for (const message of interceptedMessages(method, params, parsed.result, now)) {

@@ -1,8 +1,15 @@
 /**
  * The parallel system's own update stream: long polling over the `proxy_updates` queue with its
- * own offset and Telegram's rules — a newer getUpdates terminates a waiting one with 409. Updates
- * the system did not ask for (`allowed_updates`) are never queued (see allowed-updates.ts). A long
- * poll waits on the Clock and is woken by `notify` when new updates are queued.
+ * own offset and Telegram's rules — a poll that is about to wait ends the one waiting with 409.
+ * Updates the system did not ask for (`allowed_updates`) are never queued (see allowed-updates.ts).
+ * A long poll waits on the Clock and is woken by `notify` when new updates are queued.
+ *
+ * `offset` as Telegram's Bot API server reads it (tdlib/telegram-bot-api, `do_get_updates` and
+ * `TQueue::get`): a negative offset keeps only the newest -offset queued updates and answers from
+ * the oldest left; 0 or none answers from the oldest; a positive one confirms (forgets) every
+ * update below it and answers from it — unless it is more than 10 past the newest update id
+ * Telegram has handed out, which the server takes for a mistake ("in the future"): it is then
+ * ignored, nothing is confirmed, and the answer starts at the oldest queued update.
  */
 import type { Update } from "@grammyjs/types";
 import * as Clock from "effect/Clock";
@@ -11,7 +18,11 @@ import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
 import * as Ref from "effect/Ref";
 import type { Db } from "../../store/open.ts";
-import { confirmProxyUpdates, proxyUpdatesFrom } from "../../store/proxy-updates.ts";
+import { lastUpdateId } from "../../store/inbox.ts";
+import { confirmProxyUpdates, keepNewestProxyUpdates, proxyUpdatesFrom } from "../../store/proxy-updates.ts";
+
+/** How far past the newest update id an offset may point before Telegram ignores it. */
+const futureSlack = 10;
 
 /** An answer for the HTTP layer: Telegram's JSON shape. */
 export type StreamAnswer = { ok: true; result: Update[] } | { ok: false; error_code: number; description: string };
@@ -22,7 +33,7 @@ export interface ProxyStream {
   readonly notify: Effect.Effect<void>;
   /** Ends a waiting long poll with `answer` (e.g. when a webhook is set). */
   terminate(answer: StreamAnswer): Effect.Effect<void>;
-  /** getUpdates: confirms below `offset`, then answers at once or within `timeoutSeconds`. */
+  /** getUpdates: applies `offset` (see the module comment), then answers at once or within `timeoutSeconds`. */
   getUpdates(offset: number | undefined, limit: number, timeoutSeconds: number): Effect.Effect<StreamAnswer, unknown>;
 }
 
@@ -38,18 +49,33 @@ export const makeProxyStream = (db: Db, botId: string): Effect.Effect<ProxyStrea
     /** The next queued updates. */
     const next = (offset: number, limit: number) => Effect.tryPromise(() => proxyUpdatesFrom(db, botId, offset, limit));
 
-    // Every getUpdates takes a ticket; only the newest may go on waiting.
+    // Every getUpdates that waits takes a ticket; only the newest may go on waiting.
     const newest = yield* Ref.make(0);
 
+    /** Applies `offset` to the queue; answers the id to read from (0: the oldest queued). */
+    const position = (offset: number | undefined) =>
+      Effect.gen(function* () {
+        if (offset === undefined || offset === 0) return 0;
+        if (offset < 0) {
+          yield* Effect.tryPromise(() => keepNewestProxyUpdates(db, botId, -offset));
+          return 0;
+        }
+        // Switchboard accepts every update the other system gets, so its last id is Telegram's.
+        const last = yield* Effect.tryPromise(() => lastUpdateId(db, botId));
+        if (last !== undefined && offset > last + 1 + futureSlack) return 0;
+        yield* Effect.tryPromise(() => confirmProxyUpdates(db, botId, offset));
+        return offset;
+      });
+
     /** One look at the queue, then a wait until woken or the deadline; `undefined`: look again. */
-    const attempt = (ticket: number, offset: number | undefined, limit: number, deadline: number) =>
+    const attempt = (ticket: number, offset: number, limit: number, deadline: number) =>
       Effect.acquireUseRelease(
         // Waiting is announced before the queue is read, so a notify in between is not lost.
         Effect.tap(Deferred.make<StreamAnswer | undefined>(), (waiter) => Ref.set(waiting, waiter)),
         (waiter) =>
           Effect.gen(function* () {
             if ((yield* Ref.get(newest)) !== ticket) return conflict;
-            const updates = yield* next(offset ?? 0, limit);
+            const updates = yield* next(offset, limit);
             const left = deadline - (yield* Clock.currentTimeMillis);
             if (updates.length > 0 || left <= 0) return { ok: true, result: updates } satisfies StreamAnswer;
             return yield* Deferred.await(waiter).pipe(
@@ -61,13 +87,16 @@ export const makeProxyStream = (db: Db, botId: string): Effect.Effect<ProxyStrea
 
     const getUpdates = (offset: number | undefined, limit: number, timeoutSeconds: number) =>
       Effect.gen(function* () {
-        // Like Telegram: the newer request wins; the one still waiting is told so.
+        const from = yield* position(offset);
+        const deadline = (yield* Clock.currentTimeMillis) + Math.max(0, timeoutSeconds) * 1000;
+        // An answer at once (updates queued, or a short poll) leaves a waiting poll alone, as on Telegram.
+        const ready = yield* next(from, limit);
+        if (ready.length > 0 || timeoutSeconds <= 0) return { ok: true, result: ready } satisfies StreamAnswer;
+        // About to wait: the newer request wins; the one still waiting is told so.
         const ticket = yield* Ref.updateAndGet(newest, (n) => n + 1);
         yield* wake(conflict);
-        if (offset !== undefined) yield* Effect.tryPromise(() => confirmProxyUpdates(db, botId, offset));
-        const deadline = (yield* Clock.currentTimeMillis) + Math.max(0, timeoutSeconds) * 1000;
         for (;;) {
-          const answer = yield* attempt(ticket, offset, limit, deadline);
+          const answer = yield* attempt(ticket, from, limit, deadline);
           if (answer) return answer;
         }
       });
