@@ -57,4 +57,9 @@ export const sqliteDialect: StoreDialect = {
   // AUTOINCREMENT: ids are never reused, even after the newest row was deleted.
   autoIncrementId: (table, column) => table.addColumn(column, "integer", (c) => c.primaryKey().autoIncrement()),
   inboxArrival: { column: (table) => table, order: sql`rowid` },
+  copy: {
+    rowKey: sql<number>`rowid`,
+    // AUTOINCREMENT's counter (sqlite_sequence) already follows ids inserted explicitly.
+    resyncIdentities: async () => {},
+  },
 };
