@@ -15,15 +15,15 @@ const howToStart =
   "`pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start` (install it with `apt-get install postgresql`), " +
   "or set SWITCHBOARD_TEST_POSTGRES to a postgres:// URL whose user may create databases.";
 
-/** Runs one statement on the maintenance database. */
-async function admin(statement: string): Promise<void> {
-  const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 5_000 });
+/** Runs one statement on the maintenance database `on`. */
+async function admin(statement: string, on: string): Promise<void> {
+  const client = new pg.Client({ connectionString: on, connectionTimeoutMillis: 5_000 });
   client.on("error", () => {});
   try {
     await client.connect();
   } catch (error) {
     const reason = error instanceof Error ? error.message || (error as { code?: string }).code : String(error);
-    throw new Error(`PostgreSQL is not reachable at ${adminUrl} (${reason}). ${howToStart}`);
+    throw new Error(`PostgreSQL is not reachable at ${on} (${reason}). ${howToStart}`);
   }
   try {
     await client.query(statement);
@@ -39,11 +39,11 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Creates a database for one test. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `sb_test_${randomBytes(6).toString("hex")}`;
-  await admin(`create database ${name}`);
-  const url = new URL(adminUrl);
+/** Creates a database for one test (or, with another `prefix`, a benchmark) on the server of `server`. */
+export async function createTestDatabase(server = adminUrl, prefix = "sb_test_"): Promise<TestDatabase> {
+  const name = `${prefix}${randomBytes(6).toString("hex")}`;
+  await admin(`create database ${name}`, server);
+  const url = new URL(server);
   url.pathname = `/${name}`;
-  return { name, url: url.href, drop: () => admin(`drop database if exists ${name} with (force)`) };
+  return { name, url: url.href, drop: () => admin(`drop database if exists ${name} with (force)`, server) };
 }
