@@ -7,6 +7,7 @@ import { builtinPlugins } from "../plugins/builtins.ts";
 import { ConfigError, configJsonSchema, formatConfigError, loadConfigFile } from "./config/mod.ts";
 import { BotStartError } from "./pipeline/bot.ts";
 import { loadPlugins, PluginLoadError } from "./plugins/load.ts";
+import { moveDeployment } from "./move.ts";
 import { runConfig } from "./run.ts";
 import { openStore, StorageUrlError } from "./store/open.ts";
 import { createLogger } from "./util/log.ts";
@@ -15,6 +16,10 @@ const usage = `Usage:
   switchboard run --config FILE       run the bots in FILE (SIGTERM/SIGINT stop gracefully)
   switchboard check --config FILE     validate FILE and exit
   switchboard migrate --config FILE   bring the store to the newest schema and exit
+  switchboard migrate --from URL --to URL [--config FILE]
+                                      move a deployment into another store (e.g. SQLite to
+                                      PostgreSQL): copies every table, resumable, then counts;
+                                      --from defaults to the config's storage
   switchboard schema                  print the JSON Schema of the config file (for editors)
   switchboard sandbox [--port N] [--open] [--demo]
                                       a local Telegram emulator, a bot and a web page; no token needed
@@ -30,6 +35,8 @@ const STARTUP_GRACE_MS = 5_000;
 interface Args {
   command: string;
   config?: string;
+  from?: string;
+  to?: string;
   port?: number;
   open?: boolean;
   demo?: boolean;
@@ -42,6 +49,10 @@ function parseArgs(argv: string[]): Args {
     const a = argv[i];
     if (a === "--config" || a === "-c") args.config = argv[++i];
     else if (a.startsWith("--config=")) args.config = a.slice("--config=".length);
+    else if (a === "--from") args.from = argv[++i];
+    else if (a.startsWith("--from=")) args.from = a.slice("--from=".length);
+    else if (a === "--to") args.to = argv[++i];
+    else if (a.startsWith("--to=")) args.to = a.slice("--to=".length);
     else if (a === "--port") args.port = Number(argv[++i]);
     else if (a === "--open") args.open = true;
     else if (a === "--demo") args.demo = true;
@@ -75,6 +86,20 @@ function configOrExit(args: Args) {
   }
 }
 
+/** `migrate --from URL --to URL [--config FILE]`: moves the deployment; exits 1 unless every table's count matches. */
+async function move(args: Args): Promise<void> {
+  const config = args.config ? configOrExit(args) : undefined;
+  const from = args.from ?? config?.storage;
+  if (!from || !args.to) return fail(`switchboard migrate: --to URL needs --from URL (or --config FILE for its storage)\n\n${usage}`, 2);
+  try {
+    const { ok } = await moveDeployment({ from, to: args.to, bots: config?.bots, say: (line) => process.stdout.write(line + "\n") });
+    if (!ok) process.exit(1);
+  } catch (error) {
+    if (error instanceof PluginLoadError || error instanceof StorageUrlError) throw error;
+    fail(`switchboard migrate: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
   switch (args.command) {
@@ -100,6 +125,7 @@ async function main(argv: string[]): Promise<void> {
       return;
     }
     case "migrate": {
+      if (args.to !== undefined || args.from !== undefined) return move(args);
       const config = configOrExit(args);
       const db = await openStore(config.storage);
       await db.destroy();
