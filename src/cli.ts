@@ -9,7 +9,9 @@ import { BotStartError } from "./pipeline/bot.ts";
 import { loadPlugins, PluginLoadError } from "./plugins/load.ts";
 import { moveDeployment } from "./move.ts";
 import { runConfig } from "./run.ts";
+import { StoreError } from "./store/errors.ts";
 import { openStore, StorageUrlError } from "./store/open.ts";
+import { redactUrl } from "./store/postgres.ts";
 import { createLogger } from "./util/log.ts";
 
 const usage = `Usage:
@@ -121,15 +123,17 @@ async function main(argv: string[]): Promise<void> {
         if (error instanceof PluginLoadError) fail(`Invalid configuration in ${args.config}:\n  - ${error.message.replaceAll("\n", "\n  - ")}`);
         throw error;
       }
-      process.stdout.write(`${args.config}: OK — ${config.bots.length} bot(s): ${config.bots.map((b) => b.id).join(", ")}; storage ${config.storage}\n`);
+      process.stdout.write(`${args.config}: OK — ${config.bots.length} bot(s): ${config.bots.map((b) => b.id).join(", ")}; storage ${redactUrl(config.storage)}\n`);
       return;
     }
     case "migrate": {
       if (args.to !== undefined || args.from !== undefined) return move(args);
       const config = configOrExit(args);
-      const db = await openStore(config.storage);
+      const db = await openStore(config.storage).catch((error: unknown) =>
+        error instanceof StorageUrlError ? Promise.reject(error) : fail(`switchboard migrate: ${error instanceof Error ? error.message : String(error)}`)
+      );
       await db.destroy();
-      process.stdout.write(`${config.storage}: schema is up to date\n`);
+      process.stdout.write(`${redactUrl(config.storage)}: schema is up to date\n`);
       return;
     }
     case "run": {
@@ -175,6 +179,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error) => {
-  if (error instanceof BotStartError || error instanceof StorageUrlError || error instanceof PluginLoadError) fail(`switchboard: ${error.message}`);
+  if (error instanceof BotStartError || error instanceof StorageUrlError || error instanceof StoreError || error instanceof PluginLoadError) fail(`switchboard: ${error.message}`);
   fail(`switchboard: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
 });

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/mod.ts";
 import { runCli } from "../support/cli.ts";
 import { createTestDatabase } from "../support/postgres.ts";
-import { botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, waitFor } from "../support/world.ts";
+import { botMessagesTo, closeAll, createWorld, firstContact, freePort, startSwitchboard, topicMessages, waitFor } from "../support/world.ts";
 
 afterEach(closeAll);
 
@@ -69,5 +69,22 @@ describe("switchboard migrate --from --to", () => {
     const { code, output } = await runCli(["migrate", "--to", "postgres://localhost/x"]);
     expect(code).toBe(2);
     expect(output).toMatch(/^switchboard migrate: --to URL needs --from URL \(or --config FILE for its storage\)/);
+  });
+});
+
+describe("PostgreSQL storage at the command line", () => {
+  it("an unreachable server stops run and migrate with one line, password masked", async () => {
+    const w = await createWorld();
+    const port = await freePort();
+    const configPath = join(w.dir, "switchboard.yaml");
+    writeFileSync(configPath, w.yaml().replace(`storage: "${w.storage}"`, `storage: "postgres://sb:secret@127.0.0.1:${port}/x"`));
+    const checked = await runCli(["check", "--config", configPath], { ACME_TOKEN: w.bot.token });
+    expect(checked.output).toContain(`storage postgres://sb:***@127.0.0.1:${port}/x`);
+    for (const command of ["run", "migrate"]) {
+      const { code, output } = await runCli([command, "--config", configPath], { ACME_TOKEN: w.bot.token });
+      expect(code).toBe(1);
+      expect(output.trim()).toMatch(new RegExp(`^switchboard(?: migrate)?: .*cannot connect to postgres://sb:\\*\\*\\*@127\\.0\\.0\\.1:${port}/x: .*ECONNREFUSED[^\\n]*$`));
+      expect(output).not.toContain("secret");
+    }
   });
 });
