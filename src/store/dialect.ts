@@ -39,6 +39,8 @@ export interface StoreDialect {
     column(table: CreateTableBuilder<any, any>): CreateTableBuilder<any, any>;
     /** The expression to order pending inbox rows by, oldest first. */
     readonly order: Expression<unknown>;
+    /** The columns of the index the pending rows are read through (bot, processed, then the order). */
+    readonly pendingIndex: readonly string[];
   };
   /** What copying a deployment between stores (`switchboard migrate --from … --to …`, `copy.ts`) needs. */
   readonly copy: {

@@ -19,7 +19,7 @@ const initial = (dialect: StoreDialect): Migration => ({
       .addColumn("processed", "integer", (c) => c.notNull().defaultTo(0))
       .addPrimaryKeyConstraint("inbox_pk", ["bot_id", "update_id"])
       .execute();
-    await db.schema.createIndex("inbox_pending").on("inbox").columns(["bot_id", "processed", "update_id"]).execute();
+    await db.schema.createIndex("inbox_pending").on("inbox").columns([...dialect.inboxArrival.pendingIndex]).execute();
 
     await db.schema
       .createTable("conversations")

@@ -94,6 +94,8 @@ export const postgresDialect: StoreDialect = {
   inboxArrival: {
     column: (table) => table.addColumn("arrival", "bigint", (c) => c.notNull().generatedByDefaultAsIdentity()),
     order: sql.ref("arrival"),
+    // Pending rows come out of the index in arrival order: no sort, however many are pending.
+    pendingIndex: ["bot_id", "processed", "arrival"],
   },
   copy: { resyncIdentities },
 };
