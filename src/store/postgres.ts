@@ -60,9 +60,13 @@ async function open(url: string): Promise<Db> {
     application_name: "switchboard",
     types: { getTypeParser },
   });
-  // An idle connection that the server drops (a restart, a failover) is reported here; without a
-  // listener that would crash the process. The pool discards it, and the next query reconnects.
+  // A connection the server drops (a restart, a failover, a terminated backend) reports an error
+  // event, which without a listener would crash the process: on the pool while the connection is
+  // idle, on the client while Kysely holds it (between a transaction's statements). Both are
+  // swallowed here: the statement in flight, or the next one on that connection, fails as a
+  // StoreError, and the pool discards the connection and opens a new one.
   pool.on("error", () => {});
+  pool.on("connect", (client) => client.on("error", () => {}));
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   try {
     await sql`select 1`.execute(db);
