@@ -46,5 +46,5 @@ export const storeOn = (engine: TestEngine) => <A>(body: (store: StoreService) =
     }).pipe(Effect.provide(storeLayerOn(engine))),
   );
 
-/** A fresh SQLite store (the Store service's own test layer). */
+/** `withStore(body)` on SQLite only (the Store service's own test layer); new store tests run on every engine. */
 export const withStore = storeOn("sqlite");
