@@ -6,6 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { redactUrl } from "../../src/store/postgres.ts";
 
 /** The maintenance database tests connect to for creating and dropping their own. */
 export const adminUrl = process.env.SWITCHBOARD_TEST_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -23,7 +24,7 @@ async function admin(statement: string, on: string): Promise<void> {
     await client.connect();
   } catch (error) {
     const reason = error instanceof Error ? error.message || (error as { code?: string }).code : String(error);
-    throw new Error(`PostgreSQL is not reachable at ${on} (${reason}). ${howToStart}`);
+    throw new Error(`PostgreSQL is not reachable at ${redactUrl(on)} (${reason}). ${howToStart}`);
   }
   try {
     await client.query(statement);
