@@ -26,6 +26,9 @@
  * `--reference` runs bench/grammy-relay.ts (a plain, non-durable grammY relay) as the child instead
  * of Switchboard: the same workload and checks, for comparing CPU per 1,000 messages.
  *
+ * `--postgres [URL]` runs Switchboard on a fresh PostgreSQL database (on this machine's server
+ * unless a postgres:// URL of another is given; dropped at the end) instead of a SQLite file.
+ *
  * Run: `npx tsx bench/relay.ts` or `node_modules/deno/deno run -A bench/relay.ts`. Exits 1 when a
  * message is missing, duplicated, out of order or in the wrong chat or topic; timings are reported,
  * never asserted. The last line is `BENCH_RESULT {json}` for bench/repeat.ts. Finishes by itself
@@ -45,6 +48,7 @@ import {
   isCorrect,
   monotonicMicros,
   now,
+  postgresCpuSeconds,
   procCpuSeconds,
   procStatusMb,
   quantile,
@@ -59,6 +63,7 @@ import {
   watchdog,
 } from "./support.ts";
 import { formatSqlCounts, sqlCounter } from "./sql-counts.ts";
+import { adminUrl, createTestDatabase } from "../test/support/postgres.ts";
 
 const THROUGHPUT_USERS = 200;
 const THROUGHPUT_MESSAGES_EACH = 10;
@@ -76,6 +81,16 @@ const SETTLE_MS = 300;
 
 /** `--reference`: run bench/grammy-relay.ts (a plain grammY relay) as the child instead. */
 const reference = process.argv.includes("--reference");
+/**
+ * `--postgres [URL]`: Switchboard's store is a fresh database on that PostgreSQL server (default
+ * this machine's, as the tests use it), dropped at the end; without it, a SQLite file.
+ */
+const postgresAt = (() => {
+  const i = process.argv.indexOf("--postgres");
+  if (i < 0) return undefined;
+  const next = process.argv[i + 1];
+  return next && /^postgres(ql)?:\/\//.test(next) ? next : adminUrl;
+})();
 /** The child in output lines. */
 const childName = reference ? "grammY reference" : "switchboard";
 
@@ -97,6 +112,9 @@ interface BurstResult {
   childCpuSeconds: number;
   /** `childCpuSeconds` per 1,000 relayed copies. */
   cpuPer1000: number;
+  /** CPU of the PostgreSQL server for Switchboard's database in the same window (0 on SQLite), and per 1,000 copies. */
+  serverCpuSeconds: number;
+  serverCpuPer1000: number;
   benchCpuSeconds: number;
   /** Bot API calls the child made during the phase, by method. */
   calls: Record<string, number>;
@@ -118,6 +136,8 @@ interface LatencyResult {
   steady: number[];
   childCpuSeconds: number;
   cpuPer1000: number;
+  serverCpuSeconds: number;
+  serverCpuPer1000: number;
   window: [number, number];
   calls: Record<string, number>;
   sql: string[];
@@ -212,8 +232,9 @@ async function burst(
   const sql = sqlCounter(child);
   const sql0 = await sql?.snapshot();
   const calls0 = { ...world.emulator.stats().calls };
-  const disturbed = interference(child.pid);
+  const disturbed = interference(child.pid, serverCpu);
   const childCpu0 = procCpuSeconds(child.pid);
+  const serverCpu0 = serverCpu();
   const benchCpu0 = selfCpuSeconds();
   const windowStart = monotonicMicros();
   const start = now();
@@ -224,6 +245,7 @@ async function burst(
   await sleep(SETTLE_MS);
   const window: [number, number] = [windowStart, monotonicMicros()];
   const childCpuSeconds = procCpuSeconds(child.pid) - childCpu0;
+  const serverCpuSeconds = serverCpu() - serverCpu0;
   const benchCpuSeconds = selfCpuSeconds() - benchCpu0;
   const disturbance = disturbed();
   counter.off();
@@ -231,7 +253,7 @@ async function burst(
   const wallMs = end - start;
   return {
     messages: total, offerMs, wallMs, perSecond: counter.count() / (wallMs / 1000), childCpuSeconds,
-    cpuPer1000: (childCpuSeconds / counter.count()) * 1000, benchCpuSeconds, calls: callsSince(world, calls0), window, sql: sqlLines, disturbance,
+    cpuPer1000: (childCpuSeconds / counter.count()) * 1000, serverCpuSeconds, serverCpuPer1000: (serverCpuSeconds / counter.count()) * 1000, benchCpuSeconds, calls: callsSince(world, calls0), window, sql: sqlLines, disturbance,
   };
 }
 
@@ -296,8 +318,9 @@ async function measureLatency(world: BenchWorld, tracker: CopyTracker, child: Sw
 
   const sql = sqlCounter(child);
   const sql0 = await sql?.snapshot();
-  const disturbed = interference(child.pid);
+  const disturbed = interference(child.pid, serverCpu);
   const childCpu0 = procCpuSeconds(child.pid);
+  const serverCpu0 = serverCpu();
   const calls0 = { ...world.emulator.stats().calls };
   const windowStart = monotonicMicros();
   let next = 0;
@@ -327,6 +350,7 @@ async function measureLatency(world: BenchWorld, tracker: CopyTracker, child: Sw
   await sleep(SETTLE_MS);
   const window: [number, number] = [windowStart, monotonicMicros()];
   const childCpuSeconds = procCpuSeconds(child.pid) - childCpu0;
+  const serverCpuSeconds = serverCpu() - serverCpu0;
   const disturbance = disturbed();
   off();
   const sqlLines = sql && sql0 ? formatSqlCounts(sql0, await sql.snapshot(), all.length) : [];
@@ -334,7 +358,7 @@ async function measureLatency(world: BenchWorld, tracker: CopyTracker, child: Sw
   return {
     messages: total, offeredPerSecond, maxScheduleLagMs: maxLag,
     all: all.sort((a, b) => a - b), steady: steady.sort((a, b) => a - b),
-    childCpuSeconds, cpuPer1000: (childCpuSeconds / all.length) * 1000, window, calls: callsSince(world, calls0), sql: sqlLines, disturbance,
+    childCpuSeconds, cpuPer1000: (childCpuSeconds / all.length) * 1000, serverCpuSeconds, serverCpuPer1000: (serverCpuSeconds / all.length) * 1000, window, calls: callsSince(world, calls0), sql: sqlLines, disturbance,
     correctness, storedAgree: storedCopiesAgree(storedTopicCopies(world, sent), correctness),
   };
 }
@@ -342,24 +366,34 @@ async function measureLatency(world: BenchWorld, tracker: CopyTracker, child: Sw
 const percentiles = (sorted: number[]) =>
   `p50 ${fmt(quantile(sorted, 0.5))} ms, p90 ${fmt(quantile(sorted, 0.9))} ms, p99 ${fmt(quantile(sorted, 0.99))} ms, max ${fmt(sorted[sorted.length - 1] ?? NaN)} ms`;
 
+/** The database server's share of a phase's CPU (PostgreSQL only). */
+const serverLine = (p: { serverCpuSeconds: number; serverCpuPer1000: number }) =>
+  database ? ` PostgreSQL server ${fmt(p.serverCpuSeconds, 2)} s = ${fmt(p.serverCpuPer1000, 3)} CPU-s per 1,000 messages;` : "";
+
 /** The lines for one burst phase. */
 function printBurst(name: string, b: BurstResult): void {
   console.log(`${name}: ${b.messages} msgs offered in ${fmt(b.offerMs, 0)} ms, relayed in ${fmt(b.wallMs / 1000, 2)} s = ${fmt(b.perSecond, 0)} msg/s`);
-  console.log(`  cpu: ${childName} ${fmt(b.childCpuSeconds, 2)} s = ${fmt(b.cpuPer1000, 3)} CPU-s per 1,000 messages; bench+emulator ${fmt(b.benchCpuSeconds, 2)} s; ${formatDisturbance(b.disturbance)}`);
+  console.log(`  cpu: ${childName} ${fmt(b.childCpuSeconds, 2)} s = ${fmt(b.cpuPer1000, 3)} CPU-s per 1,000 messages;${serverLine(b)} bench+emulator ${fmt(b.benchCpuSeconds, 2)} s; ${formatDisturbance(b.disturbance)}`);
   console.log(`  Bot API calls: ${Object.entries(b.calls).map(([m, n]) => `${m} ${n}`).join(", ")}`);
   for (const line of b.sql) console.log(`  ${line}`);
   console.log(`  correctness: ${formatCorrectness(b.correctness)}`);
 }
 
+/** The bench's PostgreSQL database (with `--postgres`), created before main runs. */
+const database = postgresAt ? await createTestDatabase(postgresAt, "sb_bench_") : undefined;
+/** CPU seconds so far of the database server's work for Switchboard (0 on SQLite: the store is inside the child). */
+const serverCpu = (): number => (database ? postgresCpuSeconds(database.name) : 0);
+
 async function main(): Promise<number> {
-  const world = await createBenchWorld("sb-bench-relay-");
+  const world = await createBenchWorld("sb-bench-relay-", database ? { storage: database.url } : {});
+  const storageName = database ? "PostgreSQL" : "SQLite";
   const tracker = new CopyTracker(world.emulator);
   const child = reference ? spawnReference(world) : spawnSwitchboard(world.configPath, world.bot.token);
   const guard = watchdog(175_000, () => child.child.kill("SIGKILL"));
   try {
     const started = now();
     await child.waitForOutput(readyLine, 60_000);
-    console.log(`${reference ? "grammY reference relay" : "switchboard"} (${runtimeName()}) is receiving updates after ${fmt(now() - started, 0)} ms; pid ${child.pid}`);
+    console.log(`${reference ? "grammY reference relay" : `switchboard on ${storageName}`} (${runtimeName()}) is receiving updates after ${fmt(now() - started, 0)} ms; pid ${child.pid}`);
     await warmUp(world, tracker);
     const idleCpuPerSecond = await measureIdle(child);
     console.log(`idle: ${childName} uses ${fmt(idleCpuPerSecond, 3)} CPU-s per second while nothing is sent`);
@@ -373,7 +407,7 @@ async function main(): Promise<number> {
     console.log(`latency: ${l.messages} msgs at ${fmt(l.offeredPerSecond, 1)} msg/s offered (max schedule lag ${fmt(l.maxScheduleLagMs)} ms; ${formatDisturbance(l.disturbance)})`);
     console.log(`  all:    ${percentiles(l.all)}`);
     console.log(`  steady: ${percentiles(l.steady)} (without each user's first message, which waits for its topic)`);
-    console.log(`  cpu: ${childName} ${fmt(l.childCpuSeconds, 2)} s = ${fmt(l.cpuPer1000, 3)} CPU-s per 1,000 messages at ${LATENCY_RATE_PER_SECOND} msg/s`);
+    console.log(`  cpu: ${childName} ${fmt(l.childCpuSeconds, 2)} s = ${fmt(l.cpuPer1000, 3)} CPU-s per 1,000 messages at ${LATENCY_RATE_PER_SECOND} msg/s;${serverLine(l)}`);
     console.log(`  Bot API calls: ${Object.entries(l.calls).map(([m, n]) => `${m} ${n}`).join(", ")}`);
     for (const line of l.sql) console.log(`  ${line}`);
     console.log(`  correctness: ${formatCorrectness(l.correctness)}`);
@@ -384,7 +418,8 @@ async function main(): Promise<number> {
 
     const ok = [t, r, l].every((p) => isCorrect(p.correctness) && p.storedAgree);
     console.log("");
-    console.log(`== relay results (${runtimeName()}${reference ? ", grammY reference relay" : ""}) ==`);
+    console.log(`== relay results (${runtimeName()}${reference ? ", grammY reference relay" : `, ${storageName}`}) ==`);
+    if (database) console.log(`PostgreSQL server CPU per 1,000 relayed messages: user → topic ${fmt(t.serverCpuPer1000, 3)} s, operator → user ${fmt(r.serverCpuPer1000, 3)} s, at 100 msg/s ${fmt(l.serverCpuPer1000, 3)} s`);
     console.log(
       `CPU per 1,000 relayed messages: user → topic ${fmt(t.cpuPer1000, 3)} s, operator → user ${fmt(r.cpuPer1000, 3)} s ` +
         `(other processes ${fmt(t.disturbance.otherCpuSeconds, 2)} / ${fmt(r.disturbance.otherCpuSeconds, 2)} CPU-s during the bursts)`,
@@ -401,8 +436,9 @@ async function main(): Promise<number> {
         `latency: missing ${l.correctness.missing}, duplicates ${l.correctness.duplicates})`,
     );
     const result = {
-      bench: "relay", runtime: runtimeName(), child: reference ? "grammy-reference" : "switchboard", ok,
+      bench: "relay", runtime: runtimeName(), child: reference ? "grammy-reference" : "switchboard", storage: database ? "postgres" : "sqlite", ok,
       cpuPer1000UserToTopic: t.cpuPer1000, cpuPer1000OperatorToUser: r.cpuPer1000, cpuPer1000At100: l.cpuPer1000,
+      ...(database ? { serverCpuPer1000UserToTopic: t.serverCpuPer1000, serverCpuPer1000OperatorToUser: r.serverCpuPer1000, serverCpuPer1000At100: l.serverCpuPer1000 } : {}),
       throughput: t.perSecond, throughputOperatorToUser: r.perSecond,
       p50: quantile(l.all, 0.5), p99: quantile(l.all, 0.99), p99Steady: quantile(l.steady, 0.99), peakRssMb: peakRss,
       idleCpuPerSecond,
@@ -418,6 +454,7 @@ async function main(): Promise<number> {
     await child.stop();
     await world.emulator.close();
     removeDir(world.dir);
+    await database?.drop();
   }
 }
 

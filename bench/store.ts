@@ -7,6 +7,9 @@
  *   npx tsx bench/store.ts            ·   node_modules/deno/deno run -A bench/store.ts
  *
  * `ROUNDS=20000` changes the number of timed repetitions per operation (default 5,000).
+ * `--postgres [URL]` runs the same statements on a fresh PostgreSQL database (this machine's
+ * server unless a postgres:// URL is given; dropped at the end): CPU is then this process's
+ * (driver and protocol), wall includes the server's round trips.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -19,7 +22,14 @@ import { acceptUpdates, markProcessed, pendingUpdates } from "../src/store/inbox
 import { recordPairs, topicSideOf, userSideOf } from "../src/store/message-map.ts";
 import { type Db, openStore } from "../src/store/open.ts";
 import { enqueueIntents, laneHead, removeIntents } from "../src/store/outbox.ts";
+import { adminUrl, createTestDatabase } from "../test/support/postgres.ts";
 
+const postgresAt = (() => {
+  const i = process.argv.indexOf("--postgres");
+  if (i < 0) return undefined;
+  const next = process.argv[i + 1];
+  return next && /^postgres(ql)?:\/\//.test(next) ? next : adminUrl;
+})();
 const ROUNDS = Number(process.env.ROUNDS ?? 5_000);
 const WARM_UP = 500;
 const BOT = "bench";
@@ -63,7 +73,8 @@ async function time(op: (i: number) => Promise<unknown>): Promise<Timing> {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sb-store-bench-"));
-  const db: Db = await openStore(`sqlite:${join(dir, "bench.db")}`);
+  const database = postgresAt ? await createTestDatabase(postgresAt, "sb_bench_") : undefined;
+  const db: Db = await openStore(database?.url ?? `sqlite:${join(dir, "bench.db")}`);
   const cpu0 = process.cpuUsage();
   const results: [string, Timing][] = [];
   const chat = 42;
@@ -103,10 +114,11 @@ async function main(): Promise<void> {
   } finally {
     await db.destroy();
     rmSync(dir, { recursive: true, force: true });
+    await database?.drop();
   }
   const cpu = process.cpuUsage(cpu0);
   const runtime = isDeno ? `deno ${(globalThis as unknown as { Deno: { version: { deno: string } } }).Deno.version.deno}` : `node ${process.version}`;
-  console.log(`store micro-benchmark · ${runtime} · ${ROUNDS} rounds per operation`);
+  console.log(`store micro-benchmark · ${runtime} · ${database ? "PostgreSQL" : "SQLite"} · ${ROUNDS} rounds per operation`);
   console.log(`  ${"operation".padEnd(38)} ${"CPU µs".padStart(8)} ${"wall µs".padStart(8)}`);
   for (const [name, t] of results) console.log(`  ${name.padEnd(38)} ${t.cpu.toFixed(1).padStart(8)} ${t.wall.toFixed(1).padStart(8)}`);
   console.log(`  CPU of the whole run: ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`);

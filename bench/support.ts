@@ -7,7 +7,7 @@
  * Everything talks to 127.0.0.1 only.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -46,11 +46,16 @@ export interface BenchWorld {
   groupId: number;
   dir: string;
   dbPath: string;
+  /** The config's `storage` URL (the SQLite file at `dbPath` unless a bench asked for another). */
+  storage: string;
   configPath: string;
 }
 
-/** Starts the emulator (rate limits off) with a bot, an operator and a forum group; writes the config. */
-export async function createBenchWorld(prefix: string, o: { dir?: string; dbPath?: string } = {}): Promise<BenchWorld> {
+/**
+ * Starts the emulator (rate limits off) with a bot, an operator and a forum group; writes the
+ * config, with `storage` as its store when given (else a SQLite file in the bench's folder).
+ */
+export async function createBenchWorld(prefix: string, o: { dir?: string; dbPath?: string; storage?: string } = {}): Promise<BenchWorld> {
   const emulator = await startEmulator({ enforceRateLimits: false, host: "127.0.0.1" });
   const bot = emulator.createBot({ username: "acme_support_bot", firstName: "Acme Support" });
   const operator = emulator.createUser({ firstName: "Olga", lastName: "Operator", username: "olga" });
@@ -58,8 +63,9 @@ export async function createBenchWorld(prefix: string, o: { dir?: string; dbPath
   const dir = o.dir ?? tempDir(prefix);
   const dbPath = o.dbPath ?? join(dir, "switchboard.db");
   const configPath = join(dir, "switchboard.yaml");
-  writeFileSync(configPath, configYaml(emulator.url, groupId, dbPath));
-  return { emulator, bot, operator, groupId, dir, dbPath, configPath };
+  const storage = o.storage ?? `sqlite:${dbPath}`;
+  writeFileSync(configPath, configYaml(emulator.url, groupId, storage));
+  return { emulator, bot, operator, groupId, dir, dbPath, storage, configPath };
 }
 
 /** A fresh temporary folder. */
@@ -69,8 +75,8 @@ export const tempDir = (prefix: string): string => mkdtempSync(join(tmpdir(), pr
 export const removeDir = (dir: string): void => rmSync(dir, { recursive: true, force: true });
 
 /** The deployment config: one bot on the emulator, Switchboard's own pacing off. */
-export function configYaml(apiRoot: string, groupId: number, dbPath: string): string {
-  return `storage: "sqlite:${dbPath}"
+export function configYaml(apiRoot: string, groupId: number, storage: string): string {
+  return `storage: "${storage}"
 bots:
   - id: acme
     token: \${ACME_TOKEN}
@@ -190,6 +196,26 @@ export function procCpuSeconds(pid: number): number {
   }
 }
 
+/**
+ * CPU seconds so far of the PostgreSQL server's work for `database`: its backends (one per
+ * connection of Switchboard's pool; their command line names the database) plus the server's
+ * shared writers (WAL writer, checkpointer, background writer), which serve every database of the
+ * server. Backends that ended are not counted: the pool keeps its connections while busy.
+ */
+export function postgresCpuSeconds(database: string): number {
+  let total = 0;
+  for (const pid of readdirSync("/proc").filter((n) => /^\d+$/.test(n))) {
+    try {
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      if (!cmd.startsWith("postgres: ")) continue;
+      if (cmd.includes(` ${database} `) || /^postgres: (\S+ )?(walwriter|checkpointer|background writer)/.test(cmd)) total += procCpuSeconds(Number(pid)) || 0;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return total;
+}
+
 /** Machine-wide CPU seconds so far from /proc/stat: busy (all cores, steal excluded) and steal. */
 export function machineCpuSeconds(): { busy: number; steal: number } {
   try {
@@ -202,15 +228,16 @@ export function machineCpuSeconds(): { busy: number; steal: number } {
 
 /**
  * Measures what else ran on the machine during a phase: CPU seconds used by processes other
- * than the bench and the child, and time the hypervisor stole. A run with much of either was
+ * than the bench, the child and the child's database server (`serverCpuSeconds`), and time the
+ * hypervisor stole. A run with much of either was
  * disturbed; its timings say more about the neighbours than about Switchboard.
  */
-export function interference(childPid: number) {
+export function interference(childPid: number, serverCpuSeconds: () => number = () => 0) {
   const m0 = machineCpuSeconds();
-  const own0 = selfCpuSeconds() + procCpuSeconds(childPid);
+  const own0 = selfCpuSeconds() + procCpuSeconds(childPid) + serverCpuSeconds();
   return () => {
     const m1 = machineCpuSeconds();
-    const own = selfCpuSeconds() + procCpuSeconds(childPid) - own0;
+    const own = selfCpuSeconds() + procCpuSeconds(childPid) + serverCpuSeconds() - own0;
     return { otherCpuSeconds: Math.max(0, m1.busy - m0.busy - own), stealSeconds: m1.steal - m0.steal };
   };
 }

@@ -7,14 +7,21 @@ import { builtinPlugins } from "../plugins/builtins.ts";
 import { ConfigError, configJsonSchema, formatConfigError, loadConfigFile } from "./config/mod.ts";
 import { BotStartError } from "./pipeline/bot.ts";
 import { loadPlugins, PluginLoadError } from "./plugins/load.ts";
+import { moveDeployment } from "./move.ts";
 import { runConfig } from "./run.ts";
+import { StoreError } from "./store/errors.ts";
 import { openStore, StorageUrlError } from "./store/open.ts";
+import { redactUrl } from "./store/postgres.ts";
 import { createLogger } from "./util/log.ts";
 
 const usage = `Usage:
   switchboard run --config FILE       run the bots in FILE (SIGTERM/SIGINT stop gracefully)
   switchboard check --config FILE     validate FILE and exit
   switchboard migrate --config FILE   bring the store to the newest schema and exit
+  switchboard migrate --from URL --to URL [--config FILE]
+                                      move a deployment into another store (e.g. SQLite to
+                                      PostgreSQL): copies every table, resumable, then counts;
+                                      --from defaults to the config's storage
   switchboard schema                  print the JSON Schema of the config file (for editors)
   switchboard sandbox [--port N] [--open] [--demo]
                                       a local Telegram emulator, a bot and a web page; no token needed
@@ -30,6 +37,8 @@ const STARTUP_GRACE_MS = 5_000;
 interface Args {
   command: string;
   config?: string;
+  from?: string;
+  to?: string;
   port?: number;
   open?: boolean;
   demo?: boolean;
@@ -42,6 +51,10 @@ function parseArgs(argv: string[]): Args {
     const a = argv[i];
     if (a === "--config" || a === "-c") args.config = argv[++i];
     else if (a.startsWith("--config=")) args.config = a.slice("--config=".length);
+    else if (a === "--from") args.from = argv[++i];
+    else if (a.startsWith("--from=")) args.from = a.slice("--from=".length);
+    else if (a === "--to") args.to = argv[++i];
+    else if (a.startsWith("--to=")) args.to = a.slice("--to=".length);
     else if (a === "--port") args.port = Number(argv[++i]);
     else if (a === "--open") args.open = true;
     else if (a === "--demo") args.demo = true;
@@ -75,6 +88,20 @@ function configOrExit(args: Args) {
   }
 }
 
+/** `migrate --from URL --to URL [--config FILE]`: moves the deployment; exits 1 unless every table's count matches. */
+async function move(args: Args): Promise<void> {
+  const config = args.config ? configOrExit(args) : undefined;
+  const from = args.from ?? config?.storage;
+  if (!from || !args.to) return fail(`switchboard migrate: --to URL needs --from URL (or --config FILE for its storage)\n\n${usage}`, 2);
+  try {
+    const { ok } = await moveDeployment({ from, to: args.to, bots: config?.bots, say: (line) => process.stdout.write(line + "\n") });
+    if (!ok) process.exit(1);
+  } catch (error) {
+    if (error instanceof PluginLoadError || error instanceof StorageUrlError) throw error;
+    fail(`switchboard migrate: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 async function main(argv: string[]): Promise<void> {
   const args = parseArgs(argv);
   switch (args.command) {
@@ -96,14 +123,17 @@ async function main(argv: string[]): Promise<void> {
         if (error instanceof PluginLoadError) fail(`Invalid configuration in ${args.config}:\n  - ${error.message.replaceAll("\n", "\n  - ")}`);
         throw error;
       }
-      process.stdout.write(`${args.config}: OK — ${config.bots.length} bot(s): ${config.bots.map((b) => b.id).join(", ")}; storage ${config.storage}\n`);
+      process.stdout.write(`${args.config}: OK — ${config.bots.length} bot(s): ${config.bots.map((b) => b.id).join(", ")}; storage ${redactUrl(config.storage)}\n`);
       return;
     }
     case "migrate": {
+      if (args.to !== undefined || args.from !== undefined) return move(args);
       const config = configOrExit(args);
-      const db = await openStore(config.storage);
+      const db = await openStore(config.storage).catch((error: unknown) =>
+        error instanceof StorageUrlError ? Promise.reject(error) : fail(`switchboard migrate: ${error instanceof Error ? error.message : String(error)}`)
+      );
       await db.destroy();
-      process.stdout.write(`${config.storage}: schema is up to date\n`);
+      process.stdout.write(`${redactUrl(config.storage)}: schema is up to date\n`);
       return;
     }
     case "run": {
@@ -149,6 +179,6 @@ async function main(argv: string[]): Promise<void> {
 }
 
 main(process.argv.slice(2)).catch((error) => {
-  if (error instanceof BotStartError || error instanceof StorageUrlError || error instanceof PluginLoadError) fail(`switchboard: ${error.message}`);
+  if (error instanceof BotStartError || error instanceof StorageUrlError || error instanceof StoreError || error instanceof PluginLoadError) fail(`switchboard: ${error.message}`);
   fail(`switchboard: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
 });

@@ -54,5 +54,7 @@ export { type KeyDoc, param } from "./config/param.ts";
 export { anyOf, ChatIds, ENV_REFERENCE, Flag, oneOrMany, orEnv, Phrase, wordsPattern, writtenAs } from "./config/values.ts";
 /** Hotline's lenient spellings as plain functions, and how a found value is shown in a message. */
 export { asFlag, asHttpUrl, asInteger, asNumber, asPhrase, describeValue, isMapping, isOff } from "./config/spellings.ts";
+/** Portable column helpers for a plugin's own migrations (an auto-numbered id on every storage engine). */
+export { idColumn, storageEngine } from "./plugins/migration-helpers.ts";
 /** The runtime\'s backoff schedule, and the delay it gives a retry number (for retries kept in a row). */
 export { backoff, delayBefore } from "./util/backoff-schedule.ts";

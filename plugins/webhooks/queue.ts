@@ -5,6 +5,7 @@
  * the order they happened.
  */
 import type { ExpressionBuilder, Kysely, Migration } from "kysely";
+import { idColumn } from "../../src/mod.ts";
 
 /** The table, named after the plugin. */
 const table = "webhooks_queue";
@@ -13,9 +14,8 @@ const table = "webhooks_queue";
 export const migrations: Record<string, Migration> = {
   "0001_queue": {
     async up(db: Kysely<any>) {
-      await db.schema
-        .createTable(table)
-        .addColumn("id", "integer", (c) => c.primaryKey().autoIncrement())
+      // SQLite: integer primary key autoincrement, as before; PostgreSQL: an identity column.
+      await idColumn(db, db.schema.createTable(table), "id")
         .addColumn("bot_id", "text", (c) => c.notNull())
         .addColumn("url", "text", (c) => c.notNull())
         .addColumn("event", "text", (c) => c.notNull())

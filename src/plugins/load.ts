@@ -90,10 +90,12 @@ async function migratePlugin(db: Kysely<any>, factory: PluginFactory<unknown>, a
   }
 }
 
-/** Builds the plugin host of bot number `index` of the config; migrates plugins when `db` is given. */
-export async function loadPlugins(bot: BotConfig, index: number, view: BotView, log: Logger, db?: Kysely<any>): Promise<PluginHost> {
+type Chosen = Map<string, { factory: PluginFactory<unknown>; options: Record<string, unknown>; at: string }>;
+
+/** The plugins of bot number `index`: the built-ins, then the config's entries, by name. */
+async function choosePlugins(bot: BotConfig, index: number): Promise<Chosen> {
   const byName = new Map(builtinPlugins.map((f) => [f.name, f as PluginFactory<unknown>]));
-  const chosen = new Map<string, { factory: PluginFactory<unknown>; options: Record<string, unknown>; at: string }>();
+  const chosen: Chosen = new Map();
   for (const factory of builtinPlugins) chosen.set(factory.name, { factory: factory as PluginFactory<unknown>, options: {}, at: `built-in plugin ${factory.name}` });
   for (const [j, ref] of bot.plugins.entries()) {
     const at = `bots[${index}].plugins[${j}]`;
@@ -101,6 +103,30 @@ export async function loadPlugins(bot: BotConfig, index: number, view: BotView, 
     if (chosen.has(factory.name) && !byName.has(ref.spec)) throw new PluginLoadError(`${at}: a plugin named "${factory.name}" is already loaded`);
     chosen.set(factory.name, { factory, options: ref.options, at });
   }
+  return chosen;
+}
+
+/**
+ * Runs the migrations of every plugin the built-ins and `bots` name, without starting any, so a
+ * store holds every plugin table (`switchboard migrate --from … --to …` prepares both stores so).
+ * Returns the names of the plugins that have migrations.
+ */
+export async function migratePlugins(db: Kysely<any>, bots: readonly BotConfig[] = []): Promise<string[]> {
+  const all: Chosen = new Map();
+  for (const factory of builtinPlugins) all.set(factory.name, { factory: factory as PluginFactory<unknown>, options: {}, at: `built-in plugin ${factory.name}` });
+  for (const [index, bot] of bots.entries()) for (const [name, entry] of await choosePlugins(bot, index)) all.set(name, entry);
+  const migrated: string[] = [];
+  for (const { factory, at } of all.values()) {
+    if (!factory.migrations) continue;
+    await migratePlugin(db, factory, at);
+    migrated.push(factory.name);
+  }
+  return migrated;
+}
+
+/** Builds the plugin host of bot number `index` of the config; migrates plugins when `db` is given. */
+export async function loadPlugins(bot: BotConfig, index: number, view: BotView, log: Logger, db?: Kysely<any>): Promise<PluginHost> {
+  const chosen = await choosePlugins(bot, index);
   let host: PluginHost | undefined;
   const plugins: Plugin[] = [];
   for (const { factory, options, at } of chosen.values()) {

@@ -1,6 +1,6 @@
 /**
  * The dialect seam: everything that differs between storage engines, in one small interface.
- * SQLite implements it in `sqlite.ts`; PostgreSQL will add its own file beside it. Outside a
+ * SQLite implements it in `sqlite.ts`, PostgreSQL in `postgres.ts`. Outside a
  * dialect's file, the store speaks only SQL both engines understand through Kysely: no `rowid`,
  * no `sqlite_master`, no pragmas.
  *
@@ -10,7 +10,7 @@
  * Kysely dialect compiles its own, and prepared statements compile once per engine
  * (see `prepared.ts`).
  */
-import type { CreateTableBuilder, Expression } from "kysely";
+import type { CreateTableBuilder, Expression, Kysely } from "kysely";
 import type { Db } from "./schema.ts";
 
 /** One storage engine. */
@@ -39,5 +39,20 @@ export interface StoreDialect {
     column(table: CreateTableBuilder<any, any>): CreateTableBuilder<any, any>;
     /** The expression to order pending inbox rows by, oldest first. */
     readonly order: Expression<unknown>;
+    /** The columns of the index the pending rows are read through (bot, processed, then the order). */
+    readonly pendingIndex: readonly string[];
+  };
+  /** What copying a deployment between stores (`switchboard migrate --from … --to …`, `copy.ts`) needs. */
+  readonly copy: {
+    /**
+     * An integer key every table's rows can be read in, page by page, in insertion order (SQLite:
+     * `rowid`). Absent for an engine without one: it can be the target of a copy, not the source.
+     */
+    readonly rowKey?: Expression<number>;
+    /**
+     * Called after rows were copied into `table` with their own ids: moves the engine's
+     * auto-numbering past them, so the next row inserted gets a new id.
+     */
+    resyncIdentities(db: Kysely<any>, table: string): Promise<void>;
   };
 }

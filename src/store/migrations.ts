@@ -3,7 +3,7 @@
  * migrations folder on disk (Kysely's FileMigrationProvider needs dynamic imports of files).
  * One list for every engine: the few column definitions that differ come from the dialect.
  */
-import { type Kysely, type Migration, Migrator, sql } from "kysely";
+import { type Kysely, type Migration, Migrator, type NoMigrations, sql } from "kysely";
 import type { StoreDialect } from "./dialect.ts";
 import { laneOf } from "./proxy-lanes.ts";
 
@@ -20,7 +20,7 @@ const initial = (dialect: StoreDialect): Migration => ({
       .addColumn("processed", "integer", (c) => c.notNull().defaultTo(0))
       .addPrimaryKeyConstraint("inbox_pk", ["bot_id", "update_id"])
       .execute();
-    await db.schema.createIndex("inbox_pending").on("inbox").columns(["bot_id", "processed", "update_id"]).execute();
+    await db.schema.createIndex("inbox_pending").on("inbox").columns([...dialect.inboxArrival.pendingIndex]).execute();
 
     await db.schema
       .createTable("conversations")
@@ -210,9 +210,10 @@ const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
 
 /**
  * Brings the database to the newest schema, or to the migration named `target` (tests of a
- * migration start from the schema before it); throws with the failing migration's name.
+ * migration start from the schema before it; Kysely's `NO_MIGRATIONS` undoes them all); throws
+ * with the failing migration's name.
  */
-export async function migrateStore(db: Kysely<any>, dialect: StoreDialect, target?: string): Promise<void> {
+export async function migrateStore(db: Kysely<any>, dialect: StoreDialect, target?: string | NoMigrations): Promise<void> {
   const migrations = coreMigrations(dialect);
   const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
   const { error, results } = target === undefined ? await migrator.migrateToLatest() : await migrator.migrateTo(target);

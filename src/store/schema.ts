@@ -1,7 +1,9 @@
 /**
  * The Kysely table types. Every table is keyed by `bot_id` first: one store serves many bots.
  * JSON columns are stored as text and parsed by the repositories, never by callers. Integer
- * columns read back as JS numbers on every dialect (see `StoreDialect.open`).
+ * columns read back as JS numbers on every dialect (see `StoreDialect.open`). Only types both
+ * engines share: `text`, `integer`, `bigint` (ids and times that may pass 2^31); flags are
+ * integers 0/1 rather than booleans, and binary values (MTProto keys) are base64 text.
  */
 import type { Generated, Kysely } from "kysely";
 

@@ -56,5 +56,11 @@ export const sqliteDialect: StoreDialect = {
   open,
   // AUTOINCREMENT: ids are never reused, even after the newest row was deleted.
   autoIncrementId: (table, column) => table.addColumn(column, "integer", (c) => c.primaryKey().autoIncrement()),
-  inboxArrival: { column: (table) => table, order: sql`rowid` },
+  // The pending index as shipped: an index entry ends with the rowid, so it serves the order too.
+  inboxArrival: { column: (table) => table, order: sql`rowid`, pendingIndex: ["bot_id", "processed", "update_id"] },
+  copy: {
+    rowKey: sql<number>`rowid`,
+    // AUTOINCREMENT's counter (sqlite_sequence) already follows ids inserted explicitly.
+    resyncIdentities: async () => {},
+  },
 };

@@ -1,13 +1,20 @@
-/** Nothing lost: restarts, Telegram fault storms, and a SIGKILL in the middle of a burst. */
+/**
+ * Nothing lost: restarts, Telegram fault storms, and a SIGKILL in the middle of a burst — on
+ * SQLite and on PostgreSQL (a database of its own per test on the real server).
+ */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { startCli } from "../support/cli.ts";
-import { advanceUntil, botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, topicNamed, waitFor } from "../support/world.ts";
+import { advanceUntil, botMessagesTo, closeAll, createWorld as createWorldOn, firstContact, startSwitchboard, topicMessages, topicNamed, waitFor, type WorldStorage } from "../support/world.ts";
 
 afterEach(closeAll);
 
 const texts = (ms: { text?: string }[]) => ms.map((m) => m.text ?? "");
+const engines: readonly WorldStorage[] = ["sqlite", "postgres"];
+
+describe.each(engines)("durability on %s", (storage) => {
+const createWorld = () => createWorldOn({ storage });
 
 describe("restarts", () => {
   it("keeps the user → topic mapping across a restart", async () => {
@@ -102,25 +109,29 @@ describe("crash", () => {
 
     const second = startCli(["run", "--config", configPath], env);
     try {
+      // A user's live topics: normally one. A createForumTopic whose answer the kill cut off is
+      // sent again after the restart (it is in doubt like any send), leaving an empty first topic.
+      const topicsOf = (u: { first_name: string }) => w.emulator.topics(w.groupId).filter((t) => !t.deleted && t.name.includes(u.first_name));
+      const copiesOf = (u: { first_name: string }) => topicsOf(u).map((t) => texts(topicMessages(w, t.threadId)));
       for (const u of users) {
-        const topic = await waitFor(() => topicNamed(w, u.first_name), `topic of ${u.first_name}`, 60_000);
-        await waitFor(() => new Set(texts(topicMessages(w, topic.threadId))).size === perUser, `all of ${u.first_name}`, 60_000);
+        await waitFor(() => copiesOf(u).some((got) => new Set(got).size === perUser), `all of ${u.first_name} in one topic`, 60_000);
       }
       let duplicates = 0;
       for (const u of users) {
-        const got = texts(topicMessages(w, topicNamed(w, u.first_name)!.threadId));
-        duplicates += got.length - new Set(got).size;
+        const [used, ...others] = copiesOf(u).sort((a, b) => b.length - a.length);
+        expect(others.flat()).toEqual([]);
         // Order within a conversation is kept (a duplicate may repeat an earlier one).
-        const firstSeen = [...new Set(got)];
-        expect(firstSeen).toEqual(Array.from({ length: perUser }, (_, i) => `${u.first_name}#${i}`));
+        expect([...new Set(used)]).toEqual(Array.from({ length: perUser }, (_, i) => `${u.first_name}#${i}`));
+        // At most the one send a conversation had in flight at the kill repeats: a copy or its topic.
+        const repeats = used!.length - new Set(used).size + others.length;
+        expect(repeats, `${u.first_name}: copies ${used!.length}, extra topics ${others.length}`).toBeLessThanOrEqual(1);
+        duplicates += repeats;
       }
-      expect(w.emulator.topics(w.groupId).filter((t) => !t.deleted)).toHaveLength(users.length);
-      console.log(`crash test: ${sent} sent, ${relayedBeforeKill} group messages before SIGKILL, ${duplicates} duplicate(s) after restart`);
-      // At most the sends that were in flight at the kill can repeat (one per lane).
-      expect(duplicates).toBeLessThanOrEqual(users.length);
+      console.log(`crash test (${storage}): ${sent} sent, ${relayedBeforeKill} group messages before SIGKILL, ${duplicates} in-doubt repeat(s) after restart`);
     } finally {
       second.child.kill("SIGTERM");
       await second.exited;
     }
   });
+});
 });

@@ -1,8 +1,8 @@
-/** Conversations and the message map through the Store service's test layer. */
+/** Conversations and the message map on every storage engine (a fresh store per test). */
 import { describe, expect, it } from "vitest";
 import { chatOfTopic, countConversations, loadConversation, saveConversation } from "../../src/store/conversations.ts";
 import { chatOfTopicMessage, recordPairs, topicSideOf, userSideOf } from "../../src/store/message-map.ts";
-import { withStore } from "./with-store.ts";
+import { storeOn, testEngines } from "./with-store.ts";
 
 interface TestSnapshot {
   value: string;
@@ -10,7 +10,8 @@ interface TestSnapshot {
 }
 const snapshot = (note: string): TestSnapshot => ({ value: "topic-open", context: { user: { id: 5, firstName: "Ann" }, note } });
 
-describe("conversations", () => {
+describe.each(testEngines)("conversations on %s", (engine) => {
+  const withStore = storeOn(engine);
   it("saves, replaces and loads a conversation with the caller's snapshot type", () =>
     withStore(async ({ db }) => {
       expect(await loadConversation(db, "b", 5)).toBeUndefined();
@@ -24,6 +25,21 @@ describe("conversations", () => {
       expect(await chatOfTopic(db, "other", 77)).toBeUndefined();
       await saveConversation(db, "b", { chatId: 6, topicId: null, state: "idle", snapshot: snapshot("x") }, 300);
       expect(await countConversations(db, "b")).toEqual({ "topic-open": 1, idle: 1 });
+    }));
+
+  it("keeps Telegram's ids beyond 2^31 (supergroup chats, synthetic update ids) and times as plain numbers", () =>
+    withStore(async ({ db }) => {
+      const chat = -1001234567890;
+      const at = 1_750_000_000_123;
+      await saveConversation(db, "b", { chatId: chat, topicId: 2_000_000_000, state: "idle", snapshot: snapshot("big") }, at);
+      expect(await loadConversation<TestSnapshot>(db, "b", chat)).toMatchObject({ chatId: chat, topicId: 2_000_000_000 });
+      expect(await chatOfTopic(db, "b", 2_000_000_000)).toBe(chat);
+      await recordPairs(db, "b", chat, [{ userMessageId: 2_147_483_000, topicMessageId: 9 }], at);
+      expect(await userSideOf(db, "b", chat, 9)).toBe(2_147_483_000);
+      expect(await chatOfTopicMessage(db, "b", 9)).toBe(chat);
+      const raw = await db.selectFrom("conversations").select(["chat_id", "created_at"]).executeTakeFirstOrThrow();
+      expect(raw).toEqual({ chat_id: chat, created_at: at });
+      expect(await countConversations(db, "b")).toEqual({ idle: 1 });
     }));
 
   it("maps messages both ways; after an in-doubt resend the newest copy wins", () =>

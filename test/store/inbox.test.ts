@@ -1,14 +1,15 @@
-/** The inbox through the Store service's test layer: batches, source keys, mirroring, marking and pruning. */
+/** The inbox on every storage engine (a fresh store per test): batches, source keys, mirroring, marking and pruning. */
 import type { Update } from "@grammyjs/types";
 import { describe, expect, it } from "vitest";
 import { acceptUpdates, lastUpdateId, markProcessed, pendingUpdates, pruneInbox } from "../../src/store/inbox.ts";
 import { proxyUpdatesFrom } from "../../src/store/proxy-updates.ts";
-import { withStore } from "./with-store.ts";
+import { storeOn, testEngines } from "./with-store.ts";
 
 const update = (id: number, text = `u${id}`) => ({ update_id: id, message: { message_id: id, date: 0, chat: { id: 1, type: "private", first_name: "a" }, text } }) as Update;
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => from + i);
 
-describe("inbox", () => {
+describe.each(testEngines)("inbox on %s", (engine) => {
+  const withStore = storeOn(engine);
   it("accepts a batch longer than one statement takes, counting only new updates", () =>
     withStore(async ({ db }) => {
       expect(await acceptUpdates(db, "b", range(1, 250).map((id) => update(id)), 0)).toBe(250);

@@ -1,7 +1,7 @@
-/** The outbox through the Store service's test layer: per-conversation order, heads, removal and deferral. */
+/** The outbox on every storage engine (a fresh store per test): per-conversation order, heads, removal and deferral. */
 import { describe, expect, it } from "vitest";
 import { chatsWithPendingIntents, deferIntent, enqueueIntents, laneHead, removeIntents } from "../../src/store/outbox.ts";
-import { withStore } from "./with-store.ts";
+import { storeOn, testEngines } from "./with-store.ts";
 
 interface TestIntent {
   type: string;
@@ -9,7 +9,8 @@ interface TestIntent {
 }
 const intents = (from: number, count: number): TestIntent[] => Array.from({ length: count }, (_, i) => ({ type: "copyToTopic", n: from + i }));
 
-describe("outbox", () => {
+describe.each(testEngines)("outbox on %s", (engine) => {
+  const withStore = storeOn(engine);
   it("keeps each conversation's intents in order, apart from other conversations and bots", () =>
     withStore(async ({ db }) => {
       await enqueueIntents(db, "b", 1, intents(0, 3), 10);

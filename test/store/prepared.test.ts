@@ -8,14 +8,16 @@ import { dialectOfDb } from "../../src/store/engine.ts";
 import { openStore } from "../../src/store/open.ts";
 import { prepare } from "../../src/store/prepared.ts";
 import { tempDir } from "../support/world.ts";
-import { withStore } from "./with-store.ts";
+import { freshStorage, storeOn, testEngines } from "./with-store.ts";
 
 const insert = prepare<{ bot: string; keys: readonly string[]; value: string }>()((db, p, n) =>
   db.insertInto("bot_state").values(Array.from({ length: n }, (_, i) => ({ bot_id: p("bot"), key: p("keys", i), value: p("value") })))
 );
 const read = prepare<{ bot: string }>()((db, p) => db.selectFrom("bot_state").select(["key", "value"]).where("bot_id", "=", p("bot")).where("value", "!=", "skip").orderBy("key"));
 
-describe("prepared statements", () => {
+describe.each(testEngines)("prepared statements on %s", (engine) => {
+  const withStore = storeOn(engine);
+
   it("run with fresh values on the store and inside transactions, which roll back as usual", () =>
     withStore(async ({ db }) => {
       await insert.run(db, { bot: "a", keys: ["k1"], value: "v1" }, 1);
@@ -35,6 +37,9 @@ describe("prepared statements", () => {
       await expect(insert.run(db, { bot: "a", keys: Array.from({ length: 101 }, (_, i) => `x${i}`), value: "v" }, 101)).rejects.toThrow(RangeError);
     }));
 
+});
+
+describe("prepared statements across engines", () => {
   it("serve several stores in one process, each on its own file", async () => {
     const dir = tempDir();
     const [one, two] = await Promise.all([openStore(`sqlite:${join(dir, "one.db")}`), openStore(`sqlite:${join(dir, "two.db")}`)]);
@@ -46,6 +51,24 @@ describe("prepared statements", () => {
       await two.transaction().execute(async (tx) => expect(dialectOfDb(tx).name).toBe("sqlite"));
     } finally {
       await Promise.all([one.destroy(), two.destroy()]);
+    }
+  });
+
+  it("compile once per engine: SQLite and PostgreSQL stores in one process each get their own SQL", async () => {
+    const [sqlite, postgres] = await Promise.all([freshStorage("sqlite"), freshStorage("postgres")]);
+    const [lite, pg] = await Promise.all([openStore(sqlite.url), openStore(postgres.url)]);
+    try {
+      // Alternating, so a statement compiled for one engine would be run on the other.
+      for (const [i, db] of [lite, pg, lite, pg].entries()) {
+        await db.transaction().execute((tx) => insert.run(tx, { bot: "a", keys: [`k${i}`, `k${i}b`], value: String(i) }, 2));
+        await insert.run(db, { bot: "a", keys: [`x${i}`], value: "skip" }, 1);
+      }
+      expect((await read.run(lite, { bot: "a" })).rows.map((r) => r.key)).toEqual(["k0", "k0b", "k2", "k2b"]);
+      expect((await read.run(pg, { bot: "a" })).rows.map((r) => r.key)).toEqual(["k1", "k1b", "k3", "k3b"]);
+      await pg.transaction().execute(async (tx) => expect(dialectOfDb(tx).name).toBe("postgres"));
+    } finally {
+      await Promise.all([lite.destroy(), pg.destroy()]);
+      await Promise.all([sqlite.remove(), postgres.remove()]);
     }
   });
 });

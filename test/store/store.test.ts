@@ -6,7 +6,15 @@ import { Cause, Effect, Exit, Layer } from "effect";
 import { describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open.ts";
 import { layer, layerTest, make, Store } from "../../src/store/store.ts";
-import { tempDir } from "../support/world.ts";
+import { createTestDatabase } from "../support/postgres.ts";
+import { freePort, tempDir } from "../support/world.ts";
+
+/** The error building the store layer of `url` fails with. */
+async function failure(url: string) {
+  const exit = await Effect.runPromiseExit(Layer.build(layer(url)).pipe(Effect.scoped));
+  const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : undefined;
+  return error?._tag === "Some" ? error.value : undefined;
+}
 
 const storeDirs = () => new Set(readdirSync(tmpdir()).filter((n) => n.startsWith("switchboard-store-")));
 
@@ -37,6 +45,37 @@ describe("Store service", () => {
     }
   });
 
+  it("opens a migrated PostgreSQL store for the scope (the URL's sslmode honoured) and closes its pool with the scope", async () => {
+    const database = await createTestDatabase();
+    try {
+      const url = `${database.url}?sslmode=disable`;
+      const db = await Effect.runPromise(
+        Effect.scoped(
+          Effect.gen(function* () {
+            const store = yield* make(url);
+            expect(store.dialect.name).toBe("postgres");
+            yield* store.use((db) => db.insertInto("outbox").values({ bot_id: "b", chat_id: -1001234567890, intent: "{}", attempts: 0, not_before: 0, created_at: 0 }).execute());
+            const rows = yield* store.use((db) => db.selectFrom("outbox").selectAll().execute());
+            expect(Object.keys(rows[0]!).sort()).toEqual(["attempts", "bot_id", "chat_id", "created_at", "id", "intent", "not_before"]);
+            return store.db;
+          }),
+        ),
+      );
+      await expect(db.selectFrom("outbox").selectAll().execute()).rejects.toThrow();
+      const again = await openStore(url);
+      try {
+        expect(await again.selectFrom("outbox").select(["id", "chat_id"]).execute()).toEqual([{ id: 1, chat_id: -1001234567890 }]);
+      } finally {
+        await again.destroy();
+      }
+      // This server speaks no TLS: asking for it fails with pg's own words, not silently in plain text.
+      const error = await failure(`${database.url}?sslmode=verify-full`);
+      expect(error).toMatchObject({ _tag: "StoreError", message: expect.stringContaining("does not support SSL") });
+    } finally {
+      await database.drop();
+    }
+  });
+
   it("turns a failed repository call into a StoreError", async () => {
     const exit = await Effect.runPromiseExit(
       Effect.gen(function* () {
@@ -50,20 +89,26 @@ describe("Store service", () => {
     expect(error?._tag === "Some" && error.value.message).toMatch(/^store: a query failed: .*no_such_table/);
   });
 
-  it("fails with StorageUrlError for URLs it cannot open, keeping today's messages", async () => {
-    const failure = async (url: string) => {
-      const exit = await Effect.runPromiseExit(Layer.build(layer(url)).pipe(Effect.scoped));
-      const error = Exit.isFailure(exit) ? Cause.failureOption(exit.cause) : undefined;
-      return error?._tag === "Some" ? error.value : undefined;
-    };
-    expect(await failure("postgres://user:secret@db.example/switchboard")).toMatchObject({
+  it("fails with StorageUrlError for URLs it cannot open", async () => {
+    expect(await failure("mysql://user:secret@x/db")).toMatchObject({
       _tag: "StorageUrlError",
-      message: `storage: PostgreSQL (postgres://***@db.example/switchboard) is not supported yet; use "sqlite:PATH"`,
+      message: `storage: expected "sqlite:PATH" or "postgres://user:pass@host:port/db", got "mysql://user:***@x/db"`,
     });
-    expect(await failure("mysql://x")).toMatchObject({ _tag: "StorageUrlError", message: `storage: expected "sqlite:PATH", got "mysql://x"` });
     expect(await failure("sqlite:")).toMatchObject({ _tag: "StorageUrlError", message: `storage: "sqlite:" needs a file path, e.g. "sqlite:./data/switchboard.db"` });
+    expect(await failure("postgres://user:secret@[bad/db")).toMatchObject({
+      _tag: "StorageUrlError",
+      message: `storage: expected a valid postgres://user:pass@host:port/db URL, got "postgres://user:***@[bad/db"`,
+    });
     // The promise-shaped entry rejects with the same error.
-    await expect(openStore("postgresql://h/db")).rejects.toMatchObject({ name: "StorageUrlError", message: expect.stringContaining("not supported yet") });
+    await expect(openStore("mysql://h/db")).rejects.toMatchObject({ name: "StorageUrlError", message: expect.stringContaining("postgres://") });
+  });
+
+  it("fails with a StoreError naming the server (password masked) when PostgreSQL does not answer", async () => {
+    const port = await freePort();
+    const error = await failure(`postgres://sb:secret@127.0.0.1:${port}/db`);
+    expect(error).toMatchObject({ _tag: "StoreError" });
+    expect(error?.message).toMatch(new RegExp(`^store: opening postgres storage failed: cannot connect to postgres://sb:\\*\\*\\*@127\\.0\\.0\\.1:${port}/db: .*ECONNREFUSED`));
+    expect(error?.message).not.toContain("secret");
   });
 
   it("test layer: a fresh file per use, removed with its folder when the layer closes", async () => {

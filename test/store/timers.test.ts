@@ -1,9 +1,10 @@
-/** Durable timers through the Store service's test layer. */
+/** Durable timers on every storage engine (a fresh store per test). */
 import { describe, expect, it } from "vitest";
 import { applyTimerEffects, deleteTimerIfUnchanged, dueTimers } from "../../src/store/timers.ts";
-import { withStore } from "./with-store.ts";
+import { storeOn, testEngines } from "./with-store.ts";
 
-describe("timers", () => {
+describe.each(testEngines)("timers on %s", (engine) => {
+  const withStore = storeOn(engine);
   it("sets, moves and clears timers; other effects are ignored", () =>
     withStore(async ({ db }) => {
       await applyTimerEffects(db, "b", 1, [{ type: "setTimer", kind: "autoclose", dueAt: 500 }, { type: "setData", plugin: "p" } as { type: string }]);

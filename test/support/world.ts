@@ -1,6 +1,7 @@
 /**
  * The world end-to-end tests run in: the emulator (Telegram), one bot, one forum group with an
- * operator, and Switchboard started in-process from a real YAML config on a real SQLite file.
+ * operator, and Switchboard started in-process from a real YAML config on a real SQLite file (or,
+ * with `storage: "postgres"`, a database of its own on the real PostgreSQL server).
  */
 import { mkdtempSync } from "node:fs";
 import { createServer } from "node:net";
@@ -12,6 +13,7 @@ import { noLimits, type RateLimitConfig } from "../../src/pipeline/rate-limits.t
 import { type RunOptions, type Running, runConfig } from "../../src/run.ts";
 import { type Emulator, startEmulator } from "../../src/sandbox/emulator/mod.ts";
 import { createLogger, setLogSink } from "../../src/util/log.ts";
+import { createTestDatabase } from "./postgres.ts";
 
 /** Captured log lines of the current test file. */
 export const logLines: string[] = [];
@@ -48,14 +50,23 @@ export interface World {
   operator: { id: number };
   groupId: number;
   dir: string;
+  /** The SQLite file (used when the world's storage is SQLite). */
   dbPath: string;
+  /** The config's `storage` URL. */
+  storage: string;
   /** YAML of the bot section, for tests that start the CLI. */
   yaml(extra?: string): string;
   config(extra?: string): Config;
 }
 
-/** Starts the emulator and creates the bot, group and operator. */
-export async function createWorld(o: { enforceRateLimits?: boolean } = {}): Promise<World> {
+/** The storage engines an end-to-end test can run on. */
+export type WorldStorage = "sqlite" | "postgres";
+
+/**
+ * Starts the emulator and creates the bot, group and operator; with `storage: "postgres"` also a
+ * fresh database, dropped by `closeAll` after everything the test started has stopped.
+ */
+export async function createWorld(o: { enforceRateLimits?: boolean; storage?: WorldStorage } = {}): Promise<World> {
   const emulator = await startEmulator({ enforceRateLimits: o.enforceRateLimits ?? false });
   started.push(() => emulator.close());
   const bot = emulator.createBot({ username: "acme_support_bot", firstName: "Acme Support" });
@@ -63,7 +74,13 @@ export async function createWorld(o: { enforceRateLimits?: boolean } = {}): Prom
   const groupId = emulator.createForumGroup({ title: "Acme operators", bots: [bot.token], operators: [operator.id] });
   const dir = tempDir();
   const dbPath = join(dir, "switchboard.db");
-  const yaml = (extra = "") => `storage: "sqlite:${dbPath}"
+  let storage = `sqlite:${dbPath}`;
+  if (o.storage === "postgres") {
+    const database = await createTestDatabase();
+    started.push(database.drop);
+    storage = database.url;
+  }
+  const yaml = (extra = "") => `storage: "${storage}"
 bots:
   - id: acme
     token: \${ACME_TOKEN}
@@ -71,7 +88,7 @@ bots:
     group: ${groupId}
 ${extra}`;
   return {
-    emulator, bot, operator, groupId, dir, dbPath, yaml,
+    emulator, bot, operator, groupId, dir, dbPath, storage, yaml,
     config: (extra) => parseConfig(yaml(extra), { ACME_TOKEN: bot.token }),
   };
 }
