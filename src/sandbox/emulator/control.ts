@@ -9,6 +9,11 @@
  * | `POST /control/bots` | `{ token?, username?, firstName? }` | `{ id, token, username }` |
  * | `POST /control/users` | `{ firstName?, lastName?, username?, languageCode?, isBot? }` | User |
  * | `POST /control/groups` | `{ title?, bots: [token], operators?: [userId] }` | `{ id }` |
+ * | `POST /control/chats` | `{ type: "group" \| "channel", title?, username?, members?: [userId] }` | `{ id }` |
+ * | `POST /control/addBotToChat` | `{ chatId, token, byUserId }` | true |
+ * | `POST /control/userJoinsGroup` | `{ chatId, userId }` | StoredMessage (service message) |
+ * | `POST /control/userWritesInGroup` | `{ chatId, userId, content }` | StoredMessage |
+ * | `POST /control/channelPosts` | `{ chatId, byUserId, content }` | StoredMessage |
  * | `POST /control/userSends` | `{ token, userId, content }` | StoredMessage |
  * | `POST /control/userSendsAlbum` | `{ token, userId, items: [content] }` | StoredMessage[] |
  * | `POST /control/userEdits` | `{ token, userId, messageId, content: { text?, caption? } }` | StoredMessage |
@@ -58,6 +63,11 @@ const routes: Record<string, (emu: ControlTarget, b: Body, q: URLSearchParams) =
   "POST /bots": (emu, b) => emu.createBot(b),
   "POST /users": (emu, b) => emu.createUser(b),
   "POST /groups": (emu, b) => ({ id: emu.createForumGroup({ title: b.title, bots: b.bots ?? [], operators: b.operators }) }),
+  "POST /chats": (emu, b) => ({ id: emu.createChat({ type: b.type === "channel" ? "channel" : "group", title: b.title, username: b.username, members: b.members }) }),
+  "POST /addBotToChat": (emu, b) => (emu.addBotToChat(num(b.chatId), String(b.token), num(b.byUserId)), true),
+  "POST /userJoinsGroup": (emu, b) => emu.userJoinsGroup(num(b.chatId), num(b.userId)),
+  "POST /userWritesInGroup": (emu, b) => emu.userWritesInGroup(num(b.chatId), num(b.userId), b.content ?? {}),
+  "POST /channelPosts": (emu, b) => emu.channelPosts(num(b.chatId), num(b.byUserId), b.content ?? {}),
   "POST /userSends": (emu, b) => emu.userSends(b.token, num(b.userId), b.content as MessageContent),
   "POST /userSendsAlbum": (emu, b) => emu.userSendsAlbum(b.token, num(b.userId), b.items as MessageContent[]),
   "POST /userEdits": (emu, b) => emu.userEdits(b.token, num(b.userId), num(b.messageId), b.content ?? {}),

@@ -6,6 +6,7 @@ import * as actors from "./actors.ts";
 import { BotApi } from "./api.ts";
 import { FaultBook } from "./faults.ts";
 import { HoldBook } from "./holds.ts";
+import * as monitored from "./monitored.ts";
 import type {
   ApiResponse,
   CallbackAnswer,
@@ -71,6 +72,26 @@ export class EmulatorCore implements Emulator {
 
   createForumGroup(o: { title?: string; bots: string[]; operators?: number[] }): number {
     return this.world.createGroup(o).id;
+  }
+
+  createChat(o: { type: "group" | "channel"; title?: string; username?: string; members?: number[] }): number {
+    return this.world.createChat(o).id;
+  }
+
+  addBotToChat(chatId: number, token: string, byUserId: number): void {
+    monitored.addBotToChat(this.world, chatId, token, byUserId);
+  }
+
+  userJoinsGroup(chatId: number, userId: number): StoredMessage {
+    return monitored.userJoinsGroup(this.world, chatId, userId);
+  }
+
+  userWritesInGroup(chatId: number, userId: number, content: MessageContent): StoredMessage {
+    return monitored.userWritesInGroup(this.world, chatId, userId, content);
+  }
+
+  channelPosts(chatId: number, byUserId: number, content: MessageContent): StoredMessage {
+    return monitored.channelPosts(this.world, chatId, byUserId, content);
   }
 
   userSends(token: string, userId: number, content: MessageContent): StoredMessage {
@@ -194,6 +215,7 @@ export class EmulatorCore implements Emulator {
       groups: [...w.groups.values()].map((g) => ({
         id: g.id,
         title: g.title,
+        type: g.chatType,
         bots: [...g.bots].map((id) => w.botsById.get(id)?.token),
         operators: [...g.operators],
         topics: w.topicInfos(g),

@@ -175,6 +175,16 @@ export interface Emulator {
   }): User;
   /** Creates a forum supergroup; the bots (tokens) are admins, operators (user ids) members. */
   createForumGroup(o: { title?: string; bots: string[]; operators?: number[] }): number;
+  /** Creates a plain group or a channel with no bots yet: a chat bots may be added to and monitor. */
+  createChat(o: { type: "group" | "channel"; title?: string; username?: string; members?: number[] }): number;
+  /** A member adds the bot to a group (my_chat_member and a service message) or makes it a channel admin. */
+  addBotToChat(chatId: number, token: string, byUserId: number): void;
+  /** A user joins a group: a "new member" service message for the group's bots. */
+  userJoinsGroup(chatId: number, userId: number): StoredMessage;
+  /** A user writes in a group (not the operators' forum); bots of the group get `message`. */
+  userWritesInGroup(chatId: number, userId: number, content: MessageContent): StoredMessage;
+  /** An admin posts in a channel; bot admins of the channel get `channel_post`. */
+  channelPosts(chatId: number, byUserId: number, content: MessageContent): StoredMessage;
   userSends(token: string, userId: number, content: MessageContent): StoredMessage;
   userSendsAlbum(token: string, userId: number, items: MessageContent[]): StoredMessage[];
   userEdits(token: string, userId: number, messageId: number, content: EditContent): StoredMessage;

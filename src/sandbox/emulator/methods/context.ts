@@ -56,7 +56,7 @@ export function chatForSend(ctx: MethodContext, name = "chat_id"): ChatRecord {
 
 /** The group, or 400 when the chat is not a forum. */
 export function requireForum(chat: ChatRecord): GroupChat {
-  if (chat.kind !== "group") throw badRequest(E.notAForum);
+  if (chat.kind !== "group" || chat.chatType !== "forum") throw badRequest(E.notAForum);
   return chat;
 }
 
@@ -74,7 +74,7 @@ export function checkThread(chat: GroupChat, threadId: number, forSend: boolean)
 export function threadFor(ctx: MethodContext, chat: ChatRecord): number | undefined {
   const threadId = ctx.params.int("message_thread_id");
   // Private chats have no topics; Telegram ignores the parameter there.
-  if (threadId === undefined || chat.kind !== "group") return undefined;
+  if (threadId === undefined || chat.kind !== "group" || chat.chatType !== "forum") return undefined;
   checkThread(chat, threadId, true);
   return threadId;
 }
