@@ -15,8 +15,9 @@ import keywordGate from "./keyword-gate/mod.ts";
 import leaveClosed from "./leave-closed/mod.ts";
 import silentMode from "./silent-mode/mod.ts";
 import moderation from "./moderation/mod.ts";
+import monitor from "./monitor/mod.ts";
 import webhooks from "./webhooks/mod.ts";
 import welcome from "./welcome/mod.ts";
 
 /** Every built-in plugin factory. */
-export const builtinPlugins: readonly PluginFactory<any>[] = [moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, help, webhooks];
+export const builtinPlugins: readonly PluginFactory<any>[] = [monitor, moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, help, webhooks];

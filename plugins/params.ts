@@ -12,6 +12,7 @@ import { params as intercept } from "./intercept/params.ts";
 import { params as keywordGate } from "./keyword-gate/params.ts";
 import { params as leaveClosed } from "./leave-closed/params.ts";
 import { params as moderation } from "./moderation/params.ts";
+import { params as monitor } from "./monitor/params.ts";
 import { params as silentMode } from "./silent-mode/params.ts";
 import { params as webhooks } from "./webhooks/options.ts";
 import { params as welcome } from "./welcome/params.ts";
@@ -27,6 +28,7 @@ export const builtinParams = {
   ...comments,
   ...keywordGate,
   ...leaveClosed,
+  ...monitor,
   ...intercept,
   ...iconColor,
   ...webhooks,

@@ -1,6 +1,6 @@
 /**
  * `hide-info`: with `name` (or `title`), operators see a stable alias instead of the user's name
- * in topic titles and cards. Nothing names the user: messages are always copied, never
+ * in topic titles and cards; a monitored group's or channel's title is hidden under `title` only. Nothing names the user: messages are always copied, never
  * forwarded, so no forward header leaks it. `link` and `command` are read by `info-card`.
  */
 import { definePlugin } from "../../src/mod.ts";
@@ -12,7 +12,7 @@ export default definePlugin({
   create: (_options, { bot }) => ({
     nameOf(user) {
       const hidden = bot.params.hide_info;
-      if (hidden.includes("name") || hidden.includes("title")) return aliasOf(bot.id, user.id);
+      if (user.chatKind ? hidden.includes("title") : hidden.includes("name") || hidden.includes("title")) return aliasOf(bot.id, user.id);
     },
   }),
 });

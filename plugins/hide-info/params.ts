@@ -38,7 +38,7 @@ export const params = {
   hide_info: param(Hidden, {
     default: [],
     description:
-      "What operators do not see about users: name or title (a stable alias like \"Calm Otter 0421\" in titles and cards, no username, id or link), link (no username or link on the card), command (/info only by private message to operators allowed by extensions_allowed).",
+      "What operators do not see about users: name or title (a stable alias like \"Calm Otter 0421\" in titles and cards, no username, id or link; title also hides the titles of monitored groups and channels, and name copies group messages instead of forwarding them, so their senders are not named), link (no username or link on the card), command (/info only by private message to operators allowed by extensions_allowed).",
     examples: [["name"], ["link", "command"]],
   }),
 };

@@ -10,7 +10,7 @@ import { KeywordRule } from "./rules.ts";
 const WORD = anyOf({ type: "string", minLength: 1 }, { type: "number" });
 
 /** The rules, each refused at its own position (`private_keywords[3][1]`). */
-const Rules = lenient(Schema.Array(KeywordRule), {
+export const Rules = lenient(Schema.Array(KeywordRule), {
   input: anyOf(WORD, { type: "array", items: anyOf(WORD, { type: "array", minItems: 1, items: WORD }) }),
   decode: (written) => {
     const refusals: Refusal[] = [];
@@ -48,5 +48,16 @@ export const params = {
     description:
       "A topic opens (or a closed one reopens) only on a user message matching a rule: \"word\" (contains it), [all, of, these] (contains every one), \"~word\" (does not contain it); case-insensitive. Earlier messages are not relayed later. Empty = no gating.",
     examples: [["operator", ["order", "refund"], "~spam"]],
+  }),
+  groups_keywords: param(Rules, {
+    default: [],
+    description:
+      "Like private_keywords, for monitored groups (monitor_groups): a group's topic opens (or a closed one reopens) only on a message matching a rule. Empty = no gating.",
+    examples: [["help", ["order", "broken"]]],
+  }),
+  channels_keywords: param(Rules, {
+    default: [],
+    description: "Like private_keywords, for monitored channels (monitor_channels): a channel's topic opens (or reopens) only on a matching post. Empty = no gating.",
+    examples: [["release"]],
   }),
 };

@@ -1,14 +1,26 @@
 /** What can happen to a conversation. The router and delivery produce these; the machine consumes them. */
 import type { Message } from "@grammyjs/types";
 
-/** The user's profile as last seen; refreshed on every user message. */
+/**
+ * The user's profile as last seen; refreshed on every user message. For a monitored group or
+ * channel the "user" is the chat itself: `chatKind` is set, `id` is the chat's id, `firstName`
+ * its title and `username` its public username.
+ */
 export interface UserProfile {
   id: number;
   firstName: string;
+  /** Set when the conversation is a monitored group or channel rather than a private chat. */
+  chatKind?: ChatKind;
   lastName?: string;
   username?: string;
   languageCode?: string;
 }
+
+/** What a monitored non-private chat is (Hotline's `leave_closed` words). */
+export type ChatKind = "group" | "channel";
+
+/** The kind of a conversation: a private chat, or a monitored group or channel. */
+export const conversationKindOf = (user: UserProfile): "private" | ChatKind => user.chatKind ?? "private";
 
 /** An operator command in the user's topic, parsed: `/close@bot now` → { name: "close", args: "now" }. */
 export interface ParsedCommand {

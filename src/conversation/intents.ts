@@ -18,12 +18,20 @@ export type Intent =
     messageId: number;
     replyToUserMessageId?: number;
     mediaGroupId?: string;
+    /**
+     * Forward rather than copy: a monitored group's message, so operators see who wrote it
+     * (Telegram's forward header names the sender; many people write in one group).
+     */
+    forward?: boolean;
     /** Set for content-protected messages, which cannot be copied: only their text is relayed. */
     protectedText?: { text: string; entities?: MessageEntity[] };
   }
   | { type: "copyToUser"; messageId: number; replyToTopicMessageId?: number; mediaGroupId?: string }
-  /** `pairWith`: the user-chat message this one stands for (replies and edits then map to it). */
-  | { type: "sendToTopic"; text: string; entities?: MessageEntity[]; pairWith?: number }
+  /**
+   * `pairWith`: the user-chat message this one stands for (replies and edits then map to it).
+   * `withMemberCount`: a monitored chat's card; delivery appends the chat's member count.
+   */
+  | { type: "sendToTopic"; text: string; entities?: MessageEntity[]; pairWith?: number; withMemberCount?: boolean }
   /** `parseMode: "HTML"` sends Telegram HTML; if Telegram cannot parse it, it goes as plain text. */
   | { type: "sendToUser"; text: string; entities?: MessageEntity[]; parseMode?: "HTML" }
   | { type: "editInTopic"; userMessageId: number; text?: string; caption?: string; entities?: MessageEntity[] }

@@ -27,6 +27,11 @@ export interface MachineOptions {
   iconColor?: number;
   /** The name shown in topic titles (plugins may supply an alias); defaults to the user's name. */
   nameOf?: (user: UserProfile) => string;
+  /**
+   * Copy (rather than forward) monitored groups' messages, so the forward header does not name
+   * their senders (`hide_info: [name]`).
+   */
+  hideGroupSenders?: boolean;
 }
 
 /** The machine's input: who the conversation is with. */
@@ -59,7 +64,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
   const title = (status: TitleStatus) => ({ context }: { context: ConversationContext }): IntentParams<"editTopic"> => ({
     name: topicTitle(status, context.user, options.nameOf),
   });
-  const copyIn = { type: "copyToTopic" as const, params: ({ event }: { event: ConversationEvent }) => copyParams(event) };
+  const copyIn = { type: "copyToTopic" as const, params: ({ event }: { event: ConversationEvent }) => copyParams(event, options.hideGroupSenders === true) };
   const copyOut = { type: "copyToUser" as const, params: ({ event }: { event: ConversationEvent }) => operatorCopyParams(event) };
   const closeActions = [{ type: "editTopic" as const, params: title("closed") }, "closeTopic" as const];
   const createTopic = { type: "createTopic" as const, params: ({ context }: { context: ConversationContext }) => ({ name: topicTitle("user_answered", context.user, options.nameOf), iconColor: options.iconColor }) };
@@ -286,10 +291,12 @@ export function createConversationMachine(options: MachineOptions = {}) {
   });
 }
 
-function copyParams(event: ConversationEvent): IntentParams<"copyToTopic"> {
+function copyParams(event: ConversationEvent, hideGroupSenders: boolean): IntentParams<"copyToTopic"> {
   const m = (event as Ev<"user.message">).message;
   const base = { messageId: m.message_id, replyToUserMessageId: m.reply_to_message?.message_id, mediaGroupId: m.media_group_id };
-  if (!m.has_protected_content) return base;
+  // Many people write in one group: a forward shows operators who wrote each message.
+  const inGroup = m.chat.type === "group" || m.chat.type === "supergroup";
+  if (!m.has_protected_content) return inGroup && !hideGroupSenders ? { ...base, forward: true } : base;
   // Telegram refuses to copy protected content; its text is all that may be relayed.
   const text = m.text ?? m.caption;
   return {

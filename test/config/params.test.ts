@@ -29,7 +29,7 @@ describe("parameter names", () => {
   });
 
   it("exposes the names and defaults", () => {
-    expect(PARAM_NAMES).toHaveLength(15);
+    expect(PARAM_NAMES).toHaveLength(20);
     expect(defaultParams().ignore_chats).toEqual([777000]);
     expect(defaultParams().autoclose).toBe(48);
   });

@@ -73,13 +73,18 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
       case "copyToTopic": {
         if (intents.length > 1) {
           const ids = intents.map((i) => (i as Extract<Intent, { type: "copyToTopic" }>).messageId);
-          const copies = yield* c.call("copyMessages", { chat_id: group, message_thread_id: thread, from_chat_id: ctx.chatId, message_ids: ids });
+          const copies = yield* c.call(intent.forward ? "forwardMessages" : "copyMessages", { chat_id: group, message_thread_id: thread, from_chat_id: ctx.chatId, message_ids: ids });
           return done(copies.map((copy, i) => ({ userMessageId: ids[i], topicMessageId: copy.message_id })));
         }
         const reply = intent.replyToUserMessageId === undefined ? undefined : yield* lookup(() => ctx.topicSideOf(intent.replyToUserMessageId!));
         if (intent.protectedText) {
           const sent = yield* c.call("sendMessage", { chat_id: group, message_thread_id: thread, ...intent.protectedText, reply_parameters: replyTo(reply) });
           return done([{ userMessageId: intent.messageId, topicMessageId: sent.message_id }]);
+        }
+        if (intent.forward) {
+          // forwardMessage takes no reply parameters: the forward header says who wrote it instead.
+          const forwarded = yield* c.call("forwardMessage", { chat_id: group, message_thread_id: thread, from_chat_id: ctx.chatId, message_id: intent.messageId });
+          return done([{ userMessageId: intent.messageId, topicMessageId: forwarded.message_id }]);
         }
         const copy = yield* c.call("copyMessage", { chat_id: group, message_thread_id: thread, from_chat_id: ctx.chatId, message_id: intent.messageId, reply_parameters: replyTo(reply) });
         return done([{ userMessageId: intent.messageId, topicMessageId: copy.message_id }]);
@@ -95,7 +100,10 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
         return done([{ userMessageId: copy.message_id, topicMessageId: intent.messageId }]);
       }
       case "sendToTopic": {
-        const sent = yield* c.call("sendMessage", { chat_id: group, message_thread_id: thread, text: intent.text, entities: intent.entities });
+        // A count Telegram will not give (the bot left the chat) costs only that line of the card.
+        const members = intent.withMemberCount ? yield* Effect.option(c.call("getChatMemberCount", { chat_id: ctx.chatId })) : undefined;
+        const text = members && members._tag === "Some" ? `${intent.text}\nMembers: ${members.value}` : intent.text;
+        const sent = yield* c.call("sendMessage", { chat_id: group, message_thread_id: thread, text, entities: intent.entities });
         return done(intent.pairWith === undefined ? [] : [{ userMessageId: intent.pairWith, topicMessageId: sent.message_id }]);
       }
       case "sendToUser":
