@@ -118,6 +118,8 @@ function routeMonitored(m: Message, kind: ChatKind, edited: boolean, botId: numb
   if (m.is_automatic_forward) return drop("post forwarded automatically from the linked channel");
   if (isServiceMessage(m)) return drop(`service message in a ${kind}`);
   const chatId = m.chat.id;
+  // A group's messages reach the topic as forwards, which cannot be edited: edits stay in the group.
+  if (edited && kind === "group") return drop("edit in a monitored group");
   if (edited) return { kind: "conversation", chatId, event: { type: "user.edited", message: m } };
   const user = chatProfileOf(m.chat, kind);
   return { kind: "conversation", chatId, event: { type: "user.message", message: m, user }, user };

@@ -43,7 +43,8 @@ describe("router", () => {
       event: { type: "user.message" },
       user: { id: -100777, firstName: "Clients", username: "clients", chatKind: "group" },
     });
-    expect(await route({ update_id: 3, edited_message: { message_id: 5, date: 0, chat, from, text: "hello!" } } as never, ctx)).toMatchObject({ kind: "conversation", chatId: -100777, event: { type: "user.edited" } });
+    // Forwards cannot be edited: a group's edits stay in the group; a channel's copied posts follow theirs.
+    expect((await route({ update_id: 3, edited_message: { message_id: 5, date: 0, chat, from, text: "hello!" } } as never, ctx)).kind).toBe("drop");
     expect((await route(inGroup({ text: "x", from: { id: 3, is_bot: true, first_name: "other bot" } }), ctx)).kind).toBe("drop");
     expect((await route(inGroup({ text: "x", via_bot: { id: 1, is_bot: true, first_name: "us" } }), ctx)).kind).toBe("drop");
     expect((await route(inGroup({ new_chat_members: [from] }), ctx)).kind).toBe("drop");
@@ -52,6 +53,7 @@ describe("router", () => {
     expect(await route({ update_id: 4, channel_post: { message_id: 7, date: 0, chat: channel, sender_chat: channel, text: "post" } } as never, ctx)).toMatchObject({
       kind: "conversation", chatId: -100888, user: { id: -100888, firstName: "News", chatKind: "channel" },
     });
+    expect(await route({ update_id: 6, edited_channel_post: { message_id: 7, date: 0, chat: channel, sender_chat: channel, text: "post!" } } as never, ctx)).toMatchObject({ kind: "conversation", event: { type: "user.edited" } });
     expect((await route({ update_id: 5, channel_post: { message_id: 8, date: 0, chat: channel, sender_chat: channel, pinned_message: {} } } as never, ctx)).kind).toBe("drop");
   });
 
