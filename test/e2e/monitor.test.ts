@@ -128,6 +128,30 @@ describe("monitor_groups", () => {
     expect(topic.name).toBe(`🟪 ${alias}`);
     expect(w.emulator.topics(w.groupId).some((t) => t.name.includes("Clients"))).toBe(false);
   });
+  it("hide_info: [name] copies a group's messages (no forward header names the sender) and keeps the group's title", async () => {
+    const w = await createWorld();
+    await startSwitchboard(w, { extra: `    params: { monitor_groups: true, hide_info: [name] }` });
+    const { bob, chatId } = clientsGroup(w);
+    w.emulator.userWritesInGroup(chatId, bob.id, { text: "hello" });
+    const topic = await waitFor(() => topicNamed(w, "Clients"), "the group's topic");
+    const copy = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text === "hello"), "the copy");
+    expect(copy.forward_origin).toBeUndefined();
+    expect(copy.copiedFrom).toEqual({ chatId, messageId: expect.any(Number) });
+  });
+
+  it("ignore_chats: a listed group is never monitored", async () => {
+    const w = await createWorld();
+    const { bob, chatId: ignored } = clientsGroup(w);
+    const otherId = w.emulator.createChat({ type: "group", title: "Partners", members: [bob.id] });
+    w.emulator.addBotToChat(otherId, w.bot.token, bob.id);
+    const running = await startSwitchboard(w, { extra: `    params: { monitor_groups: true, ignore_chats: [${ignored}] }` });
+    w.emulator.userWritesInGroup(ignored, bob.id, { text: "in the ignored group" });
+    w.emulator.userWritesInGroup(otherId, bob.id, { text: "in the other group" });
+    const topic = await waitFor(() => topicNamed(w, "Partners"), "the other group's topic");
+    await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "in the other group"), "its message");
+    expect(topicNamed(w, "Clients")).toBeUndefined();
+    expect(await running.bots[0].conversation(ignored)).toBeUndefined();
+  });
 });
 
 describe("monitor_channels", () => {
