@@ -80,6 +80,22 @@ describe("monitor_groups", () => {
     expect(topicMessages(w, topic.threadId).map((m) => m.text)).not.toContain("beep from a bot");
   });
 
+  it("forwards a group member's album as one album", async () => {
+    const w = await createWorld();
+    await startSwitchboard(w, { extra: `    params: { monitor_groups: true }` });
+    const { bob, chatId } = clientsGroup(w);
+    w.emulator.userWritesAlbumInGroup(chatId, bob.id, [{ photo: true, caption: "the damage" }, { photo: true }, { photo: true }]);
+    const topic = await waitFor(() => topicNamed(w, "Clients"), "the group's topic");
+    const album = await waitFor(() => {
+      const ms = topicMessages(w, topic.threadId);
+      return ms.length === 3 && ms;
+    }, "three photos in the topic");
+    expect(new Set(album.map((m) => m.media_group_id)).size).toBe(1);
+    expect(album[0].media_group_id).toBeDefined();
+    expect(album.map((m) => (m.forward_origin as { sender_user?: { first_name: string } } | undefined)?.sender_user?.first_name)).toEqual(["Bob", "Bob", "Bob"]);
+    expect(w.emulator.stats().calls.forwardMessages).toBe(1);
+  });
+
   it("groups_keywords: a group's topic opens only on a matching message; earlier chatter is not relayed", async () => {
     const w = await createWorld();
     await startSwitchboard(w, { extra: `    params: { monitor_groups: true, groups_keywords: ["urgent", ["server", "down"]] }` });

@@ -13,6 +13,7 @@
  * | `POST /control/addBotToChat` | `{ chatId, token, byUserId }` | true |
  * | `POST /control/userJoinsGroup` | `{ chatId, userId }` | StoredMessage (service message) |
  * | `POST /control/userWritesInGroup` | `{ chatId, userId, content }` | StoredMessage |
+ * | `POST /control/userWritesAlbumInGroup` | `{ chatId, userId, items: [content] }` | StoredMessage[] |
  * | `POST /control/channelPosts` | `{ chatId, byUserId, content }` | StoredMessage |
  * | `POST /control/userSends` | `{ token, userId, content }` | StoredMessage |
  * | `POST /control/userSendsAlbum` | `{ token, userId, items: [content] }` | StoredMessage[] |
@@ -67,6 +68,7 @@ const routes: Record<string, (emu: ControlTarget, b: Body, q: URLSearchParams) =
   "POST /addBotToChat": (emu, b) => (emu.addBotToChat(num(b.chatId), String(b.token), num(b.byUserId)), true),
   "POST /userJoinsGroup": (emu, b) => emu.userJoinsGroup(num(b.chatId), num(b.userId)),
   "POST /userWritesInGroup": (emu, b) => emu.userWritesInGroup(num(b.chatId), num(b.userId), b.content ?? {}),
+  "POST /userWritesAlbumInGroup": (emu, b) => emu.userWritesAlbumInGroup(num(b.chatId), num(b.userId), b.items as MessageContent[]),
   "POST /channelPosts": (emu, b) => emu.channelPosts(num(b.chatId), num(b.byUserId), b.content ?? {}),
   "POST /userSends": (emu, b) => emu.userSends(b.token, num(b.userId), b.content as MessageContent),
   "POST /userSendsAlbum": (emu, b) => emu.userSendsAlbum(b.token, num(b.userId), b.items as MessageContent[]),

@@ -90,6 +90,10 @@ export class EmulatorCore implements Emulator {
     return monitored.userWritesInGroup(this.world, chatId, userId, content);
   }
 
+  userWritesAlbumInGroup(chatId: number, userId: number, items: MessageContent[]): StoredMessage[] {
+    return monitored.userWritesAlbumInGroup(this.world, chatId, userId, items);
+  }
+
   channelPosts(chatId: number, byUserId: number, content: MessageContent): StoredMessage {
     return monitored.channelPosts(this.world, chatId, byUserId, content);
   }

@@ -4,7 +4,7 @@
  * updates Telegram would send the chat's bots. Misuse throws a plain Error (a test bug).
  */
 import type { User } from "@grammyjs/types";
-import { contentFromControl } from "./content.ts";
+import { ALBUM_KINDS, contentFromControl, mediaKind, newMediaGroupId } from "./content.ts";
 import type { MessageContent, StoredMessage } from "./types.ts";
 import { clone, type GroupChat, nowSeconds, type World } from "./world.ts";
 
@@ -70,6 +70,27 @@ export function userWritesInGroup(world: World, chatId: number, userId: number, 
   const rec = world.addMessage(chat, user, contentFromControl(world.files, content), { replyTo });
   if (!user.is_bot) world.deliverToGroup(chat, { message: rec.message } as never);
   return world.stored(rec);
+}
+
+/** A member sends an album in a group: one message and one update per item, sharing a media_group_id. */
+export function userWritesAlbumInGroup(world: World, chatId: number, userId: number, items: MessageContent[]): StoredMessage[] {
+  if (items.length < 2 || items.length > 10) throw new Error("an album has 2 to 10 items");
+  const chat = monitoredChat(world, chatId);
+  if (chat.chatType !== "group") throw new Error(`chat ${chatId} is a channel; use channelPosts`);
+  const user = person(world, userId);
+  chat.operators.add(userId);
+  const groupId = newMediaGroupId();
+  const built = items.map((c) => {
+    const content = contentFromControl(world.files, c);
+    const kind = mediaKind(content);
+    if (!kind || !ALBUM_KINDS.has(kind)) throw new Error("album items must be photo, video, document or audio");
+    return { media_group_id: groupId, ...content };
+  });
+  return built.map((content) => {
+    const rec = world.addMessage(chat, user, content);
+    if (!user.is_bot) world.deliverToGroup(chat, { message: rec.message } as never);
+    return world.stored(rec);
+  });
 }
 
 /** An admin (`byUserId`) posts in a channel: every bot admin of the channel gets channel_post. */

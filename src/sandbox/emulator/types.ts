@@ -183,6 +183,8 @@ export interface Emulator {
   userJoinsGroup(chatId: number, userId: number): StoredMessage;
   /** A user writes in a group (not the operators' forum); bots of the group get `message`. */
   userWritesInGroup(chatId: number, userId: number, content: MessageContent): StoredMessage;
+  /** A user sends an album in a group: one `message` per item, sharing a media_group_id. */
+  userWritesAlbumInGroup(chatId: number, userId: number, items: MessageContent[]): StoredMessage[];
   /** An admin posts in a channel; bot admins of the channel get `channel_post`. */
   channelPosts(chatId: number, byUserId: number, content: MessageContent): StoredMessage;
   userSends(token: string, userId: number, content: MessageContent): StoredMessage;
