@@ -75,6 +75,25 @@ describe("values", () => {
     ]);
   });
 
+  it("leave_closed: true, false, or Hotline's kinds of chat", () => {
+    expect(paramsOf(`      leave_closed: ["group", Channel, group]\n`).leave_closed).toEqual(["group", "channel"]);
+    expect(paramsOf(`      LEAVE_CLOSED: "private, group"\n`).leave_closed).toEqual(["private", "group"]);
+    expect(paramsOf(`      leave_closed: channel\n`).leave_closed).toEqual(["channel"]);
+    expect(paramsOf(`      leave_closed: "off"\n`).leave_closed).toBe(false);
+    expect(paramsOf(`      leave_closed: yes\n`).leave_closed).toBe(true);
+    expect(paramLines(`      leave_closed: [group, chats]\n`)).toEqual([
+      `bots[0].params.leave_closed[1]: expected true, false or any of private, group, channel, got "chats"`,
+    ]);
+  });
+
+  it("monitor_* flags and groups/channels keywords, in Hotline's spellings", () => {
+    const p = paramsOf(`      MONITOR_PRIVATE: "off"\n      monitor_groups: yes\n      Monitor_Channels: 1\n      GROUPS_KEYWORDS: ["help", [order, late]]\n      channels_keywords: release\n`);
+    expect([p.monitor_private, p.monitor_groups, p.monitor_channels]).toEqual([false, true, true]);
+    expect(p.groups_keywords).toEqual([{ kind: "any", phrase: "help" }, { kind: "all", phrases: ["order", "late"] }]);
+    expect(p.channels_keywords).toEqual([{ kind: "any", phrase: "release" }]);
+    expect(paramLines(`      monitor_groups: sometimes\n`)).toEqual([`bots[0].params.monitor_groups: expected true or false, got "sometimes"`]);
+  });
+
   it("restricted_keywords_frontend: a list of words or one word", () => {
     expect(paramsOf(`      restricted_keywords_frontend: [spam, 2024]\n`).restricted_keywords_frontend).toEqual(["spam", "2024"]);
     expect(paramsOf(`      restricted_keywords_frontend: casino\n`).restricted_keywords_frontend).toEqual(["casino"]);
