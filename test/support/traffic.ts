@@ -4,7 +4,7 @@
  * clock, whether Switchboard is up or not (Telegram keeps the updates). Every text is unique and
  * names its conversation, so the tally can tell lost, duplicated and misplaced messages apart.
  */
-import type { User } from "../../src/sandbox/emulator/mod.ts";
+import type { User } from "@grammyjs/types";
 import type { Random } from "./random.ts";
 import type { World } from "./world.ts";
 
