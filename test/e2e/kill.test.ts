@@ -25,6 +25,15 @@ const isNode = typeof (globalThis as { Deno?: unknown }).Deno === "undefined";
 const bundleCache = fileURLToPath(new URL("../../node_modules/.cache/switchboard", import.meta.url));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Waits for `done`, looking four times a second. */
+async function settled(done: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error("timed out waiting for every message to be delivered after the last restart");
+    await sleep(250);
+  }
+}
+
 type KillPoint = "start-up" | "running" | "after topic created" | "after messages";
 const killPoints: readonly KillPoint[] = ["start-up", "running", "after topic created", "after topic created", "after messages"];
 
@@ -41,11 +50,13 @@ const faults: readonly { name: string; spec: FaultSpec }[] = [
 it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one topic per user`, async () => {
   const random = seeded(seedFrom(process.env.KILL_SEED));
   console.log(`kill test: seed ${random.seed} (replay with KILL_SEED=${random.seed}), ${cycles} cycles`);
+  const began = Date.now();
   const w = await createWorld();
   const configPath = join(w.dir, "switchboard.yaml");
   writeFileSync(configPath, w.yaml("    limits: off\n"));
   const env = { ACME_TOKEN: w.bot.token, SWITCHBOARD_LOG: "info" };
-  const traffic = new Traffic(w, random, { maxPeople: 12 + cycles, everyMs: [10, 60] });
+  // Its own stream: how often traffic draws depends on timing, the kill script's must not.
+  const traffic = new Traffic(w, seeded(random.seed + 1), { maxPeople: 12 + cycles, everyMs: [20, 80] });
 
   // Kills "just after topic creation" happen inside Telegram's createForumTopic, before or just
   // after its answer leaves: the window in which a retry used to create a second topic.
@@ -58,6 +69,8 @@ it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one
   });
 
   const kills: Record<string, number> = {};
+  /** How long the last start took until it was receiving updates (start-up kills land within it). */
+  let startUpMs = 1500;
   const armed: Record<string, number> = {};
   let lostAnswers = 0;
   traffic.start();
@@ -71,12 +84,15 @@ it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one
       }
       const point = random.pick(killPoints);
       const run = startCli(["run", "--config", configPath], env);
-      const connected = () => waitFor(() => /receiving updates/.test(run.out()), `start of cycle ${cycle}`, 60_000);
+      const spawnedAt = Date.now();
+      const connected = () =>
+        waitFor(() => /receiving updates/.test(run.out()), `start of cycle ${cycle}`, 60_000).then(() => void (startUpMs = Date.now() - spawnedAt));
       const kill = () => run.child.kill("SIGKILL");
       try {
         switch (point) {
           case "start-up":
-            await sleep(random.int(0, 1500));
+            // Anywhere in start-up: bundling (Node), loading, the store, resuming delivery, connecting.
+            await sleep(random.next() * startUpMs * 1.2);
             break;
           case "running":
             await connected();
@@ -101,9 +117,8 @@ it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one
           }
           case "after messages": {
             await connected();
-            const before = w.emulator.messages(w.groupId).length;
-            const more = random.int(1, 40);
-            await waitFor(() => w.emulator.messages(w.groupId).length >= before + more, `${more} messages in cycle ${cycle}`, 30_000);
+            const until = traffic.groupMessages + random.int(1, 40);
+            await waitFor(() => traffic.groupMessages >= until, `more group messages in cycle ${cycle}`, 30_000);
             break;
           }
         }
@@ -114,6 +129,7 @@ it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one
       kill();
       await run.exited;
       kills[point] = (kills[point] ?? 0) + 1;
+      if (process.env.KILL_DEBUG) console.log(`cycle ${cycle} ${point} at ${((Date.now() - began) / 1000).toFixed(1)} s`);
       // A kill while bin/switchboard.mjs bundled leaves its bundle behind; not this test's subject.
       if (isNode && run.child.pid) rmSync(join(bundleCache, `cli-${run.child.pid}.mjs`), { force: true });
       await sleep(random.int(0, 300));
@@ -122,17 +138,16 @@ it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one
     traffic.stop();
   }
 
+  const killed = Date.now();
   // The last start runs to the end: everything sent must arrive.
   const last = startCli(["run", "--config", configPath], env);
   try {
-    await waitFor(() => {
-      const t = tally(w, traffic.people);
-      return t.lost.length === 0;
-    }, "every message delivered after the last restart", 90_000).catch((error) => {
+    await settled(() => traffic.allArrived, 90_000).catch((error) => {
       console.log(last.out().slice(-3000));
       throw error;
     });
   } finally {
+    if (process.env.KILL_DEBUG) console.log(last.out());
     last.child.kill("SIGTERM");
     await last.exited;
   }
@@ -142,7 +157,8 @@ it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one
   const duplicates = [...t.duplicates.values()].reduce((a, b) => a + b, 0);
   const deletedTopics = w.emulator.topics(w.groupId).filter((x) => x.deleted).length;
   console.log([
-    `kill test (seed ${random.seed}): ${cycles} cycles, kills ${JSON.stringify(kills)}, faults armed ${JSON.stringify(armed)}`,
+    `kill test (seed ${random.seed}): ${cycles} cycles in ${((killed - began) / 1000).toFixed(0)} s, all delivered ${((Date.now() - killed) / 1000).toFixed(0)} s later`,
+    `  kills ${JSON.stringify(kills)}, faults armed ${JSON.stringify(armed)}`,
     `  ${traffic.people.length} users, ${sent} messages (${traffic.people.reduce((n, p) => n + p.answered.length, 0)} from operators)`,
     `  lost ${t.lost.length}, reordered ${t.reordered.length}, users with two topics ${t.split.length}, orphan topics deleted ${deletedTopics}`,
     `  duplicates ${duplicates}${duplicates ? `: ${[...t.duplicates].map(([text, n]) => `${text}×${n + 1}`).join(", ")}` : ""}`,

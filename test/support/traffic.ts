@@ -17,7 +17,7 @@ export interface Person {
   said: string[];
   /** The operators' texts to this user, in the order posted. */
   answered: string[];
-  /** The topic operators answer in: the one that shows the user's messages. */
+  /** The topic operators answer in: the last one a copy of the user's message appeared in. */
   topic?: number;
 }
 
@@ -30,7 +30,13 @@ export const liveTopicsOf = (w: World, name: string) => w.emulator.topics(w.grou
 /** See the module comment. */
 export class Traffic {
   readonly people: Person[] = [];
+  /** Messages that appeared in the group so far (copies, notices, operators' posts). */
+  groupMessages = 0;
+  /** Texts sent so far, and how many of them have arrived where they belong. */
+  sent = 0;
+  #arrived = new Set<string>();
   #timer: ReturnType<typeof setTimeout> | undefined;
+  readonly #byName = new Map<string, Person>();
   readonly #w: World;
   readonly #random: Random;
   readonly #o: { maxPeople: number; everyMs: readonly [number, number] };
@@ -39,6 +45,27 @@ export class Traffic {
     this.#w = w;
     this.#random = random;
     this.#o = o;
+    // Watching the world's changes costs the emulator nothing; reading its messages back would
+    // slow it down (it runs in this process) and stretch every call Switchboard makes.
+    w.emulator.onChange((e) => {
+      if (e.type !== "message") return;
+      const message = e.data as { text?: string; from?: { is_bot?: boolean } } | undefined;
+      const text = message?.text;
+      if (e.chatId !== w.groupId) {
+        if (text !== undefined && message?.from?.is_bot) this.#arrived.add(text);
+        return;
+      }
+      this.groupMessages += 1;
+      if (text === undefined || !message?.from?.is_bot) return;
+      this.#arrived.add(text);
+      const person = this.#byName.get(text.slice(0, text.indexOf("#")));
+      if (person && e.threadId !== undefined) person.topic = e.threadId;
+    });
+  }
+
+  /** Whether every text sent has arrived somewhere it may belong (the tally then checks where). */
+  get allArrived(): boolean {
+    return this.people.every((p) => p.said.every((t) => this.#arrived.has(t)) && p.answered.every((t) => this.#arrived.has(t)));
   }
 
   /** A new user writes their first message (their topic is created). */
@@ -46,6 +73,7 @@ export class Traffic {
     const name = `U${String(this.people.length).padStart(3, "0")}`;
     const person: Person = { user: this.#w.emulator.createUser({ firstName: name }), name, said: [], answered: [] };
     this.people.push(person);
+    this.#byName.set(name, person);
     this.#userWrites(person);
     return person;
   }
@@ -77,20 +105,17 @@ export class Traffic {
     const text = `${p.name}#${p.said.length}`;
     this.#w.emulator.userSends(this.#w.bot.token, p.user.id, { text });
     p.said.push(text);
+    this.sent += 1;
   }
 
   /** An operator answers in the topic that shows the user's messages; false while there is none. */
   #operatorAnswers(p: Person): boolean {
     const w = this.#w;
-    const live = liveTopicsOf(w, p.name);
-    if (p.topic === undefined || !live.some((t) => t.threadId === p.topic)) {
-      const said = new Set(p.said);
-      p.topic = live.find((t) => w.emulator.messages(w.groupId, { threadId: t.threadId }).some((m) => m.text !== undefined && said.has(m.text)))?.threadId;
-    }
-    if (p.topic === undefined) return false;
+    if (p.topic === undefined || !liveTopicsOf(w, p.name).some((t) => t.threadId === p.topic)) return false;
     const text = `${p.name}<op#${p.answered.length}`;
     w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: p.topic, text });
     p.answered.push(text);
+    this.sent += 1;
     return true;
   }
 }
@@ -127,10 +152,17 @@ function compare(expected: readonly string[], seen: readonly string[], tally: Ta
 /** Looks at the emulator's world: topics per user, and every text where it belongs. */
 export function tally(w: World, people: readonly Person[]): Tally {
   const result: Tally = { split: [], lost: [], duplicates: new Map(), reordered: [] };
+  const byThread = new Map<number, string[]>();
+  for (const m of w.emulator.messages(w.groupId)) {
+    if (m.message_thread_id === undefined) continue;
+    const texts = byThread.get(m.message_thread_id) ?? [];
+    texts.push(m.text ?? "");
+    byThread.set(m.message_thread_id, texts);
+  }
   for (const p of people) {
     const topics = liveTopicsOf(w, p.name);
     if (topics.length > 1) result.split.push(p.name);
-    const inTopics = topics.flatMap((t) => w.emulator.messages(w.groupId, { threadId: t.threadId }).map((m) => m.text ?? ""));
+    const inTopics = topics.flatMap((t) => byThread.get(t.threadId) ?? []);
     compare(p.said, inTopics, result, `${p.name} (user → topic)`);
     const atUser = w.emulator.messages(p.user.id, { token: w.bot.token }).filter((m) => m.from?.is_bot).map((m) => m.text ?? "");
     compare(p.answered, atUser, result, `${p.name} (operator → user)`);
