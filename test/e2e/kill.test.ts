@@ -161,7 +161,7 @@ it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one
     `  kills ${JSON.stringify(kills)}, faults armed ${JSON.stringify(armed)}`,
     `  ${traffic.people.length} users, ${sent} messages (${traffic.people.reduce((n, p) => n + p.answered.length, 0)} from operators)`,
     `  lost ${t.lost.length}, reordered ${t.reordered.length}, users with two topics ${t.split.length}, orphan topics deleted ${deletedTopics}`,
-    `  duplicates ${duplicates}${duplicates ? `: ${[...t.duplicates].map(([text, n]) => `${text}×${n + 1}`).join(", ")}` : ""}`,
+    `  duplicates ${duplicates}${duplicates ? `: ${[...t.duplicates].slice(0, 30).map(([text, n]) => `${text}×${n + 1}`).join(", ")}${t.duplicates.size > 30 ? ", …" : ""}` : ""}`,
   ].join("\n"));
   expect(t.split, "users with two topics").toEqual([]);
   expect(t.lost, "lost messages").toEqual([]);
