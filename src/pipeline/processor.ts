@@ -48,6 +48,7 @@ export class Processor extends Context.Tag("switchboard/Processor")<Processor, P
                 return undefined;
               }
               if (routed.kind === "general") return { chatId: router.groupId, general: { command: routed.command, message: routed.message }, updateId: row.updateId };
+              if (routed.kind === "topic-created") return { chatId: router.groupId, topicCreated: { topicId: routed.topicId, name: routed.name }, updateId: row.updateId };
               return { chatId: routed.chatId, event: routed.event, user: routed.user, updateId: row.updateId };
             }),
             Effect.catchAll((error) => {

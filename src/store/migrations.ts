@@ -199,6 +199,24 @@ const proxyLanes: Migration = {
   },
 };
 
+/** Topic creations in flight, keyed by title (see `TopicRequestsTable`). */
+const topicRequests: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable("topic_requests")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("chat_id", "bigint", (c) => c.notNull())
+      .addColumn("outbox_id", "bigint", (c) => c.notNull())
+      .addColumn("sent_at", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("topic_requests_pk", ["bot_id", "name"])
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable("topic_requests").execute();
+  },
+};
+
 /** Every migration of the core, in order. Names sort lexically; never rename one that has shipped. */
 const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
   "0001_initial": initial(dialect),
@@ -206,6 +224,7 @@ const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
   "0003_mtproto": mtproto,
   "0004_outbox_without_lane": outboxWithoutLane,
   "0005_proxy_lanes": proxyLanes,
+  "0006_topic_requests": topicRequests,
 });
 
 /**

@@ -116,6 +116,22 @@ export interface MtprotoOwnSendsTable {
   sent_at: number;
 }
 
+/**
+ * Topic creations in flight, one per title: written before `createForumTopic` is sent, removed
+ * in the transaction that records the topic (its answer, or its service message adopted). A row
+ * that outlives its attempt marks a creation in doubt; the title is the key that matches the
+ * topic's `forum_topic_created` service message to it.
+ */
+export interface TopicRequestsTable {
+  bot_id: string;
+  name: string;
+  chat_id: number;
+  /** The createTopic row of the outbox this creation runs. */
+  outbox_id: number;
+  /** When the last attempt was sent (Clock ms). */
+  sent_at: number;
+}
+
 /** The whole database as Kysely sees it. */
 export interface Database {
   inbox: InboxTable;
@@ -129,6 +145,7 @@ export interface Database {
   mtproto_auth_keys: MtprotoAuthKeysTable;
   mtproto_peers: MtprotoPeersTable;
   mtproto_own_sends: MtprotoOwnSendsTable;
+  topic_requests: TopicRequestsTable;
 }
 
 /** The typed Kysely handle every repository takes (the store itself or a transaction of it). */

@@ -158,6 +158,10 @@ export class EmulatorCore implements Emulator {
     return clone(this.world.requireBot(token).updates.all);
   }
 
+  holdUpdates(token: string, hold: boolean): void {
+    this.world.requireBot(token).updates.hold(hold);
+  }
+
   injectFault(f: FaultSpec): void {
     if (!["429", "500", "502", "drop-before", "drop-after"].includes(f.kind)) throw new Error(`unknown fault kind ${f.kind}`);
     this.faults.add(f);

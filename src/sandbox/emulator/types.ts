@@ -201,6 +201,11 @@ export interface Emulator {
   messages(chatId: number, o?: MessagesQuery): StoredMessage[];
   topics(groupId: number): TopicInfo[];
   updatesFor(token: string): Update[];
+  /**
+   * Holds a bot's updates back (true) or releases them (false), as when Telegram delivers late:
+   * they stay queued, getUpdates answers none and the webhook gets none until released.
+   */
+  holdUpdates(token: string, hold: boolean): void;
   injectFault(f: FaultSpec): void;
   clearFaults(): void;
   /**

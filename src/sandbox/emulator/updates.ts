@@ -56,6 +56,8 @@ export class BotUpdates {
   private webhook: Webhook | undefined;
   private delivering = false;
   private closed = false;
+  /** Updates held back (Telegram delivering late): queued, but neither polled nor pushed. */
+  private held = false;
   private readonly timers = new Set<{ timer: ReturnType<typeof setTimeout>; done: () => void }>();
   private readonly inflight = new Set<AbortController>();
   private readonly opts: BotUpdatesOptions;
@@ -87,7 +89,19 @@ export class BotUpdates {
     return list.includes(type);
   }
 
+  /** Holds updates back, or releases them (see `held`). */
+  hold(on: boolean): void {
+    this.held = on;
+    if (!on) this.wake();
+  }
+
+  /** What getUpdates may hand out now. */
+  private visible(limit: number): Update[] {
+    return this.held ? [] : this.pending.slice(0, limit);
+  }
+
   private wake(): void {
+    if (this.held) return;
     if (this.webhook) {
       void this.deliverLoop();
       return;
@@ -95,7 +109,7 @@ export class BotUpdates {
     const w = this.waiter;
     if (w) {
       this.waiter = undefined;
-      w.resolve(this.pending.slice(0, 100));
+      w.resolve(this.visible(100));
     }
   }
 
@@ -119,8 +133,8 @@ export class BotUpdates {
       this.waiter = undefined;
       older.reject(new ApiError(409, E.conflictPolling));
     }
-    if (this.pending.length > 0 || !p.timeout || p.timeout <= 0 || this.closed) {
-      return this.pending.slice(0, limit);
+    if (this.visible(1).length > 0 || !p.timeout || p.timeout <= 0 || this.closed) {
+      return this.visible(limit);
     }
     const timeoutMs = Math.min(p.timeout, 50) * 1000;
     return await new Promise<Update[]>((resolve, reject) => {
@@ -132,7 +146,7 @@ export class BotUpdates {
       const waiter: Waiter = {
         resolve: () => {
           finish();
-          resolve(this.pending.slice(0, limit));
+          resolve(this.visible(limit));
         },
         reject: (err) => {
           finish();
@@ -203,7 +217,7 @@ export class BotUpdates {
     if (this.delivering) return;
     this.delivering = true;
     try {
-      while (!this.closed && this.webhook && this.pending.length > 0) {
+      while (!this.closed && this.webhook && !this.held && this.pending.length > 0) {
         const wh = this.webhook;
         const update = this.pending[0];
         const ok = await this.post(wh, update);
