@@ -1,14 +1,14 @@
 /**
  * The webhook receiver, served by @effect/platform's HttpServer (node:http on Node, Deno.serve
  * on Deno; see platform/). A request is answered 200 only after its update is committed to the
- * inbox; Telegram re-sends anything not answered 2xx. Requests without the configured secret
- * header are refused with 401.
+ * inbox (as an update, or as a dead letter when it does not decode); Telegram re-sends anything
+ * not answered 2xx. Requests without the configured secret header are refused with 401, bodies
+ * that are not JSON with 400.
  */
 import type * as HttpApp from "@effect/platform/HttpApp";
 import type * as HttpServerError from "@effect/platform/HttpServerError";
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest";
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse";
-import type { Update } from "@grammyjs/types";
 import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
 import type * as Scope from "effect/Scope";
@@ -25,8 +25,11 @@ export interface WebhookOptions {
   readonly path: string;
   readonly secret?: string;
   readonly log: Logger;
-  /** Commits updates durably; a failure answers 500, so Telegram sends the update again. */
-  readonly accept: (updates: readonly Update[]) => Effect.Effect<void, unknown>;
+  /**
+   * Commits updates (as received, with their JSON text) durably, setting aside what does not
+   * decode; a failure answers 500, so Telegram sends the update again.
+   */
+  readonly accept: (updates: readonly unknown[], texts: readonly string[]) => Effect.Effect<unknown, unknown>;
 }
 
 /** Telegram's own updates are far smaller; anything bigger is not from it. */
@@ -50,12 +53,14 @@ export const webhookApp = (o: WebhookOptions): HttpApp.Default =>
       o.log.warn("webhook body could not be read; ignored", { error: body.left._tag });
       return answer(body.left._tag === "BodyTooLarge" ? 413 : 400, "bad update");
     }
-    const update = parseUpdate(body.right);
-    if (typeof update === "string") {
-      o.log.warn("webhook body is not an update; ignored", { error: update });
+    const parsed = parseJson(body.right);
+    if (!parsed.ok) {
+      o.log.warn("webhook body is not JSON; ignored", { error: parsed.error });
       return answer(400, "bad update");
     }
-    return yield* o.accept([update]).pipe(
+    // Well-formed JSON is Telegram's to send: whatever it holds, the inbox keeps it (as an update
+    // or as a dead letter) and the answer is 200, or Telegram would send it again forever.
+    return yield* o.accept([parsed.value], [parsed.text]).pipe(
       Effect.as(answer(200, "ok")),
       Effect.catchAllCause((cause) =>
         Effect.sync(() => {
@@ -74,12 +79,12 @@ export const webhookReceiver = (o: WebhookOptions): Effect.Effect<{ readonly por
     return { port: server.address._tag === "TcpAddress" ? server.address.port : o.port };
   });
 
-/** The update, or why the body is not one. */
-function parseUpdate(body: Uint8Array): Update | string {
+/** The body's JSON value and text, or why it is not JSON. */
+function parseJson(body: Uint8Array): { ok: true; value: unknown; text: string } | { ok: false; error: string } {
+  const text = new TextDecoder().decode(body);
   try {
-    const update = JSON.parse(new TextDecoder().decode(body)) as Update;
-    return typeof update?.update_id === "number" ? update : "no update_id";
+    return { ok: true, value: JSON.parse(text) as unknown, text };
   } catch (error) {
-    return String(error);
+    return { ok: false, error: String(error) };
   }
 }
