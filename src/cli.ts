@@ -1,5 +1,5 @@
 /**
- * The command line: `switchboard run | check | sandbox | migrate | schema`.
+ * The command line: `switchboard run | check | sandbox | migrate | inbox | schema`.
  * With no command, `--config FILE` means `run`, and no config at all means `sandbox`.
  */
 import * as Effect from "effect/Effect";
@@ -15,6 +15,9 @@ const usage = `Usage:
   switchboard run --config FILE       run the bots in FILE (SIGTERM/SIGINT stop gracefully)
   switchboard check --config FILE     validate FILE and exit
   switchboard migrate --config FILE   bring the store to the newest schema and exit
+  switchboard inbox --config FILE [--dead] [--limit N]
+                                      pending updates and dead letters per bot; --dead lists the
+                                      dead letters (updates set aside as unprocessable), newest first
   switchboard schema                  print the JSON Schema of the config file (for editors)
   switchboard sandbox [--port N] [--open] [--demo]
                                       a local Telegram emulator, a bot and a web page; no token needed
@@ -33,6 +36,8 @@ interface Args {
   port?: number;
   open?: boolean;
   demo?: boolean;
+  dead?: boolean;
+  limit?: number;
   rest: string[];
 }
 
@@ -45,6 +50,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--port") args.port = Number(argv[++i]);
     else if (a === "--open") args.open = true;
     else if (a === "--demo") args.demo = true;
+    else if (a === "--dead") args.dead = true;
+    else if (a === "--limit") args.limit = Number(argv[++i]);
     else if (a === "--help" || a === "-h") args.command = "help";
     else if (!a.startsWith("-") && args.command === "") args.command = a;
     else args.rest.push(a);
@@ -104,6 +111,19 @@ async function main(argv: string[]): Promise<void> {
       const db = await openStore(config.storage);
       await db.destroy();
       process.stdout.write(`${config.storage}: schema is up to date\n`);
+      return;
+    }
+    case "inbox": {
+      const config = configOrExit(args);
+      const limit = args.limit ?? 50;
+      if (!Number.isSafeInteger(limit) || limit < 1) fail(`switchboard inbox: --limit takes a whole number of at least 1`, 2);
+      const { inboxReport } = await import("./cli/inbox.ts");
+      const db = await openStore(config.storage);
+      try {
+        process.stdout.write(await inboxReport(db, { bots: config.bots.map((b) => b.id), storage: config.storage, dead: args.dead === true, limit }));
+      } finally {
+        await db.destroy();
+      }
       return;
     }
     case "run": {

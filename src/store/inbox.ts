@@ -128,3 +128,16 @@ export async function markProcessed(db: Db, botId: string, updateIds: readonly n
 export async function pruneInbox(db: Db, botId: string, before: number): Promise<void> {
   await db.deleteFrom("inbox").where("bot_id", "=", botId).where("processed", "=", 1).where("received_at", "<", before).execute();
 }
+
+/** Per bot: updates waiting for their step, and processed ones still kept (for deduplication, 24 h). */
+export async function inboxCounts(db: Db): Promise<Map<string, { pending: number; processed: number }>> {
+  const rows = await db.selectFrom("inbox").select(["bot_id", "processed", (eb) => eb.fn.countAll<number>().as("n")]).groupBy(["bot_id", "processed"]).execute();
+  const counts = new Map<string, { pending: number; processed: number }>();
+  for (const r of rows) {
+    const c = counts.get(r.bot_id) ?? { pending: 0, processed: 0 };
+    if (Number(r.processed) === 0) c.pending += Number(r.n);
+    else c.processed += Number(r.n);
+    counts.set(r.bot_id, c);
+  }
+  return counts;
+}

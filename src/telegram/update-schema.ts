@@ -7,7 +7,8 @@
  * Only what is read is described. Everything else in an update passes unchecked and is kept as
  * it came (relaying copies messages by id; other fields are only handed back to Telegram), so a
  * new Bot API field, or a new kind of update, never sets an update aside. Optional fields may
- * be absent but never `null`: Telegram leaves out what it has nothing for.
+ * be absent but never `null`: Telegram leaves out what it has nothing for. The identifiers name
+ * the shapes in the reasons a dead letter records ("message: Expected Message, actual null").
  */
 import * as Schema from "effect/Schema";
 
@@ -22,22 +23,22 @@ const User = Schema.Struct({
   last_name: Schema.optional(Schema.String),
   username: Schema.optional(Schema.String),
   language_code: Schema.optional(Schema.String),
-});
+}).annotations({ identifier: "User" });
 
 /** A chat: only its id and type decide anything. */
-const Chat = Schema.Struct({ id: Id, type: Schema.String });
+const Chat = Schema.Struct({ id: Id, type: Schema.String }).annotations({ identifier: "Chat" });
 
 /** Entities are shifted and handed back to Telegram with the text they mark. */
-const Entity = Schema.Struct({ type: Schema.String, offset: Schema.Int, length: Schema.Int });
+const Entity = Schema.Struct({ type: Schema.String, offset: Schema.Int, length: Schema.Int }).annotations({ identifier: "Entity" });
 
 /** A button as the intercept plugin renders it (`[text]`). */
-const Button = Schema.Struct({ text: Schema.String });
+const Button = Schema.Struct({ text: Schema.String }).annotations({ identifier: "Button" });
 
 /** Buttons under a message (intercepted messages show them as text lines). */
 const Markup = Schema.Struct({
   inline_keyboard: Schema.optional(Schema.Array(Schema.Array(Button))),
   keyboard: Schema.optional(Schema.Array(Schema.Array(Schema.Union(Schema.String, Button)))),
-});
+}).annotations({ identifier: "Markup" });
 
 /** A message: its ids, sender, place (topic), text and what relaying it needs. */
 const Message = Schema.Struct({
@@ -57,7 +58,7 @@ const Message = Schema.Struct({
   media_group_id: Schema.optional(Schema.String),
   has_protected_content: Schema.optional(Schema.Boolean),
   reply_markup: Schema.optional(Markup),
-});
+}).annotations({ identifier: "Message" });
 
 /** A reaction change (mirrored between the user's chat and the topic). */
 const MessageReaction = Schema.Struct({
@@ -65,17 +66,17 @@ const MessageReaction = Schema.Struct({
   message_id: Id,
   user: Schema.optional(User),
   new_reaction: Schema.Array(Schema.Struct({ type: Schema.String, emoji: Schema.optional(Schema.String) })),
-});
+}).annotations({ identifier: "MessageReaction" });
 
 /** The bot's membership in a chat changed (a user blocked or unblocked it). */
 const ChatMemberUpdated = Schema.Struct({
   chat: Chat,
   old_chat_member: Schema.Struct({ status: Schema.String }),
   new_chat_member: Schema.Struct({ status: Schema.String }),
-});
+}).annotations({ identifier: "ChatMemberUpdated" });
 
 /** What a parallel system sent to a user (see telegram/proxy and the router). */
-const Intercepted = Schema.Struct({ chat_id: Id, message: Message, edited: Schema.optional(Schema.Boolean) });
+const Intercepted = Schema.Struct({ chat_id: Id, message: Message, edited: Schema.optional(Schema.Boolean) }).annotations({ identifier: "Intercepted" });
 
 /** The kinds of update the router reads; any other kind passes unchecked (and is dropped there). */
 const kinds = {
@@ -94,7 +95,7 @@ export const TelegramUpdate = Schema.Struct({
   update_id: Id.pipe(Schema.positive()),
   ...kinds,
   switchboard_intercepted: Schema.optional(Schema.Never),
-});
+}).annotations({ identifier: "TelegramUpdate" });
 
 /**
  * An update Switchboard made itself (MTProto updates, intercepted messages): a negative id
@@ -104,4 +105,4 @@ export const OwnUpdate = Schema.Struct({
   update_id: Id.pipe(Schema.negative()),
   ...kinds,
   switchboard_intercepted: Schema.optional(Intercepted),
-});
+}).annotations({ identifier: "OwnUpdate" });

@@ -25,6 +25,7 @@
  * | `GET  /control/messages` | `?chatId=&threadId=(number\|general)&token=` | StoredMessage[] |
  * | `GET  /control/topics` | `?groupId=` | TopicInfo[] |
  * | `GET  /control/updates` | `?token=` | Update[] (every update ever generated for the bot) |
+ * | `POST /control/injectUpdate` | `{ token, update, exact? }` | the update queued exactly as given (a broken server's); see `Emulator.injectUpdate` |
  * | `POST /control/faults` | FaultSpec | true |
  * | `DELETE /control/faults` (or `POST /control/faults/clear`) | – | true |
  * | `GET  /control/stats` | – | `{ calls, faultsInjected, rateLimited }` |
@@ -79,6 +80,7 @@ const routes: Record<string, (emu: ControlTarget, b: Body, q: URLSearchParams) =
   },
   "GET /topics": (emu, _b, q) => emu.topics(num(q.get("groupId"))),
   "GET /updates": (emu, _b, q) => emu.updatesFor(q.get("token") ?? ""),
+  "POST /injectUpdate": (emu, b) => emu.injectUpdate(b.token, b.update, { exact: b.exact === true }),
   "POST /faults": (emu, b) => (emu.injectFault(b as FaultSpec), true),
   "DELETE /faults": (emu) => (emu.clearFaults(), true),
   "POST /faults/clear": (emu) => (emu.clearFaults(), true),

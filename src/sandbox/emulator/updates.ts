@@ -34,6 +34,16 @@ interface Waiter {
   reject: (err: ApiError) => void;
 }
 
+/**
+ * A queued update and its place in the queue. Offsets confirm places: for every update the
+ * queue numbers itself, the place is its `update_id`; a raw update (see `pushRaw`) takes a place
+ * too, whatever its own `update_id` says, as a real server's queue would.
+ */
+interface Queued {
+  readonly place: number;
+  readonly update: Update;
+}
+
 /** Options of {@link BotUpdates}. */
 export interface BotUpdatesOptions {
   retryMs: number;
@@ -47,7 +57,7 @@ export interface BotUpdatesOptions {
 export class BotUpdates {
   /** Every update ever generated, including ones filtered out by allowed_updates. */
   readonly all: Update[] = [];
-  private pending: Update[] = [];
+  private pending: Queued[] = [];
   // Telegram starts update ids at an arbitrary positive number; a large one catches clients
   // that wrongly assume ids start at 1.
   private nextId = 100_000_000 + Math.floor(Math.random() * 1_000_000);
@@ -69,9 +79,26 @@ export class BotUpdates {
     const update = { update_id: this.nextId++, ...body } as Update;
     this.all.push(update);
     if (this.isAllowed(updateType(update))) {
-      this.pending.push(update);
+      this.pending.push({ place: update.update_id, update });
       this.wake();
     }
+    this.opts.onUpdate?.(update);
+    return update;
+  }
+
+  /**
+   * Queues `raw` as the next update exactly as given, as a broken Bot API server might send it
+   * (tests of what a client does with a malformed update). It takes the next place in the queue
+   * and is confirmed by an offset past that place like any other. Without an own `update_id`, it
+   * gets the place as its id, unless `exact` (then it has none). `allowed_updates` does not
+   * filter it.
+   */
+  pushRaw(raw: Record<string, unknown>, o: { exact?: boolean } = {}): Update {
+    const place = this.nextId++;
+    const update = ("update_id" in raw || o.exact ? raw : { update_id: place, ...raw }) as unknown as Update;
+    this.all.push(update);
+    this.pending.push({ place, update });
+    this.wake();
     this.opts.onUpdate?.(update);
     return update;
   }
@@ -95,7 +122,7 @@ export class BotUpdates {
     const w = this.waiter;
     if (w) {
       this.waiter = undefined;
-      w.resolve(this.pending.slice(0, 100));
+      w.resolve(this.head(100));
     }
   }
 
@@ -111,7 +138,7 @@ export class BotUpdates {
     if (p.allowed_updates) this.allowed = p.allowed_updates;
     if (p.offset !== undefined && p.offset > 0) {
       const offset = p.offset;
-      this.pending = this.pending.filter((u) => u.update_id >= offset);
+      this.pending = this.pending.filter((q) => q.place >= offset);
     }
     const limit = Math.min(Math.max(p.limit ?? 100, 1), 100);
     const older = this.waiter;
@@ -120,7 +147,7 @@ export class BotUpdates {
       older.reject(new ApiError(409, E.conflictPolling));
     }
     if (this.pending.length > 0 || !p.timeout || p.timeout <= 0 || this.closed) {
-      return this.pending.slice(0, limit);
+      return this.head(limit);
     }
     const timeoutMs = Math.min(p.timeout, 50) * 1000;
     return await new Promise<Update[]>((resolve, reject) => {
@@ -132,7 +159,7 @@ export class BotUpdates {
       const waiter: Waiter = {
         resolve: () => {
           finish();
-          resolve(this.pending.slice(0, limit));
+          resolve(this.head(limit));
         },
         reject: (err) => {
           finish();
@@ -145,6 +172,10 @@ export class BotUpdates {
       signal?.addEventListener("abort", onAbort);
       this.waiter = waiter;
     });
+  }
+
+  private head(limit: number): Update[] {
+    return this.pending.slice(0, limit).map((q) => q.update);
   }
 
   /** setWebhook: switches the bot to push delivery. An empty url deletes the webhook. */
@@ -205,11 +236,11 @@ export class BotUpdates {
     try {
       while (!this.closed && this.webhook && this.pending.length > 0) {
         const wh = this.webhook;
-        const update = this.pending[0];
-        const ok = await this.post(wh, update);
+        const queued = this.pending[0];
+        const ok = await this.post(wh, queued.update);
         if (this.closed) return;
         if (ok) {
-          if (this.pending[0] === update) this.pending.shift();
+          if (this.pending[0] === queued) this.pending.shift();
         } else {
           await this.sleep(this.opts.retryMs);
         }
