@@ -96,8 +96,15 @@ function undecodable(raw: unknown, reason: string, text: string | undefined): Un
 
 /** `path: message` of the first problem, e.g. `message.chat.id: Expected number, actual true`. */
 function reasonOf(error: ParseResult.ParseError): string {
-  const [first] = ParseResult.ArrayFormatter.formatErrorSync(error);
-  if (!first) return "update: not an update";
+  // The message quotes the offending value, and Effect's formatter recurses into it: a value
+  // nested thousands deep overflows the stack there. The update is set aside all the same.
+  let first: ParseResult.ArrayFormatterIssue | undefined;
+  try {
+    first = ParseResult.ArrayFormatter.formatErrorSync(error)[0];
+  } catch {
+    return "update: a field Switchboard reads has the wrong type (its value is nested too deeply to show)";
+  }
+  if (!first) return "update: does not decode";
   return `${first.path.length > 0 ? first.path.join(".") : "update"}: ${first.message}`;
 }
 

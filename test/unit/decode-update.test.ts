@@ -102,6 +102,29 @@ describe("update decoder", () => {
     expect(decodeUpdate({ update_id: 22, message: { ...userMessage, text: "x".repeat(2_000_000) } }, "telegram").ok).toBe(true);
   });
 
+  it("never throws on deep nesting, wherever it is (a reason quoting the value would overflow the stack)", () => {
+    const nest = (depth: number, kind: "object" | "array") => {
+      let v: unknown = 1;
+      for (let i = 0; i < depth; i++) v = kind === "object" ? { a: v } : [v];
+      return v;
+    };
+    for (const kind of ["object", "array"] as const) {
+      const deep = nest(100_000, kind);
+      for (const raw of [{ update_id: deep }, { update_id: 1, message: { ...userMessage, chat: deep } }, { update_id: 1, message: { ...userMessage, text: deep } }]) {
+        const decoded = failure(raw);
+        expect(decoded.reason.length).toBeGreaterThan(0);
+        expect(typeof decoded.raw).toBe("string");
+      }
+      // Under a field nobody reads it decodes; whether it can be written back depends on the
+      // runtime's JSON.stringify (Node 20 overflows, Deno does not), and either way nothing throws.
+      const unread = decodeUpdate({ update_id: 1, extra: deep }, "telegram");
+      if (!unread.ok) expect(unread.reason).toMatch(/^update: cannot be stored as JSON/);
+      // With the text it came as (the webhook's body), that text is what is stored.
+      const text = `{"update_id":1,"extra":${"[".repeat(5000)}${"]".repeat(5000)}}`;
+      expect(decodeUpdate(JSON.parse(text), "telegram", text)).toMatchObject({ ok: true, payload: text });
+    }
+  });
+
   it("decodes inbox rows saved before decoding existed: poison or not JSON at all", () => {
     expect(decodeStored(JSON.stringify(good[0])).ok).toBe(true);
     expect(decodeStored(JSON.stringify({ update_id: -3, switchboard_intercepted: { chat_id: 1, message: userMessage } })).ok).toBe(true);
