@@ -18,6 +18,23 @@ export interface InboxTable {
   source_key?: string | null;
 }
 
+/**
+ * Updates set aside because they cannot be processed (a value of the wrong type, no usable id,
+ * not storable): kept for inspection (`switchboard inbox --dead`), never retried. `digest`
+ * identifies the raw text, so a re-delivery of the same body is kept once.
+ */
+export interface DeadLettersTable {
+  id: Generated<number>;
+  bot_id: string;
+  /** Where it came from: polling, webhook, mtproto, proxy, inbox (an older row), processor. */
+  source: string;
+  update_id: number | null;
+  reason: string;
+  raw: string;
+  digest: string;
+  received_at: number;
+}
+
 /** One row per (bot, user chat): the persisted actor snapshot plus the columns routing needs. */
 export interface ConversationsTable {
   bot_id: string;
@@ -135,6 +152,7 @@ export interface TopicRequestsTable {
 /** The whole database as Kysely sees it. */
 export interface Database {
   inbox: InboxTable;
+  dead_letters: DeadLettersTable;
   conversations: ConversationsTable;
   outbox: OutboxTable;
   message_map: MessageMapTable;

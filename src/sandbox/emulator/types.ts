@@ -206,6 +206,13 @@ export interface Emulator {
    * they stay queued, getUpdates answers none and the webhook gets none until released.
    */
   holdUpdates(token: string, hold: boolean): void;
+  /**
+   * Queues `update` for the bot exactly as given, as a broken Bot API server might send it
+   * (`update_id: null`, a boolean chat id…); it takes the next place in the queue and an offset
+   * past that place confirms it. Without an own `update_id` it gets the next id, unless `exact`.
+   * Returns what was queued.
+   */
+  injectUpdate(token: string, update: Record<string, unknown>, o?: { exact?: boolean }): Update;
   injectFault(f: FaultSpec): void;
   clearFaults(): void;
   /**
