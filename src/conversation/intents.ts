@@ -42,7 +42,13 @@ export type Intent =
   /** A private message to an operator (e.g. `/info` under `hide_info: [command]`). */
   | { type: "sendToOperator"; operatorId: number; text: string }
   /** A message in the group's General topic (answers to General-topic commands). */
-  | { type: "sendToGeneral"; text: string };
+  | { type: "sendToGeneral"; text: string }
+  /**
+   * Deletes a topic the bot created that no conversation owns: the second topic of a creation
+   * whose answer was lost. `unlessClaimedBy`: topic creations still in flight when it was found
+   * (their createTopic rows' outbox ids); one of them may yet claim it, so delivery waits for them.
+   */
+  | { type: "deleteTopic"; topicId: number; unlessClaimedBy?: number[] };
 
 /**
  * Where an intent acts — the one place intents are classified:
@@ -50,9 +56,10 @@ export type Intent =
  * - `topic`: the conversation's topic (waits for it; a lost topic is repaired first);
  * - `new-topic`: creates the topic, so it needs none;
  * - `general`: the group's General topic;
+ * - `group`: a topic of the group the intent names (not the conversation's);
  * - `operator`: an operator's private chat.
  */
-export type IntentPlace = "user" | "topic" | "new-topic" | "general" | "operator";
+export type IntentPlace = "user" | "topic" | "new-topic" | "general" | "group" | "operator";
 
 /** Every intent type and its place (a `Record`, so a new intent type must be classified here). */
 const places: Record<Intent["type"], IntentPlace> = {
@@ -70,6 +77,7 @@ const places: Record<Intent["type"], IntentPlace> = {
   reactInUser: "user",
   sendToOperator: "operator",
   sendToGeneral: "general",
+  deleteTopic: "group",
 };
 
 /** Where `intent` acts. */

@@ -106,6 +106,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
       editInUser: (_: unknown, _p: IntentParams<"editInUser">) => noop(),
       reactInTopic: (_: unknown, _p: IntentParams<"reactInTopic">) => noop(),
       reactInUser: (_: unknown, _p: IntentParams<"reactInUser">) => noop(),
+      deleteTopic: (_: unknown, _p: IntentParams<"deleteTopic">) => noop(),
       rememberUser: assign({
         user: ({ context, event }) => (event.type === "user.message" ? event.user : context.user),
         blocked: ({ context, event }) => (event.type === "user.message" ? false : context.blocked),
@@ -115,6 +116,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
     },
     guards: {
       hasTopic: ({ context }) => context.topicId !== null,
+      isCurrentTopic: ({ context, event }) => event.type === "topic.created" && event.topicId === context.topicId,
       /** Keyword gating and friends: may this message open (or reopen) a topic? */
       mayOpen: ({ event }) => gatesOf(event).open !== false,
       /** Restricted words, reply-only and friends: may this message be relayed? */
@@ -134,7 +136,13 @@ export function createConversationMachine(options: MachineOptions = {}) {
     context: ({ input }) => ({ chatId: input.chatId, user: input.user, topicId: null, blocked: false }),
     initial: "idle",
     on: {
-      "topic.created": { actions: "rememberTopic" },
+      "topic.created": [
+        // The same topic again: the answer of a creation already adopted from its service message.
+        { guard: "isCurrentTopic" },
+        { guard: not("hasTopic"), actions: "rememberTopic" },
+        // A second topic: a creation in doubt was retried after the first had been adopted.
+        { actions: { type: "deleteTopic", params: ({ event }) => ({ topicId: (event as Ev<"topic.created">).topicId }) } },
+      ],
       "user.edited": {
         guard: "hasTopic",
         actions: {

@@ -31,7 +31,7 @@ import type { ProxyHandle } from "../telegram/proxy/server.ts";
 import type { Logger } from "../util/log.ts";
 import { Bot, type BotEnv } from "./bot-env.ts";
 import { Delivery, type DeliveryService } from "./delivery/lanes.ts";
-import { Inbox } from "./inbox.ts";
+import { Inbox, type InboxService } from "./inbox.ts";
 import { Outbox } from "./outbox.ts";
 import { Processor, type ProcessorStats } from "./processor.ts";
 import { limitsFromConfig, type RateLimitConfig } from "./rate-limits.ts";
@@ -63,6 +63,8 @@ export interface RunningBot {
   readonly me: UserFromGetMe;
   readonly client: TelegramClient;
   readonly stepper: StepperService;
+  /** The bot's inbox (its `deadLettered` counter: updates set aside since start). */
+  readonly inbox: InboxService;
   readonly processor: ProcessorStats;
   readonly delivery: DeliveryService;
   readonly timers: TimersService;
@@ -122,7 +124,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       const inbox = yield* Inbox;
       const runtime = yield* Effect.runtime<Inbox>();
       const accept = (updates: readonly Update[], sourceKey?: (u: Update) => string | undefined) =>
-        Runtime.runPromise(runtime)(inbox.accept(updates, sourceKey));
+        Runtime.runPromise(runtime)(inbox.accept(updates, { source: "mtproto", ...(sourceKey ? { sourceKey } : {}) }));
       // Work left from a previous run is already under way; now the plugins' own queues (webhooks).
       yield* plugins.run;
       const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends });
@@ -138,7 +140,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       const timers = yield* Timers;
       const run = Runtime.runPromise(runtime);
       return {
-        id: bot.id, me, client, stepper,
+        id: bot.id, me, client, stepper, inbox,
         processor: yield* Processor,
         delivery: yield* Delivery,
         timers,

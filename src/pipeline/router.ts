@@ -10,6 +10,11 @@ export type Route =
   | { kind: "conversation"; chatId: number; event: ConversationEvent; user?: UserProfile }
   /** An operator command in the General topic: not about one conversation. */
   | { kind: "general"; command: ParsedCommand; message: Message }
+  /**
+   * The service message of a topic this bot created: the stepper adopts it for a conversation
+   * whose creation is in doubt, or has it deleted if no conversation owns it (steps.ts).
+   */
+  | { kind: "topic-created"; topicId: number; name: string }
   | { kind: "drop"; reason: string };
 
 /** What the router needs to know about the bot. */
@@ -136,6 +141,10 @@ async function routeMessage(m: Message, ctx: RouterContext, edited: boolean): Pr
   if (m.chat.id !== ctx.groupId) {
     if (m.chat.type === "group" || m.chat.type === "supergroup") return routeMonitored(m, "group", edited, ctx.botId);
     return drop(`message in chat ${m.chat.id}, which is not the operators' group`);
+  }
+  if (m.forum_topic_created && !edited) {
+    if (m.from?.id !== ctx.botId) return drop("topic created by someone else");
+    return { kind: "topic-created", topicId: m.message_thread_id ?? m.message_id, name: m.forum_topic_created.name };
   }
   if (!m.from || m.from.is_bot || m.sender_chat) return drop("group message from a bot or on behalf of a chat");
   if (isServiceMessage(m)) return drop("service message in the group");

@@ -62,8 +62,9 @@ export class Stepper extends Context.Tag("switchboard/Stepper")<Stepper, Stepper
           apply: (envelopes, dropped = [], alsoCommit) =>
             Effect.gen(function* () {
               const now = yield* Clock.currentTimeMillis;
-              const { applied, setTimers } = yield* query("commit a step", () => core.apply(envelopes, dropped, now, alsoCommit));
-              yield* outbox.announce(chatsWithIntents(applied));
+              const { applied, setTimers, adopted } = yield* query("commit a step", () => core.apply(envelopes, dropped, now, alsoCommit));
+              // A lane waiting for its creation in doubt goes on at once when the topic is adopted.
+              yield* outbox.announce([...chatsWithIntents(applied), ...adopted]);
               if (setTimers) yield* Queue.offer(timersSet, undefined);
               return applied;
             }).pipe(

@@ -57,6 +57,13 @@ describe("router", () => {
     expect((await route({ update_id: 5, channel_post: { message_id: 8, date: 0, chat: channel, sender_chat: channel, pinned_message: {} } } as never, ctx)).kind).toBe("drop");
   });
 
+  it("routes the bot's own forum_topic_created (a topic it created) and drops anyone else's", async () => {
+    const created = (by: object) => topicMsg({ message_id: 40, message_thread_id: 40, from: by, forum_topic_created: { name: "🟪 Ann", icon_color: 1 } });
+    expect(await route(created({ id: 1, is_bot: true, first_name: "acme" }), ctx)).toEqual({ kind: "topic-created", topicId: 40, name: "🟪 Ann" });
+    expect((await route(created(from), ctx)).kind).toBe("drop");
+    expect((await route(created({ id: 3, is_bot: true, first_name: "other bot" }), ctx)).kind).toBe("drop");
+  });
+
   it("parses commands, including ones addressed to this bot", () => {
     expect(parseCommand("/close", "acme_bot")).toEqual({ name: "close", args: "" });
     expect(parseCommand("/Send@Acme_Bot promo 1", "acme_bot")).toEqual({ name: "send", args: "promo 1" });

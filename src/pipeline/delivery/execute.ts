@@ -33,6 +33,10 @@ export interface ExecuteContext {
   topicId: number | null;
   topicSideOf(userMessageId: number): Promise<number | undefined>;
   userSideOf(topicMessageId: number): Promise<number | undefined>;
+  /** The conversation whose topic this is, if any. */
+  ownerOfTopic(topicId: number): Promise<number | undefined>;
+  /** Whether any of these topic creations (outbox ids) is still in flight. */
+  creationsInFlight(outboxIds: readonly number[]): Promise<boolean>;
 }
 
 /** The first message of a topic that replaces a deleted one. */
@@ -129,6 +133,20 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
         const target = yield* lookup(() => ctx.userSideOf(intent.topicMessageId));
         if (target === undefined) return { kind: "drop", reason: "edited message was never relayed", events: [] } as Outcome;
         yield* edit(c, ctx.chatId, target, intent.text, intent.caption, intent.entities);
+        return done();
+      }
+      case "deleteTopic": {
+        // Adopted or recorded after all (its creation's answer arrived late): it stays.
+        if ((yield* lookup(() => ctx.ownerOfTopic(intent.topicId))) !== undefined) return done();
+        if (intent.unlessClaimedBy && (yield* lookup(() => ctx.creationsInFlight(intent.unlessClaimedBy!)))) {
+          return { kind: "retry", reason: "a topic creation in flight may still claim this topic", capMs: 5_000 } as Outcome;
+        }
+        yield* c.call("deleteForumTopic", { chat_id: group, message_thread_id: intent.topicId }).pipe(
+          // Without the right to delete topics, closing it at least says nothing waits there.
+          Effect.catchTag("BadRequest", () => c.call("closeForumTopic", { chat_id: group, message_thread_id: intent.topicId })),
+          // Gone already: deleted by hand, or by an attempt whose answer was lost.
+          Effect.catchTag("ThreadNotFound", () => Effect.succeed(true)),
+        );
         return done();
       }
       case "sendToGeneral":

@@ -50,7 +50,8 @@ export function classifyFailure(intent: Intent, error: TelegramError, ctx: Pick<
           return { kind: "retry", reason: `${error.description} (could not tell which chat)` };
       }
     case "BadRequest":
-      if (/not modified/i.test(error.description)) return done;
+      // Already so: a resent edit that Telegram had applied ("message is not modified", "TOPIC_NOT_MODIFIED").
+      if (/not[ _]modified/i.test(error.description)) return done;
       // Not every emoji is a valid bot reaction: a mirror that Telegram refuses is simply skipped.
       if (intent.type === "reactInTopic" || intent.type === "reactInUser") return { kind: "drop", reason: error.description, events: [] };
       return drop(intent, error.description);

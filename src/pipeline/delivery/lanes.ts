@@ -29,6 +29,7 @@ import { Stepper } from "../stepper.ts";
 import { maxAlbum, nextBatch } from "./albums.ts";
 import { attempt } from "./attempt.ts";
 import { makeCompletions } from "./completions.ts";
+import { beforeCreate } from "./creations.ts";
 import type { DeliveryContext, DeliveryStats } from "./context.ts";
 import { settle } from "./outcomes.ts";
 
@@ -68,6 +69,7 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
         const stats: DeliveryStats = { delivered: 0, retried: 0, dropped: 0, rateLimited: 0, inDoubtResent: 0, topicsRecreated: 0 };
         const ctx: DeliveryContext = {
           db, botId, groupId, log, stepper, outbox, stats,
+          startedAt: yield* Clock.currentTimeMillis,
           client: yield* TelegramApi,
           limiter: new RateLimiter(o.limits, yield* Clock.currentTimeMillis),
           // Before the lanes: the lanes' scope closes first, so none waits on a stopped committer.
@@ -128,6 +130,11 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
             const target = targetChatOf(batch[0].intent, chatId, groupId);
             const wait = ctx.limiter.reserve(target, now);
             if (wait > 0) return yield* pause(chatId, wait);
+            if (batch[0].intent.type === "createTopic") {
+              // Recorded after the token is taken: a creation recorded but not sent would look in doubt.
+              const doubt = yield* beforeCreate(ctx, chatId, batch[0], now);
+              if (doubt > 0) return yield* pause(chatId, doubt);
+            }
             yield* deliver(chatId, batch);
             ctx.limiter.settled(target, yield* Clock.currentTimeMillis);
             return "more";

@@ -33,6 +33,8 @@
  * | `GET  /control/topics` | `?groupId=` | TopicInfo[] |
  * | `GET  /control/updates` | `?token=` | Update[] (every update ever generated for the bot) |
  * | `GET  /control/callbackAnswer` | `?id=` | `{ text?, show_alert? }`, or null while the button still spins |
+ * | `POST /control/holdUpdates` | `{ token, hold }` | true (updates held back while `hold`) |
+ * | `POST /control/injectUpdate` | `{ token, update, exact? }` | the update queued exactly as given (a broken server's); see `Emulator.injectUpdate` |
  * | `POST /control/faults` | FaultSpec | true |
  * | `DELETE /control/faults` (or `POST /control/faults/clear`) | – | true |
  * | `GET  /control/stats` | – | `{ calls, faultsInjected, rateLimited, bodyBytes }` |
@@ -95,6 +97,8 @@ const routes: Record<string, (emu: ControlTarget, b: Body, q: URLSearchParams) =
   "GET /topics": (emu, _b, q) => emu.topics(num(q.get("groupId"))),
   "GET /updates": (emu, _b, q) => emu.updatesFor(q.get("token") ?? ""),
   "GET /callbackAnswer": (emu, _b, q) => emu.callbackAnswer(q.get("id") ?? "") ?? null,
+  "POST /holdUpdates": (emu, b) => (emu.holdUpdates(b.token, b.hold === true), true),
+  "POST /injectUpdate": (emu, b) => emu.injectUpdate(b.token, b.update, { exact: b.exact === true }),
   "POST /faults": (emu, b) => (emu.injectFault(b as FaultSpec), true),
   "DELETE /faults": (emu) => (emu.clearFaults(), true),
   "POST /faults/clear": (emu) => (emu.clearFaults(), true),

@@ -183,6 +183,15 @@ export class EmulatorCore implements Emulator {
     return clone(this.world.requireBot(token).updates.all);
   }
 
+  holdUpdates(token: string, hold: boolean): void {
+    this.world.requireBot(token).updates.hold(hold);
+  }
+
+  injectUpdate(token: string, update: Record<string, unknown>, o: { exact?: boolean } = {}): Update {
+    if (update === null || typeof update !== "object" || Array.isArray(update)) throw new Error("update must be a JSON object");
+    return clone(this.world.requireBot(token).updates.pushRaw(clone(update), o));
+  }
+
   injectFault(f: FaultSpec): void {
     if (!["429", "500", "502", "drop-before", "drop-after"].includes(f.kind)) throw new Error(`unknown fault kind ${f.kind}`);
     this.faults.add(f);

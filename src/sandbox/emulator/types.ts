@@ -213,6 +213,18 @@ export interface Emulator {
   messages(chatId: number, o?: MessagesQuery): StoredMessage[];
   topics(groupId: number): TopicInfo[];
   updatesFor(token: string): Update[];
+  /**
+   * Holds a bot's updates back (true) or releases them (false), as when Telegram delivers late:
+   * they stay queued, getUpdates answers none and the webhook gets none until released.
+   */
+  holdUpdates(token: string, hold: boolean): void;
+  /**
+   * Queues `update` for the bot exactly as given, as a broken Bot API server might send it
+   * (`update_id: null`, a boolean chat id…); it takes the next place in the queue and an offset
+   * past that place confirms it. Without an own `update_id` it gets the next id, unless `exact`.
+   * Returns what was queued.
+   */
+  injectUpdate(token: string, update: Record<string, unknown>, o?: { exact?: boolean }): Update;
   injectFault(f: FaultSpec): void;
   clearFaults(): void;
   /**
