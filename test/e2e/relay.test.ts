@@ -287,6 +287,26 @@ describe("trouble", () => {
     await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text === "found you"), "answer from new topic");
   });
 
+  it("treats TOPIC_DELETED like a lost topic: a new topic, nothing lost", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "first" });
+    const old = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    await waitFor(() => topicMessages(w, old.threadId).length === 1, "copy");
+    w.emulator.deleteTopic(w.groupId, old.threadId, { answer: "topic-deleted" });
+
+    w.emulator.userSends(w.bot.token, ann.id, { text: "after deletion" });
+    const fresh = await waitFor(() => topicNamed(w, "Ann"), "new topic");
+    expect(fresh.threadId).not.toBe(old.threadId);
+    const messages = await waitFor(() => topicMessages(w, fresh.threadId).length >= 2 && topicMessages(w, fresh.threadId), "messages in new topic");
+    expect(messages[0].text).toContain("previous topic");
+    expect(messages.map((m) => m.text)).toContain("after deletion");
+
+    // Operators answer from the new topic.
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: fresh.threadId, text: "found you" });
+    await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text === "found you"), "answer from new topic");
+  });
+
   it("tells operators when the user blocks the bot, and when a delivery fails with 403", async () => {
     const w = await setUp();
     const ann = w.emulator.createUser({ firstName: "Ann" });
