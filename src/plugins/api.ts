@@ -154,6 +154,12 @@ export interface Plugin {
   onEvent?(ctx: TransitionContext): HookResult<HookOutput | void>;
   /** Operator commands by name (without the slash, lowercase). */
   commands?: Record<string, CommandSpec>;
+  /**
+   * Gate for an operator command that neither the core nor any plugin provides (in a topic or
+   * in General): `true` leaves it to someone else, e.g. a helper bot in the group
+   * (`custom_commands: false`), so Switchboard does not answer "Unknown command".
+   */
+  leavesUnknownCommand?(ctx: HookContext): HookResult<boolean | void>;
   /** Durable timers by kind, fired through the conversation's lane of steps. */
   timers?: Record<string, (ctx: HookContext) => HookResult<HookOutput | void>>;
   /**
