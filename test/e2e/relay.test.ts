@@ -150,6 +150,40 @@ describe("message types", () => {
   });
 });
 
+describe("albums as the first message", () => {
+  const albumIn = (w: World, threadId: number, count: number) =>
+    waitFor(() => {
+      const media = topicMessages(w, threadId).filter((m) => m.photo || m.video);
+      return media.length === count && media;
+    }, `${count} album copies`);
+
+  it("arrive as one album in the new topic, with the welcome and the card around it", async () => {
+    const w = await setUp(`    params: { auto_info: true }`);
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSendsAlbum(w.bot.token, ann.id, [{ photo: true, caption: "one" }, { photo: true }, { video: true }]);
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    const album = await albumIn(w, topic.threadId, 3);
+    expect(album[0].media_group_id).toBeDefined();
+    expect(album.every((m) => m.media_group_id === album[0].media_group_id)).toBe(true);
+    expect(album[0].caption).toBe("one");
+    await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text?.includes("Ann")), "welcome");
+    await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text?.startsWith("ℹ️")), "card");
+  });
+
+  it("arrive as one album when they reopen a closed dialog", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/close" });
+    await waitFor(() => topicNamed(w, "Ann")?.closed, "closed");
+    w.emulator.userSendsAlbum(w.bot.token, ann.id, [{ photo: true }, { photo: true }]);
+    const album = await albumIn(w, topic.threadId, 2);
+    expect(album[0].media_group_id).toBeDefined();
+    expect(album[1].media_group_id).toBe(album[0].media_group_id);
+  });
+});
+
 describe("replies and edits", () => {
   it("maps replies both ways and treats the topic root as no reply", async () => {
     const w = await setUp();
