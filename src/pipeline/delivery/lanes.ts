@@ -1,6 +1,7 @@
 /**
  * The `Delivery` service: one lane per conversation, each a fiber (in a `FiberMap` keyed by
- * chat) draining its outbox rows strictly in order, many lanes at once. A lane starts when the
+ * chat) draining its outbox rows strictly in order (except that an album's later items join its
+ * first, see `albums.ts`), many lanes at once. A lane starts when the
  * outbox announces work for its chat and ends when its rows are gone. At most `maxActive` lanes
  * run at a time; chats beyond wait in arrival order for a lane to end. (Not a semaphore with a
  * fiber per waiting chat: Effect's semaphore wakes every waiter on each release, which under a
