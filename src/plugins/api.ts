@@ -194,6 +194,14 @@ export interface PluginEnv {
   /** The `/help` lines of every loaded plugin and the core, for where a command is used. */
   commandHelp(where: "topic" | "general"): string[];
   /**
+   * From background work (`start`): steps conversation `chatId` with the event
+   * `{ type: "plugin.result", plugin: <this plugin>, kind, data }`, which the plugin's `onEvent`
+   * turns into intents — so an outside answer reaches Telegram through the outbox, durably,
+   * never by a direct API call. Resolves once the step is committed; rejects while the bot is
+   * not running yet, or when the store fails. A chat Switchboard never saw is skipped.
+   */
+  report(chatId: number, kind: string, data: unknown): Promise<void>;
+  /**
    * The store, for the plugin's own tables (created by its `migrations`; name them after the
    * plugin). Absent in `switchboard check`, which loads plugins without a store.
    */

@@ -10,6 +10,7 @@ import type * as Scope from "effect/Scope";
 import { type Kysely, sql } from "kysely";
 import type { Logger } from "../util/log.ts";
 import type { CommandSpec, HookContext, HookOutput, Plugin, PluginWrite, TransitionContext } from "./api.ts";
+import type { ConversationEvent } from "../conversation/events.ts";
 import { coreCommands } from "../conversation/machine.ts";
 import { runBackground } from "./background.ts";
 
@@ -50,6 +51,7 @@ export class PluginHost {
   readonly #log: Logger;
   readonly #timeoutMs: number;
   readonly #runtime: ManagedRuntime.ManagedRuntime<any, unknown> | undefined;
+  #dispatch: ((chatId: number, event: ConversationEvent) => Promise<void>) | undefined;
 
   constructor(plugins: readonly Plugin[], log: Logger, timeoutMs = 2_000, runtime?: ManagedRuntime.ManagedRuntime<any, unknown>) {
     this.plugins = plugins;
@@ -65,6 +67,16 @@ export class PluginHost {
    * fails is logged and costs only that plugin's background work.
    */
   readonly run: Effect.Effect<void, never, Scope.Scope> = Effect.suspend(() => runBackground(this.plugins, this.#log, this.#runtime));
+
+  /** Connects `report` to the bot's stepper, once it runs (before the plugins' background work starts). */
+  attach(dispatch: (chatId: number, event: ConversationEvent) => Promise<void>): void {
+    this.#dispatch = dispatch;
+  }
+
+  /** Steps a conversation with a plugin's event (see `PluginEnv.report`). */
+  report(chatId: number, event: ConversationEvent): Promise<void> {
+    return this.#dispatch ? this.#dispatch(chatId, event) : Promise.reject(new Error("the bot is not running"));
+  }
 
   /** Releases the plugins' Effect services (their layers' finalizers run); after their background work stopped. */
   async dispose(): Promise<void> {
