@@ -5,6 +5,7 @@
 import type { PluginFactory } from "../src/mod.ts";
 import autoclose from "./autoclose/mod.ts";
 import comments from "./comments/mod.ts";
+import customCommands from "./custom-commands/mod.ts";
 import help from "./help/mod.ts";
 import iconColor from "./icon-color/mod.ts";
 import hideInfo from "./hide-info/mod.ts";
@@ -20,4 +21,4 @@ import webhooks from "./webhooks/mod.ts";
 import welcome from "./welcome/mod.ts";
 
 /** Every built-in plugin factory. */
-export const builtinPlugins: readonly PluginFactory<any>[] = [monitor, moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, help, webhooks];
+export const builtinPlugins: readonly PluginFactory<any>[] = [monitor, moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, help, webhooks, customCommands];

@@ -5,6 +5,7 @@
  */
 import { params as autoclose } from "./autoclose/params.ts";
 import { params as comments } from "./comments/params.ts";
+import { params as customCommands } from "./custom-commands/params.ts";
 import { params as hideInfo } from "./hide-info/params.ts";
 import { params as iconColor } from "./icon-color/params.ts";
 import { params as infoCard } from "./info-card/params.ts";
@@ -32,4 +33,5 @@ export const builtinParams = {
   ...intercept,
   ...iconColor,
   ...webhooks,
+  ...customCommands,
 };

@@ -24,7 +24,9 @@ export function infoCard(conversation: ConversationView, params: Params, name: s
   const lines = [`ℹ️ ${name}`];
   if (!hidden.has("name") && !hidden.has("link") && user.username) lines.push(`Username: @${user.username}`);
   if (!hidden.has("name") && !hidden.has("link")) lines.push(`Link: tg://user?id=${user.id}`);
-  if (!hidden.has("name")) lines.push(`ID: ${user.id}`);
+  // Operators need the numeric id (bans, CRM lookups) even when the name is an alias; only
+  // `link` hides it, as it hides every handle that leads to the user's profile.
+  if (!hidden.has("link")) lines.push(`ID: ${user.id}`);
   if (user.languageCode) lines.push(`Language: ${user.languageCode}`);
   if (start) lines.push(`Start parameter: ${start}`);
   lines.push(`First contact: ${new Date(conversation.firstContactAt).toISOString().slice(0, 16).replace("T", " ")} UTC`);

@@ -65,4 +65,10 @@ export type ConversationEvent =
   | { type: "delivery.blocked"; reason: "blocked" | "deactivated" | "vanished" }
   /** An intent was given up (after a notice in the topic); plugins may tell the user. */
   | { type: "delivery.failed"; intent: string; messageId?: number; reason: string }
-  | { type: "timer"; kind: string };
+  | { type: "timer"; kind: string }
+  /**
+   * A plugin's background work reports a result into the conversation (say, a command
+   * webhook's answer): the machine ignores it; the plugin's `onEvent` turns it into intents,
+   * which commit with the step like any other.
+   */
+  | { type: "plugin.result"; plugin: string; kind: string; data: unknown };

@@ -4,7 +4,7 @@
  * Topic-bound intents name no thread id: delivery reads the conversation's current topic, so a
  * topic that is re-created after deletion is picked up by everything still queued.
  */
-import type { MessageEntity } from "@grammyjs/types";
+import type { InlineKeyboardMarkup, MessageEntity } from "@grammyjs/types";
 
 /** Every intent. `type` names the XState action that emits it. */
 export type Intent =
@@ -29,9 +29,21 @@ export type Intent =
   | { type: "copyToUser"; messageId: number; replyToTopicMessageId?: number; mediaGroupId?: string }
   /**
    * `pairWith`: the user-chat message this one stands for (replies and edits then map to it).
-   * `withMemberCount`: a monitored chat's card; delivery appends the chat's member count.
+   * `parseMode` (falls back to plain text if Telegram cannot parse it), `replyMarkup` and
+   * `photo` (a file id; `text` is then its caption) carry outside answers, e.g. a command
+   * webhook's. `withMemberCount`: a monitored chat's card; delivery appends the chat's member
+   * count.
    */
-  | { type: "sendToTopic"; text: string; entities?: MessageEntity[]; pairWith?: number; withMemberCount?: boolean }
+  | {
+    type: "sendToTopic";
+    text: string;
+    entities?: MessageEntity[];
+    pairWith?: number;
+    parseMode?: "HTML" | "MarkdownV2" | "Markdown";
+    replyMarkup?: InlineKeyboardMarkup;
+    photo?: string;
+    withMemberCount?: boolean;
+  }
   /** `parseMode: "HTML"` sends Telegram HTML; if Telegram cannot parse it, it goes as plain text. */
   | { type: "sendToUser"; text: string; entities?: MessageEntity[]; parseMode?: "HTML" }
   | { type: "editInTopic"; userMessageId: number; text?: string; caption?: string; entities?: MessageEntity[] }

@@ -125,6 +125,9 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       const runtime = yield* Effect.runtime<Inbox>();
       const accept = (updates: readonly Update[], sourceKey?: (u: Update) => string | undefined) =>
         Runtime.runPromise(runtime)(inbox.accept(updates, { source: "mtproto", ...(sourceKey ? { sourceKey } : {}) }));
+      // Plugins' background work reports into conversations through the stepper (PluginEnv.report).
+      const step = Runtime.runPromise(yield* Effect.runtime<never>());
+      plugins.attach((chatId, event) => step(Effect.asVoid(stepper.apply([{ chatId, event }]))));
       // Work left from a previous run is already under way; now the plugins' own queues (webhooks).
       yield* plugins.run;
       const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends });

@@ -214,7 +214,9 @@ export class ConversationSteps {
     // In General, the "conversation" is the group itself and the user is the operator.
     const view: ConversationView = { chatId: envelope.chatId, user, isNew: false, state: "general", status: undefined, topicId: null, firstContactAt: batch.now, data: {} };
     const out = await o.plugins.generalCommand({ bot: o.bot, conversation: view, event, now: batch.now, log: o.log }, command.name, command.args);
-    const intents = out?.intents ?? [{ type: "sendToGeneral" as const, text: `Unknown command /${command.name}. /help lists the commands.` }];
+    // custom_commands: false leaves unknown commands to a helper bot in the group: no answer.
+    const unknown = out === undefined && !(await o.plugins.leavesUnknownCommand({ bot: o.bot, conversation: view, event, now: batch.now, log: o.log }));
+    const intents = out?.intents ?? (unknown ? [{ type: "sendToGeneral" as const, text: `Unknown command /${command.name}. /help lists the commands.` }] : []);
     batch.loose.push({ chatId: envelope.chatId, intents });
     batch.applied.push({ chatId: envelope.chatId, intents, state: "general" });
   }

@@ -154,6 +154,12 @@ export interface Plugin {
   onEvent?(ctx: TransitionContext): HookResult<HookOutput | void>;
   /** Operator commands by name (without the slash, lowercase). */
   commands?: Record<string, CommandSpec>;
+  /**
+   * Gate for an operator command that neither the core nor any plugin provides (in a topic or
+   * in General): `true` leaves it to someone else, e.g. a helper bot in the group
+   * (`custom_commands: false`), so Switchboard does not answer "Unknown command".
+   */
+  leavesUnknownCommand?(ctx: HookContext): HookResult<boolean | void>;
   /** Durable timers by kind, fired through the conversation's lane of steps. */
   timers?: Record<string, (ctx: HookContext) => HookResult<HookOutput | void>>;
   /**
@@ -187,6 +193,14 @@ export interface PluginEnv {
   readonly log: Logger;
   /** The `/help` lines of every loaded plugin and the core, for where a command is used. */
   commandHelp(where: "topic" | "general"): string[];
+  /**
+   * From background work (`start`): steps conversation `chatId` with the event
+   * `{ type: "plugin.result", plugin: <this plugin>, kind, data }`, which the plugin's `onEvent`
+   * turns into intents — so an outside answer reaches Telegram through the outbox, durably,
+   * never by a direct API call. Resolves once the step is committed; rejects while the bot is
+   * not running yet, or when the store fails. A chat Switchboard never saw is skipped.
+   */
+  report(chatId: number, kind: string, data: unknown): Promise<void>;
   /**
    * The store, for the plugin's own tables (created by its `migrations`; name them after the
    * plugin). Absent in `switchboard check`, which loads plugins without a store.

@@ -133,7 +133,11 @@ export async function loadPlugins(bot: BotConfig, index: number, view: BotView, 
     const parsed = factory.parseOptions(options);
     if (!parsed.ok) throw new PluginLoadError(parsed.problems.map((p) => `${optionPath(at, p.option)}: ${p.message}`).join("\n"));
     if (db) await migratePlugin(db, factory, at);
-    const env: PluginEnv = { bot: view, log: log.child(factory.name), commandHelp: (where) => host?.help(where) ?? [], ...(db ? { db } : {}) };
+    const env: PluginEnv = {
+      bot: view, log: log.child(factory.name), commandHelp: (where) => host?.help(where) ?? [],
+      report: (chatId, kind, data) => host ? host.report(chatId, { type: "plugin.result", plugin: factory.name, kind, data }) : Promise.reject(new Error("the bot is not running")),
+      ...(db ? { db } : {}),
+    };
     try {
       plugins.push(factory.create(parsed.options, env));
     } catch (error) {

@@ -97,6 +97,7 @@ describe("defaults", () => {
         intercept: true,
         icon_color: null,
         webhooks: {},
+        custom_commands: true,
       },
       plugins: [],
       limits: { globalPerSecond: 30, groupPerMinute: 20, privatePerSecond: 1 },

@@ -29,9 +29,10 @@ describe("parameter names", () => {
   });
 
   it("exposes the names and defaults", () => {
-    expect(PARAM_NAMES).toHaveLength(20);
+    expect(PARAM_NAMES).toHaveLength(21);
     expect(defaultParams().ignore_chats).toEqual([777000]);
     expect(defaultParams().autoclose).toBe(48);
+    expect(defaultParams().custom_commands).toBe(true);
   });
 });
 
@@ -55,6 +56,7 @@ describe("values", () => {
   it("booleans accept true/false, yes/no, on/off", () => {
     const p = paramsOf(`      auto_info: yes\n      silent_mode: "on"\n      reply_only: true\n      leave_closed: "TRUE"\n      intercept: no\n`);
     expect([p.auto_info, p.silent_mode, p.reply_only, p.leave_closed, p.intercept]).toEqual([true, true, true, true, false]);
+    expect(paramsOf(`      CUSTOM_COMMANDS: "OFF"\n`).custom_commands).toBe(false);
     expect(paramLines(`      intercept: maybe\n`)).toEqual([`bots[0].params.intercept: expected true or false, got "maybe"`]);
   });
 

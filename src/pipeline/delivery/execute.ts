@@ -107,7 +107,7 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
         // A count Telegram will not give (the bot left the chat) costs only that line of the card.
         const members = intent.withMemberCount ? yield* Effect.option(c.call("getChatMemberCount", { chat_id: ctx.chatId })) : undefined;
         const text = members && members._tag === "Some" ? `${intent.text}\nMembers: ${members.value}` : intent.text;
-        const sent = yield* c.call("sendMessage", { chat_id: group, message_thread_id: thread, text, entities: intent.entities });
+        const sent = yield* sendInTopic(c, group, thread, { ...intent, text });
         return done(intent.pairWith === undefined ? [] : [{ userMessageId: intent.pairWith, topicMessageId: sent.message_id }]);
       }
       case "sendToUser":
@@ -175,6 +175,22 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
       ? Effect.map(missingChatOf(intent, ctx), (missing) => classifyFailure(intent, error, ctx, missing))
       : Effect.succeed(classifyFailure(intent, error, ctx))
   ));
+}
+
+/** A message (or a photo with its caption) in the topic; markup Telegram cannot parse falls back to plain text. */
+function sendInTopic(c: TelegramClient, group: number, thread: number | undefined, intent: Extract<Intent, { type: "sendToTopic" }>) {
+  const markup = intent.replyMarkup ? { reply_markup: intent.replyMarkup } : {};
+  const send = (parseMode: string | undefined): Effect.Effect<{ message_id: number }, TelegramError> => {
+    const mode = parseMode ? { parse_mode: parseMode as never } : {};
+    return intent.photo !== undefined
+      ? c.call("sendPhoto", { chat_id: group, message_thread_id: thread, photo: intent.photo, caption: intent.text || undefined, ...(parseMode ? mode : { caption_entities: intent.entities }), ...markup })
+      : c.call("sendMessage", { chat_id: group, message_thread_id: thread, text: intent.text, ...(parseMode ? mode : { entities: intent.entities }), ...markup });
+  };
+  if (!intent.parseMode) return send(undefined);
+  // An outside answer's markup mistake must not cost the operators the message.
+  return send(intent.parseMode).pipe(
+    Effect.catchIf((e) => e._tag === "BadRequest" && /can't parse entities/i.test(e.description), () => send(undefined)),
+  );
 }
 
 function edit(c: TelegramClient, chatId: number, messageId: number, text: string | undefined, caption: string | undefined, entities: MessageEntity[] | undefined) {

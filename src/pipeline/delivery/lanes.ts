@@ -1,6 +1,7 @@
 /**
  * The `Delivery` service: one lane per conversation, each a fiber (in a `FiberMap` keyed by
- * chat) draining its outbox rows strictly in order, many lanes at once. A lane starts when the
+ * chat) draining its outbox rows strictly in order (except that an album's later items join its
+ * first, see `albums.ts`), many lanes at once. A lane starts when the
  * outbox announces work for its chat and ends when its rows are gone. At most `maxActive` lanes
  * run at a time; chats beyond wait in arrival order for a lane to end. (Not a semaphore with a
  * fiber per waiting chat: Effect's semaphore wakes every waiter on each release, which under a
@@ -26,7 +27,7 @@ import { Bot } from "../bot-env.ts";
 import { Outbox } from "../outbox.ts";
 import { RateLimiter, type RateLimitConfig } from "../rate-limits.ts";
 import { Stepper } from "../stepper.ts";
-import { maxAlbum, nextBatch } from "./albums.ts";
+import { albumWindow, nextBatch } from "./albums.ts";
 import { attempt } from "./attempt.ts";
 import { makeCompletions } from "./completions.ts";
 import { beforeCreate } from "./creations.ts";
@@ -113,14 +114,14 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
         const turn = (chatId: number): Effect.Effect<"done" | "parked" | "more", StoreError> =>
           Effect.gen(function* () {
             again.delete(chatId);
-            // The head, or enough rows to see an album's end.
+            // The head, or enough rows to gather an album past the rows between its items.
             let rows = yield* outbox.head(chatId, 1);
             if (rows.length === 0) {
               if (again.has(chatId)) return "more";
               active.delete(chatId);
               return "done";
             }
-            if (albumOf(rows[0].intent)) rows = yield* outbox.head(chatId, maxAlbum + 1);
+            if (albumOf(rows[0].intent)) rows = yield* outbox.head(chatId, albumWindow);
             const now = yield* Clock.currentTimeMillis;
             const first = placeOf(rows[0].intent) === "topic" ? yield* topicFirst(chatId) : undefined;
             const lead = first ?? rows[0];

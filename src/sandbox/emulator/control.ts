@@ -28,7 +28,7 @@
  * | `POST /control/operatorPosts` | `{ groupId, userId, content: { …, threadId? } }` | StoredMessage |
  * | `POST /control/operatorEdits` | `{ groupId, userId, messageId, content }` | StoredMessage |
  * | `POST /control/operatorReacts` | `{ groupId, userId, messageId, emoji \| null }` | true |
- * | `POST /control/deleteTopic` | `{ groupId, threadId }` | true |
+ * | `POST /control/deleteTopic` | `{ groupId, threadId, answer? }` (`answer: "topic-deleted"`: later sends fail `TOPIC_DELETED`) | true |
  * | `GET  /control/messages` | `?chatId=&threadId=(number\|general)&token=` | StoredMessage[] |
  * | `GET  /control/topics` | `?groupId=` | TopicInfo[] |
  * | `GET  /control/updates` | `?token=` | Update[] (every update ever generated for the bot) |
@@ -85,7 +85,8 @@ const routes: Record<string, (emu: ControlTarget, b: Body, q: URLSearchParams) =
   "POST /operatorPosts": (emu, b) => emu.operatorPosts(num(b.groupId), num(b.userId), b.content ?? {}),
   "POST /operatorEdits": (emu, b) => emu.operatorEdits(num(b.groupId), num(b.userId), num(b.messageId), b.content ?? {}),
   "POST /operatorReacts": (emu, b) => (emu.operatorReacts(num(b.groupId), num(b.userId), num(b.messageId), b.emoji ?? null), true),
-  "POST /deleteTopic": (emu, b) => (emu.deleteTopic(num(b.groupId), num(b.threadId)), true),
+  "POST /deleteTopic": (emu, b) =>
+    (emu.deleteTopic(num(b.groupId), num(b.threadId), b.answer === "topic-deleted" ? { answer: "topic-deleted" } : {}), true),
   "GET /messages": (emu, _b, q) => {
     const t = q.get("threadId");
     const token = q.get("token");

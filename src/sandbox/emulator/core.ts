@@ -11,6 +11,7 @@ import type {
   ApiResponse,
   CallbackAnswer,
   BotIdentity,
+  DeletedTopicAnswer,
   EditContent,
   Emulator,
   EmulatorOptions,
@@ -150,8 +151,8 @@ export class EmulatorCore implements Emulator {
     actors.operatorReacts(this.world, groupId, userId, messageId, emoji);
   }
 
-  deleteTopic(groupId: number, threadId: number): void {
-    actors.deleteTopic(this.world, groupId, threadId);
+  deleteTopic(groupId: number, threadId: number, o: { answer?: DeletedTopicAnswer } = {}): void {
+    actors.deleteTopic(this.world, groupId, threadId, o.answer);
   }
 
   messages(chatId: number, o: MessagesQuery = {}): StoredMessage[] {

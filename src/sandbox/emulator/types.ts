@@ -73,6 +73,9 @@ export interface TopicInfo {
   deleted: boolean;
 }
 
+/** How sends into a deleted topic fail: "message thread not found" (default) or `TOPIC_DELETED`. */
+export type DeletedTopicAnswer = "thread-not-found" | "topic-deleted";
+
 /** The kinds of faults {@link Emulator.injectFault} can provoke. */
 export type FaultKind = "429" | "500" | "502" | "drop-before" | "drop-after";
 
@@ -209,7 +212,7 @@ export interface Emulator {
   ): StoredMessage;
   operatorEdits(groupId: number, userId: number, messageId: number, content: EditContent): StoredMessage;
   operatorReacts(groupId: number, userId: number, messageId: number, emoji: string | null): void;
-  deleteTopic(groupId: number, threadId: number): void;
+  deleteTopic(groupId: number, threadId: number, o?: { answer?: DeletedTopicAnswer }): void;
   messages(chatId: number, o?: MessagesQuery): StoredMessage[];
   topics(groupId: number): TopicInfo[];
   updatesFor(token: string): Update[];

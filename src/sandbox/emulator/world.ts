@@ -8,7 +8,7 @@ import { FileStore } from "./files.ts";
 import { RateLimiter } from "./rate-limits.ts";
 import { BotUpdates, type UpdateBody, type WebhookReplyDispatch } from "./updates.ts";
 import { tooManyRequests } from "./errors.ts";
-import type { CallbackAnswer, StoredMessage, TopicInfo, WorldEvent } from "./types.ts";
+import type { CallbackAnswer, DeletedTopicAnswer, StoredMessage, TopicInfo, WorldEvent } from "./types.ts";
 
 /** A Bot API message under construction or in storage; loosely typed because it is built field by field. */
 // deno-lint-ignore no-explicit-any
@@ -60,8 +60,14 @@ export interface PrivateChat extends ChatBase {
   blocked: boolean;
 }
 
-/** A forum topic: stored exactly as operators see it in the topic list. */
-export type TopicRecord = TopicInfo;
+/** A forum topic: stored as operators see it in the topic list, plus how it fails once deleted. */
+export interface TopicRecord extends TopicInfo {
+  /**
+   * What sends into the topic answer once it is deleted: Telegram says "message thread not
+   * found" for most, but `TOPIC_DELETED` for some (tests choose with `deleteTopic`'s `answer`).
+   */
+  deletedAnswer?: DeletedTopicAnswer;
+}
 
 /**
  * What a non-private chat is: the operators' forum supergroup, a plain group the bot is a member

@@ -62,11 +62,12 @@ export function requireForum(chat: ChatRecord): GroupChat {
 
 /**
  * Checks a topic exists for writing. Thread 1 is the General topic, which Telegram refuses as a
- * message_thread_id; deleted topics are "not found"; closed ones refuse bots.
+ * message_thread_id; deleted topics are "not found" (or `TOPIC_DELETED`, as the test chose);
+ * closed ones refuse bots.
  */
 export function checkThread(chat: GroupChat, threadId: number, forSend: boolean): void {
   const t = chat.topics.get(threadId);
-  if (!t || t.deleted) throw badRequest(E.threadNotFound);
+  if (!t || t.deleted) throw badRequest(t?.deletedAnswer === "topic-deleted" ? E.topicDeleted : E.threadNotFound);
   if (forSend && t.closed) throw badRequest(E.topicClosed);
 }
 
