@@ -33,6 +33,7 @@ export {
 } from "./plugins/api.ts";
 export type { ConversationEvent, ParsedCommand, UserProfile } from "./conversation/events.ts";
 export type { Intent } from "./conversation/intents.ts";
+export type { CopiedTemplate, DeclaredTemplate, TemplateButton, TemplateContent, TemplateMediaKind } from "./conversation/template.ts";
 export type { Params } from "./config/types.ts";
 export type { Logger } from "./util/log.ts";
 

@@ -5,6 +5,7 @@
  * topic that is re-created after deletion is picked up by everything still queued.
  */
 import type { MessageEntity } from "@grammyjs/types";
+import type { TemplateContent } from "./template.ts";
 
 /** Every intent. `type` names the XState action that emits it. */
 export type Intent =
@@ -34,7 +35,14 @@ export type Intent =
   /** A private message to an operator (e.g. `/info` under `hide_info: [command]`). */
   | { type: "sendToOperator"; operatorId: number; text: string }
   /** A message in the group's General topic (answers to General-topic commands). */
-  | { type: "sendToGeneral"; text: string };
+  | { type: "sendToGeneral"; text: string }
+  /**
+   * A template sent to the user like an operator's message, then shown in the topic too (the
+   * two copies are paired, so replies and edits map); `name` is for logs and notices.
+   */
+  | { type: "templateToUser"; name: string; template: TemplateContent }
+  /** A template shown in General (a preview). */
+  | { type: "templateToGeneral"; name: string; template: TemplateContent };
 
 /**
  * Where an intent acts — the one place intents are classified:
@@ -62,6 +70,8 @@ const places: Record<Intent["type"], IntentPlace> = {
   reactInUser: "user",
   sendToOperator: "operator",
   sendToGeneral: "general",
+  templateToUser: "user",
+  templateToGeneral: "general",
 };
 
 /** Where `intent` acts. */
@@ -82,6 +92,7 @@ export function targetRoleOf(intent: Intent): ChatRole {
 /** Whose chat an intent copies from, if it copies (a protected message is sent as text instead). */
 export function sourceRoleOf(intent: Intent): ChatRole | undefined {
   if (intent.type === "copyToTopic") return intent.protectedText ? undefined : "user";
+  if (intent.type === "templateToUser" || intent.type === "templateToGeneral") return intent.template.kind === "copy" ? "group" : undefined;
   return intent.type === "copyToUser" ? "group" : undefined;
 }
 

@@ -27,6 +27,8 @@ export interface MachineOptions {
   iconColor?: number;
   /** The name shown in topic titles (plugins may supply an alias); defaults to the user's name. */
   nameOf?: (user: UserProfile) => string;
+  /** What plugins add after the name (label tickers), from the conversation's plugin data. */
+  suffixOf?: (data: Readonly<Record<string, unknown>>) => string | undefined;
 }
 
 /** The machine's input: who the conversation is with. */
@@ -56,13 +58,14 @@ const isCommand = (name: string) => ({ event }: { event: ConversationEvent }) =>
 
 /** Builds the machine for one bot's settings. */
 export function createConversationMachine(options: MachineOptions = {}) {
+  const titleFor = (status: TitleStatus, context: ConversationContext) => topicTitle(status, context.user, options.nameOf, options.suffixOf?.(context.data ?? {}));
   const title = (status: TitleStatus) => ({ context }: { context: ConversationContext }): IntentParams<"editTopic"> => ({
-    name: topicTitle(status, context.user, options.nameOf),
+    name: titleFor(status, context),
   });
   const copyIn = { type: "copyToTopic" as const, params: ({ event }: { event: ConversationEvent }) => copyParams(event) };
   const copyOut = { type: "copyToUser" as const, params: ({ event }: { event: ConversationEvent }) => operatorCopyParams(event) };
   const closeActions = [{ type: "editTopic" as const, params: title("closed") }, "closeTopic" as const];
-  const createTopic = { type: "createTopic" as const, params: ({ context }: { context: ConversationContext }) => ({ name: topicTitle("user_answered", context.user, options.nameOf), iconColor: options.iconColor }) };
+  const createTopic = { type: "createTopic" as const, params: ({ context }: { context: ConversationContext }) => ({ name: titleFor("user_answered", context), iconColor: options.iconColor }) };
   // leave_closed: the topic is created, the message relayed, and the dialog starts closed.
   const createClosed = {
     guard: and(["mayRelay", not("mayReopen")]),
@@ -75,7 +78,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
     {
       type: "createTopic" as const,
       params: ({ context }: { context: ConversationContext }) => ({
-        name: topicTitle(status, context.user, options.nameOf), iconColor: options.iconColor, previousDeleted: context.topicId !== null,
+        name: titleFor(status, context), iconColor: options.iconColor, previousDeleted: context.topicId !== null,
       }),
     },
     "forgetTopic" as const,
