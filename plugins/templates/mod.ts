@@ -82,8 +82,9 @@ export default definePlugin({
       const checked = checkName(words[0], "template");
       if ("error" in checked) return say(checked.error);
       if (book.isDeclared(checked.key)) return say(`Template ${checked.name} is declared in the configuration; remove it there.`);
-      const deleted = db ? await deleteSaved(db, bot.id, checked.key) : false;
-      return say(deleted ? `Deleted template ${checked.name}.` : `No saved template ${checked.name}. /template lists them.`);
+      const found = await book.find(checked.key);
+      const deleted = found !== undefined && db !== undefined && (await deleteSaved(db, bot.id, checked.key));
+      return say(deleted ? `Deleted template ${found.name}.` : `No saved template ${checked.name}. /template lists them.`);
     };
 
     const preview = async (raw: string): Promise<HookOutput> => {
