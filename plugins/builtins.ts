@@ -10,6 +10,7 @@ import iconColor from "./icon-color/mod.ts";
 import hideInfo from "./hide-info/mod.ts";
 import infoCard from "./info-card/mod.ts";
 import intercept from "./intercept/mod.ts";
+import labels from "./labels/mod.ts";
 import templates from "./templates/mod.ts";
 import startParam from "./start-param/mod.ts";
 import keywordGate from "./keyword-gate/mod.ts";
@@ -20,4 +21,4 @@ import webhooks from "./webhooks/mod.ts";
 import welcome from "./welcome/mod.ts";
 
 /** Every built-in plugin factory. */
-export const builtinPlugins: readonly PluginFactory<any>[] = [moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, templates, help, webhooks];
+export const builtinPlugins: readonly PluginFactory<any>[] = [moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, templates, labels, help, webhooks];
