@@ -175,8 +175,8 @@ describe("permissions and restarts", () => {
     expect(await askInTopic(w, topic.threadId, "/mark vip")).toBe("🏷 Set label vip.");
   });
 
-  it("keeps labels, their properties and tickers across a restart", async () => {
-    const w = await createWorld();
+  it.each(["sqlite", "postgres"] as const)("keeps labels, their properties and tickers across a restart (%s)", async (storage) => {
+    const w = await createWorld({ storage });
     const running = await startSwitchboard(w);
     await ask(w, "/mark new vip");
     await ask(w, "/mark vip ticker ⭐");

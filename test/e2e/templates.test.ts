@@ -138,8 +138,8 @@ describe("templates", () => {
     await expect(start).rejects.toThrow(/options\.templates\.hello\.buttons\[0\]\[0\]: expected \{ text, url \}[\s\S]*options\.templates\["2x"\]: A template name starts/);
   });
 
-  it("keeps saved templates across a restart", async () => {
-    const w = await createWorld();
+  it.each(["sqlite", "postgres"] as const)("keeps saved templates across a restart (%s)", async (storage) => {
+    const w = await createWorld({ storage });
     const running = await startSwitchboard(w);
     const source = w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "Kept" });
     await ask(w, "/template save kept", { replyTo: source.message_id });
