@@ -4,9 +4,9 @@
  * label removes its `after` labels and sends its `sends` template; a change of tickers retitles
  * the topic. Everything is part of the step: the label rows are `write` effects in its commit.
  */
-import type { HookContext, HookOutput, Intent, PluginEnv } from "../../src/mod.ts";
+import type { ConversationEvent, HookContext, HookOutput, Intent, PluginEnv } from "../../src/mod.ts";
 import { templateBookOf } from "../templates/book.ts";
-import { templateSend } from "../templates/mod.ts";
+import { templateAnswer } from "../templates/mod.ts";
 import { checkName, wordsOf } from "../templates/names.ts";
 import { dataOf, type LabelData, labelData, plugin, withLabels } from "./data.ts";
 import { getLabel, getLabels, type LabelWrite } from "./store.ts";
@@ -59,13 +59,14 @@ export async function topicMark(ctx: HookContext & { args: string }, env: Plugin
   const next = labelData(keys, found);
   const removedNote = removed.length > 0 ? ` Removed ${removed.map((k) => found.get(k)?.name ?? k).join(", ")}.` : "";
   const intents: Intent[] = [{ type: "sendToTopic", text: `🏷 Set label ${name}${label ? "" : " (a new label)"}.${removedNote}` }];
+  const events: ConversationEvent[] = [];
   if (label?.sends) {
     const template = await templateBookOf(botId)?.find(label.sends.toLowerCase());
-    if (template) intents.push(...templateSend(template, `label ${name}`));
+    if (template) events.push(templateAnswer(template, `label ${name}`));
     else intents.push({ type: "sendToTopic", text: `⚠️ Label ${name} sends template ${label.sends}, which does not exist: nothing was sent.` });
   }
   const write: LabelWrite = { op: "set", topicId: ctx.conversation.topicId, add: [checked.key], remove: removed, ...(label ? {} : { create: { key: checked.key, name: checked.name } }) };
-  return change(ctx, env, current, next, write, intents);
+  return { ...change(ctx, env, current, next, write, intents), events };
 }
 
 /** The step's output for a change of the topic's labels: data, rows, answers, and the title if its ticker changed. */

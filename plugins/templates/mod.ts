@@ -6,13 +6,14 @@
  *   it (an album counts its items); `/template` lists, `/template NAME` previews here,
  *   `/template del NAME` deletes.
  * - In a user's topic (every operator): `/send NAME` sends the template to the user and shows it
- *   in the topic (the copies are paired, so replies and edits map like an operator's message).
+ *   in the topic (the copies are paired, so replies map like an operator's message); like an
+ *   operator's message it makes the dialog 🟨 and reopens a closed one.
  *
  * A saved template is a reference (chat id and message ids), sent with `copyMessages`, so any
  * content, formatting and buttons survive; templates may also be declared in the configuration
  * (options.ts). The book of a bot's templates (book.ts) is what other plugins use.
  */
-import type { HookContext, HookOutput, Intent } from "../../src/mod.ts";
+import type { ConversationEvent, HookContext, HookOutput, Intent, TemplateContent } from "../../src/mod.ts";
 import { definePlugin } from "../../src/mod.ts";
 import { isAllowed, operatorOf, refusal } from "./allowed.ts";
 import { type FoundTemplate, registerTemplateBook, TemplateBook } from "./book.ts";
@@ -96,6 +97,11 @@ export default definePlugin({
     };
 
     return {
+      onEvent(ctx) {
+        // After the machine made the dialog 🟨 (and reopened a closed topic): send it.
+        if (ctx.event.type !== "plugin.answered" || ctx.event.plugin !== "templates") return;
+        return { intents: templateSend(ctx.event.value as TemplateAnswer) };
+      },
       commands: {
         template: {
           help: "/template — templates: list, preview, save (in reply), del",
@@ -127,7 +133,7 @@ export default definePlugin({
             if (ctx.conversation.state === "banned") return sayInTopic("The user is banned; /unban first.");
             const found = await book.find(checked.key);
             if (!found) return sayInTopic(`No template ${checked.name}. /send lists the templates.`);
-            return { intents: templateSend(found) };
+            return { events: [templateAnswer(found)] };
           },
         },
       },
@@ -135,10 +141,26 @@ export default definePlugin({
   },
 });
 
+/** What a `plugin.answered` event of this plugin carries. */
+interface TemplateAnswer {
+  readonly name: string;
+  readonly content: TemplateContent;
+  readonly why?: string;
+}
+
+/**
+ * The event that sends a template to the conversation's user: the machine makes the dialog 🟨
+ * (reopening a closed topic) as for an operator's message, then this plugin's reaction sends it.
+ */
+export function templateAnswer(found: FoundTemplate, why?: string): ConversationEvent {
+  const value: TemplateAnswer = { name: found.name, content: found.content, ...(why ? { why } : {}) };
+  return { type: "plugin.answered", plugin: "templates", value };
+}
+
 /** The intents that send a template to the conversation's user, announced in the topic. */
-export function templateSend(found: FoundTemplate, why?: string): Intent[] {
+function templateSend(t: TemplateAnswer): Intent[] {
   return [
-    { type: "sendToTopic", text: `📨 Template ${found.name} sent to the user${why ? ` (${why})` : ""}:` },
-    { type: "templateToUser", name: found.name, template: found.content },
+    { type: "sendToTopic", text: `📨 Template ${t.name} sent to the user${t.why ? ` (${t.why})` : ""}:` },
+    { type: "templateToUser", name: t.name, template: t.content },
   ];
 }

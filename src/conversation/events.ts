@@ -53,4 +53,10 @@ export type ConversationEvent =
   | { type: "delivery.blocked"; reason: "blocked" | "deactivated" | "vanished" }
   /** An intent was given up (after a notice in the topic); plugins may tell the user. */
   | { type: "delivery.failed"; intent: string; messageId?: number; reason: string }
-  | { type: "timer"; kind: string };
+  | { type: "timer"; kind: string }
+  /**
+   * A plugin answers the user on the operators' behalf (a template sent with `/send`): the dialog
+   * becomes 🟨 as after an operator's message (a closed topic reopens), and the plugin named
+   * `plugin` sends what it sends in its reaction to this event, after the reopening.
+   */
+  | { type: "plugin.answered"; plugin: string; value: unknown };

@@ -235,6 +235,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
               "topic.lost": { actions: replaceTopic("user_answered") },
               "user.message": { guard: "mayRelay", actions: ["rememberUser", copyIn] },
               "operator.message": { guard: "mayRelay", target: "support_answered", actions: [copyOut, { type: "editTopic", params: title("support_answered") }] },
+              "plugin.answered": { target: "support_answered", actions: { type: "editTopic", params: title("support_answered") } },
             },
           },
           support_answered: {
@@ -263,6 +264,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
             target: "topic-open.support_answered",
             actions: ["reopenTopic", { type: "editTopic", params: title("support_answered") }, copyOut],
           },
+          "plugin.answered": { target: "topic-open.support_answered", actions: ["reopenTopic", { type: "editTopic", params: title("support_answered") }] },
           "operator.command": [
             { guard: "isClose", actions: { type: "sendToTopic", params: { text: "The dialog is already closed." } } },
             { guard: "isHold", target: "topic-open.user_answered", actions: ["reopenTopic", { type: "editTopic", params: title("user_answered") }] },

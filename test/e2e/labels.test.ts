@@ -155,7 +155,7 @@ describe("tickers", () => {
     await held.reached;
     // The lane waits on the held title edit; three more titles queue behind it.
     for (const n of ["a", "b", "c"]) w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: t, text: `/mark ${n}` });
-    await waitFor(async () => (await ask(w, "/mark")).includes("c C — 1 topic"), "the three marks committed");
+    await waitFor(async () => (await ask(w, "/mark"))?.includes("c C — 1 topic"), "the three marks committed");
     held.release();
     await waitFor(() => titleOf(w, t) === "🟨 Ann A B C", "newest title");
     await waitFor(() => topicMessages(w, t).filter((m) => m.text?.startsWith("🏷 Set label")).length === 3, "the answers");

@@ -1,6 +1,6 @@
 /** The templates plugin end to end: /template in General, /send NAME in a topic, declared templates, restarts. */
 import { afterEach, describe, expect, it } from "vitest";
-import { botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, waitFor, type World } from "../support/world.ts";
+import { botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
 
 afterEach(closeAll);
 
@@ -39,11 +39,27 @@ describe("templates", () => {
     expect(sent.entities).toEqual([{ type: "bold", offset: 0, length: 11 }]);
     const mirror = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.from?.is_bot && m.text === "Our prices: 10 €"), "template in the topic");
     expect(topicMessages(w, topic.threadId).some((m) => m.text === "📨 Template Prices sent to the user:")).toBe(true);
+    // Like an operator's answer, it makes the dialog 🟨.
+    await waitFor(() => topicNamed(w, "Ann")?.name === "🟨 Ann", "🟨 after the template");
 
     // The user answers the template: the answer shows in the topic as a reply to its copy there.
     w.emulator.userSends(w.bot.token, ann.id, { text: "too expensive", replyToMessageId: sent.message_id });
     const answer = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text === "too expensive"), "answer");
     expect(answer.reply_to_message?.message_id).toBe(mirror.message_id);
+  });
+
+  it("/send in a closed dialog reopens it as 🟨, like an operator's message, and shows the copy in the topic", async () => {
+    const w = await createWorld();
+    await startSwitchboard(w);
+    const source = w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "We are back" });
+    await ask(w, "/template save back", { replyTo: source.message_id });
+    const { user: ann, topic } = await firstContact(w, "Ann");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/close" });
+    await waitFor(() => topicNamed(w, "Ann")?.closed, "closed");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/send back" });
+    await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text === "We are back"), "template at the user");
+    await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.from?.is_bot && m.text === "We are back"), "copy in the reopened topic");
+    await waitFor(() => topicNamed(w, "Ann")?.name === "🟨 Ann" && !topicNamed(w, "Ann")?.closed, "reopened as 🟨");
   });
 
   it("saves a chain of consecutive messages (an album counts its items) and sends it in one go", async () => {
