@@ -11,6 +11,8 @@ import iconColor from "./icon-color/mod.ts";
 import hideInfo from "./hide-info/mod.ts";
 import infoCard from "./info-card/mod.ts";
 import intercept from "./intercept/mod.ts";
+import labels from "./labels/mod.ts";
+import templates from "./templates/mod.ts";
 import startParam from "./start-param/mod.ts";
 import keywordGate from "./keyword-gate/mod.ts";
 import leaveClosed from "./leave-closed/mod.ts";
@@ -21,4 +23,4 @@ import webhooks from "./webhooks/mod.ts";
 import welcome from "./welcome/mod.ts";
 
 /** Every built-in plugin factory. */
-export const builtinPlugins: readonly PluginFactory<any>[] = [monitor, moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, help, webhooks, customCommands];
+export const builtinPlugins: readonly PluginFactory<any>[] = [monitor, moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, templates, labels, help, webhooks, customCommands];

@@ -71,4 +71,11 @@ export type ConversationEvent =
    * webhook's answer): the machine ignores it; the plugin's `onEvent` turns it into intents,
    * which commit with the step like any other.
    */
-  | { type: "plugin.result"; plugin: string; kind: string; data: unknown };
+  | { type: "plugin.result"; plugin: string; kind: string; data: unknown }
+  /**
+   * A plugin answers the user on the operators' behalf (a template sent with `/send`): the dialog
+   * becomes 🟨 as after an operator's message (a closed topic reopens), and the plugin named
+   * `plugin` sends what it sends in its reaction to this event, after the reopening.
+   */
+  | { type: "plugin.answered"; plugin: string; value: unknown };
+

@@ -5,6 +5,7 @@
  * topic that is re-created after deletion is picked up by everything still queued.
  */
 import type { InlineKeyboardMarkup, MessageEntity } from "@grammyjs/types";
+import type { TemplateContent } from "./template.ts";
 
 /** Every intent. `type` names the XState action that emits it. */
 export type Intent =
@@ -60,7 +61,14 @@ export type Intent =
    * whose answer was lost. `unlessClaimedBy`: topic creations still in flight when it was found
    * (their createTopic rows' outbox ids); one of them may yet claim it, so delivery waits for them.
    */
-  | { type: "deleteTopic"; topicId: number; unlessClaimedBy?: number[] };
+  | { type: "deleteTopic"; topicId: number; unlessClaimedBy?: number[] }
+  /**
+   * A template sent to the user like an operator's message, then shown in the topic too (the
+   * two copies are paired, so replies and edits map); `name` is for logs and notices.
+   */
+  | { type: "templateToUser"; name: string; template: TemplateContent }
+  /** A template shown in General (a preview). */
+  | { type: "templateToGeneral"; name: string; template: TemplateContent };
 
 /**
  * Where an intent acts — the one place intents are classified:
@@ -90,6 +98,8 @@ const places: Record<Intent["type"], IntentPlace> = {
   sendToOperator: "operator",
   sendToGeneral: "general",
   deleteTopic: "group",
+  templateToUser: "user",
+  templateToGeneral: "general",
 };
 
 /** Where `intent` acts. */
@@ -110,6 +120,7 @@ export function targetRoleOf(intent: Intent): ChatRole {
 /** Whose chat an intent copies from, if it copies (a protected message is sent as text instead). */
 export function sourceRoleOf(intent: Intent): ChatRole | undefined {
   if (intent.type === "copyToTopic") return intent.protectedText ? undefined : "user";
+  if (intent.type === "templateToUser" || intent.type === "templateToGeneral") return intent.template.kind === "copy" ? "group" : undefined;
   return intent.type === "copyToUser" ? "group" : undefined;
 }
 

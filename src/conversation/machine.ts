@@ -32,6 +32,8 @@ export interface MachineOptions {
    * their senders (`hide_info: [name]`).
    */
   hideGroupSenders?: boolean;
+  /** What plugins add after the name (label tickers), from the conversation's plugin data. */
+  suffixOf?: (data: Readonly<Record<string, unknown>>) => string | undefined;
 }
 
 /** The machine's input: who the conversation is with. */
@@ -61,13 +63,14 @@ const isCommand = (name: string) => ({ event }: { event: ConversationEvent }) =>
 
 /** Builds the machine for one bot's settings. */
 export function createConversationMachine(options: MachineOptions = {}) {
+  const titleFor = (status: TitleStatus, context: ConversationContext) => topicTitle(status, context.user, options.nameOf, options.suffixOf?.(context.data ?? {}));
   const title = (status: TitleStatus) => ({ context }: { context: ConversationContext }): IntentParams<"editTopic"> => ({
-    name: topicTitle(status, context.user, options.nameOf),
+    name: titleFor(status, context),
   });
   const copyIn = { type: "copyToTopic" as const, params: ({ event }: { event: ConversationEvent }) => copyParams(event, options.hideGroupSenders === true) };
   const copyOut = { type: "copyToUser" as const, params: ({ event }: { event: ConversationEvent }) => operatorCopyParams(event) };
   const closeActions = [{ type: "editTopic" as const, params: title("closed") }, "closeTopic" as const];
-  const createTopic = { type: "createTopic" as const, params: ({ context }: { context: ConversationContext }) => ({ name: topicTitle("user_answered", context.user, options.nameOf), iconColor: options.iconColor }) };
+  const createTopic = { type: "createTopic" as const, params: ({ context }: { context: ConversationContext }) => ({ name: titleFor("user_answered", context), iconColor: options.iconColor }) };
   // leave_closed: the topic is created, the message relayed, and the dialog starts closed.
   const createClosed = {
     guard: and(["mayRelay", not("mayReopen")]),
@@ -80,7 +83,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
     {
       type: "createTopic" as const,
       params: ({ context }: { context: ConversationContext }) => ({
-        name: topicTitle(status, context.user, options.nameOf), iconColor: options.iconColor, previousDeleted: context.topicId !== null,
+        name: titleFor(status, context), iconColor: options.iconColor, previousDeleted: context.topicId !== null,
       }),
     },
     "forgetTopic" as const,
@@ -245,6 +248,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
               "topic.lost": { actions: replaceTopic("user_answered") },
               "user.message": { guard: "mayRelay", actions: ["rememberUser", copyIn] },
               "operator.message": { guard: "mayRelay", target: "support_answered", actions: [copyOut, { type: "editTopic", params: title("support_answered") }] },
+              "plugin.answered": { target: "support_answered", actions: { type: "editTopic", params: title("support_answered") } },
             },
           },
           support_answered: {
@@ -273,6 +277,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
             target: "topic-open.support_answered",
             actions: ["reopenTopic", { type: "editTopic", params: title("support_answered") }, copyOut],
           },
+          "plugin.answered": { target: "topic-open.support_answered", actions: ["reopenTopic", { type: "editTopic", params: title("support_answered") }] },
           "operator.command": [
             { guard: "isClose", actions: { type: "sendToTopic", params: { text: "The dialog is already closed." } } },
             { guard: "isHold", target: "topic-open.user_answered", actions: ["reopenTopic", { type: "editTopic", params: title("user_answered") }] },

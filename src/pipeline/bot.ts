@@ -100,7 +100,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
     view.username = me.username;
 
     const nameOf = (user: Parameters<typeof displayName>[0]) => plugins.nameOf(user, view) ?? displayName(user);
-    const machine = createConversationMachine({ iconColor: plugins.topicIconColor(view), nameOf, hideGroupSenders: bot.params.hide_info.includes("name") });
+    const machine = createConversationMachine({ iconColor: plugins.topicIconColor(view), nameOf, hideGroupSenders: bot.params.hide_info.includes("name"), suffixOf: (data) => plugins.titleSuffix(data, view) });
     const env: BotEnv = { botId: bot.id, groupId: bot.group, view, log };
     const proxyMode = bot.parallel?.mode === "proxy" ? bot.parallel : undefined;
 

@@ -10,7 +10,7 @@ import type { ConversationEvent, ParsedCommand, UserProfile } from "../conversat
 import type { Intent } from "../conversation/intents.ts";
 import type { ConversationMachine } from "../conversation/machine.ts";
 import { step, statusOf, type StoredSnapshot } from "../conversation/step.ts";
-import type { BotView, ConversationView, HookContext, Plugin } from "../plugins/api.ts";
+import type { BotView, ConversationView, HookContext, Plugin, PluginEffect } from "../plugins/api.ts";
 import type { AddressedWrite, PluginHost } from "../plugins/host.ts";
 import { chatOfTopic, loadConversation, type ConversationRow as StoredRow } from "../store/conversations.ts";
 import type { Db } from "../store/open.ts";
@@ -148,7 +148,7 @@ export class ConversationSteps {
     for (const [chatId, row] of batch.working) this.#remember(chatId, row);
     this.#o.plugins.committed(written);
     for (const t of batch.transitions) for (const listener of this.#listeners) listener(t);
-    const setTimers = [...batch.changes.values()].some((c) => c.effects.some((e) => e.type === "setTimer"));
+    const setTimers = [...batch.changes.values(), ...batch.loose].some((c) => (c.effects ?? []).some((e) => e.type === "setTimer"));
     // Common and harmless when the service message overtakes the creation's own answer.
     for (const a of batch.adopted) this.#o.log.debug("topic recorded from its service message", { chat: a.chatId, topic: a.topicId });
     return { applied: batch.applied, setTimers, adopted: batch.adopted.map((a) => a.chatId) };
@@ -218,6 +218,10 @@ export class ConversationSteps {
     const unknown = out === undefined && !(await o.plugins.leavesUnknownCommand({ bot: o.bot, conversation: view, event, now: batch.now, log: o.log }));
     const intents = out?.intents ?? (unknown ? [{ type: "sendToGeneral" as const, text: `Unknown command /${command.name}. /help lists the commands.` }] : []);
     batch.loose.push({ chatId: envelope.chatId, intents });
+    // Timers it sets on conversations (its way to get work done in them, e.g. retitling).
+    for (const effect of out?.effects ?? []) {
+      if (effect.type === "setTimer" && effect.chatId !== undefined) batch.loose.push({ chatId: effect.chatId, intents: [], effects: [effect] });
+    }
     batch.applied.push({ chatId: envelope.chatId, intents, state: "general" });
   }
 
@@ -278,8 +282,8 @@ interface Batch {
   now: number;
   working: Map<number, ConversationRow>;
   changes: Map<number, ConversationChange>;
-  /** Intents that belong to no conversation (General-topic answers), by lane. */
-  loose: { chatId: number; intents: Intent[] }[];
+  /** Intents that belong to no conversation (General-topic answers), by lane; timers General commands set on conversations. */
+  loose: { chatId: number; intents: Intent[]; effects?: PluginEffect[] }[];
   /** The plugins' `write` effects, in step order, for their `write` hooks in the commit. */
   writes: AddressedWrite[];
   applied: Applied[];

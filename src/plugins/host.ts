@@ -218,6 +218,21 @@ export class PluginHost {
     return undefined;
   }
 
+  /** Every plugin's title suffix for this plugin data, joined with spaces (undefined if none). */
+  titleSuffix(data: Readonly<Record<string, unknown>>, bot: import("./api.ts").BotView): string | undefined {
+    const parts: string[] = [];
+    for (const plugin of this.plugins) {
+      if (!plugin.titleSuffix) continue;
+      try {
+        const part = plugin.titleSuffix(data, bot);
+        if (part) parts.push(part);
+      } catch (error) {
+        this.#log.error("plugin hook failed; default handling continues", { plugin: plugin.name, hook: "titleSuffix", error: String(error) });
+      }
+    }
+    return parts.length > 0 ? parts.join(" ") : undefined;
+  }
+
   /** The icon colour for new topics: the first plugin's answer, if any. */
   topicIconColor(bot: import("./api.ts").BotView): number | undefined {
     for (const plugin of this.plugins) {

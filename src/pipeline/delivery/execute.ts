@@ -12,6 +12,7 @@ import type { TelegramClient } from "../../telegram/client.ts";
 import type { TelegramError } from "../../telegram/errors.ts";
 import { classifyFailure } from "./failures.ts";
 import { missingChatOf } from "./missing-chat.ts";
+import { sendTemplate } from "./templates.ts";
 
 /** How one delivery attempt ended. */
 export type Outcome =
@@ -155,6 +156,17 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
       case "sendToOperator":
         yield* c.call("sendMessage", { chat_id: intent.operatorId, text: intent.text });
         return done();
+      case "templateToGeneral":
+        yield* sendTemplate(c, intent.template, group);
+        return done();
+      case "templateToUser": {
+        const sent = yield* sendTemplate(c, intent.template, ctx.chatId);
+        if (thread === undefined) return done();
+        // Operators see what went out; losing this copy costs only the view (and reply
+        // mapping), never the user's message, so a failure here is not retried.
+        const shown = yield* sendTemplate(c, intent.template, group, thread).pipe(Effect.orElseSucceed((): number[] => []));
+        return done(shown.length === sent.length ? sent.map((userMessageId, i) => ({ userMessageId, topicMessageId: shown[i] })) : []);
+      }
       case "reactInTopic":
       case "reactInUser": {
         const inTopic = intent.type === "reactInTopic";

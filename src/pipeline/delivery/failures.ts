@@ -66,6 +66,8 @@ function drop(intent: Intent, description: string): Outcome {
     ? `⚠️ A message from the user could not be shown here: ${description}`
     : intent.type === "copyToUser" || intent.type === "sendToUser"
     ? `⚠️ Not delivered to the user: ${description}`
+    : intent.type === "templateToUser"
+    ? `⚠️ Template ${intent.name} not delivered to the user: ${description}`
     : undefined;
   return { kind: "drop", reason: description, events: [], ...(notice ? { notice } : {}) };
 }
