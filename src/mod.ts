@@ -16,6 +16,7 @@
  * built-in plugins' declarations, which import this module.
  */
 export {
+  type BackgroundTelegram,
   type BotView,
   type CommandSpec,
   type ConversationView,
@@ -37,6 +38,9 @@ export type { Intent } from "./conversation/intents.ts";
 export type { CopiedTemplate, DeclaredTemplate, TemplateButton, TemplateContent, TemplateMediaKind } from "./conversation/template.ts";
 export type { Params } from "./config/types.ts";
 export type { Logger } from "./util/log.ts";
+export type { TelegramClient } from "./telegram/client.ts";
+export type { TelegramError } from "./telegram/errors.ts";
+export { sendTemplate } from "./pipeline/delivery/templates.ts";
 
 /** "First Last", falling back to @username, then the id: how the core names a user. */
 export { displayName } from "./conversation/title.ts";

@@ -128,6 +128,14 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       // Plugins' background work reports into conversations through the stepper (PluginEnv.report).
       const step = Runtime.runPromise(yield* Effect.runtime<never>());
       plugins.attach((chatId, event) => step(Effect.asVoid(stepper.apply([{ chatId, event }]))));
+      // Background sends (broadcasts) share the relaying's limiter and yield to its lanes.
+      const delivery = yield* Delivery;
+      plugins.attachTelegram({
+        client,
+        reserve: (chatId, now) => delivery.limiter.reserve(chatId, now),
+        settled: (chatId, now) => delivery.limiter.settled(chatId, now),
+        relayBusy: () => delivery.activeLanes > 0,
+      });
       // Work left from a previous run is already under way; now the plugins' own queues (webhooks).
       yield* plugins.run;
       const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends });

@@ -25,6 +25,7 @@ import type { Kysely, Migration } from "kysely";
 import type { Params } from "../config/types.ts";
 import type { ConversationEvent, UserProfile } from "../conversation/events.ts";
 import type { Intent } from "../conversation/intents.ts";
+import type { TelegramClient } from "../telegram/client.ts";
 import type { Logger } from "../util/log.ts";
 import { decodeOptions, type OptionProblem } from "./options.ts";
 
@@ -197,6 +198,28 @@ export interface Plugin {
   start?(signal: AbortSignal): Promise<void> | Fx.Effect<void, unknown, any>;
 }
 
+/**
+ * Telegram for a plugin's background work that sends outside any conversation (broadcasts):
+ * the bot's own client and its rate limiter, shared with relaying so both stay under Telegram's
+ * limits together. Such sends are not durable by themselves: the plugin records what it sent.
+ */
+export interface BackgroundTelegram {
+  /** The bot's Bot API client (typed errors, never exceptions). */
+  readonly client: TelegramClient;
+  /**
+   * Milliseconds to wait before sending to `chatId` under the bot's limits (per chat and
+   * overall); 0 means a token was taken and the call may go now. `now` is the Clock's.
+   */
+  reserve(chatId: number, now: number): number;
+  /** A call to `chatId` was answered at `now` (see the limiter's `settled`). */
+  settled(chatId: number, now: number): void;
+  /**
+   * True while relaying has work in hand (a delivery lane is sending): background sends should
+   * wait, so an operator's answer is never held up by more than one of them.
+   */
+  relayBusy(): boolean;
+}
+
 /** What a factory gets besides its options. */
 export interface PluginEnv {
   readonly bot: BotView;
@@ -218,6 +241,11 @@ export interface PluginEnv {
    * conversation has no topic to title.
    */
   titleOf(conversation: ConversationView, data?: Readonly<Record<string, unknown>>): string | undefined;
+  /**
+   * From background work (`start`): Telegram, once the bot runs (undefined before, and in
+   * `switchboard check`). See {@link BackgroundTelegram}.
+   */
+  telegram(): BackgroundTelegram | undefined;
   /**
    * The store, for the plugin's own tables (created by its `migrations`; name them after the
    * plugin). Absent in `switchboard check`, which loads plugins without a store.

@@ -9,7 +9,7 @@ import * as Option from "effect/Option";
 import type * as Scope from "effect/Scope";
 import { type Kysely, sql } from "kysely";
 import type { Logger } from "../util/log.ts";
-import type { CommandSpec, HookContext, HookOutput, Plugin, PluginWrite, TransitionContext } from "./api.ts";
+import type { BackgroundTelegram, CommandSpec, HookContext, HookOutput, Plugin, PluginWrite, TransitionContext } from "./api.ts";
 import type { ConversationEvent } from "../conversation/events.ts";
 import { coreCommands } from "../conversation/machine.ts";
 import { runBackground } from "./background.ts";
@@ -52,6 +52,7 @@ export class PluginHost {
   readonly #timeoutMs: number;
   readonly #runtime: ManagedRuntime.ManagedRuntime<any, unknown> | undefined;
   #dispatch: ((chatId: number, event: ConversationEvent) => Promise<void>) | undefined;
+  #telegram: BackgroundTelegram | undefined;
 
   constructor(plugins: readonly Plugin[], log: Logger, timeoutMs = 2_000, runtime?: ManagedRuntime.ManagedRuntime<any, unknown>) {
     this.plugins = plugins;
@@ -71,6 +72,16 @@ export class PluginHost {
   /** Connects `report` to the bot's stepper, once it runs (before the plugins' background work starts). */
   attach(dispatch: (chatId: number, event: ConversationEvent) => Promise<void>): void {
     this.#dispatch = dispatch;
+  }
+
+  /** Hands the plugins Telegram for their background work (see `PluginEnv.telegram`), before it starts. */
+  attachTelegram(telegram: BackgroundTelegram): void {
+    this.#telegram = telegram;
+  }
+
+  /** Telegram for background work, once attached. */
+  get telegram(): BackgroundTelegram | undefined {
+    return this.#telegram;
   }
 
   /** Steps a conversation with a plugin's event (see `PluginEnv.report`). */

@@ -145,6 +145,7 @@ export async function loadPlugins(bot: BotConfig, index: number, view: BotView, 
     const env: PluginEnv = {
       bot: view, log: log.child(factory.name), commandHelp: (where) => host?.help(where) ?? [],
       report: (chatId, kind, data) => host ? host.report(chatId, { type: "plugin.result", plugin: factory.name, kind, data }) : Promise.reject(new Error("the bot is not running")),
+      telegram: () => host?.telegram,
       titleOf: (conversation, data) => (host ? titleOf(host, view, conversation, data) : undefined),
       ...(db ? { db } : {}),
     };

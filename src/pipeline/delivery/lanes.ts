@@ -39,6 +39,8 @@ export interface DeliveryService {
   readonly stats: DeliveryStats;
   /** Lanes running right now (working or waiting). */
   readonly activeLanes: number;
+  /** The bot's rate limiter: plugins' background sends (broadcasts) take their tokens from it too. */
+  readonly limiter: RateLimiter;
 }
 
 /** Settings of delivery. */
@@ -193,6 +195,7 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
 
         return {
           stats,
+          limiter: ctx.limiter,
           get activeLanes() {
             return active.size;
           },

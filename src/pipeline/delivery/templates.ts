@@ -9,19 +9,28 @@ import type { DeclaredTemplate, TemplateContent } from "../../conversation/templ
 import type { TelegramClient } from "../../telegram/client.ts";
 import type { TelegramError } from "../../telegram/errors.ts";
 
-/** Sends `template` to `chatId` (in `threadId` when given); the ids of the messages it made. */
-export function sendTemplate(c: TelegramClient, template: TemplateContent, chatId: number, threadId?: number): Effect.Effect<number[], TelegramError> {
+/**
+ * Sends `template` to `chatId` (in `threadId` when given); the ids of the messages it made.
+ * `paid` (broadcasts with `allow_paid_broadcast`) passes Telegram's flag wherever the method
+ * takes it: every send of a declared template and a one-message copy (`copyMessage`);
+ * `copyMessages` (a chain) has no such parameter.
+ */
+export function sendTemplate(c: TelegramClient, template: TemplateContent, chatId: number, threadId?: number, o: { paid?: boolean } = {}): Effect.Effect<number[], TelegramError> {
   const thread = threadId === undefined ? {} : { message_thread_id: threadId };
+  const paid = o.paid ? { allow_paid_broadcast: true } : {};
+  if (template.kind === "copy" && o.paid && template.messageIds.length === 1) {
+    return Effect.map(c.call("copyMessage", { chat_id: chatId, ...thread, from_chat_id: template.fromChatId, message_id: template.messageIds[0], ...paid }), (m) => [m.message_id]);
+  }
   if (template.kind === "copy") {
     return Effect.map(
       c.call("copyMessages", { chat_id: chatId, ...thread, from_chat_id: template.fromChatId, message_ids: [...template.messageIds] }),
       (copies) => copies.map((m) => m.message_id),
     );
   }
-  return Effect.map(sendDeclared(c, template, chatId, thread), (m) => [m.message_id]);
+  return Effect.map(sendDeclared(c, template, chatId, { ...thread, ...paid }), (m) => [m.message_id]);
 }
 
-function sendDeclared(c: TelegramClient, t: DeclaredTemplate, chatId: number, thread: { message_thread_id?: number }): Effect.Effect<{ message_id: number }, TelegramError> {
+function sendDeclared(c: TelegramClient, t: DeclaredTemplate, chatId: number, thread: { message_thread_id?: number; allow_paid_broadcast?: boolean }): Effect.Effect<{ message_id: number }, TelegramError> {
   const markup = t.buttons && t.buttons.length > 0 ? { reply_markup: { inline_keyboard: t.buttons.map((row) => row.map((b) => ({ text: b.text, url: b.url }))) } } : {};
   const mode = t.parseMode ? { parse_mode: t.parseMode } : {};
   const base = { chat_id: chatId, ...thread, ...markup };
