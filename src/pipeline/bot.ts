@@ -132,7 +132,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       const delivery = yield* Delivery;
       plugins.attachTelegram({
         client,
-        reserve: (chatId, now) => delivery.limiter.reserve(chatId, now),
+        reserve: (chatId, now, ro) => delivery.limiter.reserve(chatId, now, ro),
         settled: (chatId, now) => delivery.limiter.settled(chatId, now),
         relayBusy: () => delivery.activeLanes > 0,
       });

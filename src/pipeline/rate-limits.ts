@@ -70,14 +70,16 @@ export class RateLimiter {
 
   /**
    * Milliseconds to wait before sending to `chatId`; 0 means a token was taken and the call
-   * may go now. Callers sleep and ask again, so waiting never holds a lock.
+   * may go now. Callers sleep and ask again, so waiting never holds a lock. `overall: false`
+   * takes only the chat's token (paid broadcasts).
    */
-  reserve(chatId: number, now: number): number {
+  reserve(chatId: number, now: number, o: { overall?: boolean } = {}): number {
     if (now < this.#globalPausedUntil) return this.#globalPausedUntil - now;
     const chat = this.#bucketOf(chatId, now);
     const chatWait = chat ? chat.take(now) : 0;
     if (chatWait > 0) return chatWait;
-    const globalWait = this.#global ? this.#global.take(now) : 0;
+    // `overall: false`: a paid broadcast, under Telegram's own higher limit, takes no overall token.
+    const globalWait = this.#global && o.overall !== false ? this.#global.take(now) : 0;
     if (globalWait > 0 && chat) chat.tokens += 1; // give the chat token back: nothing was sent
     return globalWait;
   }

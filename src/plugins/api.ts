@@ -209,8 +209,9 @@ export interface BackgroundTelegram {
   /**
    * Milliseconds to wait before sending to `chatId` under the bot's limits (per chat and
    * overall); 0 means a token was taken and the call may go now. `now` is the Clock's.
+   * `overall: false` takes only the chat's token (paid broadcasts have Telegram's higher limit).
    */
-  reserve(chatId: number, now: number): number;
+  reserve(chatId: number, now: number, o?: { overall?: boolean }): number;
   /** A call to `chatId` was answered at `now` (see the limiter's `settled`). */
   settled(chatId: number, now: number): void;
   /**

@@ -1,0 +1,313 @@
+/**
+ * The broadcast sender of one bot: a fiber that works through the running broadcast's
+ * recipients one at a time, oldest broadcast first.
+ *
+ * Durable: each recipient's row is marked `sending` before its call and gets its outcome after,
+ * the two writes and the call uninterruptible together, so a stop never cuts a send short. A
+ * crash between them leaves the row `sending`: at the next start it is sent again and counted
+ * in doubt (never lost; only such a send may arrive twice).
+ *
+ * Paced: its own budget (`perSecond`, 95 % of Telegram's 30/s by default) and the bot's shared
+ * limiter (1/s per user, 30/s overall), and it waits while relaying has a lane at work, so an
+ * operator's answer is held up by one broadcast send at most. A 429 stops the whole broadcast for
+ * `retry_after`, then it goes on. Every wait and every "now" is the Clock's.
+ */
+import type { Kysely } from "kysely";
+import * as Data from "effect/Data";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import * as Either from "effect/Either";
+import * as Queue from "effect/Queue";
+import { backoff, type BackgroundTelegram, delayBefore, type Logger, sendTemplate, type TemplateContent, type TelegramError } from "../../src/mod.ts";
+import { progressText, reportCsv, summaryText } from "./report.ts";
+import {
+  type Broadcast,
+  countsOf,
+  liveBroadcasts,
+  markBlocked,
+  markRecipient,
+  nextPending,
+  type Recipient,
+  recipientsOf,
+  requeueInDoubt,
+  setStatus,
+  updateBroadcast,
+} from "./store.ts";
+
+/** Settings of a sender. */
+export interface BroadcastSenderOptions {
+  readonly db: Kysely<any>;
+  readonly botId: string;
+  readonly groupId: number;
+  readonly log: Logger;
+  readonly telegram: () => BackgroundTelegram | undefined;
+  /** The broadcast's own budget, messages per second. */
+  readonly perSecond: number;
+  /** Pass `allow_paid_broadcast`. */
+  readonly paid: boolean;
+  /** Least time between two edits of the progress message. */
+  readonly progressEveryMs: number;
+  /** The template called `key`, when it exists. */
+  readonly template: (key: string) => Promise<{ name: string; content: TemplateContent } | undefined>;
+  /** The name a recipient has in the report (an alias under `hide_info: [name]`). */
+  readonly nameOf: (chatIds: readonly number[]) => Promise<Map<number, string>>;
+  /** Told when a broadcast starts and ends (webhooks). */
+  readonly onEvent?: (event: "broadcast_started" | "broadcast_finished", b: Broadcast) => Promise<void>;
+}
+
+/** A running sender's handle. */
+export interface BroadcastSender {
+  /** Look at the broadcasts now (one was confirmed, paused, resumed, cancelled). */
+  readonly wake: () => void;
+  /** Works until interrupted. */
+  readonly run: Effect.Effect<void>;
+}
+
+/** The store failed. */
+class BroadcastStoreError extends Data.TaggedError("BroadcastStoreError")<{ readonly cause: unknown }> {}
+
+const store = <A>(query: () => Promise<A>) => Effect.tryPromise({ try: query, catch: (cause) => new BroadcastStoreError({ cause }) });
+
+/** Tries of one recipient on network and server errors before it is reported failed. */
+const maxAttempts = 5;
+/** Delays between those tries. */
+const retryPolicy = backoff("1 minute");
+/** How often to look again while relaying is busy. */
+const yieldMs = 20;
+/** After a store failure. */
+const storeTrouble = Duration.seconds(5);
+/** With nothing due, look again at least this often (a scheduled broadcast may be added). */
+const idleLook = Duration.minutes(1);
+
+/** How a failed send ends for its recipient. */
+type Verdict =
+  | { kind: "final"; status: "blocked" | "deactivated" | "not_found" | "failed"; reason: string }
+  | { kind: "slow-down"; seconds: number }
+  | { kind: "retry"; reason: string };
+
+function verdictOf(e: TelegramError): Verdict {
+  switch (e._tag) {
+    case "BlockedByUser":
+      return { kind: "final", status: "blocked", reason: e.description };
+    case "UserDeactivated":
+      return { kind: "final", status: "deactivated", reason: e.description };
+    case "ChatNotFound":
+      return { kind: "final", status: "not_found", reason: e.description };
+    case "RateLimited":
+      return { kind: "slow-down", seconds: Math.max(1, e.retryAfter) };
+    case "NetworkError":
+      return { kind: "retry", reason: e.reason };
+    case "ServerError":
+      return { kind: "retry", reason: `${e.status} ${e.description}` };
+    default:
+      return { kind: "final", status: "failed", reason: e.description };
+  }
+}
+
+/** Builds a sender; nothing runs until its `run` does. */
+export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<BroadcastSender> =>
+  Effect.gen(function* () {
+    const wakes = yield* Queue.sliding<void>(1);
+    const wake = () => void wakes.unsafeOffer(undefined);
+    const now = Effect.clockWith((clock) => clock.currentTimeMillis);
+    /** When the broadcast's own budget allows the next send. */
+    let nextSlot = 0;
+    /** When each broadcast's progress message was last edited. */
+    const progressAt = new Map<number, number>();
+
+    /** Waits for a token: relaying first, then the broadcast's own budget, then the bot's limiter. */
+    const pace = (tg: BackgroundTelegram, chatId: number) =>
+      Effect.gen(function* () {
+        for (;;) {
+          if (tg.relayBusy()) {
+            yield* Effect.sleep(Duration.millis(yieldMs));
+            continue;
+          }
+          const t = yield* now;
+          if (nextSlot > t) {
+            yield* Effect.sleep(Duration.millis(nextSlot - t));
+            continue;
+          }
+          const wait = tg.reserve(chatId, t, { overall: !o.paid });
+          if (wait > 0) {
+            yield* Effect.sleep(Duration.millis(wait));
+            continue;
+          }
+          nextSlot = Math.max(nextSlot, t) + 1000 / o.perSecond;
+          return;
+        }
+      });
+
+    /** A message in General, best effort (a broadcast never stops for its own notices). */
+    const tellGeneral = (tg: BackgroundTelegram, text: string, edit?: number) =>
+      Effect.gen(function* () {
+        for (;;) {
+          const wait = tg.reserve(o.groupId, yield* now);
+          if (wait === 0) break;
+          yield* Effect.sleep(Duration.millis(wait));
+        }
+        const sent = edit === undefined
+          ? Effect.map(tg.client.call("sendMessage", { chat_id: o.groupId, text }), (m) => m.message_id)
+          : Effect.as(tg.client.call("editMessageText", { chat_id: o.groupId, message_id: edit, text }), edit);
+        const result = yield* Effect.either(sent);
+        tg.settled(o.groupId, yield* now);
+        if (Either.isLeft(result)) {
+          o.log.warn("broadcast notice in General failed", { error: result.left._tag });
+          return undefined;
+        }
+        return result.right;
+      });
+
+    /** Edits the progress message, at most every `progressEveryMs` unless `force`. */
+    const progress = (tg: BackgroundTelegram, b: Broadcast, force: boolean) =>
+      Effect.gen(function* () {
+        const t = yield* now;
+        if (!force && t - (progressAt.get(b.id) ?? 0) < o.progressEveryMs) return;
+        // Skipped, not waited for, when the group's budget is spent: relaying comes first.
+        if (!force && b.progressMessageId !== null && tg.reserve(o.groupId, t) > 0) return;
+        if (!force && b.progressMessageId !== null) tg.settled(o.groupId, t); // the token was taken above
+        progressAt.set(b.id, t);
+        const counts = yield* store(() => countsOf(o.db, b.id));
+        const text = progressText(b, counts, t);
+        if (b.progressMessageId === null) {
+          const id = yield* tellGeneral(tg, text);
+          if (id !== undefined) yield* store(() => updateBroadcast(o.db, b.id, { progress_message_id: id }));
+        } else if (force) {
+          yield* tellGeneral(tg, text, b.progressMessageId);
+        } else {
+          const result = yield* Effect.either(tg.client.call("editMessageText", { chat_id: o.groupId, message_id: b.progressMessageId, text }));
+          if (Either.isLeft(result)) o.log.debug("progress edit failed", { error: result.left._tag });
+        }
+      });
+
+    /** The closing summary and the report. */
+    const finish = (tg: BackgroundTelegram, b: Broadcast) =>
+      Effect.gen(function* () {
+        const t = yield* now;
+        const counts = yield* store(() => countsOf(o.db, b.id));
+        yield* progress(tg, b, true);
+        yield* tellGeneral(tg, summaryText(b, counts, t));
+        const rows = yield* store(() => recipientsOf(o.db, b.id));
+        const names = yield* store(() => o.nameOf(rows.map((r) => r.chatId)));
+        const csv = reportCsv(rows, (id) => names.get(id) ?? "");
+        // The client sends JSON only (no multipart upload yet): the CSV goes as text, in parts.
+        const chunks = chunk(csv, 3800);
+        for (const [i, part] of chunks.entries()) {
+          yield* tellGeneral(tg, `Report #${b.id}${chunks.length > 1 ? ` (${i + 1}/${chunks.length})` : ""} — CSV:\n${part}`);
+        }
+        if (o.onEvent) yield* store(() => o.onEvent!("broadcast_finished", b));
+        progressAt.delete(b.id);
+      });
+
+    /** One recipient: mark, send, record — uninterruptible together. */
+    const sendOne = (tg: BackgroundTelegram, b: Broadcast, r: Recipient, content: TemplateContent) =>
+      Effect.gen(function* () {
+        const attempts = r.attempts + 1;
+        yield* store(() => markRecipient(o.db, r, { status: "sending", attempts }));
+        const result = yield* Effect.either(sendTemplate(tg.client, content, r.chatId, undefined, { paid: o.paid }));
+        const t = yield* now;
+        tg.settled(r.chatId, t);
+        if (Either.isRight(result)) {
+          yield* store(() => markRecipient(o.db, r, { status: "delivered", messageId: result.right[0] ?? null, reason: null, at: t }));
+          return undefined;
+        }
+        const verdict = verdictOf(result.left);
+        if (verdict.kind === "final") {
+          yield* store(() => markRecipient(o.db, r, { status: verdict.status, reason: verdict.reason.slice(0, 300), at: t }));
+          if (verdict.status === "blocked") yield* store(() => markBlocked(o.db, o.botId, r.chatId, t));
+          return undefined;
+        }
+        if (verdict.kind === "retry" && attempts >= maxAttempts) {
+          yield* store(() => markRecipient(o.db, r, { status: "failed", reason: verdict.reason.slice(0, 300), at: t }));
+          return undefined;
+        }
+        // Not sent: the row waits for its turn again.
+        yield* store(() => markRecipient(o.db, r, { status: "pending", ...(verdict.kind === "slow-down" ? { attempts: r.attempts } : {}) }));
+        if (verdict.kind === "slow-down") {
+          yield* store(() => updateBroadcast(o.db, b.id, { rate_limited: b.rateLimited + 1 }));
+          o.log.warn("broadcast slowed down by Telegram", { broadcast: b.id, retry_after_s: verdict.seconds });
+          return Duration.seconds(verdict.seconds);
+        }
+        return yield* delayBefore(retryPolicy, attempts);
+      }).pipe(Effect.uninterruptible);
+
+    /** One turn: the next thing to do; how long to wait before the next turn when nothing is due. */
+    const turn = Effect.gen(function* () {
+      const tg = o.telegram();
+      if (!tg) return Duration.seconds(1);
+      const t = yield* now;
+      const live = yield* store(() => liveBroadcasts(o.db, o.botId));
+      let b = live.find((x) => x.status === "running");
+      if (!b) {
+        const due = live.find((x) => x.status === "scheduled" && x.startAt <= t);
+        if (!due) {
+          const next = Math.min(...live.filter((x) => x.status === "scheduled").map((x) => x.startAt));
+          return Number.isFinite(next) ? Duration.millis(Math.min(next - t, Duration.toMillis(idleLook))) : idleLook;
+        }
+        // A resumed broadcast keeps its start (the rate counts from it).
+        const startedAt = due.startedAt ?? t;
+        yield* store(() => setStatus(o.db, o.botId, due.id, ["scheduled"], "running", { started_at: startedAt }));
+        b = { ...due, status: "running", startedAt };
+        if (due.startedAt === null) {
+          o.log.info("broadcast started", { broadcast: b.id, template: b.template });
+          if (o.onEvent) yield* store(() => o.onEvent!("broadcast_started", b!));
+        }
+        yield* progress(tg, b, true);
+        return Duration.zero;
+      }
+      const r = yield* store(() => nextPending(o.db, b.id));
+      if (!r) {
+        yield* store(() => setStatus(o.db, o.botId, b.id, ["running"], "finished", { finished_at: t }));
+        o.log.info("broadcast finished", { broadcast: b.id });
+        yield* finish(tg, { ...b, status: "finished", finishedAt: t });
+        return Duration.zero;
+      }
+      const template = yield* store(() => o.template(b.template));
+      if (!template) {
+        yield* store(() => setStatus(o.db, o.botId, b.id, ["running"], "cancelled", { finished_at: t }));
+        yield* tellGeneral(tg, `📣 Broadcast #${b.id} cancelled: template ${b.template} no longer exists.`);
+        yield* finish(tg, { ...b, status: "cancelled", finishedAt: t });
+        return Duration.zero;
+      }
+      yield* pace(tg, r.chatId);
+      const pause = yield* sendOne(tg, b, r, template.content);
+      // A 429 or a failing Telegram holds the whole broadcast (not cut short by a wake).
+      if (pause) yield* Effect.sleep(pause);
+      yield* progress(tg, b, false);
+      return Duration.zero;
+    });
+
+    const run = Effect.gen(function* () {
+      const doubt = yield* store(() => requeueInDoubt(o.db, o.botId)).pipe(Effect.orElseSucceed(() => 0));
+      if (doubt > 0) o.log.warn("broadcast sends in flight at the last stop are sent again (in doubt)", { recipients: doubt });
+      for (;;) {
+        yield* Queue.takeAll(wakes);
+        const wait = yield* turn.pipe(
+          Effect.catchAll((error) =>
+            Effect.sync(() => {
+              o.log.error("broadcast store failed; will look again", { error: String(error.cause) });
+              return storeTrouble;
+            })
+          ),
+        );
+        if (Duration.greaterThan(wait, Duration.zero)) yield* Effect.race(Queue.take(wakes), Effect.sleep(wait));
+      }
+    });
+
+    return { wake, run };
+  });
+
+/** Splits text into parts of at most `size` characters, at line ends where possible. */
+function chunk(text: string, size: number): string[] {
+  const parts: string[] = [];
+  let current = "";
+  for (const line of text.split("\n")) {
+    if (current.length + line.length + 1 > size && current !== "") {
+      parts.push(current);
+      current = "";
+    }
+    current += (current ? "\n" : "") + line.slice(0, size);
+  }
+  if (current.trim() !== "") parts.push(current);
+  return parts;
+}
