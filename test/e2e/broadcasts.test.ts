@@ -1,0 +1,120 @@
+/** The broadcasts plugin end to end: /send in General — confirm, recipients, durability, pacing, control, reports. */
+import { afterEach, describe, expect, it } from "vitest";
+import { advanceUntil, botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, waitFor, type World } from "../support/world.ts";
+
+afterEach(closeAll);
+
+/** The bot's messages in General. */
+const general = (w: World) => w.emulator.messages(w.groupId).filter((m) => m.message_thread_id === undefined && m.from?.is_bot);
+/** An operator writes in General; resolves with the bot's next answer there. */
+async function ask(w: World, text: string, o: { from?: number; replyTo?: number } = {}) {
+  const before = general(w).length;
+  w.emulator.operatorPosts(w.groupId, o.from ?? w.operator.id, { text, ...(o.replyTo ? { replyToMessageId: o.replyTo } : {}) });
+  return (await waitFor(() => general(w)[before]?.text !== undefined && general(w)[before], `answer to ${text}`)).text!;
+}
+/** An operator writes in a topic; resolves with the bot's next text there. */
+async function askInTopic(w: World, threadId: number, text: string) {
+  const before = topicMessages(w, threadId).filter((m) => m.from?.is_bot).length;
+  w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId, text });
+  return (await waitFor(() => topicMessages(w, threadId).filter((m) => m.from?.is_bot)[before], `answer to ${text}`)).text!;
+}
+/** Saves a one-message template `name` with `text`. */
+async function saveTemplate(w: World, name: string, text: string, from = w.operator.id) {
+  const source = w.emulator.operatorPosts(w.groupId, from, { text });
+  expect(await ask(w, `/template save ${name}`, { from, replyTo: source.message_id })).toMatch(/^Saved template/);
+}
+/** Users who got the broadcast text. */
+const receivedBy = (w: World, users: { id: number }[], text: string) => users.filter((u) => botMessagesTo(w, u.id).some((m) => m.text === text));
+/** The broadcast number in an answer. */
+const idIn = (answer: string) => Number(/#(\d+)/.exec(answer)![1]);
+
+describe("broadcasts", () => {
+  it("asks to confirm with the recipient count, then sends to all — not shown in topics, with progress and a report in General", async () => {
+    const w = await createWorld();
+    await startSwitchboard(w);
+    await saveTemplate(w, "news", "Big news!");
+    const contacts = [await firstContact(w, "Ann"), await firstContact(w, "Bob"), await firstContact(w, "Cid")];
+    const users = contacts.map((c) => c.user);
+
+    const answer = await ask(w, "/send news to all");
+    expect(answer).toMatch(/^📣 Broadcast #\d+: template news to all — 3 recipients\.\nIt starts at once\.\nConfirm with \/send go \d+$/);
+    // Nothing goes before the confirmation.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(receivedBy(w, users, "Big news!")).toEqual([]);
+
+    const id = idIn(answer);
+    expect(await ask(w, `/send go ${id}`)).toMatch(new RegExp(`^📣 Broadcast #${id} confirmed: 3 recipients; starting now`));
+    await waitFor(() => receivedBy(w, users, "Big news!").length === 3, "everyone got it");
+    // Not shown in topics.
+    for (const c of contacts) expect(topicMessages(w, c.topic.threadId).some((m) => m.text === "Big news!")).toBe(false);
+    const summary = await waitFor(() => general(w).find((m) => m.text?.startsWith(`📣 Broadcast #${id} (news) finished`)), "summary");
+    expect(summary.text).toContain("Delivered 3 of 3; blocked 0; deactivated 0; not found 0; failed 0.");
+    const progress = general(w).find((m) => m.text?.startsWith(`📣 Broadcast #${id} (news): `));
+    expect(progress?.text).toContain("sent 3 · failed 0 · blocked 0 · remaining 0 of 3");
+    const report = await waitFor(() => general(w).find((m) => m.text?.startsWith(`Report #${id}`)), "report");
+    expect(report.text).toContain("user_id,name,status,message_id,time,in_doubt");
+    expect(report.text).toContain(`${users[0].id},Ann,delivered,`);
+    // Confirming twice does nothing.
+    expect(await ask(w, `/send go ${id}`)).toBe(`Broadcast #${id} is already finished.`);
+  });
+
+  it("selects by label, by list and except label; skips banned users", async () => {
+    const w = await createWorld();
+    await startSwitchboard(w);
+    await saveTemplate(w, "offer", "Special offer");
+    const ann = await firstContact(w, "Ann");
+    const bob = await firstContact(w, "Bob");
+    const cid = await firstContact(w, "Cid");
+    const dan = await firstContact(w, "Dan");
+    await askInTopic(w, ann.topic.threadId, "/mark vip");
+    await askInTopic(w, bob.topic.threadId, "/mark vip");
+    await askInTopic(w, bob.topic.threadId, "/mark staff");
+    await askInTopic(w, cid.topic.threadId, "/mark lead");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: dan.topic.threadId, text: "/ban" });
+    await waitFor(async () => (await ask(w, "/send offer to all")).includes("3 recipients (left out: 1 banned)"), "ban applied");
+
+    const byLabel = await ask(w, "/send offer to label vip lead except label staff");
+    expect(byLabel).toMatch(/template offer to label vip, lead except label staff — 2 recipients\./);
+    await ask(w, `/send go ${idIn(byLabel)}`);
+    const users = [ann.user, bob.user, cid.user, dan.user];
+    await waitFor(() => general(w).some((m) => m.text?.startsWith(`📣 Broadcast #${idIn(byLabel)} (offer) finished`)), "first finished");
+    expect(receivedBy(w, users, "Special offer")).toEqual([ann.user, cid.user]);
+
+    const byList = await ask(w, `/send offer to list ${bob.user.id},${dan.user.id}`);
+    expect(byList).toMatch(/to 2 listed ids — 1 recipient \(left out: 1 banned\)\./);
+    await ask(w, `/send go ${idIn(byList)}`);
+    await waitFor(() => general(w).some((m) => m.text?.startsWith(`Report #${idIn(byList)}`)), "second report");
+    expect(receivedBy(w, users, "Special offer")).toEqual([ann.user, bob.user, cid.user]);
+
+    // test: to the sender only.
+    const test = await ask(w, "/send offer test");
+    expect(test).toMatch(/as a test to you — 1 recipient\./);
+  });
+
+  it("answers wrong input with one line, and /send is for extensions_allowed only", async () => {
+    const w = await createWorld();
+    const boss = w.emulator.createUser({ firstName: "Boss" });
+    await startSwitchboard(w, { extra: `    params: { extensions_allowed: [${boss.id}] }` });
+    const as = (text: string) => ask(w, text, { from: boss.id });
+    expect(await ask(w, "/send help")).toBe("⛔ /send is only for the operators listed in extensions_allowed.");
+    expect(await as("/send")).toMatch(/^Broadcasts \(in General\):/);
+    expect(await as("/send nope to all")).toBe("No template nope. /template lists them.");
+    await saveTemplate(w, "news", "News", boss.id);
+    expect(await as("/send news")).toMatch(/^Say who gets it/);
+    expect(await as("/send news all")).toMatch(/^Expected "to" after the template name/);
+    expect(await as("/send news to everyone")).toMatch(/^Unknown recipients "everyone"/);
+    expect(await as("/send news to label")).toMatch(/^Give at least one label/);
+    expect(await as("/send news to label 1x")).toMatch(/^A label name starts with a Latin letter/);
+    expect(await as("/send news to label ghost")).toBe("No label ghost. /mark in General lists the labels.");
+    expect(await as("/send news to list 12,abc")).toBe('A user id is a positive number; "abc" is not.');
+    expect(await as("/send news to all at 2026-13-01 10:00")).toBe('"2026-13-01 10:00" is not a valid date and time.');
+    expect(await as("/send news to all at tomorrow")).toMatch(/^Usage: at YYYY-MM-DD HH:MM/);
+    expect(await as("/send news to all at 2001-01-01 10:00")).toMatch(/is in the past\.$/);
+    expect(await as("/send news to all except vip")).toBe("Usage: except label NAME [NAME…].");
+    expect(await as("/send news to all please")).toMatch(/^Unexpected "please"/);
+    expect(await as("/send go x")).toMatch(/^Usage: \/send go ID/);
+    expect(await as("/send go 99")).toBe("No broadcast #99. /send status lists them.");
+    expect(await as("/send news to all")).toBe("Nobody to send to to all.");
+    expect(await as("/send status")).toBe("No broadcasts yet. /send help shows how to start one.");
+  });
+});
