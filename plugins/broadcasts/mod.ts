@@ -155,7 +155,7 @@ export default definePlugin({
         parts.push(b.status === "scheduled" && b.startedAt === null ? `${text}\nstarts at ${when(b.startAt)}` : text);
       }
       for (const b of recent) parts.push(summaryText(b, await countsOf(db, b.id), b.finishedAt ?? ctx.now));
-      return say(parts.join("\n\n"));
+      return say([`Broadcasts (${live.length} under way):`, ...parts].join("\n\n"));
     };
 
     return {

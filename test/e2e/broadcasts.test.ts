@@ -1,5 +1,7 @@
 /** The broadcasts plugin end to end: /send in General — confirm, recipients, durability, pacing, control, reports. */
+import * as TestClock from "effect/TestClock";
 import { afterEach, describe, expect, it } from "vitest";
+import { openStore } from "../../src/store/open.ts";
 import { advanceUntil, botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, waitFor, type World } from "../support/world.ts";
 
 afterEach(closeAll);
@@ -10,8 +12,10 @@ const general = (w: World) => w.emulator.messages(w.groupId).filter((m) => m.mes
 async function ask(w: World, text: string, o: { from?: number; replyTo?: number } = {}) {
   const before = general(w).length;
   w.emulator.operatorPosts(w.groupId, o.from ?? w.operator.id, { text, ...(o.replyTo ? { replyToMessageId: o.replyTo } : {}) });
-  return (await waitFor(() => general(w)[before]?.text !== undefined && general(w)[before], `answer to ${text}`)).text!;
+  return (await waitFor(() => general(w).slice(before).find((m) => m.text !== undefined && !isNotice(m.text)), `answer to ${text}`)).text!;
 }
+/** The broadcast sender's own messages in General (progress, summary, report), not answers to commands. */
+const isNotice = (text: string) => /^Report #\d+/.test(text) || /^📣 Broadcast #\d+ \(\w+\)(: | finished in )/.test(text);
 /** An operator writes in a topic; resolves with the bot's next text there. */
 async function askInTopic(w: World, threadId: number, text: string) {
   const before = topicMessages(w, threadId).filter((m) => m.from?.is_bot).length;
@@ -116,5 +120,124 @@ describe("broadcasts", () => {
     expect(await as("/send go 99")).toBe("No broadcast #99. /send status lists them.");
     expect(await as("/send news to all")).toBe("Nobody to send to to all.");
     expect(await as("/send status")).toBe("No broadcasts yet. /send help shows how to start one.");
+  });
+
+  it("resumes after a restart where it stopped: nobody gets it twice, a send in flight at the stop is resent and counted in doubt", async () => {
+    const w = await createWorld();
+    const first = await startSwitchboard(w, { testClock: true });
+    await saveTemplate(w, "news", "Hello all");
+    const users = [];
+    for (const name of ["Ann", "Bob", "Cid", "Dan", "Eve", "Fay"]) users.push((await firstContact(w, name)).user);
+    const id = idIn(await ask(w, "/send news to all"));
+    await ask(w, `/send go ${id}`);
+    // Paced on the Clock: each send waits for its slot, so the test decides how far it gets.
+    await advanceUntil(first, () => receivedBy(w, users, "Hello all").length >= 2, "two sent", 20);
+    await first.stop();
+    const sentBefore = receivedBy(w, users, "Hello all");
+    expect(sentBefore.length).toBeGreaterThanOrEqual(2);
+    expect(sentBefore.length).toBeLessThan(6);
+
+    // As if the process died between marking the next recipient and its call's answer.
+    const db = await openStore(`sqlite:${w.dbPath}`);
+    const next = await db.selectFrom("broadcasts_recipient" as any).selectAll().where("status", "=", "pending").orderBy("seq").limit(1).executeTakeFirstOrThrow() as any;
+    await db.updateTable("broadcasts_recipient" as any).set({ status: "sending", attempts: 1 }).where("broadcast_id", "=", id).where("seq", "=", next.seq).execute();
+    await db.destroy();
+
+    const second = await startSwitchboard(w, { testClock: true });
+    await advanceUntil(second, () => receivedBy(w, users, "Hello all").length === 6, "all sent after the restart", 100);
+    for (const u of users) expect(botMessagesTo(w, u.id).filter((m) => m.text === "Hello all")).toHaveLength(1);
+    const summary = await advanceUntil(second, () => general(w).find((m) => m.text?.startsWith(`📣 Broadcast #${id} (news) finished`)), "summary", 100);
+    expect(summary.text).toContain("Delivered 6 of 6");
+    expect(summary.text).toContain("In doubt 1:");
+    const report = general(w).find((m) => m.text?.startsWith(`Report #${id}`))!;
+    expect(report.text).toContain(`${next.chat_id},${["Ann", "Bob", "Cid", "Dan", "Eve", "Fay"][users.findIndex((u) => u.id === Number(next.chat_id))]},delivered,`);
+    expect(report.text).toMatch(/,yes\n/);
+  });
+
+  it("a 429 holds the whole broadcast for retry_after, then it goes on", async () => {
+    const w = await createWorld();
+    const running = await startSwitchboard(w, { testClock: true });
+    await saveTemplate(w, "news", "Paced");
+    const users = [];
+    for (const name of ["Ann", "Bob", "Cid", "Dan"]) users.push((await firstContact(w, name)).user);
+    const id = idIn(await ask(w, "/send news to all"));
+    w.emulator.injectFault({ method: "copyMessages", kind: "429", retryAfter: 30, chatId: users[1].id });
+    await ask(w, `/send go ${id}`);
+    await advanceUntil(running, () => w.emulator.stats().faultsInjected === 1, "the 429", 20);
+    // Ann got it; the whole broadcast now waits 30 s of the Clock.
+    await running.run(TestClock.adjust(25_000));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(receivedBy(w, users, "Paced")).toEqual([users[0]]);
+    await advanceUntil(running, () => receivedBy(w, users, "Paced").length === 4, "the rest after retry_after", 1_000);
+    for (const u of users) expect(botMessagesTo(w, u.id).filter((m) => m.text === "Paced")).toHaveLength(1);
+    const summary = await advanceUntil(running, () => general(w).find((m) => m.text?.startsWith(`📣 Broadcast #${id} (news) finished`)), "summary", 100);
+    expect(summary.text).toContain("Delivered 4 of 4");
+    expect(summary.text).toContain("Telegram asked to slow down 1 times.");
+  });
+
+  it("marks users who blocked the bot: reported as blocked, left out of later broadcasts until they unblock", async () => {
+    const w = await createWorld();
+    await startSwitchboard(w);
+    await saveTemplate(w, "news", "News");
+    const ann = await firstContact(w, "Ann");
+    const bob = await firstContact(w, "Bob");
+    const cid = await firstContact(w, "Cid");
+    // Bob blocks the bot: the bot hears of it (my_chat_member) and leaves him out.
+    w.emulator.userBlocksBot(w.bot.token, bob.user.id);
+    await waitFor(async () => (await ask(w, "/send news to all")).includes("— 2 recipients (left out: 1 who blocked the bot)."), "Bob left out");
+    // Cid blocks it unheard of (as if while the bot was away): the send finds out (403).
+    w.emulator.userBlocksBot(w.bot.token, cid.user.id);
+    const db = await openStore(`sqlite:${w.dbPath}`);
+    await waitFor(async () => (await db.selectFrom("broadcasts_blocked" as any).selectAll().execute()).length === 2, "both blocks heard");
+    await db.deleteFrom("broadcasts_blocked" as any).where("chat_id", "=", cid.user.id).execute();
+    await db.destroy();
+    const id = idIn(await ask(w, "/send news to all"));
+    await ask(w, `/send go ${id}`);
+    const summary = await waitFor(() => general(w).find((m) => m.text?.startsWith(`📣 Broadcast #${id} (news) finished`)), "summary");
+    expect(summary.text).toContain("Delivered 1 of 2; blocked 1;");
+    const report = await waitFor(() => general(w).find((m) => m.text?.startsWith(`Report #${id}`)), "report");
+    expect(report.text).toContain(`${cid.user.id},Cid,blocked,`);
+    expect(report.text).toContain(`${ann.user.id},Ann,delivered,`);
+    expect(await ask(w, "/send news to all")).toMatch(/— 1 recipient \(left out: 2 who blocked the bot\)\./);
+    w.emulator.userUnblocksBot(w.bot.token, bob.user.id);
+    await waitFor(async () => (await ask(w, "/send news to all")).includes("— 2 recipients (left out: 1 who blocked the bot)."), "unblocked counts again");
+  });
+
+  it("pause, resume, cancel and status", async () => {
+    const w = await createWorld();
+    const running = await startSwitchboard(w, { testClock: true });
+    await saveTemplate(w, "news", "Step");
+    const users = [];
+    for (const name of ["Ann", "Bob", "Cid", "Dan", "Eve"]) users.push((await firstContact(w, name)).user);
+    const id = idIn(await ask(w, "/send news to all"));
+    await ask(w, `/send go ${id}`);
+    await advanceUntil(running, () => receivedBy(w, users, "Step").length >= 1, "first sent", 20);
+    expect(await ask(w, `/send pause ${id}`)).toBe(`⏸ Broadcast #${id} paused. /send resume ${id} goes on.`);
+    const paused = receivedBy(w, users, "Step").length;
+    await running.run(TestClock.adjust(60_000));
+    await new Promise((r) => setTimeout(r, 200));
+    // At most the send already under way when the pause came.
+    expect(receivedBy(w, users, "Step").length).toBeLessThanOrEqual(paused + 1);
+    const status = await ask(w, "/send status");
+    expect(status).toMatch(new RegExp(`^Broadcasts \\(1 under way\\):\n\n📣 Broadcast #${id} \\(news\\): paused\nsent \\d · failed 0 · blocked 0 · remaining \\d of 5`));
+    expect(await ask(w, `/send pause ${id}`)).toBe(`Broadcast #${id} is paused; only a running or scheduled one can be paused.`);
+    expect(await ask(w, `/send resume ${id}`)).toBe(`▶️ Broadcast #${id} resumed.`);
+    await advanceUntil(running, () => receivedBy(w, users, "Step").length === 5, "all after resume", 20);
+    await advanceUntil(running, () => general(w).find((m) => m.text?.startsWith(`📣 Broadcast #${id} (news) finished`)), "finished", 100);
+
+    // Cancel: a draft, and a running one.
+    const draft = idIn(await ask(w, "/send news to all"));
+    expect(await ask(w, `/send cancel ${draft}`)).toBe(`Broadcast #${draft} cancelled before it started.`);
+    expect(await ask(w, `/send go ${draft}`)).toBe(`Broadcast #${draft} is already cancelled.`);
+    const second = idIn(await ask(w, "/send news to all"));
+    await ask(w, `/send go ${second}`);
+    await advanceUntil(running, () => users.filter((u) => botMessagesTo(w, u.id).filter((m) => m.text === "Step").length === 2).length >= 1, "second started", 20);
+    const cancelled = await ask(w, `/send cancel ${second}`);
+    expect(cancelled).toMatch(new RegExp(`^📣 Broadcast #${second} \\(news\\) cancelled`));
+    const got = users.filter((u) => botMessagesTo(w, u.id).filter((m) => m.text === "Step").length === 2).length;
+    await running.run(TestClock.adjust(60_000));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(users.filter((u) => botMessagesTo(w, u.id).filter((m) => m.text === "Step").length === 2).length).toBeLessThanOrEqual(got + 1);
+    expect(got).toBeLessThan(5);
   });
 });
