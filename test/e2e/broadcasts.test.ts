@@ -126,7 +126,7 @@ describe("broadcasts", () => {
     const w = await createWorld();
     const first = await startSwitchboard(w, { testClock: true });
     await saveTemplate(w, "news", "Hello all");
-    const users = [];
+    const users: { id: number }[] = [];
     for (const name of ["Ann", "Bob", "Cid", "Dan", "Eve", "Fay"]) users.push((await firstContact(w, name)).user);
     const id = idIn(await ask(w, "/send news to all"));
     await ask(w, `/send go ${id}`);
@@ -158,7 +158,7 @@ describe("broadcasts", () => {
     const w = await createWorld();
     const running = await startSwitchboard(w, { testClock: true });
     await saveTemplate(w, "news", "Paced");
-    const users = [];
+    const users: { id: number }[] = [];
     for (const name of ["Ann", "Bob", "Cid", "Dan"]) users.push((await firstContact(w, name)).user);
     const id = idIn(await ask(w, "/send news to all"));
     w.emulator.injectFault({ method: "copyMessages", kind: "429", retryAfter: 30, chatId: users[1].id });
@@ -207,7 +207,7 @@ describe("broadcasts", () => {
     const w = await createWorld();
     const running = await startSwitchboard(w, { testClock: true });
     await saveTemplate(w, "news", "Step");
-    const users = [];
+    const users: { id: number }[] = [];
     for (const name of ["Ann", "Bob", "Cid", "Dan", "Eve"]) users.push((await firstContact(w, name)).user);
     const id = idIn(await ask(w, "/send news to all"));
     await ask(w, `/send go ${id}`);
