@@ -240,4 +240,30 @@ describe("broadcasts", () => {
     expect(users.filter((u) => botMessagesTo(w, u.id).filter((m) => m.text === "Step").length === 2).length).toBeLessThanOrEqual(got + 1);
     expect(got).toBeLessThan(5);
   });
+
+  it("relaying has priority: while an operator's answer is being sent, the broadcast sends nothing", async () => {
+    const w = await createWorld();
+    const running = await startSwitchboard(w, { testClock: true });
+    await saveTemplate(w, "news", "Bulk");
+    const contacts: Awaited<ReturnType<typeof firstContact>>[] = [];
+    for (const name of ["Ann", "Bob", "Cid", "Dan", "Eve", "Fay", "Gus", "Hal"]) contacts.push(await firstContact(w, name));
+    const users = contacts.map((c) => c.user);
+    const id = idIn(await ask(w, "/send news to all"));
+    await ask(w, `/send go ${id}`);
+    await advanceUntil(running, () => receivedBy(w, users, "Bulk").length >= 2, "two sent", 20);
+    // The operator answers Ann; her delivery lane is held in the middle of its call.
+    const hold = w.emulator.hold({ method: "copyMessage" });
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: contacts[0].topic.threadId, text: "Answer for Ann" });
+    await hold.reached;
+    const during = receivedBy(w, users, "Bulk").length;
+    // Two seconds of the Clock: at 28.5/s the broadcast would send everything left.
+    for (let i = 0; i < 20; i++) {
+      await running.run(TestClock.adjust(100));
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(receivedBy(w, users, "Bulk").length).toBe(during);
+    hold.release();
+    await waitFor(() => botMessagesTo(w, users[0].id).some((m) => m.text === "Answer for Ann"), "the answer");
+    await advanceUntil(running, () => receivedBy(w, users, "Bulk").length === 8, "the rest after the answer", 20);
+  });
 });
