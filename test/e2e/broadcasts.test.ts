@@ -266,4 +266,24 @@ describe("broadcasts", () => {
     await waitFor(() => botMessagesTo(w, users[0].id).some((m) => m.text === "Answer for Ann"), "the answer");
     await advanceUntil(running, () => receivedBy(w, users, "Bulk").length === 8, "the rest after the answer", 20);
   });
+
+  it("at YYYY-MM-DD HH:MM waits for that time in the configured time zone", async () => {
+    const w = await createWorld();
+    const running = await startSwitchboard(w, { testClock: true, extra: "    plugins:\n      - name: broadcasts\n        options: { time_zone: Europe/Berlin }" });
+    await saveTemplate(w, "news", "Later");
+    const users = [(await firstContact(w, "Ann")).user, (await firstContact(w, "Bob")).user];
+    // The TestClock starts at the real time: ten whole minutes ahead, written in Berlin time.
+    const at = Math.ceil(Date.now() / 60_000) * 60_000 + 10 * 60_000;
+    const berlin = (ms: number) => new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/Berlin", dateStyle: "short", timeStyle: "short", hourCycle: "h23" }).format(new Date(ms));
+    const written = berlin(at).replace(", ", " ");
+    const draft = await ask(w, `/send news to all at ${written}`);
+    expect(draft).toContain(`— 2 recipients.\nIt starts at ${berlin(at)} (Europe/Berlin).\nConfirm with`);
+    expect(await ask(w, `/send go ${idIn(draft)}`)).toContain(`confirmed: 2 recipients; it starts at ${berlin(at)} (Europe/Berlin).`);
+    expect(await ask(w, "/send status")).toContain(`starts at ${berlin(at)} (Europe/Berlin)`);
+    await running.run(TestClock.adjust(8 * 60_000));
+    await new Promise((r) => setTimeout(r, 200));
+    expect(receivedBy(w, users, "Later")).toEqual([]);
+    await advanceUntil(running, () => receivedBy(w, users, "Later").length === 2, "sent at the time", 30_000);
+    expect(await ask(w, `/send news to all at ${berlin(at - 20 * 60_000).replace(", ", " ")}`)).toMatch(/is in the past\.$/);
+  });
 });
