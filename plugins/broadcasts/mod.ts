@@ -12,12 +12,14 @@ import { isAllowed, operatorOf, refusal } from "../templates/allowed.ts";
 import { templateBookOf } from "../templates/book.ts";
 import { broadcastOptions, budgetOf } from "./options.ts";
 import { parseSend, type SendRequest, subcommands, zonedTime } from "./parse.ts";
-import { resolveRecipients } from "./recipients.ts";
+import { idsFromFile, resolveRecipients } from "./recipients.ts";
 import { progressText, summaryText } from "./report.ts";
 import { makeBroadcastSender } from "./sender.ts";
 import { clearBlocked, confirm, countsOf, createDraft, getBroadcast, liveBroadcasts, markBlocked, migrations, recentBroadcasts, setStatus } from "./store.ts";
 
 const name = "broadcasts";
+/** The largest id file read (about 100,000 ids). */
+const maxFileBytes = 2_000_000;
 
 /** `/send help` in General. */
 export const sendHelp = [
@@ -25,6 +27,7 @@ export const sendHelp = [
   "/send TEMPLATE to all — everyone who wrote to the bot",
   "/send TEMPLATE to label NAME [NAME…] — users with any of these labels",
   "/send TEMPLATE to list ID,ID,… — these user ids",
+  "/send TEMPLATE to file — in reply to a document: one user id per line, or a CSV with an id column",
   "/send TEMPLATE test — only to you",
   "… at YYYY-MM-DD HH:MM — later (the deployment's time zone)",
   "… except label NAME [NAME…] — leave these users out",
@@ -39,12 +42,14 @@ interface Spec {
   readonly target: SendRequest["target"];
   readonly except: readonly string[];
   readonly sender: number | undefined;
+  /** `file`: the ids read from it. */
+  readonly fileIds?: readonly number[];
 }
 
 /** "to all", "to label vip, lead", … for answers. */
 function describeTarget(spec: Spec): string {
   const t = spec.target;
-  const base = t.kind === "label" ? `to label ${t.labels.join(", ")}` : t.kind === "list" ? `to ${t.ids.length} listed ids` : t.kind === "test" ? "as a test to you" : `to ${t.kind}`;
+  const base = t.kind === "label" ? `to label ${t.labels.join(", ")}` : t.kind === "list" ? `to ${t.ids.length} listed ids` : t.kind === "test" ? "as a test to you" : t.kind === "file" ? `to ${spec.fileIds?.length ?? 0} ids from the file` : `to ${t.kind}`;
   return spec.except.length > 0 ? `${base} except label ${spec.except.join(", ")}` : base;
 }
 
@@ -82,19 +87,43 @@ export default definePlugin({
       }))
       : undefined;
 
+    /** `file`: the ids in the document the command replies to. */
+    const readFile = async (ctx: HookContext): Promise<{ ids: number[] } | { error: string }> => {
+      const replied = ctx.event.type === "operator.command" ? ctx.event.message.reply_to_message : undefined;
+      const document = replied?.document;
+      if (!document) return { error: "Reply to a document (one user id per line, or a CSV with an id column) with /send TEMPLATE to file." };
+      const tg = env.telegram();
+      if (!tg) return { error: "The bot is not connected yet; try again in a moment." };
+      let text: string;
+      try {
+        text = await tg.downloadText(document.file_id, maxFileBytes);
+      } catch (error) {
+        return { error: `The file could not be read: ${error instanceof Error ? error.message : String(error)}.` };
+      }
+      const read = idsFromFile(text);
+      if ("error" in read) return read;
+      if (read.ids.length === 0) return { error: "The file holds no user ids (one per line, or a CSV with an id column)." };
+      return { ids: read.ids };
+    };
+
     const ask = async (ctx: HookContext, request: SendRequest): Promise<HookOutput> => {
       if (!db) return say("Broadcasts need a store.");
       const book = templateBookOf(bot.id);
       const template = await book?.find(request.template);
       if (!template) return say(`No template ${request.template}. /template lists them.`);
-      if (request.target.kind === "file") return say("Recipients from a file are not supported yet: use list ID,ID,… or a label.");
+      let fileIds: number[] | undefined;
+      if (request.target.kind === "file") {
+        const read = await readFile(ctx);
+        if ("error" in read) return say(read.error);
+        fileIds = read.ids;
+      }
       let startAt = ctx.now;
       if (request.at) {
         startAt = zonedTime(request.at, timeZone);
         if (startAt <= ctx.now) return say(`${when(startAt)} is in the past.`);
       }
-      const spec: Spec = { target: request.target, except: request.except, sender: operatorOf(ctx) };
-      const resolved = await resolveRecipients(db, { botId: bot.id, target: spec.target, except: spec.except, sender: spec.sender });
+      const spec: Spec = { target: request.target, except: request.except, sender: operatorOf(ctx), ...(fileIds ? { fileIds } : {}) };
+      const resolved = await resolveRecipients(db, { botId: bot.id, ...spec });
       if (!resolved.ok) return say(resolved.message);
       if (resolved.chatIds.length === 0) return say(`Nobody to send to ${describeTarget(spec)}.`);
       const id = await createDraft(db, bot.id, { template: template.name, spec: JSON.stringify(spec), createdBy: spec.sender ?? null, createdAt: ctx.now, startAt });
@@ -115,7 +144,7 @@ export default definePlugin({
       if (b.status !== "draft") return say(`Broadcast #${id} is already ${b.status === "scheduled" || b.status === "running" ? "confirmed" : b.status}.`);
       // Resolved again: labels and blocks may have changed since the draft.
       const spec = JSON.parse(b.spec) as Spec;
-      const resolved = await resolveRecipients(db, { botId: bot.id, target: spec.target, except: spec.except, sender: spec.sender });
+      const resolved = await resolveRecipients(db, { botId: bot.id, ...spec });
       if (!resolved.ok) return say(resolved.message);
       if (resolved.chatIds.length === 0) return say(`Nobody to send to ${describeTarget(spec)} any more.`);
       if (!(await confirm(db, bot.id, id, resolved.chatIds, "scheduled"))) return say(`Broadcast #${id} is already confirmed.`);

@@ -219,6 +219,8 @@ export interface BackgroundTelegram {
    * wait, so an operator's answer is never held up by more than one of them.
    */
   relayBusy(): boolean;
+  /** A small file the bot can see (e.g. a document an operator posted), as UTF-8 text. */
+  downloadText(fileId: string, maxBytes: number): Promise<string>;
 }
 
 /** What a factory gets besides its options. */

@@ -286,4 +286,33 @@ describe("broadcasts", () => {
     await advanceUntil(running, () => receivedBy(w, users, "Later").length === 2, "sent at the time", 30_000);
     expect(await ask(w, `/send news to all at ${berlin(at - 20 * 60_000).replace(", ", " ")}`)).toMatch(/is in the past\.$/);
   });
+
+  it("file: in reply to a document of ids (one per line, or a CSV with an id column)", async () => {
+    const w = await createWorld();
+    await startSwitchboard(w);
+    await saveTemplate(w, "news", "From a file");
+    const ann = (await firstContact(w, "Ann")).user;
+    const bob = (await firstContact(w, "Bob")).user;
+    const cid = (await firstContact(w, "Cid")).user;
+    /** A document in General with `text` (uploaded the way any Bot API client does). */
+    const postFile = async (name: string, text: string) => {
+      const form = new FormData();
+      form.set("chat_id", String(w.groupId));
+      form.set("document", new Blob([text], { type: "text/csv" }), name);
+      const answer = await (await fetch(`${w.emulator.url}/bot${w.bot.token}/sendDocument`, { method: "POST", body: form })).json();
+      return answer.result.message_id as number;
+    };
+    const csv = await postFile("ids.csv", `name,id\nAnn,${ann.id}\nCid,${cid.id}\nnobody,x\n`);
+    const answer = await ask(w, "/send news to file", { replyTo: csv });
+    expect(answer).toMatch(/template news to 2 ids from the file — 2 recipients\./);
+    await ask(w, `/send go ${idIn(answer)}`);
+    await waitFor(() => receivedBy(w, [ann, bob, cid], "From a file").length === 2, "sent");
+    expect(receivedBy(w, [ann, bob, cid], "From a file")).toEqual([ann, cid]);
+
+    const lines = await postFile("ids.txt", `${bob.id}\n`);
+    expect(await ask(w, "/send news to file", { replyTo: lines })).toMatch(/to 1 ids from the file — 1 recipient\./);
+    expect(await ask(w, "/send news to file")).toMatch(/^Reply to a document/);
+    const bad = await postFile("bad.csv", "name,phone\nAnn,123\n");
+    expect(await ask(w, "/send news to file", { replyTo: bad })).toBe("A CSV file needs an id column.");
+  });
 });
