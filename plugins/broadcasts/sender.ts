@@ -190,10 +190,20 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
         const rows = yield* store(() => recipientsOf(o.db, b.id));
         const names = yield* store(() => o.nameOf(rows.map((r) => r.chatId)));
         const csv = reportCsv(rows, (id) => names.get(id) ?? "");
-        // The client sends JSON only (no multipart upload yet): the CSV goes as text, in parts.
-        const chunks = chunk(csv, 3800);
-        for (const [i, part] of chunks.entries()) {
-          yield* tellGeneral(tg, `Report #${b.id}${chunks.length > 1 ? ` (${i + 1}/${chunks.length})` : ""} — CSV:\n${part}`);
+        // The report as a CSV document; as text in General if the upload fails.
+        for (;;) {
+          const wait = tg.reserve(o.groupId, yield* now);
+          if (wait === 0) break;
+          yield* Effect.sleep(Duration.millis(wait));
+        }
+        const uploaded = yield* Effect.either(tg.uploadDocument({ chatId: o.groupId, filename: `broadcast-${b.id}.csv`, text: csv, mimeType: "text/csv", caption: `Report #${b.id}` }));
+        tg.settled(o.groupId, yield* now);
+        if (Either.isLeft(uploaded)) {
+          o.log.warn("broadcast report could not be uploaded; sent as text", { broadcast: b.id, error: uploaded.left._tag });
+          const chunks = chunk(csv, 3800);
+          for (const [i, part] of chunks.entries()) {
+            yield* tellGeneral(tg, `Report #${b.id}${chunks.length > 1 ? ` (${i + 1}/${chunks.length})` : ""} — CSV:\n${part}`);
+          }
         }
         if (o.onEvent) yield* store(() => o.onEvent!("broadcast_finished", b));
         progressAt.delete(b.id);

@@ -24,6 +24,7 @@ import { Store } from "../store/store.ts";
 import { TelegramApi } from "../telegram/api.ts";
 import { makeTelegramClient, type TelegramClient } from "../telegram/client.ts";
 import { downloadText } from "../telegram/download-file.ts";
+import { uploadDocument } from "../telegram/upload-document.ts";
 import { connect } from "../telegram/connect.ts";
 import { OwnSends } from "../telegram/mtproto/own-sends.ts";
 import type { MtprotoClientFactory, MtprotoSession } from "../telegram/mtproto/session.ts";
@@ -136,6 +137,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
         reserve: (chatId, now, ro) => delivery.limiter.reserve(chatId, now, ro),
         settled: (chatId, now) => delivery.limiter.settled(chatId, now),
         relayBusy: () => delivery.activeLanes > 0,
+        uploadDocument: (upload) => uploadDocument(client.apiRoot, bot.token, upload),
         downloadText: (fileId, maxBytes) => Effect.runPromise(Effect.mapError(downloadText(client, bot.token, fileId, maxBytes), (e) => new Error("description" in e ? e.description : e.reason))),
       });
       // Work left from a previous run is already under way; now the plugins' own queues (webhooks).

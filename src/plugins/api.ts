@@ -26,6 +26,8 @@ import type { Params } from "../config/types.ts";
 import type { ConversationEvent, UserProfile } from "../conversation/events.ts";
 import type { Intent } from "../conversation/intents.ts";
 import type { TelegramClient } from "../telegram/client.ts";
+import type { TelegramError } from "../telegram/errors.ts";
+import type { DocumentUpload } from "../telegram/upload-document.ts";
 import type { Logger } from "../util/log.ts";
 import { decodeOptions, type OptionProblem } from "./options.ts";
 
@@ -221,6 +223,8 @@ export interface BackgroundTelegram {
   relayBusy(): boolean;
   /** A small file the bot can see (e.g. a document an operator posted), as UTF-8 text. */
   downloadText(fileId: string, maxBytes: number): Promise<string>;
+  /** Sends generated text as a document (a CSV report); the message's id. */
+  uploadDocument(upload: DocumentUpload): Fx.Effect<number, TelegramError>;
 }
 
 /** What a factory gets besides its options. */
