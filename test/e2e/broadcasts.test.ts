@@ -182,6 +182,11 @@ describe("broadcasts", () => {
     const summary = await advanceUntil(running, () => general(w).find((m) => m.text?.startsWith(`📣 Broadcast #${id} (news) finished`)), "summary", 100);
     expect(summary.text).toContain("Delivered 4 of 4");
     expect(summary.text).toContain("Telegram asked to slow down 1 times.");
+    // One progress message, edited at most every 10 s: once after the 30 s hold, once at the end.
+    const progress = general(w).filter((m) => m.text?.startsWith(`📣 Broadcast #${id} (news): `));
+    expect(progress).toHaveLength(1);
+    expect(progress[0].editCount).toBe(2);
+    expect(progress[0].text).toMatch(/^📣 Broadcast #\d+ \(news\): finished\nsent 4 · failed 0 · blocked 0 · remaining 0 of 4$/);
   });
 
   it("marks users who blocked the bot: reported as blocked, left out of later broadcasts until they unblock", async () => {
