@@ -13,9 +13,10 @@ import { templateBookOf } from "../templates/book.ts";
 import { broadcastOptions, budgetOf } from "./options.ts";
 import { parseSend, type SendRequest, subcommands, zonedTime } from "./parse.ts";
 import { idsFromFile, resolveRecipients } from "./recipients.ts";
-import { progressText, summaryText } from "./report.ts";
+import { webhookOutletOf } from "../webhooks/outlet.ts";
+import { progressText, summaryText, tally } from "./report.ts";
 import { makeBroadcastSender } from "./sender.ts";
-import { clearBlocked, confirm, countsOf, createDraft, getBroadcast, liveBroadcasts, markBlocked, migrations, recentBroadcasts, setStatus } from "./store.ts";
+import { type Broadcast, clearBlocked, confirm, countsOf, createDraft, getBroadcast, liveBroadcasts, markBlocked, migrations, recentBroadcasts, setStatus } from "./store.ts";
 
 const name = "broadcasts";
 /** The largest id file read (about 100,000 ids). */
@@ -67,11 +68,23 @@ export default definePlugin({
     const hideNames = bot.params.hide_info.includes("name");
     const when = (ms: number) => `${new Intl.DateTimeFormat("en-CA", { timeZone, dateStyle: "short", timeStyle: "short", hourCycle: "h23" }).format(new Date(ms))} (${timeZone})`;
 
+    /** broadcast_started / broadcast_finished, for the webhooks that subscribe to them. */
+    const emitEvent = async (event: "broadcast_started" | "broadcast_finished", b: Broadcast, now: number) => {
+      const outlet = webhookOutletOf(bot.id);
+      if (!outlet || !db) return;
+      const t = tally(await countsOf(db, b.id));
+      const counts = event === "broadcast_finished"
+        ? { recipients: t.total, delivered: t.sent, failed: t.failed, blocked: t.blocked, not_sent: t.remaining, in_doubt: t.inDoubt }
+        : { recipients: t.total };
+      await outlet.emit(event, { broadcast: { id: b.id, template: b.template, status: b.status, created_by: b.createdBy, ...counts } }, now);
+    };
+
     const sender = db
       ? Effect.runSync(makeBroadcastSender({
         db, botId: bot.id, groupId: bot.groupId, log, telegram: env.telegram,
         perSecond: budgetOf(options.allow_paid_broadcast), paid: options.allow_paid_broadcast, progressEveryMs: 10_000,
         template: async (key) => templateBookOf(bot.id)?.find(key),
+        onEvent: (event, b, now) => emitEvent(event, b, now),
         nameOf: async (chatIds) => {
           const names = new Map<number, string>();
           for (let i = 0; i < chatIds.length; i += 500) {
@@ -170,6 +183,7 @@ export default definePlugin({
       }
       sender?.wake();
       if (b.status === "draft") return say(`Broadcast #${id} cancelled before it started.`);
+      if (b.startedAt !== null) await emitEvent("broadcast_finished", { ...b, status: "cancelled" }, ctx.now);
       return say(summaryText({ ...b, status: "cancelled" }, await countsOf(db, id), ctx.now));
     };
 

@@ -52,7 +52,7 @@ export interface BroadcastSenderOptions {
   /** The name a recipient has in the report (an alias under `hide_info: [name]`). */
   readonly nameOf: (chatIds: readonly number[]) => Promise<Map<number, string>>;
   /** Told when a broadcast starts and ends (webhooks). */
-  readonly onEvent?: (event: "broadcast_started" | "broadcast_finished", b: Broadcast) => Promise<void>;
+  readonly onEvent?: (event: "broadcast_started" | "broadcast_finished", b: Broadcast, now: number) => Promise<void>;
 }
 
 /** A running sender's handle. */
@@ -205,7 +205,7 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
             yield* tellGeneral(tg, `Report #${b.id}${chunks.length > 1 ? ` (${i + 1}/${chunks.length})` : ""} — CSV:\n${part}`);
           }
         }
-        if (o.onEvent) yield* store(() => o.onEvent!("broadcast_finished", b));
+        if (o.onEvent) yield* store(() => o.onEvent!("broadcast_finished", b, t));
         progressAt.delete(b.id);
       });
 
@@ -260,7 +260,7 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
         b = { ...due, status: "running", startedAt };
         if (due.startedAt === null) {
           o.log.info("broadcast started", { broadcast: b.id, template: b.template });
-          if (o.onEvent) yield* store(() => o.onEvent!("broadcast_started", b!));
+          if (o.onEvent) yield* store(() => o.onEvent!("broadcast_started", b!, t));
         }
         yield* progress(tg, b, true);
         return Duration.zero;

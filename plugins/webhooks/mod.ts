@@ -19,6 +19,7 @@ import { occurrencesOf } from "./events.ts";
 import { webhookOptions } from "./options.ts";
 import { payloadOf } from "./payload.ts";
 import { enqueue, migrations, type QueuedEvent } from "./queue.ts";
+import { registerWebhookOutlet } from "./outlet.ts";
 import { makeWebhookSender } from "./sender.ts";
 
 const name = "webhooks";
@@ -58,6 +59,21 @@ export default definePlugin({
         },
       }))
       : undefined;
+
+    // Events of other plugins that belong to no dialog (broadcasts): queued the same way.
+    const db = env.db;
+    if (db) {
+      registerWebhookOutlet(bot.id, {
+        async emit(event, fields, now) {
+          const urls = subscriptions.get(event);
+          if (!urls) return;
+          const id = randomUUID();
+          const body = { id, event, time: new Date(now).toISOString(), bot: { id: bot.id, username: bot.username, group_id: bot.groupId }, ...fields };
+          await enqueue(db, bot.id, [{ urls, event, eventId: id, body: JSON.stringify(body) }], now);
+          sender?.wake();
+        },
+      });
+    }
 
     const commands: Record<string, CommandSpec> = {};
     for (const event of subscriptions.keys()) {

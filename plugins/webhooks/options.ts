@@ -14,6 +14,8 @@ export const WEBHOOK_EVENTS = [
   "message_received",
   "message_sent",
   "message_intercepted",
+  "broadcast_started",
+  "broadcast_finished",
 ] as const;
 
 /** A dialog event a `webhooks` URL can subscribe to (besides any `/command`). */

@@ -2,6 +2,7 @@
 import * as TestClock from "effect/TestClock";
 import { afterEach, describe, expect, it } from "vitest";
 import { openStore } from "../../src/store/open.ts";
+import { startReceiver } from "../support/webhook-receiver.ts";
 import { advanceUntil, botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, waitFor, type World } from "../support/world.ts";
 
 afterEach(closeAll);
@@ -328,5 +329,34 @@ describe("broadcasts", () => {
     expect(await ask(w, "/send news to file")).toMatch(/^Reply to a document/);
     const bad = await postFile("bad.csv", "name,phone\nAnn,123\n");
     expect(await ask(w, "/send news to file", { replyTo: bad })).toBe("A CSV file needs an id column.");
+  });
+
+  it("reports broadcast_started and broadcast_finished (with counts) to the webhooks that subscribe to them", async () => {
+    const w = await createWorld();
+    const hook = await startReceiver();
+    try {
+      await startSwitchboard(w, { extra: `    params:\n      webhooks:\n        "${hook.url}": [broadcast_started, broadcast_finished]\n` });
+      await saveTemplate(w, "news", "Hooked");
+      await firstContact(w, "Ann");
+      const bob = await firstContact(w, "Bob");
+      const id = idIn(await ask(w, "/send news to all"));
+      w.emulator.userBlocksBot(w.bot.token, bob.user.id);
+      // Bob's block is not heard of before the sends (the draft was resolved before it).
+      const db = await openStore(`sqlite:${w.dbPath}`);
+      await waitFor(async () => (await db.selectFrom("broadcasts_blocked" as any).selectAll().execute()).length === 1, "block heard");
+      await db.deleteFrom("broadcasts_blocked" as any).execute();
+      await db.destroy();
+      await ask(w, `/send go ${id}`);
+      await waitFor(() => hook.events().length === 2, "both events");
+      const [started, finished] = hook.delivered().map((h) => h.body as any);
+      expect(started.event).toBe("broadcast_started");
+      expect(started.bot).toEqual({ id: "acme", username: "acme_support_bot", group_id: w.groupId });
+      expect(started.broadcast).toEqual({ id, template: "news", status: "running", created_by: w.operator.id, recipients: 2 });
+      expect(finished.event).toBe("broadcast_finished");
+      expect(finished.broadcast).toEqual({ id, template: "news", status: "finished", created_by: w.operator.id, recipients: 2, delivered: 1, failed: 0, blocked: 1, not_sent: 0, in_doubt: 0 });
+    } finally {
+      await closeAll();
+      await hook.close();
+    }
   });
 });
