@@ -109,7 +109,8 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
   Effect.gen(function* () {
     const wakes = yield* Queue.sliding<void>(1);
     const wake = () => void wakes.unsafeOffer(undefined);
-    const now = Effect.clockWith((clock) => clock.currentTimeMillis);
+    // Whole milliseconds: they go into bigint columns (a TestClock may hold fractions).
+    const now = Effect.clockWith((clock) => Effect.map(clock.currentTimeMillis, Math.floor));
     /** When the broadcast's own budget allows the next send. */
     let nextSlot = 0;
     /** When each broadcast's progress message was last edited. */
@@ -125,7 +126,7 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
           }
           const t = yield* now;
           if (nextSlot > t) {
-            yield* Effect.sleep(Duration.millis(nextSlot - t));
+            yield* Effect.sleep(Duration.millis(Math.ceil(nextSlot - t)));
             continue;
           }
           const wait = tg.reserve(chatId, t, { overall: !o.paid });
@@ -213,7 +214,8 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
     const sendOne = (tg: BackgroundTelegram, b: Broadcast, r: Recipient, content: TemplateContent) =>
       Effect.gen(function* () {
         const attempts = r.attempts + 1;
-        yield* store(() => markRecipient(o.db, r, { status: "sending", attempts }));
+        // Still `sending`: its last call's outcome was never recorded — in doubt, sent again.
+        yield* store(() => markRecipient(o.db, r, { status: "sending", attempts, inDoubt: r.status === "sending" }));
         const result = yield* Effect.either(sendTemplate(tg.client, content, r.chatId, undefined, { paid: o.paid }));
         const t = yield* now;
         tg.settled(r.chatId, t);

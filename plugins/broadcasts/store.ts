@@ -177,17 +177,21 @@ export async function requeueInDoubt(db: Kysely<any>, botId: string): Promise<nu
   return Number(result.numUpdatedRows);
 }
 
-/** The next recipient to send to, in order. */
+/**
+ * The next recipient to send to, in order. A row still `sending` here is one whose outcome could
+ * not be recorded (the store failed after the call): it is in doubt and is sent again.
+ */
 export async function nextPending(db: Kysely<any>, broadcastId: number): Promise<Recipient | undefined> {
-  const row = await db.selectFrom(recipients).selectAll().where("broadcast_id", "=", broadcastId).where("status", "=", "pending").orderBy("seq").limit(1).executeTakeFirst();
+  const row = await db.selectFrom(recipients).selectAll().where("broadcast_id", "=", broadcastId).where("status", "in", ["pending", "sending"]).orderBy("seq").limit(1).executeTakeFirst();
   return row && recipientOf(row);
 }
 
 /** Marks a recipient: before the call (`sending`), or its outcome after. */
-export async function markRecipient(db: Kysely<any>, r: Pick<Recipient, "broadcastId" | "seq">, set: { status: RecipientStatus; attempts?: number; messageId?: number | null; reason?: string | null; at?: number | null }): Promise<void> {
+export async function markRecipient(db: Kysely<any>, r: Pick<Recipient, "broadcastId" | "seq">, set: { status: RecipientStatus; attempts?: number; inDoubt?: boolean; messageId?: number | null; reason?: string | null; at?: number | null }): Promise<void> {
   await db.updateTable(recipients)
     .set({
       status: set.status,
+      ...(set.inDoubt ? { in_doubt: 1 } : {}),
       ...(set.attempts !== undefined ? { attempts: set.attempts } : {}),
       ...(set.messageId !== undefined ? { message_id: set.messageId } : {}),
       ...(set.reason !== undefined ? { reason: set.reason } : {}),

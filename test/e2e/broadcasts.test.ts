@@ -132,8 +132,8 @@ describe("broadcasts", () => {
     expect(await as("/send status")).toBe("No broadcasts yet. /send help shows how to start one.");
   });
 
-  it("resumes after a restart where it stopped: nobody gets it twice, a send in flight at the stop is resent and counted in doubt", async () => {
-    const w = await createWorld();
+  it.each(["sqlite", "postgres"] as const)("resumes after a restart where it stopped: nobody gets it twice, a send in flight at the stop is resent and counted in doubt (%s)", async (storage) => {
+    const w = await createWorld({ storage });
     const first = await startSwitchboard(w, { testClock: true });
     await saveTemplate(w, "news", "Hello all");
     const users: { id: number }[] = [];
@@ -148,7 +148,7 @@ describe("broadcasts", () => {
     expect(sentBefore.length).toBeLessThan(6);
 
     // As if the process died between marking the next recipient and its call's answer.
-    const db = await openStore(`sqlite:${w.dbPath}`);
+    const db = await openStore(w.storage);
     const next = await db.selectFrom("broadcasts_recipient" as any).selectAll().where("status", "=", "pending").orderBy("seq").limit(1).executeTakeFirstOrThrow() as any;
     await db.updateTable("broadcasts_recipient" as any).set({ status: "sending", attempts: 1 }).where("broadcast_id", "=", id).where("seq", "=", next.seq).execute();
     await db.destroy();
