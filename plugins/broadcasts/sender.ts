@@ -134,6 +134,7 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
             yield* Effect.sleep(Duration.millis(wait));
             continue;
           }
+          // No catching up after a late turn: a burst would break Telegram's sliding 1 s window.
           nextSlot = Math.max(nextSlot, t) + 1000 / o.perSecond;
           return;
         }

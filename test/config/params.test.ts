@@ -139,7 +139,7 @@ describe("values", () => {
   it("webhooks: rejects bad URLs and events", () => {
     expect(paramLines(`      webhooks:\n        "ftp://x": [dialog_created]\n        "https://y": [dialog_exploded]\n        "https://z": []\n`)).toEqual([
       `bots[0].params.webhooks["ftp://x"]: expected an http(s) URL as the key, got "ftp://x"`,
-      `bots[0].params.webhooks["https://y"][0]: expected one of dialog_created, dialog_reopened, dialog_closed, message_received, message_sent, message_intercepted or a /command, got "dialog_exploded"`,
+      `bots[0].params.webhooks["https://y"][0]: expected one of dialog_created, dialog_reopened, dialog_closed, message_received, message_sent, message_intercepted, broadcast_started, broadcast_finished or a /command, got "dialog_exploded"`,
       `bots[0].params.webhooks["https://z"]: expected a list of events, got nothing`,
     ]);
     expect(paramLines(`      webhooks: [a]\n`)).toEqual([`bots[0].params.webhooks: expected a mapping of URL: [events], got a list`]);
