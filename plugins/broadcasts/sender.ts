@@ -167,7 +167,6 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
         if (!force && t - (progressAt.get(b.id) ?? 0) < o.progressEveryMs) return;
         // Skipped, not waited for, when the group's budget is spent: relaying comes first.
         if (!force && b.progressMessageId !== null && tg.reserve(o.groupId, t) > 0) return;
-        if (!force && b.progressMessageId !== null) tg.settled(o.groupId, t); // the token was taken above
         progressAt.set(b.id, t);
         const counts = yield* store(() => countsOf(o.db, b.id));
         const text = progressText(b, counts, t);
@@ -177,7 +176,9 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
         } else if (force) {
           yield* tellGeneral(tg, text, b.progressMessageId);
         } else {
+          // The group's token was taken above.
           const result = yield* Effect.either(tg.client.call("editMessageText", { chat_id: o.groupId, message_id: b.progressMessageId, text }));
+          tg.settled(o.groupId, yield* now);
           if (Either.isLeft(result)) o.log.debug("progress edit failed", { error: result.left._tag });
         }
       });
