@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { openStore } from "../../src/store/open.ts";
+import { aliasOf } from "../../plugins/hide-info/alias.ts";
 import { startCli } from "../support/cli.ts";
 import { startReceiver } from "../support/webhook-receiver.ts";
 import { advanceUntil, botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, waitFor, type World } from "../support/world.ts";
@@ -400,4 +401,18 @@ describe("broadcasts", () => {
       await second?.exited;
     }
   }, 120_000);
+
+  it("the report shows aliases, not names, under hide_info: [name]", async () => {
+    const w = await createWorld();
+    await startSwitchboard(w, { extra: "    params: { hide_info: [name] }" });
+    await saveTemplate(w, "news", "Hidden");
+    const ann = w.emulator.createUser({ firstName: "Annabel" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
+    await waitFor(async () => (await ask(w, "/send news to all")).includes("— 1 recipient."), "Ann's dialog");
+    const id = idIn(await ask(w, "/send news to all"));
+    await ask(w, `/send go ${id}`);
+    const report = await reportOf(w, id);
+    expect(report).toContain(`${ann.id},${aliasOf("acme", ann.id)},delivered,`);
+    expect(report).not.toContain("Annabel");
+  });
 });
