@@ -16,7 +16,7 @@ import type { Config } from "./config/mod.ts";
 import { makeBot, type RunningBot, type StartBotOptions } from "./pipeline/bot.ts";
 import type { Db } from "./store/open.ts";
 import { layer as storeLayer, Store } from "./store/store.ts";
-import { createLogger, type Logger } from "./util/log.ts";
+import { loggerFor, type Logger } from "./util/log.ts";
 
 /** Options passed to every bot (tests and benchmarks tune these). */
 export type RunOptions = Partial<Omit<StartBotOptions, "bot" | "log" | "index">> & {
@@ -38,13 +38,13 @@ export interface DeploymentService {
 export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment, DeploymentService>() {
   /** Opens the store and runs every bot of `config` for the life of the layer. */
   static readonly layer = (config: Config, options: RunOptions = {}): Layer.Layer<Deployment, unknown> => {
-    const root = options.log ?? createLogger();
+    const root = options.log ?? loggerFor(config.log);
     const bots = Layer.scoped(
       Deployment,
       Effect.gen(function* () {
         const { db } = yield* Store;
         const bots: RunningBot[] = [];
-        for (const [index, bot] of config.bots.entries()) bots.push(yield* makeBot({ ...options, bot, index, log: root.child(bot.id) }));
+        for (const [index, bot] of config.bots.entries()) bots.push(yield* makeBot({ ...options, bot, index, log: root.child(bot.id, { bot: bot.id }) }));
         return { db, bots };
       }),
     ).pipe(Layer.provide(storeLayer(config.storage)));
