@@ -8,7 +8,9 @@ import * as Clock from "effect/Clock";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
+import * as Metric from "effect/Metric";
 import * as Queue from "effect/Queue";
+import { botMetrics } from "../admin/metrics.ts";
 import { acceptUpdates, type InboxRow, lastUpdateId, pendingUpdates } from "../store/inbox.ts";
 import { query, Store, type StoreError } from "../store/store.ts";
 import { Bot } from "./bot-env.ts";
@@ -45,6 +47,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
       Effect.gen(function* () {
         const { db } = yield* Store;
         const { botId } = yield* Bot;
+        const received = botMetrics(botId).updatesReceived;
         // One slot that stays filled until taken: any number of accepts before the processor
         // looks again cost one wake-up, and none is lost while it works.
         const wake = yield* Queue.sliding<void>(1);
@@ -58,6 +61,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
               const now = yield* Clock.currentTimeMillis;
               const fresh = yield* query("accept updates", () => acceptUpdates(db, botId, updates, now, { ...options, ...(sourceKey ? { sourceKey } : {}) }));
               yield* Queue.offer(wake, undefined);
+              if (fresh > 0) yield* Metric.incrementBy(received, fresh);
               for (const listener of listeners) listener(updates);
               return fresh;
             }),

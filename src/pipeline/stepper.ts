@@ -9,7 +9,9 @@ import * as Clock from "effect/Clock";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
+import * as Metric from "effect/Metric";
 import * as Queue from "effect/Queue";
+import { botMetrics } from "../admin/metrics.ts";
 import type { ConversationMachine } from "../conversation/machine.ts";
 import { Plugins } from "../plugins/service.ts";
 import type { Db } from "../store/open.ts";
@@ -58,11 +60,15 @@ export class Stepper extends Context.Tag("switchboard/Stepper")<Stepper, Stepper
         const core = new ConversationSteps({ db, bot: bot.view, machine, plugins, log: bot.log, ...(cacheSize ? { cacheSize } : {}) });
         const oneAtATime = yield* Effect.makeSemaphore(1);
         const timersSet = yield* Queue.sliding<void>(1);
+        const metrics = botMetrics(bot.botId);
         const service: StepperService = {
           apply: (envelopes, dropped = [], alsoCommit) =>
             Effect.gen(function* () {
               const now = yield* Clock.currentTimeMillis;
+              const started = yield* Clock.currentTimeNanos;
               const { applied, setTimers } = yield* query("commit a step", () => core.apply(envelopes, dropped, now, alsoCommit));
+              yield* Metric.update(metrics.storeTransaction, Number((yield* Clock.currentTimeNanos) - started) / 1e9);
+              if (envelopes.length > 0) yield* Metric.incrementBy(metrics.steps, envelopes.length);
               yield* outbox.announce(chatsWithIntents(applied));
               if (setTimers) yield* Queue.offer(timersSet, undefined);
               return applied;
