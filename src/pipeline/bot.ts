@@ -128,8 +128,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
         Runtime.runPromise(runtime)(inbox.accept(updates, sourceKey));
       // Work left from a previous run is already under way; now the plugins' own queues (webhooks).
       yield* plugins.run;
-      // Polling is stale once a getUpdates has been out longer than its own timeout allows, plus a margin.
-      const receiving = new ReceiveHealth(((o.pollTimeoutSeconds ?? 25) + 15 + 30) * 1000);
+      const receiving = new ReceiveHealth();
       const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends, health: receiving });
 
       // Telegram keeps unconfirmed updates 24 h at most, so older processed rows can never recur.

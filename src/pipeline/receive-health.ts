@@ -2,6 +2,9 @@
  * Whether a bot is receiving: its source records each successful getUpdates (or that the webhook
  * was set, or the MTProto session started) and each failure, on the Clock. `/readyz` reads it.
  * Plain fields, written by one fiber and read by the admin listener: no Effect per poll.
+ *
+ * No "last success too long ago" rule is needed for polling: a getUpdates that hangs is cut by
+ * its own timeout (the long-poll wait plus 15 s) and recorded here as a failure.
  */
 
 /** How the bot receives; `starting` until its source is up. */
@@ -17,13 +20,6 @@ export class ReceiveHealth {
   lastOkAt: number | undefined = undefined;
   /** The latest failure since then, if any. */
   failure: { readonly at: number; readonly reason: string } | undefined = undefined;
-
-  /** How long polling may go without a successful getUpdates (a hung call) before it counts as not receiving. */
-  readonly staleAfterMs: number;
-
-  constructor(staleAfterMs: number) {
-    this.staleAfterMs = staleAfterMs;
-  }
 
   /** The source is up (webhook set, session started) or a getUpdates answered. */
   ok(mode: ReceiveMode, at: number): void {
@@ -41,9 +37,6 @@ export class ReceiveHealth {
   verdict(now: number): ReceiveVerdict {
     if (this.failure !== undefined) return { ok: false, reason: `receiving failed: ${this.failure.reason} (retrying for ${Math.round((now - this.failure.at) / 1000)} s)` };
     if (this.mode === "starting" || this.lastOkAt === undefined) return { ok: false, reason: "not connected yet" };
-    if (this.mode === "polling" && now - this.lastOkAt > this.staleAfterMs) {
-      return { ok: false, reason: `no getUpdates answer for ${Math.round((now - this.lastOkAt) / 1000)} s` };
-    }
     return { ok: true };
   }
 }
