@@ -4,7 +4,10 @@
  *
  * Each bot gets its own metric objects with the `bot` label baked into the key, created once
  * when the bot starts: an update on the hot path is then a cached hook lookup and an addition,
- * with no label set merged or key hashed per message (which `Metric.tagged` would do).
+ * with no label set merged or key hashed per message (which `Metric.tagged` would do). The hot
+ * path counts with {@link record} in the body of the Effect doing the work, as it keeps its
+ * plain stats counters: about 20 ns, against about 1 µs for `yield* Metric.incrementBy` (an
+ * extra Effect and FiberRef read per count; measured on this machine).
  * Gauges that need a query (outbox depth, inbox lag, dialogs by state) are not here: they are
  * read from the store when `/metrics` is scraped (gauges.ts).
  */
@@ -71,4 +74,15 @@ export function botMetrics(botId: string): BotMetrics {
   };
   byBot.set(botId, metrics);
   return metrics;
+}
+
+/** No fiber-level labels: Switchboard's metrics carry theirs in the key. */
+const NO_LABELS: readonly never[] = [];
+
+/**
+ * Adds `value` to a counter or records it in a histogram, now. Call it inside the body of the
+ * Effect that did the work (an `Effect.gen` step), never at construction time.
+ */
+export function record(metric: Metric.Metric.Counter<number> | Metric.Metric.Histogram<number>, value: number): void {
+  metric.unsafeUpdate(value, NO_LABELS);
 }

@@ -8,9 +8,8 @@ import * as Clock from "effect/Clock";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
-import * as Metric from "effect/Metric";
 import * as Queue from "effect/Queue";
-import { botMetrics } from "../admin/metrics.ts";
+import { botMetrics, record } from "../admin/metrics.ts";
 import { acceptUpdates, type InboxRow, lastUpdateId, pendingUpdates } from "../store/inbox.ts";
 import { query, Store, type StoreError } from "../store/store.ts";
 import { Bot } from "./bot-env.ts";
@@ -61,7 +60,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
               const now = yield* Clock.currentTimeMillis;
               const fresh = yield* query("accept updates", () => acceptUpdates(db, botId, updates, now, { ...options, ...(sourceKey ? { sourceKey } : {}) }));
               yield* Queue.offer(wake, undefined);
-              if (fresh > 0) yield* Metric.incrementBy(received, fresh);
+              if (fresh > 0) record(received, fresh);
               for (const listener of listeners) listener(updates);
               return fresh;
             }),

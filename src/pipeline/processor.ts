@@ -7,8 +7,7 @@
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
-import * as Metric from "effect/Metric";
-import { botMetrics } from "../admin/metrics.ts";
+import { botMetrics, record } from "../admin/metrics.ts";
 import type { InboxRow } from "../store/inbox.ts";
 import { Bot } from "./bot-env.ts";
 import { Inbox } from "./inbox.ts";
@@ -71,7 +70,7 @@ export class Processor extends Context.Tag("switchboard/Processor")<Processor, P
               if (envelope?.event?.type === "bot.intercepted") interceptions += 1;
             }
             yield* stepper.apply(envelopes, dropped);
-            if (interceptions > 0) yield* Metric.incrementBy(intercepted, interceptions);
+            if (interceptions > 0) record(intercepted, interceptions);
             stats.processed += envelopes.length;
             stats.dropped += dropped.length;
           });

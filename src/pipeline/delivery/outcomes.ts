@@ -5,8 +5,7 @@
  */
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
-import * as Metric from "effect/Metric";
-import { botMetrics } from "../../admin/metrics.ts";
+import { botMetrics, record } from "../../admin/metrics.ts";
 import { enqueueIntents, removeIntents } from "../../store/outbox.ts";
 import type { OutboxRow } from "../outbox.ts";
 import { query, type StoreError } from "../../store/store.ts";
@@ -15,9 +14,6 @@ import { completeIn } from "./completions.ts";
 import { type DeliveryContext, feed } from "./context.ts";
 import type { Outcome } from "./execute.ts";
 import { closeAgainIfClosed, reopenAndAttempt, replaceLostTopic } from "./repair.ts";
-
-/** The histogram is updated in place for each row of a batch (no Effect per row): no extra labels. */
-const NO_LABELS: readonly never[] = [];
 
 /** Records what `outcome` means for `batch`, the rows just executed for `chatId`. */
 export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly OutboxRow[], outcome: Outcome): Effect.Effect<void, StoreError> =>
@@ -33,19 +29,19 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
         else yield* ctx.complete(completion);
         ctx.stats.delivered += batch.length;
         const metrics = botMetrics(ctx.botId);
-        if (head.intent.type === "copyToTopic") yield* Metric.incrementBy(metrics.relayedToOperators, batch.length);
-        else if (head.intent.type === "copyToUser") yield* Metric.incrementBy(metrics.relayedToUsers, batch.length);
-        for (const row of batch) metrics.deliveryLatency.unsafeUpdate(Math.max(0, now - row.createdAt) / 1000, NO_LABELS);
+        if (head.intent.type === "copyToTopic") record(metrics.relayedToOperators, batch.length);
+        else if (head.intent.type === "copyToUser") record(metrics.relayedToUsers, batch.length);
+        for (const row of batch) record(metrics.deliveryLatency, Math.max(0, now - row.createdAt) / 1000);
         if (head.intent.type === "createTopic" && head.intent.previousDeleted) ctx.stats.topicsRecreated += 1;
         return;
       }
       case "retry": {
         ctx.stats.retried += 1;
         const metrics = botMetrics(ctx.botId);
-        yield* Metric.increment(metrics.retries);
+        record(metrics.retries, 1);
         if (outcome.rateLimited) {
           ctx.stats.rateLimited += 1;
-          yield* Metric.increment(metrics.rateLimited);
+          record(metrics.rateLimited, 1);
           ctx.limiter.pause(outcome.rateLimited.chatId, outcome.rateLimited.seconds, now);
         }
         const afterMs = outcome.afterMs ?? (yield* backoffDelayMs(head.attempts + 1, outcome.capMs ?? 30_000));
@@ -55,7 +51,7 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
       }
       case "drop": {
         ctx.stats.dropped += batch.length;
-        yield* Metric.incrementBy(botMetrics(ctx.botId).dropped, batch.length);
+        record(botMetrics(ctx.botId).dropped, batch.length);
         ctx.log.warn("intent dropped", { chat: chatId, intent: head.intent.type, outbox_id: head.id, reason: outcome.reason });
         const notice = outcome.notice;
         yield* query("give up a delivery", () =>
