@@ -105,8 +105,9 @@ describe("/metrics", () => {
 
     const after = await waitFor(async () => {
       const s = await scrape(port);
-      return relayed(s, "to_users") >= relayed(before, "to_users") + 1 && s;
-    }, "the to_users counter");
+      // Completed rows leave the outbox in the next completion commit, just after the count.
+      return relayed(s, "to_users") >= relayed(before, "to_users") + 1 && valueOf(s, "switchboard_outbox_depth", { bot: "acme" }) === 0 && s;
+    }, "the to_users counter and an empty outbox");
     expect(relayed(after, "to_operators")).toBe(relayed(before, "to_operators") + 1);
     expect(received(after)).toBeGreaterThanOrEqual(received(before) + 2);
     expect(valueOf(after, "switchboard_steps_total", { bot: "acme" })).toBeGreaterThan(valueOf(before, "switchboard_steps_total", { bot: "acme" })!);
@@ -214,10 +215,10 @@ describe("admin config", () => {
 });
 
 describe("log: { format: json }", () => {
-  it("writes one JSON object per line with the bot, chat and intent", async () => {
+  it("writes one JSON object per line with the bot, chat, update id and intent", async () => {
     const w = await createWorld();
     // Not startSwitchboard: its test logger would replace the one the config asks for.
-    const running = await runConfig(w.config(`log: { format: json, level: info }\n`), { pollTimeoutSeconds: 1, albumSettleMs: 150, limits: noLimits });
+    const running = await runConfig(w.config(`log: { format: json, level: debug }\n`), { pollTimeoutSeconds: 1, albumSettleMs: 150, limits: noLimits });
     try {
       const mark = logLines.length;
       w.emulator.injectFault({ method: "copyMessage", kind: "500", times: 1 });
@@ -227,6 +228,9 @@ describe("log: { format: json }", () => {
       const line = JSON.parse(retried) as Record<string, unknown>;
       expect(line).toMatchObject({ level: "warn", bot: "acme", chat: user.id, intent: "copyToTopic", message: "delivery will be retried" });
       expect(typeof line.time).toBe("string");
+      // The processor's lines name the update.
+      const dropped = await waitFor(() => logLines.slice(mark).find((l) => l.includes('"update_id"')), "a line with an update id");
+      expect(JSON.parse(dropped)).toMatchObject({ bot: "acme", update_id: expect.any(Number) });
       // Every line written after start is JSON.
       for (const l of logLines.slice(mark)) expect(() => JSON.parse(l), l).not.toThrow();
     } finally {
