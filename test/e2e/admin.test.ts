@@ -6,9 +6,13 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../src/config/mod.ts";
+import { writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
 import { noLimits } from "../../src/pipeline/rate-limits.ts";
 import { runConfig } from "../../src/run.ts";
-import { advanceUntil, botMessagesTo, closeAll, createWorld, firstContact, freePort, logLines, startSwitchboard, waitFor, type World } from "../support/world.ts";
+import { runCli } from "../support/cli.ts";
+import { advanceUntil, botMessagesTo, closeAll, createWorld, firstContact, freePort, logLines, startSwitchboard, tempDir, waitFor, type World } from "../support/world.ts";
 
 afterEach(closeAll);
 
@@ -211,6 +215,27 @@ describe("admin config", () => {
       `log.format: expected text or json, got "xml"`,
       `log.level: expected debug or info or warn or error, got "loud"`,
     ]);
+  });
+});
+
+describe("admin at start", () => {
+  it("switchboard check refuses a public listener without a token, naming the key", async () => {
+    const path = join(tempDir(), "switchboard.yaml");
+    writeFileSync(path, `bots:\n  - id: acme\n    token: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"\n    group: -1001234567890\nadmin: { listen: "0.0.0.0:8089" }\n`);
+    const { code, output } = await runCli(["check", "--config", path]);
+    expect(code).toBe(1);
+    expect(output).toContain("admin.listen: 0.0.0.0:8089 is reachable from other machines: set admin.token");
+  });
+
+  it("fails to start with one clear line when the admin port is taken", async () => {
+    const w = await createWorld();
+    const blocker = createServer();
+    const port = await new Promise<number>((resolve) => blocker.listen(0, "127.0.0.1", () => resolve((blocker.address() as { port: number }).port)));
+    try {
+      await expect(startSwitchboard(w, { extra: adminKey(port) })).rejects.toThrow(`admin: cannot listen on 127.0.0.1:${port}`);
+    } finally {
+      blocker.close();
+    }
   });
 });
 
