@@ -27,12 +27,15 @@ export const readiness = (ctx: AdminContext) =>
   Effect.gen(function* () {
     const now = yield* Clock.currentTimeMillis;
     const problems: string[] = [];
-    const outbox = yield* Effect.tryPromise(async () => {
-      await pingStore(ctx.db);
-      return outboxGauges(ctx.db);
+    const outbox = yield* Effect.tryPromise({
+      try: async () => {
+        await pingStore(ctx.db);
+        return outboxGauges(ctx.db);
+      },
+      catch: (e) => (e instanceof Error ? e.message : String(e)),
     }).pipe(
-      Effect.timeoutFail({ duration: STORE_TIMEOUT, onTimeout: () => new Error(`no answer in ${STORE_TIMEOUT}`) }),
-      Effect.catchAll((e) => Effect.sync(() => void problems.push(`store unreachable: ${e instanceof Error ? e.message : String(e)}`))),
+      Effect.timeoutFail({ duration: STORE_TIMEOUT, onTimeout: () => `no answer in ${STORE_TIMEOUT}` }),
+      Effect.catchAll((reason) => Effect.sync(() => void problems.push(`store unreachable: ${reason}`))),
     );
     const running = new Map(ctx.running().map((b) => [b.id, b]));
     const bots: BotReadiness[] = ctx.botIds.map((id) => {
