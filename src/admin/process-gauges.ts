@@ -9,6 +9,9 @@ import * as Effect from "effect/Effect";
 import type * as Scope from "effect/Scope";
 import type { Family } from "./prometheus.ts";
 
+/** The monitor's sampling interval; its samples are the interval plus the lag. */
+const RESOLUTION_MS = 20;
+
 /** Reads the process gauges as families. */
 export type ProcessGauges = () => Family[];
 
@@ -17,7 +20,7 @@ export const makeProcessGauges: Effect.Effect<ProcessGauges, never, Scope.Scope>
   const monitor = yield* Effect.acquireRelease(
     Effect.sync((): IntervalHistogram | undefined => {
       try {
-        const h = monitorEventLoopDelay({ resolution: 20 });
+        const h = monitorEventLoopDelay({ resolution: RESOLUTION_MS });
         h.enable();
         return h;
       } catch {
@@ -33,7 +36,8 @@ export const makeProcessGauges: Effect.Effect<ProcessGauges, never, Scope.Scope>
       { name: "switchboard_heap_used_bytes", help: "JavaScript heap in use, in bytes.", type: "gauge", samples: [{ labels: {}, value: memory.heapUsed }] },
     ];
     if (monitor !== undefined && monitor.count > 0) {
-      const seconds = (ns: number) => ns / 1e9;
+      // A sample is the timer's interval plus how late it fired: only the lateness is lag.
+      const seconds = (ns: number) => Math.max(0, ns / 1e6 - RESOLUTION_MS) / 1000;
       families.push({
         name: "switchboard_event_loop_lag_seconds",
         help: "Event-loop delay since the previous scrape: mean, 99th percentile and max.",
