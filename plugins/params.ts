@@ -5,6 +5,7 @@
  */
 import { params as autoclose } from "./autoclose/params.ts";
 import { params as comments } from "./comments/params.ts";
+import { params as customCommands } from "./custom-commands/params.ts";
 import { params as hideInfo } from "./hide-info/params.ts";
 import { params as iconColor } from "./icon-color/params.ts";
 import { params as infoCard } from "./info-card/params.ts";
@@ -12,6 +13,7 @@ import { params as intercept } from "./intercept/params.ts";
 import { params as keywordGate } from "./keyword-gate/params.ts";
 import { params as leaveClosed } from "./leave-closed/params.ts";
 import { params as moderation } from "./moderation/params.ts";
+import { params as monitor } from "./monitor/params.ts";
 import { params as silentMode } from "./silent-mode/params.ts";
 import { params as webhooks } from "./webhooks/options.ts";
 import { params as welcome } from "./welcome/params.ts";
@@ -27,7 +29,9 @@ export const builtinParams = {
   ...comments,
   ...keywordGate,
   ...leaveClosed,
+  ...monitor,
   ...intercept,
   ...iconColor,
   ...webhooks,
+  ...customCommands,
 };

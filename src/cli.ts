@@ -1,5 +1,5 @@
 /**
- * The command line: `switchboard run | check | sandbox | migrate | schema`.
+ * The command line: `switchboard run | check | sandbox | migrate | inbox | schema`.
  * With no command, `--config FILE` means `run`, and no config at all means `sandbox`.
  */
 import * as Effect from "effect/Effect";
@@ -22,6 +22,9 @@ const usage = `Usage:
                                       move a deployment into another store (e.g. SQLite to
                                       PostgreSQL): copies every table, resumable, then counts;
                                       --from defaults to the config's storage
+  switchboard inbox --config FILE [--dead] [--limit N]
+                                      pending updates and dead letters per bot; --dead lists the
+                                      dead letters (updates set aside as unprocessable), newest first
   switchboard schema                  print the JSON Schema of the config file (for editors)
   switchboard sandbox [--port N] [--open] [--demo]
                                       a local Telegram emulator, a bot and a web page; no token needed
@@ -42,6 +45,8 @@ interface Args {
   port?: number;
   open?: boolean;
   demo?: boolean;
+  dead?: boolean;
+  limit?: number;
   rest: string[];
 }
 
@@ -58,6 +63,8 @@ function parseArgs(argv: string[]): Args {
     else if (a === "--port") args.port = Number(argv[++i]);
     else if (a === "--open") args.open = true;
     else if (a === "--demo") args.demo = true;
+    else if (a === "--dead") args.dead = true;
+    else if (a === "--limit") args.limit = Number(argv[++i]);
     else if (a === "--help" || a === "-h") args.command = "help";
     else if (!a.startsWith("-") && args.command === "") args.command = a;
     else args.rest.push(a);
@@ -134,6 +141,19 @@ async function main(argv: string[]): Promise<void> {
       );
       await db.destroy();
       process.stdout.write(`${redactUrl(config.storage)}: schema is up to date\n`);
+      return;
+    }
+    case "inbox": {
+      const config = configOrExit(args);
+      const limit = args.limit ?? 50;
+      if (!Number.isSafeInteger(limit) || limit < 1) fail(`switchboard inbox: --limit takes a whole number of at least 1`, 2);
+      const { inboxReport } = await import("./cli/inbox.ts");
+      const db = await openStore(config.storage);
+      try {
+        process.stdout.write(await inboxReport(db, { bots: config.bots.map((b) => b.id), storage: config.storage, dead: args.dead === true, limit }));
+      } finally {
+        await db.destroy();
+      }
       return;
     }
     case "run": {

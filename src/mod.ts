@@ -31,8 +31,10 @@ export {
   type PluginWrite,
   type TransitionContext,
 } from "./plugins/api.ts";
-export type { ConversationEvent, ParsedCommand, UserProfile } from "./conversation/events.ts";
+export type { ChatKind, ConversationEvent, ParsedCommand, UserProfile } from "./conversation/events.ts";
+export { conversationKindOf } from "./conversation/events.ts";
 export type { Intent } from "./conversation/intents.ts";
+export type { CopiedTemplate, DeclaredTemplate, TemplateButton, TemplateContent, TemplateMediaKind } from "./conversation/template.ts";
 export type { Params } from "./config/types.ts";
 export type { Logger } from "./util/log.ts";
 

@@ -1,7 +1,10 @@
 /**
  * `hide-info`: with `name` (or `title`), operators see a stable alias instead of the user's name
- * in topic titles and cards. Nothing names the user: messages are always copied, never
- * forwarded, so no forward header leaks it. `link` and `command` are read by `info-card`.
+ * in topic titles and cards; a monitored group's or channel's title is hidden under `title` only.
+ * Nothing names the user: private messages are always copied, never forwarded, so no forward
+ * header leaks it; a monitored group's messages are forwarded (to show who wrote them) except
+ * under `name` (see `hideGroupSenders` in the machine). `link` and `command` are read by
+ * `info-card`.
  */
 import { definePlugin } from "../../src/mod.ts";
 import { aliasOf } from "./alias.ts";
@@ -12,7 +15,7 @@ export default definePlugin({
   create: (_options, { bot }) => ({
     nameOf(user) {
       const hidden = bot.params.hide_info;
-      if (hidden.includes("name") || hidden.includes("title")) return aliasOf(bot.id, user.id);
+      if (user.chatKind ? hidden.includes("title") : hidden.includes("name") || hidden.includes("title")) return aliasOf(bot.id, user.id);
     },
   }),
 });

@@ -2,7 +2,7 @@
 import * as Schema from "effect/Schema";
 import { anyOf, describeValue, ENV_REFERENCE, lenient, param, refuse, type Refusal, wordsPattern } from "../../src/mod.ts";
 
-/** What can be hidden: `name`/`title` (an alias instead), `link` (no username or link), `command` (/info in private). */
+/** What can be hidden: `name`/`title` (an alias instead), `link` (no username, link or id), `command` (/info in private). */
 export const HiddenInfo = Schema.Literal("name", "title", "link", "command");
 
 /** Which parts of the user's identity `hide_info` hides. */
@@ -38,7 +38,7 @@ export const params = {
   hide_info: param(Hidden, {
     default: [],
     description:
-      "What operators do not see about users: name or title (a stable alias like \"Calm Otter 0421\" in titles and cards, no username, id or link), link (no username or link on the card), command (/info only by private message to operators allowed by extensions_allowed).",
+      "What operators do not see about users: name or title (a stable alias like \"Calm Otter 0421\" in titles and cards, no username or tg:// link; the numeric id stays; title also hides the titles of monitored groups and channels, and name copies group messages instead of forwarding them, so their senders are not named), link (no username, tg:// link or numeric id on the card), command (/info only by private message to operators allowed by extensions_allowed).",
     examples: [["name"], ["link", "command"]],
   }),
 };

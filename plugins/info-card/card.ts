@@ -2,14 +2,31 @@
 import type { ConversationView, Params } from "../../src/mod.ts";
 import { interceptedCount } from "../intercept/mod.ts";
 
+/**
+ * The card of a monitored group or channel: its type, its public link (unless `hide_info: [link]`)
+ * and id. The member count is asked of Telegram when the card is sent (see `withMemberCount`).
+ */
+function chatCard(conversation: ConversationView, params: Params, name: string): string {
+  const chat = conversation.user;
+  const lines = [`ℹ️ ${name}`, `Type: ${chat.chatKind}`];
+  if (!params.hide_info.includes("link") && chat.username) lines.push(`Link: https://t.me/${chat.username}`);
+  lines.push(`ID: ${chat.id}`);
+  lines.push(`First contact: ${new Date(conversation.firstContactAt).toISOString().slice(0, 16).replace("T", " ")} UTC`);
+  lines.push(`Status: ${conversation.state}${conversation.status ? ` (${conversation.status})` : ""}`);
+  return lines.join("\n");
+}
+
 /** Formats the card as plain text. `name` is what operators see (an alias under hide_info). */
 export function infoCard(conversation: ConversationView, params: Params, name: string, start: string | undefined): string {
   const hidden = new Set(params.hide_info);
   const user = conversation.user;
+  if (user.chatKind) return chatCard(conversation, params, name);
   const lines = [`ℹ️ ${name}`];
   if (!hidden.has("name") && !hidden.has("link") && user.username) lines.push(`Username: @${user.username}`);
   if (!hidden.has("name") && !hidden.has("link")) lines.push(`Link: tg://user?id=${user.id}`);
-  if (!hidden.has("name")) lines.push(`ID: ${user.id}`);
+  // Operators need the numeric id (bans, CRM lookups) even when the name is an alias; only
+  // `link` hides it, as it hides every handle that leads to the user's profile.
+  if (!hidden.has("link")) lines.push(`ID: ${user.id}`);
   if (user.languageCode) lines.push(`Language: ${user.languageCode}`);
   if (start) lines.push(`Start parameter: ${start}`);
   lines.push(`First contact: ${new Date(conversation.firstContactAt).toISOString().slice(0, 16).replace("T", " ")} UTC`);

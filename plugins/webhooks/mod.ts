@@ -7,12 +7,14 @@
  * Durable and at least once: a step's events are queued by a `write` effect in the step's own
  * commit transaction, and a background sender (sender.ts) drains the queue, retrying failures.
  * A subscribed command that nothing else handles (say `/invoice`) becomes a command of this
- * plugin, so operators get no "unknown command" hint: it exists to be reported.
+ * plugin, so operators get no "unknown command" hint: it exists to be reported. The endpoint's
+ * answer to a command is posted into the topic (command-answer.ts).
  */
 import { randomUUID } from "node:crypto";
 import * as Effect from "effect/Effect";
 import type { CommandSpec, HookOutput, PluginWrite } from "../../src/mod.ts";
 import { coreCommands, definePlugin } from "../../src/mod.ts";
+import { answerIntent, answerKind, chatOf, topicMessageFor } from "./command-answer.ts";
 import { occurrencesOf } from "./events.ts";
 import { webhookOptions } from "./options.ts";
 import { payloadOf } from "./payload.ts";
@@ -45,7 +47,16 @@ export default definePlugin({
     const subscriptions = subscriptionsOf(bot.params.webhooks);
     // Even with no subscriptions left, a previous run may have queued events: they still go out.
     const sender = env.db
-      ? Effect.runSync(makeWebhookSender({ db: env.db, botId: bot.id, log, secret: options.secret, timeoutMs: options.timeoutMs, retryForMs: options.retryForMs }))
+      ? Effect.runSync(makeWebhookSender({
+        db: env.db, botId: bot.id, log, secret: options.secret, timeoutMs: options.timeoutMs, retryForMs: options.retryForMs,
+        // A command's answer (or why there is none) goes into the dialog's topic.
+        onOutcome: async (row, attempt, outcome) => {
+          if (!row.event.startsWith("/")) return;
+          const message = topicMessageFor(row, attempt, outcome);
+          const chatId = message && chatOf(row);
+          if (message && chatId !== undefined) await env.report(chatId, answerKind, message);
+        },
+      }))
       : undefined;
 
     const commands: Record<string, CommandSpec> = {};
@@ -58,6 +69,10 @@ export default definePlugin({
     return {
       commands,
       onEvent(ctx): HookOutput | undefined {
+        const e = ctx.event;
+        if (e.type === "plugin.result") {
+          return e.plugin === name && e.kind === answerKind ? { intents: [answerIntent(e.data as Parameters<typeof answerIntent>[0])] } : undefined;
+        }
         if (subscriptions.size === 0) return;
         const effects = occurrencesOf(ctx).flatMap(({ event, fields }) => {
           const urls = subscriptions.get(event);

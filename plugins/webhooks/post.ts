@@ -1,7 +1,7 @@
 /**
  * One webhook request and what its answer means.
  *
- * - 2xx: delivered.
+ * - 2xx: delivered (the body is kept: a command webhook may answer with a message).
  * - Network errors, timeouts, 408, 429 and 5xx: the receiver may succeed later — retry.
  * - Any other status (3xx, 4xx): the receiver refuses this request and would refuse it again —
  *   give it up, so one bad event does not hold the URL's queue for a day.
@@ -23,7 +23,7 @@ import * as Layer from "effect/Layer";
 
 /** How a request ended. */
 export type PostOutcome =
-  | { kind: "delivered"; status: number }
+  | { kind: "delivered"; status: number; body: string }
   | { kind: "retry"; reason: string; retryAfterMs?: number }
   | { kind: "rejected"; reason: string };
 
@@ -69,7 +69,7 @@ function describe(error: unknown): string {
 
 /** What an answer means (see the module comment). */
 function outcomeOf(status: number, text: string, retryAfter: string | undefined): PostOutcome {
-  if (status >= 200 && status < 300) return { kind: "delivered", status };
+  if (status >= 200 && status < 300) return { kind: "delivered", status, body: text };
   const reason = `HTTP ${status}${text ? `: ${excerpt(text)}` : ""}`;
   if (status === 408 || status === 429 || status >= 500) {
     const wait = status === 429 ? retryAfterMs(retryAfter) : undefined;

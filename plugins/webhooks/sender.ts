@@ -29,6 +29,11 @@ export interface SenderOptions {
   secret: string | undefined;
   timeoutMs: number;
   retryForMs: number;
+  /**
+   * Told each try's outcome before it is recorded (a command webhook's answer goes into the
+   * topic). A rejection counts as a failed recording: the row stays and is sent again.
+   */
+  onOutcome?: (row: QueueRow, attempt: number, outcome: PostOutcome) => Promise<void>;
 }
 
 /** A running sender's handle (see {@link makeWebhookSender}). */
@@ -76,6 +81,7 @@ export const makeWebhookSender = (o: SenderOptions): Effect.Effect<WebhookSender
     const record = (row: QueueRow, attempt: number, outcome: PostOutcome) =>
       Effect.gen(function* () {
         const fields = { url: redact(row.url), event: row.event, id: row.eventId, attempt };
+        if (o.onOutcome) yield* store(() => o.onOutcome!(row, attempt, outcome));
         if (outcome.kind === "delivered") {
           yield* store(() => remove(o.db, row.id));
           o.log.debug("webhook delivered", { ...fields, status: outcome.status });

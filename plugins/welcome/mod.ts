@@ -2,7 +2,8 @@
  * `welcome`: greets the user when a topic opens for them — on first contact and on every
  * reopening by a user message — with `{title}` replaced by the user's full name. `off` disables.
  * A text with Telegram's HTML tags (`<b>`, `<i>`, `<a href="…">` …) is sent as HTML, the name
- * escaped; if Telegram cannot parse it, it still goes out as plain text.
+ * escaped; if Telegram cannot parse it, it still goes out as plain text. Monitored groups and
+ * channels are never greeted: the bot only watches them.
  */
 import { definePlugin, displayName } from "../../src/mod.ts";
 
@@ -22,7 +23,7 @@ export default definePlugin({
   create: (_options, { bot }) => ({
     onTransition(ctx) {
       const template = bot.params.welcome;
-      if (template === null || ctx.event.type !== "user.message") return;
+      if (template === null || ctx.event.type !== "user.message" || ctx.conversation.user.chatKind) return;
       if (ctx.to.state !== "topic-open" || ctx.from?.state === "topic-open") return;
       return { intents: [{ type: "sendToUser", ...welcomeFor(template, displayName(ctx.conversation.user)) }] };
     },

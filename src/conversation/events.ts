@@ -1,14 +1,26 @@
 /** What can happen to a conversation. The router and delivery produce these; the machine consumes them. */
 import type { Message } from "@grammyjs/types";
 
-/** The user's profile as last seen; refreshed on every user message. */
+/**
+ * The user's profile as last seen; refreshed on every user message. For a monitored group or
+ * channel the "user" is the chat itself: `chatKind` is set, `id` is the chat's id, `firstName`
+ * its title and `username` its public username.
+ */
 export interface UserProfile {
   id: number;
   firstName: string;
+  /** Set when the conversation is a monitored group or channel rather than a private chat. */
+  chatKind?: ChatKind;
   lastName?: string;
   username?: string;
   languageCode?: string;
 }
+
+/** What a monitored non-private chat is (Hotline's `leave_closed` words). */
+export type ChatKind = "group" | "channel";
+
+/** The kind of a conversation: a private chat, or a monitored group or channel. */
+export const conversationKindOf = (user: UserProfile): "private" | ChatKind => user.chatKind ?? "private";
 
 /** An operator command in the user's topic, parsed: `/close@bot now` → { name: "close", args: "now" }. */
 export interface ParsedCommand {
@@ -53,4 +65,17 @@ export type ConversationEvent =
   | { type: "delivery.blocked"; reason: "blocked" | "deactivated" | "vanished" }
   /** An intent was given up (after a notice in the topic); plugins may tell the user. */
   | { type: "delivery.failed"; intent: string; messageId?: number; reason: string }
-  | { type: "timer"; kind: string };
+  | { type: "timer"; kind: string }
+  /**
+   * A plugin's background work reports a result into the conversation (say, a command
+   * webhook's answer): the machine ignores it; the plugin's `onEvent` turns it into intents,
+   * which commit with the step like any other.
+   */
+  | { type: "plugin.result"; plugin: string; kind: string; data: unknown }
+  /**
+   * A plugin answers the user on the operators' behalf (a template sent with `/send`): the dialog
+   * becomes 🟨 as after an operator's message (a closed topic reopens), and the plugin named
+   * `plugin` sends what it sends in its reaction to this event, after the reopening.
+   */
+  | { type: "plugin.answered"; plugin: string; value: unknown };
+

@@ -4,7 +4,8 @@
  * Topic-bound intents name no thread id: delivery reads the conversation's current topic, so a
  * topic that is re-created after deletion is picked up by everything still queued.
  */
-import type { MessageEntity } from "@grammyjs/types";
+import type { InlineKeyboardMarkup, MessageEntity } from "@grammyjs/types";
+import type { TemplateContent } from "./template.ts";
 
 /** Every intent. `type` names the XState action that emits it. */
 export type Intent =
@@ -18,12 +19,32 @@ export type Intent =
     messageId: number;
     replyToUserMessageId?: number;
     mediaGroupId?: string;
+    /**
+     * Forward rather than copy: a monitored group's message, so operators see who wrote it
+     * (Telegram's forward header names the sender; many people write in one group).
+     */
+    forward?: boolean;
     /** Set for content-protected messages, which cannot be copied: only their text is relayed. */
     protectedText?: { text: string; entities?: MessageEntity[] };
   }
   | { type: "copyToUser"; messageId: number; replyToTopicMessageId?: number; mediaGroupId?: string }
-  /** `pairWith`: the user-chat message this one stands for (replies and edits then map to it). */
-  | { type: "sendToTopic"; text: string; entities?: MessageEntity[]; pairWith?: number }
+  /**
+   * `pairWith`: the user-chat message this one stands for (replies and edits then map to it).
+   * `parseMode` (falls back to plain text if Telegram cannot parse it), `replyMarkup` and
+   * `photo` (a file id; `text` is then its caption) carry outside answers, e.g. a command
+   * webhook's. `withMemberCount`: a monitored chat's card; delivery appends the chat's member
+   * count.
+   */
+  | {
+    type: "sendToTopic";
+    text: string;
+    entities?: MessageEntity[];
+    pairWith?: number;
+    parseMode?: "HTML" | "MarkdownV2" | "Markdown";
+    replyMarkup?: InlineKeyboardMarkup;
+    photo?: string;
+    withMemberCount?: boolean;
+  }
   /** `parseMode: "HTML"` sends Telegram HTML; if Telegram cannot parse it, it goes as plain text. */
   | { type: "sendToUser"; text: string; entities?: MessageEntity[]; parseMode?: "HTML" }
   | { type: "editInTopic"; userMessageId: number; text?: string; caption?: string; entities?: MessageEntity[] }
@@ -34,7 +55,20 @@ export type Intent =
   /** A private message to an operator (e.g. `/info` under `hide_info: [command]`). */
   | { type: "sendToOperator"; operatorId: number; text: string }
   /** A message in the group's General topic (answers to General-topic commands). */
-  | { type: "sendToGeneral"; text: string };
+  | { type: "sendToGeneral"; text: string }
+  /**
+   * Deletes a topic the bot created that no conversation owns: the second topic of a creation
+   * whose answer was lost. `unlessClaimedBy`: topic creations still in flight when it was found
+   * (their createTopic rows' outbox ids); one of them may yet claim it, so delivery waits for them.
+   */
+  | { type: "deleteTopic"; topicId: number; unlessClaimedBy?: number[] }
+  /**
+   * A template sent to the user like an operator's message, then shown in the topic too (the
+   * two copies are paired, so replies and edits map); `name` is for logs and notices.
+   */
+  | { type: "templateToUser"; name: string; template: TemplateContent }
+  /** A template shown in General (a preview). */
+  | { type: "templateToGeneral"; name: string; template: TemplateContent };
 
 /**
  * Where an intent acts — the one place intents are classified:
@@ -42,9 +76,10 @@ export type Intent =
  * - `topic`: the conversation's topic (waits for it; a lost topic is repaired first);
  * - `new-topic`: creates the topic, so it needs none;
  * - `general`: the group's General topic;
+ * - `group`: a topic of the group the intent names (not the conversation's);
  * - `operator`: an operator's private chat.
  */
-export type IntentPlace = "user" | "topic" | "new-topic" | "general" | "operator";
+export type IntentPlace = "user" | "topic" | "new-topic" | "general" | "group" | "operator";
 
 /** Every intent type and its place (a `Record`, so a new intent type must be classified here). */
 const places: Record<Intent["type"], IntentPlace> = {
@@ -62,6 +97,9 @@ const places: Record<Intent["type"], IntentPlace> = {
   reactInUser: "user",
   sendToOperator: "operator",
   sendToGeneral: "general",
+  deleteTopic: "group",
+  templateToUser: "user",
+  templateToGeneral: "general",
 };
 
 /** Where `intent` acts. */
@@ -82,6 +120,7 @@ export function targetRoleOf(intent: Intent): ChatRole {
 /** Whose chat an intent copies from, if it copies (a protected message is sent as text instead). */
 export function sourceRoleOf(intent: Intent): ChatRole | undefined {
   if (intent.type === "copyToTopic") return intent.protectedText ? undefined : "user";
+  if (intent.type === "templateToUser" || intent.type === "templateToGeneral") return intent.template.kind === "copy" ? "group" : undefined;
   return intent.type === "copyToUser" ? "group" : undefined;
 }
 

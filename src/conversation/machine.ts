@@ -27,6 +27,13 @@ export interface MachineOptions {
   iconColor?: number;
   /** The name shown in topic titles (plugins may supply an alias); defaults to the user's name. */
   nameOf?: (user: UserProfile) => string;
+  /**
+   * Copy (rather than forward) monitored groups' messages, so the forward header does not name
+   * their senders (`hide_info: [name]`).
+   */
+  hideGroupSenders?: boolean;
+  /** What plugins add after the name (label tickers), from the conversation's plugin data. */
+  suffixOf?: (data: Readonly<Record<string, unknown>>) => string | undefined;
 }
 
 /** The machine's input: who the conversation is with. */
@@ -56,13 +63,14 @@ const isCommand = (name: string) => ({ event }: { event: ConversationEvent }) =>
 
 /** Builds the machine for one bot's settings. */
 export function createConversationMachine(options: MachineOptions = {}) {
+  const titleFor = (status: TitleStatus, context: ConversationContext) => topicTitle(status, context.user, options.nameOf, options.suffixOf?.(context.data ?? {}));
   const title = (status: TitleStatus) => ({ context }: { context: ConversationContext }): IntentParams<"editTopic"> => ({
-    name: topicTitle(status, context.user, options.nameOf),
+    name: titleFor(status, context),
   });
-  const copyIn = { type: "copyToTopic" as const, params: ({ event }: { event: ConversationEvent }) => copyParams(event) };
+  const copyIn = { type: "copyToTopic" as const, params: ({ event }: { event: ConversationEvent }) => copyParams(event, options.hideGroupSenders === true) };
   const copyOut = { type: "copyToUser" as const, params: ({ event }: { event: ConversationEvent }) => operatorCopyParams(event) };
   const closeActions = [{ type: "editTopic" as const, params: title("closed") }, "closeTopic" as const];
-  const createTopic = { type: "createTopic" as const, params: ({ context }: { context: ConversationContext }) => ({ name: topicTitle("user_answered", context.user, options.nameOf), iconColor: options.iconColor }) };
+  const createTopic = { type: "createTopic" as const, params: ({ context }: { context: ConversationContext }) => ({ name: titleFor("user_answered", context), iconColor: options.iconColor }) };
   // leave_closed: the topic is created, the message relayed, and the dialog starts closed.
   const createClosed = {
     guard: and(["mayRelay", not("mayReopen")]),
@@ -75,7 +83,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
     {
       type: "createTopic" as const,
       params: ({ context }: { context: ConversationContext }) => ({
-        name: topicTitle(status, context.user, options.nameOf), iconColor: options.iconColor, previousDeleted: context.topicId !== null,
+        name: titleFor(status, context), iconColor: options.iconColor, previousDeleted: context.topicId !== null,
       }),
     },
     "forgetTopic" as const,
@@ -101,6 +109,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
       editInUser: (_: unknown, _p: IntentParams<"editInUser">) => noop(),
       reactInTopic: (_: unknown, _p: IntentParams<"reactInTopic">) => noop(),
       reactInUser: (_: unknown, _p: IntentParams<"reactInUser">) => noop(),
+      deleteTopic: (_: unknown, _p: IntentParams<"deleteTopic">) => noop(),
       rememberUser: assign({
         user: ({ context, event }) => (event.type === "user.message" ? event.user : context.user),
         blocked: ({ context, event }) => (event.type === "user.message" ? false : context.blocked),
@@ -110,6 +119,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
     },
     guards: {
       hasTopic: ({ context }) => context.topicId !== null,
+      isCurrentTopic: ({ context, event }) => event.type === "topic.created" && event.topicId === context.topicId,
       /** Keyword gating and friends: may this message open (or reopen) a topic? */
       mayOpen: ({ event }) => gatesOf(event).open !== false,
       /** Restricted words, reply-only and friends: may this message be relayed? */
@@ -129,7 +139,13 @@ export function createConversationMachine(options: MachineOptions = {}) {
     context: ({ input }) => ({ chatId: input.chatId, user: input.user, topicId: null, blocked: false }),
     initial: "idle",
     on: {
-      "topic.created": { actions: "rememberTopic" },
+      "topic.created": [
+        // The same topic again: the answer of a creation already adopted from its service message.
+        { guard: "isCurrentTopic" },
+        { guard: not("hasTopic"), actions: "rememberTopic" },
+        // A second topic: a creation in doubt was retried after the first had been adopted.
+        { actions: { type: "deleteTopic", params: ({ event }) => ({ topicId: (event as Ev<"topic.created">).topicId }) } },
+      ],
       "user.edited": {
         guard: "hasTopic",
         actions: {
@@ -232,6 +248,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
               "topic.lost": { actions: replaceTopic("user_answered") },
               "user.message": { guard: "mayRelay", actions: ["rememberUser", copyIn] },
               "operator.message": { guard: "mayRelay", target: "support_answered", actions: [copyOut, { type: "editTopic", params: title("support_answered") }] },
+              "plugin.answered": { target: "support_answered", actions: { type: "editTopic", params: title("support_answered") } },
             },
           },
           support_answered: {
@@ -260,6 +277,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
             target: "topic-open.support_answered",
             actions: ["reopenTopic", { type: "editTopic", params: title("support_answered") }, copyOut],
           },
+          "plugin.answered": { target: "topic-open.support_answered", actions: ["reopenTopic", { type: "editTopic", params: title("support_answered") }] },
           "operator.command": [
             { guard: "isClose", actions: { type: "sendToTopic", params: { text: "The dialog is already closed." } } },
             { guard: "isHold", target: "topic-open.user_answered", actions: ["reopenTopic", { type: "editTopic", params: title("user_answered") }] },
@@ -286,10 +304,12 @@ export function createConversationMachine(options: MachineOptions = {}) {
   });
 }
 
-function copyParams(event: ConversationEvent): IntentParams<"copyToTopic"> {
+function copyParams(event: ConversationEvent, hideGroupSenders: boolean): IntentParams<"copyToTopic"> {
   const m = (event as Ev<"user.message">).message;
   const base = { messageId: m.message_id, replyToUserMessageId: m.reply_to_message?.message_id, mediaGroupId: m.media_group_id };
-  if (!m.has_protected_content) return base;
+  // Many people write in one group: a forward shows operators who wrote each message.
+  const inGroup = m.chat.type === "group" || m.chat.type === "supergroup";
+  if (!m.has_protected_content) return inGroup && !hideGroupSenders ? { ...base, forward: true } : base;
   // Telegram refuses to copy protected content; its text is all that may be relayed.
   const text = m.text ?? m.caption;
   return {

@@ -17,8 +17,19 @@ export function displayName(user: UserProfile): string {
   return full || (user.username ? `@${user.username}` : `id${user.id}`);
 }
 
-/** Builds the title for a status, trimmed to Telegram's limit without splitting a surrogate pair. */
-export function topicTitle(status: TitleStatus, user: UserProfile, name: (user: UserProfile) => string = displayName): string {
-  const title = `${statusSquare[status]} ${name(user)}`;
+/**
+ * Builds the title for a status, trimmed to Telegram's limit without splitting a surrogate pair.
+ * `suffix` (plugins' additions, e.g. label tickers) goes after the name.
+ */
+export function topicTitle(status: TitleStatus, user: UserProfile, name: (user: UserProfile) => string = displayName, suffix?: string): string {
+  const title = `${statusSquare[status]} ${name(user)}${suffix ? ` ${suffix}` : ""}`;
   return Array.from(title).slice(0, 128).join("");
+}
+
+/** The title status of a conversation's state, or undefined when it has no topic to title. */
+export function titleStatusOf(state: string, status: string | undefined): TitleStatus | undefined {
+  if (state === "topic-open") return status === "support_answered" ? "support_answered" : "user_answered";
+  // A banned dialog's topic is closed and titled so.
+  if (state === "closed" || state === "banned") return "closed";
+  return undefined;
 }

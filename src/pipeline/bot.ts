@@ -31,7 +31,7 @@ import type { ProxyHandle } from "../telegram/proxy/server.ts";
 import type { Logger } from "../util/log.ts";
 import { Bot, type BotEnv } from "./bot-env.ts";
 import { Delivery, type DeliveryService } from "./delivery/lanes.ts";
-import { Inbox } from "./inbox.ts";
+import { Inbox, type InboxService } from "./inbox.ts";
 import { Outbox } from "./outbox.ts";
 import { Processor, type ProcessorStats } from "./processor.ts";
 import { ReceiveHealth } from "./receive-health.ts";
@@ -64,6 +64,8 @@ export interface RunningBot {
   readonly me: UserFromGetMe;
   readonly client: TelegramClient;
   readonly stepper: StepperService;
+  /** The bot's inbox (its `deadLettered` counter: updates set aside since start). */
+  readonly inbox: InboxService;
   readonly processor: ProcessorStats;
   readonly delivery: DeliveryService;
   readonly timers: TimersService;
@@ -101,7 +103,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
     view.username = me.username;
 
     const nameOf = (user: Parameters<typeof displayName>[0]) => plugins.nameOf(user, view) ?? displayName(user);
-    const machine = createConversationMachine({ iconColor: plugins.topicIconColor(view), nameOf });
+    const machine = createConversationMachine({ iconColor: plugins.topicIconColor(view), nameOf, hideGroupSenders: bot.params.hide_info.includes("name"), suffixOf: (data) => plugins.titleSuffix(data, view) });
     const env: BotEnv = { botId: bot.id, groupId: bot.group, view, log };
     const proxyMode = bot.parallel?.mode === "proxy" ? bot.parallel : undefined;
 
@@ -125,7 +127,10 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       const inbox = yield* Inbox;
       const runtime = yield* Effect.runtime<Inbox>();
       const accept = (updates: readonly Update[], sourceKey?: (u: Update) => string | undefined) =>
-        Runtime.runPromise(runtime)(inbox.accept(updates, sourceKey));
+        Runtime.runPromise(runtime)(inbox.accept(updates, { source: "mtproto", ...(sourceKey ? { sourceKey } : {}) }));
+      // Plugins' background work reports into conversations through the stepper (PluginEnv.report).
+      const step = Runtime.runPromise(yield* Effect.runtime<never>());
+      plugins.attach((chatId, event) => step(Effect.asVoid(stepper.apply([{ chatId, event }]))));
       // Work left from a previous run is already under way; now the plugins' own queues (webhooks).
       yield* plugins.run;
       const receiving = new ReceiveHealth();
@@ -142,7 +147,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       const timers = yield* Timers;
       const run = Runtime.runPromise(runtime);
       return {
-        id: bot.id, me, client, stepper,
+        id: bot.id, me, client, stepper, inbox,
         processor: yield* Processor,
         delivery: yield* Delivery,
         timers,

@@ -7,7 +7,7 @@ import type { Intent } from "../conversation/intents.ts";
 import { saveConversation, type ConversationRow } from "../store/conversations.ts";
 import { markProcessed } from "../store/inbox.ts";
 import type { Db } from "../store/open.ts";
-import { enqueueIntents } from "../store/outbox.ts";
+import { dropPendingOfType, enqueueIntents } from "../store/outbox.ts";
 import type { PluginEffect } from "../plugins/api.ts";
 import { applyTimerEffects } from "../store/timers.ts";
 
@@ -29,17 +29,33 @@ export async function commitBatch(
   changes: readonly ConversationChange[],
   processedUpdateIds: readonly number[],
   now: number,
-  loose: readonly { chatId: number; intents: Intent[] }[] = [],
+  loose: readonly { chatId: number; intents: Intent[]; effects?: readonly PluginEffect[] }[] = [],
   alsoWrite?: (tx: Db) => Promise<void>,
 ): Promise<void> {
   await db.transaction().execute(async (tx) => {
-    for (const { chatId, intents } of loose) await enqueueIntents(tx, botId, chatId, intents, now);
+    for (const { chatId, intents, effects } of loose) {
+      await enqueueIntents(tx, botId, chatId, intents, now);
+      if (effects) await applyTimerEffects(tx, botId, chatId, effects);
+    }
     for (const change of changes) {
       await saveConversation(tx, botId, change.row, now);
-      await enqueueIntents(tx, botId, change.row.chatId, change.intents, now);
+      await enqueueIntents(tx, botId, change.row.chatId, await coalesceTitles(tx, botId, change.row.chatId, change.intents), now);
       await applyTimerEffects(tx, botId, change.row.chatId, change.effects);
     }
     await alsoWrite?.(tx);
     await markProcessed(tx, botId, processedUpdateIds);
   });
+}
+
+/**
+ * Only the newest title matters: a step that retitles the topic drops the titles still waiting
+ * in the lane and keeps only its own last one, so bursts of status or label changes cost one
+ * `editForumTopic` (the group's budget of about 20 messages a minute counts topic edits too).
+ * A title already in flight is not affected (delivery removes its row by id, a no-op then).
+ */
+async function coalesceTitles(tx: Db, botId: string, chatId: number, intents: readonly Intent[]): Promise<readonly Intent[]> {
+  const last = intents.findLastIndex((i) => i.type === "editTopic");
+  if (last < 0) return intents;
+  await dropPendingOfType(tx, botId, chatId, "editTopic");
+  return intents.filter((i, n) => i.type !== "editTopic" || n === last);
 }

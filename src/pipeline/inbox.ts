@@ -1,7 +1,14 @@
 /**
- * The `Inbox` service: where every source puts what it received. `accept` saves a batch in one
+ * The `Inbox` service: where every source puts what it received. `accept` decodes each update
+ * against the fields Switchboard reads (telegram/decode-update.ts), saves the batch in one
  * transaction (duplicates ignored) and only then wakes the processor and the parallel system's
  * stream; sources acknowledge to Telegram after it succeeds, so nothing accepted is ever lost.
+ *
+ * What does not decode is set aside in the same transaction as a dead letter (kept, counted,
+ * logged once with its update id) and the rest of the batch goes on: no update from outside
+ * can stop the process or stall the stream. Rows already in the inbox are decoded again when
+ * read (stores written before decoding existed may hold poison), and moved to the dead letters
+ * if they fail.
  */
 import type { Update } from "@grammyjs/types";
 import * as Clock from "effect/Clock";
@@ -10,19 +17,39 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import * as Queue from "effect/Queue";
 import { botMetrics, record } from "../admin/metrics.ts";
-import { acceptUpdates, type InboxRow, lastUpdateId, pendingUpdates } from "../store/inbox.ts";
+import { type DeadLetter, moveToDeadLetters, type StoredDeadLetter } from "../store/dead-letters.ts";
+import { acceptIntake, type IncomingUpdate, type InboxRow, lastUpdateId, pendingPayloads } from "../store/inbox.ts";
 import { query, Store, type StoreError } from "../store/store.ts";
+import { decodeStored, decodeUpdate } from "../telegram/decode-update.ts";
+import type { Logger } from "../util/log.ts";
 import { Bot } from "./bot-env.ts";
+
+/** Where updates come from; the dead letters record it. */
+export type UpdateSource = "polling" | "webhook" | "mtproto" | "proxy";
+
+/** Who handed a batch over, and how to tell its updates apart. */
+export interface AcceptFrom {
+  readonly source: UpdateSource;
+  /** Names what an update is, for sources that may deliver one twice under different ids (MTProto). */
+  readonly sourceKey?: (u: Update) => string | undefined;
+  /** The JSON text of each update as received, where the source has it (a dead letter keeps it). */
+  readonly texts?: readonly (string | undefined)[];
+}
 
 /** What the service offers. */
 export interface InboxService {
   /**
-   * Saves updates durably and wakes the processor; resolves to how many were new. `sourceKey`
-   * names what an update is, for sources that may deliver one twice under different ids.
+   * Decodes and saves `updates` durably and wakes the processor; resolves to how many were new.
+   * What does not decode is kept as a dead letter in the same transaction, so accepting never
+   * fails because of what an update contains: only a store failure fails it.
    */
-  accept(updates: readonly Update[], sourceKey?: (u: Update) => string | undefined): Effect.Effect<number, StoreError>;
-  /** The oldest unprocessed updates, in arrival order. */
+  accept(updates: readonly unknown[], from: AcceptFrom): Effect.Effect<number, StoreError>;
+  /** The oldest unprocessed updates, in arrival order, decoded (rows that fail are moved to the dead letters). */
   pending(limit: number): Effect.Effect<InboxRow[], StoreError>;
+  /** Moves a row that could not be processed to the dead letters, with why. */
+  setAside(row: InboxRow, reason: string): Effect.Effect<void, StoreError>;
+  /** Updates set aside as dead letters since start. */
+  readonly deadLettered: number;
   /** The highest Telegram update id ever accepted (polling resumes after it). */
   lastUpdateId(): Effect.Effect<number | undefined, StoreError>;
   /** Waits until something was accepted since the last wait (the processor's wake-up). */
@@ -51,20 +78,66 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
         // looks again cost one wake-up, and none is lost while it works.
         const wake = yield* Queue.sliding<void>(1);
         const listeners = new Set<(updates: readonly Update[]) => void>();
+        const { log } = yield* Bot;
+        let deadLettered = 0;
+        const reported = (letters: readonly StoredDeadLetter[]) =>
+          Effect.sync(() => {
+            deadLettered += letters.length;
+            for (const letter of letters) reportDeadLetter(log, letter);
+          });
         // Left from a previous run (crash or stop): the processor looks at once.
         yield* Queue.offer(wake, undefined);
+        const moveRows = (letters: readonly (DeadLetter & { updateId: number })[]) =>
+          Effect.gen(function* () {
+            const now = yield* Clock.currentTimeMillis;
+            yield* reported(yield* query("set aside inbox rows", () => moveToDeadLetters(db, botId, letters, now)));
+          });
         return {
-          accept: (updates, sourceKey) =>
+          accept: (updates, from) =>
             Effect.gen(function* () {
               if (updates.length === 0) return 0;
+              const origin = from.source === "polling" || from.source === "webhook" ? "telegram" : "own";
+              const good: IncomingUpdate[] = [];
+              const dead: DeadLetter[] = [];
+              for (const [i, raw] of updates.entries()) {
+                const decoded = decodeUpdate(raw, origin, from.texts?.[i]);
+                if (decoded.ok) good.push(decoded);
+                else dead.push({ source: from.source, updateId: decoded.updateId, reason: decoded.reason, raw: decoded.raw });
+              }
               const now = yield* Clock.currentTimeMillis;
-              const fresh = yield* query("accept updates", () => acceptUpdates(db, botId, updates, now, { ...options, ...(sourceKey ? { sourceKey } : {}) }));
+              const saved = yield* query("accept updates", () => acceptIntake(db, botId, { updates: good, dead }, now, { ...options, ...(from.sourceKey ? { sourceKey: from.sourceKey } : {}) }));
+              if (saved.dead.length > 0) yield* reported(saved.dead);
+              if (good.length === 0) return 0;
               yield* Queue.offer(wake, undefined);
-              if (fresh > 0) record(received, fresh);
-              for (const listener of listeners) listener(updates);
-              return fresh;
+              if (saved.fresh > 0) record(received, saved.fresh);
+              const accepted = good.map((u) => u.update);
+              for (const listener of listeners) listener(accepted);
+              return saved.fresh;
             }),
-          pending: (limit) => query("read the inbox", () => pendingUpdates(db, botId, limit)),
+          pending: (limit) =>
+            Effect.gen(function* () {
+              for (;;) {
+                const rows = yield* query("read the inbox", () => pendingPayloads(db, botId, limit));
+                const good: InboxRow[] = [];
+                const bad: (DeadLetter & { updateId: number })[] = [];
+                for (const row of rows) {
+                  const decoded = decodeStored(row.payload);
+                  if (decoded.ok) good.push({ updateId: row.updateId, update: decoded.update });
+                  else bad.push({ source: "inbox", updateId: row.updateId, reason: decoded.reason, raw: decoded.raw });
+                }
+                if (bad.length > 0) yield* moveRows(bad);
+                // A batch made only of poison rows is gone now: look again, or the processor would think the inbox empty.
+                if (good.length > 0 || bad.length === 0) return good;
+              }
+            }),
+          setAside: (row, reason) =>
+            Effect.suspend(() => {
+              const raw = JSON.stringify(row.update) ?? "";
+              return moveRows([{ source: "processor", updateId: row.updateId, reason, raw }]);
+            }),
+          get deadLettered() {
+            return deadLettered;
+          },
           lastUpdateId: () => query("read the polling offset", () => lastUpdateId(db, botId)),
           arrivals: Queue.take(wake),
           onAccepted: (listener) => {
@@ -74,4 +147,11 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
         } satisfies InboxService;
       }),
     );
+}
+
+/** One line per dead letter, once: where it came from, its update id, why. */
+function reportDeadLetter(log: Logger, letter: StoredDeadLetter): void {
+  log.warn("update set aside as a dead letter (switchboard inbox --dead lists them); the stream goes on", {
+    update_id: letter.updateId ?? "none", source: letter.source, reason: letter.reason, dead_letter: letter.id,
+  });
 }

@@ -1,8 +1,8 @@
 /**
  * The processor: a fiber that drains the inbox in arrival order, routes each update, and steps
  * the conversations through the stepper (one transaction per batch). It wakes when the inbox
- * accepted something. A bad update is logged with its id and marked processed on its own; it
- * never blocks its neighbours.
+ * accepted something. The inbox hands over only updates that decode; one that still fails is
+ * moved to the dead letters on its own (logged once with its id); it never blocks its neighbours.
  */
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
@@ -50,6 +50,7 @@ export class Processor extends Context.Tag("switchboard/Processor")<Processor, P
                 return undefined;
               }
               if (routed.kind === "general") return { chatId: router.groupId, general: { command: routed.command, message: routed.message }, updateId: row.updateId };
+              if (routed.kind === "topic-created") return { chatId: router.groupId, topicCreated: { topicId: routed.topicId, name: routed.name }, updateId: row.updateId };
               return { chatId: routed.chatId, event: routed.event, user: routed.user, updateId: row.updateId };
             }),
             Effect.catchAll((error) => {
@@ -75,15 +76,14 @@ export class Processor extends Context.Tag("switchboard/Processor")<Processor, P
             stats.dropped += dropped.length;
           });
 
-        // A poison update: record that it was skipped so it is not retried forever.
+        // A poison update: set aside as a dead letter (kept, logged once), so it is not retried forever.
         const handleAlone = (row: InboxRow) =>
           handle([row]).pipe(
-            Effect.catchAll((error) => {
-              log.error("update skipped: it could not be processed", { update_id: row.updateId, error: error.message, update: JSON.stringify(row.update).slice(0, 500) });
-              return stepper.apply([], [row.updateId]).pipe(
-                Effect.catchAll((e) => Effect.sync(() => log.error("could not mark a skipped update", { update_id: row.updateId, error: e.message }))),
-              );
-            }),
+            Effect.catchAll((error) =>
+              inbox.setAside(row, `could not be processed: ${error.message}`).pipe(
+                Effect.catchAll((e) => Effect.sync(() => log.error("could not set aside an update that failed", { update_id: row.updateId, error: e.message }))),
+              )
+            ),
           );
 
         const batch = (rows: readonly InboxRow[]) =>

@@ -3,13 +3,18 @@
  * It never throws; anything it does not understand is dropped with a reason for the log.
  */
 import type { Message, Update } from "@grammyjs/types";
-import type { ConversationEvent, ParsedCommand, UserProfile } from "../conversation/events.ts";
+import type { ChatKind, ConversationEvent, ParsedCommand, UserProfile } from "../conversation/events.ts";
 
 /** Where an update goes. */
 export type Route =
   | { kind: "conversation"; chatId: number; event: ConversationEvent; user?: UserProfile }
   /** An operator command in the General topic: not about one conversation. */
   | { kind: "general"; command: ParsedCommand; message: Message }
+  /**
+   * The service message of a topic this bot created: the stepper adopts it for a conversation
+   * whose creation is in doubt, or has it deleted if no conversation owns it (steps.ts).
+   */
+  | { kind: "topic-created"; topicId: number; name: string }
   | { kind: "drop"; reason: string };
 
 /** What the router needs to know about the bot. */
@@ -46,6 +51,12 @@ export const profileOf = (from: NonNullable<Message["from"]>): UserProfile => ({
   ...(from.language_code ? { languageCode: from.language_code } : {}),
 });
 
+/** The profile of a monitored group or channel: the chat stands for the "user" of its conversation. */
+export const chatProfileOf = (chat: Message["chat"], kind: ChatKind): UserProfile => {
+  const c = chat as { id: number; title?: string; username?: string };
+  return { id: c.id, firstName: c.title ?? `chat ${c.id}`, chatKind: kind, ...(c.username ? { username: c.username } : {}) };
+};
+
 /** Parses `/cmd@bot args`; undefined when the text is not a command for this bot. */
 export function parseCommand(text: string, botUsername: string): ParsedCommand | undefined {
   const match = /^\/([A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(?:\s+([\s\S]*))?$/.exec(text.trim());
@@ -73,6 +84,8 @@ export async function route(update: Update, ctx: RouterContext): Promise<Route> 
   }
   if (update.message) return routeMessage(update.message, ctx, false);
   if (update.edited_message) return routeMessage(update.edited_message, ctx, true);
+  if (update.channel_post) return routeMonitored(update.channel_post, "channel", false, ctx.botId);
+  if (update.edited_channel_post) return routeMonitored(update.edited_channel_post, "channel", true, ctx.botId);
   if (update.message_reaction) {
     const r = update.message_reaction;
     if (!r.user || r.user.is_bot) return drop("reaction by a bot or an anonymous admin");
@@ -97,6 +110,26 @@ export async function route(update: Update, ctx: RouterContext): Promise<Route> 
   return drop(`unhandled update kind: ${Object.keys(update).filter((k) => k !== "update_id").join(",") || "empty"}`);
 }
 
+/**
+ * A message in a group the bot is in, or a post in a channel it administers: the conversation is
+ * the chat's. Whether such chats are relayed at all is the `monitor` plugin's call (its `accept`
+ * gate), so the router only leaves out what is never relayed: messages of bots (ours included),
+ * posts the linked channel forwards automatically, and service messages (members joining, the
+ * title changing …).
+ */
+function routeMonitored(m: Message, kind: ChatKind, edited: boolean, botId: number): Route {
+  // Our own answers must never come back as the chat's messages.
+  if (m.from?.is_bot || (m.via_bot !== undefined && m.via_bot.id === botId)) return drop(`${kind} message from a bot`);
+  if (m.is_automatic_forward) return drop("post forwarded automatically from the linked channel");
+  if (isServiceMessage(m)) return drop(`service message in a ${kind}`);
+  const chatId = m.chat.id;
+  // A group's messages reach the topic as forwards, which cannot be edited: edits stay in the group.
+  if (edited && kind === "group") return drop("edit in a monitored group");
+  if (edited) return { kind: "conversation", chatId, event: { type: "user.edited", message: m } };
+  const user = chatProfileOf(m.chat, kind);
+  return { kind: "conversation", chatId, event: { type: "user.message", message: m, user }, user };
+}
+
 async function routeMessage(m: Message, ctx: RouterContext, edited: boolean): Promise<Route> {
   if (m.chat.type === "private") {
     if (!m.from || m.from.is_bot) return drop("private message from a bot");
@@ -105,7 +138,14 @@ async function routeMessage(m: Message, ctx: RouterContext, edited: boolean): Pr
       ? { kind: "conversation", chatId: m.chat.id, event: { type: "user.edited", message: m } }
       : { kind: "conversation", chatId: m.chat.id, event: { type: "user.message", message: m, user: profileOf(m.from) }, user: profileOf(m.from) };
   }
-  if (m.chat.id !== ctx.groupId) return drop(`message in chat ${m.chat.id}, which is not the operators' group`);
+  if (m.chat.id !== ctx.groupId) {
+    if (m.chat.type === "group" || m.chat.type === "supergroup") return routeMonitored(m, "group", edited, ctx.botId);
+    return drop(`message in chat ${m.chat.id}, which is not the operators' group`);
+  }
+  if (m.forum_topic_created && !edited) {
+    if (m.from?.id !== ctx.botId) return drop("topic created by someone else");
+    return { kind: "topic-created", topicId: m.message_thread_id ?? m.message_id, name: m.forum_topic_created.name };
+  }
   if (!m.from || m.from.is_bot || m.sender_chat) return drop("group message from a bot or on behalf of a chat");
   if (isServiceMessage(m)) return drop("service message in the group");
   if (m.message_thread_id === undefined || !m.is_topic_message) {

@@ -31,7 +31,7 @@ export interface SourceOptions {
   me: UserFromGetMe;
   client: TelegramClient;
   inbox: InboxService;
-  /** `inbox.accept` as a promise, for sources written around callbacks. */
+  /** `inbox.accept` for the MTProto session, as a promise (it is written around callbacks). */
   accept(updates: readonly Update[], sourceKey?: (u: Update) => string | undefined): Promise<number>;
   ownSends: OwnSends | undefined;
   pollTimeoutSeconds?: number;
@@ -53,7 +53,6 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
     const { bot, log } = o;
     const { db } = yield* Store;
     const announce = (how: string) => log.info(`connected as @${o.me.username} (id ${o.me.id}), receiving updates by ${how}`, { group: bot.group });
-    const accept = (updates: readonly Update[]) => o.inbox.accept(updates);
     const listening = (what: string, listen: { host: string; port: number }) =>
       Effect.mapError((e: { readonly message?: string }) => new BotStartError(`bot "${bot.id}": cannot listen on ${listen.host}:${listen.port} for ${what}: ${e.message ?? String(e)}`));
 
@@ -69,7 +68,7 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
         push: { retryHours: bot.parallel.webhookRetryHours, maxAttempts: bot.parallel.webhookMaxAttempts },
         // Through the inbox, with a negative id: durable, and stepped in arrival order.
         onIntercepted: (chatId, message, edited) =>
-          accept([{ update_id: nextId(), switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } } as unknown as Update]),
+          o.inbox.accept([{ update_id: nextId(), switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } }], { source: "proxy" }),
       }).pipe(Effect.provide(nodeHttpClientLayer), listening("the Bot API proxy", listen));
       const stopListening = o.inbox.onAccepted((updates) => Effect.runSync(started.notify(updates)));
       yield* Effect.addFinalizer(() => Effect.sync(stopListening));
@@ -104,6 +103,7 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
 
     if (bot.updates === "webhook" && bot.webhook) {
       const w = bot.webhook;
+      const accept = (updates: readonly unknown[], texts: readonly string[]) => o.inbox.accept(updates, { source: "webhook", texts });
       const server = yield* webhookReceiver({ host: w.listen.host, port: w.listen.port, path: w.path, secret: w.secret, log, accept }).pipe(
         listening("the webhook", w.listen),
       );
@@ -115,7 +115,7 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
 
     const last = yield* o.inbox.lastUpdateId();
     yield* Effect.forkScoped(runPolling({
-      client: o.client, log, lastUpdateId: last, accept, timeoutSeconds: o.pollTimeoutSeconds, health: o.health, onConnected: Effect.sync(() => announce("polling")), ...asked,
+      client: o.client, log, lastUpdateId: last, accept: (updates) => o.inbox.accept(updates, { source: "polling" }), timeoutSeconds: o.pollTimeoutSeconds, health: o.health, onConnected: Effect.sync(() => announce("polling")), ...asked,
     }));
     return { proxy, mtproto: undefined, webhookPort: undefined };
   });

@@ -65,10 +65,11 @@ export class Stepper extends Context.Tag("switchboard/Stepper")<Stepper, Stepper
             Effect.gen(function* () {
               const now = yield* Clock.currentTimeMillis;
               const started = yield* Clock.currentTimeNanos;
-              const { applied, setTimers } = yield* query("commit a step", () => core.apply(envelopes, dropped, now, alsoCommit));
+              const { applied, setTimers, adopted } = yield* query("commit a step", () => core.apply(envelopes, dropped, now, alsoCommit));
               record(metrics.storeTransaction, Number((yield* Clock.currentTimeNanos) - started) / 1e9);
               if (envelopes.length > 0) record(metrics.steps, envelopes.length);
-              yield* outbox.announce(chatsWithIntents(applied));
+              // A lane waiting for its creation in doubt goes on at once when the topic is adopted.
+              yield* outbox.announce([...chatsWithIntents(applied), ...adopted]);
               if (setTimers) yield* Queue.offer(timersSet, undefined);
               return applied;
             }).pipe(

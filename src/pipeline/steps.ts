@@ -10,10 +10,12 @@ import type { ConversationEvent, ParsedCommand, UserProfile } from "../conversat
 import type { Intent } from "../conversation/intents.ts";
 import type { ConversationMachine } from "../conversation/machine.ts";
 import { step, statusOf, type StoredSnapshot } from "../conversation/step.ts";
-import type { BotView, ConversationView, HookContext, Plugin } from "../plugins/api.ts";
+import type { BotView, ConversationView, HookContext, Plugin, PluginEffect } from "../plugins/api.ts";
 import type { AddressedWrite, PluginHost } from "../plugins/host.ts";
-import { loadConversation, type ConversationRow as StoredRow } from "../store/conversations.ts";
+import { chatOfTopic, loadConversation, type ConversationRow as StoredRow } from "../store/conversations.ts";
 import type { Db } from "../store/open.ts";
+import { removeIntents } from "../store/outbox.ts";
+import { forgetTopicRequests, topicRequestNamed, topicRequestsInFlight } from "../store/topic-requests.ts";
 import type { Logger } from "../util/log.ts";
 import { commitBatch, type ConversationChange } from "./commit.ts";
 
@@ -21,13 +23,14 @@ import { commitBatch, type ConversationChange } from "./commit.ts";
 export type ConversationRow = StoredRow<StoredSnapshot>;
 
 /** One event for one conversation, optionally caused by an inbox update. */
-export type Envelope = ConversationEnvelope | GeneralEnvelope;
+export type Envelope = ConversationEnvelope | GeneralEnvelope | TopicCreatedEnvelope;
 
 /** An event for the conversation with `chatId`. */
 export interface ConversationEnvelope {
   chatId: number;
   event: ConversationEvent;
   general?: undefined;
+  topicCreated?: undefined;
   /** Needed to start a conversation never seen before. */
   user?: UserProfile;
   updateId?: number;
@@ -38,6 +41,17 @@ export interface GeneralEnvelope {
   chatId: number;
   general: { command: ParsedCommand; message: Message };
   event?: undefined;
+  topicCreated?: undefined;
+  user?: undefined;
+  updateId?: number;
+}
+
+/** The service message of a topic this bot created; `chatId` is the group (its lane). */
+export interface TopicCreatedEnvelope {
+  chatId: number;
+  topicCreated: { topicId: number; name: string };
+  event?: undefined;
+  general?: undefined;
   user?: undefined;
   updateId?: number;
 }
@@ -94,12 +108,19 @@ export class ConversationSteps {
     return this.#hydrate(chatId);
   }
 
-  /** Steps and commits a batch; `setTimers` tells whether it set any timer. */
-  async apply(envelopes: readonly Envelope[], dropped: readonly number[], now: number, alsoCommit?: (tx: Db) => Promise<void>): Promise<{ applied: Applied[]; setTimers: boolean }> {
-    const batch: Batch = { now, working: new Map(), changes: new Map(), loose: [], writes: [], applied: [], transitions: [] };
+  /**
+   * Steps and commits a batch; `setTimers` tells whether it set any timer, `adopted` lists the
+   * conversations that adopted a topic (their lanes may be waiting for it).
+   */
+  async apply(envelopes: readonly Envelope[], dropped: readonly number[], now: number, alsoCommit?: (tx: Db) => Promise<void>): Promise<{ applied: Applied[]; setTimers: boolean; adopted: number[] }> {
+    const batch: Batch = { now, working: new Map(), changes: new Map(), loose: [], writes: [], applied: [], transitions: [], adopted: [] };
     for (const envelope of envelopes) {
       if (envelope.general) {
         await this.#general(batch, envelope);
+        continue;
+      }
+      if (envelope.topicCreated) {
+        await this.#topicCreated(batch, envelope);
         continue;
       }
       const current = batch.working.get(envelope.chatId) ?? (await this.#hydrate(envelope.chatId));
@@ -109,8 +130,12 @@ export class ConversationSteps {
     const processed = [...envelopes.flatMap((e) => (e.updateId === undefined ? [] : [e.updateId])), ...dropped];
     // Plugins' own rows (`write` effects) go into the same transaction; they are told after it.
     let written: Plugin[] = [];
-    const writePlugins = batch.writes.length === 0 && !alsoCommit ? undefined : async (tx: Db) => {
+    const adoptions = batch.adopted.map((a) => a.outboxId);
+    const writePlugins = batch.writes.length === 0 && !alsoCommit && adoptions.length === 0 ? undefined : async (tx: Db) => {
       await alsoCommit?.(tx);
+      // An adopted creation is settled: its row and its request go with the topic's commit.
+      await removeIntents(tx, adoptions);
+      await forgetTopicRequests(tx, this.#o.bot.id, adoptions);
       if (batch.writes.length > 0) written = await this.#o.plugins.write(tx, batch.writes);
     };
     try {
@@ -123,8 +148,10 @@ export class ConversationSteps {
     for (const [chatId, row] of batch.working) this.#remember(chatId, row);
     this.#o.plugins.committed(written);
     for (const t of batch.transitions) for (const listener of this.#listeners) listener(t);
-    const setTimers = [...batch.changes.values()].some((c) => c.effects.some((e) => e.type === "setTimer"));
-    return { applied: batch.applied, setTimers };
+    const setTimers = [...batch.changes.values(), ...batch.loose].some((c) => (c.effects ?? []).some((e) => e.type === "setTimer"));
+    // Common and harmless when the service message overtakes the creation's own answer.
+    for (const a of batch.adopted) this.#o.log.debug("topic recorded from its service message", { chat: a.chatId, topic: a.topicId });
+    return { applied: batch.applied, setTimers, adopted: batch.adopted.map((a) => a.chatId) };
   }
 
   async #stepOne(batch: Batch, chatId: number, current: ConversationRow | undefined, user: UserProfile, event: ConversationEvent, depth: number): Promise<void> {
@@ -187,7 +214,39 @@ export class ConversationSteps {
     // In General, the "conversation" is the group itself and the user is the operator.
     const view: ConversationView = { chatId: envelope.chatId, user, isNew: false, state: "general", status: undefined, topicId: null, firstContactAt: batch.now, data: {} };
     const out = await o.plugins.generalCommand({ bot: o.bot, conversation: view, event, now: batch.now, log: o.log }, command.name, command.args);
-    const intents = out?.intents ?? [{ type: "sendToGeneral" as const, text: `Unknown command /${command.name}. /help lists the commands.` }];
+    // custom_commands: false leaves unknown commands to a helper bot in the group: no answer.
+    const unknown = out === undefined && !(await o.plugins.leavesUnknownCommand({ bot: o.bot, conversation: view, event, now: batch.now, log: o.log }));
+    const intents = out?.intents ?? (unknown ? [{ type: "sendToGeneral" as const, text: `Unknown command /${command.name}. /help lists the commands.` }] : []);
+    batch.loose.push({ chatId: envelope.chatId, intents });
+    // Timers it sets on conversations (its way to get work done in them, e.g. retitling).
+    for (const effect of out?.effects ?? []) {
+      if (effect.type === "setTimer" && effect.chatId !== undefined) batch.loose.push({ chatId: effect.chatId, intents: [], effects: [effect] });
+    }
+    batch.applied.push({ chatId: envelope.chatId, intents, state: "general" });
+  }
+
+  /**
+   * The service message of a topic this bot created. Usually its creation's answer is recorded
+   * already (or soon will be, with the same topic). If not, a creation of that title in flight
+   * is in doubt — its answer was lost, or the process died before recording it — and the topic
+   * is adopted as if the answer had arrived, so no retry makes a second one. A topic no creation
+   * can claim is deleted, once the creations in flight now have settled (one of them may yet
+   * record it: Telegram could have changed the title a little).
+   */
+  async #topicCreated(batch: Batch, envelope: TopicCreatedEnvelope): Promise<void> {
+    const o = this.#o;
+    const { topicId, name } = envelope.topicCreated;
+    if ((await chatOfTopic(o.db, o.bot.id, topicId)) !== undefined) return;
+    const request = await topicRequestNamed(o.db, o.bot.id, name);
+    const current = request && (batch.working.get(request.chatId) ?? (await this.#hydrate(request.chatId)));
+    if (request && current) {
+      await this.#stepOne(batch, request.chatId, current, current.snapshot.context.user, { type: "topic.created", topicId }, 0);
+      batch.adopted.push({ chatId: request.chatId, outboxId: request.outboxId, topicId });
+      return;
+    }
+    const inFlight = await topicRequestsInFlight(o.db, o.bot.id);
+    const intents: Intent[] = [{ type: "deleteTopic", topicId, ...(inFlight.length > 0 ? { unlessClaimedBy: inFlight } : {}) }];
+    o.log.info("a topic the bot created belongs to no conversation; deleting it", { topic: topicId, name, creations_in_flight: inFlight.length });
     batch.loose.push({ chatId: envelope.chatId, intents });
     batch.applied.push({ chatId: envelope.chatId, intents, state: "general" });
   }
@@ -223,10 +282,12 @@ interface Batch {
   now: number;
   working: Map<number, ConversationRow>;
   changes: Map<number, ConversationChange>;
-  /** Intents that belong to no conversation (General-topic answers), by lane. */
-  loose: { chatId: number; intents: Intent[] }[];
+  /** Intents that belong to no conversation (General-topic answers), by lane; timers General commands set on conversations. */
+  loose: { chatId: number; intents: Intent[]; effects?: PluginEffect[] }[];
   /** The plugins' `write` effects, in step order, for their `write` hooks in the commit. */
   writes: AddressedWrite[];
   applied: Applied[];
   transitions: Parameters<TransitionListener>[0][];
+  /** Creations in doubt whose topic arrived as a service message (see `#topicCreated`). */
+  adopted: { chatId: number; outboxId: number; topicId: number }[];
 }

@@ -75,7 +75,11 @@ export interface TransitionContext extends HookContext {
 
 /** Durable side effects that are not Telegram calls; committed with the step. */
 export type PluginEffect =
-  | { type: "setTimer"; kind: string; dueAt: number }
+  /**
+   * `chatId`: only from a General-topic command, the conversation to set it on (a command there
+   * belongs to no conversation; a timer is how it gets work done in many, e.g. retitling topics).
+   */
+  | { type: "setTimer"; kind: string; dueAt: number; chatId?: number }
   | { type: "clearTimer"; kind: string }
   /** Stores `value` under the plugin's name in the conversation (JSON; `undefined` deletes). */
   | { type: "setData"; plugin: string; value: unknown }
@@ -142,6 +146,12 @@ export interface Plugin {
    * Synchronous and pure: the machine calls it while building intents. First answer wins.
    */
   nameOf?(user: UserProfile, bot: BotView): string | undefined;
+  /**
+   * What this plugin adds to topic titles after the name (e.g. label tickers), from the
+   * conversation's plugin data (`setData`). Synchronous and pure, like `nameOf`; every plugin's
+   * answer is added, in plugin order.
+   */
+  titleSuffix?(data: Readonly<Record<string, unknown>>, bot: BotView): string | undefined;
   /** The icon colour of new topics (one of Telegram's six). First answer wins. */
   topicIconColor?(bot: BotView): number | undefined;
   /** On entering a top-level state ("topic-open", "closed", …), after the step. */
@@ -154,6 +164,12 @@ export interface Plugin {
   onEvent?(ctx: TransitionContext): HookResult<HookOutput | void>;
   /** Operator commands by name (without the slash, lowercase). */
   commands?: Record<string, CommandSpec>;
+  /**
+   * Gate for an operator command that neither the core nor any plugin provides (in a topic or
+   * in General): `true` leaves it to someone else, e.g. a helper bot in the group
+   * (`custom_commands: false`), so Switchboard does not answer "Unknown command".
+   */
+  leavesUnknownCommand?(ctx: HookContext): HookResult<boolean | void>;
   /** Durable timers by kind, fired through the conversation's lane of steps. */
   timers?: Record<string, (ctx: HookContext) => HookResult<HookOutput | void>>;
   /**
@@ -187,6 +203,21 @@ export interface PluginEnv {
   readonly log: Logger;
   /** The `/help` lines of every loaded plugin and the core, for where a command is used. */
   commandHelp(where: "topic" | "general"): string[];
+  /**
+   * From background work (`start`): steps conversation `chatId` with the event
+   * `{ type: "plugin.result", plugin: <this plugin>, kind, data }`, which the plugin's `onEvent`
+   * turns into intents — so an outside answer reaches Telegram through the outbox, durably,
+   * never by a direct API call. Resolves once the step is committed; rejects while the bot is
+   * not running yet, or when the store fails. A chat Switchboard never saw is skipped.
+   */
+  report(chatId: number, kind: string, data: unknown): Promise<void>;
+  /**
+   * The title the core gives this conversation's topic (status square, name, every plugin's
+   * `titleSuffix`), with `data` in place of the conversation's plugin data — for a plugin that
+   * changes what its suffix shows and retitles the topic (`editTopic`). Undefined when the
+   * conversation has no topic to title.
+   */
+  titleOf(conversation: ConversationView, data?: Readonly<Record<string, unknown>>): string | undefined;
   /**
    * The store, for the plugin's own tables (created by its `migrations`; name them after the
    * plugin). Absent in `switchboard check`, which loads plugins without a store.

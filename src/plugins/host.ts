@@ -10,6 +10,8 @@ import type * as Scope from "effect/Scope";
 import { type Kysely, sql } from "kysely";
 import type { Logger } from "../util/log.ts";
 import type { CommandSpec, HookContext, HookOutput, Plugin, PluginWrite, TransitionContext } from "./api.ts";
+import type { ConversationEvent } from "../conversation/events.ts";
+import { coreCommands } from "../conversation/machine.ts";
 import { runBackground } from "./background.ts";
 
 /** The gate decisions of all plugins for one event; the machine's guards read them. */
@@ -18,7 +20,10 @@ export interface Gates {
   open: boolean;
   relay: boolean;
   reopen: boolean;
-  /** A plugin handles this operator command (so the machine does not answer "unknown"). */
+  /**
+   * A plugin handles this operator command, or leaves an unknown one to someone else (so the
+   * machine does not answer "unknown").
+   */
   handled: boolean;
 }
 
@@ -46,6 +51,7 @@ export class PluginHost {
   readonly #log: Logger;
   readonly #timeoutMs: number;
   readonly #runtime: ManagedRuntime.ManagedRuntime<any, unknown> | undefined;
+  #dispatch: ((chatId: number, event: ConversationEvent) => Promise<void>) | undefined;
 
   constructor(plugins: readonly Plugin[], log: Logger, timeoutMs = 2_000, runtime?: ManagedRuntime.ManagedRuntime<any, unknown>) {
     this.plugins = plugins;
@@ -61,6 +67,16 @@ export class PluginHost {
    * fails is logged and costs only that plugin's background work.
    */
   readonly run: Effect.Effect<void, never, Scope.Scope> = Effect.suspend(() => runBackground(this.plugins, this.#log, this.#runtime));
+
+  /** Connects `report` to the bot's stepper, once it runs (before the plugins' background work starts). */
+  attach(dispatch: (chatId: number, event: ConversationEvent) => Promise<void>): void {
+    this.#dispatch = dispatch;
+  }
+
+  /** Steps a conversation with a plugin's event (see `PluginEnv.report`). */
+  report(chatId: number, event: ConversationEvent): Promise<void> {
+    return this.#dispatch ? this.#dispatch(chatId, event) : Promise.reject(new Error("the bot is not running"));
+  }
 
   /** Releases the plugins' Effect services (their layers' finalizers run); after their background work stopped. */
   async dispose(): Promise<void> {
@@ -121,8 +137,19 @@ export class PluginHost {
       if (plugin.mayRelay && (await this.#call(plugin, "mayRelay", ctx, () => plugin.mayRelay!(ctx))) === false) gates.relay = false;
       if (plugin.mayReopen && (await this.#call(plugin, "mayReopen", ctx, () => plugin.mayReopen!(ctx))) === false) gates.reopen = false;
     }
-    if (ctx.event.type === "operator.command") gates.handled = this.commandOwner(ctx.event.command.name, "topic") !== undefined;
+    if (ctx.event.type === "operator.command") {
+      const name = ctx.event.command.name;
+      gates.handled = this.commandOwner(name, "topic") !== undefined || (!(coreCommands as readonly string[]).includes(name) && (await this.leavesUnknownCommand(ctx)));
+    }
     return gates;
+  }
+
+  /** True when a plugin leaves this unknown command to someone else (see `Plugin.leavesUnknownCommand`). */
+  async leavesUnknownCommand(ctx: HookContext): Promise<boolean> {
+    for (const plugin of this.plugins) {
+      if (plugin.leavesUnknownCommand && (await this.#call(plugin, "leavesUnknownCommand", ctx, () => plugin.leavesUnknownCommand!(ctx))) === true) return true;
+    }
+    return false;
   }
 
   /** The plugin providing a command where it is used, if any; a `fallback` spec only when no other plugin has it. */
@@ -189,6 +216,21 @@ export class PluginHost {
       }
     }
     return undefined;
+  }
+
+  /** Every plugin's title suffix for this plugin data, joined with spaces (undefined if none). */
+  titleSuffix(data: Readonly<Record<string, unknown>>, bot: import("./api.ts").BotView): string | undefined {
+    const parts: string[] = [];
+    for (const plugin of this.plugins) {
+      if (!plugin.titleSuffix) continue;
+      try {
+        const part = plugin.titleSuffix(data, bot);
+        if (part) parts.push(part);
+      } catch (error) {
+        this.#log.error("plugin hook failed; default handling continues", { plugin: plugin.name, hook: "titleSuffix", error: String(error) });
+      }
+    }
+    return parts.length > 0 ? parts.join(" ") : undefined;
   }
 
   /** The icon colour for new topics: the first plugin's answer, if any. */

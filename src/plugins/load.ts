@@ -12,7 +12,8 @@ import { cacheDir, digest, isCached, removeLeftovers, removeOtherVersions, write
 import type { BotConfig } from "../config/mod.ts";
 import { builtinPlugins } from "../../plugins/builtins.ts";
 import type { Logger } from "../util/log.ts";
-import type { BotView, Plugin, PluginEnv, PluginFactory } from "./api.ts";
+import { displayName, titleStatusOf, topicTitle } from "../conversation/title.ts";
+import type { BotView, ConversationView, Plugin, PluginEnv, PluginFactory } from "./api.ts";
 import { PluginHost } from "./host.ts";
 
 /** A plugin could not be loaded or its options are wrong; the message names the config path. */
@@ -124,6 +125,14 @@ export async function migratePlugins(db: Kysely<any>, bots: readonly BotConfig[]
   return migrated;
 }
 
+/** The title the core gives `conversation`'s topic, with `data` as its plugin data (see `PluginEnv.titleOf`). */
+function titleOf(host: PluginHost, bot: BotView, conversation: ConversationView, data?: Readonly<Record<string, unknown>>): string | undefined {
+  const status = titleStatusOf(conversation.state, conversation.status);
+  if (status === undefined || conversation.topicId === null) return undefined;
+  const name = (user: ConversationView["user"]) => host.nameOf(user, bot) ?? displayName(user);
+  return topicTitle(status, conversation.user, name, host.titleSuffix(data ?? conversation.data, bot));
+}
+
 /** Builds the plugin host of bot number `index` of the config; migrates plugins when `db` is given. */
 export async function loadPlugins(bot: BotConfig, index: number, view: BotView, log: Logger, db?: Kysely<any>): Promise<PluginHost> {
   const chosen = await choosePlugins(bot, index);
@@ -133,7 +142,12 @@ export async function loadPlugins(bot: BotConfig, index: number, view: BotView, 
     const parsed = factory.parseOptions(options);
     if (!parsed.ok) throw new PluginLoadError(parsed.problems.map((p) => `${optionPath(at, p.option)}: ${p.message}`).join("\n"));
     if (db) await migratePlugin(db, factory, at);
-    const env: PluginEnv = { bot: view, log: log.child(factory.name), commandHelp: (where) => host?.help(where) ?? [], ...(db ? { db } : {}) };
+    const env: PluginEnv = {
+      bot: view, log: log.child(factory.name), commandHelp: (where) => host?.help(where) ?? [],
+      report: (chatId, kind, data) => host ? host.report(chatId, { type: "plugin.result", plugin: factory.name, kind, data }) : Promise.reject(new Error("the bot is not running")),
+      titleOf: (conversation, data) => (host ? titleOf(host, view, conversation, data) : undefined),
+      ...(db ? { db } : {}),
+    };
     try {
       plugins.push(factory.create(parsed.options, env));
     } catch (error) {

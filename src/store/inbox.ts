@@ -1,5 +1,6 @@
 /** The inbox: accepted updates, deduplicated by (bot, update_id), processed in order. */
 import type { Update } from "@grammyjs/types";
+import { addDeadLetters, type DeadLetter, type StoredDeadLetter } from "./dead-letters.ts";
 import { dialectOfDb } from "./engine.ts";
 import { inBatches, prepare } from "./prepared.ts";
 import { mirrorUpdates } from "./proxy-updates.ts";
@@ -47,18 +48,43 @@ const raiseLastUpdateId = prepare<{ bot: string; value: string }>()((db, p) =>
  * ignored. Returns how many were new. Sources acknowledge to Telegram only after this resolves.
  */
 export async function acceptUpdates(db: Db, botId: string, updates: readonly Update[], now: number, o: AcceptOptions = {}): Promise<number> {
-  if (updates.length === 0) return 0;
+  return (await acceptIntake(db, botId, { updates: updates.map((update) => ({ update, payload: JSON.stringify(update) })), dead: [] }, now, o)).fresh;
+}
+
+/** A decoded update and the text to store for it. */
+export interface IncomingUpdate {
+  readonly update: Update;
+  readonly payload: string;
+}
+
+/** What a source handed over, sorted: updates for the inbox, and dead letters. */
+export interface Intake {
+  readonly updates: readonly IncomingUpdate[];
+  readonly dead: readonly DeadLetter[];
+}
+
+/**
+ * Saves the updates and the dead letters of one intake in one transaction, and moves the
+ * polling offset past both. Returns how many updates were new and the dead letters that were.
+ */
+export async function acceptIntake(db: Db, botId: string, intake: Intake, now: number, o: AcceptOptions = {}): Promise<{ fresh: number; dead: StoredDeadLetter[] }> {
+  const { updates, dead } = intake;
+  if (updates.length === 0 && dead.length === 0) return { fresh: 0, dead: [] };
   return db.transaction().execute(async (tx) => {
-    if (o.mirror) await mirrorUpdates(tx, botId, updates.filter(o.mirror), now);
+    if (o.mirror) await mirrorUpdates(tx, botId, updates.map((u) => u.update).filter(o.mirror), now);
     let inserted = 0;
     await inBatches(updates, async (batch) => {
-      const params = { bot: botId, at: now, ids: batch.map((u) => u.update_id), payloads: batch.map((u) => JSON.stringify(u)), keys: batch.map((u) => o.sourceKey?.(u) ?? null) };
+      const params = { bot: botId, at: now, ids: batch.map((u) => u.update.update_id), payloads: batch.map((u) => u.payload), keys: batch.map((u) => o.sourceKey?.(u.update) ?? null) };
       inserted += Number((await insertUpdates.run(tx, params, batch.length)).numAffectedRows ?? 0);
     });
-    const max = Math.max(...updates.map((u) => u.update_id));
-    // Synthetic updates (intercepted messages) have negative ids and never move the offset.
+    const added = dead.length > 0 ? await addDeadLetters(tx, botId, dead, now) : [];
+    // Synthetic updates (intercepted messages) have negative ids and never move the offset; a
+    // dead letter with a usable id does, so a restart does not fetch it again.
+    let max = 0;
+    for (const u of updates) if (u.update.update_id > max) max = u.update.update_id;
+    for (const d of dead) if (d.updateId !== null && d.updateId > max) max = d.updateId;
     if (max > 0) await raiseLastUpdateId.run(tx, { bot: botId, value: String(max) });
-    return inserted;
+    return { fresh: inserted, dead: added };
   });
 }
 
@@ -78,10 +104,15 @@ const selectPending = prepare<{ bot: string; limit: number }>()((db, p) =>
     .limit(p("limit"))
 );
 
-/** The oldest unprocessed updates, in arrival order. */
+/** The oldest unprocessed updates, in arrival order, parsed (see {@link pendingPayloads} for the stored text). */
 export async function pendingUpdates(db: Db, botId: string, limit: number): Promise<InboxRow[]> {
+  return (await pendingPayloads(db, botId, limit)).map((r) => ({ updateId: r.updateId, update: JSON.parse(r.payload) as Update }));
+}
+
+/** The oldest unprocessed rows as stored, in arrival order: the inbox decodes them before they are routed. */
+export async function pendingPayloads(db: Db, botId: string, limit: number): Promise<{ updateId: number; payload: string }[]> {
   const { rows } = await selectPending.run(db, { bot: botId, limit });
-  return rows.map((r) => ({ updateId: r.update_id, update: JSON.parse(r.payload) as Update }));
+  return rows.map((r) => ({ updateId: r.update_id, payload: r.payload }));
 }
 
 const mark = prepare<{ bot: string; ids: readonly number[] }>()((db, p, n) =>
@@ -96,4 +127,17 @@ export async function markProcessed(db: Db, botId: string, updateIds: readonly n
 /** Drops processed rows older than `before` (Telegram itself keeps updates 24 h at most). */
 export async function pruneInbox(db: Db, botId: string, before: number): Promise<void> {
   await db.deleteFrom("inbox").where("bot_id", "=", botId).where("processed", "=", 1).where("received_at", "<", before).execute();
+}
+
+/** Per bot: updates waiting for their step, and processed ones still kept (for deduplication, 24 h). */
+export async function inboxCounts(db: Db): Promise<Map<string, { pending: number; processed: number }>> {
+  const rows = await db.selectFrom("inbox").select(["bot_id", "processed", (eb) => eb.fn.countAll<number>().as("n")]).groupBy(["bot_id", "processed"]).execute();
+  const counts = new Map<string, { pending: number; processed: number }>();
+  for (const r of rows) {
+    const c = counts.get(r.bot_id) ?? { pending: 0, processed: 0 };
+    if (Number(r.processed) === 0) c.pending += Number(r.n);
+    else c.processed += Number(r.n);
+    counts.set(r.bot_id, c);
+  }
+  return counts;
 }

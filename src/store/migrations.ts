@@ -199,6 +199,47 @@ const proxyLanes: Migration = {
   },
 };
 
+/** Topic creations in flight, keyed by title (see `TopicRequestsTable`). */
+const topicRequests: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable("topic_requests")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("chat_id", "bigint", (c) => c.notNull())
+      .addColumn("outbox_id", "bigint", (c) => c.notNull())
+      .addColumn("sent_at", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("topic_requests_pk", ["bot_id", "name"])
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable("topic_requests").execute();
+  },
+};
+
+/**
+ * Updates that cannot be processed are set aside here instead of stopping the stream (issue
+ * 10): a poison update used to abort the process, or stall intake, at every start.
+ */
+const deadLetters = (dialect: StoreDialect): Migration => ({
+  async up(db: Kysely<any>) {
+    await dialect
+      .autoIncrementId(db.schema.createTable("dead_letters"), "id")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("source", "text", (c) => c.notNull())
+      .addColumn("update_id", "bigint")
+      .addColumn("reason", "text", (c) => c.notNull())
+      .addColumn("raw", "text", (c) => c.notNull())
+      .addColumn("digest", "text", (c) => c.notNull())
+      .addColumn("received_at", "bigint", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("dead_letters_digest").unique().on("dead_letters").columns(["bot_id", "digest"]).execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable("dead_letters").execute();
+  },
+});
+
 /** Every migration of the core, in order. Names sort lexically; never rename one that has shipped. */
 const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
   "0001_initial": initial(dialect),
@@ -206,6 +247,8 @@ const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
   "0003_mtproto": mtproto,
   "0004_outbox_without_lane": outboxWithoutLane,
   "0005_proxy_lanes": proxyLanes,
+  "0006_topic_requests": topicRequests,
+  "0007_dead_letters": deadLetters(dialect),
 });
 
 /**

@@ -73,3 +73,8 @@ export async function firstIntentOfType<I = unknown>(db: Db, botId: string, chat
     .executeTakeFirst();
   return r && { id: r.id, chatId: r.chat_id, intent: JSON.parse(r.intent) as I, attempts: r.attempts, notBefore: r.not_before, createdAt: r.created_at };
 }
+
+/** Removes a lane's queued rows with an intent of `type` (a newer one supersedes them). */
+export async function dropPendingOfType(db: Db, botId: string, chatId: number, type: string): Promise<void> {
+  await db.deleteFrom("outbox").where("bot_id", "=", botId).where("chat_id", "=", chatId).where("intent", "like", `{"type":"${type}"%`).execute();
+}

@@ -18,6 +18,23 @@ export interface InboxTable {
   source_key?: string | null;
 }
 
+/**
+ * Updates set aside because they cannot be processed (a value of the wrong type, no usable id,
+ * not storable): kept for inspection (`switchboard inbox --dead`), never retried. `digest`
+ * identifies the raw text, so a re-delivery of the same body is kept once.
+ */
+export interface DeadLettersTable {
+  id: Generated<number>;
+  bot_id: string;
+  /** Where it came from: polling, webhook, mtproto, proxy, inbox (an older row), processor. */
+  source: string;
+  update_id: number | null;
+  reason: string;
+  raw: string;
+  digest: string;
+  received_at: number;
+}
+
 /** One row per (bot, user chat): the persisted actor snapshot plus the columns routing needs. */
 export interface ConversationsTable {
   bot_id: string;
@@ -116,9 +133,26 @@ export interface MtprotoOwnSendsTable {
   sent_at: number;
 }
 
+/**
+ * Topic creations in flight, one per title: written before `createForumTopic` is sent, removed
+ * in the transaction that records the topic (its answer, or its service message adopted). A row
+ * that outlives its attempt marks a creation in doubt; the title is the key that matches the
+ * topic's `forum_topic_created` service message to it.
+ */
+export interface TopicRequestsTable {
+  bot_id: string;
+  name: string;
+  chat_id: number;
+  /** The createTopic row of the outbox this creation runs. */
+  outbox_id: number;
+  /** When the last attempt was sent (Clock ms). */
+  sent_at: number;
+}
+
 /** The whole database as Kysely sees it. */
 export interface Database {
   inbox: InboxTable;
+  dead_letters: DeadLettersTable;
   conversations: ConversationsTable;
   outbox: OutboxTable;
   message_map: MessageMapTable;
@@ -129,6 +163,7 @@ export interface Database {
   mtproto_auth_keys: MtprotoAuthKeysTable;
   mtproto_peers: MtprotoPeersTable;
   mtproto_own_sends: MtprotoOwnSendsTable;
+  topic_requests: TopicRequestsTable;
 }
 
 /** The typed Kysely handle every repository takes (the store itself or a transaction of it). */

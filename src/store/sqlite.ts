@@ -19,17 +19,42 @@ function sqlitePathOf(url: string): string {
 }
 
 /**
+ * The values SQLite can bind. libsql aborts the whole process (a Rust panic, exit 134) when
+ * handed a boolean, so every statement's values are checked here first and a wrong one is an
+ * ordinary error of that statement. Updates are decoded at the edge (telegram/decode-update.ts);
+ * this is the guard behind it, for any value from outside that reaches a statement some other way.
+ */
+function checkBindable(sql: string, values: readonly unknown[]): void {
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    const t = typeof v;
+    if (t === "number" || t === "string" || t === "bigint" || v === null || v instanceof Uint8Array) continue;
+    throw new TypeError(`store: parameter ${i + 1} of "${sql.slice(0, 80)}" is ${v === undefined ? "undefined" : Array.isArray(v) ? "an array" : t}; only numbers, strings, bigints, byte arrays and null can be stored`);
+  }
+}
+
+/** The three calls Kysely's SQLite driver makes on a statement, behind {@link checkBindable}. */
+function guarded(sql: string, statement: Database.Statement) {
+  return {
+    reader: statement.reader,
+    all: (values: readonly unknown[]) => (checkBindable(sql, values), statement.all(values)),
+    run: (values: readonly unknown[]) => (checkBindable(sql, values), statement.run(values)),
+    iterate: (values: readonly unknown[]) => (checkBindable(sql, values), statement.iterate(values)),
+  };
+}
+
+/**
  * Kysely's SQLite driver prepares every statement anew; the pipeline runs the same few dozen
  * statements all day, so compiled statements are kept (libsql statements are reusable).
  */
 function withStatementCache(sqlite: Database.Database) {
-  const cache = new Map<string, Database.Statement>();
+  const cache = new Map<string, ReturnType<typeof guarded>>();
   return {
     close: () => sqlite.close(),
     prepare(text: string) {
       let statement = cache.get(text);
       if (!statement) {
-        statement = sqlite.prepare(text);
+        statement = guarded(text, sqlite.prepare(text));
         cache.set(text, statement);
         // Queries with variable-length IN lists have many shapes: keep the cache bounded.
         if (cache.size > 500) cache.delete(cache.keys().next().value!);

@@ -3,8 +3,8 @@ import type { Update } from "@grammyjs/types";
 /** An update kind: a field of `Update` besides `update_id`. */
 export type UpdateKind = Exclude<keyof Update, "update_id">;
 
-/** The update kinds Switchboard asks Telegram for. `message_reaction` must be asked for explicitly. */
-export const allowedUpdates = ["message", "edited_message", "my_chat_member", "message_reaction", "callback_query"] as const;
+/** The update kinds Switchboard asks Telegram for (`channel_post`: monitored channels). `message_reaction` must be asked for explicitly. */
+export const allowedUpdates = ["message", "edited_message", "channel_post", "edited_channel_post", "my_chat_member", "message_reaction", "callback_query"] as const;
 
 /**
  * Every update kind of the Bot API, in Telegram's order (the order getWebhookInfo lists them in).

@@ -10,7 +10,10 @@ export class RateLimited extends Data.TaggedError("RateLimited")<{ method: strin
 export class BlockedByUser extends Data.TaggedError("BlockedByUser")<{ method: string; description: string }> {}
 /** 403 user is deactivated (deleted account). */
 export class UserDeactivated extends Data.TaggedError("UserDeactivated")<{ method: string; description: string }> {}
-/** 400 message thread not found: the topic was deleted (or thread id 1 was used). */
+/**
+ * 400 message thread not found, or `TOPIC_DELETED` (Telegram answers some sends into a deleted
+ * topic that way): the topic is gone (or thread id 1 was used).
+ */
 export class ThreadNotFound extends Data.TaggedError("ThreadNotFound")<{ method: string; description: string }> {}
 /** 400 TOPIC_CLOSED: reopen before sending. */
 export class TopicClosed extends Data.TaggedError("TopicClosed")<{ method: string; description: string }> {}
@@ -49,7 +52,7 @@ export function classifyApiError(method: string, status: number, body: { error_c
     if (text.includes("user is deactivated")) return new UserDeactivated({ method, description });
     if (text.includes("blocked by the user")) return new BlockedByUser({ method, description });
   }
-  if (text.includes("message thread not found")) return new ThreadNotFound({ method, description });
+  if (text.includes("message thread not found") || text.includes("topic_deleted")) return new ThreadNotFound({ method, description });
   if (text.includes("topic_closed")) return new TopicClosed({ method, description });
   if (text.includes("chat not found")) return new ChatNotFound({ method, description });
   return new BadRequest({ method, code, description });

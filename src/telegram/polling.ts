@@ -5,8 +5,11 @@
  * anything unconfirmed; the inbox ignores the duplicates. A failing getUpdates is retried with
  * backoff (a 429 waits `retry_after`); a 409 — another poller, or a webhook — is reported
  * clearly and retried, never fatal. `runPolling` feeds the stream to the inbox.
+ *
+ * Updates are handed over as they came, undecoded (the inbox decodes them and sets aside what
+ * it cannot use); the offset is worked out from the batch's positions, so an update without a
+ * usable id is confirmed like any other and never stalls the stream (see `nextOffset`).
  */
-import type { Update } from "@grammyjs/types";
 import * as Clock from "effect/Clock";
 import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
@@ -18,7 +21,7 @@ import type { ReceiveHealth } from "../pipeline/receive-health.ts";
 import type { Logger } from "../util/log.ts";
 import { allowedUpdates, type UpdateKind } from "./allowed-updates.ts";
 import type { TelegramClient } from "./client.ts";
-import type { TelegramError } from "./errors.ts";
+import { NetworkError, type TelegramError } from "./errors.ts";
 import { telegramRetry } from "./retry.ts";
 
 /** Settings of the update stream. */
@@ -37,11 +40,41 @@ export interface PollingOptions {
   readonly health?: ReceiveHealth;
 }
 
+/** One getUpdates answer: the updates as received, and the offset that confirms all of them. */
+export interface PolledBatch {
+  readonly updates: readonly unknown[];
+  /** Undefined only when no position is known at all (see `nextOffset`). */
+  readonly next: number | undefined;
+}
+
+/**
+ * The offset that confirms a batch asked for from `from`. Telegram numbers updates one after
+ * another and answers from `from` on, so each update sits at least one place after the one
+ * before it: an update with a usable id (a positive safe integer) is at that id, or at the
+ * place after its predecessor if the id goes backwards; one without (`update_id: null`,
+ * missing, a string…, which only a broken Bot API server sends) is taken to be at the place
+ * after its predecessor. The offset is the last place + 1, so it always moves past the whole
+ * batch — a batch of only such updates included — and never past an update not yet received,
+ * as long as the server numbers them in order. With no place known at all (a new bot, no
+ * stored offset, a first batch without a single usable id) there is nothing to count from:
+ * the batch is asked for again, and the inbox keeps each dead letter once.
+ */
+export function nextOffset(from: number | undefined, updates: readonly unknown[]): number | undefined {
+  let place = from === undefined ? undefined : from - 1;
+  for (const update of updates) {
+    const id = update !== null && typeof update === "object" ? (update as { update_id?: unknown }).update_id : undefined;
+    const usable = typeof id === "number" && Number.isSafeInteger(id) && id > 0 ? id : undefined;
+    if (place === undefined) place = usable;
+    else place = usable !== undefined && usable > place ? usable : place + 1;
+  }
+  return place === undefined ? from : place + 1;
+}
+
 /**
  * Non-empty batches of updates, oldest first, forever. Pull-based: do not buffer it (a buffer
  * would confirm batches nobody has committed yet). Each run starts from `committed` + 1.
  */
-export const pollUpdates = (o: PollingOptions): Stream.Stream<readonly Update[]> =>
+export const pollUpdates = (o: PollingOptions): Stream.Stream<PolledBatch> =>
   Stream.unwrap(
     Effect.gen(function* () {
       const last = yield* o.committed;
@@ -55,11 +88,14 @@ export const pollUpdates = (o: PollingOptions): Stream.Stream<readonly Update[]>
         const from = yield* Ref.get(offset);
         // The first call does not wait, so "connected" is known as soon as Telegram answers.
         const wait = (yield* Ref.get(connected)) ? timeout : 0;
-        return yield* o.client.call(
+        const updates: unknown = yield* o.client.call(
           "getUpdates",
           { ...(from !== undefined ? { offset: from } : {}), timeout: wait, allowed_updates: [...(o.allowedUpdates ?? allowedUpdates)] },
           { timeout: Duration.seconds(timeout + 15) },
         );
+        // Anything but a list is a broken server: retried with backoff like a network failure.
+        if (!Array.isArray(updates)) return yield* Effect.fail(new NetworkError({ method: "getUpdates", reason: "the answer is not a list of updates" }));
+        return { from, updates: updates as readonly unknown[] };
       }).pipe(
         Effect.tap(() => (o.health ? Clock.currentTimeMillis.pipe(Effect.map((now) => o.health!.ok("polling", now))) : Effect.void)),
         Effect.tapError((e) =>
@@ -80,11 +116,12 @@ export const pollUpdates = (o: PollingOptions): Stream.Stream<readonly Update[]>
         const next = yield* Ref.getAndSet(handedOver, undefined);
         if (next !== undefined) yield* Ref.set(offset, next);
         for (;;) {
-          const updates = yield* call;
+          const { from, updates } = yield* call;
           if (!(yield* Ref.getAndSet(connected, true)) && o.onConnected) yield* o.onConnected;
           if (updates.length > 0) {
-            yield* Ref.set(handedOver, Math.max(...updates.map((u) => u.update_id)) + 1);
-            return updates as readonly Update[];
+            const next = nextOffset(from, updates);
+            yield* Ref.set(handedOver, next);
+            return { updates, next } satisfies PolledBatch;
           }
         }
       });
@@ -96,8 +133,8 @@ export const pollUpdates = (o: PollingOptions): Stream.Stream<readonly Update[]>
 export interface RunPollingOptions extends Omit<PollingOptions, "committed" | "onConnected"> {
   /** Highest update id already in the inbox, if any. */
   readonly lastUpdateId: number | undefined;
-  /** Saves a batch durably; the poller confirms it to Telegram only after this succeeds. */
-  readonly accept: (updates: readonly Update[]) => Effect.Effect<void, unknown>;
+  /** Saves a batch (as received) durably; the poller confirms it to Telegram only after this succeeds. */
+  readonly accept: (updates: readonly unknown[]) => Effect.Effect<unknown, unknown>;
   /** Runs once, after the first successful getUpdates. */
   readonly onConnected?: Effect.Effect<void>;
 }
@@ -115,8 +152,8 @@ export const runPolling = (o: RunPollingOptions): Effect.Effect<never> =>
     const committed = yield* Ref.make(o.lastUpdateId);
     const onConnected = o.onConnected ? yield* Effect.once(o.onConnected) : undefined;
     yield* pollUpdates({ ...o, committed: Ref.get(committed), ...(onConnected ? { onConnected } : {}) }).pipe(
-      Stream.runForEach((updates) =>
-        o.accept(updates).pipe(Effect.zipRight(Ref.set(committed, Math.max(...updates.map((u) => u.update_id)))))
+      Stream.runForEach(({ updates, next }) =>
+        o.accept(updates).pipe(Effect.zipRight(next === undefined ? Effect.void : Ref.set(committed, next - 1)))
       ),
       Effect.retry(backoffSchedule<unknown>({
         cap: "30 seconds",

@@ -1,22 +1,23 @@
 /**
  * The webhook receiver, served by @effect/platform's HttpServer (node:http on Node, Deno.serve
  * on Deno; see platform/). A request is answered 200 only after its update is committed to the
- * inbox; Telegram re-sends anything not answered 2xx. Requests without the configured secret
- * header are refused with 401. What can never be processed — a body over 10 MiB (413), nested
- * deeper than any update (400), not JSON or not an update (400) — is refused with a 4xx, never a
- * 5xx, so it is not sent again forever; answers are JSON in the Bot API's error shape.
+ * inbox (as an update, or as a dead letter when it does not decode); Telegram re-sends anything
+ * not answered 2xx. Requests without the configured secret header are refused with 401. What can
+ * never be read — a body over 10 MiB (413), not JSON (400) — is refused with a 4xx, never a 5xx,
+ * so it is not sent again forever; answers are JSON in the Bot API's error shape. JSON that is not
+ * an update, or nests deeper than any update (64 levels), is dead-lettered and answered 200.
  */
 import type * as HttpApp from "@effect/platform/HttpApp";
 import type * as HttpServerError from "@effect/platform/HttpServerError";
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest";
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse";
-import type { Update } from "@grammyjs/types";
 import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
 import type * as Scope from "effect/Scope";
 import { makeHttpServer } from "../platform/mod.ts";
 import { readBody } from "../platform/read-body.ts";
 import { jsonDepthWithin } from "../util/json-depth.ts";
+import { Unreadable } from "./decode-update.ts";
 import type { Logger } from "../util/log.ts";
 
 /** Settings of a webhook receiver. */
@@ -28,8 +29,11 @@ export interface WebhookOptions {
   readonly path: string;
   readonly secret?: string;
   readonly log: Logger;
-  /** Commits updates durably; a failure answers 500, so Telegram sends the update again. */
-  readonly accept: (updates: readonly Update[]) => Effect.Effect<void, unknown>;
+  /**
+   * Commits updates (as received, with their JSON text) durably, setting aside what does not
+   * decode; a failure answers 500, so Telegram sends the update again.
+   */
+  readonly accept: (updates: readonly unknown[], texts: readonly string[]) => Effect.Effect<unknown, unknown>;
 }
 
 /** Telegram's own updates are far smaller; anything bigger is not from it. */
@@ -62,12 +66,14 @@ export const webhookApp = (o: WebhookOptions): HttpApp.Default =>
         ? answer(413, `Request Entity Too Large: a webhook body is at most ${maxBody} bytes`)
         : answer(400, "Bad Request: the body could not be read");
     }
-    const update = parseUpdate(body.right);
-    if (typeof update === "string") {
-      o.log.warn("webhook body is not an update; ignored", { error: update.slice(0, 200) });
-      return answer(400, `Bad Request: ${update}`);
+    const parsed = parseJson(body.right);
+    if (!parsed.ok) {
+      o.log.warn("webhook body is not JSON; ignored", { error: parsed.error.slice(0, 200) });
+      return answer(400, `Bad Request: ${parsed.error}`);
     }
-    return yield* o.accept([update]).pipe(
+    // Well-formed JSON is Telegram's to send: whatever it holds, the inbox keeps it (as an update
+    // or as a dead letter) and the answer is 200, or Telegram would send it again forever.
+    return yield* o.accept([parsed.value], [parsed.text]).pipe(
       Effect.as(answer(200, "OK")),
       Effect.catchAllCause((cause) =>
         Effect.sync(() => {
@@ -86,13 +92,16 @@ export const webhookReceiver = (o: WebhookOptions): Effect.Effect<{ readonly por
     return { port: server.address._tag === "TcpAddress" ? server.address.port : o.port };
   });
 
-/** The update, or why the body is not one. */
-function parseUpdate(body: Uint8Array): Update | string {
-  if (!jsonDepthWithin(body, maxDepth)) return `the body nests deeper than ${maxDepth} levels`;
+/**
+ * The body's JSON value and text, or why it is not JSON. A body nested deeper than any update is
+ * not parsed (nothing downstream has to walk it): it goes to the inbox as `Unreadable`, a dead letter.
+ */
+function parseJson(body: Uint8Array): { ok: true; value: unknown; text: string } | { ok: false; error: string } {
+  const text = new TextDecoder().decode(body);
+  if (!jsonDepthWithin(body, maxDepth)) return { ok: true, value: new Unreadable(`update: nested deeper than ${maxDepth} levels`), text };
   try {
-    const update = JSON.parse(new TextDecoder().decode(body)) as Update;
-    return typeof update?.update_id === "number" ? update : "the body has no update_id";
+    return { ok: true, value: JSON.parse(text) as unknown, text };
   } catch (error) {
-    return `the body is not JSON (${String(error)})`;
+    return { ok: false, error: `the body is not JSON (${String(error)})` };
   }
 }

@@ -13,6 +13,20 @@ describe("private_keywords syntax", () => {
     ]);
   });
 
+  it("reads Hotline's documented form with a negation inside an all-of list", () => {
+    const rules = paramsOf(`      private_keywords: ["word1", "word2", ["word3", "word4"], ["word5", "~word6"]]\n`).private_keywords;
+    expect(rules).toEqual([
+      { kind: "any", phrase: "word1" },
+      { kind: "any", phrase: "word2" },
+      { kind: "all", phrases: ["word3", "word4"] },
+      { kind: "all", phrases: ["word5"], without: ["word6"] },
+    ]);
+    expect(matchesKeywords(rules, "word5 here")).toBe(true);
+    expect(matchesKeywords(rules, "word5 and WORD6")).toBe(false);
+    expect(matchesKeywords(rules, "word4 alone")).toBe(false);
+    expect(matchesKeywords(rules, "word3 word4")).toBe(true);
+  });
+
   it("takes a single string as one rule", () => {
     expect(paramsOf(`      private_keywords: /help\n`).private_keywords).toEqual([{ kind: "any", phrase: "/help" }]);
     expect(paramsOf(`      private_keywords: "~ad"\n`).private_keywords).toEqual([{ kind: "not", phrase: "ad" }]);
@@ -20,11 +34,11 @@ describe("private_keywords syntax", () => {
   });
 
   it("reports bad rules at their position", () => {
-    expect(lines(file(bot(`    params:\n      private_keywords: ["", "~", [], [a, "~b"], {x: 1}]\n`)))).toEqual([
+    expect(lines(file(bot(`    params:\n      private_keywords: ["", "~", [], [a, "~"], {x: 1}]\n`)))).toEqual([
       `bots[0].params.private_keywords[0]: expected a word or phrase, got ""`,
       `bots[0].params.private_keywords[1]: expected a word or phrase after "~", got "~"`,
       `bots[0].params.private_keywords[2]: expected a list of words that must all appear, got an empty list`,
-      `bots[0].params.private_keywords[3][1]: "~" (not) rules cannot be inside an "all of these" list, got "~b"`,
+      `bots[0].params.private_keywords[3][1]: expected a word or phrase after "~", got "~"`,
       `bots[0].params.private_keywords[4]: expected a word or phrase, got a mapping`,
     ]);
   });
@@ -56,6 +70,22 @@ describe("matchesKeywords", () => {
   it("matches messages without the phrase of a not-rule", () => {
     expect(matchesKeywords([not("spam")], "hello")).toBe(true);
     expect(matchesKeywords([not("spam")], "SPAM offer")).toBe(false);
+    expect(matchesKeywords([not("spam"), not("ad")], "an AD")).toBe(false);
+    expect(matchesKeywords([not("spam"), not("ad")], "hello")).toBe(true);
+  });
+
+  it("reads a standalone not-rule as a veto over the other rules", () => {
+    const rules = [any("operator"), not("spam")];
+    expect(matchesKeywords(rules, "hello")).toBe(false);
+    expect(matchesKeywords(rules, "call the operator")).toBe(true);
+    expect(matchesKeywords(rules, "operator, buy my spam")).toBe(false);
+  });
+
+  it("requires the words and refuses the negated ones of a mixed all-rule", () => {
+    const mixed: KeywordRule = { kind: "all", phrases: ["word5"], without: ["word6"] };
+    expect(matchesKeywords([mixed], "Word5")).toBe(true);
+    expect(matchesKeywords([mixed], "word5 word6")).toBe(false);
+    expect(matchesKeywords([mixed], "word6")).toBe(false);
   });
 
   it("matches when any rule matches", () => {

@@ -29,9 +29,10 @@ describe("parameter names", () => {
   });
 
   it("exposes the names and defaults", () => {
-    expect(PARAM_NAMES).toHaveLength(15);
+    expect(PARAM_NAMES).toHaveLength(21);
     expect(defaultParams().ignore_chats).toEqual([777000]);
     expect(defaultParams().autoclose).toBe(48);
+    expect(defaultParams().custom_commands).toBe(true);
   });
 });
 
@@ -55,6 +56,7 @@ describe("values", () => {
   it("booleans accept true/false, yes/no, on/off", () => {
     const p = paramsOf(`      auto_info: yes\n      silent_mode: "on"\n      reply_only: true\n      leave_closed: "TRUE"\n      intercept: no\n`);
     expect([p.auto_info, p.silent_mode, p.reply_only, p.leave_closed, p.intercept]).toEqual([true, true, true, true, false]);
+    expect(paramsOf(`      CUSTOM_COMMANDS: "OFF"\n`).custom_commands).toBe(false);
     expect(paramLines(`      intercept: maybe\n`)).toEqual([`bots[0].params.intercept: expected true or false, got "maybe"`]);
   });
 
@@ -73,6 +75,25 @@ describe("values", () => {
     expect(paramLines(`      hide_info: [name, phone]\n`)).toEqual([
       `bots[0].params.hide_info[1]: expected any of name, title, link, command, got "phone"`,
     ]);
+  });
+
+  it("leave_closed: true, false, or Hotline's kinds of chat", () => {
+    expect(paramsOf(`      leave_closed: ["group", Channel, group]\n`).leave_closed).toEqual(["group", "channel"]);
+    expect(paramsOf(`      LEAVE_CLOSED: "private, group"\n`).leave_closed).toEqual(["private", "group"]);
+    expect(paramsOf(`      leave_closed: channel\n`).leave_closed).toEqual(["channel"]);
+    expect(paramsOf(`      leave_closed: "off"\n`).leave_closed).toBe(false);
+    expect(paramsOf(`      leave_closed: yes\n`).leave_closed).toBe(true);
+    expect(paramLines(`      leave_closed: [group, chats]\n`)).toEqual([
+      `bots[0].params.leave_closed[1]: expected true, false or any of private, group, channel, got "chats"`,
+    ]);
+  });
+
+  it("monitor_* flags and groups/channels keywords, in Hotline's spellings", () => {
+    const p = paramsOf(`      MONITOR_PRIVATE: "off"\n      monitor_groups: yes\n      Monitor_Channels: 1\n      GROUPS_KEYWORDS: ["help", [order, late]]\n      channels_keywords: release\n`);
+    expect([p.monitor_private, p.monitor_groups, p.monitor_channels]).toEqual([false, true, true]);
+    expect(p.groups_keywords).toEqual([{ kind: "any", phrase: "help" }, { kind: "all", phrases: ["order", "late"] }]);
+    expect(p.channels_keywords).toEqual([{ kind: "any", phrase: "release" }]);
+    expect(paramLines(`      monitor_groups: sometimes\n`)).toEqual([`bots[0].params.monitor_groups: expected true or false, got "sometimes"`]);
   });
 
   it("restricted_keywords_frontend: a list of words or one word", () => {

@@ -49,7 +49,7 @@ describe("icon-color", () => {
 });
 
 describe("hide-info", () => {
-  it("name: an alias in the title and the card, no username, id or link", async () => {
+  it("name: an alias in the title and the card, no username or link, but the numeric id operators need", async () => {
     const w = await createWorld();
     await startSwitchboard(w, { extra: `    params: { hide_info: [name], auto_info: true }` });
     const ann = w.emulator.createUser({ firstName: "Ann", lastName: "Secret", username: "annsecret" });
@@ -58,13 +58,25 @@ describe("hide-info", () => {
     const topic = await waitFor(() => topicNamed(w, alias), "aliased topic");
     expect(topic.name).toBe(`🟪 ${alias}`);
     const card = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text?.startsWith("ℹ️")), "card");
-    for (const leak of ["Secret", "annsecret", String(ann.id)]) expect(card.text).not.toContain(leak);
+    for (const leak of ["Secret", "annsecret", "tg://user"]) expect(card.text).not.toContain(leak);
+    expect(card.text).toContain(`ID: ${ann.id}`);
     const copy = topicMessages(w, topic.threadId).find((m) => m.text === "hi")!;
     expect(copy.forward_origin).toBeUndefined();
     // The title keeps the alias through status changes.
     w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "hello" });
     await waitFor(() => topicNamed(w, alias)?.name === `🟨 ${alias}`, "aliased 🟨 title");
     expect(w.emulator.topics(w.groupId).some((t) => t.name.includes("Ann"))).toBe(false);
+  });
+
+  it("link: the card has the name but no id, username or tg:// link", async () => {
+    const w = await createWorld();
+    await startSwitchboard(w, { extra: `    params: { hide_info: [link], auto_info: true }` });
+    const ann = w.emulator.createUser({ firstName: "Ann", lastName: "Lee", username: "annlee" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
+    const topic = await waitFor(() => topicNamed(w, "Ann Lee"), "topic");
+    const card = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text?.startsWith("ℹ️")), "card");
+    expect(card.text).toContain("Ann Lee");
+    for (const leak of ["annlee", "tg://user", String(ann.id)]) expect(card.text).not.toContain(leak);
   });
 
   it("command: /info goes privately to allowed operators only", async () => {

@@ -107,6 +107,33 @@ describe("General topic", () => {
   });
 });
 
+describe("custom-commands (custom_commands: false)", () => {
+  it("leaves unknown commands to a helper bot: no answer in topics or General; known ones still work", async () => {
+    const w = await world(`    params: { CUSTOM_COMMANDS: "off" }`);
+    const bot = (m: { from?: { is_bot?: boolean } }) => m.from?.is_bot === true;
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/crm lookup" });
+    // Steps of one dialog run in order: once /help is answered, /crm was handled before it.
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/help" });
+    await waitFor(() => topicMessages(w, topic.threadId).find((m) => bot(m) && m.text?.startsWith("Commands")), "help in the topic");
+    expect(topicMessages(w, topic.threadId).filter((m) => bot(m) && m.text?.startsWith("Unknown command"))).toEqual([]);
+    expect(botMessagesTo(w, ann.id).map((m) => m.text)).not.toContain("/crm lookup");
+
+    // The same in General, where Switchboard's own commands still answer.
+    const general = () => w.emulator.messages(w.groupId).filter((m) => m.message_thread_id === undefined && bot(m));
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "/report today" });
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "/help" });
+    await waitFor(() => general().find((m) => m.text?.includes("/close")), "help in General");
+    expect(general().filter((m) => m.text?.startsWith("Unknown command"))).toEqual([]);
+
+    // Core commands are still Switchboard's.
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/close" });
+    await waitFor(() => topicNamed(w, "Ann")?.closed, "closed");
+  });
+});
+
 describe("state hooks", () => {
   it("onEnter and onLeave run for the states a dialog passes through", async () => {
     const w = await createWorld();

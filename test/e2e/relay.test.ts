@@ -150,6 +150,40 @@ describe("message types", () => {
   });
 });
 
+describe("albums as the first message", () => {
+  const albumIn = (w: World, threadId: number, count: number) =>
+    waitFor(() => {
+      const media = topicMessages(w, threadId).filter((m) => m.photo || m.video);
+      return media.length === count && media;
+    }, `${count} album copies`);
+
+  it("arrive as one album in the new topic, with the welcome and the card around it", async () => {
+    const w = await setUp(`    params: { auto_info: true }`);
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSendsAlbum(w.bot.token, ann.id, [{ photo: true, caption: "one" }, { photo: true }, { video: true }]);
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    const album = await albumIn(w, topic.threadId, 3);
+    expect(album[0].media_group_id).toBeDefined();
+    expect(album.every((m) => m.media_group_id === album[0].media_group_id)).toBe(true);
+    expect(album[0].caption).toBe("one");
+    await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text?.includes("Ann")), "welcome");
+    await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text?.startsWith("ℹ️")), "card");
+  });
+
+  it("arrive as one album when they reopen a closed dialog", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
+    const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/close" });
+    await waitFor(() => topicNamed(w, "Ann")?.closed, "closed");
+    w.emulator.userSendsAlbum(w.bot.token, ann.id, [{ photo: true }, { photo: true }]);
+    const album = await albumIn(w, topic.threadId, 2);
+    expect(album[0].media_group_id).toBeDefined();
+    expect(album[1].media_group_id).toBe(album[0].media_group_id);
+  });
+});
+
 describe("replies and edits", () => {
   it("maps replies both ways and treats the topic root as no reply", async () => {
     const w = await setUp();
@@ -274,6 +308,26 @@ describe("trouble", () => {
     const old = await waitFor(() => topicNamed(w, "Ann"), "topic");
     await waitFor(() => topicMessages(w, old.threadId).length === 1, "copy");
     w.emulator.deleteTopic(w.groupId, old.threadId);
+
+    w.emulator.userSends(w.bot.token, ann.id, { text: "after deletion" });
+    const fresh = await waitFor(() => topicNamed(w, "Ann"), "new topic");
+    expect(fresh.threadId).not.toBe(old.threadId);
+    const messages = await waitFor(() => topicMessages(w, fresh.threadId).length >= 2 && topicMessages(w, fresh.threadId), "messages in new topic");
+    expect(messages[0].text).toContain("previous topic");
+    expect(messages.map((m) => m.text)).toContain("after deletion");
+
+    // Operators answer from the new topic.
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: fresh.threadId, text: "found you" });
+    await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text === "found you"), "answer from new topic");
+  });
+
+  it("treats TOPIC_DELETED like a lost topic: a new topic, nothing lost", async () => {
+    const w = await setUp();
+    const ann = w.emulator.createUser({ firstName: "Ann" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "first" });
+    const old = await waitFor(() => topicNamed(w, "Ann"), "topic");
+    await waitFor(() => topicMessages(w, old.threadId).length === 1, "copy");
+    w.emulator.deleteTopic(w.groupId, old.threadId, { answer: "topic-deleted" });
 
     w.emulator.userSends(w.bot.token, ann.id, { text: "after deletion" });
     const fresh = await waitFor(() => topicNamed(w, "Ann"), "new topic");

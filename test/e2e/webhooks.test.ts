@@ -127,6 +127,72 @@ describe("webhooks", () => {
     expect(texts().some((t) => t.startsWith("Unknown command /invoice"))).toBe(false);
   });
 
+  it("posts a command webhook's answer into the topic: text, HTML with a keyboard, a photo by file id; acknowledgements stay silent", async () => {
+    const w = await createWorld();
+    const keyboard = { inline_keyboard: [[{ text: "Open invoice", url: "https://billing.example.com/42" }]] };
+    let photoId = "";
+    const answers: unknown[] = [
+      { text: "Invoice #42 sent to Ann" },
+      { text: "<b>Invoice</b> #43", parse_mode: "HTML", reply_markup: keyboard, extra_field: 1 },
+      null, // filled in with the photo's file id below
+      { ok: true }, // an acknowledgement: nothing to show
+    ];
+    const r = await receiver({ answer: (n) => (n === 2 ? { status: 200, json: { photo: photoId, caption: "The scan" } } : { status: 200, json: answers[n] }) });
+    await startSwitchboard(w, { extra: hooks({ [r.url]: ["/invoice", "/scan"] }) });
+    const { user: ann, topic } = await firstContact(w, "Ann");
+    w.emulator.userSends(w.bot.token, ann.id, { photo: true, caption: "my receipt" });
+    const relayed = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.caption === "my receipt"), "photo in the topic");
+    photoId = relayed.photo!.at(-1)!.file_id;
+    const bot = () => topicMessages(w, topic.threadId).filter((m) => m.from?.is_bot && m.from.id === w.bot.id && !m.forward_origin);
+
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/invoice 42" });
+    const first = await waitFor(() => bot().find((m) => m.text === "Invoice #42 sent to Ann"), "text answer");
+    expect(first.message_thread_id).toBe(topic.threadId);
+
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/invoice 43" });
+    const second = await waitFor(() => bot().find((m) => m.text === "Invoice #43"), "HTML answer");
+    expect(second.entities).toEqual([{ type: "bold", offset: 0, length: 7 }]); // parsed as HTML
+    expect(second.reply_markup).toEqual(keyboard);
+
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/scan" });
+    const scan = await waitFor(() => bot().find((m) => m.caption === "The scan"), "photo answer");
+    expect(scan.photo!.at(-1)!.file_id).toBe(photoId);
+
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/invoice 44" });
+    await waitFor(() => r.hits.length === 4, "fourth request");
+    // Nothing comes of the acknowledgement (looked at once the operator's next message went through).
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "thanks" });
+    await waitFor(() => w.emulator.messages(ann.id).some((m) => m.text === "thanks"), "operator message delivered");
+    expect(bot().filter((m) => m.text?.startsWith("⚠️"))).toEqual([]);
+    // Nothing reached the user but the operator's own message.
+    expect(w.emulator.messages(ann.id).map((m) => m.text).filter((t) => t?.includes("Invoice"))).toEqual([]);
+  });
+
+  it("a command webhook that does not answer in time, refuses, or answers nonsense gets a short notice in the topic", async () => {
+    const w = await createWorld();
+    const r = await receiver({ answer: (n) => (n === 0 ? "hang" : n === 1 ? { status: 200, json: { text: "Late but here" } } : n === 2 ? 404 : { status: 200, json: { text: 42 } }) });
+    // On the TestClock: the 2 s timeout and the retry's backoff pass only when the test moves the clock.
+    const running = await startSwitchboard(w, { extra: hooks({ [r.url]: ["/invoice"] }, "{ timeout_seconds: 2 }"), testClock: true });
+    const { topic } = await firstContact(w, "Ann");
+    const notices = () => topicMessages(w, topic.threadId).filter((m) => m.from?.is_bot && m.text?.startsWith("⚠️ /invoice"));
+
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/invoice 1" });
+    await advanceUntil(running, () => notices().length === 1, "timeout notice", 250);
+    expect(notices()[0].text).toBe("⚠️ /invoice: no answer from the webhook (no answer within 2 s). It is tried again; an answer that comes later appears here.");
+    // The retry answers: the answer is posted after all.
+    await advanceUntil(running, () => topicMessages(w, topic.threadId).some((m) => m.text === "Late but here"), "late answer", 250);
+    expect(r.hits.map((h) => h.headers["x-switchboard-attempt"])).toEqual(["1", "2"]);
+
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/invoice 2" });
+    await advanceUntil(running, () => notices().length === 2, "refusal notice", 250);
+    expect(notices()[1].text).toBe("⚠️ /invoice: the webhook refused the command (HTTP 404: not now).");
+
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/invoice 3" });
+    await advanceUntil(running, () => notices().length === 3, "bad answer notice", 250);
+    expect(notices()[2].text).toMatch(/^⚠️ \/invoice: the webhook's answer cannot be shown: .*text.*\.$/);
+    expect(r.hits).toHaveLength(4); // a refusal and a bad answer are not retried
+  });
+
   it("a subscribed command that another plugin provides still runs that plugin, and is reported", async () => {
     const w = await createWorld();
     const r = await receiver();

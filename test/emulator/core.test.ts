@@ -151,6 +151,10 @@ describe("emulator core", () => {
     expect(await send({ message_thread_id: t })).toMatchObject({ description: "Bad Request: message thread not found" });
     const t2 = (await ok(emu, s.token, "createForumTopic", { chat_id: s.group, name: "T3" })).message_thread_id;
     expect(await ok(emu, s.token, "deleteForumTopic", { chat_id: s.group, message_thread_id: t2 })).toBe(true);
+    // Telegram answers some sends into a deleted topic with TOPIC_DELETED instead; tests choose.
+    const t3 = (await ok(emu, s.token, "createForumTopic", { chat_id: s.group, name: "T4" })).message_thread_id;
+    emu.deleteTopic(s.group, t3, { answer: "topic-deleted" });
+    expect(await send({ message_thread_id: t3 })).toMatchObject({ error_code: 400, description: "Bad Request: TOPIC_DELETED" });
     expect(await api(emu, s.token, "copyMessage", { chat_id: s.group, from_chat_id: s.group, message_id: t2 })).toMatchObject({ description: "Bad Request: message to copy not found" });
   });
 });

@@ -148,3 +148,31 @@ describe("allowed_updates and update kinds", () => {
     expect(await api(emu, other.token, "sendMessage", { chat_id: s.group, text: "x" })).toMatchObject({ error_code: 403 });
   });
 });
+
+describe("raw updates (a broken server)", () => {
+  it("queues an injected update exactly as given; offsets confirm it by its place; webhooks push it as is", async () => {
+    const s = await setup({ webhookRetryMs: 50 });
+    emu = s.emu;
+    const before = emu.userSends(s.token, s.user.id, { text: "before" });
+    const [first] = await ok(emu, s.token, "getUpdates", { timeout: 0 });
+    const place = first.update_id as number;
+    expect(emu.injectUpdate(s.token, { message: { chat: { id: true } } })).toEqual({ update_id: place + 1, message: { chat: { id: true } } });
+    emu.injectUpdate(s.token, { update_id: null });
+    // Through the control API too, with no id at all.
+    const control = await fetch(`${emu.url}/control/injectUpdate`, { method: "POST", body: JSON.stringify({ token: s.token, update: {}, exact: true }) });
+    expect(await control.json()).toEqual({ ok: true, result: {} });
+    emu.userSends(s.token, s.user.id, { text: "after" });
+    const all = await ok(emu, s.token, "getUpdates", { offset: place + 1, timeout: 0 });
+    expect(all.slice(0, 3)).toEqual([{ update_id: place + 1, message: { chat: { id: true } } }, { update_id: null }, {}]);
+    expect(all[3].message.text).toBe("after");
+    // An offset past a place confirms what sits there, whatever its own update_id says.
+    expect((await ok(emu, s.token, "getUpdates", { offset: place + 3, timeout: 0 })).map((u: { message?: { text?: string } }) => u.message?.text ?? "-")).toEqual(["-", "after"]);
+    expect(before.text).toBe("before");
+
+    const r = await receiver(0);
+    await ok(emu, s.token, "setWebhook", { url: r.url, drop_pending_updates: true });
+    emu.injectUpdate(s.token, { update_id: "x", my_chat_member: { chat: { id: true } } });
+    await until(() => r.hits.length === 1);
+    expect(r.hits[0].body).toEqual({ update_id: "x", my_chat_member: { chat: { id: true } } });
+  });
+});

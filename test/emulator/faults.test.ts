@@ -38,6 +38,30 @@ describe("faults", () => {
     expect(emu.messages(s.user.id).map((m) => m.text)).toEqual(["hi", "in doubt"]);
   });
 
+  it("a createForumTopic whose answer is lost still made the topic, and its service message reaches the bot", async () => {
+    const s = await setup();
+    emu = s.emu;
+    emu.injectFault({ method: "createForumTopic", kind: "drop-after" });
+    await expect(api(emu, s.token, "createForumTopic", { chat_id: s.group, name: "🟪 Alice" })).rejects.toThrow();
+    const [topic] = emu.topics(s.group);
+    expect(topic).toMatchObject({ name: "🟪 Alice", deleted: false });
+    const updates = await ok(emu, s.token, "getUpdates", { timeout: 0 });
+    expect(updates.map((u: { message: unknown }) => u.message)).toEqual([
+      expect.objectContaining({ message_thread_id: topic.threadId, from: expect.objectContaining({ id: s.bot.id }), forum_topic_created: expect.objectContaining({ name: "🟪 Alice" }) }),
+    ]);
+  });
+
+  it("held updates stay queued, invisible to getUpdates, until released", async () => {
+    const s = await setup();
+    emu = s.emu;
+    emu.holdUpdates(s.token, true);
+    emu.userSends(s.token, s.user.id, { text: "late" });
+    expect(await ok(emu, s.token, "getUpdates", { timeout: 0 })).toEqual([]);
+    const waiting = ok(emu, s.token, "getUpdates", { timeout: 5 });
+    emu.holdUpdates(s.token, false);
+    expect((await waiting).map((u: { message: { text: string } }) => u.message.text)).toEqual(["late"]);
+  });
+
   it("a fault without method skips getUpdates; chatId narrows; times counts; clearFaults disarms", async () => {
     const s = await setup();
     emu = s.emu;

@@ -54,6 +54,25 @@ describe("MTProto → Bot API", () => {
     expect(reply.body.message).toMatchObject({ message_thread_id: 12, reply_to_message: { message_id: 25 } });
   });
 
+  it("passes on the bot's own topic creation (its service message) and skips other service messages", () => {
+    const service = (m: Partial<tl.RawMessageService>): tl.TypeUpdate => ({
+      _: "updateNewChannelMessage", pts: 7, ptsCount: 1,
+      message: { _: "messageService", id: 40, peerId: inGroup, date: 1_700_000_000, action: { _: "messageActionTopicCreate", title: "🟪 Alice", iconColor: 7322096 }, ...m } as tl.RawMessageService,
+    });
+    expect(convertUpdate(service({ out: true }), peers, me)).toEqual({
+      kind: "update", key: "t:-1001000000005:40",
+      body: {
+        message: {
+          message_id: 40, message_thread_id: 40, from: { id: 500, is_bot: true, first_name: "Acme Support", username: "acme_bot" },
+          chat: { id: -1_001_000_000_005, type: "supergroup", title: "Operators", is_forum: true }, date: 1_700_000_000, is_topic_message: true,
+          forum_topic_created: { name: "🟪 Alice", icon_color: 7322096 },
+        },
+      },
+    });
+    expect(convertUpdate(service({ out: false, fromId: { _: "peerUser", userId: 77 } }), peers, me).kind).toBe("skip");
+    expect(convertUpdate(service({ out: true, action: { _: "messageActionTopicEdit", title: "🟨 Alice" } }), peers, me).kind).toBe("skip");
+  });
+
   it("turns the bot's outgoing private messages and their edits into interceptions, with buttons; drops them elsewhere", () => {
     const out = convertUpdate(newMessage(msg({
       id: 11, out: true, message: "Pick one",

@@ -51,8 +51,8 @@ describe("Inbox", () => {
       const inbox = yield* Inbox;
       yield* inbox.arrivals; // left from a previous run: the first wake-up is free
       const updates = [{ update_id: 7, message: message(1, "a") }, { update_id: 5, message: message(2, "b") }] as Update[];
-      expect(yield* inbox.accept(updates)).toBe(2);
-      expect(yield* inbox.accept(updates)).toBe(0);
+      expect(yield* inbox.accept(updates, { source: "polling" })).toBe(2);
+      expect(yield* inbox.accept(updates, { source: "polling" })).toBe(0);
       yield* inbox.arrivals;
       expect((yield* inbox.pending(10)).map((r) => r.updateId)).toEqual([7, 5]);
       expect(yield* inbox.lastUpdateId()).toBe(7);

@@ -1,12 +1,13 @@
 /**
  * A webhook receiver for tests: a real HTTP server on 127.0.0.1 that records every request and
- * answers as the test says — a status, a 429 with `Retry-After`, or nothing at all ("hang").
+ * answers as the test says — a status, a 429 with `Retry-After`, a status with a JSON body (a
+ * command webhook's answer), or nothing at all ("hang").
  */
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { WebhookPayload } from "../../plugins/webhooks/payload.ts";
 
 /** How the receiver answers one request. */
-export type Answer = number | "hang" | { status: number; retryAfter: string };
+export type Answer = number | "hang" | { status: number; retryAfter: string } | { status: number; json: unknown };
 
 /** One request a receiver got, and how it answered. */
 export interface Hit {
@@ -35,14 +36,18 @@ export async function startReceiver(o: { port?: number; answer?: (n: number) => 
       hits.push({ headers: req.headers, raw, body: JSON.parse(raw) as WebhookPayload, answer, aborted });
       if (answer === "hang") return void hanging.push(res);
       const status = typeof answer === "number" ? answer : answer.status;
-      if (typeof answer === "object") res.setHeader("retry-after", answer.retryAfter);
+      if (typeof answer === "object" && "retryAfter" in answer) res.setHeader("retry-after", answer.retryAfter);
       res.statusCode = status;
+      if (typeof answer === "object" && "json" in answer) {
+        res.setHeader("content-type", "application/json");
+        return void res.end(JSON.stringify(answer.json));
+      }
       res.end(status < 300 ? "ok" : "not now");
     });
   });
   await new Promise<void>((resolve) => server.listen(o.port ?? 0, "127.0.0.1", () => resolve()));
   const port = (server.address() as { port: number }).port;
-  const delivered = () => hits.filter((h) => h.answer === 200);
+  const delivered = () => hits.filter((h) => h.answer === 200 || (typeof h.answer === "object" && h.answer.status === 200));
   return {
     url: `http://127.0.0.1:${port}/hook`,
     hits,

@@ -3,7 +3,7 @@
  * (retried slowly, the deployment is wrong) from a user's chat (the account is gone: a notice,
  * no retries) and an operator's (a notice), by the chats the failed call named.
  */
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { describe, expect, it } from "vitest";
 import type { Intent } from "../../src/conversation/intents.ts";
 import { execute } from "../../src/pipeline/delivery/execute.ts";
@@ -19,6 +19,7 @@ const run = (intent: Intent, replies: Record<string, Reply[]>) => {
   const outcome = Effect.runPromise(execute([intent], {
     client: telegram.client, groupId: group, chatId: user, topicId: 42,
     topicSideOf: async () => undefined, userSideOf: async () => undefined,
+    ownerOfTopic: async () => undefined, creationsInFlight: async () => false,
   }));
   return outcome.then((o) => ({ outcome: o, calls: telegram.calls.map((c) => `${c.method} ${c.params.chat_id}`) }));
 };

@@ -45,6 +45,21 @@ describe("conversation machine", () => {
     expect(rs[4].intents).toEqual([{ type: "copyToUser", messageId: 10, replyToTopicMessageId: 3 }]);
   });
 
+  it("a second topic for a conversation that has one is deleted; the same topic again changes nothing", () => {
+    const rs = run([
+      { type: "user.message", message: msg(1), user },
+      { type: "topic.created", topicId: 50 },
+      // The answer of a creation whose topic was adopted from its service message.
+      { type: "topic.created", topicId: 50 },
+      // A retry made another topic before the first one's service message arrived.
+      { type: "topic.created", topicId: 61 },
+    ]);
+    expect(rs[2].intents).toEqual([]);
+    expect(rs[2].snapshot.context.topicId).toBe(50);
+    expect(rs[3].intents).toEqual([{ type: "deleteTopic", topicId: 61 }]);
+    expect(rs[3].snapshot.context.topicId).toBe(50);
+  });
+
   it("close → reopen on the next user message", () => {
     const rs = run([
       { type: "user.message", message: msg(1), user },

@@ -7,7 +7,7 @@ import type { Update } from "@grammyjs/types";
 import { Deferred, Effect, Fiber, TestClock, TestContext } from "effect";
 import { describe, expect, it } from "vitest";
 import { Conflict, NetworkError, RateLimited, type TelegramError } from "../../src/telegram/errors.ts";
-import { runPolling } from "../../src/telegram/polling.ts";
+import { nextOffset, runPolling } from "../../src/telegram/polling.ts";
 import { captureLog, gaps, scriptedTelegram, settle } from "../support/scripted-telegram.ts";
 
 const getUpdates = (script: Array<TelegramError | Update[]>) =>
@@ -30,7 +30,7 @@ describe("polling", () => {
       const connected = yield* Deferred.make<void>();
       const poller = yield* Effect.fork(runPolling({
         client: telegram.client, log, lastUpdateId: 9,
-        accept: (updates) => Effect.sync(() => accepted.push(updates.map((u) => u.update_id))),
+        accept: (updates) => Effect.sync(() => accepted.push(updates.map((u) => (u as Update).update_id))),
         onConnected: Deferred.succeed(connected, undefined),
       }));
       // Two minutes of test time, a second at a time; no real waiting.
@@ -94,4 +94,44 @@ describe("polling", () => {
       expect(lines.some((l) => l.startsWith("could not save updates; they stay unconfirmed at Telegram") && l.includes("disk full"))).toBe(true);
       yield* Fiber.interrupt(poller);
     })));
+
+  it("moves the offset past updates without a usable id (issue 10): each takes the place after the one before it", () =>
+    onTestClock(Effect.gen(function* () {
+      const telegram = scriptedTelegram({
+        getUpdates: [
+          { result: [update(10), { update_id: null }, {}] },
+          // Only updates without a usable id: the offset still moves, by their places.
+          { result: [{ update_id: "14" }, { update_id: true }] },
+          // An id going backwards (or repeated) still takes a new place.
+          { result: [update(15), { update_id: 3 }] },
+          { result: [update(20)] },
+        ],
+      });
+      const { log } = captureLog();
+      const accepted: unknown[][] = [];
+      const poller = yield* Effect.fork(runPolling({
+        client: telegram.client, log, lastUpdateId: 9,
+        accept: (updates) => Effect.sync(() => accepted.push([...updates])),
+      }));
+      for (let s = 0; s < 10 && telegram.of("getUpdates").length < 5; s++) {
+        yield* settle;
+        yield* TestClock.adjust("1 second");
+      }
+      expect(telegram.of("getUpdates").map((c) => c.params.offset)).toEqual([10, 13, 15, 17, 21]);
+      // Handed over as received: the inbox decides what to keep and what to set aside.
+      expect(accepted[0]).toEqual([update(10), { update_id: null }, {}]);
+      expect(accepted).toHaveLength(4);
+      yield* Fiber.interrupt(poller);
+    })));
+
+  it("works out the offset from places: usable ids, the place after the previous one, or nothing known", () => {
+    expect(nextOffset(10, [update(10), update(11)])).toBe(12);
+    expect(nextOffset(10, [{ update_id: null }, {}, update(12)])).toBe(13);
+    expect(nextOffset(10, [update(10), { update_id: 1.5 }, { update_id: -4 }])).toBe(13);
+    expect(nextOffset(10, [{}, {}])).toBe(12);
+    // No stored offset: counting starts at the first usable id (ones before it are below it).
+    expect(nextOffset(undefined, [{}, update(50), {}])).toBe(52);
+    // Nothing to count from at all: ask again (the inbox keeps each dead letter once).
+    expect(nextOffset(undefined, [{}, { update_id: "x" }])).toBeUndefined();
+  });
 });

@@ -29,10 +29,39 @@ describe("router", () => {
     expect((await route(topicMsg({ text: "/ note" }), ctx)).kind).toBe("drop");
     expect((await route(topicMsg({ text: "x", message_thread_id: undefined, is_topic_message: undefined }), ctx)).kind).toBe("drop");
     expect((await route(topicMsg({ text: "x", message_thread_id: 11 }), ctx)).kind).toBe("drop");
-    expect((await route(topicMsg({ text: "x", chat: { id: -100777, type: "supergroup" } }), ctx)).kind).toBe("drop");
+    expect((await route(topicMsg({ text: "x", chat: { id: -100777, type: "channel" } }), ctx)).kind).toBe("drop");
     expect((await route(topicMsg({ text: "x", from: { id: 3, is_bot: true, first_name: "b" } }), ctx)).kind).toBe("drop");
     expect((await route(topicMsg({ forum_topic_created: { name: "t", icon_color: 1 } }), ctx)).kind).toBe("drop");
     expect((await route({ update_id: 5 } as Update, ctx)).kind).toBe("drop");
+  });
+
+  it("routes a group's and a channel's messages to the chat's own conversation, leaving out bots, our own posts and service messages", async () => {
+    const chat = { id: -100777, type: "supergroup", title: "Clients", username: "clients" };
+    const inGroup = (extra: object): Update => ({ update_id: 2, message: { message_id: 5, date: 0, chat, from, ...extra } as never });
+    expect(await route(inGroup({ text: "hello" }), ctx)).toMatchObject({
+      kind: "conversation", chatId: -100777,
+      event: { type: "user.message" },
+      user: { id: -100777, firstName: "Clients", username: "clients", chatKind: "group" },
+    });
+    // Forwards cannot be edited: a group's edits stay in the group; a channel's copied posts follow theirs.
+    expect((await route({ update_id: 3, edited_message: { message_id: 5, date: 0, chat, from, text: "hello!" } } as never, ctx)).kind).toBe("drop");
+    expect((await route(inGroup({ text: "x", from: { id: 3, is_bot: true, first_name: "other bot" } }), ctx)).kind).toBe("drop");
+    expect((await route(inGroup({ text: "x", via_bot: { id: 1, is_bot: true, first_name: "us" } }), ctx)).kind).toBe("drop");
+    expect((await route(inGroup({ new_chat_members: [from] }), ctx)).kind).toBe("drop");
+    expect((await route(inGroup({ text: "x", is_automatic_forward: true }), ctx)).kind).toBe("drop");
+    const channel = { id: -100888, type: "channel", title: "News" };
+    expect(await route({ update_id: 4, channel_post: { message_id: 7, date: 0, chat: channel, sender_chat: channel, text: "post" } } as never, ctx)).toMatchObject({
+      kind: "conversation", chatId: -100888, user: { id: -100888, firstName: "News", chatKind: "channel" },
+    });
+    expect(await route({ update_id: 6, edited_channel_post: { message_id: 7, date: 0, chat: channel, sender_chat: channel, text: "post!" } } as never, ctx)).toMatchObject({ kind: "conversation", event: { type: "user.edited" } });
+    expect((await route({ update_id: 5, channel_post: { message_id: 8, date: 0, chat: channel, sender_chat: channel, pinned_message: {} } } as never, ctx)).kind).toBe("drop");
+  });
+
+  it("routes the bot's own forum_topic_created (a topic it created) and drops anyone else's", async () => {
+    const created = (by: object) => topicMsg({ message_id: 40, message_thread_id: 40, from: by, forum_topic_created: { name: "🟪 Ann", icon_color: 1 } });
+    expect(await route(created({ id: 1, is_bot: true, first_name: "acme" }), ctx)).toEqual({ kind: "topic-created", topicId: 40, name: "🟪 Ann" });
+    expect((await route(created(from), ctx)).kind).toBe("drop");
+    expect((await route(created({ id: 3, is_bot: true, first_name: "other bot" }), ctx)).kind).toBe("drop");
   });
 
   it("parses commands, including ones addressed to this bot", () => {

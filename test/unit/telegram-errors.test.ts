@@ -11,6 +11,7 @@ describe("classifyApiError", () => {
     expect(tag(403, "Forbidden: bot was blocked by the user")._tag).toBe("BlockedByUser");
     expect(tag(403, "Forbidden: user is deactivated")._tag).toBe("UserDeactivated");
     expect(tag(400, "Bad Request: message thread not found")._tag).toBe("ThreadNotFound");
+    expect(tag(400, "Bad Request: TOPIC_DELETED")._tag).toBe("ThreadNotFound");
     expect(tag(400, "Bad Request: TOPIC_CLOSED")._tag).toBe("TopicClosed");
     expect(tag(400, "Bad Request: chat not found")._tag).toBe("ChatNotFound");
     expect(tag(409, "Conflict: terminated by other getUpdates request")._tag).toBe("Conflict");

@@ -162,6 +162,8 @@ describe("webhooks sender (TestClock)", () => {
       yield* Effect.promise(() => enqueue(db, "b", [event("one", [stuck.url, fine.url]), event("two", [stuck.url, fine.url])], t0));
       const running = yield* Effect.fork(sender.run);
       yield* until(() => fine.hits.length === 2 && stuck.hits.length === 1, "the fine URL drained while the stuck one hangs");
+      // A hit is the request's arrival; its row goes once the answer is recorded.
+      yield* until(async () => (await rows(db)).every((row) => row.url === stuck.url), "the fine URL's rows recorded");
       yield* Fiber.interrupt(running);
     }));
     await stuck.hits[0].aborted;

@@ -1,7 +1,9 @@
 /** One attempt: executes intents for a conversation with its current topic and message map. */
 import * as Effect from "effect/Effect";
 import type { Intent } from "../../conversation/intents.ts";
+import { chatOfTopic } from "../../store/conversations.ts";
 import { topicSideOf, userSideOf } from "../../store/message-map.ts";
+import { anyTopicRequestOf } from "../../store/topic-requests.ts";
 import type { StoreError } from "../../store/store.ts";
 import type { DeliveryContext } from "./context.ts";
 import { execute, type Outcome } from "./execute.ts";
@@ -16,4 +18,6 @@ export const attempt = (ctx: DeliveryContext, chatId: number, intents: readonly 
       topicId,
       topicSideOf: (id) => topicSideOf(ctx.db, ctx.botId, chatId, id),
       userSideOf: (id) => userSideOf(ctx.db, ctx.botId, chatId, id),
+      ownerOfTopic: (id) => chatOfTopic(ctx.db, ctx.botId, id),
+      creationsInFlight: (ids) => anyTopicRequestOf(ctx.db, ctx.botId, ids),
     }));

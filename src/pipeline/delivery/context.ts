@@ -35,6 +35,8 @@ export interface DeliveryContext {
   readonly limiter: RateLimiter;
   readonly complete: (completion: Completion) => Effect.Effect<void, StoreError>;
   readonly stats: DeliveryStats;
+  /** When delivery started (Clock ms): creations in doubt from an earlier run wait from here. */
+  readonly startedAt: number;
 }
 
 /**

@@ -12,6 +12,7 @@ import type { TelegramClient } from "../../telegram/client.ts";
 import type { TelegramError } from "../../telegram/errors.ts";
 import { classifyFailure } from "./failures.ts";
 import { missingChatOf } from "./missing-chat.ts";
+import { sendTemplate } from "./templates.ts";
 
 /** How one delivery attempt ended. */
 export type Outcome =
@@ -33,6 +34,10 @@ export interface ExecuteContext {
   topicId: number | null;
   topicSideOf(userMessageId: number): Promise<number | undefined>;
   userSideOf(topicMessageId: number): Promise<number | undefined>;
+  /** The conversation whose topic this is, if any. */
+  ownerOfTopic(topicId: number): Promise<number | undefined>;
+  /** Whether any of these topic creations (outbox ids) is still in flight. */
+  creationsInFlight(outboxIds: readonly number[]): Promise<boolean>;
 }
 
 /** The first message of a topic that replaces a deleted one. */
@@ -73,13 +78,18 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
       case "copyToTopic": {
         if (intents.length > 1) {
           const ids = intents.map((i) => (i as Extract<Intent, { type: "copyToTopic" }>).messageId);
-          const copies = yield* c.call("copyMessages", { chat_id: group, message_thread_id: thread, from_chat_id: ctx.chatId, message_ids: ids });
+          const copies = yield* c.call(intent.forward ? "forwardMessages" : "copyMessages", { chat_id: group, message_thread_id: thread, from_chat_id: ctx.chatId, message_ids: ids });
           return done(copies.map((copy, i) => ({ userMessageId: ids[i], topicMessageId: copy.message_id })));
         }
         const reply = intent.replyToUserMessageId === undefined ? undefined : yield* lookup(() => ctx.topicSideOf(intent.replyToUserMessageId!));
         if (intent.protectedText) {
           const sent = yield* c.call("sendMessage", { chat_id: group, message_thread_id: thread, ...intent.protectedText, reply_parameters: replyTo(reply) });
           return done([{ userMessageId: intent.messageId, topicMessageId: sent.message_id }]);
+        }
+        if (intent.forward) {
+          // forwardMessage takes no reply parameters: the forward header says who wrote it instead.
+          const forwarded = yield* c.call("forwardMessage", { chat_id: group, message_thread_id: thread, from_chat_id: ctx.chatId, message_id: intent.messageId });
+          return done([{ userMessageId: intent.messageId, topicMessageId: forwarded.message_id }]);
         }
         const copy = yield* c.call("copyMessage", { chat_id: group, message_thread_id: thread, from_chat_id: ctx.chatId, message_id: intent.messageId, reply_parameters: replyTo(reply) });
         return done([{ userMessageId: intent.messageId, topicMessageId: copy.message_id }]);
@@ -95,7 +105,10 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
         return done([{ userMessageId: copy.message_id, topicMessageId: intent.messageId }]);
       }
       case "sendToTopic": {
-        const sent = yield* c.call("sendMessage", { chat_id: group, message_thread_id: thread, text: intent.text, entities: intent.entities });
+        // A count Telegram will not give (the bot left the chat) costs only that line of the card.
+        const members = intent.withMemberCount ? yield* Effect.option(c.call("getChatMemberCount", { chat_id: ctx.chatId })) : undefined;
+        const text = members && members._tag === "Some" ? `${intent.text}\nMembers: ${members.value}` : intent.text;
+        const sent = yield* sendInTopic(c, group, thread, { ...intent, text });
         return done(intent.pairWith === undefined ? [] : [{ userMessageId: intent.pairWith, topicMessageId: sent.message_id }]);
       }
       case "sendToUser":
@@ -123,12 +136,37 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
         yield* edit(c, ctx.chatId, target, intent.text, intent.caption, intent.entities);
         return done();
       }
+      case "deleteTopic": {
+        // Adopted or recorded after all (its creation's answer arrived late): it stays.
+        if ((yield* lookup(() => ctx.ownerOfTopic(intent.topicId))) !== undefined) return done();
+        if (intent.unlessClaimedBy && (yield* lookup(() => ctx.creationsInFlight(intent.unlessClaimedBy!)))) {
+          return { kind: "retry", reason: "a topic creation in flight may still claim this topic", capMs: 5_000 } as Outcome;
+        }
+        yield* c.call("deleteForumTopic", { chat_id: group, message_thread_id: intent.topicId }).pipe(
+          // Without the right to delete topics, closing it at least says nothing waits there.
+          Effect.catchTag("BadRequest", () => c.call("closeForumTopic", { chat_id: group, message_thread_id: intent.topicId })),
+          // Gone already: deleted by hand, or by an attempt whose answer was lost.
+          Effect.catchTag("ThreadNotFound", () => Effect.succeed(true)),
+        );
+        return done();
+      }
       case "sendToGeneral":
         yield* c.call("sendMessage", { chat_id: group, text: intent.text });
         return done();
       case "sendToOperator":
         yield* c.call("sendMessage", { chat_id: intent.operatorId, text: intent.text });
         return done();
+      case "templateToGeneral":
+        yield* sendTemplate(c, intent.template, group);
+        return done();
+      case "templateToUser": {
+        const sent = yield* sendTemplate(c, intent.template, ctx.chatId);
+        if (thread === undefined) return done();
+        // Operators see what went out; losing this copy costs only the view (and reply
+        // mapping), never the user's message, so a failure here is not retried.
+        const shown = yield* sendTemplate(c, intent.template, group, thread).pipe(Effect.orElseSucceed((): number[] => []));
+        return done(shown.length === sent.length ? sent.map((userMessageId, i) => ({ userMessageId, topicMessageId: shown[i] })) : []);
+      }
       case "reactInTopic":
       case "reactInUser": {
         const inTopic = intent.type === "reactInTopic";
@@ -149,6 +187,22 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
       ? Effect.map(missingChatOf(intent, ctx), (missing) => classifyFailure(intent, error, ctx, missing))
       : Effect.succeed(classifyFailure(intent, error, ctx))
   ));
+}
+
+/** A message (or a photo with its caption) in the topic; markup Telegram cannot parse falls back to plain text. */
+function sendInTopic(c: TelegramClient, group: number, thread: number | undefined, intent: Extract<Intent, { type: "sendToTopic" }>) {
+  const markup = intent.replyMarkup ? { reply_markup: intent.replyMarkup } : {};
+  const send = (parseMode: string | undefined): Effect.Effect<{ message_id: number }, TelegramError> => {
+    const mode = parseMode ? { parse_mode: parseMode as never } : {};
+    return intent.photo !== undefined
+      ? c.call("sendPhoto", { chat_id: group, message_thread_id: thread, photo: intent.photo, caption: intent.text || undefined, ...(parseMode ? mode : { caption_entities: intent.entities }), ...markup })
+      : c.call("sendMessage", { chat_id: group, message_thread_id: thread, text: intent.text, ...(parseMode ? mode : { entities: intent.entities }), ...markup });
+  };
+  if (!intent.parseMode) return send(undefined);
+  // An outside answer's markup mistake must not cost the operators the message.
+  return send(intent.parseMode).pipe(
+    Effect.catchIf((e) => e._tag === "BadRequest" && /can't parse entities/i.test(e.description), () => send(undefined)),
+  );
 }
 
 function edit(c: TelegramClient, chatId: number, messageId: number, text: string | undefined, caption: string | undefined, entities: MessageEntity[] | undefined) {

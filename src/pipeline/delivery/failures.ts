@@ -50,7 +50,8 @@ export function classifyFailure(intent: Intent, error: TelegramError, ctx: Pick<
           return { kind: "retry", reason: `${error.description} (could not tell which chat)` };
       }
     case "BadRequest":
-      if (/not modified/i.test(error.description)) return done;
+      // Already so: a resent edit that Telegram had applied ("message is not modified", "TOPIC_NOT_MODIFIED").
+      if (/not[ _]modified/i.test(error.description)) return done;
       // Not every emoji is a valid bot reaction: a mirror that Telegram refuses is simply skipped.
       if (intent.type === "reactInTopic" || intent.type === "reactInUser") return { kind: "drop", reason: error.description, events: [] };
       return drop(intent, error.description);
@@ -65,6 +66,8 @@ function drop(intent: Intent, description: string): Outcome {
     ? `⚠️ A message from the user could not be shown here: ${description}`
     : intent.type === "copyToUser" || intent.type === "sendToUser"
     ? `⚠️ Not delivered to the user: ${description}`
+    : intent.type === "templateToUser"
+    ? `⚠️ Template ${intent.name} not delivered to the user: ${description}`
     : undefined;
   return { kind: "drop", reason: description, events: [], ...(notice ? { notice } : {}) };
 }

@@ -1,6 +1,7 @@
 /**
  * The `Delivery` service: one lane per conversation, each a fiber (in a `FiberMap` keyed by
- * chat) draining its outbox rows strictly in order, many lanes at once. A lane starts when the
+ * chat) draining its outbox rows strictly in order (except that an album's later items join its
+ * first, see `albums.ts`), many lanes at once. A lane starts when the
  * outbox announces work for its chat and ends when its rows are gone. At most `maxActive` lanes
  * run at a time; chats beyond wait in arrival order for a lane to end. (Not a semaphore with a
  * fiber per waiting chat: Effect's semaphore wakes every waiter on each release, which under a
@@ -26,9 +27,10 @@ import { Bot } from "../bot-env.ts";
 import { Outbox } from "../outbox.ts";
 import { RateLimiter, type RateLimitConfig } from "../rate-limits.ts";
 import { Stepper } from "../stepper.ts";
-import { maxAlbum, nextBatch } from "./albums.ts";
+import { albumWindow, nextBatch } from "./albums.ts";
 import { attempt } from "./attempt.ts";
 import { makeCompletions } from "./completions.ts";
+import { beforeCreate } from "./creations.ts";
 import type { DeliveryContext, DeliveryStats } from "./context.ts";
 import { settle } from "./outcomes.ts";
 
@@ -68,6 +70,7 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
         const stats: DeliveryStats = { delivered: 0, retried: 0, dropped: 0, rateLimited: 0, inDoubtResent: 0, topicsRecreated: 0 };
         const ctx: DeliveryContext = {
           db, botId, groupId, log, stepper, outbox, stats,
+          startedAt: yield* Clock.currentTimeMillis,
           client: yield* TelegramApi,
           limiter: new RateLimiter(o.limits, yield* Clock.currentTimeMillis),
           // Before the lanes: the lanes' scope closes first, so none waits on a stopped committer.
@@ -111,14 +114,14 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
         const turn = (chatId: number): Effect.Effect<"done" | "parked" | "more", StoreError> =>
           Effect.gen(function* () {
             again.delete(chatId);
-            // The head, or enough rows to see an album's end.
+            // The head, or enough rows to gather an album past the rows between its items.
             let rows = yield* outbox.head(chatId, 1);
             if (rows.length === 0) {
               if (again.has(chatId)) return "more";
               active.delete(chatId);
               return "done";
             }
-            if (albumOf(rows[0].intent)) rows = yield* outbox.head(chatId, maxAlbum + 1);
+            if (albumOf(rows[0].intent)) rows = yield* outbox.head(chatId, albumWindow);
             const now = yield* Clock.currentTimeMillis;
             const first = placeOf(rows[0].intent) === "topic" ? yield* topicFirst(chatId) : undefined;
             const lead = first ?? rows[0];
@@ -128,6 +131,11 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
             const target = targetChatOf(batch[0].intent, chatId, groupId);
             const wait = ctx.limiter.reserve(target, now);
             if (wait > 0) return yield* pause(chatId, wait);
+            if (batch[0].intent.type === "createTopic") {
+              // Recorded after the token is taken: a creation recorded but not sent would look in doubt.
+              const doubt = yield* beforeCreate(ctx, chatId, batch[0], now);
+              if (doubt > 0) return yield* pause(chatId, doubt);
+            }
             yield* deliver(chatId, batch);
             ctx.limiter.settled(target, yield* Clock.currentTimeMillis);
             return "more";

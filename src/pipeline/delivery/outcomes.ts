@@ -9,6 +9,7 @@ import { botMetrics, record } from "../../admin/metrics.ts";
 import { enqueueIntents, removeIntents } from "../../store/outbox.ts";
 import type { OutboxRow } from "../outbox.ts";
 import { query, type StoreError } from "../../store/store.ts";
+import { forgetTopicRequests } from "../../store/topic-requests.ts";
 import { backoffDelayMs } from "../../util/backoff-schedule.ts";
 import { completeIn } from "./completions.ts";
 import { type DeliveryContext, feed } from "./context.ts";
@@ -20,13 +21,18 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
   Effect.gen(function* () {
     const head = batch[0];
     const now = yield* Clock.currentTimeMillis;
+    const creations = batch.filter((r) => r.intent.type === "createTopic").map((r) => r.id);
     switch (outcome.kind) {
       case "done": {
         const completion = { ids: batch.map((r) => r.id), chatId, pairs: outcome.pairs, now };
-        // A result the conversation must learn (a topic created) commits with the row's removal:
-        // a crash between the two would forget the topic and create another.
-        if (outcome.events.length > 0) yield* feed(ctx, chatId, outcome.events, (tx) => completeIn(tx, ctx.botId, [completion]));
-        else yield* ctx.complete(completion);
+        // A result the conversation must learn (a topic created) commits with the row's removal
+        // (and a creation's request, creations.ts): a crash between them would forget the topic.
+        if (outcome.events.length > 0) {
+          yield* feed(ctx, chatId, outcome.events, async (tx) => {
+            await completeIn(tx, ctx.botId, [completion]);
+            await forgetTopicRequests(tx, ctx.botId, creations);
+          });
+        } else yield* ctx.complete(completion);
         ctx.stats.delivered += batch.length;
         const metrics = botMetrics(ctx.botId);
         if (head.intent.type === "copyToTopic") record(metrics.relayedToOperators, batch.length);
@@ -57,6 +63,7 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
         yield* query("give up a delivery", () =>
           ctx.db.transaction().execute(async (tx) => {
             await removeIntents(tx, batch.map((r) => r.id));
+            await forgetTopicRequests(tx, ctx.botId, creations);
             if (notice) await enqueueIntents(tx, ctx.botId, chatId, [{ type: "sendToTopic", text: notice }], now);
           }));
         if (notice) yield* ctx.outbox.announce([chatId]);

@@ -6,7 +6,7 @@
  */
 import type { User } from "@grammyjs/types";
 import { ALBUM_KINDS, contentFromControl, mediaKind, newMediaGroupId } from "./content.ts";
-import type { EditContent, MessageContent, StoredMessage } from "./types.ts";
+import type { DeletedTopicAnswer, EditContent, MessageContent, StoredMessage } from "./types.ts";
 import { clone, nowSeconds, type BotRecord, type ChatRecord, type GroupChat, type MessageRecord, type PrivateChat, type World } from "./world.ts";
 
 function activeUser(world: World, userId: number): User {
@@ -229,11 +229,15 @@ export function operatorReacts(world: World, groupId: number, userId: number, me
   world.deliverToGroup(group, react(world, group, findMessage(group, messageId), user, emoji));
 }
 
-/** Someone deletes a topic: it and its messages vanish; later sends there fail "message thread not found". */
-export function deleteTopic(world: World, groupId: number, threadId: number): void {
+/**
+ * Someone deletes a topic: it and its messages vanish; later sends there fail "message thread
+ * not found", or `TOPIC_DELETED` with `answer: "topic-deleted"` (Telegram answers both).
+ */
+export function deleteTopic(world: World, groupId: number, threadId: number, answer: DeletedTopicAnswer = "thread-not-found"): void {
   const group = world.requireGroup(groupId);
   const topic = group.topics.get(threadId);
   if (!topic || topic.deleted) throw new Error(`topic ${threadId} not found in ${groupId}`);
+  topic.deletedAnswer = answer;
   removeTopic(world, group, threadId);
 }
 

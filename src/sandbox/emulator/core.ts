@@ -6,10 +6,12 @@ import * as actors from "./actors.ts";
 import { BotApi } from "./api.ts";
 import { FaultBook } from "./faults.ts";
 import { HoldBook } from "./holds.ts";
+import * as monitored from "./monitored.ts";
 import type {
   ApiResponse,
   CallbackAnswer,
   BotIdentity,
+  DeletedTopicAnswer,
   EditContent,
   Emulator,
   EmulatorOptions,
@@ -73,6 +75,30 @@ export class EmulatorCore implements Emulator {
     return this.world.createGroup(o).id;
   }
 
+  createChat(o: { type: "group" | "channel"; title?: string; username?: string; members?: number[] }): number {
+    return this.world.createChat(o).id;
+  }
+
+  addBotToChat(chatId: number, token: string, byUserId: number): void {
+    monitored.addBotToChat(this.world, chatId, token, byUserId);
+  }
+
+  userJoinsGroup(chatId: number, userId: number): StoredMessage {
+    return monitored.userJoinsGroup(this.world, chatId, userId);
+  }
+
+  userWritesInGroup(chatId: number, userId: number, content: MessageContent): StoredMessage {
+    return monitored.userWritesInGroup(this.world, chatId, userId, content);
+  }
+
+  userWritesAlbumInGroup(chatId: number, userId: number, items: MessageContent[]): StoredMessage[] {
+    return monitored.userWritesAlbumInGroup(this.world, chatId, userId, items);
+  }
+
+  channelPosts(chatId: number, byUserId: number, content: MessageContent): StoredMessage {
+    return monitored.channelPosts(this.world, chatId, byUserId, content);
+  }
+
   userSends(token: string, userId: number, content: MessageContent): StoredMessage {
     return actors.userSends(this.world, token, userId, content);
   }
@@ -125,8 +151,8 @@ export class EmulatorCore implements Emulator {
     actors.operatorReacts(this.world, groupId, userId, messageId, emoji);
   }
 
-  deleteTopic(groupId: number, threadId: number): void {
-    actors.deleteTopic(this.world, groupId, threadId);
+  deleteTopic(groupId: number, threadId: number, o: { answer?: DeletedTopicAnswer } = {}): void {
+    actors.deleteTopic(this.world, groupId, threadId, o.answer);
   }
 
   messages(chatId: number, o: MessagesQuery = {}): StoredMessage[] {
@@ -156,6 +182,15 @@ export class EmulatorCore implements Emulator {
 
   updatesFor(token: string): Update[] {
     return clone(this.world.requireBot(token).updates.all);
+  }
+
+  holdUpdates(token: string, hold: boolean): void {
+    this.world.requireBot(token).updates.hold(hold);
+  }
+
+  injectUpdate(token: string, update: Record<string, unknown>, o: { exact?: boolean } = {}): Update {
+    if (update === null || typeof update !== "object" || Array.isArray(update)) throw new Error("update must be a JSON object");
+    return clone(this.world.requireBot(token).updates.pushRaw(clone(update), o));
   }
 
   injectFault(f: FaultSpec): void {
@@ -194,6 +229,7 @@ export class EmulatorCore implements Emulator {
       groups: [...w.groups.values()].map((g) => ({
         id: g.id,
         title: g.title,
+        type: g.chatType,
         bots: [...g.bots].map((id) => w.botsById.get(id)?.token),
         operators: [...g.operators],
         topics: w.topicInfos(g),

@@ -27,6 +27,7 @@ export const E = {
   chatNotFound: "Bad Request: chat not found",
   threadNotFound: "Bad Request: message thread not found",
   topicClosed: "Bad Request: TOPIC_CLOSED",
+  topicDeleted: "Bad Request: TOPIC_DELETED",
   topicNotModified: "Bad Request: TOPIC_NOT_MODIFIED",
   notAForum: "Bad Request: the chat is not a forum",
   topicNameInvalid: "Bad Request: TOPIC_NAME_INVALID",

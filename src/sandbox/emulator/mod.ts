@@ -14,6 +14,7 @@ export type {
   ApiResponse,
   BotIdentity,
   CallbackAnswer,
+  DeletedTopicAnswer,
   EditContent,
   Emulator,
   EmulatorOptions,

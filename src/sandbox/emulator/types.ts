@@ -73,6 +73,9 @@ export interface TopicInfo {
   deleted: boolean;
 }
 
+/** How sends into a deleted topic fail: "message thread not found" (default) or `TOPIC_DELETED`. */
+export type DeletedTopicAnswer = "thread-not-found" | "topic-deleted";
+
 /** The kinds of faults {@link Emulator.injectFault} can provoke. */
 export type FaultKind = "429" | "500" | "502" | "drop-before" | "drop-after";
 
@@ -175,6 +178,18 @@ export interface Emulator {
   }): User;
   /** Creates a forum supergroup; the bots (tokens) are admins, operators (user ids) members. */
   createForumGroup(o: { title?: string; bots: string[]; operators?: number[] }): number;
+  /** Creates a plain group or a channel with no bots yet: a chat bots may be added to and monitor. */
+  createChat(o: { type: "group" | "channel"; title?: string; username?: string; members?: number[] }): number;
+  /** A member adds the bot to a group (my_chat_member and a service message) or makes it a channel admin. */
+  addBotToChat(chatId: number, token: string, byUserId: number): void;
+  /** A user joins a group: a "new member" service message for the group's bots. */
+  userJoinsGroup(chatId: number, userId: number): StoredMessage;
+  /** A user writes in a group (not the operators' forum); bots of the group get `message`. */
+  userWritesInGroup(chatId: number, userId: number, content: MessageContent): StoredMessage;
+  /** A user sends an album in a group: one `message` per item, sharing a media_group_id. */
+  userWritesAlbumInGroup(chatId: number, userId: number, items: MessageContent[]): StoredMessage[];
+  /** An admin posts in a channel; bot admins of the channel get `channel_post`. */
+  channelPosts(chatId: number, byUserId: number, content: MessageContent): StoredMessage;
   userSends(token: string, userId: number, content: MessageContent): StoredMessage;
   userSendsAlbum(token: string, userId: number, items: MessageContent[]): StoredMessage[];
   userEdits(token: string, userId: number, messageId: number, content: EditContent): StoredMessage;
@@ -197,10 +212,22 @@ export interface Emulator {
   ): StoredMessage;
   operatorEdits(groupId: number, userId: number, messageId: number, content: EditContent): StoredMessage;
   operatorReacts(groupId: number, userId: number, messageId: number, emoji: string | null): void;
-  deleteTopic(groupId: number, threadId: number): void;
+  deleteTopic(groupId: number, threadId: number, o?: { answer?: DeletedTopicAnswer }): void;
   messages(chatId: number, o?: MessagesQuery): StoredMessage[];
   topics(groupId: number): TopicInfo[];
   updatesFor(token: string): Update[];
+  /**
+   * Holds a bot's updates back (true) or releases them (false), as when Telegram delivers late:
+   * they stay queued, getUpdates answers none and the webhook gets none until released.
+   */
+  holdUpdates(token: string, hold: boolean): void;
+  /**
+   * Queues `update` for the bot exactly as given, as a broken Bot API server might send it
+   * (`update_id: null`, a boolean chat id…); it takes the next place in the queue and an offset
+   * past that place confirms it. Without an own `update_id` it gets the next id, unless `exact`.
+   * Returns what was queued.
+   */
+  injectUpdate(token: string, update: Record<string, unknown>, o?: { exact?: boolean }): Update;
   injectFault(f: FaultSpec): void;
   clearFaults(): void;
   /**

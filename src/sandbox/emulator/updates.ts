@@ -34,6 +34,16 @@ interface Waiter {
   reject: (err: ApiError) => void;
 }
 
+/**
+ * A queued update and its place in the queue. Offsets confirm places: for every update the
+ * queue numbers itself, the place is its `update_id`; a raw update (see `pushRaw`) takes a place
+ * too, whatever its own `update_id` says, as a real server's queue would.
+ */
+interface Queued {
+  readonly place: number;
+  readonly update: Update;
+}
+
 /** Options of {@link BotUpdates}. */
 export interface BotUpdatesOptions {
   retryMs: number;
@@ -47,7 +57,7 @@ export interface BotUpdatesOptions {
 export class BotUpdates {
   /** Every update ever generated, including ones filtered out by allowed_updates. */
   readonly all: Update[] = [];
-  private pending: Update[] = [];
+  private pending: Queued[] = [];
   // Telegram starts update ids at an arbitrary positive number; a large one catches clients
   // that wrongly assume ids start at 1.
   private nextId = 100_000_000 + Math.floor(Math.random() * 1_000_000);
@@ -56,6 +66,8 @@ export class BotUpdates {
   private webhook: Webhook | undefined;
   private delivering = false;
   private closed = false;
+  /** Updates held back (Telegram delivering late): queued, but neither polled nor pushed. */
+  private held = false;
   private readonly timers = new Set<{ timer: ReturnType<typeof setTimeout>; done: () => void }>();
   private readonly inflight = new Set<AbortController>();
   private readonly opts: BotUpdatesOptions;
@@ -69,9 +81,26 @@ export class BotUpdates {
     const update = { update_id: this.nextId++, ...body } as Update;
     this.all.push(update);
     if (this.isAllowed(updateType(update))) {
-      this.pending.push(update);
+      this.pending.push({ place: update.update_id, update });
       this.wake();
     }
+    this.opts.onUpdate?.(update);
+    return update;
+  }
+
+  /**
+   * Queues `raw` as the next update exactly as given, as a broken Bot API server might send it
+   * (tests of what a client does with a malformed update). It takes the next place in the queue
+   * and is confirmed by an offset past that place like any other. Without an own `update_id`, it
+   * gets the place as its id, unless `exact` (then it has none). `allowed_updates` does not
+   * filter it.
+   */
+  pushRaw(raw: Record<string, unknown>, o: { exact?: boolean } = {}): Update {
+    const place = this.nextId++;
+    const update = ("update_id" in raw || o.exact ? raw : { update_id: place, ...raw }) as unknown as Update;
+    this.all.push(update);
+    this.pending.push({ place, update });
+    this.wake();
     this.opts.onUpdate?.(update);
     return update;
   }
@@ -87,7 +116,19 @@ export class BotUpdates {
     return list.includes(type);
   }
 
+  /** Holds updates back, or releases them (see `held`). */
+  hold(on: boolean): void {
+    this.held = on;
+    if (!on) this.wake();
+  }
+
+  /** What getUpdates may hand out now. */
+  private visible(limit: number): Update[] {
+    return this.held ? [] : this.head(limit);
+  }
+
   private wake(): void {
+    if (this.held) return;
     if (this.webhook) {
       void this.deliverLoop();
       return;
@@ -95,7 +136,7 @@ export class BotUpdates {
     const w = this.waiter;
     if (w) {
       this.waiter = undefined;
-      w.resolve(this.pending.slice(0, 100));
+      w.resolve(this.visible(100));
     }
   }
 
@@ -111,7 +152,7 @@ export class BotUpdates {
     if (p.allowed_updates) this.allowed = p.allowed_updates;
     if (p.offset !== undefined && p.offset > 0) {
       const offset = p.offset;
-      this.pending = this.pending.filter((u) => u.update_id >= offset);
+      this.pending = this.pending.filter((q) => q.place >= offset);
     }
     const limit = Math.min(Math.max(p.limit ?? 100, 1), 100);
     const older = this.waiter;
@@ -119,8 +160,8 @@ export class BotUpdates {
       this.waiter = undefined;
       older.reject(new ApiError(409, E.conflictPolling));
     }
-    if (this.pending.length > 0 || !p.timeout || p.timeout <= 0 || this.closed) {
-      return this.pending.slice(0, limit);
+    if (this.visible(1).length > 0 || !p.timeout || p.timeout <= 0 || this.closed) {
+      return this.visible(limit);
     }
     const timeoutMs = Math.min(p.timeout, 50) * 1000;
     return await new Promise<Update[]>((resolve, reject) => {
@@ -132,7 +173,7 @@ export class BotUpdates {
       const waiter: Waiter = {
         resolve: () => {
           finish();
-          resolve(this.pending.slice(0, limit));
+          resolve(this.visible(limit));
         },
         reject: (err) => {
           finish();
@@ -145,6 +186,10 @@ export class BotUpdates {
       signal?.addEventListener("abort", onAbort);
       this.waiter = waiter;
     });
+  }
+
+  private head(limit: number): Update[] {
+    return this.pending.slice(0, limit).map((q) => q.update);
   }
 
   /** setWebhook: switches the bot to push delivery. An empty url deletes the webhook. */
@@ -203,13 +248,13 @@ export class BotUpdates {
     if (this.delivering) return;
     this.delivering = true;
     try {
-      while (!this.closed && this.webhook && this.pending.length > 0) {
+      while (!this.closed && this.webhook && !this.held && this.pending.length > 0) {
         const wh = this.webhook;
-        const update = this.pending[0];
-        const ok = await this.post(wh, update);
+        const queued = this.pending[0];
+        const ok = await this.post(wh, queued.update);
         if (this.closed) return;
         if (ok) {
-          if (this.pending[0] === update) this.pending.shift();
+          if (this.pending[0] === queued) this.pending.shift();
         } else {
           await this.sleep(this.opts.retryMs);
         }

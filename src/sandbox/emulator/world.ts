@@ -8,7 +8,7 @@ import { FileStore } from "./files.ts";
 import { RateLimiter } from "./rate-limits.ts";
 import { BotUpdates, type UpdateBody, type WebhookReplyDispatch } from "./updates.ts";
 import { tooManyRequests } from "./errors.ts";
-import type { CallbackAnswer, StoredMessage, TopicInfo, WorldEvent } from "./types.ts";
+import type { CallbackAnswer, DeletedTopicAnswer, StoredMessage, TopicInfo, WorldEvent } from "./types.ts";
 
 /** A Bot API message under construction or in storage; loosely typed because it is built field by field. */
 // deno-lint-ignore no-explicit-any
@@ -60,17 +60,33 @@ export interface PrivateChat extends ChatBase {
   blocked: boolean;
 }
 
-/** A forum topic: stored exactly as operators see it in the topic list. */
-export type TopicRecord = TopicInfo;
+/** A forum topic: stored as operators see it in the topic list, plus how it fails once deleted. */
+export interface TopicRecord extends TopicInfo {
+  /**
+   * What sends into the topic answer once it is deleted: Telegram says "message thread not
+   * found" for most, but `TOPIC_DELETED` for some (tests choose with `deleteTopic`'s `answer`).
+   */
+  deletedAnswer?: DeletedTopicAnswer;
+}
 
-/** A forum supergroup (the operators' backend group). */
+/**
+ * What a non-private chat is: the operators' forum supergroup, a plain group the bot is a member
+ * of (shown to bots as a non-forum supergroup), or a channel.
+ */
+export type GroupChatType = "forum" | "group" | "channel";
+
+/** A forum supergroup (the operators' backend group), or a group or channel a bot is in. */
 export interface GroupChat extends ChatBase {
   kind: "group";
+  /** Forum (topics), plain group or channel; forum unless created by `createChat`. */
+  chatType: GroupChatType;
   id: number;
   title: string;
-  /** Member bots (ids); all are admins that can manage topics. */
+  /** Public username (t.me/username), if any. */
+  username?: string;
+  /** Member bots (ids); all are admins (they manage topics in forums, post in channels). */
   bots: Set<number>;
-  /** Member users (operators). */
+  /** Member users (operators in the forum, members of other groups, subscribers of channels). */
   operators: Set<number>;
   topics: Map<number, TopicRecord>;
 }
@@ -194,6 +210,7 @@ export class World {
     const id = -(1_000_000_000_000 + this.nextGroupSerial++);
     const group: GroupChat = {
       kind: "group",
+      chatType: "forum",
       id,
       title: o.title ?? "Support",
       bots: new Set(o.bots.map((t) => this.requireBot(t).id)),
@@ -207,6 +224,30 @@ export class World {
     this.groups.set(id, group);
     this.emit({ type: "chat", chatId: id, data: { id, title: group.title, kind: "group" } });
     return group;
+  }
+
+  /**
+   * Adds a plain group or a channel, with no bots yet (see `actors.addBotToChat`): the chats a bot
+   * monitors. Members are user ids.
+   */
+  createChat(o: { type: "group" | "channel"; title?: string; username?: string; members?: number[] }): GroupChat {
+    const id = -(1_000_000_000_000 + this.nextGroupSerial++);
+    const chat: GroupChat = {
+      kind: "group",
+      chatType: o.type,
+      id,
+      title: o.title ?? (o.type === "channel" ? "News" : "Chat"),
+      ...(o.username ? { username: o.username } : {}),
+      bots: new Set(),
+      operators: new Set(o.members ?? []),
+      topics: new Map(),
+      messages: new Map(),
+      nextMessageId: 2,
+    };
+    for (const uid of chat.operators) this.requireUser(uid);
+    this.groups.set(id, chat);
+    this.emit({ type: "chat", chatId: id, data: { id, title: chat.title, kind: o.type } });
+    return chat;
   }
 
   /** The bot with this token, or throws (control API misuse). */
@@ -246,7 +287,11 @@ export class World {
 
   /** The Chat object that appears in messages of this chat. */
   chatView(chat: ChatRecord): Record<string, unknown> {
-    if (chat.kind === "group") return { id: chat.id, title: chat.title, type: "supergroup", is_forum: true };
+    if (chat.kind === "group") {
+      const username = chat.username ? { username: chat.username } : {};
+      if (chat.chatType === "channel") return { id: chat.id, title: chat.title, ...username, type: "channel" };
+      return { id: chat.id, title: chat.title, ...username, type: "supergroup", ...(chat.chatType === "forum" ? { is_forum: true } : {}) };
+    }
     const u = this.requireUser(chat.userId).user;
     const v: Record<string, unknown> = { id: u.id, first_name: u.first_name };
     if (u.last_name) v.last_name = u.last_name;
@@ -267,12 +312,15 @@ export class World {
     content: Record<string, unknown>,
     o: { threadId?: number; replyTo?: MessageRecord; isTopicRoot?: boolean; viaBotToken?: string; copiedFrom?: { chatId: number; messageId: number } } = {},
   ): MessageRecord {
+    // Channel posts are sent on behalf of the channel: no `from`, the channel as `sender_chat`.
+    const asChannel = chat.kind === "group" && chat.chatType === "channel";
     const id = chat.nextMessageId++;
     const threadId = o.isTopicRoot ? id : o.threadId;
     // Field order mirrors Telegram's JSON, which makes logs easier to compare.
     const ordered: Msg = { message_id: id } as Msg;
     if (threadId !== undefined) ordered.message_thread_id = threadId;
-    ordered.from = clone(from);
+    if (asChannel) ordered.sender_chat = this.chatView(chat);
+    else ordered.from = clone(from);
     ordered.chat = this.chatView(chat);
     ordered.date = nowSeconds();
     if (threadId !== undefined) ordered.is_topic_message = true;

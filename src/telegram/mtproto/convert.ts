@@ -59,6 +59,7 @@ export function convertUpdate(update: tl.TypeUpdate, peers: PeersIndex, ctx: Con
 }
 
 function convertMessageUpdate(raw: tl.TypeMessage, peers: PeersIndex, ctx: ConvertContext, edited: boolean): Converted {
+  if (raw._ === "messageService" && !edited) return convertTopicCreated(raw, peers, ctx);
   if (raw._ !== "message") return skip(raw._ === "messageService" ? "service message" : "empty message");
   const message = toBotApiMessage(raw, peers, ctx);
   if (!message) return skip("message in a chat that is neither private nor a supergroup");
@@ -69,6 +70,21 @@ function convertMessageUpdate(raw: tl.TypeMessage, peers: PeersIndex, ctx: Conve
     return { kind: "outgoing", chatId: message.chat.id, message, key, edited };
   }
   return { kind: "update", body: (edited ? { edited_message: message } : { message }) as UpdateBody, key };
+}
+
+/**
+ * A topic the bot created (through its Bot API session): the `forum_topic_created` service
+ * message, which adopts a creation whose answer was lost (pipeline/delivery/creations.ts). Other
+ * service messages are not used.
+ */
+function convertTopicCreated(raw: tl.RawMessageService, peers: PeersIndex, ctx: ConvertContext): Converted {
+  if (raw.action._ !== "messageActionTopicCreate" || !raw.out) return skip("service message");
+  const chat = chatOf(raw.peerId, peers);
+  if (!chat || chat.type !== "supergroup") return skip("topic created outside a supergroup");
+  const created = { name: raw.action.title, icon_color: raw.action.iconColor, ...(raw.action.iconEmojiId ? { icon_custom_emoji_id: raw.action.iconEmojiId.toString() } : {}) };
+  // The root message's id is the topic's thread id.
+  const message = { message_id: raw.id, message_thread_id: raw.id, from: botUser(ctx.me), chat, date: raw.date, is_topic_message: true, forum_topic_created: created };
+  return { kind: "update", body: { message } as unknown as UpdateBody, key: `t:${chat.id}:${raw.id}` };
 }
 
 /** The Bot API `Message` for a raw message; undefined for chats Switchboard never uses. */

@@ -60,6 +60,12 @@ const getChatMember: MethodHandler = (ctx) => {
   return { user: clone(user), status: "left" };
 };
 
+/** getChatMemberCount: bots and people in the chat (two in a private chat). */
+const getChatMemberCount: MethodHandler = (ctx) => {
+  const chat = chatForRead(ctx);
+  return chat.kind === "private" ? 2 : chat.bots.size + chat.operators.size;
+};
+
 /** getFile: a download path under `{url}/file/bot{TOKEN}/`. */
 const getFile: MethodHandler = (ctx) => {
   const file = ctx.world.files.get(ctx.params.reqStr("file_id"));
@@ -74,6 +80,7 @@ export const basicMethods: Record<string, MethodHandler> = {
   getMe,
   getChat,
   getChatMember,
+  getChatMemberCount,
   getFile,
   // Startup calls bots commonly make; accepted so a runtime can boot against the emulator.
   setMyCommands: ok,

@@ -56,17 +56,18 @@ export function chatForSend(ctx: MethodContext, name = "chat_id"): ChatRecord {
 
 /** The group, or 400 when the chat is not a forum. */
 export function requireForum(chat: ChatRecord): GroupChat {
-  if (chat.kind !== "group") throw badRequest(E.notAForum);
+  if (chat.kind !== "group" || chat.chatType !== "forum") throw badRequest(E.notAForum);
   return chat;
 }
 
 /**
  * Checks a topic exists for writing. Thread 1 is the General topic, which Telegram refuses as a
- * message_thread_id; deleted topics are "not found"; closed ones refuse bots.
+ * message_thread_id; deleted topics are "not found" (or `TOPIC_DELETED`, as the test chose);
+ * closed ones refuse bots.
  */
 export function checkThread(chat: GroupChat, threadId: number, forSend: boolean): void {
   const t = chat.topics.get(threadId);
-  if (!t || t.deleted) throw badRequest(E.threadNotFound);
+  if (!t || t.deleted) throw badRequest(t?.deletedAnswer === "topic-deleted" ? E.topicDeleted : E.threadNotFound);
   if (forSend && t.closed) throw badRequest(E.topicClosed);
 }
 
@@ -74,7 +75,7 @@ export function checkThread(chat: GroupChat, threadId: number, forSend: boolean)
 export function threadFor(ctx: MethodContext, chat: ChatRecord): number | undefined {
   const threadId = ctx.params.int("message_thread_id");
   // Private chats have no topics; Telegram ignores the parameter there.
-  if (threadId === undefined || chat.kind !== "group") return undefined;
+  if (threadId === undefined || chat.kind !== "group" || chat.chatType !== "forum") return undefined;
   checkThread(chat, threadId, true);
   return threadId;
 }

@@ -1,0 +1,157 @@
+/**
+ * `/mark` in General (for `extensions_allowed`): the labels and their properties.
+ *
+ * `/mark` lists them with counts; `/mark NAME` shows one with its topics (links);
+ * `/mark new NAME`; `/mark NAME after L1,L2` | `after clear`; `/mark NAME sends TEMPLATE` |
+ * `sends clear`; `/mark NAME ticker TEXT` | `ticker clear`; `/mark NAME name NEW`; `/mark help`.
+ *
+ * General commands belong to no conversation, so the rows are written here (each command is a
+ * single idempotent change: a replayed update writes the same again). A change that shows in
+ * topics (ticker, name) sets a `labels.sync` timer on every conversation with the label: each
+ * then re-reads its labels and retitles its topic through its own lane and the outbox.
+ */
+import type { HookContext, HookOutput, PluginEffect, PluginEnv } from "../../src/mod.ts";
+import { templateBookOf } from "../templates/book.ts";
+import { checkName, wordsOf } from "../templates/names.ts";
+import { chatsWith, createLabel, getLabel, getLabels, type Label, listWithCounts, renameLabel, updateLabel } from "./store.ts";
+
+/** `/mark help` in General. */
+export const generalHelp = [
+  "Labels:",
+  "/mark — all labels and how many topics have each",
+  "/mark NAME — a label's properties and its topics",
+  "/mark new NAME — create a label",
+  "/mark NAME after L1,L2 — setting NAME removes L1 and L2 (funnel stages); after clear",
+  "/mark NAME sends TEMPLATE — setting NAME sends the template to the user; sends clear",
+  "/mark NAME ticker TEXT — show TEXT (or an emoji) in its topics' titles; ticker clear",
+  "/mark NAME name NEW — rename it",
+  "Names: a Latin letter first, then letters, digits, - or _; case-insensitive. In a topic: /mark NAME sets a label, /mark del NAME removes it.",
+].join("\n");
+
+/** The timer kind that makes a conversation re-read its labels. */
+export const syncKind = "labels.sync";
+
+/** Longest ticker (titles are capped at 128 characters). */
+export const maxTicker = 16;
+
+/** Topics listed under `/mark NAME`. */
+const maxLinks = 50;
+
+const say = (text: string, effects: PluginEffect[] = []): HookOutput => ({ intents: [{ type: "sendToGeneral", text }], effects });
+
+/** `https://t.me/c/<internal id>/<thread>`: the link operators open a topic with. */
+export function topicLink(groupId: number, topicId: number): string {
+  const id = String(groupId);
+  return `https://t.me/c/${id.startsWith("-100") ? id.slice(4) : id.replace(/^-/, "")}/${topicId}`;
+}
+
+/** Runs `/mark …` in General (permissions already checked). */
+export async function generalMark(ctx: HookContext & { args: string }, env: PluginEnv): Promise<HookOutput> {
+  const db = env.db;
+  if (!db) return say("Labels need a store.");
+  const botId = env.bot.id;
+  const words = wordsOf(ctx.args);
+
+  if (words.length === 0) {
+    const all = await listWithCounts(db, botId);
+    if (all.length === 0) return say(`No labels yet.\n\n${generalHelp}`);
+    return say([`Labels (${all.length}):`, ...all.map(({ label, count }) => `${label.name}${label.ticker ? ` ${label.ticker}` : ""} — ${count === 1 ? "1 topic" : `${count} topics`}`), "", "/mark NAME shows one; /mark help lists the commands."].join("\n"));
+  }
+  const first = words[0].toLowerCase();
+  if (first === "help" && words.length === 1) return say(generalHelp);
+  if (first === "new") {
+    if (words.length !== 2) return say("Usage: /mark new NAME.");
+    const checked = checkName(words[1], "label");
+    if ("error" in checked) return say(checked.error);
+    if (isWord(checked.key)) return say(`"${checked.name}" is a command word; choose another label name.`);
+    return say((await createLabel(db, botId, checked.name, ctx.now)) ? `Created label ${checked.name}.` : `Label ${checked.name} already exists.`);
+  }
+
+  const checked = checkName(words[0], "label");
+  if ("error" in checked) return say(checked.error);
+  const label = await getLabel(db, botId, checked.key);
+  if (!label) return say(`No label ${checked.name}. /mark new ${checked.name} creates it.`);
+  if (words.length === 1) return say(await describe(db, botId, env.bot.groupId, label));
+
+  const property = words[1].toLowerCase();
+  const rest = words.slice(2);
+  const clear = rest.length === 1 && rest[0].toLowerCase() === "clear";
+  switch (property) {
+    case "after": {
+      if (rest.length === 0) return say(`Usage: /mark ${label.name} after L1,L2 (or after clear).`);
+      if (clear) {
+        await updateLabel(db, botId, label.key, { after: [] });
+        return say(`Setting ${label.name} no longer removes other labels.`);
+      }
+      const names = rest.join(",").split(",").map((s) => s.trim()).filter(Boolean);
+      const keys: string[] = [];
+      for (const n of names) {
+        const c = checkName(n, "label");
+        if ("error" in c) return say(c.error);
+        if (c.key === label.key) return say(`A label cannot remove itself: ${label.name} is in its own after list.`);
+        if (!keys.includes(c.key)) keys.push(c.key);
+      }
+      const found = await getLabels(db, botId, keys);
+      const missing = keys.filter((k) => !found.has(k));
+      if (missing.length > 0) return say(`No label ${missing.join(", ")}. /mark new NAME creates one.`);
+      await updateLabel(db, botId, label.key, { after: keys });
+      return say(`Setting ${label.name} now removes ${keys.map((k) => found.get(k)!.name).join(", ")}.`);
+    }
+    case "sends": {
+      if (rest.length !== 1) return say(`Usage: /mark ${label.name} sends TEMPLATE (or sends clear).`);
+      if (clear) {
+        await updateLabel(db, botId, label.key, { sends: null });
+        return say(`Setting ${label.name} no longer sends a template.`);
+      }
+      const t = checkName(rest[0], "template");
+      if ("error" in t) return say(t.error);
+      const template = await templateBookOf(botId)?.find(t.key);
+      if (!template) return say(`No template ${t.name}. /template lists them.`);
+      await updateLabel(db, botId, label.key, { sends: template.name });
+      return say(`Setting ${label.name} now sends template ${template.name} to the user.`);
+    }
+    case "ticker": {
+      if (rest.length === 0) return say(`Usage: /mark ${label.name} ticker TEXT (or ticker clear).`);
+      const ticker = clear ? null : rest.join(" ");
+      if (ticker !== null && Array.from(ticker).length > maxTicker) return say(`A ticker has at most ${maxTicker} characters; "${ticker}" is longer.`);
+      await updateLabel(db, botId, label.key, { ticker });
+      const retitle = await syncTimers(db, botId, label.key, ctx.now);
+      const topics = retitle.length === 1 ? "1 topic" : `${retitle.length} topics`;
+      return say(ticker === null ? `Label ${label.name} has no ticker now (${topics} retitled).` : `Label ${label.name} shows ${ticker} in titles now (${topics} retitled).`, retitle);
+    }
+    case "name": {
+      if (rest.length !== 1) return say(`Usage: /mark ${label.name} name NEW.`);
+      const to = checkName(rest[0], "label");
+      if ("error" in to) return say(to.error);
+      if (isWord(to.key)) return say(`"${to.name}" is a command word; choose another label name.`);
+      if (to.key !== label.key && (await getLabel(db, botId, to.key))) return say(`Label ${to.name} already exists.`);
+      await renameLabel(db, botId, label.key, to.name);
+      return say(`Renamed label ${label.name} to ${to.name}.`, await syncTimers(db, botId, to.key, ctx.now));
+    }
+    default:
+      return say(`Unknown label property "${words[1]}": use after, sends, ticker or name (/mark help).`);
+  }
+}
+
+/** Words that cannot be label names: they are sub-commands. */
+const isWord = (key: string) => key === "new" || key === "help" || key === "del";
+
+/** A `labels.sync` timer, due now, on every conversation with the label. */
+async function syncTimers(db: NonNullable<PluginEnv["db"]>, botId: string, key: string, now: number): Promise<PluginEffect[]> {
+  return (await chatsWith(db, botId, key)).map(({ chatId }) => ({ type: "setTimer", kind: syncKind, dueAt: now, chatId }));
+}
+
+async function describe(db: NonNullable<PluginEnv["db"]>, botId: string, groupId: number, label: Label): Promise<string> {
+  const after = await getLabels(db, botId, label.after);
+  const chats = await chatsWith(db, botId, label.key);
+  const links = chats.filter((c) => c.topicId !== null).map((c) => topicLink(groupId, c.topicId!));
+  return [
+    `Label ${label.name}`,
+    `after: ${label.after.length > 0 ? `${label.after.map((k) => after.get(k)?.name ?? k).join(", ")} (setting ${label.name} removes them)` : "—"}`,
+    `sends: ${label.sends ?? "—"}`,
+    `ticker: ${label.ticker ?? "—"}`,
+    `Topics (${chats.length}):${chats.length === 0 ? " none" : ""}`,
+    ...links.slice(0, maxLinks),
+    ...(links.length > maxLinks ? [`… and ${links.length - maxLinks} more`] : []),
+  ].join("\n");
+}
