@@ -34,6 +34,7 @@ import { Delivery, type DeliveryService } from "./delivery/lanes.ts";
 import { Inbox, type InboxService } from "./inbox.ts";
 import { Outbox } from "./outbox.ts";
 import { Processor, type ProcessorStats } from "./processor.ts";
+import { ReceiveHealth } from "./receive-health.ts";
 import { limitsFromConfig, type RateLimitConfig } from "./rate-limits.ts";
 import { startSource } from "./sources.ts";
 import { BotStartError } from "./start-error.ts";
@@ -74,6 +75,8 @@ export interface RunningBot {
   readonly mtproto: MtprotoSession | undefined;
   /** The bound port of the webhook receiver, when `updates: webhook`. */
   readonly webhookPort: number | undefined;
+  /** Whether the bot's source receives (for `/readyz`). */
+  readonly receiving: ReceiveHealth;
   /** The conversation's current row, or undefined for a user never seen. */
   conversation(chatId: number): Promise<ConversationRow | undefined>;
   /** Fires every due timer now. */
@@ -130,7 +133,8 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       plugins.attach((chatId, event) => step(Effect.asVoid(stepper.apply([{ chatId, event }]))));
       // Work left from a previous run is already under way; now the plugins' own queues (webhooks).
       yield* plugins.run;
-      const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends });
+      const receiving = new ReceiveHealth();
+      const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends, health: receiving });
 
       // Telegram keeps unconfirmed updates 24 h at most, so older processed rows can never recur.
       const prune = Effect.gen(function* () {
@@ -150,6 +154,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
         proxy: source.proxy,
         mtproto: source.mtproto,
         webhookPort: source.webhookPort,
+        receiving,
         conversation: (chatId) => run(stepper.rowOf(chatId)),
         fireTimers: () => run(timers.tick),
       } satisfies RunningBot;

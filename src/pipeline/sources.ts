@@ -4,6 +4,7 @@
  * Scope and released when it closes; every update goes through the inbox before it is confirmed.
  */
 import type { Update, UserFromGetMe } from "@grammyjs/types";
+import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import type * as Scope from "effect/Scope";
 import { nodeHttpClientLayer } from "../platform/http-client.ts";
@@ -20,6 +21,7 @@ import { webhookReceiver } from "../telegram/webhook.ts";
 import type { Logger } from "../util/log.ts";
 import { syntheticUpdateIds } from "../util/synthetic-id.ts";
 import type { InboxService } from "./inbox.ts";
+import type { ReceiveHealth } from "./receive-health.ts";
 import { BotStartError } from "./start-error.ts";
 
 /** What a source needs. */
@@ -34,6 +36,8 @@ export interface SourceOptions {
   ownSends: OwnSends | undefined;
   pollTimeoutSeconds?: number;
   mtprotoClient?: MtprotoClientFactory;
+  /** Where the source reports that it receives (for `/readyz`). */
+  health: ReceiveHealth;
 }
 
 /** The running source's handles. */
@@ -92,6 +96,7 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
         }),
         (s) => Effect.promise(() => s.stop()),
       );
+      o.health.ok("mtproto", yield* Clock.currentTimeMillis);
       announce("an MTProto session (parallel mode: the other system keeps its getUpdates or webhook)");
       return { proxy, mtproto: session, webhookPort: undefined };
     }
@@ -103,13 +108,14 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
         listening("the webhook", w.listen),
       );
       yield* setWebhook({ client: o.client, botId: bot.id, log, url: w.url, secret: w.secret, ...asked }).pipe(Effect.mapError((e) => new BotStartError(e.message)));
+      o.health.ok("webhook", yield* Clock.currentTimeMillis);
       announce(`webhook (${w.url}, listening on ${w.listen.host}:${server.port})`);
       return { proxy, mtproto: undefined, webhookPort: server.port };
     }
 
     const last = yield* o.inbox.lastUpdateId();
     yield* Effect.forkScoped(runPolling({
-      client: o.client, log, lastUpdateId: last, accept: (updates) => o.inbox.accept(updates, { source: "polling" }), timeoutSeconds: o.pollTimeoutSeconds, onConnected: Effect.sync(() => announce("polling")), ...asked,
+      client: o.client, log, lastUpdateId: last, accept: (updates) => o.inbox.accept(updates, { source: "polling" }), timeoutSeconds: o.pollTimeoutSeconds, health: o.health, onConnected: Effect.sync(() => announce("polling")), ...asked,
     }));
     return { proxy, mtproto: undefined, webhookPort: undefined };
   });

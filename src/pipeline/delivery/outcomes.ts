@@ -5,6 +5,7 @@
  */
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
+import { botMetrics, record } from "../../admin/metrics.ts";
 import { enqueueIntents, removeIntents } from "../../store/outbox.ts";
 import type { OutboxRow } from "../outbox.ts";
 import { query, type StoreError } from "../../store/store.ts";
@@ -33,13 +34,20 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
           });
         } else yield* ctx.complete(completion);
         ctx.stats.delivered += batch.length;
+        const metrics = botMetrics(ctx.botId);
+        if (head.intent.type === "copyToTopic") record(metrics.relayedToOperators, batch.length);
+        else if (head.intent.type === "copyToUser") record(metrics.relayedToUsers, batch.length);
+        for (const row of batch) record(metrics.deliveryLatency, Math.max(0, now - row.createdAt) / 1000);
         if (head.intent.type === "createTopic" && head.intent.previousDeleted) ctx.stats.topicsRecreated += 1;
         return;
       }
       case "retry": {
         ctx.stats.retried += 1;
+        const metrics = botMetrics(ctx.botId);
+        record(metrics.retries, 1);
         if (outcome.rateLimited) {
           ctx.stats.rateLimited += 1;
+          record(metrics.rateLimited, 1);
           ctx.limiter.pause(outcome.rateLimited.chatId, outcome.rateLimited.seconds, now);
         }
         const afterMs = outcome.afterMs ?? (yield* backoffDelayMs(head.attempts + 1, outcome.capMs ?? 30_000));
@@ -49,6 +57,7 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
       }
       case "drop": {
         ctx.stats.dropped += batch.length;
+        record(botMetrics(ctx.botId).dropped, batch.length);
         ctx.log.warn("intent dropped", { chat: chatId, intent: head.intent.type, outbox_id: head.id, reason: outcome.reason });
         const notice = outcome.notice;
         yield* query("give up a delivery", () =>
