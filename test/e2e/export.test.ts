@@ -1,6 +1,8 @@
 /** /export end to end: a CSV document in General, all users or by label, hide_info, permissions, bad arguments. */
 import type { Message } from "@grammyjs/types";
 import { afterEach, describe, expect, it } from "vitest";
+import { createLabel } from "../../plugins/labels/store.ts";
+import { openStore } from "../../src/store/open.ts";
 import { closeAll, createWorld, firstContact, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
 
 afterEach(closeAll);
@@ -155,5 +157,39 @@ describe("/export", () => {
     expect((await ask(w, "/export label vip")).text).toBe("⛔ /export is only for the operators listed in extensions_allowed.");
     const m = await ask(w, "/export", boss.id);
     expect(m.document?.file_name).toBe(`users-${day()}.csv`);
+  });
+});
+
+describe("/export of many users", () => {
+  it("reads the store a page at a time: 1,201 users, and 400 of them by label, each once", async () => {
+    const w = await createWorld();
+    const first = await startSwitchboard(w);
+    const { user: ann } = await firstContact(w, "Ann");
+    await first.stop();
+    // Clones of Ann's row under other chat ids: the store as 1,200 more users would leave it.
+    const db = await openStore(w.storage);
+    const row = await db.selectFrom("conversations").selectAll().where("chat_id", "=", ann.id).executeTakeFirstOrThrow();
+    const ids = Array.from({ length: 1200 }, (_, i) => 5_000_000 + i);
+    for (let at = 0; at < ids.length; at += 100) {
+      await db.insertInto("conversations").values(ids.slice(at, at + 100).map((id) => {
+        const user = { id, firstName: `User ${id}` };
+        const snapshot = JSON.parse(row.snapshot);
+        snapshot.context = { ...snapshot.context, chatId: id, user, topicId: null };
+        return { ...row, chat_id: id, topic_id: null, user: JSON.stringify(user), snapshot: JSON.stringify(snapshot) };
+      })).execute();
+    }
+    await createLabel(db, "acme", "bulk", Date.now());
+    const labelled = ids.filter((_, i) => i % 3 === 0);
+    await db.insertInto("labels_assignment").values(labelled.map((id) => ({ bot_id: "acme", label_key: "bulk", chat_id: id, topic_id: null, assigned_at: 1 }))).execute();
+    await db.destroy();
+
+    await startSwitchboard(w);
+    const all = await exportCsv(w);
+    expect(all.m.caption).toBe("1201 users.");
+    expect(all.rows.map((r) => Number(r.id))).toEqual([ann.id, ...ids].sort((a, b) => a - b));
+    expect(all.rows.find((r) => r.id === String(ids[3]))).toMatchObject({ name: `User ${ids[3]}`, labels: "bulk", topic_link: "" });
+    const some = await exportCsv(w, "/export label bulk");
+    expect(some.m.caption).toBe("400 users with label bulk.");
+    expect(some.rows.map((r) => Number(r.id))).toEqual(labelled);
   });
 });
