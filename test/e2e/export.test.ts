@@ -1,5 +1,6 @@
 /** /export end to end: a CSV document in General, all users or by label, hide_info, permissions, bad arguments. */
 import type { Message } from "@grammyjs/types";
+import type { Kysely } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLabel } from "../../plugins/labels/store.ts";
 import { openStore } from "../../src/store/open.ts";
@@ -180,7 +181,7 @@ describe("/export of many users", () => {
     }
     await createLabel(db, "acme", "bulk", Date.now());
     const labelled = ids.filter((_, i) => i % 3 === 0);
-    await db.insertInto("labels_assignment").values(labelled.map((id) => ({ bot_id: "acme", label_key: "bulk", chat_id: id, topic_id: null, assigned_at: 1 }))).execute();
+    await (db as unknown as Kysely<any>).insertInto("labels_assignment").values(labelled.map((id) => ({ bot_id: "acme", label_key: "bulk", chat_id: id, topic_id: null, assigned_at: 1 }))).execute();
     await db.destroy();
 
     await startSwitchboard(w);
