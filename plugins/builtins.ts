@@ -22,6 +22,7 @@ import moderation from "./moderation/mod.ts";
 import monitor from "./monitor/mod.ts";
 import webhooks from "./webhooks/mod.ts";
 import welcome from "./welcome/mod.ts";
+import writeFirst from "./write-first/mod.ts";
 
 /** Every built-in plugin factory. */
-export const builtinPlugins: readonly PluginFactory<any>[] = [monitor, moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, templates, labels, exportUsers, help, webhooks, customCommands];
+export const builtinPlugins: readonly PluginFactory<any>[] = [monitor, moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, templates, labels, exportUsers, writeFirst, help, webhooks, customCommands];
