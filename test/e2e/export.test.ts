@@ -162,8 +162,8 @@ describe("/export", () => {
 });
 
 describe("/export of many users", () => {
-  it("reads the store a page at a time: 1,201 users, and 400 of them by label, each once", async () => {
-    const w = await createWorld();
+  it.each(["sqlite", "postgres"] as const)("reads the store a page at a time: 1,201 users, and 400 of them by label, each once (%s)", async (storage) => {
+    const w = await createWorld({ storage });
     const first = await startSwitchboard(w);
     const { user: ann } = await firstContact(w, "Ann");
     await first.stop();

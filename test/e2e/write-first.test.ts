@@ -26,8 +26,8 @@ const internal = (w: World) => String(w.groupId).replace(/^-100/, "");
 const link = (w: World, threadId: number) => `https://t.me/c/${internal(w)}/${threadId}`;
 
 describe("/new", () => {
-  it("finds an existing topic by id or @username (case-insensitive) and answers with its link", async () => {
-    const w = await createWorld();
+  it.each(["sqlite", "postgres"] as const)("finds an existing topic by id or @username (case-insensitive) and answers with its link (%s)", async (storage) => {
+    const w = await createWorld({ storage });
     await startSwitchboard(w);
     const ann = w.emulator.createUser({ firstName: "Ann", username: "Ann_Lee" });
     w.emulator.userSends(w.bot.token, ann.id, { text: "hi" });
