@@ -6,6 +6,7 @@ import type { PluginFactory } from "../src/mod.ts";
 import autoclose from "./autoclose/mod.ts";
 import comments from "./comments/mod.ts";
 import customCommands from "./custom-commands/mod.ts";
+import exportUsers from "./export/mod.ts";
 import help from "./help/mod.ts";
 import iconColor from "./icon-color/mod.ts";
 import hideInfo from "./hide-info/mod.ts";
@@ -21,6 +22,7 @@ import moderation from "./moderation/mod.ts";
 import monitor from "./monitor/mod.ts";
 import webhooks from "./webhooks/mod.ts";
 import welcome from "./welcome/mod.ts";
+import writeFirst from "./write-first/mod.ts";
 
 /** Every built-in plugin factory. */
-export const builtinPlugins: readonly PluginFactory<any>[] = [monitor, moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, templates, labels, help, webhooks, customCommands];
+export const builtinPlugins: readonly PluginFactory<any>[] = [monitor, moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, templates, labels, exportUsers, writeFirst, help, webhooks, customCommands];

@@ -70,7 +70,10 @@ export function createConversationMachine(options: MachineOptions = {}) {
   const copyIn = { type: "copyToTopic" as const, params: ({ event }: { event: ConversationEvent }) => copyParams(event, options.hideGroupSenders === true) };
   const copyOut = { type: "copyToUser" as const, params: ({ event }: { event: ConversationEvent }) => operatorCopyParams(event) };
   const closeActions = [{ type: "editTopic" as const, params: title("closed") }, "closeTopic" as const];
-  const createTopic = { type: "createTopic" as const, params: ({ context }: { context: ConversationContext }) => ({ name: titleFor("user_answered", context), iconColor: options.iconColor }) };
+  const createTopicAs = (status: TitleStatus) => ({ type: "createTopic" as const, params: ({ context }: { context: ConversationContext }) => ({ name: titleFor(status, context), iconColor: options.iconColor }) });
+  const createTopic = createTopicAs("user_answered");
+  // Operators write first (/new): the topic opens as answered, waiting for the user.
+  const openByOperator = { target: "topic-open.support_answered" as const, actions: [createTopicAs("support_answered")] };
   // leave_closed: the topic is created, the message relayed, and the dialog starts closed.
   const createClosed = {
     guard: and(["mayRelay", not("mayReopen")]),
@@ -217,6 +220,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
           ],
           "operator.command": {},
           "operator.message": {},
+          "plugin.answered": openByOperator,
         },
       },
       "awaiting-keyword": {
@@ -227,6 +231,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
             // Messages before the match are not relayed later: the other system handled them.
             { actions: "rememberUser" },
           ],
+          "plugin.answered": openByOperator,
         },
       },
       "topic-open": {

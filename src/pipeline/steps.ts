@@ -223,6 +223,13 @@ export class ConversationSteps {
       if (effect.type === "setTimer" && effect.chatId !== undefined) batch.loose.push({ chatId: effect.chatId, intents: [], effects: [effect] });
     }
     batch.applied.push({ chatId: envelope.chatId, intents, state: "general" });
+    // Steps it asks for in conversations (/new): in this batch, so they commit with its answer.
+    // Batches run one at a time, so the conversation's own lane cannot step it meanwhile.
+    for (const effect of out?.effects ?? []) {
+      if (effect.type !== "step") continue;
+      const current = batch.working.get(effect.chatId) ?? (await this.#hydrate(effect.chatId));
+      if (current) await this.#stepOne(batch, effect.chatId, current, current.snapshot.context.user, effect.event, 1);
+    }
   }
 
   /**

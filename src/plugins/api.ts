@@ -88,7 +88,13 @@ export type PluginEffect =
    * transaction: a row of the plugin's own (an outbox of its own, e.g. webhooks to send) is then
    * durable exactly when the step is — never without it, never lost after it.
    */
-  | { type: "write"; plugin: string; value: unknown };
+  | { type: "write"; plugin: string; value: unknown }
+  /**
+   * Only from a General-topic command: steps the existing conversation `chatId` with `event`
+   * in the same batch (e.g. `plugin.answered` to write to a user first). A chat Switchboard
+   * never saw is skipped.
+   */
+  | { type: "step"; chatId: number; event: ConversationEvent };
 
 /** One `write` effect, as the plugin's `write` hook receives it. */
 export interface PluginWrite {
