@@ -102,10 +102,13 @@ describe("Topics API: writing", () => {
     expect(posted.status).toBe(202);
     expect(posted.json).toMatchObject({ status: "queued", bot: "acme", chat_id: user.id });
     const topic = await waitFor(() => topicNamed(w, "Formy McForm"), "a topic for the posted message");
-    await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "Order #42: please call me"), "the text in the topic");
+    const copy = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text === "Order #42: please call me"), "the text in the topic");
     // The user's own next message goes to the same topic; a second post too, under the stored name.
     w.emulator.userSends(w.bot.token, user.id, { text: "me again" });
     await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "me again"), "the user's message");
+    // An operator's reply to the posted text (which is in no chat of the user's) reaches the user.
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "We will call you", replyToMessageId: copy.message_id });
+    await waitFor(() => botMessagesTo(w, user.id).some((m) => m.text === "We will call you"), "the reply at the user");
     expect((await call("POST", `/api/bots/acme/topics/${topic.threadId}/incoming`, { text: "from the web chat" })).status).toBe(202);
     await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "from the web chat"), "the second post");
     const info = (await call("GET", `/api/bots/acme/users/${user.id}`)).json;
