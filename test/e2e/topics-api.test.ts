@@ -141,6 +141,8 @@ describe("Topics API: writing", () => {
     await waitFor(async () => (await dialogStatus(call, user.id)) === "user_answered", "reopened");
     await waitFor(() => w.emulator.topics(w.groupId).find((t) => t.threadId === topic.threadId)?.closed === false, "the topic reopened in Telegram");
     expect((await call("POST", `/api/bots/acme/users/${user.id}/reopen`)).status).toBe(409);
+    // Bot ids are plain words: anything else is no bot.
+    expect((await call("GET", `/api/bots/%E0%A4%A/users/${user.id}`)).status).toBe(404);
 
     expect((await call("POST", `/api/bots/acme/users/${user.id}/labels`, { add: ["vip", "lead"] })).status).toBe(202);
     await waitFor(async () => (await call("GET", `/api/bots/acme/users/${user.id}`)).json.labels.length === 2, "two labels");
@@ -208,6 +210,14 @@ describe("Topics API: errors", () => {
     expect((await call("POST", `${base}/close`, { now: true })).status).toBe(400);
     expect((await call("POST", "/api/bots/acme/users/-100123/incoming", { text: "x" })).status).toBe(400);
     expect((await call("GET", "/api/bots/acme/dialogs?status=sleepy")).status).toBe(400);
+    // A banned user: nothing is posted or sent (409), as an operator's message would not be.
+    const { topic } = await waitFor(async () => ({ topic: (await call("GET", base)).json }), "the dialog");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.thread_id, text: "/ban" });
+    await waitFor(async () => (await dialogStatus(call, user.id)) === "banned", "banned");
+    expect((await call("POST", `${base}/incoming`, { text: "x" })).status).toBe(409);
+    const toBanned = await call("POST", `${base}/messages`, { text: "x" });
+    expect(toBanned.status).toBe(409);
+    expect(toBanned.json.error).toContain("banned");
     // Nothing of that reached the user.
     expect(botMessagesTo(w, user.id).filter((m) => m.text === "x" || m.text === "typo")).toHaveLength(0);
   });

@@ -37,7 +37,7 @@ const now = Clock.currentTimeMillis;
 const listDialogs = (ctx: AdminContext) => (request: HttpServerRequest.HttpServerRequest) =>
   answerErrors(Effect.gen(function* () {
     const [, botId] = dialogsPath.exec(pathOf(request))!;
-    const bot = yield* botNamed(ctx, decodeURIComponent(botId));
+    const bot = yield* botNamed(ctx, botId);
     const status = searchOf(request).get("status");
     if (status !== null && status !== "user_answered" && status !== "support_answered") return yield* fail(400, "status is user_answered or support_answered");
     const at = yield* now;
@@ -54,7 +54,7 @@ const listDialogs = (ctx: AdminContext) => (request: HttpServerRequest.HttpServe
 const showDialog = (ctx: AdminContext) => (request: HttpServerRequest.HttpServerRequest) =>
   answerErrors(Effect.gen(function* () {
     const [, botId, by, id] = dialogPath.exec(pathOf(request))!;
-    const bot = yield* botNamed(ctx, decodeURIComponent(botId));
+    const bot = yield* botNamed(ctx, botId);
     const row = yield* dialogAt(ctx, bot, addressOf(by, id));
     return json(dialogInfo(bot.running, bot.config, row, yield* now));
   }));
@@ -64,7 +64,7 @@ const writeDialog = (ctx: AdminContext) => (request: HttpServerRequest.HttpServe
   answerErrors(Effect.gen(function* () {
     const path = pathOf(request);
     const [, botId, by, id, action] = actionPath.exec(path)!;
-    const bot = yield* botNamed(ctx, decodeURIComponent(botId));
+    const bot = yield* botNamed(ctx, botId);
     const text = yield* bodyText(request);
     const key = request.headers["idempotency-key"];
     return yield* idempotent(ctx.db, bot.config.id, key, `POST ${path}\n${text}`, write(ctx, bot, addressOf(by, id), action as WriteAction, text));

@@ -66,6 +66,7 @@ export const write = (ctx: AdminContext, bot: ApiBot, address: DialogAddress, ac
         const row = address.by === "topics" ? yield* dialogAt(ctx, bot, address) : yield* findDialog(ctx, bot, address);
         const chatId = row?.chatId ?? address.id;
         if (chatId <= 0) return yield* fail(400, "messages can be posted only into private dialogs (a user id, not a group or channel)");
+        if (row?.state === "banned") return yield* fail(409, "the message was not posted: the user is banned");
         // The profile the dialog has, with what the caller adds: the step replaces the stored one with it.
         const known = (row?.snapshot as StoredSnapshot | undefined)?.context.user;
         const user = {
