@@ -51,9 +51,10 @@ export type ConversationEvent =
   | { type: "operator.edited"; message: Message }
   /**
    * An operator's text sent through the Topics API: it exists in no chat yet, so it is sent to
-   * the user as a message and shown in the topic too (like a template), not copied.
+   * the user as a message and shown in the topic too (like a template), not copied. `message`
+   * stands for it (a negative id, from the API's pseudo-operator), for plugins that report it.
    */
-  | { type: "operator.api_text"; text: string }
+  | { type: "operator.api_text"; message: Message }
   | { type: "operator.command"; command: ParsedCommand; message: Message; gates?: EventGates }
   /** Closes the dialog like /close, on a plugin's behalf (autoclose). */
   | { type: "dialog.close"; reason: string }

@@ -77,7 +77,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
   // A Topics API text exists in no chat: sent to the user, then shown in the topic (paired).
   const apiTextOut = {
     type: "templateToUser" as const,
-    params: ({ event }: { event: ConversationEvent }) => ({ name: "api", template: { kind: "message" as const, text: (event as Ev<"operator.api_text">).text } }),
+    params: ({ event }: { event: ConversationEvent }) => ({ name: "api", template: { kind: "message" as const, text: (event as Ev<"operator.api_text">).message.text ?? "" } }),
   };
   const closeActions = [{ type: "editTopic" as const, params: title("closed") }, "closeTopic" as const];
   const createTopic = { type: "createTopic" as const, params: ({ context }: { context: ConversationContext }) => ({ name: titleFor("user_answered", context), iconColor: options.iconColor }) };

@@ -23,7 +23,7 @@ export type ApiAction =
   /** An operator command (`close`, `hold`, `mark` …) given on the dialog's behalf. */
   | { readonly chat_id: number; readonly action: "command"; readonly date: number; readonly name: string; readonly args: string; readonly topic_id?: number }
   /** A text sent to the user as an operator would. */
-  | { readonly chat_id: number; readonly action: "operator_text"; readonly date: number; readonly text: string };
+  | { readonly chat_id: number; readonly action: "operator_text"; readonly date: number; readonly text: string; readonly topic_id?: number };
 
 /** The Topics API action a synthetic update carries, if it is one. */
 export const apiActionOf = (update: Update): ApiAction | undefined => (update as { switchboard_api?: ApiAction }).switchboard_api;
@@ -36,6 +36,13 @@ export const apiOperator = { id: 0, is_bot: false, first_name: "Topics API" } as
 
 /** A Topics API message exists in no Telegram chat: its id is negative (the update's). */
 export const isSyntheticMessage = (m: Message): boolean => m.message_id < 0;
+
+/** The message an API operator action stands for: in the dialog's topic, from {@link apiOperator}. */
+const operatorMessage = (updateId: number, date: number, groupId: number, topicId: number | undefined, text: string) =>
+  ({
+    message_id: updateId, date, chat: { id: groupId, type: "supergroup", title: "", is_forum: true }, from: apiOperator, text,
+    ...(topicId !== undefined ? { message_thread_id: topicId, is_topic_message: true } : {}),
+  }) as Message;
 
 /** What the router makes of a Topics API action (`groupId`: the operators' group). */
 export function apiEvent(updateId: number, a: ApiAction, groupId: number): { chatId: number; event: ConversationEvent; user?: UserProfile } {
@@ -54,14 +61,10 @@ export function apiEvent(updateId: number, a: ApiAction, groupId: number): { cha
       return { chatId: a.chat_id, event: { type: "user.message", message, user }, user };
     }
     case "command": {
-      const message = {
-        message_id: updateId, date: a.date, chat: { id: groupId, type: "supergroup", title: "", is_forum: true },
-        from: apiOperator, text: `/${a.name}${a.args ? ` ${a.args}` : ""}`,
-        ...(a.topic_id !== undefined ? { message_thread_id: a.topic_id, is_topic_message: true } : {}),
-      } as Message;
+      const message = operatorMessage(updateId, a.date, groupId, a.topic_id, `/${a.name}${a.args ? ` ${a.args}` : ""}`);
       return { chatId: a.chat_id, event: { type: "operator.command", command: { name: a.name, args: a.args }, message } };
     }
     case "operator_text":
-      return { chatId: a.chat_id, event: { type: "operator.api_text", text: a.text } };
+      return { chatId: a.chat_id, event: { type: "operator.api_text", message: operatorMessage(updateId, a.date, groupId, a.topic_id, a.text) } };
   }
 }

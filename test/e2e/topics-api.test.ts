@@ -7,6 +7,7 @@
  */
 import { TestClock } from "effect";
 import { afterEach, describe, expect, it } from "vitest";
+import { startReceiver } from "../support/webhook-receiver.ts";
 import { botMessagesTo, closeAll, createWorld, firstContact, freePort, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
 
 afterEach(closeAll);
@@ -151,6 +152,30 @@ describe("Topics API: writing", () => {
     await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text?.includes("Set label vip")), "the plugin's answer");
     expect((await call("POST", `/api/bots/acme/users/${user.id}/labels`, { remove: ["lead"] })).status).toBe(202);
     await waitFor(async () => (await call("GET", `/api/bots/acme/users/${user.id}`)).json.labels.join() === "vip", "lead removed");
+  });
+
+  it("is reported by the webhooks plugin as the users' and operators' own actions are", async () => {
+    const hooks = await startReceiver();
+    try {
+      const events = ["dialog_created", "message_received", "message_sent", "/close", "dialog_closed"];
+      const { w, call } = await deploy({ params: `webhooks: { "${hooks.url}": [${events.join(", ")}] }` });
+      const user = w.emulator.createUser({ firstName: "Hook" });
+      w.emulator.userSends(w.bot.token, user.id, { text: "/start" });
+      await waitFor(() => hooks.events().includes("message_received"), "the user's own message");
+      expect((await call("POST", `/api/bots/acme/users/${user.id}/incoming`, { text: "from a form" })).status).toBe(202);
+      await waitFor(() => hooks.events().filter((e) => e === "message_received").length === 2, "the posted message received");
+      expect((await call("POST", `/api/bots/acme/users/${user.id}/messages`, { text: "from the CRM" })).status).toBe(202);
+      await waitFor(() => hooks.events().includes("message_sent"), "message_sent");
+      expect((await call("POST", `/api/bots/acme/users/${user.id}/close`)).status).toBe(202);
+      await waitFor(() => hooks.events().includes("dialog_closed"), "dialog_closed");
+      expect(hooks.events()).toEqual(["dialog_created", "message_received", "message_received", "message_sent", "/close", "dialog_closed"]);
+      const bodies = hooks.delivered().map((h) => h.body);
+      expect(bodies[2].message.text).toBe("from a form");
+      expect(bodies[3].message.text).toBe("from the CRM");
+      expect(bodies[3].operator.first_name).toBe("Topics API");
+    } finally {
+      await hooks.close();
+    }
   });
 
   it("replays an Idempotency-Key's first answer without acting again; another body under the key is refused", async () => {

@@ -5,7 +5,7 @@ import type { RunningBot } from "../../pipeline/bot.ts";
 import { dialogOfChat, dialogOfTopic, type DialogRow } from "../../store/dialogs.ts";
 import { query } from "../../store/store.ts";
 import type { AdminContext } from "../context.ts";
-import { fail } from "./errors.ts";
+import { type ApiError, fail } from "./errors.ts";
 
 /** A bot the API may act for. */
 export interface ApiBot {
@@ -32,7 +32,7 @@ export const findDialog = (ctx: AdminContext, bot: ApiBot, address: DialogAddres
 
 /** The dialog at `address`; 404 when there is none. */
 export const dialogAt = (ctx: AdminContext, bot: ApiBot, address: DialogAddress) =>
-  Effect.flatMap(findDialog(ctx, bot, address), (row): Effect.Effect<DialogRow, import("./errors.ts").ApiError> =>
+  Effect.flatMap(findDialog(ctx, bot, address), (row): Effect.Effect<DialogRow, ApiError> =>
     row === undefined
       ? fail(404, address.by === "users" ? `bot "${bot.config.id}" has no dialog with user ${address.id}` : `bot "${bot.config.id}" has no dialog in topic ${address.id}`)
       : Effect.succeed(row)

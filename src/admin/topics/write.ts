@@ -81,7 +81,7 @@ export const write = (ctx: AdminContext, bot: ApiBot, address: DialogAddress, ac
       case "messages": {
         const body = yield* decodeBody(MessageBody, text);
         const row = yield* dialogIn(ctx, bot, address, ["topic-open", "closed"], "the message was not sent");
-        const ids = yield* enqueue(bot, [{ chat_id: row.chatId, action: "operator_text", date, text: body.text }]);
+        const ids = yield* enqueue(bot, [{ chat_id: row.chatId, action: "operator_text", date, text: body.text, ...(row.topicId !== null ? { topic_id: row.topicId } : {}) }]);
         return queued(bot, row.chatId, row.topicId, ids);
       }
       case "close": {
