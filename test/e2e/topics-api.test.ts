@@ -170,9 +170,9 @@ describe("Topics API: writing", () => {
       await waitFor(() => hooks.events().includes("dialog_closed"), "dialog_closed");
       expect(hooks.events()).toEqual(["dialog_created", "message_received", "message_received", "message_sent", "/close", "dialog_closed"]);
       const bodies = hooks.delivered().map((h) => h.body);
-      expect(bodies[2].message.text).toBe("from a form");
-      expect(bodies[3].message.text).toBe("from the CRM");
-      expect(bodies[3].operator.first_name).toBe("Topics API");
+      expect(bodies[2].message?.text).toBe("from a form");
+      expect(bodies[3].message?.text).toBe("from the CRM");
+      expect(bodies[3].operator?.first_name).toBe("Topics API");
     } finally {
       await hooks.close();
     }
