@@ -51,9 +51,9 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
         // start-up waits for Telegram.
         const admin = config.admin;
         const adminPort = admin === undefined ? undefined : (yield* adminListener(admin, {
-          db, botIds: config.bots.map((b) => b.id), running: () => bots, readyOutboxAgeMs: admin.readyOutboxAgeSeconds * 1000,
+          db, botIds: config.bots.map((b) => b.id), bots: config.bots, running: () => bots, readyOutboxAgeMs: admin.readyOutboxAgeSeconds * 1000,
         }).pipe(Effect.mapError((e) => new BotStartError(`admin: cannot listen on ${admin.listen.host}:${admin.listen.port}: ${errorText(e.cause)}`)))).port;
-        if (admin !== undefined) root.info(`admin listener on ${admin.listen.host}:${adminPort}: /metrics, /healthz, /readyz${admin.token ? " (token required but for /healthz)" : ""}`);
+        if (admin !== undefined) root.info(`admin listener on ${admin.listen.host}:${adminPort}: /metrics, /healthz, /readyz, the Topics API (/api/bots/…)${admin.token ? " (token required but for /healthz)" : ""}`);
         for (const [index, bot] of config.bots.entries()) bots.push(yield* makeBot({ ...options, bot, index, log: root.child(bot.id, { bot: bot.id }) }));
         return { db, bots, adminPort };
       }),

@@ -1,5 +1,6 @@
 /**
- * The admin token check: `Authorization: Bearer TOKEN` or `?token=TOKEN`, compared in constant
+ * The admin token check: `Authorization: Bearer TOKEN`, `X-API-KEY: TOKEN` (Hotline's Topics API
+ * header) or `?token=TOKEN`, compared in constant
  * time (both sides hashed to 32 bytes first, so neither the content nor the length leaks
  * through timing).
  */
@@ -13,6 +14,8 @@ export function presentedToken(request: HttpServerRequest.HttpServerRequest): st
   const header = request.headers["authorization"];
   const bearer = typeof header === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1] : undefined;
   if (bearer !== undefined) return bearer;
+  const apiKey = request.headers["x-api-key"];
+  if (typeof apiKey === "string" && apiKey !== "") return apiKey;
   const query = request.url.indexOf("?");
   return query < 0 ? undefined : new URLSearchParams(request.url.slice(query + 1)).get("token") ?? undefined;
 }

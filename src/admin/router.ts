@@ -12,8 +12,8 @@ import { authorized } from "./auth.ts";
 /** One route. */
 export interface AdminRoute {
   readonly method: "GET" | "POST";
-  /** The exact path (no query). */
-  readonly path: string;
+  /** The exact path (no query), or a pattern the whole path must match (the handler reads its parts). */
+  readonly path: string | RegExp;
   /** Served without the token (only `/healthz`: liveness probes carry none). */
   readonly open?: boolean;
   readonly handler: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse>;
@@ -30,12 +30,12 @@ export const adminApp = (routes: readonly AdminRoute[], token: string | undefine
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest;
     const path = request.url.split("?")[0];
-    const matching = routes.filter((r) => r.path === path);
+    const matching = routes.filter((r) => (typeof r.path === "string" ? r.path === path : r.path.test(path)));
     if (matching.length === 0) return jsonError(404, `no such page: ${path}`);
     const route = matching.find((r) => r.method === request.method || (r.method === "GET" && request.method === "HEAD"));
     if (route === undefined) return jsonError(405, `${request.method} is not allowed on ${path}`);
     if (token !== undefined && !route.open && !authorized(request, token)) {
-      return HttpServerResponse.unsafeJson({ error: "a valid token is required: Authorization: Bearer TOKEN or ?token=TOKEN" }, {
+      return HttpServerResponse.unsafeJson({ error: "a valid token is required: Authorization: Bearer TOKEN, X-API-KEY: TOKEN or ?token=TOKEN" }, {
         status: 401,
         headers: { "www-authenticate": 'Bearer realm="switchboard"' },
       });

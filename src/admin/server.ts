@@ -1,6 +1,6 @@
 /**
  * The admin listener: an @effect/platform HttpServer (see platform/) serving the admin routes
- * — `/metrics`, `/healthz`, `/readyz` — on `admin.listen` for the life of the Scope. More routes
+ * — `/metrics`, `/healthz`, `/readyz`, the Topics API (topics/) — on `admin.listen` for the life of the Scope. More routes
  * (the analytics page, a Topics API) are added to the list in {@link adminRoutes}.
  */
 import type * as HttpServerError from "@effect/platform/HttpServerError";
@@ -13,11 +13,12 @@ import { healthRoutes } from "./health.ts";
 import { metricsRoute } from "./metrics-route.ts";
 import { makeProcessGauges } from "./process-gauges.ts";
 import { adminApp, type AdminRoute } from "./router.ts";
+import { topicsRoutes } from "./topics/routes.ts";
 
 /** Every route of the admin listener. */
 export const adminRoutes: Effect.Effect<(ctx: AdminContext) => AdminRoute[], never, Scope.Scope> = Effect.map(
   makeProcessGauges,
-  (processGauges) => (ctx) => [...healthRoutes(ctx), metricsRoute(ctx, processGauges)],
+  (processGauges) => (ctx) => [...healthRoutes(ctx), metricsRoute(ctx, processGauges), ...topicsRoutes(ctx)],
 );
 
 /** Serves the admin routes on `config.listen` until the scope closes; the bound port is returned. */

@@ -14,7 +14,8 @@ import * as Schedule from "effect/Schedule";
 import type * as Scope from "effect/Scope";
 import type { BotConfig } from "../config/mod.ts";
 import { createConversationMachine } from "../conversation/machine.ts";
-import { displayName } from "../conversation/title.ts";
+import type { ConversationContext } from "../conversation/machine.ts";
+import { displayName, titleStatusOf, topicTitle } from "../conversation/title.ts";
 import { loadPlugins } from "../plugins/load.ts";
 import { Plugins } from "../plugins/service.ts";
 import { chatOfTopic, type ConversationRow } from "../store/conversations.ts";
@@ -79,6 +80,8 @@ export interface RunningBot {
   readonly receiving: ReceiveHealth;
   /** The conversation's current row, or undefined for a user never seen. */
   conversation(chatId: number): Promise<ConversationRow | undefined>;
+  /** The title a conversation's topic has in its state (with plugins' aliases and tickers), if it has a topic. */
+  topicTitleOf(context: ConversationContext, state: string, status: string | undefined): string | undefined;
   /** Fires every due timer now. */
   fireTimers(): Promise<void>;
 }
@@ -156,6 +159,10 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
         webhookPort: source.webhookPort,
         receiving,
         conversation: (chatId) => run(stepper.rowOf(chatId)),
+        topicTitleOf: (context, state, status) => {
+          const shown = titleStatusOf(state, status);
+          return shown && topicTitle(shown, context.user, nameOf, plugins.titleSuffix(context.data ?? {}, view));
+        },
         fireTimers: () => run(timers.tick),
       } satisfies RunningBot;
     }).pipe(Effect.provide(pipeline));

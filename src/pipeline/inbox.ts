@@ -25,7 +25,7 @@ import type { Logger } from "../util/log.ts";
 import { Bot } from "./bot-env.ts";
 
 /** Where updates come from; the dead letters record it. */
-export type UpdateSource = "polling" | "webhook" | "mtproto" | "proxy";
+export type UpdateSource = "polling" | "webhook" | "mtproto" | "proxy" | "api";
 
 /** Who handed a batch over, and how to tell its updates apart. */
 export interface AcceptFrom {

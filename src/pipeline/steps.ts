@@ -184,7 +184,11 @@ export class ConversationSteps {
       if (effect.value === undefined) delete data[effect.plugin];
       else data[effect.plugin] = effect.value;
     }
-    const snapshot = { ...result.snapshot, context: { ...result.snapshot.context, firstContactAt: view.firstContactAt, data } };
+    // A dialog waits from the step that made it 🟪 until it is answered or closed (the Topics API's wait time).
+    const waiting = result.state === "topic-open" && result.status === "user_answered";
+    const wasWaiting = from?.state === "topic-open" && from.status === "user_answered";
+    const waitingSince = waiting ? (wasWaiting ? context?.waitingSince : batch.now) : undefined;
+    const snapshot = { ...result.snapshot, context: { ...result.snapshot.context, firstContactAt: view.firstContactAt, waitingSince, data } };
     const row: ConversationRow = { chatId, topicId: snapshot.context.topicId, state: result.state, snapshot };
 
     batch.working.set(chatId, row);

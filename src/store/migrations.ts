@@ -240,6 +240,26 @@ const deadLetters = (dialect: StoreDialect): Migration => ({
   },
 });
 
+/** The Topics API's idempotency keys (see `ApiIdempotencyTable`). */
+const apiIdempotency: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable("api_idempotency")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("key", "text", (c) => c.notNull())
+      .addColumn("request_digest", "text", (c) => c.notNull())
+      .addColumn("status", "integer", (c) => c.notNull())
+      .addColumn("response", "text", (c) => c.notNull())
+      .addColumn("created_at", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("api_idempotency_pk", ["bot_id", "key"])
+      .execute();
+    await db.schema.createIndex("api_idempotency_created").on("api_idempotency").columns(["created_at"]).execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable("api_idempotency").execute();
+  },
+};
+
 /** Every migration of the core, in order. Names sort lexically; never rename one that has shipped. */
 const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
   "0001_initial": initial(dialect),
@@ -249,6 +269,7 @@ const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
   "0005_proxy_lanes": proxyLanes,
   "0006_topic_requests": topicRequests,
   "0007_dead_letters": deadLetters(dialect),
+  "0008_api_idempotency": apiIdempotency,
 });
 
 /**

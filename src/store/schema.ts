@@ -149,6 +149,21 @@ export interface TopicRequestsTable {
   sent_at: number;
 }
 
+/**
+ * Idempotency keys of the Topics API's writing calls: the first answer to a key, kept so a
+ * repeated call with the same key and body gets it again without acting twice.
+ */
+export interface ApiIdempotencyTable {
+  bot_id: string;
+  key: string;
+  /** SHA-256 of the method, path and body: the same key with another request is refused. */
+  request_digest: string;
+  status: number;
+  /** The JSON answer. */
+  response: string;
+  created_at: number;
+}
+
 /** The whole database as Kysely sees it. */
 export interface Database {
   inbox: InboxTable;
@@ -164,6 +179,7 @@ export interface Database {
   mtproto_peers: MtprotoPeersTable;
   mtproto_own_sends: MtprotoOwnSendsTable;
   topic_requests: TopicRequestsTable;
+  api_idempotency: ApiIdempotencyTable;
 }
 
 /** The typed Kysely handle every repository takes (the store itself or a transaction of it). */

@@ -78,6 +78,23 @@ const ChatMemberUpdated = Schema.Struct({
 /** What a parallel system sent to a user (see telegram/proxy and the router). */
 const Intercepted = Schema.Struct({ chat_id: Id, message: Message, edited: Schema.optional(Schema.Boolean) }).annotations({ identifier: "Intercepted" });
 
+/** What a Topics API call asks of a conversation (see pipeline/api-updates.ts). */
+const ApiAction = Schema.Struct({
+  chat_id: Id,
+  action: Schema.Literal("user_message", "command", "operator_text"),
+  date: Schema.Int,
+  text: Schema.optional(Schema.String),
+  name: Schema.optional(Schema.String),
+  args: Schema.optional(Schema.String),
+  topic_id: Schema.optional(Id),
+  user: Schema.optional(Schema.Struct({
+    first_name: Schema.String,
+    last_name: Schema.optional(Schema.String),
+    username: Schema.optional(Schema.String),
+    language_code: Schema.optional(Schema.String),
+  })),
+}).annotations({ identifier: "ApiAction" });
+
 /** The kinds of update the router reads; any other kind passes unchecked (and is dropped there). */
 const kinds = {
   message: Schema.optional(Message),
@@ -95,6 +112,7 @@ export const TelegramUpdate = Schema.Struct({
   update_id: Id.pipe(Schema.positive()),
   ...kinds,
   switchboard_intercepted: Schema.optional(Schema.Never),
+  switchboard_api: Schema.optional(Schema.Never),
 }).annotations({ identifier: "TelegramUpdate" });
 
 /**
@@ -105,4 +123,5 @@ export const OwnUpdate = Schema.Struct({
   update_id: Id.pipe(Schema.negative()),
   ...kinds,
   switchboard_intercepted: Schema.optional(Intercepted),
+  switchboard_api: Schema.optional(ApiAction),
 }).annotations({ identifier: "OwnUpdate" });
