@@ -49,6 +49,8 @@ export async function recordEvents(tx: Db, botId: string, events: readonly Analy
 }
 
 const dayMs = 86_400_000;
+/** The latest time a Date can hold: an open-ended period ends there. */
+const maxDate = 8.64e15;
 
 /** The UTC day (`YYYY-MM-DD`) of a time in ms. */
 export const dayOf = (ms: number): string => new Date(Math.floor(ms / dayMs) * dayMs).toISOString().slice(0, 10);
@@ -158,7 +160,7 @@ export async function summarize(db: Db, botIds: readonly string[], period: Perio
 
   // Folded days count when the whole day lies in the period.
   const firstDay = dayOf(Math.ceil(period.from / dayMs) * dayMs);
-  const lastDay = dayOf(Math.floor(period.to / dayMs) * dayMs - dayMs);
+  const lastDay = dayOf(Math.floor(Math.min(period.to, maxDate) / dayMs) * dayMs - dayMs);
   const folded = firstDay > lastDay ? [] : await db
     .selectFrom("analytics_daily")
     .select(["day", "kind", "actor", "count"])

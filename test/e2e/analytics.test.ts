@@ -1,0 +1,60 @@
+/**
+ * Analytics (issue 14): after a scripted run through the emulator, the store's counts match what
+ * happened — users writing, operators answering, a close by an operator, an autoclose on the
+ * TestClock, a 429 — with the first response and resolution times of the TestClock.
+ */
+import { TestClock } from "effect";
+import { afterEach, describe, expect, it } from "vitest";
+import { summarize } from "../../src/store/analytics.ts";
+import { advanceUntil, botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, topicNamed, waitFor } from "../support/world.ts";
+
+afterEach(closeAll);
+const all = { from: 0, to: Number.MAX_SAFE_INTEGER };
+
+describe("analytics events", () => {
+  it("counts dialogs, messages, response and resolution times, closes by whom, and 429s", async () => {
+    const w = await createWorld();
+    const running = await startSwitchboard(w, { extra: `    params: { autoclose: 0.5 }`, testClock: true });
+    const operator = String(w.operator.id);
+
+    // Ann writes; an operator answers a minute later; 30 minutes in 🟨 close it by itself.
+    const { user: ann, topic: annTopic } = await firstContact(w, "Ann", "help");
+    await running.run(TestClock.adjust("60 seconds"));
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: annTopic.threadId, text: "here to help" });
+    await waitFor(() => botMessagesTo(w, ann.id).some((m) => m.text === "here to help"), "answer to Ann");
+
+    // Ben writes twice, the second copy meets a 429; an operator answers and closes; Ben writes again.
+    const { user: ben, topic: benTopic } = await firstContact(w, "Ben", "one");
+    w.emulator.injectFault({ method: "copyMessage", kind: "429", times: 1, retryAfter: 1 });
+    w.emulator.userSends(w.bot.token, ben.id, { text: "two" });
+    await advanceUntil(running, () => topicMessages(w, benTopic.threadId).some((m) => m.text === "two"), "Ben's second copy");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: benTopic.threadId, text: "done" });
+    await waitFor(() => botMessagesTo(w, ben.id).some((m) => m.text === "done"), "answer to Ben");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: benTopic.threadId, text: "/close" });
+    await waitFor(() => topicNamed(w, "Ben")?.closed, "Ben's dialog closed");
+    w.emulator.userSends(w.bot.token, ben.id, { text: "three" });
+    await waitFor(() => topicMessages(w, benTopic.threadId).some((m) => m.text === "three"), "Ben's reopening message");
+
+    await running.run(TestClock.adjust("31 minutes"));
+    await waitFor(() => topicNamed(w, "Ann")?.closed, "Ann's dialog closed by autoclose");
+
+    const s = await summarize(running.db, ["acme"], all);
+    expect(s.counts).toMatchObject({
+      dialog_created: 2, dialog_reopened: 1, dialog_closed: 2,
+      message_in: 4, message_out: 2, message_intercepted: 0,
+      first_response: 2, resolution: 2, rate_limited: 1, delivery_retry: 1, delivery_failed: 0,
+    });
+    expect(s.operators).toEqual([expect.objectContaining({ actor: operator, messages: 2, answered: 2, closed: 1 })]);
+    const rows = await running.db.selectFrom("analytics_events").select(["chat_id", "kind", "actor", "value"]).orderBy("at").orderBy("kind").execute();
+    const of = (chat: number, kind: string) => rows.filter((r) => r.chat_id === chat && r.kind === kind).map((r) => [r.actor, r.value === null ? null : Number(r.value)]);
+    expect(of(ann.id, "first_response")).toEqual([[operator, 60_000]]);
+    // Answered at +1 min, closed 30 minutes after the answer: resolution is measured from the opening.
+    expect(of(ann.id, "dialog_closed")).toEqual([["autoclose", null]]);
+    const [[, annResolution]] = of(ann.id, "resolution") as [[string, number]];
+    expect(annResolution).toBeGreaterThanOrEqual(31 * 60_000);
+    expect(of(ben.id, "dialog_closed")).toEqual([[operator, null]]);
+    expect(of(ben.id, "dialog_reopened")).toEqual([["user", null]]);
+    expect(of(ben.id, "dialog_created")).toEqual([["user", null]]);
+    expect(of(ben.id, "rate_limited")).toEqual([["copyToTopic", null]]);
+  });
+});
