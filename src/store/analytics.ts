@@ -49,8 +49,8 @@ export async function recordEvents(tx: Db, botId: string, events: readonly Analy
 }
 
 const dayMs = 86_400_000;
-/** The latest time a Date can hold: an open-ended period ends there. */
-const maxDate = 8.64e15;
+/** An open-ended period ends here: the last day whose ISO date has four digits, so days compare as text. */
+const maxDate = Date.UTC(9999, 11, 31);
 
 /** The UTC day (`YYYY-MM-DD`) of a time in ms. */
 export const dayOf = (ms: number): string => new Date(Math.floor(ms / dayMs) * dayMs).toISOString().slice(0, 10);

@@ -58,3 +58,26 @@ describe("analytics events", () => {
     expect(of(ben.id, "rate_limited")).toEqual([["copyToTopic", null]]);
   });
 });
+
+describe("analytics retention", () => {
+  it("folds detail rows past retention_days into daily totals once a day, keeping the totals", async () => {
+    const w = await createWorld();
+    const running = await startSwitchboard(w, { extra: `    params: { autoclose: off }\nanalytics: { retention_days: 1 }\n`, testClock: true });
+    const { user: ann, topic } = await firstContact(w, "Ann", "help");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "here" });
+    await waitFor(() => botMessagesTo(w, ann.id).some((m) => m.text === "here"), "answer");
+    const before = await summarize(running.db, ["acme"], all);
+    expect(before.counts).toMatchObject({ dialog_created: 1, message_in: 1, message_out: 1, first_response: 1 });
+    const detail = () => running.db.selectFrom("analytics_events").select("kind").execute();
+    expect(await detail()).toHaveLength(4);
+
+    // A day on: still within retention. Three days on: the daily pass has folded them.
+    await running.run(TestClock.adjust("1 day"));
+    expect(await detail()).toHaveLength(4);
+    await running.run(TestClock.adjust("2 days"));
+    await waitFor(async () => (await detail()).length === 0, "detail rows folded");
+    const daily = await running.db.selectFrom("analytics_daily").select(["kind", "count"]).orderBy("kind").execute();
+    expect(daily.map((r) => [r.kind, Number(r.count)])).toEqual([["dialog_created", 1], ["first_response", 1], ["message_in", 1], ["message_out", 1]]);
+    expect((await summarize(running.db, ["acme"], all)).counts).toEqual(before.counts);
+  });
+});
