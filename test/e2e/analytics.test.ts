@@ -6,7 +6,7 @@
 import { TestClock } from "effect";
 import { afterEach, describe, expect, it } from "vitest";
 import { summarize } from "../../src/store/analytics.ts";
-import { advanceUntil, botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, topicNamed, waitFor } from "../support/world.ts";
+import { advanceUntil, botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
 
 afterEach(closeAll);
 const all = { from: 0, to: Number.MAX_SAFE_INTEGER };
@@ -56,8 +56,37 @@ describe("analytics events", () => {
     expect(of(ben.id, "dialog_reopened")).toEqual([["user", null]]);
     expect(of(ben.id, "dialog_created")).toEqual([["user", null]]);
     expect(of(ben.id, "rate_limited")).toEqual([["copyToTopic", null]]);
+
+    // /stats in General sums it up (Ben waits now: his last message reopened his dialog).
+    const text = (await askInGeneral(w, "/stats")).text ?? "";
+    expect(text.split("\n").slice(0, 6)).toEqual([
+      "📊 Stats, last 7 days",
+      "Dialogs: 2 new · 1 reopened · 2 closed · 1 waiting now 🟪",
+      // Nearest rank of two: p50 is Ben's (the seconds the 429 cost), p90 Ann's minute.
+      expect.stringMatching(/^First response: p50 \d+s · p90 1m \(2 dialogs\)$/),
+      expect.stringMatching(/^Resolution: median \d+s \(2 dialogs\)$/),
+      "Messages: 4 in · 2 out · 0 intercepted",
+      "Delivery: 1 retry · 1 × 429 · 0 failed",
+    ]);
+    expect(text).toContain(`• operator ${operator}: 2 messages, 2 answered, 1 closed, median first response`);
+    expect((await askInGeneral(w, "/stats today")).text).toMatch(/^📊 Stats, today \(UTC\)/);
+    expect((await askInGeneral(w, "/stats 90d")).text).toBe("Usage: /stats — the last 7 days; /stats today, /stats 7d, /stats 30d.");
+  });
+
+  it("/stats is only for extensions_allowed", async () => {
+    const w = await createWorld();
+    await startSwitchboard(w, { extra: `    params: { extensions_allowed: [42] }` });
+    expect((await askInGeneral(w, "/stats")).text).toBe("⛔ /stats is only for the operators listed in extensions_allowed.");
   });
 });
+
+const general = (w: World) => w.emulator.messages(w.groupId).filter((m) => m.message_thread_id === undefined && m.from?.is_bot);
+/** An operator writes in General; resolves with the bot's answer there. */
+async function askInGeneral(w: World, text: string) {
+  const before = general(w).length;
+  w.emulator.operatorPosts(w.groupId, w.operator.id, { text });
+  return await waitFor(() => general(w)[before], `answer to ${text}`);
+}
 
 describe("analytics retention", () => {
   it("folds detail rows past retention_days into daily totals once a day, keeping the totals", async () => {
