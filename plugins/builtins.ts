@@ -15,6 +15,7 @@ import intercept from "./intercept/mod.ts";
 import labels from "./labels/mod.ts";
 import templates from "./templates/mod.ts";
 import startParam from "./start-param/mod.ts";
+import stats from "./stats/mod.ts";
 import keywordGate from "./keyword-gate/mod.ts";
 import leaveClosed from "./leave-closed/mod.ts";
 import silentMode from "./silent-mode/mod.ts";
@@ -25,4 +26,4 @@ import welcome from "./welcome/mod.ts";
 import writeFirst from "./write-first/mod.ts";
 
 /** Every built-in plugin factory. */
-export const builtinPlugins: readonly PluginFactory<any>[] = [monitor, moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, templates, labels, exportUsers, writeFirst, help, webhooks, customCommands];
+export const builtinPlugins: readonly PluginFactory<any>[] = [monitor, moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, templates, labels, exportUsers, stats, writeFirst, help, webhooks, customCommands];

@@ -14,6 +14,8 @@ import * as TestClock from "effect/TestClock";
 import * as TestContext from "effect/TestContext";
 import { adminListener } from "./admin/server.ts";
 import type { Config } from "./config/mod.ts";
+import { DEFAULT_ANALYTICS_RETENTION_DAYS } from "./config/defaults.ts";
+import { foldAnalyticsDaily } from "./pipeline/analytics-retention.ts";
 import { BotStartError, makeBot, type RunningBot, type StartBotOptions } from "./pipeline/bot.ts";
 import type { Db } from "./store/open.ts";
 import { layer as storeLayer, Store } from "./store/store.ts";
@@ -55,6 +57,7 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
         }).pipe(Effect.mapError((e) => new BotStartError(`admin: cannot listen on ${admin.listen.host}:${admin.listen.port}: ${errorText(e.cause)}`)))).port;
         if (admin !== undefined) root.info(`admin listener on ${admin.listen.host}:${adminPort}: /metrics, /healthz, /readyz, the Topics API (/api/bots/…)${admin.token ? " (token required but for /healthz)" : ""}`);
         for (const [index, bot] of config.bots.entries()) bots.push(yield* makeBot({ ...options, bot, index, log: root.child(bot.id, { bot: bot.id }) }));
+        yield* foldAnalyticsDaily(db, config.bots.map((b) => b.id), config.analytics?.retentionDays ?? DEFAULT_ANALYTICS_RETENTION_DAYS, root);
         return { db, bots, adminPort };
       }),
     ).pipe(Layer.provide(storeLayer(config.storage)));

@@ -22,3 +22,6 @@ export const DEFAULT_ADMIN_LISTEN = "127.0.0.1:8089";
 
 /** `/readyz` turns unready when an outbox row waits longer than this many seconds. */
 export const DEFAULT_READY_OUTBOX_AGE_SECONDS = 300;
+
+/** Days analytics keep their detail rows before folding them into per-day totals (`analytics.retention_days`). */
+export const DEFAULT_ANALYTICS_RETENTION_DAYS = 90;

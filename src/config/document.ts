@@ -11,7 +11,7 @@
  */
 import * as JSONSchema from "effect/JSONSchema";
 import * as Schema from "effect/Schema";
-import { DEFAULT_ADMIN_LISTEN, DEFAULT_API_ROOT, DEFAULT_READY_OUTBOX_AGE_SECONDS, DEFAULT_STORAGE, DEFAULT_WEBHOOK_LISTEN, TELEGRAM_LIMITS } from "./defaults.ts";
+import { DEFAULT_ADMIN_LISTEN, DEFAULT_ANALYTICS_RETENTION_DAYS, DEFAULT_API_ROOT, DEFAULT_READY_OUTBOX_AGE_SECONDS, DEFAULT_STORAGE, DEFAULT_WEBHOOK_LISTEN, TELEGRAM_LIMITS } from "./defaults.ts";
 import type { WrittenAs } from "./lenient.ts";
 import { ParamsSchema, PARAM_NAMES } from "./params.ts";
 import { anyOf, ENV_REFERENCE, orEnv, wordsPattern, writtenAs } from "./values.ts";
@@ -161,6 +161,14 @@ const Log = Schema.Struct({
   }),
 });
 
+/** `analytics`: what the analytics keep. */
+const Analytics = Schema.Struct({
+  retention_days: optional(orEnv(anyOf({ type: "integer", minimum: 1 }, { type: "string", pattern: "^\\s*[1-9]\\d*\\s*$" })), {
+    description: "Days detail rows (one per message, dialog change, delivery problem) are kept; older ones are folded into per-day totals.",
+    default: DEFAULT_ANALYTICS_RETENTION_DAYS,
+  }),
+});
+
 /** The whole file. */
 const File = Schema.Struct({
   storage: optional(orEnv({ type: "string", pattern: "^\\s*(sqlite:.+|postgres(ql)?://.+)$" }), {
@@ -173,6 +181,10 @@ const File = Schema.Struct({
     examples: [{ listen: DEFAULT_ADMIN_LISTEN, token: "${ADMIN_TOKEN}" }],
   }),
   log: optional(writtenAs(Log), { description: "Log lines: { format: text | json, level: debug | info | warn | error }.", default: { format: "text", level: "info" } }),
+  analytics: optional(writtenAs(Analytics), {
+    description: "Analytics the runtime records (see /stats): { retention_days } of detail rows before they are folded into per-day totals.",
+    default: { retention_days: DEFAULT_ANALYTICS_RETENTION_DAYS },
+  }),
 });
 
 /** Keys as written in the file, for the readers' unknown-key checks. */
@@ -188,6 +200,8 @@ export const WEBHOOK_KEYS = keysOf(Webhook);
 export const ADMIN_KEYS = keysOf(Admin);
 /** The keys of `log`. */
 export const LOG_KEYS = keysOf(Log);
+/** The keys of `analytics`. */
+export const ANALYTICS_KEYS = keysOf(Analytics);
 /** The keys of `limits` as a mapping. */
 export const LIMITS_KEYS = keysOf(Limits);
 /** The keys of a parallel section, by mode. */

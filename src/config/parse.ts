@@ -13,6 +13,7 @@ import { type Env, interpolateTree, reportUnresolved } from "./interpolate.ts";
 import { childPath, Problems } from "./problems.ts";
 import { protectReferences, restoreReferences } from "./protect-references.ts";
 import { readLog } from "./log.ts";
+import { readAnalytics } from "./analytics.ts";
 import { checkKeys, describe, isMapping, isUnresolved } from "./read.ts";
 import { readStorage } from "./storage.ts";
 import type { BotConfig, Config } from "./types.ts";
@@ -102,7 +103,8 @@ export function parseConfig(text: string, env: Env, source?: string): Config {
     const bots = readBots(root.bots, problems, baseDir);
     const admin = readAdmin(root.admin, "admin", problems);
     const log = readLog(root.log, "log", problems);
-    if (storage !== undefined) config = { storage, bots, ...(admin ? { admin } : {}), ...(log ? { log } : {}) };
+    const analytics = readAnalytics(root.analytics, "analytics", problems);
+    if (storage !== undefined) config = { storage, bots, ...(admin ? { admin } : {}), ...(log ? { log } : {}), ...(analytics ? { analytics } : {}) };
   }
   reportUnresolved(root, "", problems);
   if (problems.list.length > 0 || config === undefined) {

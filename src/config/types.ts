@@ -15,6 +15,14 @@ export interface Config {
   admin?: AdminConfig;
   /** How log lines look and which are written; absent = text at info. */
   log?: LogConfig;
+  /** How long analytics keep detail rows; absent = 90 days. */
+  analytics?: AnalyticsConfig;
+}
+
+/** The `analytics` key. */
+export interface AnalyticsConfig {
+  /** Days detail rows are kept before they are folded into per-day totals (YAML `retention_days`). */
+  retentionDays: number;
 }
 
 /** The admin listener: metrics, health, and later the analytics page. */

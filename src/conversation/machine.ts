@@ -23,6 +23,9 @@ export interface ConversationContext {
    * context like `firstContactAt`: set by the stepper, never by the machine.
    */
   waitingSince?: number;
+  /** When the current dialog opened, and when the operators first answered it (ms; analytics, set by the stepper). */
+  openedAt?: number;
+  answeredAt?: number;
   /** Plugins' data by plugin name; written only through `setData` effects, never by the machine. */
   data?: Record<string, unknown>;
 }

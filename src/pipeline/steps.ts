@@ -18,6 +18,7 @@ import { removeIntents } from "../store/outbox.ts";
 import { forgetTopicRequests, topicRequestNamed, topicRequestsInFlight } from "../store/topic-requests.ts";
 import type { Logger } from "../util/log.ts";
 import { commitBatch, type ConversationChange } from "./commit.ts";
+import { analyticsOfStep } from "./step-analytics.ts";
 
 /** A conversation row with this machine's snapshot. */
 export type ConversationRow = StoredRow<StoredSnapshot>;
@@ -188,14 +189,18 @@ export class ConversationSteps {
     const waiting = result.state === "topic-open" && result.status === "user_answered";
     const wasWaiting = from?.state === "topic-open" && from.status === "user_answered";
     const waitingSince = waiting ? (wasWaiting ? context?.waitingSince : batch.now) : undefined;
-    const snapshot = { ...result.snapshot, context: { ...result.snapshot.context, firstContactAt: view.firstContactAt, waitingSince, data } };
+    const to = { state: result.state, status: result.status };
+    const analytics = analyticsOfStep({ chatId, event: gated, from, to, intents, clock: { openedAt: context?.openedAt, answeredAt: context?.answeredAt }, now: batch.now });
+    const { openedAt, answeredAt } = analytics.clock;
+    const snapshot = { ...result.snapshot, context: { ...result.snapshot.context, firstContactAt: view.firstContactAt, waitingSince, openedAt, answeredAt, data } };
     const row: ConversationRow = { chatId, topicId: snapshot.context.topicId, state: result.state, snapshot };
 
     batch.working.set(chatId, row);
-    const change = batch.changes.get(chatId) ?? { row, intents: [], effects: [] };
+    const change = batch.changes.get(chatId) ?? { row, intents: [], effects: [], analytics: [] };
     change.row = row;
     change.intents.push(...intents);
     change.effects.push(...effects);
+    change.analytics.push(...analytics.events);
     batch.changes.set(chatId, change);
     batch.applied.push({ chatId, intents, state: result.state });
     batch.transitions.push({ chatId, event: event.type, from: from?.state, to: result.state, status: result.status, intents: intents.map((i) => i.type) });

@@ -260,6 +260,39 @@ const apiIdempotency: Migration = {
   },
 };
 
+/**
+ * Analytics (issue 14): one detail row per thing that happened, written in the commit that made
+ * it happen, and per-day totals that old detail rows are folded into (see store/analytics.ts).
+ */
+const analytics: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable("analytics_events")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("chat_id", "bigint", (c) => c.notNull())
+      .addColumn("kind", "text", (c) => c.notNull())
+      .addColumn("actor", "text", (c) => c.notNull())
+      .addColumn("at", "bigint", (c) => c.notNull())
+      .addColumn("value", "bigint")
+      .execute();
+    await db.schema.createIndex("analytics_events_at").on("analytics_events").columns(["bot_id", "at"]).execute();
+    await db.schema
+      .createTable("analytics_daily")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("day", "text", (c) => c.notNull())
+      .addColumn("kind", "text", (c) => c.notNull())
+      .addColumn("actor", "text", (c) => c.notNull())
+      .addColumn("count", "bigint", (c) => c.notNull())
+      .addColumn("sum", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("analytics_daily_pk", ["bot_id", "day", "kind", "actor"])
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable("analytics_daily").execute();
+    await db.schema.dropTable("analytics_events").execute();
+  },
+};
+
 /** Every migration of the core, in order. Names sort lexically; never rename one that has shipped. */
 const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
   "0001_initial": initial(dialect),
@@ -270,6 +303,7 @@ const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
   "0006_topic_requests": topicRequests,
   "0007_dead_letters": deadLetters(dialect),
   "0008_api_idempotency": apiIdempotency,
+  "0009_analytics": analytics,
 });
 
 /**

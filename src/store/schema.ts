@@ -164,6 +164,33 @@ export interface ApiIdempotencyTable {
   created_at: number;
 }
 
+/**
+ * One thing analytics count (issue 14), written in the same transaction as the step or delivery
+ * that caused it. `actor` is who did it (an operator's id, `api`, `autoclose`, `user`) or the
+ * intent type for delivery rows, `''` when nobody in particular; `value` a duration in ms
+ * (first response, resolution) or null.
+ */
+export interface AnalyticsEventsTable {
+  bot_id: string;
+  chat_id: number;
+  kind: string;
+  actor: string;
+  at: number;
+  value: number | null;
+}
+
+/** Detail rows past the retention period, folded into one row per (bot, UTC day, kind, actor). */
+export interface AnalyticsDailyTable {
+  bot_id: string;
+  /** `YYYY-MM-DD`, UTC. */
+  day: string;
+  kind: string;
+  actor: string;
+  count: number;
+  /** The sum of the folded rows' values (0 for rows without one). */
+  sum: number;
+}
+
 /** The whole database as Kysely sees it. */
 export interface Database {
   inbox: InboxTable;
@@ -180,6 +207,8 @@ export interface Database {
   mtproto_own_sends: MtprotoOwnSendsTable;
   topic_requests: TopicRequestsTable;
   api_idempotency: ApiIdempotencyTable;
+  analytics_events: AnalyticsEventsTable;
+  analytics_daily: AnalyticsDailyTable;
 }
 
 /** The typed Kysely handle every repository takes (the store itself or a transaction of it). */

@@ -112,4 +112,12 @@ describe("switchboard schema", () => {
     expect(check(`${bot}admin: { listen: "nowhere", tokn: x }\n`)).toEqual(["admin.listen: matches none of 3 alternatives", "admin.tokn: not allowed"]);
     expect(check(`${bot}log: { format: xml }\n`)).toEqual(["log.format: matches none of 2 alternatives"]);
   });
+
+  it("documents and checks the analytics key", () => {
+    expect(Object.keys(schema.properties.analytics.properties)).toEqual(["retention_days"]);
+    expect(schema.properties.analytics.properties.retention_days.default).toBe(90);
+    const bot = `bots:\n  - id: a\n    token: \${T}\n    group: -1001234567890\n`;
+    expect(check(`${bot}analytics: { retention_days: 30 }\n`)).toEqual([]);
+    expect(check(`${bot}analytics: { retention_days: 0 }\n`)).toEqual(["analytics.retention_days: matches none of 3 alternatives"]);
+  });
 });

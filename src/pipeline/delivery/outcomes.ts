@@ -6,6 +6,7 @@
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import { botMetrics, record } from "../../admin/metrics.ts";
+import { type AnalyticsEvent, recordEvents } from "../../store/analytics.ts";
 import { enqueueIntents, removeIntents } from "../../store/outbox.ts";
 import type { OutboxRow } from "../outbox.ts";
 import { query, type StoreError } from "../../store/store.ts";
@@ -52,7 +53,10 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
         }
         const afterMs = outcome.afterMs ?? (yield* backoffDelayMs(head.attempts + 1, outcome.capMs ?? 30_000));
         ctx.log.warn("delivery will be retried", { chat: chatId, intent: head.intent.type, outbox_id: head.id, attempt: head.attempts + 1, in_ms: afterMs, reason: outcome.reason });
-        yield* ctx.outbox.defer(batch, now + afterMs);
+        // Analytics' delivery health, durable with the postponement itself.
+        const counted: AnalyticsEvent[] = [{ chatId, kind: "delivery_retry", actor: head.intent.type, at: now }];
+        if (outcome.rateLimited) counted.push({ chatId, kind: "rate_limited", actor: head.intent.type, at: now });
+        yield* ctx.outbox.defer(batch, now + afterMs, counted);
         return;
       }
       case "drop": {
@@ -65,6 +69,7 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
             await removeIntents(tx, batch.map((r) => r.id));
             await forgetTopicRequests(tx, ctx.botId, creations);
             if (notice) await enqueueIntents(tx, ctx.botId, chatId, [{ type: "sendToTopic", text: notice }], now);
+            await recordEvents(tx, ctx.botId, batch.map((r) => ({ chatId, kind: "delivery_failed" as const, actor: r.intent.type, at: now })));
           }));
         if (notice) yield* ctx.outbox.announce([chatId]);
         yield* feed(ctx, chatId, [
