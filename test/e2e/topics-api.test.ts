@@ -97,11 +97,15 @@ describe("Topics API: reading", () => {
 
 describe("Topics API: writing", () => {
   it("posts a message as the user: it opens a topic for a user never seen, and goes into the existing one after", async () => {
-    const { w, call } = await deploy();
+    const { w, call, running } = await deploy();
     const user = w.emulator.createUser({ firstName: "Formy" });
+    // The API draws its update ids from the bot's one generator (shared with the proxy and MTProto).
+    const before = running.bots[0].nextUpdateId();
     const posted = await call("POST", `/api/bots/acme/users/${user.id}/incoming`, { text: "Order #42: please call me", user: { first_name: "Formy", last_name: "McForm" } });
     expect(posted.status).toBe(202);
     expect(posted.json).toMatchObject({ status: "queued", bot: "acme", chat_id: user.id });
+    const after = running.bots[0].nextUpdateId();
+    for (const id of posted.json.update_ids as number[]) expect(id < before && id > after).toBe(true);
     const topic = await waitFor(() => topicNamed(w, "Formy McForm"), "a topic for the posted message");
     const copy = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text === "Order #42: please call me"), "the text in the topic");
     // The user's own next message goes to the same topic; a second post too, under the stored name.
