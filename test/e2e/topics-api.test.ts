@@ -73,6 +73,20 @@ describe("Topics API: reading", () => {
     expect(info.topic_title).not.toContain("Secret");
   });
 
+  it("hides what hide_info hides elsewhere: [title] hides a user's names and username, [link] only the username", async () => {
+    const infoUnder = async (params: string) => {
+      const { w, call } = await deploy({ params });
+      const user = w.emulator.createUser({ firstName: "Secret", lastName: "Person", username: "secretp" });
+      w.emulator.userSends(w.bot.token, user.id, { text: "hi" });
+      return waitFor(async () => (await call("GET", `/api/bots/acme/users/${user.id}`)).json?.thread_id && (await call("GET", `/api/bots/acme/users/${user.id}`)).json, "the dialog");
+    };
+    const title = await infoUnder("hide_info: [title]");
+    expect(title).toMatchObject({ user_name: null, user_first_name: null, user_last_name: null, user_username: null });
+    expect(title.topic_title).not.toContain("Secret");
+    const link = await infoUnder("hide_info: [link]");
+    expect(link).toMatchObject({ user_first_name: "Secret", user_last_name: "Person", user_username: null });
+  });
+
   it("lists the open dialogs with their wait, longest first; an answered one waits no more", async () => {
     const { w, running, call } = await deploy({ testClock: true });
     const ann = await firstContact(w, "Ann", "first");
