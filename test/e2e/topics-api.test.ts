@@ -137,13 +137,18 @@ describe("Topics API: writing", () => {
   });
 
   it("sends a message to the user as an operator: it reaches the user, shows in the topic, and the dialog turns 🟨", async () => {
-    const { w, call } = await deploy();
+    const { w, call, port } = await deploy();
     const { user, topic } = await firstContact(w, "Ann", "hello");
+    // An operator's message to the user counts as relayed to_users, as a reply in the topic does.
+    const toUsers = async () => Number(/^switchboard_messages_relayed_total\{[^}]*bot="acme"[^}]*direction="to_users"[^}]*\} (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: auth })).text())?.[1] ?? NaN);
+    const before = await toUsers();
+    expect(before).toBeGreaterThanOrEqual(0);
     const sent = await call("POST", `/api/bots/acme/users/${user.id}/messages`, { text: "Your order shipped" });
     expect(sent.status).toBe(202);
     await waitFor(() => botMessagesTo(w, user.id).some((m) => m.text === "Your order shipped"), "the message at the user");
     await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "Your order shipped" && m.from?.is_bot), "the message in the topic");
     await waitFor(async () => (await dialogStatus(call, user.id)) === "support_answered", "🟨");
+    await waitFor(async () => (await toUsers()) === before + 1, "the to_users counter");
   });
 
   it("closes, reopens and labels a dialog through the operators' commands", async () => {
