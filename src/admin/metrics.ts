@@ -59,7 +59,7 @@ const byBot = new Map<string, BotMetrics>();
 export function botMetrics(botId: string): BotMetrics {
   const known = byBot.get(botId);
   if (known) return known;
-  const relayed = "Messages relayed, by direction: to_operators (user → topic) or to_users (topic → user).";
+  const relayed = "Messages relayed, by direction: to_operators (user → topic) or to_users (operators → user: replies, templates, Topics API texts).";
   const metrics: BotMetrics = {
     updatesReceived: counter("switchboard_updates_received_total", "Updates saved in the inbox (new ones only).", botId),
     steps: counter("switchboard_steps_total", "Conversation steps committed.", botId),

@@ -19,7 +19,7 @@ import { displayName, titleStatusOf, topicTitle } from "../conversation/title.ts
 import { loadPlugins } from "../plugins/load.ts";
 import { Plugins } from "../plugins/service.ts";
 import { chatOfTopic, type ConversationRow } from "../store/conversations.ts";
-import { pruneInbox } from "../store/inbox.ts";
+import { pruneInbox, smallestUpdateId } from "../store/inbox.ts";
 import { chatOfTopicMessage } from "../store/message-map.ts";
 import { Store } from "../store/store.ts";
 import { TelegramApi } from "../telegram/api.ts";
@@ -30,6 +30,7 @@ import type { MtprotoClientFactory, MtprotoSession } from "../telegram/mtproto/s
 import { mirrorsToParallel } from "../telegram/proxy/mirror.ts";
 import type { ProxyHandle } from "../telegram/proxy/server.ts";
 import type { Logger } from "../util/log.ts";
+import { syntheticUpdateIds } from "../util/synthetic-id.ts";
 import { Bot, type BotEnv } from "./bot-env.ts";
 import { Delivery, type DeliveryService } from "./delivery/lanes.ts";
 import { Inbox, type InboxService } from "./inbox.ts";
@@ -76,6 +77,8 @@ export interface RunningBot {
   readonly mtproto: MtprotoSession | undefined;
   /** The bound port of the webhook receiver, when `updates: webhook`. */
   readonly webhookPort: number | undefined;
+  /** The bot's one generator of synthetic update ids (proxy, MTProto and Topics API share it, so none collide). */
+  readonly nextUpdateId: () => number;
   /** Whether the bot's source receives (for `/readyz`). */
   readonly receiving: ReceiveHealth;
   /** The conversation's current row, or undefined for a user never seen. */
@@ -137,7 +140,9 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       // Work left from a previous run is already under way; now the plugins' own queues (webhooks).
       yield* plugins.run;
       const receiving = new ReceiveHealth();
-      const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends, health: receiving });
+      // Real time, not the Clock: these are identities, not timing.
+      const nextUpdateId = syntheticUpdateIds(Date.now, yield* Effect.tryPromise(() => smallestUpdateId(db, bot.id)));
+      const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends, health: receiving, nextUpdateId });
 
       // Telegram keeps unconfirmed updates 24 h at most, so older processed rows can never recur.
       const prune = Effect.gen(function* () {
@@ -158,6 +163,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
         mtproto: source.mtproto,
         webhookPort: source.webhookPort,
         receiving,
+        nextUpdateId,
         conversation: (chatId) => run(stepper.rowOf(chatId)),
         topicTitleOf: (context, state, status) => {
           const shown = titleStatusOf(state, status);

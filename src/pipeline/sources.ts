@@ -19,7 +19,6 @@ import { runPolling } from "../telegram/polling.ts";
 import { type ProxyHandle, proxyServer } from "../telegram/proxy/server.ts";
 import { webhookReceiver } from "../telegram/webhook.ts";
 import type { Logger } from "../util/log.ts";
-import { syntheticUpdateIds } from "../util/synthetic-id.ts";
 import type { InboxService } from "./inbox.ts";
 import type { ReceiveHealth } from "./receive-health.ts";
 import { BotStartError } from "./start-error.ts";
@@ -38,6 +37,8 @@ export interface SourceOptions {
   mtprotoClient?: MtprotoClientFactory;
   /** Where the source reports that it receives (for `/readyz`). */
   health: ReceiveHealth;
+  /** The bot's one generator of synthetic update ids (util/synthetic-id.ts). */
+  nextUpdateId: () => number;
 }
 
 /** The running source's handles. */
@@ -61,14 +62,12 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
     let proxy: ProxyHandle | undefined;
     if (bot.parallel?.mode === "proxy") {
       const listen = bot.parallel.listen;
-      // Real time, not the Clock: these are identities, not timing.
-      const nextId = syntheticUpdateIds();
       const started = yield* proxyServer({
         host: listen.host, port: listen.port, token: bot.token, apiRoot: bot.apiRoot, db, botId: bot.id, log: log.child("proxy"),
         push: { retryHours: bot.parallel.webhookRetryHours, maxAttempts: bot.parallel.webhookMaxAttempts },
         // Through the inbox, with a negative id: durable, and stepped in arrival order.
         onIntercepted: (chatId, message, edited) =>
-          o.inbox.accept([{ update_id: nextId(), switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } }], { source: "proxy" }),
+          o.inbox.accept([{ update_id: o.nextUpdateId(), switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } }], { source: "proxy" }),
       }).pipe(Effect.provide(nodeHttpClientLayer), listening("the Bot API proxy", listen));
       const stopListening = o.inbox.onAccepted((updates) => Effect.runSync(started.notify(updates)));
       yield* Effect.addFinalizer(() => Effect.sync(stopListening));
@@ -90,6 +89,7 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
             startMtprotoSession({
               db, botId: bot.id, token: bot.token, apiId: mtproto.apiId, apiHash: mtproto.apiHash, log: log.child("mtproto"), ownSends,
               me: { id: o.me.id, first_name: o.me.first_name, username: o.me.username }, accept: (updates, sourceKey) => o.accept(updates, sourceKey),
+              nextUpdateId: o.nextUpdateId,
               ...(o.mtprotoClient ? { createClient: o.mtprotoClient } : {}),
             }),
           catch: (e) => (e instanceof MtprotoStartError ? new BotStartError(`bot "${bot.id}": ${e.message}`) : e),

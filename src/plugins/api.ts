@@ -133,6 +133,12 @@ export interface CommandSpec {
    * elsewhere, e.g. a webhook subscription, must not shadow a real one).
    */
   fallback?: boolean;
+  /**
+   * The longest `run` may take, in ms (default: the host's limit for every hook, 2 s). The step
+   * of the command waits for it, so only a command that must read much (`/export`) declares more.
+   * A General command that runs out is answered there with a warning; its result is dropped.
+   */
+  timeLimitMs?: number;
   run(ctx: HookContext & { args: string }): HookResult<HookOutput | void>;
 }
 

@@ -25,8 +25,13 @@ const User = Schema.Struct({
   language_code: Schema.optional(Schema.String),
 }).annotations({ identifier: "User" });
 
-/** A chat: only its id and type decide anything. */
-const Chat = Schema.Struct({ id: Id, type: Schema.String }).annotations({ identifier: "Chat" });
+/** A chat: its id and type decide; a monitored group's or channel's title and username name its dialog. */
+const Chat = Schema.Struct({
+  id: Id,
+  type: Schema.String,
+  title: Schema.optional(Schema.String),
+  username: Schema.optional(Schema.String),
+}).annotations({ identifier: "Chat" });
 
 /** Entities are shifted and handed back to Telegram with the text they mark. */
 const Entity = Schema.Struct({ type: Schema.String, offset: Schema.Int, length: Schema.Int }).annotations({ identifier: "Entity" });
@@ -58,6 +63,11 @@ const Message = Schema.Struct({
   media_group_id: Schema.optional(Schema.String),
   has_protected_content: Schema.optional(Schema.Boolean),
   reply_markup: Schema.optional(Markup),
+  // Topic adoption matches the bot's own creations by name (router.ts, store/topic-requests.ts).
+  forum_topic_created: Schema.optional(Schema.Struct({ name: Schema.String })),
+  // Monitored chats drop the bot's own inline results and the channel's automatic forwards (router.ts).
+  via_bot: Schema.optional(User),
+  is_automatic_forward: Schema.optional(Schema.Boolean),
 }).annotations({ identifier: "Message" });
 
 /** A reaction change (mirrored between the user's chat and the topic). */
@@ -99,6 +109,8 @@ const ApiAction = Schema.Struct({
 const kinds = {
   message: Schema.optional(Message),
   edited_message: Schema.optional(Message),
+  channel_post: Schema.optional(Message),
+  edited_channel_post: Schema.optional(Message),
   message_reaction: Schema.optional(MessageReaction),
   my_chat_member: Schema.optional(ChatMemberUpdated),
 };

@@ -8,6 +8,7 @@ import * as HttpClient from "@effect/platform/HttpClient";
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest";
 import * as Effect from "effect/Effect";
 import { makeHttpClient } from "../platform/http-client.ts";
+import { concatBytes } from "../util/bytes.ts";
 import { classifyApiError, NetworkError, type TelegramError } from "./errors.ts";
 
 /** A file to upload: the form field it goes in, its name, its MIME type and its bytes. */
@@ -31,13 +32,7 @@ export function multipartBody(fields: Record<string, unknown>, file: UploadFile,
   parts.push(encoder.encode(`--${boundary}\r\nContent-Disposition: form-data; name="${quoted(file.field)}"; filename="${quoted(file.fileName)}"\r\nContent-Type: ${file.contentType}\r\n\r\n`));
   parts.push(file.bytes);
   parts.push(encoder.encode(`\r\n--${boundary}--\r\n`));
-  const body = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    body.set(p, at);
-    at += p.length;
-  }
-  return body;
+  return concatBytes(parts);
 }
 
 let client: HttpClient.HttpClient | undefined;

@@ -97,7 +97,7 @@ describe("/export", () => {
     const byId = new Map(rows.map((r) => [Number(r.id), r]));
     expect(rows.length).toBe(3);
     const a = byId.get(ann.id)!;
-    expect(a).toMatchObject({ name: "Ann Lee", username: "@annlee", language: "de", labels: "lead Vip", status: "user_answered", topic_link: `https://t.me/c/${internal(w)}/${annTopic.threadId}` });
+    expect(a).toMatchObject({ name: "Ann Lee", username: "'@annlee", language: "de", labels: "lead Vip", status: "user_answered", topic_link: `https://t.me/c/${internal(w)}/${annTopic.threadId}` });
     expect(a.first_contact).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(a.last_message).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(byId.get(odd.id)).toMatchObject({ name: 'Jo "JJ", Jr second\nline', username: "", language: "", labels: "Vip", topic_link: `https://t.me/c/${internal(w)}/${oddTopic.threadId}` });

@@ -73,6 +73,20 @@ describe("Topics API: reading", () => {
     expect(info.topic_title).not.toContain("Secret");
   });
 
+  it("hides what hide_info hides elsewhere: [title] hides a user's names and username, [link] only the username", async () => {
+    const infoUnder = async (params: string) => {
+      const { w, call } = await deploy({ params });
+      const user = w.emulator.createUser({ firstName: "Secret", lastName: "Person", username: "secretp" });
+      w.emulator.userSends(w.bot.token, user.id, { text: "hi" });
+      return waitFor(async () => (await call("GET", `/api/bots/acme/users/${user.id}`)).json?.thread_id && (await call("GET", `/api/bots/acme/users/${user.id}`)).json, "the dialog");
+    };
+    const title = await infoUnder("hide_info: [title]");
+    expect(title).toMatchObject({ user_name: null, user_first_name: null, user_last_name: null, user_username: null });
+    expect(title.topic_title).not.toContain("Secret");
+    const link = await infoUnder("hide_info: [link]");
+    expect(link).toMatchObject({ user_first_name: "Secret", user_last_name: "Person", user_username: null });
+  });
+
   it("lists the open dialogs with their wait, longest first; an answered one waits no more", async () => {
     const { w, running, call } = await deploy({ testClock: true });
     const ann = await firstContact(w, "Ann", "first");
@@ -97,11 +111,15 @@ describe("Topics API: reading", () => {
 
 describe("Topics API: writing", () => {
   it("posts a message as the user: it opens a topic for a user never seen, and goes into the existing one after", async () => {
-    const { w, call } = await deploy();
+    const { w, call, running } = await deploy();
     const user = w.emulator.createUser({ firstName: "Formy" });
+    // The API draws its update ids from the bot's one generator (shared with the proxy and MTProto).
+    const before = running.bots[0].nextUpdateId();
     const posted = await call("POST", `/api/bots/acme/users/${user.id}/incoming`, { text: "Order #42: please call me", user: { first_name: "Formy", last_name: "McForm" } });
     expect(posted.status).toBe(202);
     expect(posted.json).toMatchObject({ status: "queued", bot: "acme", chat_id: user.id });
+    const after = running.bots[0].nextUpdateId();
+    for (const id of posted.json.update_ids as number[]) expect(id < before && id > after).toBe(true);
     const topic = await waitFor(() => topicNamed(w, "Formy McForm"), "a topic for the posted message");
     const copy = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text === "Order #42: please call me"), "the text in the topic");
     // The user's own next message goes to the same topic; a second post too, under the stored name.
@@ -119,13 +137,18 @@ describe("Topics API: writing", () => {
   });
 
   it("sends a message to the user as an operator: it reaches the user, shows in the topic, and the dialog turns 🟨", async () => {
-    const { w, call } = await deploy();
+    const { w, call, port } = await deploy();
     const { user, topic } = await firstContact(w, "Ann", "hello");
+    // An operator's message to the user counts as relayed to_users, as a reply in the topic does.
+    const toUsers = async () => Number(/^switchboard_messages_relayed_total\{[^}]*bot="acme"[^}]*direction="to_users"[^}]*\} (\S+)$/m.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`, { headers: auth })).text())?.[1] ?? NaN);
+    const before = await toUsers();
+    expect(before).toBeGreaterThanOrEqual(0);
     const sent = await call("POST", `/api/bots/acme/users/${user.id}/messages`, { text: "Your order shipped" });
     expect(sent.status).toBe(202);
     await waitFor(() => botMessagesTo(w, user.id).some((m) => m.text === "Your order shipped"), "the message at the user");
     await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "Your order shipped" && m.from?.is_bot), "the message in the topic");
     await waitFor(async () => (await dialogStatus(call, user.id)) === "support_answered", "🟨");
+    await waitFor(async () => (await toUsers()) === before + 1, "the to_users counter");
   });
 
   it("closes, reopens and labels a dialog through the operators' commands", async () => {

@@ -2,7 +2,9 @@
  * What the Topics API tells about a dialog, in Hotline's `info_by_topic` shape (its field names:
  * `chat_id`, `thread_id`, `topic_status`, `topic_title`, `topic_last_date`, `user_*`), plus
  * Switchboard's own: the bot, the labels and how long the user has waited. `hide_info` applies
- * as in the topic: `name` hides the names, `link` hides the username.
+ * by the one rule of plugins/hide-info/shown.ts (as in the topic, the card and the export): a
+ * hidden name (`name`, or `title`) hides the names and the username, `link` hides the username.
+ * The ids stay: the API addresses dialogs by them.
  */
 import type { BotConfig } from "../../config/mod.ts";
 import { conversationKindOf } from "../../conversation/events.ts";
@@ -10,6 +12,7 @@ import { statusOf, type StoredSnapshot } from "../../conversation/step.ts";
 import { displayName } from "../../conversation/title.ts";
 import type { RunningBot } from "../../pipeline/bot.ts";
 import type { DialogRow } from "../../store/dialogs.ts";
+import { nameHidden, usernameShown } from "../../../plugins/hide-info/shown.ts";
 
 /** A dialog's status in Hotline's words, plus `banned` and `awaiting_keyword` (no topic yet). */
 export type DialogStatus = "user_answered" | "support_answered" | "closed" | "banned" | "awaiting_keyword" | "idle";
@@ -35,9 +38,8 @@ export function dialogInfo(bot: RunningBot, config: BotConfig, row: DialogRow, n
   const context = snapshot.context;
   const user = context.user;
   const status = dialogStatusOf(row.state, snapshot.value);
-  const hidden = new Set<string>(config.params.hide_info as readonly string[]);
-  const hideName = hidden.has("name");
-  const hideLink = hidden.has("link");
+  const hidden = config.params.hide_info as readonly string[];
+  const hideName = nameHidden(hidden, user);
   // Only a 🟪 dialog waits; a dialog stepped before wait times were kept counts from its last change.
   const waitingSince = status === "user_answered" ? (context.waitingSince ?? row.updatedAt) : undefined;
   return {
@@ -55,7 +57,7 @@ export function dialogInfo(bot: RunningBot, config: BotConfig, row: DialogRow, n
     user_name: hideName ? null : displayName(user),
     user_first_name: hideName ? null : user.firstName,
     user_last_name: hideName ? null : user.lastName ?? null,
-    user_username: hideLink ? null : user.username ?? null,
+    user_username: usernameShown(hidden, user) ? user.username ?? null : null,
     user_lang: user.languageCode ?? null,
     // Bots never learn a user's phone number unless the user shares a contact.
     user_phone: null,

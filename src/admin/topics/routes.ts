@@ -13,6 +13,7 @@ import type * as HttpServerRequest from "@effect/platform/HttpServerRequest";
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import { dialogOfTopic, openDialogs } from "../../store/dialogs.ts";
+import { linkGroupId } from "../../telegram/group-link.ts";
 import { query } from "../../store/store.ts";
 import type { AdminContext } from "../context.ts";
 import type { AdminRoute } from "../router.ts";
@@ -71,7 +72,7 @@ const writeDialog = (ctx: AdminContext) => (request: HttpServerRequest.HttpServe
   }));
 
 /** The t.me/c/… form of a group id (without -100) and the Bot API's, for matching either. */
-const sameGroup = (group: number, given: number) => group === given || group === -(1_000_000_000_000 + given);
+const sameGroup = (group: number, given: number) => group === given || linkGroupId(group) === String(given);
 
 /** Hotline's `POST topic_action` with `action: info_by_topic` (the one call its documentation shows in full). */
 const topicAction = (ctx: AdminContext) => (request: HttpServerRequest.HttpServerRequest) =>

@@ -11,7 +11,6 @@ import * as Effect from "effect/Effect";
 import type { StoredSnapshot } from "../../conversation/step.ts";
 import { type ApiAction, apiUpdate } from "../../pipeline/api-updates.ts";
 import type { DialogRow } from "../../store/dialogs.ts";
-import { syntheticUpdateIds } from "../../util/synthetic-id.ts";
 import type { AdminContext } from "../context.ts";
 import { decodeBody, EmptyBody, IncomingBody, LabelsBody, MessageBody } from "./body.ts";
 import { type ApiError, fail } from "./errors.ts";
@@ -24,22 +23,17 @@ export const writeActions = ["incoming", "messages", "close", "reopen", "labels"
 /** One writing call. */
 export type WriteAction = (typeof writeActions)[number];
 
-// Real time, not the Clock: these are identities, not timing (as the proxy's).
-const nextId = syntheticUpdateIds();
-
-/** Puts `actions` into the bot's inbox in order; an id that collides with another source's is drawn again. */
+/**
+ * Puts `actions` into the bot's inbox in order, with ids from the bot's one synthetic-id
+ * generator (shared with the proxy and MTProto, so no id is taken twice).
+ */
 const enqueue = (bot: ApiBot, actions: readonly ApiAction[]) =>
   Effect.gen(function* () {
     const ids: number[] = [];
     for (const action of actions) {
-      for (let attempt = 0; ; attempt++) {
-        const id = nextId();
-        if ((yield* bot.running.inbox.accept([apiUpdate(id, action)], { source: "api" })) === 1) {
-          ids.push(id);
-          break;
-        }
-        if (attempt >= 3) return yield* fail(503, "the inbox did not take the update; try again");
-      }
+      const id = bot.running.nextUpdateId();
+      if ((yield* bot.running.inbox.accept([apiUpdate(id, action)], { source: "api" })) !== 1) return yield* fail(503, "the inbox did not take the update; try again");
+      ids.push(id);
     }
     return ids;
   });

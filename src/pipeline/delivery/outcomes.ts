@@ -37,7 +37,7 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
         ctx.stats.delivered += batch.length;
         const metrics = botMetrics(ctx.botId);
         if (head.intent.type === "copyToTopic") record(metrics.relayedToOperators, batch.length);
-        else if (head.intent.type === "copyToUser") record(metrics.relayedToUsers, batch.length);
+        else if (head.intent.type === "copyToUser" || head.intent.type === "templateToUser") record(metrics.relayedToUsers, batch.length);
         for (const row of batch) record(metrics.deliveryLatency, Math.max(0, now - row.createdAt) / 1000);
         if (head.intent.type === "createTopic" && head.intent.previousDeleted) ctx.stats.topicsRecreated += 1;
         return;
