@@ -7,6 +7,7 @@ import autoclose from "./autoclose/mod.ts";
 import broadcasts from "./broadcasts/mod.ts";
 import comments from "./comments/mod.ts";
 import customCommands from "./custom-commands/mod.ts";
+import exportUsers from "./export/mod.ts";
 import help from "./help/mod.ts";
 import iconColor from "./icon-color/mod.ts";
 import hideInfo from "./hide-info/mod.ts";
@@ -15,6 +16,7 @@ import intercept from "./intercept/mod.ts";
 import labels from "./labels/mod.ts";
 import templates from "./templates/mod.ts";
 import startParam from "./start-param/mod.ts";
+import stats from "./stats/mod.ts";
 import keywordGate from "./keyword-gate/mod.ts";
 import leaveClosed from "./leave-closed/mod.ts";
 import silentMode from "./silent-mode/mod.ts";
@@ -22,6 +24,7 @@ import moderation from "./moderation/mod.ts";
 import monitor from "./monitor/mod.ts";
 import webhooks from "./webhooks/mod.ts";
 import welcome from "./welcome/mod.ts";
+import writeFirst from "./write-first/mod.ts";
 
 /** Every built-in plugin factory. */
-export const builtinPlugins: readonly PluginFactory<any>[] = [monitor, moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, templates, labels, broadcasts, help, webhooks, customCommands];
+export const builtinPlugins: readonly PluginFactory<any>[] = [monitor, moderation, keywordGate, leaveClosed, comments, hideInfo, welcome, startParam, infoCard, autoclose, silentMode, iconColor, intercept, templates, labels, broadcasts, exportUsers, stats, writeFirst, help, webhooks, customCommands];

@@ -12,7 +12,7 @@ import { runConfig } from "./run.ts";
 import { StoreError } from "./store/errors.ts";
 import { openStore, StorageUrlError } from "./store/open.ts";
 import { redactUrl } from "./store/postgres.ts";
-import { createLogger } from "./util/log.ts";
+import { createLogger, loggerFor } from "./util/log.ts";
 
 const usage = `Usage:
   switchboard run --config FILE       run the bots in FILE (SIGTERM/SIGINT stop gracefully)
@@ -158,7 +158,7 @@ async function main(argv: string[]): Promise<void> {
     }
     case "run": {
       const config = configOrExit(args);
-      const log = createLogger();
+      const log = loggerFor(config.log);
       // Handlers go in before start-up: a signal that arrives while bots connect still stops cleanly.
       let stopRequested: string | undefined;
       let stop: ((signal: string) => Promise<void>) | undefined;

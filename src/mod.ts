@@ -44,6 +44,8 @@ export { sendTemplate } from "./pipeline/delivery/templates.ts";
 
 /** "First Last", falling back to @username, then the id: how the core names a user. */
 export { displayName } from "./conversation/title.ts";
+/** A supergroup's id as `t.me/c/<id>/<topic>` links write it (the Bot API's `-100…` id without `-100`). */
+export { linkGroupId } from "./telegram/group-link.ts";
 /** Commands the core itself handles in a user's topic (`close`, `hold`, …); a plugin should not shadow them. */
 export { coreCommands } from "./conversation/machine.ts";
 /** The `private_keywords` rules and their test (the keyword-gate plugin's, for plugins that gate too). */

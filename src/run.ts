@@ -12,11 +12,14 @@ import * as Layer from "effect/Layer";
 import * as ManagedRuntime from "effect/ManagedRuntime";
 import * as TestClock from "effect/TestClock";
 import * as TestContext from "effect/TestContext";
+import { adminListener } from "./admin/server.ts";
 import type { Config } from "./config/mod.ts";
-import { makeBot, type RunningBot, type StartBotOptions } from "./pipeline/bot.ts";
+import { DEFAULT_ANALYTICS_RETENTION_DAYS } from "./config/defaults.ts";
+import { foldAnalyticsDaily } from "./pipeline/analytics-retention.ts";
+import { BotStartError, makeBot, type RunningBot, type StartBotOptions } from "./pipeline/bot.ts";
 import type { Db } from "./store/open.ts";
 import { layer as storeLayer, Store } from "./store/store.ts";
-import { createLogger, type Logger } from "./util/log.ts";
+import { loggerFor, type Logger } from "./util/log.ts";
 
 /** Options passed to every bot (tests and benchmarks tune these). */
 export type RunOptions = Partial<Omit<StartBotOptions, "bot" | "log" | "index">> & {
@@ -32,20 +35,30 @@ export type RunOptions = Partial<Omit<StartBotOptions, "bot" | "log" | "index">>
 export interface DeploymentService {
   readonly db: Db;
   readonly bots: readonly RunningBot[];
+  /** The admin listener's bound port, when `admin` is configured. */
+  readonly adminPort: number | undefined;
 }
 
 /** See the module comment. */
 export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment, DeploymentService>() {
   /** Opens the store and runs every bot of `config` for the life of the layer. */
   static readonly layer = (config: Config, options: RunOptions = {}): Layer.Layer<Deployment, unknown> => {
-    const root = options.log ?? createLogger();
+    const root = options.log ?? loggerFor(config.log);
     const bots = Layer.scoped(
       Deployment,
       Effect.gen(function* () {
         const { db } = yield* Store;
         const bots: RunningBot[] = [];
-        for (const [index, bot] of config.bots.entries()) bots.push(yield* makeBot({ ...options, bot, index, log: root.child(bot.id) }));
-        return { db, bots };
+        // Before the bots: /healthz answers (and /readyz says who is still connecting) while
+        // start-up waits for Telegram.
+        const admin = config.admin;
+        const adminPort = admin === undefined ? undefined : (yield* adminListener(admin, {
+          db, botIds: config.bots.map((b) => b.id), bots: config.bots, running: () => bots, readyOutboxAgeMs: admin.readyOutboxAgeSeconds * 1000,
+        }).pipe(Effect.mapError((e) => new BotStartError(`admin: cannot listen on ${admin.listen.host}:${admin.listen.port}: ${errorText(e.cause)}`)))).port;
+        if (admin !== undefined) root.info(`admin listener on ${admin.listen.host}:${adminPort}: /metrics, /healthz, /readyz, the Topics API (/api/bots/…)${admin.token ? " (token required but for /healthz)" : ""}`);
+        for (const [index, bot] of config.bots.entries()) bots.push(yield* makeBot({ ...options, bot, index, log: root.child(bot.id, { bot: bot.id }) }));
+        yield* foldAnalyticsDaily(db, config.bots.map((b) => b.id), config.analytics?.retentionDays ?? DEFAULT_ANALYTICS_RETENTION_DAYS, root);
+        return { db, bots, adminPort };
       }),
     ).pipe(Layer.provide(storeLayer(config.storage)));
     if (!options.testClock) return bots;
@@ -53,6 +66,8 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
     return Layer.provide(bots, Layer.provideMerge(startAtNow, TestContext.TestContext));
   };
 }
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** A running deployment. */
 export interface Running extends DeploymentService {

@@ -7,15 +7,12 @@
  * `info-card`.
  */
 import { definePlugin } from "../../src/mod.ts";
-import { aliasOf } from "./alias.ts";
+import { hiddenNameOf } from "./shown.ts";
 
 /** The built-in hide-info plugin. */
 export default definePlugin({
   name: "hide-info",
   create: (_options, { bot }) => ({
-    nameOf(user) {
-      const hidden = bot.params.hide_info;
-      if (user.chatKind ? hidden.includes("title") : hidden.includes("name") || hidden.includes("title")) return aliasOf(bot.id, user.id);
-    },
+    nameOf: (user) => hiddenNameOf(bot.id, bot.params.hide_info, user),
   }),
 });

@@ -4,7 +4,7 @@
  * allowed by `extensions_allowed` (empty = every operator).
  */
 import { definePlugin, displayName } from "../../src/mod.ts";
-import { aliasOf } from "../hide-info/alias.ts";
+import { hiddenNameOf } from "../hide-info/shown.ts";
 import { startParamFor } from "../start-param/mod.ts";
 import { infoCard } from "./card.ts";
 
@@ -13,8 +13,7 @@ export default definePlugin({
   name: "info-card",
   create: (_options, { bot }) => {
     const hidden = () => bot.params.hide_info;
-    const nameOf = (user: Parameters<typeof displayName>[0]) =>
-      (user.chatKind ? hidden().includes("title") : hidden().includes("name") || hidden().includes("title")) ? aliasOf(bot.id, user.id) : displayName(user);
+    const nameOf = (user: Parameters<typeof displayName>[0]) => hiddenNameOf(bot.id, hidden(), user) ?? displayName(user);
     // A group's or channel's card ends with its member count, which delivery asks Telegram for.
     const card = (ctx: Parameters<typeof startParamFor>[0]) => {
       const text = infoCard(ctx.conversation, bot.params, nameOf(ctx.conversation.user), startParamFor(ctx));

@@ -10,7 +10,7 @@
  * topics (ticker, name) sets a `labels.sync` timer on every conversation with the label: each
  * then re-reads its labels and retitles its topic through its own lane and the outbox.
  */
-import type { HookContext, HookOutput, PluginEffect, PluginEnv } from "../../src/mod.ts";
+import { type HookContext, type HookOutput, linkGroupId, type PluginEffect, type PluginEnv } from "../../src/mod.ts";
 import { templateBookOf } from "../templates/book.ts";
 import { checkName, wordsOf } from "../templates/names.ts";
 import { chatsWith, createLabel, getLabel, getLabels, type Label, listWithCounts, renameLabel, updateLabel } from "./store.ts";
@@ -41,8 +41,7 @@ const say = (text: string, effects: PluginEffect[] = []): HookOutput => ({ inten
 
 /** `https://t.me/c/<internal id>/<thread>`: the link operators open a topic with. */
 export function topicLink(groupId: number, topicId: number): string {
-  const id = String(groupId);
-  return `https://t.me/c/${id.startsWith("-100") ? id.slice(4) : id.replace(/^-/, "")}/${topicId}`;
+  return `https://t.me/c/${linkGroupId(groupId)}/${topicId}`;
 }
 
 /** Runs `/mark …` in General (permissions already checked). */

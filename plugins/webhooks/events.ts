@@ -16,7 +16,7 @@ export interface Occurrence {
 
 /** The operator behind an event, if one. */
 function operatorOf(event: ConversationEvent): WebhookUser | undefined {
-  const from = event.type === "operator.message" || event.type === "operator.command" ? event.message.from : undefined;
+  const from = event.type === "operator.message" || event.type === "operator.command" || event.type === "operator.api_text" ? event.message.from : undefined;
   return from ? personOf(from) : undefined;
 }
 
@@ -55,6 +55,10 @@ export function occurrencesOf(ctx: TransitionContext): Occurrence[] {
     out.push({ event: "message_received", fields: { message: messageOf(event.message) } });
   }
   if (event.type === "operator.message" && intents.some((i) => i.type === "copyToUser")) {
+    out.push({ event: "message_sent", fields: { message: messageOf(event.message), ...by } });
+  }
+  // A Topics API text (its message has a negative id: it is in no chat of its own).
+  if (event.type === "operator.api_text" && intents.some((i) => i.type === "templateToUser")) {
     out.push({ event: "message_sent", fields: { message: messageOf(event.message), ...by } });
   }
   if (event.type === "bot.intercepted") out.push({ event: "message_intercepted", fields: { message: messageOf(event.message) } });

@@ -16,3 +16,12 @@ export const DEFAULT_WEBHOOK_LISTEN = "0.0.0.0:8443";
 
 /** Telegram's limits: ~30 messages/s overall, 20/min per group, ~1/s per private chat. */
 export const TELEGRAM_LIMITS: RateLimits = { globalPerSecond: 30, groupPerMinute: 20, privatePerSecond: 1 };
+
+/** Where the admin listener listens when `admin.listen` is not given: loopback only. */
+export const DEFAULT_ADMIN_LISTEN = "127.0.0.1:8089";
+
+/** `/readyz` turns unready when an outbox row waits longer than this many seconds. */
+export const DEFAULT_READY_OUTBOX_AGE_SECONDS = 300;
+
+/** Days analytics keep their detail rows before folding them into per-day totals (`analytics.retention_days`). */
+export const DEFAULT_ANALYTICS_RETENTION_DAYS = 90;

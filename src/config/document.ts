@@ -11,7 +11,7 @@
  */
 import * as JSONSchema from "effect/JSONSchema";
 import * as Schema from "effect/Schema";
-import { DEFAULT_API_ROOT, DEFAULT_STORAGE, DEFAULT_WEBHOOK_LISTEN, TELEGRAM_LIMITS } from "./defaults.ts";
+import { DEFAULT_ADMIN_LISTEN, DEFAULT_ANALYTICS_RETENTION_DAYS, DEFAULT_API_ROOT, DEFAULT_READY_OUTBOX_AGE_SECONDS, DEFAULT_STORAGE, DEFAULT_WEBHOOK_LISTEN, TELEGRAM_LIMITS } from "./defaults.ts";
 import type { WrittenAs } from "./lenient.ts";
 import { ParamsSchema, PARAM_NAMES } from "./params.ts";
 import { anyOf, ENV_REFERENCE, orEnv, wordsPattern, writtenAs } from "./values.ts";
@@ -133,6 +133,42 @@ const Bot = Schema.Struct({
   }),
 });
 
+/** `admin`: the admin listener. */
+const Admin = Schema.Struct({
+  listen: optional(orEnv(LISTEN), {
+    description: "Where /metrics, /healthz and /readyz are served. Loopback by default; another address requires token.",
+    default: DEFAULT_ADMIN_LISTEN,
+  }),
+  token: optional(orEnv({ type: "string", pattern: "^[\\x21-\\x7e]{16,512}$" }), {
+    description: "Required as 'Authorization: Bearer TOKEN' or ?token= on every route but /healthz; 16-512 visible characters. Best given as ${VARIABLE}.",
+    examples: ["${ADMIN_TOKEN}"],
+  }),
+  ready_outbox_age: optional(orEnv(anyOf({ type: "number", exclusiveMinimum: 0 }, { type: "string", pattern: "^\\s*(\\d+(\\.\\d*)?|\\.\\d+)\\s*$" })), {
+    description: "Seconds an outbox row may wait before /readyz reports the bot unready.",
+    default: DEFAULT_READY_OUTBOX_AGE_SECONDS,
+  }),
+});
+
+/** `log`: how log lines look. */
+const Log = Schema.Struct({
+  format: optional(orEnv({ type: "string", pattern: wordsPattern(["text", "json"]) }), {
+    description: "text: one readable line per event; json: one JSON object per line (time, level, bot, message, chat, update_id, intent …).",
+    default: "text",
+  }),
+  level: optional(orEnv({ type: "string", pattern: wordsPattern(["debug", "info", "warn", "error"]) }), {
+    description: "The lowest level written.",
+    default: "info",
+  }),
+});
+
+/** `analytics`: what the analytics keep. */
+const Analytics = Schema.Struct({
+  retention_days: optional(orEnv(anyOf({ type: "integer", minimum: 1 }, { type: "string", pattern: "^\\s*[1-9]\\d*\\s*$" })), {
+    description: "Days detail rows (one per message, dialog change, delivery problem) are kept; older ones are folded into per-day totals.",
+    default: DEFAULT_ANALYTICS_RETENTION_DAYS,
+  }),
+});
+
 /** The whole file. */
 const File = Schema.Struct({
   storage: optional(orEnv({ type: "string", pattern: "^\\s*(sqlite:.+|postgres(ql)?://.+)$" }), {
@@ -140,6 +176,15 @@ const File = Schema.Struct({
     default: DEFAULT_STORAGE,
   }),
   bots: required({ type: "array", minItems: 1, items: writtenAs(Bot) }, { description: "One entry per bot; at least one." }),
+  admin: optional(writtenAs(Admin), {
+    description: "The admin listener: /metrics (Prometheus text), /healthz and /readyz (JSON). Not served when absent.",
+    examples: [{ listen: DEFAULT_ADMIN_LISTEN, token: "${ADMIN_TOKEN}" }],
+  }),
+  log: optional(writtenAs(Log), { description: "Log lines: { format: text | json, level: debug | info | warn | error }.", default: { format: "text", level: "info" } }),
+  analytics: optional(writtenAs(Analytics), {
+    description: "Analytics the runtime records (see /stats): { retention_days } of detail rows before they are folded into per-day totals.",
+    default: { retention_days: DEFAULT_ANALYTICS_RETENTION_DAYS },
+  }),
 });
 
 /** Keys as written in the file, for the readers' unknown-key checks. */
@@ -151,6 +196,12 @@ export const TOP_KEYS = keysOf(File);
 export const BOT_KEYS = keysOf(Bot);
 /** The keys of a webhook section. */
 export const WEBHOOK_KEYS = keysOf(Webhook);
+/** The keys of `admin`. */
+export const ADMIN_KEYS = keysOf(Admin);
+/** The keys of `log`. */
+export const LOG_KEYS = keysOf(Log);
+/** The keys of `analytics`. */
+export const ANALYTICS_KEYS = keysOf(Analytics);
 /** The keys of `limits` as a mapping. */
 export const LIMITS_KEYS = keysOf(Limits);
 /** The keys of a parallel section, by mode. */

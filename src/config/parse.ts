@@ -4,6 +4,7 @@
  */
 import * as nodePath from "node:path";
 import { parseDocument, type YAMLError } from "yaml";
+import { readAdmin } from "./admin.ts";
 import { readBot } from "./bot.ts";
 import { tooDeep } from "./depth.ts";
 import { TOP_KEYS } from "./document.ts";
@@ -11,6 +12,8 @@ import { ConfigError } from "./error.ts";
 import { type Env, interpolateTree, reportUnresolved } from "./interpolate.ts";
 import { childPath, Problems } from "./problems.ts";
 import { protectReferences, restoreReferences } from "./protect-references.ts";
+import { readLog } from "./log.ts";
+import { readAnalytics } from "./analytics.ts";
 import { checkKeys, describe, isMapping, isUnresolved } from "./read.ts";
 import { readStorage } from "./storage.ts";
 import type { BotConfig, Config } from "./types.ts";
@@ -98,7 +101,10 @@ export function parseConfig(text: string, env: Env, source?: string): Config {
     checkKeys(root, TOP_KEYS, "", problems);
     const storage = readStorage(root.storage, "storage", problems);
     const bots = readBots(root.bots, problems, baseDir);
-    if (storage !== undefined) config = { storage, bots };
+    const admin = readAdmin(root.admin, "admin", problems);
+    const log = readLog(root.log, "log", problems);
+    const analytics = readAnalytics(root.analytics, "analytics", problems);
+    if (storage !== undefined) config = { storage, bots, ...(admin ? { admin } : {}), ...(log ? { log } : {}), ...(analytics ? { analytics } : {}) };
   }
   reportUnresolved(root, "", problems);
   if (problems.list.length > 0 || config === undefined) {

@@ -11,6 +11,36 @@ export interface Config {
   storage: string;
   /** At least one bot; ids and tokens are unique. */
   bots: BotConfig[];
+  /** The admin listener (`/metrics`, `/healthz`, `/readyz`); absent = not served. */
+  admin?: AdminConfig;
+  /** How log lines look and which are written; absent = text at info. */
+  log?: LogConfig;
+  /** How long analytics keep detail rows; absent = 90 days. */
+  analytics?: AnalyticsConfig;
+}
+
+/** The `analytics` key. */
+export interface AnalyticsConfig {
+  /** Days detail rows are kept before they are folded into per-day totals (YAML `retention_days`). */
+  retentionDays: number;
+}
+
+/** The admin listener: metrics, health, and later the analytics page. */
+export interface AdminConfig {
+  /** Where it listens (default `127.0.0.1:8089`); a non-loopback host requires `token`. */
+  listen: Listen;
+  /** Required as `Authorization: Bearer TOKEN` or `?token=` on every route but `/healthz`, when set. */
+  token?: string;
+  /** `/readyz` is unready while an outbox row is older than this (YAML `ready_outbox_age`, seconds; default 300). */
+  readyOutboxAgeSeconds: number;
+}
+
+/** The `log` key. */
+export interface LogConfig {
+  /** `text` (one human-readable line) or `json` (one JSON object per line). */
+  format: "text" | "json";
+  /** The lowest level written. */
+  level: "debug" | "info" | "warn" | "error";
 }
 
 /** A `host:port` to listen on. */

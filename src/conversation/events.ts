@@ -49,6 +49,12 @@ export type ConversationEvent =
   | { type: "user.unblocked" }
   | { type: "operator.message"; message: Message; replyToTopicMessageId?: number; gates?: EventGates }
   | { type: "operator.edited"; message: Message }
+  /**
+   * An operator's text sent through the Topics API: it exists in no chat yet, so it is sent to
+   * the user as a message and shown in the topic too (like a template), not copied. `message`
+   * stands for it (a negative id, from the API's pseudo-operator), for plugins that report it.
+   */
+  | { type: "operator.api_text"; message: Message }
   | { type: "operator.command"; command: ParsedCommand; message: Message; gates?: EventGates }
   /** Closes the dialog like /close, on a plugin's behalf (autoclose). */
   | { type: "dialog.close"; reason: string }

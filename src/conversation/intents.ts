@@ -68,7 +68,12 @@ export type Intent =
    */
   | { type: "templateToUser"; name: string; template: TemplateContent }
   /** A template shown in General (a preview). */
-  | { type: "templateToGeneral"; name: string; template: TemplateContent };
+  | { type: "templateToGeneral"; name: string; template: TemplateContent }
+  /**
+   * A generated file posted in General as a document (an export): uploaded with `sendDocument`.
+   * `content` is the file's text, sent as UTF-8; it rides in the outbox row like any intent.
+   */
+  | { type: "documentToGeneral"; fileName: string; content: string; contentType: string; caption?: string };
 
 /**
  * Where an intent acts — the one place intents are classified:
@@ -100,6 +105,7 @@ const places: Record<Intent["type"], IntentPlace> = {
   deleteTopic: "group",
   templateToUser: "user",
   templateToGeneral: "general",
+  documentToGeneral: "general",
 };
 
 /** Where `intent` acts. */

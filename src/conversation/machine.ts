@@ -18,6 +18,14 @@ export interface ConversationContext {
   blocked: boolean;
   /** When the conversation started (ms since the epoch), from the first event's clock. */
   firstContactAt?: number;
+  /**
+   * Since when the dialog waits for operators (it turned 🟪; ms since the epoch), beside the
+   * context like `firstContactAt`: set by the stepper, never by the machine.
+   */
+  waitingSince?: number;
+  /** When the current dialog opened, and when the operators first answered it (ms; analytics, set by the stepper). */
+  openedAt?: number;
+  answeredAt?: number;
   /** Plugins' data by plugin name; written only through `setData` effects, never by the machine. */
   data?: Record<string, unknown>;
 }
@@ -69,8 +77,16 @@ export function createConversationMachine(options: MachineOptions = {}) {
   });
   const copyIn = { type: "copyToTopic" as const, params: ({ event }: { event: ConversationEvent }) => copyParams(event, options.hideGroupSenders === true) };
   const copyOut = { type: "copyToUser" as const, params: ({ event }: { event: ConversationEvent }) => operatorCopyParams(event) };
+  // A Topics API text exists in no chat: sent to the user, then shown in the topic (paired).
+  const apiTextOut = {
+    type: "templateToUser" as const,
+    params: ({ event }: { event: ConversationEvent }) => ({ name: "api", template: { kind: "message" as const, text: (event as Ev<"operator.api_text">).message.text ?? "" } }),
+  };
   const closeActions = [{ type: "editTopic" as const, params: title("closed") }, "closeTopic" as const];
-  const createTopic = { type: "createTopic" as const, params: ({ context }: { context: ConversationContext }) => ({ name: titleFor("user_answered", context), iconColor: options.iconColor }) };
+  const createTopicAs = (status: TitleStatus) => ({ type: "createTopic" as const, params: ({ context }: { context: ConversationContext }) => ({ name: titleFor(status, context), iconColor: options.iconColor }) });
+  const createTopic = createTopicAs("user_answered");
+  // Operators write first (/new): the topic opens as answered, waiting for the user.
+  const openByOperator = { target: "topic-open.support_answered" as const, actions: [createTopicAs("support_answered")] };
   // leave_closed: the topic is created, the message relayed, and the dialog starts closed.
   const createClosed = {
     guard: and(["mayRelay", not("mayReopen")]),
@@ -105,6 +121,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
       copyToUser: (_: unknown, _p: IntentParams<"copyToUser">) => noop(),
       sendToTopic: (_: unknown, _p: IntentParams<"sendToTopic">) => noop(),
       sendToUser: (_: unknown, _p: IntentParams<"sendToUser">) => noop(),
+      templateToUser: (_: unknown, _p: IntentParams<"templateToUser">) => noop(),
       editInTopic: (_: unknown, _p: IntentParams<"editInTopic">) => noop(),
       editInUser: (_: unknown, _p: IntentParams<"editInUser">) => noop(),
       reactInTopic: (_: unknown, _p: IntentParams<"reactInTopic">) => noop(),
@@ -217,6 +234,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
           ],
           "operator.command": {},
           "operator.message": {},
+          "plugin.answered": openByOperator,
         },
       },
       "awaiting-keyword": {
@@ -227,6 +245,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
             // Messages before the match are not relayed later: the other system handled them.
             { actions: "rememberUser" },
           ],
+          "plugin.answered": openByOperator,
         },
       },
       "topic-open": {
@@ -248,6 +267,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
               "topic.lost": { actions: replaceTopic("user_answered") },
               "user.message": { guard: "mayRelay", actions: ["rememberUser", copyIn] },
               "operator.message": { guard: "mayRelay", target: "support_answered", actions: [copyOut, { type: "editTopic", params: title("support_answered") }] },
+              "operator.api_text": { target: "support_answered", actions: [apiTextOut, { type: "editTopic", params: title("support_answered") }] },
               "plugin.answered": { target: "support_answered", actions: { type: "editTopic", params: title("support_answered") } },
             },
           },
@@ -256,6 +276,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
               "topic.lost": { actions: replaceTopic("support_answered") },
               "user.message": { guard: "mayRelay", target: "user_answered", actions: ["rememberUser", copyIn, { type: "editTopic", params: title("user_answered") }] },
               "operator.message": { guard: "mayRelay", actions: copyOut },
+              "operator.api_text": { actions: apiTextOut },
             },
           },
         },
@@ -277,6 +298,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
             target: "topic-open.support_answered",
             actions: ["reopenTopic", { type: "editTopic", params: title("support_answered") }, copyOut],
           },
+          "operator.api_text": { target: "topic-open.support_answered", actions: ["reopenTopic", { type: "editTopic", params: title("support_answered") }, apiTextOut] },
           "plugin.answered": { target: "topic-open.support_answered", actions: ["reopenTopic", { type: "editTopic", params: title("support_answered") }] },
           "operator.command": [
             { guard: "isClose", actions: { type: "sendToTopic", params: { text: "The dialog is already closed." } } },
@@ -292,6 +314,7 @@ export function createConversationMachine(options: MachineOptions = {}) {
           "topic.lost": { actions: replaceTopic("closed") },
           "user.message": {},
           "operator.message": { actions: { type: "sendToTopic", params: { text: "The user is banned; /unban to write to them." } } },
+          "operator.api_text": { actions: { type: "sendToTopic", params: { text: "A Topics API message was not sent: the user is banned." } } },
           "operator.command": [
             { guard: "isUnban", target: "closed", actions: { type: "sendToTopic", params: { text: "✅ Unbanned. The user's next message reopens the dialog." } } },
             { guard: "isBan", actions: { type: "sendToTopic", params: { text: "The user is already banned." } } },
@@ -309,6 +332,8 @@ function copyParams(event: ConversationEvent, hideGroupSenders: boolean): Intent
   const base = { messageId: m.message_id, replyToUserMessageId: m.reply_to_message?.message_id, mediaGroupId: m.media_group_id };
   // Many people write in one group: a forward shows operators who wrote each message.
   const inGroup = m.chat.type === "group" || m.chat.type === "supergroup";
+  // Posted through the Topics API: there is nothing to copy, the text is sent into the topic.
+  if (m.message_id < 0) return { ...base, replyToUserMessageId: undefined, protectedText: { text: m.text ?? "" } };
   if (!m.has_protected_content) return inGroup && !hideGroupSenders ? { ...base, forward: true } : base;
   // Telegram refuses to copy protected content; its text is all that may be relayed.
   const text = m.text ?? m.caption;

@@ -19,11 +19,13 @@ export function displayName(user: UserProfile): string {
 
 /**
  * Builds the title for a status, trimmed to Telegram's limit without splitting a surrogate pair.
- * `suffix` (plugins' additions, e.g. label tickers) goes after the name.
+ * `suffix` (plugins' additions, e.g. label tickers) goes after the name. Trailing blanks go too
+ * (also those the cut leaves): Telegram strips them, and the title must be the one it shows,
+ * since topic adoption matches a created topic by its name.
  */
 export function topicTitle(status: TitleStatus, user: UserProfile, name: (user: UserProfile) => string = displayName, suffix?: string): string {
   const title = `${statusSquare[status]} ${name(user)}${suffix ? ` ${suffix}` : ""}`;
-  return Array.from(title).slice(0, 128).join("");
+  return Array.from(title).slice(0, 128).join("").trimEnd();
 }
 
 /** The title status of a conversation's state, or undefined when it has no topic to title. */

@@ -14,11 +14,12 @@ import * as Schedule from "effect/Schedule";
 import type * as Scope from "effect/Scope";
 import type { BotConfig } from "../config/mod.ts";
 import { createConversationMachine } from "../conversation/machine.ts";
-import { displayName } from "../conversation/title.ts";
+import type { ConversationContext } from "../conversation/machine.ts";
+import { displayName, titleStatusOf, topicTitle } from "../conversation/title.ts";
 import { loadPlugins } from "../plugins/load.ts";
 import { Plugins } from "../plugins/service.ts";
 import { chatOfTopic, type ConversationRow } from "../store/conversations.ts";
-import { pruneInbox } from "../store/inbox.ts";
+import { pruneInbox, smallestUpdateId } from "../store/inbox.ts";
 import { chatOfTopicMessage } from "../store/message-map.ts";
 import { Store } from "../store/store.ts";
 import { TelegramApi } from "../telegram/api.ts";
@@ -31,11 +32,13 @@ import type { MtprotoClientFactory, MtprotoSession } from "../telegram/mtproto/s
 import { mirrorsToParallel } from "../telegram/proxy/mirror.ts";
 import type { ProxyHandle } from "../telegram/proxy/server.ts";
 import type { Logger } from "../util/log.ts";
+import { syntheticUpdateIds } from "../util/synthetic-id.ts";
 import { Bot, type BotEnv } from "./bot-env.ts";
 import { Delivery, type DeliveryService } from "./delivery/lanes.ts";
 import { Inbox, type InboxService } from "./inbox.ts";
 import { Outbox } from "./outbox.ts";
 import { Processor, type ProcessorStats } from "./processor.ts";
+import { ReceiveHealth } from "./receive-health.ts";
 import { limitsFromConfig, type RateLimitConfig } from "./rate-limits.ts";
 import { startSource } from "./sources.ts";
 import { BotStartError } from "./start-error.ts";
@@ -76,8 +79,14 @@ export interface RunningBot {
   readonly mtproto: MtprotoSession | undefined;
   /** The bound port of the webhook receiver, when `updates: webhook`. */
   readonly webhookPort: number | undefined;
+  /** The bot's one generator of synthetic update ids (proxy, MTProto and Topics API share it, so none collide). */
+  readonly nextUpdateId: () => number;
+  /** Whether the bot's source receives (for `/readyz`). */
+  readonly receiving: ReceiveHealth;
   /** The conversation's current row, or undefined for a user never seen. */
   conversation(chatId: number): Promise<ConversationRow | undefined>;
+  /** The title a conversation's topic has in its state (with plugins' aliases and tickers), if it has a topic. */
+  topicTitleOf(context: ConversationContext, state: string, status: string | undefined): string | undefined;
   /** Fires every due timer now. */
   fireTimers(): Promise<void>;
 }
@@ -142,7 +151,10 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       });
       // Work left from a previous run is already under way; now the plugins' own queues (webhooks).
       yield* plugins.run;
-      const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends });
+      const receiving = new ReceiveHealth();
+      // Real time, not the Clock: these are identities, not timing.
+      const nextUpdateId = syntheticUpdateIds(Date.now, yield* Effect.tryPromise(() => smallestUpdateId(db, bot.id)));
+      const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends, health: receiving, nextUpdateId });
 
       // Telegram keeps unconfirmed updates 24 h at most, so older processed rows can never recur.
       const prune = Effect.gen(function* () {
@@ -162,7 +174,13 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
         proxy: source.proxy,
         mtproto: source.mtproto,
         webhookPort: source.webhookPort,
+        receiving,
+        nextUpdateId,
         conversation: (chatId) => run(stepper.rowOf(chatId)),
+        topicTitleOf: (context, state, status) => {
+          const shown = titleStatusOf(state, status);
+          return shown && topicTitle(shown, context.user, nameOf, plugins.titleSuffix(context.data ?? {}, view));
+        },
         fireTimers: () => run(timers.tick),
       } satisfies RunningBot;
     }).pipe(Effect.provide(pipeline));

@@ -10,6 +10,7 @@ import type { Db } from "../store/open.ts";
 import { dropPendingOfType, enqueueIntents } from "../store/outbox.ts";
 import type { PluginEffect } from "../plugins/api.ts";
 import { applyTimerEffects } from "../store/timers.ts";
+import { type AnalyticsEvent, recordEvents } from "../store/analytics.ts";
 
 /** One conversation's change within a batch. */
 export interface ConversationChange {
@@ -17,6 +18,8 @@ export interface ConversationChange {
   intents: Intent[];
   /** Durable timers set or cleared by plugins (other effects are applied by the steps). */
   effects: PluginEffect[];
+  /** What analytics count of it (step-analytics.ts): durable exactly when the step is. */
+  analytics: AnalyticsEvent[];
 }
 
 /**
@@ -42,6 +45,9 @@ export async function commitBatch(
       await enqueueIntents(tx, botId, change.row.chatId, await coalesceTitles(tx, botId, change.row.chatId, change.intents), now);
       await applyTimerEffects(tx, botId, change.row.chatId, change.effects);
     }
+    // One multi-row insert for the whole batch: the hot path pays one statement, not one per event.
+    const events = changes.length === 1 ? changes[0].analytics : changes.flatMap((c) => c.analytics);
+    if (events.length > 0) await recordEvents(tx, botId, events);
     await alsoWrite?.(tx);
     await markProcessed(tx, botId, processedUpdateIds);
   });

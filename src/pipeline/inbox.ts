@@ -16,6 +16,7 @@ import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import * as Queue from "effect/Queue";
+import { botMetrics, record } from "../admin/metrics.ts";
 import { type DeadLetter, moveToDeadLetters, type StoredDeadLetter } from "../store/dead-letters.ts";
 import { acceptIntake, type IncomingUpdate, type InboxRow, lastUpdateId, pendingPayloads } from "../store/inbox.ts";
 import { query, Store, type StoreError } from "../store/store.ts";
@@ -24,7 +25,7 @@ import type { Logger } from "../util/log.ts";
 import { Bot } from "./bot-env.ts";
 
 /** Where updates come from; the dead letters record it. */
-export type UpdateSource = "polling" | "webhook" | "mtproto" | "proxy";
+export type UpdateSource = "polling" | "webhook" | "mtproto" | "proxy" | "api";
 
 /** Who handed a batch over, and how to tell its updates apart. */
 export interface AcceptFrom {
@@ -72,6 +73,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
       Effect.gen(function* () {
         const { db } = yield* Store;
         const { botId } = yield* Bot;
+        const received = botMetrics(botId).updatesReceived;
         // One slot that stays filled until taken: any number of accepts before the processor
         // looks again cost one wake-up, and none is lost while it works.
         const wake = yield* Queue.sliding<void>(1);
@@ -107,6 +109,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
               if (saved.dead.length > 0) yield* reported(saved.dead);
               if (good.length === 0) return 0;
               yield* Queue.offer(wake, undefined);
+              if (saved.fresh > 0) record(received, saved.fresh);
               const accepted = good.map((u) => u.update);
               for (const listener of listeners) listener(accepted);
               return saved.fresh;

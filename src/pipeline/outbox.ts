@@ -10,6 +10,7 @@ import * as Layer from "effect/Layer";
 import * as PubSub from "effect/PubSub";
 import type { Intent } from "../conversation/intents.ts";
 import { chatsWithPendingIntents, deferIntent, laneHead, type OutboxRow as StoredRow } from "../store/outbox.ts";
+import { type AnalyticsEvent, recordEvents } from "../store/analytics.ts";
 import { query, Store, type StoreError } from "../store/store.ts";
 import { Bot } from "./bot-env.ts";
 
@@ -22,8 +23,11 @@ export interface OutboxService {
   head(chatId: number, limit: number): Effect.Effect<OutboxRow[], StoreError>;
   /** Conversations with anything queued (to resume delivery after a restart). */
   pendingChats(): Effect.Effect<number[], StoreError>;
-  /** Postpones rows after a failure: not before `notBefore`, counting one more attempt. */
-  defer(rows: readonly OutboxRow[], notBefore: number): Effect.Effect<void, StoreError>;
+  /**
+   * Postpones rows after a failure: not before `notBefore`, counting one more attempt; `events`
+   * (the retry, a 429) are recorded for analytics in the same transaction.
+   */
+  defer(rows: readonly OutboxRow[], notBefore: number, events?: readonly AnalyticsEvent[]): Effect.Effect<void, StoreError>;
   /** Chats whose lanes got rows, announced after the commit that queued them. */
   readonly work: PubSub.PubSub<number>;
   /** Announces committed work for `chats`. */
@@ -42,10 +46,12 @@ export class Outbox extends Context.Tag("switchboard/Outbox")<Outbox, OutboxServ
       return {
         head: (chatId, limit) => query("read the outbox", () => laneHead<Intent>(db, botId, chatId, limit)),
         pendingChats: () => query("list pending lanes", () => chatsWithPendingIntents(db, botId)),
-        defer: (rows, notBefore) =>
-          query("postpone a delivery", async () => {
-            for (const row of rows) await deferIntent(db, row.id, notBefore, row.attempts + 1);
-          }),
+        defer: (rows, notBefore, events = []) =>
+          query("postpone a delivery", () =>
+            db.transaction().execute(async (tx) => {
+              for (const row of rows) await deferIntent(tx, row.id, notBefore, row.attempts + 1);
+              if (events.length > 0) await recordEvents(tx, botId, events);
+            })),
         work,
         announce: (chats) => PubSub.publishAll(work, new Set(chats)),
       } satisfies OutboxService;

@@ -7,6 +7,7 @@
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
+import { botMetrics, record } from "../admin/metrics.ts";
 import type { InboxRow } from "../store/inbox.ts";
 import { Bot } from "./bot-env.ts";
 import { Inbox } from "./inbox.ts";
@@ -30,7 +31,8 @@ export class Processor extends Context.Tag("switchboard/Processor")<Processor, P
         const stats: ProcessorStats = { processed: 0, dropped: 0 };
         const inbox = yield* Inbox;
         const stepper = yield* Stepper;
-        const { log } = yield* Bot;
+        const { log, botId } = yield* Bot;
+        const intercepted = botMetrics(botId).intercepted;
         // Operators answer in topics of active conversations: the stepper knows those chats.
         const routing: RouterContext = {
           ...router,
@@ -61,12 +63,15 @@ export class Processor extends Context.Tag("switchboard/Processor")<Processor, P
           Effect.gen(function* () {
             const envelopes: Envelope[] = [];
             const dropped: number[] = [];
+            let interceptions = 0;
             for (const row of rows) {
               const envelope = yield* routeRow(row);
               if (envelope) envelopes.push(envelope);
               else dropped.push(row.updateId);
+              if (envelope?.event?.type === "bot.intercepted") interceptions += 1;
             }
             yield* stepper.apply(envelopes, dropped);
+            if (interceptions > 0) record(intercepted, interceptions);
             stats.processed += envelopes.length;
             stats.dropped += dropped.length;
           });

@@ -4,6 +4,7 @@
  */
 import type { Message, Update } from "@grammyjs/types";
 import type { ChatKind, ConversationEvent, ParsedCommand, UserProfile } from "../conversation/events.ts";
+import { apiActionOf, apiEvent } from "./api-updates.ts";
 
 /** Where an update goes. */
 export type Route =
@@ -82,6 +83,8 @@ export async function route(update: Update, ctx: RouterContext): Promise<Route> 
     const type = intercepted.edited ? "bot.intercepted_edit" : "bot.intercepted";
     return { kind: "conversation", chatId: intercepted.chat_id, event: { type, message: intercepted.message } };
   }
+  const api = apiActionOf(update);
+  if (api) return { kind: "conversation", ...apiEvent(update.update_id, api, ctx.groupId) };
   if (update.message) return routeMessage(update.message, ctx, false);
   if (update.edited_message) return routeMessage(update.edited_message, ctx, true);
   if (update.channel_post) return routeMonitored(update.channel_post, "channel", false, ctx.botId);

@@ -4,6 +4,7 @@
  * Scope and released when it closes; every update goes through the inbox before it is confirmed.
  */
 import type { Update, UserFromGetMe } from "@grammyjs/types";
+import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import type * as Scope from "effect/Scope";
 import { nodeHttpClientLayer } from "../platform/http-client.ts";
@@ -18,8 +19,8 @@ import { runPolling } from "../telegram/polling.ts";
 import { type ProxyHandle, proxyServer } from "../telegram/proxy/server.ts";
 import { webhookReceiver } from "../telegram/webhook.ts";
 import type { Logger } from "../util/log.ts";
-import { syntheticUpdateIds } from "../util/synthetic-id.ts";
 import type { InboxService } from "./inbox.ts";
+import type { ReceiveHealth } from "./receive-health.ts";
 import { BotStartError } from "./start-error.ts";
 
 /** What a source needs. */
@@ -34,6 +35,10 @@ export interface SourceOptions {
   ownSends: OwnSends | undefined;
   pollTimeoutSeconds?: number;
   mtprotoClient?: MtprotoClientFactory;
+  /** Where the source reports that it receives (for `/readyz`). */
+  health: ReceiveHealth;
+  /** The bot's one generator of synthetic update ids (util/synthetic-id.ts). */
+  nextUpdateId: () => number;
 }
 
 /** The running source's handles. */
@@ -57,14 +62,12 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
     let proxy: ProxyHandle | undefined;
     if (bot.parallel?.mode === "proxy") {
       const listen = bot.parallel.listen;
-      // Real time, not the Clock: these are identities, not timing.
-      const nextId = syntheticUpdateIds();
       const started = yield* proxyServer({
         host: listen.host, port: listen.port, token: bot.token, apiRoot: bot.apiRoot, db, botId: bot.id, log: log.child("proxy"),
         push: { retryHours: bot.parallel.webhookRetryHours, maxAttempts: bot.parallel.webhookMaxAttempts },
         // Through the inbox, with a negative id: durable, and stepped in arrival order.
         onIntercepted: (chatId, message, edited) =>
-          o.inbox.accept([{ update_id: nextId(), switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } }], { source: "proxy" }),
+          o.inbox.accept([{ update_id: o.nextUpdateId(), switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } }], { source: "proxy" }),
       }).pipe(Effect.provide(nodeHttpClientLayer), listening("the Bot API proxy", listen));
       const stopListening = o.inbox.onAccepted((updates) => Effect.runSync(started.notify(updates)));
       yield* Effect.addFinalizer(() => Effect.sync(stopListening));
@@ -86,12 +89,14 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
             startMtprotoSession({
               db, botId: bot.id, token: bot.token, apiId: mtproto.apiId, apiHash: mtproto.apiHash, log: log.child("mtproto"), ownSends,
               me: { id: o.me.id, first_name: o.me.first_name, username: o.me.username }, accept: (updates, sourceKey) => o.accept(updates, sourceKey),
+              nextUpdateId: o.nextUpdateId,
               ...(o.mtprotoClient ? { createClient: o.mtprotoClient } : {}),
             }),
           catch: (e) => (e instanceof MtprotoStartError ? new BotStartError(`bot "${bot.id}": ${e.message}`) : e),
         }),
         (s) => Effect.promise(() => s.stop()),
       );
+      o.health.ok("mtproto", yield* Clock.currentTimeMillis);
       announce("an MTProto session (parallel mode: the other system keeps its getUpdates or webhook)");
       return { proxy, mtproto: session, webhookPort: undefined };
     }
@@ -103,13 +108,14 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
         listening("the webhook", w.listen),
       );
       yield* setWebhook({ client: o.client, botId: bot.id, log, url: w.url, secret: w.secret, ...asked }).pipe(Effect.mapError((e) => new BotStartError(e.message)));
+      o.health.ok("webhook", yield* Clock.currentTimeMillis);
       announce(`webhook (${w.url}, listening on ${w.listen.host}:${server.port})`);
       return { proxy, mtproto: undefined, webhookPort: server.port };
     }
 
     const last = yield* o.inbox.lastUpdateId();
     yield* Effect.forkScoped(runPolling({
-      client: o.client, log, lastUpdateId: last, accept: (updates) => o.inbox.accept(updates, { source: "polling" }), timeoutSeconds: o.pollTimeoutSeconds, onConnected: Effect.sync(() => announce("polling")), ...asked,
+      client: o.client, log, lastUpdateId: last, accept: (updates) => o.inbox.accept(updates, { source: "polling" }), timeoutSeconds: o.pollTimeoutSeconds, health: o.health, onConnected: Effect.sync(() => announce("polling")), ...asked,
     }));
     return { proxy, mtproto: undefined, webhookPort: undefined };
   });

@@ -10,6 +10,7 @@ import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import * as Queue from "effect/Queue";
+import { botMetrics, record } from "../admin/metrics.ts";
 import type { ConversationMachine } from "../conversation/machine.ts";
 import { Plugins } from "../plugins/service.ts";
 import type { Db } from "../store/open.ts";
@@ -58,11 +59,15 @@ export class Stepper extends Context.Tag("switchboard/Stepper")<Stepper, Stepper
         const core = new ConversationSteps({ db, bot: bot.view, machine, plugins, log: bot.log, ...(cacheSize ? { cacheSize } : {}) });
         const oneAtATime = yield* Effect.makeSemaphore(1);
         const timersSet = yield* Queue.sliding<void>(1);
+        const metrics = botMetrics(bot.botId);
         const service: StepperService = {
           apply: (envelopes, dropped = [], alsoCommit) =>
             Effect.gen(function* () {
               const now = yield* Clock.currentTimeMillis;
+              const started = yield* Clock.currentTimeNanos;
               const { applied, setTimers, adopted } = yield* query("commit a step", () => core.apply(envelopes, dropped, now, alsoCommit));
+              record(metrics.storeTransaction, Number((yield* Clock.currentTimeNanos) - started) / 1e9);
+              if (envelopes.length > 0) record(metrics.steps, envelopes.length);
               // A lane waiting for its creation in doubt goes on at once when the topic is adopted.
               yield* outbox.announce([...chatsWithIntents(applied), ...adopted]);
               if (setTimers) yield* Queue.offer(timersSet, undefined);

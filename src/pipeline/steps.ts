@@ -18,6 +18,7 @@ import { removeIntents } from "../store/outbox.ts";
 import { forgetTopicRequests, topicRequestNamed, topicRequestsInFlight } from "../store/topic-requests.ts";
 import type { Logger } from "../util/log.ts";
 import { commitBatch, type ConversationChange } from "./commit.ts";
+import { analyticsOfStep } from "./step-analytics.ts";
 
 /** A conversation row with this machine's snapshot. */
 export type ConversationRow = StoredRow<StoredSnapshot>;
@@ -184,14 +185,22 @@ export class ConversationSteps {
       if (effect.value === undefined) delete data[effect.plugin];
       else data[effect.plugin] = effect.value;
     }
-    const snapshot = { ...result.snapshot, context: { ...result.snapshot.context, firstContactAt: view.firstContactAt, data } };
+    // A dialog waits from the step that made it 🟪 until it is answered or closed (the Topics API's wait time).
+    const waiting = result.state === "topic-open" && result.status === "user_answered";
+    const wasWaiting = from?.state === "topic-open" && from.status === "user_answered";
+    const waitingSince = waiting ? (wasWaiting ? context?.waitingSince : batch.now) : undefined;
+    const to = { state: result.state, status: result.status };
+    const analytics = analyticsOfStep({ chatId, event: gated, from, to, intents, clock: { openedAt: context?.openedAt, answeredAt: context?.answeredAt }, now: batch.now });
+    const { openedAt, answeredAt } = analytics.clock;
+    const snapshot = { ...result.snapshot, context: { ...result.snapshot.context, firstContactAt: view.firstContactAt, waitingSince, openedAt, answeredAt, data } };
     const row: ConversationRow = { chatId, topicId: snapshot.context.topicId, state: result.state, snapshot };
 
     batch.working.set(chatId, row);
-    const change = batch.changes.get(chatId) ?? { row, intents: [], effects: [] };
+    const change = batch.changes.get(chatId) ?? { row, intents: [], effects: [], analytics: [] };
     change.row = row;
     change.intents.push(...intents);
     change.effects.push(...effects);
+    change.analytics.push(...analytics.events);
     batch.changes.set(chatId, change);
     batch.applied.push({ chatId, intents, state: result.state });
     batch.transitions.push({ chatId, event: event.type, from: from?.state, to: result.state, status: result.status, intents: intents.map((i) => i.type) });
@@ -223,6 +232,13 @@ export class ConversationSteps {
       if (effect.type === "setTimer" && effect.chatId !== undefined) batch.loose.push({ chatId: effect.chatId, intents: [], effects: [effect] });
     }
     batch.applied.push({ chatId: envelope.chatId, intents, state: "general" });
+    // Steps it asks for in conversations (/new): in this batch, so they commit with its answer.
+    // Batches run one at a time, so the conversation's own lane cannot step it meanwhile.
+    for (const effect of out?.effects ?? []) {
+      if (effect.type !== "step") continue;
+      const current = batch.working.get(effect.chatId) ?? (await this.#hydrate(effect.chatId));
+      if (current) await this.#stepOne(batch, effect.chatId, current, current.snapshot.context.user, effect.event, 1);
+    }
   }
 
   /**

@@ -91,7 +91,13 @@ export type PluginEffect =
    * transaction: a row of the plugin's own (an outbox of its own, e.g. webhooks to send) is then
    * durable exactly when the step is — never without it, never lost after it.
    */
-  | { type: "write"; plugin: string; value: unknown };
+  | { type: "write"; plugin: string; value: unknown }
+  /**
+   * Only from a General-topic command: steps the existing conversation `chatId` with `event`
+   * in the same batch (e.g. `plugin.answered` to write to a user first). A chat Switchboard
+   * never saw is skipped.
+   */
+  | { type: "step"; chatId: number; event: ConversationEvent };
 
 /** One `write` effect, as the plugin's `write` hook receives it. */
 export interface PluginWrite {
@@ -130,6 +136,12 @@ export interface CommandSpec {
    * elsewhere, e.g. a webhook subscription, must not shadow a real one).
    */
   fallback?: boolean;
+  /**
+   * The longest `run` may take, in ms (default: the host's limit for every hook, 2 s). The step
+   * of the command waits for it, so only a command that must read much (`/export`) declares more.
+   * A General command that runs out is answered there with a warning; its result is dropped.
+   */
+  timeLimitMs?: number;
   run(ctx: HookContext & { args: string }): HookResult<HookOutput | void>;
 }
 

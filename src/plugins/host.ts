@@ -179,14 +179,16 @@ export class PluginHost {
   async generalCommand(ctx: HookContext, name: string, args: string): Promise<Required<HookOutput> | undefined> {
     const owner = this.commandOwner(name, "general");
     if (!owner) return undefined;
-    return merge(nothing(), await this.#call(owner.plugin, `/${name}`, ctx, () => owner.spec.run({ ...ctx, args })));
+    // Running out of time must not be silent: the operator would wait for an answer forever.
+    const tooLong = (): HookOutput => ({ intents: [{ type: "sendToGeneral", text: `⚠️ /${name} took too long and was stopped` }] });
+    return merge(nothing(), await this.#call(owner.plugin, `/${name}`, ctx, () => owner.spec.run({ ...ctx, args }), { limitMs: owner.spec.timeLimitMs, timedOut: tooLong }));
   }
 
   /** Runs a plugin command; undefined when no plugin has it. */
   async command(ctx: HookContext, name: string, args: string): Promise<Required<HookOutput> | undefined> {
     const owner = this.commandOwner(name, "topic");
     if (!owner) return undefined;
-    return merge(nothing(), await this.#call(owner.plugin, `/${name}`, ctx, () => owner.spec.run({ ...ctx, args })));
+    return merge(nothing(), await this.#call(owner.plugin, `/${name}`, ctx, () => owner.spec.run({ ...ctx, args }), { limitMs: owner.spec.timeLimitMs }));
   }
 
   /** Collects `onEvent` from every plugin and `onTransition` when the state or status changed. */
@@ -272,9 +274,12 @@ export class PluginHost {
   /**
    * Runs one hook, isolated: a throw or failure is logged and counts as no answer. A hook that
    * answers at once (most do) costs nothing more; a promise or an Effect is time-boxed, because
-   * only those can hang.
+   * only those can hang: after `limitMs` (default the host's) it counts as `timedOut()`, or no answer.
    */
-  #call<T>(plugin: Plugin, hook: string, ctx: HookContext, run: () => T | Promise<T> | Effect.Effect<T, unknown, any>): T | undefined | Promise<T | undefined> {
+  #call<T>(
+    plugin: Plugin, hook: string, ctx: HookContext, run: () => T | Promise<T> | Effect.Effect<T, unknown, any>,
+    o: { limitMs?: number | undefined; timedOut?: () => T } = {},
+  ): T | undefined | Promise<T | undefined> {
     const failed = (error: unknown) => {
       this.#log.error("plugin hook failed; default handling continues", { plugin: plugin.name, hook, chat: ctx.conversation.chatId, event: ctx.event.type, error: error instanceof Error ? error.message : String(error) });
       return undefined;
@@ -285,18 +290,21 @@ export class PluginHost {
     } catch (error) {
       return failed(error);
     }
-    if (Effect.isEffect(value)) return this.#timeBoxed(plugin, hook, ctx, this.#runEffect(value as Effect.Effect<T, unknown, any>)).catch(failed);
-    if (typeof (value as { then?: unknown } | null)?.then === "function") return this.#timeBoxed(plugin, hook, ctx, Promise.resolve(value)).catch(failed);
+    const limitMs = o.limitMs ?? this.#timeoutMs;
+    const boxed = (work: Promise<Option.Option<T>>) =>
+      work.then((result) => {
+        if (Option.isSome(result)) return result.value;
+        this.#log.error("plugin hook timed out; default handling continues", { plugin: plugin.name, hook, chat: ctx.conversation.chatId, event: ctx.event.type, after_ms: limitMs });
+        return o.timedOut?.();
+      }).catch(failed);
+    // An Effect is interrupted when its time is up; a promise cannot be, and is left to settle unheard.
+    // A rejection becomes a defect, which rejects the promise: it is logged as a failure.
+    if (Effect.isEffect(value)) return boxed(this.#runEffect(Effect.timeoutOption(value as Effect.Effect<T, unknown, any>, limitMs)));
+    if (typeof (value as { then?: unknown } | null)?.then === "function") {
+      const work = Promise.resolve(value);
+      return boxed(Effect.runPromise(Effect.timeoutOption(Effect.promise(() => work), limitMs)));
+    }
     return value as T;
-  }
-
-  /** `work`, or undefined (logged) if it has not settled within the time box. */
-  async #timeBoxed<T>(plugin: Plugin, hook: string, ctx: HookContext, work: Promise<T>): Promise<T | undefined> {
-    // A rejection becomes a defect, which rejects this promise: the caller logs it as a failure.
-    const result = await Effect.runPromise(Effect.timeoutOption(Effect.promise(() => work), this.#timeoutMs));
-    if (Option.isSome(result)) return result.value;
-    this.#log.error("plugin hook timed out; default handling continues", { plugin: plugin.name, hook, chat: ctx.conversation.chatId, event: ctx.event.type, after_ms: this.#timeoutMs });
-    return undefined;
   }
 
 }

@@ -94,6 +94,12 @@ export async function lastUpdateId(db: Db, botId: string): Promise<number | unde
   return row ? Number(row.value) : undefined;
 }
 
+/** The most negative (synthetic) update id the inbox holds for the bot, or 0: new synthetic ids start beyond it. */
+export async function smallestUpdateId(db: Db, botId: string): Promise<number> {
+  const row = await db.selectFrom("inbox").select((eb) => eb.fn.min<number>("update_id").as("min")).where("bot_id", "=", botId).executeTakeFirst();
+  return Math.min(0, Number(row?.min ?? 0));
+}
+
 const selectPending = prepare<{ bot: string; limit: number }>()((db, p) =>
   db.selectFrom("inbox")
     .select(["update_id", "payload"])

@@ -240,6 +240,59 @@ const deadLetters = (dialect: StoreDialect): Migration => ({
   },
 });
 
+/** The Topics API's idempotency keys (see `ApiIdempotencyTable`). */
+const apiIdempotency: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable("api_idempotency")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("key", "text", (c) => c.notNull())
+      .addColumn("request_digest", "text", (c) => c.notNull())
+      .addColumn("status", "integer", (c) => c.notNull())
+      .addColumn("response", "text", (c) => c.notNull())
+      .addColumn("created_at", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("api_idempotency_pk", ["bot_id", "key"])
+      .execute();
+    await db.schema.createIndex("api_idempotency_created").on("api_idempotency").columns(["created_at"]).execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable("api_idempotency").execute();
+  },
+};
+
+/**
+ * Analytics (issue 14): one detail row per thing that happened, written in the commit that made
+ * it happen, and per-day totals that old detail rows are folded into (see store/analytics.ts).
+ */
+const analytics: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable("analytics_events")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("chat_id", "bigint", (c) => c.notNull())
+      .addColumn("kind", "text", (c) => c.notNull())
+      .addColumn("actor", "text", (c) => c.notNull())
+      .addColumn("at", "bigint", (c) => c.notNull())
+      .addColumn("value", "bigint")
+      .execute();
+    await db.schema.createIndex("analytics_events_at").on("analytics_events").columns(["bot_id", "at"]).execute();
+    await db.schema
+      .createTable("analytics_daily")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("day", "text", (c) => c.notNull())
+      .addColumn("kind", "text", (c) => c.notNull())
+      .addColumn("actor", "text", (c) => c.notNull())
+      .addColumn("count", "bigint", (c) => c.notNull())
+      .addColumn("sum", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("analytics_daily_pk", ["bot_id", "day", "kind", "actor"])
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable("analytics_daily").execute();
+    await db.schema.dropTable("analytics_events").execute();
+  },
+};
+
 /** Every migration of the core, in order. Names sort lexically; never rename one that has shipped. */
 const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
   "0001_initial": initial(dialect),
@@ -249,6 +302,8 @@ const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
   "0005_proxy_lanes": proxyLanes,
   "0006_topic_requests": topicRequests,
   "0007_dead_letters": deadLetters(dialect),
+  "0008_api_idempotency": apiIdempotency,
+  "0009_analytics": analytics,
 });
 
 /**

@@ -149,6 +149,48 @@ export interface TopicRequestsTable {
   sent_at: number;
 }
 
+/**
+ * Idempotency keys of the Topics API's writing calls: the first answer to a key, kept so a
+ * repeated call with the same key and body gets it again without acting twice.
+ */
+export interface ApiIdempotencyTable {
+  bot_id: string;
+  key: string;
+  /** SHA-256 of the method, path and body: the same key with another request is refused. */
+  request_digest: string;
+  status: number;
+  /** The JSON answer. */
+  response: string;
+  created_at: number;
+}
+
+/**
+ * One thing analytics count (issue 14), written in the same transaction as the step or delivery
+ * that caused it. `actor` is who did it (an operator's id, `api`, `autoclose`, `user`) or the
+ * intent type for delivery rows, `''` when nobody in particular; `value` a duration in ms
+ * (first response, resolution) or null.
+ */
+export interface AnalyticsEventsTable {
+  bot_id: string;
+  chat_id: number;
+  kind: string;
+  actor: string;
+  at: number;
+  value: number | null;
+}
+
+/** Detail rows past the retention period, folded into one row per (bot, UTC day, kind, actor). */
+export interface AnalyticsDailyTable {
+  bot_id: string;
+  /** `YYYY-MM-DD`, UTC. */
+  day: string;
+  kind: string;
+  actor: string;
+  count: number;
+  /** The sum of the folded rows' values (0 for rows without one). */
+  sum: number;
+}
+
 /** The whole database as Kysely sees it. */
 export interface Database {
   inbox: InboxTable;
@@ -164,6 +206,9 @@ export interface Database {
   mtproto_peers: MtprotoPeersTable;
   mtproto_own_sends: MtprotoOwnSendsTable;
   topic_requests: TopicRequestsTable;
+  api_idempotency: ApiIdempotencyTable;
+  analytics_events: AnalyticsEventsTable;
+  analytics_daily: AnalyticsDailyTable;
 }
 
 /** The typed Kysely handle every repository takes (the store itself or a transaction of it). */

@@ -6,6 +6,13 @@
  */
 import type { Db } from "./schema.ts";
 
+/**
+ * A title as Telegram keeps it: without surrounding blanks. Names are stored and looked up in
+ * this form, so a `forum_topic_created` name finds its creation even if the title asked for
+ * had blanks Telegram stripped.
+ */
+const shownName = (name: string): string => name.trim();
+
 /** One creation in flight. */
 export interface TopicRequest {
   name: string;
@@ -18,7 +25,7 @@ export interface TopicRequest {
 
 /** The creation in flight for `name`, if any. */
 export async function topicRequestNamed(db: Db, botId: string, name: string): Promise<TopicRequest | undefined> {
-  const r = await db.selectFrom("topic_requests").selectAll().where("bot_id", "=", botId).where("name", "=", name).executeTakeFirst();
+  const r = await db.selectFrom("topic_requests").selectAll().where("bot_id", "=", botId).where("name", "=", shownName(name)).executeTakeFirst();
   return r && { name: r.name, chatId: r.chat_id, outboxId: r.outbox_id, sentAt: r.sent_at };
 }
 
@@ -30,7 +37,7 @@ export async function topicRequestNamed(db: Db, botId: string, name: string): Pr
 export async function claimTopicRequest(db: Db, botId: string, request: TopicRequest): Promise<{ holder: TopicRequest; fresh: boolean }> {
   const inserted = await db
     .insertInto("topic_requests")
-    .values({ bot_id: botId, name: request.name, chat_id: request.chatId, outbox_id: request.outboxId, sent_at: request.sentAt })
+    .values({ bot_id: botId, name: shownName(request.name), chat_id: request.chatId, outbox_id: request.outboxId, sent_at: request.sentAt })
     .onConflict((c) => c.columns(["bot_id", "name"]).doNothing())
     .executeTakeFirst();
   if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return { holder: request, fresh: true };
@@ -52,7 +59,7 @@ export async function forgetStaleTopicRequest(db: Db, botId: string, name: strin
   const deleted = await db
     .deleteFrom("topic_requests")
     .where("bot_id", "=", botId)
-    .where("name", "=", name)
+    .where("name", "=", shownName(name))
     .where("outbox_id", "not in", db.selectFrom("outbox").select("id"))
     .executeTakeFirst();
   return Number(deleted.numDeletedRows) > 0;

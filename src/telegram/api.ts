@@ -21,5 +21,6 @@ export class TelegramApi extends Context.Tag("switchboard/TelegramApi")<Telegram
     Layer.succeed(TelegramApi, {
       apiRoot: "test:",
       call: ((method: string, params?: Record<string, unknown>) => answer(method, params ?? {})) as TelegramClient["call"],
+      upload: ((method: string, params: Record<string, unknown>) => answer(method, params)) as TelegramClient["upload"],
     });
 }

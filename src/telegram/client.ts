@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect";
 import { type PostJson, transportTimeoutMs } from "../platform/client-request.ts";
 import { postJson } from "../platform/mod.ts";
 import { classifyApiError, NetworkError, type TelegramError } from "./errors.ts";
+import { upload, type UploadFile } from "./upload.ts";
 
 type Methods = ApiMethods<unknown>;
 /** A Bot API method name. */
@@ -23,6 +24,8 @@ export type Result<M extends Method> = ReturnType<Methods[M]>;
 export interface TelegramClient {
   readonly apiRoot: string;
   call<M extends Method>(method: M, params?: Params<M>, options?: { timeout?: Duration.DurationInput }): Effect.Effect<Result<M>, TelegramError>;
+  /** A call with a file upload (multipart), e.g. `sendDocument` with generated content. */
+  upload(method: "sendDocument", params: Omit<Params<"sendDocument">, "document">, file: UploadFile): Effect.Effect<Result<"sendDocument">, TelegramError>;
 }
 
 
@@ -54,7 +57,11 @@ export function makeTelegramClient(token: string, apiRoot: string, post: PostJso
       ? Effect.timeoutFail(sent, { duration: options.timeout, onTimeout: () => new NetworkError({ method, reason: "timed out" }) }).pipe(Effect.withClock(realClock))
       : sent;
   };
-  return { apiRoot: root, call };
+  return {
+    apiRoot: root,
+    call,
+    upload: (method, params, file) => upload(`${root}/bot${token}`, method, params as Record<string, unknown>, file) as Effect.Effect<Result<typeof method>, TelegramError>,
+  };
 }
 
 const realClock = Clock.make();

@@ -10,12 +10,14 @@
  * it cannot use); the offset is worked out from the batch's positions, so an update without a
  * usable id is confirmed like any other and never stalls the stream (see `nextOffset`).
  */
+import * as Clock from "effect/Clock";
 import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
 import * as Ref from "effect/Ref";
 import * as Schedule from "effect/Schedule";
 import * as Stream from "effect/Stream";
 import { backoffSchedule } from "../util/backoff-schedule.ts";
+import type { ReceiveHealth } from "../pipeline/receive-health.ts";
 import type { Logger } from "../util/log.ts";
 import { allowedUpdates, type UpdateKind } from "./allowed-updates.ts";
 import type { TelegramClient } from "./client.ts";
@@ -34,6 +36,8 @@ export interface PollingOptions {
   readonly onConnected?: Effect.Effect<void>;
   /** The update kinds asked for; Switchboard's own by default (see allowed-updates.ts). */
   readonly allowedUpdates?: readonly UpdateKind[];
+  /** Told of every getUpdates answer and failure (for `/readyz`). */
+  readonly health?: ReceiveHealth;
 }
 
 /** One getUpdates answer: the updates as received, and the offset that confirms all of them. */
@@ -93,7 +97,12 @@ export const pollUpdates = (o: PollingOptions): Stream.Stream<PolledBatch> =>
         if (!Array.isArray(updates)) return yield* Effect.fail(new NetworkError({ method: "getUpdates", reason: "the answer is not a list of updates" }));
         return { from, updates: updates as readonly unknown[] };
       }).pipe(
-        Effect.tapError(() => Ref.set(connected, false)),
+        Effect.tap(() => (o.health ? Clock.currentTimeMillis.pipe(Effect.map((now) => o.health!.ok("polling", now))) : Effect.void)),
+        Effect.tapError((e) =>
+          Ref.set(connected, false).pipe(
+            Effect.zipRight(o.health ? Clock.currentTimeMillis.pipe(Effect.map((now) => o.health!.failed(e._tag === "NetworkError" ? `getUpdates: ${e.reason}` : `getUpdates: ${e._tag}`, now))) : Effect.void),
+          )
+        ),
         Effect.retry(telegramRetry<TelegramError>({
           cap: (e) => (e._tag === "Conflict" ? "60 seconds" : "30 seconds"),
           onRetry: (e, wait) => Effect.sync(() => reportFailure(o.log, e, wait)),

@@ -25,8 +25,13 @@ const User = Schema.Struct({
   language_code: Schema.optional(Schema.String),
 }).annotations({ identifier: "User" });
 
-/** A chat: only its id and type decide anything. */
-const Chat = Schema.Struct({ id: Id, type: Schema.String }).annotations({ identifier: "Chat" });
+/** A chat: its id and type decide; a monitored group's or channel's title and username name its dialog. */
+const Chat = Schema.Struct({
+  id: Id,
+  type: Schema.String,
+  title: Schema.optional(Schema.String),
+  username: Schema.optional(Schema.String),
+}).annotations({ identifier: "Chat" });
 
 /** Entities are shifted and handed back to Telegram with the text they mark. */
 const Entity = Schema.Struct({ type: Schema.String, offset: Schema.Int, length: Schema.Int }).annotations({ identifier: "Entity" });
@@ -58,6 +63,11 @@ const Message = Schema.Struct({
   media_group_id: Schema.optional(Schema.String),
   has_protected_content: Schema.optional(Schema.Boolean),
   reply_markup: Schema.optional(Markup),
+  // Topic adoption matches the bot's own creations by name (router.ts, store/topic-requests.ts).
+  forum_topic_created: Schema.optional(Schema.Struct({ name: Schema.String })),
+  // Monitored chats drop the bot's own inline results and the channel's automatic forwards (router.ts).
+  via_bot: Schema.optional(User),
+  is_automatic_forward: Schema.optional(Schema.Boolean),
 }).annotations({ identifier: "Message" });
 
 /** A reaction change (mirrored between the user's chat and the topic). */
@@ -78,10 +88,29 @@ const ChatMemberUpdated = Schema.Struct({
 /** What a parallel system sent to a user (see telegram/proxy and the router). */
 const Intercepted = Schema.Struct({ chat_id: Id, message: Message, edited: Schema.optional(Schema.Boolean) }).annotations({ identifier: "Intercepted" });
 
+/** What a Topics API call asks of a conversation (see pipeline/api-updates.ts). */
+const ApiAction = Schema.Struct({
+  chat_id: Id,
+  action: Schema.Literal("user_message", "command", "operator_text"),
+  date: Schema.Int,
+  text: Schema.optional(Schema.String),
+  name: Schema.optional(Schema.String),
+  args: Schema.optional(Schema.String),
+  topic_id: Schema.optional(Id),
+  user: Schema.optional(Schema.Struct({
+    first_name: Schema.String,
+    last_name: Schema.optional(Schema.String),
+    username: Schema.optional(Schema.String),
+    language_code: Schema.optional(Schema.String),
+  })),
+}).annotations({ identifier: "ApiAction" });
+
 /** The kinds of update the router reads; any other kind passes unchecked (and is dropped there). */
 const kinds = {
   message: Schema.optional(Message),
   edited_message: Schema.optional(Message),
+  channel_post: Schema.optional(Message),
+  edited_channel_post: Schema.optional(Message),
   message_reaction: Schema.optional(MessageReaction),
   my_chat_member: Schema.optional(ChatMemberUpdated),
 };
@@ -95,6 +124,7 @@ export const TelegramUpdate = Schema.Struct({
   update_id: Id.pipe(Schema.positive()),
   ...kinds,
   switchboard_intercepted: Schema.optional(Schema.Never),
+  switchboard_api: Schema.optional(Schema.Never),
 }).annotations({ identifier: "TelegramUpdate" });
 
 /**
@@ -105,4 +135,5 @@ export const OwnUpdate = Schema.Struct({
   update_id: Id.pipe(Schema.negative()),
   ...kinds,
   switchboard_intercepted: Schema.optional(Intercepted),
+  switchboard_api: Schema.optional(ApiAction),
 }).annotations({ identifier: "OwnUpdate" });

@@ -6,6 +6,7 @@
  * keeps only the current part's headers and the few bytes where a boundary may straddle two
  * chunks.
  */
+import { concatBytes } from "./bytes.ts";
 
 /** The head of one part. */
 export interface PartHead {
@@ -100,7 +101,7 @@ export function multipartReader(boundary: string, sink: PartSink): { push(chunk:
   return {
     push(chunk) {
       if (state === "done" || chunk.length === 0) return;
-      pending = pending.length === 0 ? chunk : concat([pending, chunk]);
+      pending = pending.length === 0 ? chunk : concatBytes([pending, chunk]);
       while (step());
     },
   };
@@ -116,7 +117,7 @@ export function readMultipart(contentType: string, body: Uint8Array): { head: Pa
   multipartReader(boundary, {
     start: (h) => ((head = h), (chunks = [])),
     data: (bytes) => chunks.push(bytes.slice()),
-    end: () => head && parts.push({ head, bytes: concat(chunks) }),
+    end: () => head && parts.push({ head, bytes: concatBytes(chunks) }),
   }).push(body);
   return parts;
 }
@@ -149,16 +150,6 @@ function decodeExtended(value: string): string {
   } catch {
     return value;
   }
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {

@@ -1,10 +1,15 @@
 /**
- * Ids for updates Switchboard makes itself (intercepted messages, MTProto updates): negative,
- * so they never move the Bot API polling offset, and unique per bot across restarts because
- * they follow the clock (a thousand per millisecond before they could repeat).
+ * Ids for updates Switchboard makes itself (intercepted messages, MTProto updates, Topics API
+ * calls): negative, so they never move the Bot API polling offset.
+ *
+ * A bot has ONE generator (made in pipeline/bot.ts and handed to the proxy, the MTProto session
+ * and the Topics API): the inbox keeps the first update with an id and drops the rest, so two
+ * generators for one bot could hand out the same id in the same millisecond and lose an update.
+ * Within the generator ids strictly grow in magnitude; across restarts they follow the clock
+ * (a thousand per millisecond) and start beyond the most negative id the inbox still holds.
  */
-export function syntheticUpdateIds(clock: () => number = Date.now): () => number {
-  let last = 0;
+export function syntheticUpdateIds(clock: () => number = Date.now, smallestStored = 0): () => number {
+  let last = Math.max(0, -smallestStored);
   return () => {
     // Strictly increasing in magnitude even if the clock stalls or steps back.
     last = Math.max(last + 1, clock() * 1000);

@@ -3,8 +3,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Effect, Either } from "effect";
 import { afterAll, describe, expect, it } from "vitest";
-import { ConfigError, formatConfigError, loadConfig, loadConfigFile } from "../../src/config/mod.ts";
-import { bot, file } from "./helpers.ts";
+import { ConfigError, formatConfigError, loadConfig, loadConfigFile, parseConfig } from "../../src/config/mod.ts";
+import { bot, file, lines } from "./helpers.ts";
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "switchboard-config-"));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -90,5 +90,15 @@ describe("loadConfig (Effect)", () => {
       loadConfig(write("bad2.yaml", "bots:\n"), {}).pipe(Effect.catchTag("ConfigError", (e) => Effect.succeed(e.problems))),
     );
     expect(caught).toEqual([{ path: "bots", message: "at least one bot is required" }]);
+  });
+});
+
+describe("analytics", () => {
+  it("reads retention_days, defaults to 90 days, and refuses what is not a whole number of days", () => {
+    expect(parseConfig(`${file(bot())}analytics: { retention_days: 30 }\n`, {}).analytics).toEqual({ retentionDays: 30 });
+    expect(parseConfig(`${file(bot())}analytics: {}\n`, {}).analytics).toEqual({ retentionDays: 90 });
+    expect(parseConfig(file(bot()), {}).analytics).toBeUndefined();
+    expect(lines(`${file(bot())}analytics: { retention_days: 1.5 }\n`)).toEqual(["analytics.retention_days: expected a whole number of days, at least 1, got 1.5"]);
+    expect(lines(`${file(bot())}analytics: { retention: 3 }\n`)).toEqual(["analytics.retention: unknown key (expected one of: retention_days)"]);
   });
 });

@@ -102,4 +102,22 @@ describe("switchboard schema", () => {
     expect(webhooksOptions(`{ timeout_seconds: 999 }`)).toEqual(["bots[0].plugins: matches none of 4 alternatives"]);
     expect(webhooksOptions(`{ colour: red }`)).toEqual(["bots[0].plugins: matches none of 4 alternatives"]);
   });
+
+  it("documents and checks the admin and log keys", () => {
+    expect(Object.keys(schema.properties.admin.properties)).toEqual(["listen", "token", "ready_outbox_age"]);
+    expect(schema.properties.admin.properties.listen.default).toBe("127.0.0.1:8089");
+    expect(Object.keys(schema.properties.log.properties)).toEqual(["format", "level"]);
+    const bot = `bots:\n  - id: a\n    token: \${T}\n    group: -1001234567890\n`;
+    expect(check(`${bot}admin: { listen: "127.0.0.1:8089", token: "\${ADMIN_TOKEN}", ready_outbox_age: 120 }\nlog: { format: json, level: debug }\n`)).toEqual([]);
+    expect(check(`${bot}admin: { listen: "nowhere", tokn: x }\n`)).toEqual(["admin.listen: matches none of 3 alternatives", "admin.tokn: not allowed"]);
+    expect(check(`${bot}log: { format: xml }\n`)).toEqual(["log.format: matches none of 2 alternatives"]);
+  });
+
+  it("documents and checks the analytics key", () => {
+    expect(Object.keys(schema.properties.analytics.properties)).toEqual(["retention_days"]);
+    expect(schema.properties.analytics.properties.retention_days.default).toBe(90);
+    const bot = `bots:\n  - id: a\n    token: \${T}\n    group: -1001234567890\n`;
+    expect(check(`${bot}analytics: { retention_days: 30 }\n`)).toEqual([]);
+    expect(check(`${bot}analytics: { retention_days: 0 }\n`)).toEqual(["analytics.retention_days: matches none of 3 alternatives"]);
+  });
 });

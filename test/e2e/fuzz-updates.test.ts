@@ -50,6 +50,14 @@ function templates(w: World, mallory: { id: number; first_name: string }, messag
       ids: ["my_chat_member.chat.id"],
       read: [["my_chat_member.new_chat_member.status", "string"], ["my_chat_member.old_chat_member.status", "string"], ["my_chat_member.chat.type", "string"]],
     },
+    {
+      name: "channel post",
+      // In a channel nobody monitors: routed and dropped when well-formed.
+      body: { channel_post: { message_id: 3, chat: { id: -1009876543210, type: "channel", title: "Fuzz news", username: "fuzznews" }, date: 1_700_000_000, text: "fuzz post", is_automatic_forward: false } },
+      ids: ["channel_post.message_id", "channel_post.chat.id", "channel_post.date"],
+      read: [["channel_post.text", "string"], ["channel_post.chat.type", "string"], ["channel_post.chat.title", "string"], ["channel_post.chat.username", "string"], ["channel_post.is_automatic_forward", "boolean"]],
+      text: "channel_post.text",
+    },
   ];
 }
 

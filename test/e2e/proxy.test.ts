@@ -43,6 +43,7 @@ describe("parallel connection: proxy mode", () => {
     const port = await freePort();
     const extra = proxyConfig(port);
     const first = await startSwitchboard(w, { extra });
+    const before = first.bots[0].nextUpdateId();
     const { seen } = otherSystem(w, port);
     const ann = w.emulator.createUser({ firstName: "Ann" });
 
@@ -58,6 +59,11 @@ describe("parallel connection: proxy mode", () => {
     w.emulator.userSends(w.bot.token, ann.id, { text: "I need an operator please" });
     const topic = await waitFor(() => topicNamed(w, "Ann"), "topic on keyword");
     await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === '🤖 Bot: I got "I need an operator please"'), "intercepted reply");
+    // The intercepted messages' ids come from the bot's one synthetic-id generator (shared with the Topics API).
+    const after = first.bots[0].nextUpdateId();
+    const intercepted = await first.db.selectFrom("inbox").select("update_id").where("update_id", "<", 0).execute();
+    expect(intercepted.length).toBeGreaterThan(0);
+    for (const { update_id } of intercepted) expect(update_id < before && update_id > after).toBe(true);
     expect(topicMessages(w, topic.threadId)[0].text).toBe("I need an operator please");
     expect(topicMessages(w, topic.threadId).some((m) => m.text?.includes("Welcome to Acme"))).toBe(false); // before the topic: not shown later
 

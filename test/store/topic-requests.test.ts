@@ -22,6 +22,15 @@ describe("topic requests", () => {
       expect((await claimTopicRequest(db, "b", { ...ann, chatId: 2, outboxId: 20 })).fresh).toBe(true);
     }));
 
+  it("names compare as Telegram keeps them, without surrounding blanks", () =>
+    withStore(async ({ db }) => {
+      const ann = { name: "🟪 Ann ", chatId: 1, outboxId: 10, sentAt: 100 };
+      expect((await claimTopicRequest(db, "b", ann)).fresh).toBe(true);
+      // The forum_topic_created service message carries the name without the trailing blank.
+      expect(await topicRequestNamed(db, "b", "🟪 Ann")).toMatchObject({ chatId: 1, outboxId: 10 });
+      expect((await claimTopicRequest(db, "b", { ...ann, name: "🟪 Ann", chatId: 2, outboxId: 20 })).fresh).toBe(false);
+    }));
+
   it("a creation whose outbox row is gone is stale: its title is freed", () =>
     withStore(async ({ db }) => {
       await enqueueIntents(db, "b", 1, [{ type: "createTopic", name: "🟪 Ann" }], 0);

@@ -12,6 +12,7 @@ const operatorMessage = {
   message_id: 90, from: { id: 9, is_bot: false, first_name: "Olga" }, chat: { id: -1001000000001, type: "supergroup", title: "Ops", is_forum: true }, date: 1_700_000_000,
   message_thread_id: 12, is_topic_message: true, reply_to_message: { message_id: 12, date: 0, chat: { id: -1001000000001, type: "supergroup" }, forum_topic_created: { name: "Ann", icon_color: 1 } }, text: "answer",
 };
+const channelPost = { message_id: 3, chat: { id: -1002000000002, type: "channel", title: "Acme news", username: "acmenews" }, date: 1_700_000_000, text: "New release" };
 const good = [
   { update_id: 100, message: userMessage },
   { update_id: 101, edited_message: { ...userMessage, edit_date: 1_700_000_100 } },
@@ -23,6 +24,13 @@ const good = [
   { update_id: 106, chat_boost: { chat: { id: true } } },
   { update_id: 107 },
   { update_id: 108, message: { ...userMessage, some_future_field: { id: "anything" } } },
+  // Monitored channels and groups: posts, their edits, titles, usernames, automatic forwards, inline results.
+  { update_id: 110, channel_post: channelPost },
+  { update_id: 111, edited_channel_post: { ...channelPost, edit_date: 1_700_000_100 } },
+  { update_id: 112, message: { ...userMessage, chat: { id: -1003, type: "supergroup", title: "Fans" }, is_automatic_forward: true, via_bot: { id: 5, is_bot: true, first_name: "Inline" } } },
+  { update_id: 113, message: { ...operatorMessage, forum_topic_created: { name: "Ann", icon_color: 1 } } },
+  // A kind nobody knows yet (proxy mode asks Telegram for every kind).
+  { update_id: 114, fuzz_future_kind: { chat: { id: "not read" } } },
 ];
 
 const failure = (raw: unknown, origin: "telegram" | "own" | "stored" = "telegram") => {
@@ -57,6 +65,12 @@ describe("update decoder", () => {
       [{ update_id: 10, message: { ...userMessage, entities: [{ type: "bold", offset: "0", length: 5 }] } }, 'message.entities.0.offset: Expected number, actual "0"'],
       [{ update_id: 11, message_reaction: { ...good[4].message_reaction, message_id: false } }, "message_reaction.message_id: Expected number, actual false"],
       [{ update_id: 12, message: null }, "message: Expected Message, actual null"],
+      [{ update_id: 13, channel_post: { ...channelPost, chat: { ...channelPost.chat, id: "-1002000000002" } } }, 'channel_post.chat.id: Expected number, actual "-1002000000002"'],
+      [{ update_id: 14, edited_channel_post: { ...channelPost, chat: { ...channelPost.chat, title: 5 } } }, "edited_channel_post.chat.title: Expected string, actual 5"],
+      [{ update_id: 15, message: { ...userMessage, chat: { id: -1003, type: "supergroup", username: true } } }, "message.chat.username: Expected string, actual true"],
+      [{ update_id: 16, message: { ...operatorMessage, forum_topic_created: { name: 7 } } }, "message.forum_topic_created.name: Expected string, actual 7"],
+      [{ update_id: 17, message: { ...userMessage, via_bot: { id: "5", is_bot: true, first_name: "Inline" } } }, 'message.via_bot.id: Expected number, actual "5"'],
+      [{ update_id: 18, message: { ...userMessage, is_automatic_forward: "yes" } }, 'message.is_automatic_forward: Expected boolean, actual "yes"'],
     ];
     for (const [raw, reason] of cases) {
       const decoded = failure(raw);

@@ -159,6 +159,11 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
       case "templateToGeneral":
         yield* sendTemplate(c, intent.template, group);
         return done();
+      case "documentToGeneral":
+        yield* c.upload("sendDocument", { chat_id: group, ...(intent.caption ? { caption: intent.caption } : {}) }, {
+          field: "document", fileName: intent.fileName, contentType: intent.contentType, bytes: new TextEncoder().encode(intent.content),
+        });
+        return done();
       case "templateToUser": {
         const sent = yield* sendTemplate(c, intent.template, ctx.chatId);
         if (thread === undefined) return done();

@@ -5,6 +5,8 @@
  */
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
+import { botMetrics, record } from "../../admin/metrics.ts";
+import { type AnalyticsEvent, recordEvents } from "../../store/analytics.ts";
 import { enqueueIntents, removeIntents } from "../../store/outbox.ts";
 import type { OutboxRow } from "../outbox.ts";
 import { query, type StoreError } from "../../store/store.ts";
@@ -33,22 +35,33 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
           });
         } else yield* ctx.complete(completion);
         ctx.stats.delivered += batch.length;
+        const metrics = botMetrics(ctx.botId);
+        if (head.intent.type === "copyToTopic") record(metrics.relayedToOperators, batch.length);
+        else if (head.intent.type === "copyToUser" || head.intent.type === "templateToUser") record(metrics.relayedToUsers, batch.length);
+        for (const row of batch) record(metrics.deliveryLatency, Math.max(0, now - row.createdAt) / 1000);
         if (head.intent.type === "createTopic" && head.intent.previousDeleted) ctx.stats.topicsRecreated += 1;
         return;
       }
       case "retry": {
         ctx.stats.retried += 1;
+        const metrics = botMetrics(ctx.botId);
+        record(metrics.retries, 1);
         if (outcome.rateLimited) {
           ctx.stats.rateLimited += 1;
+          record(metrics.rateLimited, 1);
           ctx.limiter.pause(outcome.rateLimited.chatId, outcome.rateLimited.seconds, now);
         }
         const afterMs = outcome.afterMs ?? (yield* backoffDelayMs(head.attempts + 1, outcome.capMs ?? 30_000));
         ctx.log.warn("delivery will be retried", { chat: chatId, intent: head.intent.type, outbox_id: head.id, attempt: head.attempts + 1, in_ms: afterMs, reason: outcome.reason });
-        yield* ctx.outbox.defer(batch, now + afterMs);
+        // Analytics' delivery health, durable with the postponement itself.
+        const counted: AnalyticsEvent[] = [{ chatId, kind: "delivery_retry", actor: head.intent.type, at: now }];
+        if (outcome.rateLimited) counted.push({ chatId, kind: "rate_limited", actor: head.intent.type, at: now });
+        yield* ctx.outbox.defer(batch, now + afterMs, counted);
         return;
       }
       case "drop": {
         ctx.stats.dropped += batch.length;
+        record(botMetrics(ctx.botId).dropped, batch.length);
         ctx.log.warn("intent dropped", { chat: chatId, intent: head.intent.type, outbox_id: head.id, reason: outcome.reason });
         const notice = outcome.notice;
         yield* query("give up a delivery", () =>
@@ -56,6 +69,7 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
             await removeIntents(tx, batch.map((r) => r.id));
             await forgetTopicRequests(tx, ctx.botId, creations);
             if (notice) await enqueueIntents(tx, ctx.botId, chatId, [{ type: "sendToTopic", text: notice }], now);
+            await recordEvents(tx, ctx.botId, batch.map((r) => ({ chatId, kind: "delivery_failed" as const, actor: r.intent.type, at: now })));
           }));
         if (notice) yield* ctx.outbox.announce([chatId]);
         yield* feed(ctx, chatId, [

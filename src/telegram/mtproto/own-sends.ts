@@ -56,6 +56,8 @@ export class OwnSends {
   wrap(client: TelegramClient): TelegramClient {
     return {
       apiRoot: client.apiRoot,
+      // Uploads go to the operators' group only (exports, reports): nothing to record.
+      upload: client.upload,
       call: (method, params, options) => {
         const chatId = (params as { chat_id?: unknown } | undefined)?.chat_id;
         if (!isSendingMethod(method) || typeof chatId !== "number" || chatId <= 0) return client.call(method, params, options);

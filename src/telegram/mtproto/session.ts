@@ -49,6 +49,8 @@ export interface MtprotoSessionOptions {
   accept(updates: Update[], sourceKey: (u: Update) => string | undefined): Promise<number>;
   createClient?: MtprotoClientFactory;
   clock?: () => number;
+  /** The bot's one generator of synthetic update ids (util/synthetic-id.ts); its own on `clock` when absent (tests). */
+  nextUpdateId?: () => number;
 }
 
 /** A session running in a scope: closing the scope stops it, once the inbox has every update received. */
@@ -92,7 +94,7 @@ export const mtprotoSession = (o: MtprotoSessionOptions): Effect.Effect<ScopedMt
     const { log } = o;
     const m = yield* Effect.promise(() => loadMtcute());
     const convertContext = { me: o.me, MessageClass: m.core.Message };
-    const nextId = syntheticUpdateIds(o.clock);
+    const nextId = o.nextUpdateId ?? syntheticUpdateIds(o.clock);
     const stats = { accepted: 0, refetched: 0, intercepted: 0, ownEchoes: 0, skipped: 0 };
     const clock = yield* Effect.clock;
 

@@ -1,0 +1,99 @@
+/**
+ * The Topics API's writing calls. Each becomes one or more synthetic inbox updates
+ * (pipeline/api-updates.ts): durable once answered, stepped in order with everything else, and
+ * turned by the router into what a user or an operator would have caused — so a posted "user"
+ * message opens a topic when needed, an operator's text goes out through the outbox and shows in
+ * the topic, and close / reopen / labels are the operators' own commands (`/close`, `/hold`,
+ * `/mark`), to which the machine and the plugins react as always. The answer is 202: queued.
+ */
+import * as Clock from "effect/Clock";
+import * as Effect from "effect/Effect";
+import type { StoredSnapshot } from "../../conversation/step.ts";
+import { type ApiAction, apiUpdate } from "../../pipeline/api-updates.ts";
+import type { DialogRow } from "../../store/dialogs.ts";
+import type { AdminContext } from "../context.ts";
+import { decodeBody, EmptyBody, IncomingBody, LabelsBody, MessageBody } from "./body.ts";
+import { type ApiError, fail } from "./errors.ts";
+import type { Answer } from "./idempotency.ts";
+import { type ApiBot, type DialogAddress, dialogAt, findDialog } from "./resolve.ts";
+
+/** The writing calls, by the last path segment. */
+export const writeActions = ["incoming", "messages", "close", "reopen", "labels"] as const;
+
+/** One writing call. */
+export type WriteAction = (typeof writeActions)[number];
+
+/**
+ * Puts `actions` into the bot's inbox in order, with ids from the bot's one synthetic-id
+ * generator (shared with the proxy and MTProto, so no id is taken twice).
+ */
+const enqueue = (bot: ApiBot, actions: readonly ApiAction[]) =>
+  Effect.gen(function* () {
+    const ids: number[] = [];
+    for (const action of actions) {
+      const id = bot.running.nextUpdateId();
+      if ((yield* bot.running.inbox.accept([apiUpdate(id, action)], { source: "api" })) !== 1) return yield* fail(503, "the inbox did not take the update; try again");
+      ids.push(id);
+    }
+    return ids;
+  });
+
+const queued = (bot: ApiBot, chatId: number, topicId: number | null, updateIds: readonly number[]): Answer => ({
+  status: 202,
+  body: { status: "queued", bot: bot.config.id, chat_id: chatId, thread_id: topicId, update_ids: updateIds },
+});
+
+/** The dialog, which must be in one of `states` (409 otherwise, saying which it is in). */
+const dialogIn = (ctx: AdminContext, bot: ApiBot, address: DialogAddress, states: readonly string[], what: string) =>
+  Effect.flatMap(dialogAt(ctx, bot, address), (row): Effect.Effect<DialogRow, ApiError> =>
+    states.includes(row.state) ? Effect.succeed(row) : fail(409, `${what}: the dialog is ${row.state === "topic-open" ? "open" : row.state}`)
+  );
+
+/** Runs the writing call `action` on the dialog at `address` with the request body `text`. */
+export const write = (ctx: AdminContext, bot: ApiBot, address: DialogAddress, action: WriteAction, text: string) =>
+  Effect.gen(function* () {
+    const date = Math.floor((yield* Clock.currentTimeMillis) / 1000);
+    const command = (row: DialogRow, name: string, args = ""): ApiAction => ({ chat_id: row.chatId, action: "command", date, name, args, ...(row.topicId !== null ? { topic_id: row.topicId } : {}) });
+    switch (action) {
+      case "incoming": {
+        const body = yield* decodeBody(IncomingBody, text);
+        const row = address.by === "topics" ? yield* dialogAt(ctx, bot, address) : yield* findDialog(ctx, bot, address);
+        const chatId = row?.chatId ?? address.id;
+        if (chatId <= 0) return yield* fail(400, "messages can be posted only into private dialogs (a user id, not a group or channel)");
+        if (row?.state === "banned") return yield* fail(409, "the message was not posted: the user is banned");
+        // The profile the dialog has, with what the caller adds: the step replaces the stored one with it.
+        const known = (row?.snapshot as StoredSnapshot | undefined)?.context.user;
+        const user = {
+          first_name: body.user?.first_name ?? known?.firstName ?? `User ${chatId}`,
+          ...(body.user?.last_name ?? known?.lastName ? { last_name: body.user?.last_name ?? known?.lastName } : {}),
+          ...(body.user?.username ?? known?.username ? { username: body.user?.username ?? known?.username } : {}),
+          ...(body.user?.language_code ?? known?.languageCode ? { language_code: body.user?.language_code ?? known?.languageCode } : {}),
+        };
+        const ids = yield* enqueue(bot, [{ chat_id: chatId, action: "user_message", date, text: body.text, user }]);
+        return queued(bot, chatId, row?.topicId ?? null, ids);
+      }
+      case "messages": {
+        const body = yield* decodeBody(MessageBody, text);
+        const row = yield* dialogIn(ctx, bot, address, ["topic-open", "closed"], "the message was not sent");
+        const ids = yield* enqueue(bot, [{ chat_id: row.chatId, action: "operator_text", date, text: body.text, ...(row.topicId !== null ? { topic_id: row.topicId } : {}) }]);
+        return queued(bot, row.chatId, row.topicId, ids);
+      }
+      case "close": {
+        yield* decodeBody(EmptyBody, text);
+        const row = yield* dialogIn(ctx, bot, address, ["topic-open"], "not closed");
+        return queued(bot, row.chatId, row.topicId, yield* enqueue(bot, [command(row, "close")]));
+      }
+      case "reopen": {
+        yield* decodeBody(EmptyBody, text);
+        // `/hold` reopens a closed dialog as 🟪: it needs an operator's attention again.
+        const row = yield* dialogIn(ctx, bot, address, ["closed"], "not reopened");
+        return queued(bot, row.chatId, row.topicId, yield* enqueue(bot, [command(row, "hold")]));
+      }
+      case "labels": {
+        const body = yield* decodeBody(LabelsBody, text);
+        const row = yield* dialogIn(ctx, bot, address, ["topic-open", "closed", "banned"], "labels not changed");
+        const actions = [...body.add.map((l) => command(row, "mark", l)), ...body.remove.map((l) => command(row, "mark", `del ${l}`))];
+        return queued(bot, row.chatId, row.topicId, yield* enqueue(bot, actions));
+      }
+    }
+  });
