@@ -76,8 +76,13 @@ const retryPolicy = backoff("1 minute");
 const yieldMs = 20;
 /** After a store failure. */
 const storeTrouble = Duration.seconds(5);
-/** With nothing due, look again at least this often (a scheduled broadcast may be added). */
-const idleLook = Duration.minutes(1);
+/**
+ * With nothing due, look again at least this often. Every command that adds or changes a
+ * broadcast wakes the sender, and a scheduled one is waited for until its start, so this is only
+ * a safety net: an hour, like the timers' cap, keeps an idle bot from waking every minute (which
+ * also made a week on the TestClock cost 10,000 store reads).
+ */
+const idleLook = Duration.hours(1);
 
 /** How a failed send ends for its recipient. */
 type Verdict =
