@@ -69,7 +69,11 @@ export async function generalMark(ctx: HookContext & { args: string }, env: Plug
   const checked = checkName(words[0], "label");
   if ("error" in checked) return say(checked.error);
   const label = await getLabel(db, botId, checked.key);
-  if (!label) return say(`No label ${checked.name}. /mark new ${checked.name} creates it.`);
+  if (!label) {
+    const renamed = words.length === 3 && words[1].toLowerCase() === "name" ? await renamedTo(db, botId, words[2], ctx.now) : undefined;
+    if (renamed) return say(`No label ${checked.name}; ${renamed.name} exists (${topicCount(renamed.sync.length)} re-read their labels).`, renamed.sync);
+    return say(`No label ${checked.name}. /mark new ${checked.name} creates it.`);
+  }
   if (words.length === 1) return say(await describe(db, botId, env.bot.groupId, label));
 
   const property = words[1].toLowerCase();
@@ -134,6 +138,22 @@ export async function generalMark(ctx: HookContext & { args: string }, env: Plug
 
 /** Words that cannot be label names: they are sub-commands. */
 const isWord = (key: string) => key === "new" || key === "help" || key === "del";
+
+/**
+ * `/mark OLD name NEW` when OLD is gone and NEW exists: most likely the rename committed and the
+ * update is replayed after a crash that lost the step with its sync timers (General commands
+ * write their rows at once, the timers commit with the step). The conversations with NEW may
+ * still carry OLD in their data, so the timers are set again: re-reading is harmless when they
+ * do not. Undefined when NEW does not exist either.
+ */
+async function renamedTo(db: NonNullable<PluginEnv["db"]>, botId: string, to: string, now: number): Promise<{ name: string; sync: PluginEffect[] } | undefined> {
+  const checked = checkName(to, "label");
+  if ("error" in checked) return undefined;
+  const label = await getLabel(db, botId, checked.key);
+  return label && { name: label.name, sync: await syncTimers(db, botId, label.key, now) };
+}
+
+const topicCount = (n: number) => (n === 1 ? "1 topic" : `${n} topics`);
 
 /** A `labels.sync` timer, due now, on every conversation with the label. */
 async function syncTimers(db: NonNullable<PluginEnv["db"]>, botId: string, key: string, now: number): Promise<PluginEffect[]> {

@@ -50,12 +50,17 @@ export default definePlugin({
     const sender = env.db
       ? Effect.runSync(makeWebhookSender({
         db: env.db, botId: bot.id, log, secret: options.secret, timeoutMs: options.timeoutMs, retryForMs: options.retryForMs,
-        // A command's answer (or why there is none) goes into the dialog's topic.
-        onOutcome: async (row, attempt, outcome) => {
-          if (!row.event.startsWith("/")) return;
+        // A command's answer (or why there is none) goes into the dialog's topic; the sender
+        // keeps it in the queue row until the report is made.
+        reportOf: (row, attempt, outcome) => {
+          if (!row.event.startsWith("/")) return undefined;
           const message = topicMessageFor(row, attempt, outcome);
           const chatId = message && chatOf(row);
-          if (message && chatId !== undefined) await env.report(chatId, answerKind, message);
+          return message && chatId !== undefined ? JSON.stringify({ chatId, message }) : undefined;
+        },
+        report: async (_row, text) => {
+          const { chatId, message } = JSON.parse(text) as { chatId: number; message: Parameters<typeof answerIntent>[0] };
+          await env.report(chatId, answerKind, message);
         },
       }))
       : undefined;

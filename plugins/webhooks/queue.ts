@@ -32,6 +32,16 @@ export const migrations: Record<string, Migration> = {
       await db.schema.dropTable(table).execute();
     },
   },
+  // A request that is done but whose report (a command's answer for the topic) is not yet:
+  // the report waits here, so retrying it never repeats the request.
+  "0002_report": {
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable(table).addColumn("report", "text").execute();
+    },
+    async down(db: Kysely<any>) {
+      await db.schema.alterTable(table).dropColumn("report").execute();
+    },
+  },
 };
 
 /** An event to queue for each of `urls`; `body` is the final JSON, frozen when it happened. */
@@ -52,6 +62,8 @@ export interface QueueRow {
   attempts: number;
   nextAt: number;
   createdAt: number;
+  /** Set once the request is done (sent or given up) and only its report is left to make. */
+  report?: string;
 }
 
 /** Queues events in order; `db` is the step's transaction. */
@@ -74,12 +86,18 @@ export async function heads(db: Kysely<any>, botId: string): Promise<QueueRow[]>
   return rows.map((r) => ({
     id: Number(r.id), url: r.url, event: r.event, eventId: r.event_id, body: r.body,
     attempts: Number(r.attempts), nextAt: Number(r.next_at), createdAt: Number(r.created_at),
+    ...(r.report != null ? { report: String(r.report) } : {}),
   }));
 }
 
 /** Removes a row that was delivered or given up. */
 export async function remove(db: Kysely<any>, id: number): Promise<void> {
   await db.deleteFrom(table).where("id", "=", id).execute();
+}
+
+/** Marks a row's request done at `now` (kept in `next_at`), keeping the report still to make (see `QueueRow.report`). */
+export async function settle(db: Kysely<any>, id: number, attempts: number, now: number, report: string): Promise<void> {
+  await db.updateTable(table).set({ attempts, next_at: now, report }).where("id", "=", id).execute();
 }
 
 /** Records a failed attempt and when to try again. */

@@ -19,7 +19,7 @@ import * as FiberSet from "effect/FiberSet";
 import * as Queue from "effect/Queue";
 import { backoff, delayBefore, type Logger } from "../../src/mod.ts";
 import { postWebhook, type PostOutcome, webhookHttpClient } from "./post.ts";
-import { defer, heads, type QueueRow, remove } from "./queue.ts";
+import { defer, heads, type QueueRow, remove, settle } from "./queue.ts";
 
 /** Settings of a sender. */
 export interface SenderOptions {
@@ -30,10 +30,16 @@ export interface SenderOptions {
   timeoutMs: number;
   retryForMs: number;
   /**
-   * Told each try's outcome before it is recorded (a command webhook's answer goes into the
-   * topic). A rejection counts as a failed recording: the row stays and is sent again.
+   * What a try leaves to report (a command webhook's answer for the topic), as text kept in the
+   * row until it is reported; undefined when there is nothing to report.
    */
-  onOutcome?: (row: QueueRow, attempt: number, outcome: PostOutcome) => Promise<void>;
+  reportOf?: (row: QueueRow, attempt: number, outcome: PostOutcome) => string | undefined;
+  /**
+   * Makes a report of `reportOf`. Once the request is done (answered, refused or given up) the
+   * report is kept in the row first, so a rejection here retries only the report, never the
+   * request (whose side effect at the receiver must not repeat).
+   */
+  report?: (row: QueueRow, report: string) => Promise<void>;
 }
 
 /** A running sender's handle (see {@link makeWebhookSender}). */
@@ -77,18 +83,50 @@ export const makeWebhookSender = (o: SenderOptions): Effect.Effect<WebhookSender
     /** URLs with a request in flight (or holding after a store failure). */
     const busy = new Set<string>();
 
+    /** Makes a report (a rejection counts as a store failure: the sender waits and tries again). */
+    const report = (row: QueueRow, text: string) => o.report ? store(() => o.report!(row, text)) : Effect.void;
+
+    /**
+     * Ends a row whose request is done: with a report to make, the report is kept in the row
+     * first (the request is never repeated for it), then made, then the row removed.
+     */
+    const finish = (row: QueueRow, attempt: number, text: string | undefined) =>
+      Effect.gen(function* () {
+        if (text !== undefined) {
+          const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis);
+          yield* store(() => settle(o.db, row.id, attempt, now, text));
+          yield* report(row, text);
+        }
+        yield* store(() => remove(o.db, row.id));
+      });
+
+    /** After a store failure (or a failed report) the row stays as it is and the URL waits. */
+    const orWait = <A>(row: QueueRow, attempt: number, work: Effect.Effect<A, QueueStoreError>) =>
+      work.pipe(
+        Effect.uninterruptible,
+        Effect.catchAll((error) =>
+          Effect.sync(() =>
+            o.log.error("webhook outcome could not be recorded or reported; will try again", { url: redact(row.url), event: row.event, id: row.eventId, attempt, error: String(error.cause) })
+          ).pipe(
+            // An unrecorded request is sent again later (receivers deduplicate by id), a kept
+            // report is made again; the URL waits meanwhile.
+            Effect.zipRight(Effect.sleep(storeTrouble)),
+          )
+        ),
+      );
+
     /** Removes or defers the row after a try; uninterruptible, so a stop never cuts a write short. */
     const record = (row: QueueRow, attempt: number, outcome: PostOutcome) =>
-      Effect.gen(function* () {
+      orWait(row, attempt, Effect.gen(function* () {
         const fields = { url: redact(row.url), event: row.event, id: row.eventId, attempt };
-        if (o.onOutcome) yield* store(() => o.onOutcome!(row, attempt, outcome));
+        const text = o.reportOf?.(row, attempt, outcome);
         if (outcome.kind === "delivered") {
-          yield* store(() => remove(o.db, row.id));
+          yield* finish(row, attempt, text);
           o.log.debug("webhook delivered", { ...fields, status: outcome.status });
           return;
         }
         if (outcome.kind === "rejected") {
-          yield* store(() => remove(o.db, row.id));
+          yield* finish(row, attempt, text);
           o.log.error("webhook refused by the receiver; given up (only network errors, timeouts, 408, 429 and 5xx are retried)", { ...fields, error: outcome.reason });
           return;
         }
@@ -96,29 +134,38 @@ export const makeWebhookSender = (o: SenderOptions): Effect.Effect<WebhookSender
         const wait = outcome.retryAfterMs ?? Math.round(Duration.toMillis(yield* delayBefore(retryPolicy, attempt)));
         const retryAt = now + wait;
         if (retryAt > row.createdAt + o.retryForMs) {
-          yield* store(() => remove(o.db, row.id));
+          yield* finish(row, attempt, text);
           o.log.error("webhook given up: the receiver failed for too long", { ...fields, queued_for_h: +((now - row.createdAt) / 3_600_000).toFixed(2), error: outcome.reason });
         } else {
+          // Not done yet: a failed report leaves the row untried, to be sent (and reported) again.
+          if (text !== undefined) yield* report(row, text);
           yield* store(() => defer(o.db, row.id, attempt, retryAt, outcome.reason));
           o.log.warn("webhook delivery failed; will retry", { ...fields, in_ms: wait, error: outcome.reason });
         }
-      }).pipe(
-        Effect.uninterruptible,
-        Effect.catchAll((error) =>
-          Effect.sync(() =>
-            o.log.error("webhook outcome could not be recorded; the request will repeat", { url: redact(row.url), event: row.event, id: row.eventId, attempt, error: String(error.cause) })
-          ).pipe(
-            // The row is sent again later (receivers deduplicate by id); the URL waits meanwhile.
-            Effect.zipRight(Effect.sleep(storeTrouble)),
-          )
-        ),
-      );
+      }));
+
+    /** A row whose request is done and whose report failed: the report again, never the request. */
+    const reportAgain = (row: QueueRow, text: string) =>
+      orWait(row, row.attempts, Effect.gen(function* () {
+        const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis);
+        // `next_at` is when the request was done; a report that fails for as long is given up.
+        if (now > row.nextAt + o.retryForMs) {
+          o.log.error("webhook report given up: it failed for too long", { url: redact(row.url), event: row.event, id: row.eventId });
+        } else {
+          yield* report(row, text);
+        }
+        yield* store(() => remove(o.db, row.id));
+      }));
 
     /** One try of a URL's head row; the URL is busy until it is recorded. */
     const send = (row: QueueRow) => {
       const attempt = row.attempts + 1;
-      return postWebhook({ url: row.url, body: row.body, event: row.event, eventId: row.eventId, attempt, secret: o.secret, timeoutMs: o.timeoutMs }).pipe(
-        Effect.flatMap((outcome) => record(row, attempt, outcome)),
+      const work = row.report !== undefined
+        ? reportAgain(row, row.report)
+        : postWebhook({ url: row.url, body: row.body, event: row.event, eventId: row.eventId, attempt, secret: o.secret, timeoutMs: o.timeoutMs }).pipe(
+          Effect.flatMap((outcome) => record(row, attempt, outcome)),
+        );
+      return work.pipe(
         Effect.ensuring(Effect.sync(() => {
           busy.delete(row.url);
           wake();

@@ -1,5 +1,7 @@
 /** The labels plugin end to end: /mark in topics and in General, funnels, sends, tickers, permissions, restarts. */
 import { afterEach, describe, expect, it } from "vitest";
+import { renameLabel } from "../../plugins/labels/store.ts";
+import { openStore } from "../../src/store/open.ts";
 import { botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
 
 afterEach(closeAll);
@@ -190,5 +192,23 @@ describe("permissions and restarts", () => {
     w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "still here" });
     await waitFor(() => botMessagesTo(w, ann.id).some((m) => m.text === "still here"), "relayed");
     await waitFor(() => titleOf(w, topic.threadId) === "🟨 Ann ⭐", "ticker kept after the restart");
+  });
+
+  it("a /mark OLD name NEW replayed after a crash between the rename and its sync timers still fixes the topics", async () => {
+    const w = await createWorld();
+    const running = await startSwitchboard(w);
+    const { topic } = await firstContact(w, "Ann");
+    await askInTopic(w, topic.threadId, "/mark lead");
+    await running.stop();
+    // The crash window: the rename committed (General writes its rows at once), the step that
+    // carried the conversations' sync timers did not; the update comes again after the restart.
+    const db = await openStore(w.storage);
+    await renameLabel(db, "acme", "lead", "Prospect");
+    await db.destroy();
+    await startSwitchboard(w);
+    expect(await askInTopic(w, topic.threadId, "/mark")).toBe("Labels: lead"); // the conversation's stale copy
+    expect(await ask(w, "/mark lead name Prospect")).toBe("No label lead; Prospect exists (1 topic re-read their labels).");
+    await waitFor(async () => (await askInTopic(w, topic.threadId, "/mark")) === "Labels: Prospect", "the topic re-read its labels");
+    expect(await askInTopic(w, topic.threadId, "/mark del prospect")).toBe("🏷 Removed label Prospect.");
   });
 });

@@ -30,7 +30,7 @@ async function receiver(answer?: (n: number) => Answer) {
 /** A queue on a fresh SQLite file, and a logger that keeps its lines. */
 async function setup() {
   const db = await openStore(`sqlite:${join(tempDir(), "webhooks.db")}`);
-  await migrations["0001_queue"].up(db);
+  for (const migration of Object.values(migrations)) await migration.up(db);
   cleanups.push(() => db.destroy());
   return { db, ...capturingLogger() };
 }
@@ -170,5 +170,33 @@ describe("webhooks sender (TestClock)", () => {
     const left = await rows(db);
     expect(left.map((row) => [row.url, row.event_id, row.attempts])).toEqual([[stuck.url, "one", 0], [stuck.url, "two", 0]]);
     expect(fine.hits.map((h) => h.body.id)).toEqual(["one", "two"]);
+  });
+
+  it("a command answered 2xx is POSTed once: a report that fails is kept in the row and made again, the request is not", async () => {
+    const { db, log, lines } = await setup();
+    const r = await receiver(() => ({ status: 200, json: { text: "Invoice #42 sent" } }));
+    const reports: string[] = [];
+    let failures = 1;
+    await withTestClock(Effect.gen(function* () {
+      yield* TestClock.setTime(Date.parse("2025-03-01T12:00:00Z"));
+      const sender = yield* makeWebhookSender({
+        db, botId: "b", log, secret: undefined, timeoutMs: 10_000, retryForMs: 3_600_000,
+        reportOf: (_row, _attempt, outcome) => (outcome.kind === "delivered" ? outcome.body : undefined),
+        report: async (_row, text) => {
+          // The store hiccups once (or the bot is stopping): the report is rejected.
+          if (failures-- > 0) throw new Error("store busy");
+          reports.push(text);
+        },
+      });
+      yield* Effect.promise(() => enqueue(db, "b", [{ urls: [r.url], event: "/invoice", eventId: "i1", body: JSON.stringify({ id: "i1" }) }], Date.parse("2025-03-01T12:00:00Z")));
+      const running = yield* Effect.fork(sender.run);
+      yield* until(() => lines.some((l) => l.includes("could not be recorded or reported")), "the failed report");
+      // The sender waits 5 s on the Clock after a failed report, then makes it again.
+      yield* adjustWhenSleeping(5_000);
+      yield* until(async () => (await rows(db)).length === 0, "the report made and the row removed");
+      yield* Fiber.interrupt(running);
+    }));
+    expect(r.hits).toHaveLength(1);
+    expect(reports).toEqual([JSON.stringify({ text: "Invoice #42 sent" })]);
   });
 });
