@@ -107,7 +107,10 @@ describe("the Node entry's bundle", () => {
   const cache = join(root, "node_modules", ".cache", "switchboard");
   // node_modules may be shared by several checkouts: only this one's files count.
   const ours = `cli-${digest([root])}-`;
-  const leftoversOf = (pids: number[]) => readdirSync(cache).filter((name) => pids.some((pid) => name.includes(`${pid}`)) || (name.startsWith(ours) && !name.endsWith(".mjs")));
+  // A start's own files name its pid in fixed places (`<name>.<pid>.tmp`, the older `cli-<pid>.mjs`
+  // and `plugin-<pid>-…`); a bare substring test would also match digits inside a content digest.
+  const ownedBy = (name: string, pid: number) => name.endsWith(`.${pid}.tmp`) || name === `cli-${pid}.mjs` || name.startsWith(`plugin-${pid}-`);
+  const leftoversOf = (pids: number[]) => readdirSync(cache).filter((name) => pids.some((pid) => ownedBy(name, pid)) || (name.startsWith(ours) && !name.endsWith(".mjs")));
 
   it.skipIf(isDeno)("is built once per version of the sources and reused: starts, failing checks included, write nothing", async () => {
     const good = write(`bots:\n  - id: acme\n    token: "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZ"\n    group: -1001234567890\n`);
