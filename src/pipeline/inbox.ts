@@ -20,6 +20,7 @@ import { botMetrics, record } from "../admin/metrics.ts";
 import { type DeadLetter, moveToDeadLetters, type StoredDeadLetter } from "../store/dead-letters.ts";
 import { acceptIntake, type IncomingUpdate, type InboxRow, lastUpdateId, pendingPayloads } from "../store/inbox.ts";
 import { query, Store, type StoreError } from "../store/store.ts";
+import type { Db } from "../store/schema.ts";
 import { decodeStored, decodeUpdate } from "../telegram/decode-update.ts";
 import type { Logger } from "../util/log.ts";
 import { Bot } from "./bot-env.ts";
@@ -34,6 +35,8 @@ export interface AcceptFrom {
   readonly sourceKey?: (u: Update) => string | undefined;
   /** The JSON text of each update as received, where the source has it (a dead letter keeps it). */
   readonly texts?: readonly (string | undefined)[];
+  /** A write that must commit with the updates or not at all (see store/inbox.ts). */
+  readonly alsoWrite?: (tx: Db) => Promise<void>;
 }
 
 /** What the service offers. */
@@ -105,7 +108,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
                 else dead.push({ source: from.source, updateId: decoded.updateId, reason: decoded.reason, raw: decoded.raw });
               }
               const now = yield* Clock.currentTimeMillis;
-              const saved = yield* query("accept updates", () => acceptIntake(db, botId, { updates: good, dead }, now, { ...options, ...(from.sourceKey ? { sourceKey: from.sourceKey } : {}) }));
+              const saved = yield* query("accept updates", () => acceptIntake(db, botId, { updates: good, dead }, now, { ...options, ...(from.sourceKey ? { sourceKey: from.sourceKey } : {}), ...(from.alsoWrite ? { alsoWrite: from.alsoWrite } : {}) }));
               if (saved.dead.length > 0) yield* reported(saved.dead);
               if (good.length === 0) return 0;
               yield* Queue.offer(wake, undefined);

@@ -29,16 +29,17 @@ export async function rememberedAnswer(db: Db, botId: string, key: string, now: 
 }
 
 /**
- * Remembers the answer to `key` (replacing an expired one); the same key stored twice keeps the
- * first answer. Keys older than the keeping time are removed on the way.
+ * Remembers the answer to `key` (replacing an expired one) on `db`, which is meant to be the
+ * transaction that does what the answer says, so the two commit together. Resolves to false
+ * when the key already holds a live answer (the same key stored twice keeps the first): the
+ * caller then rolls its transaction back. Keys older than the keeping time are removed on the way.
  */
-export async function rememberAnswer(db: Db, botId: string, key: string, answer: RememberedAnswer, now: number): Promise<void> {
-  await db.transaction().execute(async (tx) => {
-    await tx.deleteFrom("api_idempotency").where("created_at", "<=", now - idempotencyKeepMs).execute();
-    await tx
-      .insertInto("api_idempotency")
-      .values({ bot_id: botId, key, request_digest: answer.requestDigest, status: answer.status, response: answer.response, created_at: now })
-      .onConflict((c) => c.columns(["bot_id", "key"]).doNothing())
-      .execute();
-  });
+export async function rememberAnswer(db: Db, botId: string, key: string, answer: RememberedAnswer, now: number): Promise<boolean> {
+  await db.deleteFrom("api_idempotency").where("created_at", "<=", now - idempotencyKeepMs).execute();
+  const result = await db
+    .insertInto("api_idempotency")
+    .values({ bot_id: botId, key, request_digest: answer.requestDigest, status: answer.status, response: answer.response, created_at: now })
+    .onConflict((c) => c.columns(["bot_id", "key"]).doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
 }

@@ -21,6 +21,11 @@ export interface AcceptOptions {
    * under different ids (MTProto catch-up after a crash); a second one with the same key is ignored.
    */
   sourceKey?: (u: Update) => string | undefined;
+  /**
+   * A write of the caller's that must commit with the updates or not at all (the Topics API's
+   * idempotency key); throwing rolls the whole accept back.
+   */
+  alsoWrite?: (tx: Db) => Promise<void>;
 }
 
 // Without a conflict target, both the id and the source key deduplicate.
@@ -84,6 +89,7 @@ export async function acceptIntake(db: Db, botId: string, intake: Intake, now: n
     for (const u of updates) if (u.update.update_id > max) max = u.update.update_id;
     for (const d of dead) if (d.updateId !== null && d.updateId > max) max = d.updateId;
     if (max > 0) await raiseLastUpdateId.run(tx, { bot: botId, value: String(max) });
+    if (o.alsoWrite) await o.alsoWrite(tx);
     return { fresh: inserted, dead: added };
   });
 }

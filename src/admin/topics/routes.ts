@@ -68,7 +68,7 @@ const writeDialog = (ctx: AdminContext) => (request: HttpServerRequest.HttpServe
     const bot = yield* botNamed(ctx, botId);
     const text = yield* bodyText(request);
     const key = request.headers["idempotency-key"];
-    return yield* idempotent(ctx.db, bot.config.id, key, `POST ${path}\n${text}`, write(ctx, bot, addressOf(by, id), action as WriteAction, text));
+    return yield* idempotent(ctx.db, bot.config.id, key, `POST ${path}\n${text}`, (remember) => write(ctx, bot, addressOf(by, id), action as WriteAction, text, remember));
   }));
 
 /** The t.me/c/… form of a group id (without -100) and the Bot API's, for matching either. */

@@ -14,7 +14,7 @@ import type { DialogRow } from "../../store/dialogs.ts";
 import type { AdminContext } from "../context.ts";
 import { decodeBody, EmptyBody, IncomingBody, LabelsBody, MessageBody } from "./body.ts";
 import { type ApiError, fail } from "./errors.ts";
-import type { Answer } from "./idempotency.ts";
+import type { Answer, Remember } from "./idempotency.ts";
 import { type ApiBot, type DialogAddress, dialogAt, findDialog } from "./resolve.ts";
 
 /** The writing calls, by the last path segment. */
@@ -24,24 +24,19 @@ export const writeActions = ["incoming", "messages", "close", "reopen", "labels"
 export type WriteAction = (typeof writeActions)[number];
 
 /**
- * Puts `actions` into the bot's inbox in order, with ids from the bot's one synthetic-id
- * generator (shared with the proxy and MTProto, so no id is taken twice).
+ * Puts `actions` into the bot's inbox in order, in one transaction with the answer's idempotency
+ * key (all or nothing), with ids from the bot's one synthetic-id generator (shared with the proxy
+ * and MTProto, so no id is taken twice); answers 202 with the ids.
  */
-const enqueue = (bot: ApiBot, actions: readonly ApiAction[]) =>
+const enqueue = (bot: ApiBot, remember: Remember, chatId: number, topicId: number | null, actions: readonly ApiAction[]) =>
   Effect.gen(function* () {
-    const ids: number[] = [];
-    for (const action of actions) {
-      const id = bot.running.nextUpdateId();
-      if ((yield* bot.running.inbox.accept([apiUpdate(id, action)], { source: "api" })) !== 1) return yield* fail(503, "the inbox did not take the update; try again");
-      ids.push(id);
-    }
-    return ids;
+    const ids = actions.map(() => bot.running.nextUpdateId());
+    const answer: Answer = { status: 202, body: { status: "queued", bot: bot.config.id, chat_id: chatId, thread_id: topicId, update_ids: ids } };
+    const alsoWrite = remember(answer);
+    const saved = yield* bot.running.inbox.accept(actions.map((action, i) => apiUpdate(ids[i], action)), { source: "api", ...(alsoWrite ? { alsoWrite } : {}) });
+    if (saved !== actions.length) return yield* fail(503, "the inbox did not take the update; try again");
+    return answer;
   });
-
-const queued = (bot: ApiBot, chatId: number, topicId: number | null, updateIds: readonly number[]): Answer => ({
-  status: 202,
-  body: { status: "queued", bot: bot.config.id, chat_id: chatId, thread_id: topicId, update_ids: updateIds },
-});
 
 /** The dialog, which must be in one of `states` (409 otherwise, saying which it is in). */
 const dialogIn = (ctx: AdminContext, bot: ApiBot, address: DialogAddress, states: readonly string[], what: string) =>
@@ -49,8 +44,11 @@ const dialogIn = (ctx: AdminContext, bot: ApiBot, address: DialogAddress, states
     states.includes(row.state) ? Effect.succeed(row) : fail(409, `${what}: the dialog is ${row.state === "topic-open" ? "open" : row.state}`)
   );
 
-/** Runs the writing call `action` on the dialog at `address` with the request body `text`. */
-export const write = (ctx: AdminContext, bot: ApiBot, address: DialogAddress, action: WriteAction, text: string) =>
+/**
+ * Runs the writing call `action` on the dialog at `address` with the request body `text`; the
+ * answer's idempotency key (if any) is stored through `remember` with the call's updates.
+ */
+export const write = (ctx: AdminContext, bot: ApiBot, address: DialogAddress, action: WriteAction, text: string, remember: Remember) =>
   Effect.gen(function* () {
     const date = Math.floor((yield* Clock.currentTimeMillis) / 1000);
     const command = (row: DialogRow, name: string, args = ""): ApiAction => ({ chat_id: row.chatId, action: "command", date, name, args, ...(row.topicId !== null ? { topic_id: row.topicId } : {}) });
@@ -69,31 +67,29 @@ export const write = (ctx: AdminContext, bot: ApiBot, address: DialogAddress, ac
           ...(body.user?.username ?? known?.username ? { username: body.user?.username ?? known?.username } : {}),
           ...(body.user?.language_code ?? known?.languageCode ? { language_code: body.user?.language_code ?? known?.languageCode } : {}),
         };
-        const ids = yield* enqueue(bot, [{ chat_id: chatId, action: "user_message", date, text: body.text, user }]);
-        return queued(bot, chatId, row?.topicId ?? null, ids);
+        return yield* enqueue(bot, remember, chatId, row?.topicId ?? null, [{ chat_id: chatId, action: "user_message", date, text: body.text, user }]);
       }
       case "messages": {
         const body = yield* decodeBody(MessageBody, text);
         const row = yield* dialogIn(ctx, bot, address, ["topic-open", "closed"], "the message was not sent");
-        const ids = yield* enqueue(bot, [{ chat_id: row.chatId, action: "operator_text", date, text: body.text, ...(row.topicId !== null ? { topic_id: row.topicId } : {}) }]);
-        return queued(bot, row.chatId, row.topicId, ids);
+        return yield* enqueue(bot, remember, row.chatId, row.topicId, [{ chat_id: row.chatId, action: "operator_text", date, text: body.text, ...(row.topicId !== null ? { topic_id: row.topicId } : {}) }]);
       }
       case "close": {
         yield* decodeBody(EmptyBody, text);
         const row = yield* dialogIn(ctx, bot, address, ["topic-open"], "not closed");
-        return queued(bot, row.chatId, row.topicId, yield* enqueue(bot, [command(row, "close")]));
+        return yield* enqueue(bot, remember, row.chatId, row.topicId, [command(row, "close")]);
       }
       case "reopen": {
         yield* decodeBody(EmptyBody, text);
         // `/hold` reopens a closed dialog as 🟪: it needs an operator's attention again.
         const row = yield* dialogIn(ctx, bot, address, ["closed"], "not reopened");
-        return queued(bot, row.chatId, row.topicId, yield* enqueue(bot, [command(row, "hold")]));
+        return yield* enqueue(bot, remember, row.chatId, row.topicId, [command(row, "hold")]);
       }
       case "labels": {
         const body = yield* decodeBody(LabelsBody, text);
         const row = yield* dialogIn(ctx, bot, address, ["topic-open", "closed", "banned"], "labels not changed");
         const actions = [...body.add.map((l) => command(row, "mark", l)), ...body.remove.map((l) => command(row, "mark", `del ${l}`))];
-        return queued(bot, row.chatId, row.topicId, yield* enqueue(bot, actions));
+        return yield* enqueue(bot, remember, row.chatId, row.topicId, actions);
       }
     }
   });
