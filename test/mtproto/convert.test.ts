@@ -94,13 +94,27 @@ describe("MTProto → Bot API", () => {
     expect(c).toMatchObject({ kind: "update", body: { message: { from: { id: 99, is_bot: false, first_name: "" }, chat: { id: 99, type: "private" } } } });
   });
 
-  it("converts reactions and users stopping the bot; skips service messages and other chats", () => {
+  it("converts reactions and users stopping the bot; skips service messages and other updates", () => {
     const r = convertUpdate({ _: "updateBotMessageReaction", peer: dm, msgId: 10, date: 5, actor: { _: "peerUser", userId: 42 }, oldReactions: [], newReactions: [{ _: "reactionEmoji", emoticon: "👍" }], qts: 7 }, peers, me);
     expect(r).toMatchObject({ kind: "update", key: "r:7", body: { message_reaction: { chat: { id: 42 }, message_id: 10, user: { id: 42 }, new_reaction: [{ type: "emoji", emoji: "👍" }], old_reaction: [] } } });
     const stop = convertUpdate({ _: "updateBotStopped", userId: 42, date: 5, stopped: true, qts: 8 }, peers, me);
     expect(stop).toMatchObject({ kind: "update", body: { my_chat_member: { chat: { id: 42, type: "private" }, old_chat_member: { status: "member" }, new_chat_member: { status: "kicked" } } } });
     expect(convertUpdate(newMessage({ _: "messageService", id: 3, peerId: dm, date: 1, action: { _: "messageActionHistoryClear" } }), peers, me).kind).toBe("skip");
-    expect(convertUpdate(newMessage(msg({ peerId: { _: "peerChat", chatId: 5 } })), peers, me).kind).toBe("skip");
     expect(convertUpdate({ _: "updateUserTyping", userId: 42, action: { _: "sendMessageTypingAction" } } as tl.TypeUpdate, peers, me).kind).toBe("skip");
+  });
+
+  it("converts monitored basic groups' messages and channel posts as the Bot API shows them; drops the bot's own channel posts", () => {
+    const basic: tl.RawChat = { _: "chat", id: 5, title: "Partners", photo: { _: "chatPhotoEmpty" }, participantsCount: 3, date: 1, version: 1 } as tl.RawChat;
+    const news: tl.RawChannel = { _: "channel", id: 1_000_000_009, accessHash: Long.fromNumber(4), title: "Acme News", username: "acme_news", broadcast: true, date: 1, photo: { _: "chatPhotoEmpty" } } as tl.RawChannel;
+    const all = PeersIndex.from({ users: [alice, olga], chats: [group, basic, news] });
+    const inBasic = convertUpdate(newMessage(msg({ id: 3, peerId: { _: "peerChat", chatId: 5 }, fromId: { _: "peerUser", userId: 42 }, message: "hello group" })), all, me);
+    expect(inBasic).toMatchObject({ kind: "update", key: "m:-5:3", body: { message: { chat: { id: -5, type: "group", title: "Partners" }, from: { id: 42 }, text: "hello group" } } });
+    const inChannel = { _: "peerChannel", channelId: 1_000_000_009 } as const;
+    const post = convertUpdate({ _: "updateNewChannelMessage", pts: 1, ptsCount: 1, message: msg({ id: 8, peerId: inChannel, message: "launch day" }) }, all, me);
+    const newsChat = { id: -1_001_000_000_009, type: "channel", title: "Acme News", username: "acme_news" };
+    expect(post).toEqual({ kind: "update", key: "m:-1001000000009:8", body: { channel_post: { message_id: 8, sender_chat: newsChat, chat: newsChat, date: 1_700_000_000, text: "launch day" } } });
+    const edit = convertUpdate({ _: "updateEditChannelMessage", pts: 2, ptsCount: 1, message: msg({ id: 8, peerId: inChannel, message: "launch day!", editDate: 1_700_000_100 }) }, all, me);
+    expect(edit).toMatchObject({ kind: "update", body: { edited_channel_post: { message_id: 8, text: "launch day!", edit_date: 1_700_000_100 } } });
+    expect(convertUpdate({ _: "updateNewChannelMessage", pts: 3, ptsCount: 1, message: msg({ id: 9, peerId: inChannel, out: true, message: "our answer" }) }, all, me).kind).toBe("skip");
   });
 });

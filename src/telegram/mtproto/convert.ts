@@ -62,8 +62,13 @@ function convertMessageUpdate(raw: tl.TypeMessage, peers: PeersIndex, ctx: Conve
   if (raw._ === "messageService" && !edited) return convertTopicCreated(raw, peers, ctx);
   if (raw._ !== "message") return skip(raw._ === "messageService" ? "service message" : "empty message");
   const message = toBotApiMessage(raw, peers, ctx);
-  if (!message) return skip("message in a chat that is neither private nor a supergroup");
+  if (!message) return skip("message in a chat Switchboard does not use");
   const key = `${edited ? "e" : "m"}:${message.chat.id}:${raw.id}${edited ? `:${raw.editDate ?? 0}` : ""}`;
+  if (message.chat.type === "channel") {
+    // The Bot API never shows a bot its own channel posts (the monitor plugin's answers).
+    if (raw.out) return skip("the bot's own channel post");
+    return { kind: "update", body: (edited ? { edited_channel_post: message } : { channel_post: message }) as UpdateBody, key };
+  }
   if (raw.out) {
     // The Bot API never shows a bot its own messages; in a private chat they are interceptions.
     if (message.chat.type !== "private") return skip("outgoing message outside a private chat");
@@ -96,7 +101,9 @@ export function toBotApiMessage(raw: tl.RawMessage, peers: PeersIndex, ctx: Conv
   const thread = header?.forumTopic ? (header.replyToTopId ?? header.replyToMsgId) : undefined;
   if (thread !== undefined) m.message_thread_id = thread;
   const sender = raw.out ? botUser(ctx.me) : senderOf(raw, peers, chat);
-  if (sender && "first_name" in sender) m.from = sender;
+  // A channel post is the channel's own, as the Bot API shows it, whoever wrote it.
+  if (chat.type === "channel" && !raw.out) m.sender_chat = chat;
+  else if (sender && "first_name" in sender) m.from = sender;
   else if (sender) m.sender_chat = sender;
   m.chat = chat;
   m.date = raw.date;
@@ -144,12 +151,19 @@ function chatOf(peer: tl.TypePeer, peers: PeersIndex): ChatView | undefined {
     const u = userOf(peer.userId, peers);
     return { id: u.id, type: "private", first_name: u.first_name, ...(u.last_name ? { last_name: u.last_name } : {}), ...(u.username ? { username: u.username } : {}) } as ChatView;
   }
+  // Basic groups and channels matter for monitoring (monitor_groups, monitor_channels).
+  if (peer._ === "peerChat") {
+    const c = peers.chats.get(peer.chatId);
+    return { id: -peer.chatId, type: "group", title: c && "title" in c ? c.title : "" } as ChatView;
+  }
   if (peer._ !== "peerChannel") return undefined;
   const c = peers.chats.get(peer.channelId);
-  if (c && c._ === "channel" && c.broadcast) return undefined;
   const title = c && "title" in c ? c.title : "";
-  const forum = c && c._ === "channel" && c.forum;
-  return { id: markedChannelId(peer.channelId), type: "supergroup", title, ...(forum ? { is_forum: true } : {}) } as ChatView;
+  const channel = c && c._ === "channel" ? c : undefined;
+  const username = channel?.username ?? channel?.usernames?.find((x) => x.active)?.username;
+  const named = username ? { username } : {};
+  if (channel?.broadcast) return { id: markedChannelId(peer.channelId), type: "channel", title, ...named } as ChatView;
+  return { id: markedChannelId(peer.channelId), type: "supergroup", title, ...named, ...(channel?.forum ? { is_forum: true } : {}) } as ChatView;
 }
 
 /** The sender: a user, or a chat for anonymous admins and channel posts (`sender_chat`). */
