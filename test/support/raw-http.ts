@@ -5,6 +5,7 @@
  */
 import { Buffer } from "node:buffer";
 import { connect } from "node:net";
+import { concatBytes as concat } from "../../src/util/bytes.ts";
 
 /** One parsed answer. */
 export interface RawAnswer {
@@ -62,16 +63,6 @@ export function exchange(port: number, requests: readonly Uint8Array[], expected
 }
 
 const text = (s: string) => new TextEncoder().encode(s);
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
 
 const indexOf = (bytes: Uint8Array, needle: string, from = 0) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(needle, from);
 
