@@ -7,7 +7,7 @@
 import { createServer, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../src/config/mod.ts";
-import { closeAll, createWorld, firstContact, startSwitchboard } from "../support/world.ts";
+import { advanceUntil, closeAll, createWorld, firstContact, startSwitchboard, topicMessages } from "../support/world.ts";
 
 afterEach(closeAll);
 
@@ -90,6 +90,35 @@ describe("tracing", () => {
         expect(d.status.code).not.toBe(2);
       }
       expect(new Set(receiver.services)).toEqual(new Set(["hotline-test"]));
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it("traces each attempt of a retried delivery under the same step: retry at attempt 1, done at 2", async () => {
+    const receiver = await startReceiver();
+    try {
+      const w = await createWorld();
+      const running = await startSwitchboard(w, { extra: `tracing: { otlp_endpoint: "${receiver.url}" }\n`, testClock: true });
+      const { user, topic } = await firstContact(w, "Ann", "hello");
+      w.emulator.injectFault({ method: "copyMessage", kind: "500", times: 1 });
+      w.emulator.userSends(w.bot.token, user.id, { text: "again" });
+      await advanceUntil(running, () => topicMessages(w, topic.threadId).some((m) => m.text === "again"), "the copy after its retry");
+      await running.stop();
+
+      const copies = receiver.spans.filter((s) => s.name === "switchboard.deliver" && attr(s, "switchboard.intent") === "copyToTopic" && attr(s, "switchboard.attempt") !== undefined);
+      const retried = copies.find((s) => attr(s, "switchboard.outcome") === "retry")!;
+      expect(retried, "the refused attempt").toBeDefined();
+      expect(attr(retried, "switchboard.attempt")).toBe(1);
+      expect(attr(retried, "telegram.method")).toBe("copyMessage");
+      expect(String(attr(retried, "switchboard.outcome_reason"))).toMatch(/500/);
+      const done = copies.find((s) => s.parentSpanId === retried.parentSpanId && attr(s, "switchboard.outcome") === "done")!;
+      expect(done, "the second attempt, under the same step").toBeDefined();
+      expect(attr(done, "switchboard.attempt")).toBe(2);
+      expect(attr(done, "switchboard.outbox_id")).toBe(attr(retried, "switchboard.outbox_id"));
+      const step = receiver.spans.find((s) => s.spanId === retried.parentSpanId)!;
+      expect(step.name).toBe("switchboard.step");
+      expect(attr(step, "switchboard.event")).toBe("user.message");
     } finally {
       await receiver.close();
     }
