@@ -7,7 +7,7 @@
 import { createServer, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { ConfigError, parseConfig } from "../../src/config/mod.ts";
-import { advanceUntil, closeAll, createWorld, firstContact, startSwitchboard, topicMessages } from "../support/world.ts";
+import { advanceUntil, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, waitFor } from "../support/world.ts";
 
 afterEach(closeAll);
 
@@ -57,7 +57,8 @@ describe("tracing", () => {
       const w = await createWorld();
       const running = await startSwitchboard(w, { extra: `tracing: { otlp_endpoint: "${receiver.url}", service_name: hotline-test }\n` });
       const { user } = await firstContact(w, "Ann", "hello");
-      // Stopping posts the spans still buffered.
+      // Posted every 2 s (and at the stop, within 3 s: too short a wait on a loaded machine).
+      await waitFor(() => receiver.spans.some((s) => s.name === "switchboard.deliver" && attr(s, "switchboard.intent") === "copyToTopic"), "the copy's span");
       await running.stop();
 
       const accept = receiver.spans.find((s) => s.name === "switchboard.accept" && receiver.spans.some((t) => t.parentSpanId === s.spanId));
@@ -104,6 +105,8 @@ describe("tracing", () => {
       w.emulator.injectFault({ method: "copyMessage", kind: "500", times: 1 });
       w.emulator.userSends(w.bot.token, user.id, { text: "again" });
       await advanceUntil(running, () => topicMessages(w, topic.threadId).some((m) => m.text === "again"), "the copy after its retry");
+      // The exporter posts every 2 s of this TestClock.
+      await advanceUntil(running, () => receiver.spans.some((s) => attr(s, "switchboard.attempt") === 2), "the second attempt's span");
       await running.stop();
 
       const copies = receiver.spans.filter((s) => s.name === "switchboard.deliver" && attr(s, "switchboard.intent") === "copyToTopic" && attr(s, "switchboard.attempt") !== undefined);
