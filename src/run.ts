@@ -19,6 +19,7 @@ import { foldAnalyticsDaily } from "./pipeline/analytics-retention.ts";
 import { BotStartError, makeBot, type RunningBot, type StartBotOptions } from "./pipeline/bot.ts";
 import type { Db } from "./store/open.ts";
 import { layer as storeLayer, Store } from "./store/store.ts";
+import { makePipelineTracer } from "./tracing/otlp.ts";
 import { loggerFor, type Logger } from "./util/log.ts";
 
 /** Options passed to every bot (tests and benchmarks tune these). */
@@ -49,6 +50,9 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
       Effect.gen(function* () {
         const { db } = yield* Store;
         const bots: RunningBot[] = [];
+        // Before the bots, so its finalizer (posting the last spans) runs after they stopped.
+        const tracer = options.tracer ?? (config.tracing ? yield* makePipelineTracer(config.tracing) : undefined);
+        if (config.tracing) root.info(`tracing: spans go to ${config.tracing.otlpEndpoint} (sample ratio ${config.tracing.sampleRatio})`);
         // Before the bots: /healthz answers (and /readyz says who is still connecting) while
         // start-up waits for Telegram.
         const admin = config.admin;
@@ -56,7 +60,7 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
           db, botIds: config.bots.map((b) => b.id), bots: config.bots, running: () => bots, readyOutboxAgeMs: admin.readyOutboxAgeSeconds * 1000,
         }).pipe(Effect.mapError((e) => new BotStartError(`admin: cannot listen on ${admin.listen.host}:${admin.listen.port}: ${errorText(e.cause)}`)))).port;
         if (admin !== undefined) root.info(`admin listener on ${admin.listen.host}:${adminPort}: /metrics, /healthz, /readyz, the Topics API (/api/bots/…)${admin.token ? " (token required but for /healthz)" : ""}`);
-        for (const [index, bot] of config.bots.entries()) bots.push(yield* makeBot({ ...options, bot, index, log: root.child(bot.id, { bot: bot.id }) }));
+        for (const [index, bot] of config.bots.entries()) bots.push(yield* makeBot({ ...options, bot, index, log: root.child(bot.id, { bot: bot.id }), ...(tracer ? { tracer } : {}) }));
         yield* foldAnalyticsDaily(db, config.bots.map((b) => b.id), config.analytics?.retentionDays ?? DEFAULT_ANALYTICS_RETENTION_DAYS, root);
         return { db, bots, adminPort };
       }),

@@ -1,6 +1,7 @@
 /**
  * `/metrics`: the Effect metrics (metrics.ts), then the gauges read now — outbox depth and
- * oldest age, unprocessed inbox rows and lag, dialogs by state, per bot — and the process's own.
+ * oldest age, unprocessed inbox rows and lag, dialogs by state, broadcast progress, per bot —
+ * and the process's own.
  * A store that does not answer leaves its gauges out (and says so in a comment line) rather
  * than failing the scrape: the counters still tell what happened.
  */
@@ -9,6 +10,7 @@ import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import * as Metric from "effect/Metric";
 import { storeGauges, type StoreGauges } from "../store/gauges.ts";
+import { readBroadcastFamilies } from "./broadcast-metrics.ts";
 import type { AdminContext } from "./context.ts";
 import type { ProcessGauges } from "./process-gauges.ts";
 import { type Family, familiesOf, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "./prometheus.ts";
@@ -43,7 +45,7 @@ export const metricsRoute = (ctx: AdminContext, processGauges: ProcessGauges): A
       const families = familiesOf(yield* Metric.snapshot);
       const now = yield* Clock.currentTimeMillis;
       const gauges = yield* Effect.either(Effect.tryPromise(() => storeGauges(ctx.db)));
-      if (gauges._tag === "Right") families.push(...storeFamilies(gauges.right, ctx.botIds, now));
+      if (gauges._tag === "Right") families.push(...storeFamilies(gauges.right, ctx.botIds, now), ...(yield* readBroadcastFamilies(ctx.db, ctx.botIds)));
       families.push(...processGauges());
       const note = gauges._tag === "Left" ? `# the store did not answer: its gauges are left out (${String(gauges.left.error).replace(/\n/g, " ")})\n` : "";
       return HttpServerResponse.text(renderPrometheus(families) + note, { contentType: PROMETHEUS_CONTENT_TYPE });

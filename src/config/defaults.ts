@@ -25,3 +25,6 @@ export const DEFAULT_READY_OUTBOX_AGE_SECONDS = 300;
 
 /** Days analytics keep their detail rows before folding them into per-day totals (`analytics.retention_days`). */
 export const DEFAULT_ANALYTICS_RETENTION_DAYS = 90;
+
+/** The `service.name` traces carry when `tracing.service_name` is not given. */
+export const DEFAULT_TRACING_SERVICE_NAME = "switchboard";

@@ -11,7 +11,7 @@
  */
 import * as JSONSchema from "effect/JSONSchema";
 import * as Schema from "effect/Schema";
-import { DEFAULT_ADMIN_LISTEN, DEFAULT_ANALYTICS_RETENTION_DAYS, DEFAULT_API_ROOT, DEFAULT_READY_OUTBOX_AGE_SECONDS, DEFAULT_STORAGE, DEFAULT_WEBHOOK_LISTEN, TELEGRAM_LIMITS } from "./defaults.ts";
+import { DEFAULT_ADMIN_LISTEN, DEFAULT_ANALYTICS_RETENTION_DAYS, DEFAULT_API_ROOT, DEFAULT_READY_OUTBOX_AGE_SECONDS, DEFAULT_STORAGE, DEFAULT_TRACING_SERVICE_NAME, DEFAULT_WEBHOOK_LISTEN, TELEGRAM_LIMITS } from "./defaults.ts";
 import type { WrittenAs } from "./lenient.ts";
 import { ParamsSchema, PARAM_NAMES } from "./params.ts";
 import { anyOf, ENV_REFERENCE, orEnv, wordsPattern, writtenAs } from "./values.ts";
@@ -169,6 +169,19 @@ const Analytics = Schema.Struct({
   }),
 });
 
+/** `tracing`: OpenTelemetry traces of the pipeline. */
+const Tracing = Schema.Struct({
+  otlp_endpoint: required(orEnv(HTTP_URL), {
+    description: "The collector's OTLP/HTTP traces URL (JSON encoding), e.g. an OpenTelemetry Collector, Jaeger or Grafana Tempo.",
+    examples: ["http://127.0.0.1:4318/v1/traces"],
+  }),
+  service_name: optional(orEnv({ type: "string", minLength: 1 }), { description: "The traces' service.name.", default: DEFAULT_TRACING_SERVICE_NAME }),
+  sample_ratio: optional(orEnv(anyOf({ type: "number", minimum: 0, maximum: 1 }, { type: "string", pattern: "^\\s*(0(\\.\\d*)?|1(\\.0*)?|\\.\\d+)\\s*$" })), {
+    description: "The share of updates traced, 0 to 1: decided when an update is accepted; its step and deliveries follow.",
+    default: 1,
+  }),
+});
+
 /** The whole file. */
 const File = Schema.Struct({
   storage: optional(orEnv({ type: "string", pattern: "^\\s*(sqlite:.+|postgres(ql)?://.+)$" }), {
@@ -184,6 +197,10 @@ const File = Schema.Struct({
   analytics: optional(writtenAs(Analytics), {
     description: "Analytics the runtime records (see /stats): { retention_days } of detail rows before they are folded into per-day totals.",
     default: { retention_days: DEFAULT_ANALYTICS_RETENTION_DAYS },
+  }),
+  tracing: optional(writtenAs(Tracing), {
+    description: "OpenTelemetry traces of each update's way (accepted → step → deliveries), sent as OTLP/HTTP. Off when absent.",
+    examples: [{ otlp_endpoint: "http://127.0.0.1:4318/v1/traces", service_name: DEFAULT_TRACING_SERVICE_NAME, sample_ratio: 0.1 }],
   }),
 });
 
@@ -202,6 +219,8 @@ export const ADMIN_KEYS = keysOf(Admin);
 export const LOG_KEYS = keysOf(Log);
 /** The keys of `analytics`. */
 export const ANALYTICS_KEYS = keysOf(Analytics);
+/** The keys of `tracing`. */
+export const TRACING_KEYS = keysOf(Tracing);
 /** The keys of `limits` as a mapping. */
 export const LIMITS_KEYS = keysOf(Limits);
 /** The keys of a parallel section, by mode. */

@@ -14,6 +14,7 @@ import { childPath, Problems } from "./problems.ts";
 import { protectReferences, restoreReferences } from "./protect-references.ts";
 import { readLog } from "./log.ts";
 import { readAnalytics } from "./analytics.ts";
+import { readTracing } from "./tracing.ts";
 import { checkKeys, describe, isMapping, isUnresolved } from "./read.ts";
 import { readStorage } from "./storage.ts";
 import type { BotConfig, Config } from "./types.ts";
@@ -104,7 +105,8 @@ export function parseConfig(text: string, env: Env, source?: string): Config {
     const admin = readAdmin(root.admin, "admin", problems);
     const log = readLog(root.log, "log", problems);
     const analytics = readAnalytics(root.analytics, "analytics", problems);
-    if (storage !== undefined) config = { storage, bots, ...(admin ? { admin } : {}), ...(log ? { log } : {}), ...(analytics ? { analytics } : {}) };
+    const tracing = readTracing(root.tracing, "tracing", problems);
+    if (storage !== undefined) config = { storage, bots, ...(admin ? { admin } : {}), ...(log ? { log } : {}), ...(analytics ? { analytics } : {}), ...(tracing ? { tracing } : {}) };
   }
   reportUnresolved(root, "", problems);
   if (problems.list.length > 0 || config === undefined) {

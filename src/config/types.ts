@@ -17,6 +17,18 @@ export interface Config {
   log?: LogConfig;
   /** How long analytics keep detail rows; absent = 90 days. */
   analytics?: AnalyticsConfig;
+  /** OpenTelemetry traces of the pipeline; absent = off. */
+  tracing?: TracingConfig;
+}
+
+/** The `tracing` key. */
+export interface TracingConfig {
+  /** The collector's OTLP/HTTP traces URL (YAML `otlp_endpoint`), e.g. `http://127.0.0.1:4318/v1/traces`. */
+  otlpEndpoint: string;
+  /** The traces' `service.name` (YAML `service_name`; default `switchboard`). */
+  serviceName: string;
+  /** The share of updates traced, 0 to 1 (YAML `sample_ratio`; default 1): the decision is taken when an update is accepted and its step and deliveries follow it. */
+  sampleRatio: number;
 }
 
 /** The `analytics` key. */

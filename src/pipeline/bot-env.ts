@@ -4,6 +4,7 @@
  */
 import * as Context from "effect/Context";
 import type { BotView } from "../plugins/api.ts";
+import type { BotTracing } from "../tracing/pipeline-spans.ts";
 import type { Logger } from "../util/log.ts";
 
 /** What the service holds. */
@@ -15,6 +16,8 @@ export interface BotEnv {
   /** The bot as plugins see it (its username is filled in after getMe). */
   readonly view: BotView;
   readonly log: Logger;
+  /** Spans of the pipeline's work, when `tracing` is configured; absent = off (the plain paths run). */
+  readonly tracing?: BotTracing;
 }
 
 /** See the module comment. */

@@ -31,6 +31,7 @@ import { OwnSends } from "../telegram/mtproto/own-sends.ts";
 import type { MtprotoClientFactory, MtprotoSession } from "../telegram/mtproto/session.ts";
 import { mirrorsToParallel } from "../telegram/proxy/mirror.ts";
 import type { ProxyHandle } from "../telegram/proxy/server.ts";
+import { botTracing, type PipelineTracer } from "../tracing/pipeline-spans.ts";
 import type { Logger } from "../util/log.ts";
 import { syntheticUpdateIds } from "../util/synthetic-id.ts";
 import { Bot, type BotEnv } from "./bot-env.ts";
@@ -60,6 +61,8 @@ export interface StartBotOptions {
   timerIntervalMs?: number;
   /** Builds the MTProto client in `parallel: { mode: mtproto }` (tests answer from a fake server). */
   mtprotoClient?: MtprotoClientFactory;
+  /** The deployment's tracer, when `tracing` is configured. */
+  tracer?: PipelineTracer;
 }
 
 /** A running bot: its identity and the live services tests, the sandbox and benchmarks look at. */
@@ -112,7 +115,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
 
     const nameOf = (user: Parameters<typeof displayName>[0]) => plugins.nameOf(user, view) ?? displayName(user);
     const machine = createConversationMachine({ iconColor: plugins.topicIconColor(view), nameOf, hideGroupSenders: bot.params.hide_info.includes("name"), suffixOf: (data) => plugins.titleSuffix(data, view) });
-    const env: BotEnv = { botId: bot.id, groupId: bot.group, view, log };
+    const env: BotEnv = { botId: bot.id, groupId: bot.group, view, log, ...(o.tracer ? { tracing: botTracing(o.tracer, bot.id) } : {}) };
     const proxyMode = bot.parallel?.mode === "proxy" ? bot.parallel : undefined;
 
     const base = Layer.mergeAll(Layer.succeed(Bot, env), TelegramApi.fromClient(client), Plugins.fromHost(plugins));

@@ -81,7 +81,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
         // looks again cost one wake-up, and none is lost while it works.
         const wake = yield* Queue.sliding<void>(1);
         const listeners = new Set<(updates: readonly Update[]) => void>();
-        const { log } = yield* Bot;
+        const { log, tracing } = yield* Bot;
         let deadLettered = 0;
         const reported = (letters: readonly StoredDeadLetter[]) =>
           Effect.sync(() => {
@@ -95,8 +95,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
             const now = yield* Clock.currentTimeMillis;
             yield* reported(yield* query("set aside inbox rows", () => moveToDeadLetters(db, botId, letters, now)));
           });
-        return {
-          accept: (updates, from) =>
+        const save = (updates: readonly unknown[], from: AcceptFrom) =>
             Effect.gen(function* () {
               if (updates.length === 0) return 0;
               const origin = from.source === "polling" || from.source === "webhook" ? "telegram" : "own";
@@ -116,7 +115,10 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
               const accepted = good.map((u) => u.update);
               for (const listener of listeners) listener(accepted);
               return saved.fresh;
-            }),
+            });
+        return {
+          // Chosen once: without tracing, nothing is added per batch.
+          accept: tracing === undefined ? save : (updates, from) => tracing.accept(updates, from.source, save(updates, from)),
           pending: (limit) =>
             Effect.gen(function* () {
               for (;;) {

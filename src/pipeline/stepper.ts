@@ -65,7 +65,8 @@ export class Stepper extends Context.Tag("switchboard/Stepper")<Stepper, Stepper
             Effect.gen(function* () {
               const now = yield* Clock.currentTimeMillis;
               const started = yield* Clock.currentTimeNanos;
-              const { applied, setTimers, adopted } = yield* query("commit a step", () => core.apply(envelopes, dropped, now, alsoCommit));
+              const commit = query("commit a step", () => core.apply(envelopes, dropped, now, alsoCommit));
+              const { applied, setTimers, adopted } = yield* (bot.tracing === undefined ? commit : bot.tracing.step(envelopes, now, commit));
               record(metrics.storeTransaction, Number((yield* Clock.currentTimeNanos) - started) / 1e9);
               if (envelopes.length > 0) record(metrics.steps, envelopes.length);
               // A lane waiting for its creation in doubt goes on at once when the topic is adopted.

@@ -120,4 +120,14 @@ describe("switchboard schema", () => {
     expect(check(`${bot}analytics: { retention_days: 30 }\n`)).toEqual([]);
     expect(check(`${bot}analytics: { retention_days: 0 }\n`)).toEqual(["analytics.retention_days: matches none of 3 alternatives"]);
   });
+
+  it("documents and checks the tracing key", () => {
+    expect(Object.keys(schema.properties.tracing.properties)).toEqual(["otlp_endpoint", "service_name", "sample_ratio"]);
+    expect(schema.properties.tracing.required).toEqual(["otlp_endpoint"]);
+    expect(schema.properties.tracing.properties.sample_ratio.default).toBe(1);
+    const bot = `bots:\n  - id: a\n    token: \${T}\n    group: -1001234567890\n`;
+    expect(check(`${bot}tracing: { otlp_endpoint: "http://127.0.0.1:4318/v1/traces", service_name: hotline, sample_ratio: 0.1 }\n`)).toEqual([]);
+    expect(check(`${bot}tracing: { otlp_endpoint: "http://127.0.0.1:4318/v1/traces", sample_ratio: 1.5 }\n`)).toEqual(["tracing.sample_ratio: matches none of 3 alternatives"]);
+    expect(check(`${bot}tracing: { service_name: hotline }\n`)).toEqual(["tracing: missing otlp_endpoint"]);
+  });
 });

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { noLimits } from "../../src/pipeline/rate-limits.ts";
 import { runConfig } from "../../src/run.ts";
 import { runCli } from "../support/cli.ts";
+import { parsePrometheus, type Sample, valueOf } from "../support/prometheus.ts";
 import { advanceUntil, botMessagesTo, closeAll, createWorld, firstContact, freePort, logLines, startSwitchboard, tempDir, waitFor, type World } from "../support/world.ts";
 
 afterEach(closeAll);
@@ -25,66 +26,6 @@ async function get(port: number, path: string, headers: Record<string, string> =
   return { status: response.status, type: response.headers.get("content-type") ?? "", body: await response.text() };
 }
 const auth = { authorization: `Bearer ${TOKEN}` };
-
-/** One parsed sample. */
-interface Sample {
-  name: string;
-  labels: Record<string, string>;
-  value: number;
-}
-
-/**
- * A strict parser of the text exposition format 0.0.4: every line is a HELP or TYPE comment, a
- * sample `name{l="v",…} value`, or empty; every sample belongs to the family last TYPEd (with
- * _bucket/_sum/_count for histograms); names and label names are valid; values are numbers.
- */
-function parsePrometheus(text: string): Sample[] {
-  const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
-  const samples: Sample[] = [];
-  const types = new Map<string, string>();
-  let family: string | undefined;
-  expect(text.endsWith("\n")).toBe(true);
-  for (const [i, line] of text.split("\n").entries()) {
-    const at = `line ${i + 1}: ${line}`;
-    if (line === "") continue;
-    const comment = /^# (HELP|TYPE) (\S+) ?(.*)$/.exec(line);
-    if (comment) {
-      expect(NAME.test(comment[2]), at).toBe(true);
-      if (comment[1] === "TYPE") {
-        expect(["counter", "gauge", "histogram", "summary", "untyped"], at).toContain(comment[3]);
-        expect(types.has(comment[2]), `${at} (TYPE twice)`).toBe(false);
-        types.set(comment[2], comment[3]);
-        family = comment[2];
-      }
-      continue;
-    }
-    expect(line.startsWith("#"), `${at} (unknown comment)`).toBe(false);
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    expect(m, at).not.toBeNull();
-    const [, name, labelText, valueText] = m!;
-    const labels: Record<string, string> = {};
-    if (labelText) {
-      const LABEL = /\s*([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"\s*(,|$)/y;
-      let pos = 0;
-      while (pos < labelText.length) {
-        LABEL.lastIndex = pos;
-        const l = LABEL.exec(labelText);
-        expect(l, `${at} (label at ${pos})`).not.toBeNull();
-        labels[l![1]] = l![2].replace(/\\n/g, "\n").replace(/\\"/g, '"').replace(/\\\\/g, "\\");
-        pos = LABEL.lastIndex;
-      }
-    }
-    expect(/^([+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]Inf|NaN)$/.test(valueText), at).toBe(true);
-    const base = types.get(name) !== undefined ? name : name.replace(/_(bucket|sum|count)$/, "");
-    expect(base, `${at} (sample outside its family)`).toBe(family);
-    if (base !== name) expect(types.get(base), at).toBe("histogram");
-    samples.push({ name, labels, value: valueText.endsWith("Inf") ? (valueText.startsWith("-") ? -Infinity : Infinity) : Number(valueText) });
-  }
-  return samples;
-}
-
-const valueOf = (samples: Sample[], name: string, labels: Record<string, string>) =>
-  samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
 
 async function scrape(port: number) {
   const r = await get(port, "/metrics", auth);

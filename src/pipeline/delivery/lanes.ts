@@ -66,7 +66,7 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
       Delivery,
       Effect.gen(function* () {
         const { db } = yield* Store;
-        const { botId, groupId, log } = yield* Bot;
+        const { botId, groupId, log, tracing } = yield* Bot;
         const stepper = yield* Stepper;
         const outbox = yield* Outbox;
         const stats: DeliveryStats = { delivered: 0, retried: 0, dropped: 0, rateLimited: 0, inDoubtResent: 0, topicsRecreated: 0 };
@@ -103,8 +103,12 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
           Effect.flatMap(stepper.topicOf(chatId), (topicId) =>
             topicId !== null ? Effect.succeed(undefined) : query("read the outbox", () => firstIntentOfType<Intent>(db, botId, chatId, "createTopic")));
 
+        // Chosen once: without tracing, an attempt is exactly the plain call.
+        const attemptOf = tracing === undefined
+          ? (chatId: number, batch: readonly OutboxRow[]) => attempt(ctx, chatId, batch.map((r) => r.intent))
+          : (chatId: number, batch: readonly OutboxRow[]) => tracing.deliver(chatId, batch, ctx.client, (client) => attempt({ ...ctx, client }, chatId, batch.map((r) => r.intent)));
         const deliver = (chatId: number, batch: readonly OutboxRow[]) =>
-          Effect.flatMap(attempt(ctx, chatId, batch.map((r) => r.intent)), (outcome) => settle(ctx, chatId, batch, outcome)).pipe(
+          Effect.flatMap(attemptOf(chatId, batch), (outcome) => settle(ctx, chatId, batch, outcome)).pipe(
             // A call in flight is finished and recorded before a stop takes effect.
             Effect.uninterruptible,
           );
