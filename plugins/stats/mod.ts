@@ -11,16 +11,9 @@ import { summarize, unansweredNow } from "../../src/store/analytics.ts";
 import type { Db } from "../../src/store/schema.ts";
 import { isAllowed, refusal } from "../templates/allowed.ts";
 import { wordsOf } from "../templates/names.ts";
+import { periods } from "./periods.ts";
 import { summaryText } from "./summary.ts";
 
-const dayMs = 86_400_000;
-
-/** The periods `/stats` offers: a label and where the period starts. */
-const periods: Record<string, { label: string; from: (now: number) => number }> = {
-  today: { label: "today (UTC)", from: (now) => Math.floor(now / dayMs) * dayMs },
-  "7d": { label: "last 7 days", from: (now) => now - 7 * dayMs },
-  "30d": { label: "last 30 days", from: (now) => now - 30 * dayMs },
-};
 
 /** `/stats help`, and the answer to wrong arguments. */
 export const statsHelp = "/stats — the last 7 days; /stats today, /stats 7d, /stats 30d.";
