@@ -18,7 +18,7 @@ export function duration(ms: number | null): string {
 }
 
 /** Who an operator actor is in text. */
-const operatorName = (actor: string): string => (actor === "api" ? "Topics API" : `operator ${actor}`);
+export const operatorName = (actor: string): string => (actor === "api" ? "Topics API" : `operator ${actor}`);
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 

@@ -4,7 +4,7 @@
  * links (`https://t.me/c/<group>/<thread>`), how long each 🟪 dialog has waited now.
  */
 import { topicLink } from "../../../plugins/labels/general.ts";
-import { duration } from "../../../plugins/stats/summary.ts";
+import { duration, operatorName } from "../../../plugins/stats/summary.ts";
 import type { BotConfig } from "../../config/mod.ts";
 import type { UserProfile } from "../../conversation/events.ts";
 import { displayName } from "../../conversation/title.ts";
@@ -28,6 +28,8 @@ export interface BacklogRow {
 
 /** An operator's load, with the median as text. */
 export interface OperatorRow extends OperatorLoad {
+  /** "operator 123" or "Topics API". */
+  name: string;
   medianFirstResponse: string;
 }
 
@@ -117,7 +119,7 @@ export function analyticsView(report: AnalyticsReport, query: ReportQuery, bots:
     },
     days: report.days,
     heatmap: report.heatmap,
-    operators: operators.map((o) => ({ ...o, medianFirstResponse: duration(o.medianFirstResponseMs) })),
+    operators: operators.map((o) => ({ ...o, name: operatorName(o.actor), medianFirstResponse: duration(o.medianFirstResponseMs) })),
     backlog,
   };
 }
