@@ -16,6 +16,7 @@ const page = `<!doctype html>
   <meta charset="utf-8">
   <meta name="viewport" content="width=device-width, initial-scale=1">
   <title>Switchboard analytics — token required</title>
+  <link rel="icon" href="data:,">
   <link rel="stylesheet" href="/analytics/app/style.css">
 </head>
 <body class="login">

@@ -26,6 +26,7 @@ const DELIVERY = [
 const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
 const PERIODS = [["today", "Today"], ["7d", "7 days"], ["30d", "30 days"], ["custom", "Custom"]];
 
+const dialogs = (n) => `${n} ${n === 1 ? "dialog" : "dialogs"}`;
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
 
 /** The selection the address asks for. */
@@ -78,9 +79,9 @@ function Tiles({ v }) {
     <${Tile} id="dialogsReopened" label="Reopened" value=${k.dialogsReopened} />
     <${Tile} id="dialogsClosed" label="Closed" value=${k.dialogsClosed} />
     <${Tile} id="unanswered" label="🟪 Unanswered now" value=${k.unanswered} note=${k.unanswered > 0 ? `oldest waits ${d.oldestWait}` : "nobody waits"} tone=${k.unanswered > 0 ? "warn" : ""} />
-    <${Tile} id="firstResponseP50" label="First response p50" value=${d.firstResponseP50} note=${`${k.firstResponseCount} dialogs`} />
+    <${Tile} id="firstResponseP50" label="First response p50" value=${d.firstResponseP50} note=${dialogs(k.firstResponseCount)} />
     <${Tile} id="firstResponseP90" label="First response p90" value=${d.firstResponseP90} />
-    <${Tile} id="resolutionMedian" label="Resolution (median)" value=${d.resolutionMedian} note=${`${k.resolutionCount} dialogs`} />
+    <${Tile} id="resolutionMedian" label="Resolution (median)" value=${d.resolutionMedian} note=${dialogs(k.resolutionCount)} />
     <${Tile} id="messagesIn" label="Messages in" value=${k.messagesIn} />
     <${Tile} id="messagesOut" label="Messages out" value=${k.messagesOut} />
     <${Tile} id="messagesIntercepted" label="Intercepted" value=${k.messagesIntercepted} />
@@ -171,4 +172,6 @@ function Report({ v, sel }) {
     </div>`;
 }
 
-render(html`<${App} />`, document.getElementById("app"));
+const root = document.getElementById("app");
+root.textContent = ""; // the "Loading" line Preact would keep beside the app
+render(html`<${App} />`, root);
