@@ -5,8 +5,9 @@
  * are served without the token (they hold no data).
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { ConfigError, parseConfig } from "../../src/config/mod.ts";
 import { playAnalyticsRun } from "../support/analytics-run.ts";
-import { closeAll, createWorld, freePort, startSwitchboard, waitFor, type WorldStorage } from "../support/world.ts";
+import { closeAll, createWorld, freePort, startSwitchboard, waitFor, type World, type WorldStorage } from "../support/world.ts";
 
 afterEach(closeAll);
 
@@ -88,6 +89,43 @@ describe.each<WorldStorage>(["sqlite", "postgres"])("the analytics page (%s)", (
     expect(backlog.body).toContain(`,Ben,${run.waitingThreadId},https://t.me/c/`);
     for (const chart of ["dialogs", "delivery", "heatmap", "operators"]) expect((await get(port, `/api/analytics/${chart}.csv`, auth)).status, chart).toBe(200);
     expect((await get(port, "/api/analytics/toString.csv", auth)).status).toBe(404);
+
+    // /stats in General links the page on its bot and period — without the token.
+    const stats = (await askInGeneral(w, "/stats 30d")).text ?? "";
+    expect(stats).toMatch(/^📊 Stats, last 30 days\n/);
+    expect(stats.split("\n").at(-1)).toBe(`📈 Charts: http://127.0.0.1:${port}/analytics?bot=acme&period=30d`);
+    expect(stats).not.toContain(TOKEN);
     await running.stop();
   });
 });
+
+describe("the analytics page's link", () => {
+  it("uses admin.public_url when set, and refuses one that is no http(s) address", async () => {
+    const w = await createWorld();
+    const port = await freePort();
+    await startSwitchboard(w, { extra: `admin: { listen: "127.0.0.1:${port}", public_url: "https://support.example.com/switchboard/" }\n` });
+    expect((await askInGeneral(w, "/stats")).text?.split("\n").at(-1)).toBe("📈 Charts: https://support.example.com/switchboard/analytics?bot=acme&period=7d");
+    const problems = (publicUrl: string) => {
+      try {
+        parseConfig(w.yaml(`admin: { public_url: "${publicUrl}" }\n`), { ACME_TOKEN: w.bot.token });
+        return [];
+      } catch (e) {
+        return (e as ConfigError).problems.map((p) => `${p.path}: ${p.message}`);
+      }
+    };
+    expect(problems("http://10.0.0.5:8089")).toEqual([]);
+    expect(problems("https://x.example.com/?token=1")).toEqual([`admin.public_url: expected an http(s) address like https://switchboard.example.com, got "https://x.example.com/?token=1"`]);
+    // Without admin, /stats has no link.
+    const plain = await createWorld();
+    await startSwitchboard(plain);
+    expect((await askInGeneral(plain, "/stats")).text).not.toContain("Charts");
+  });
+});
+
+const general = (w: World) => w.emulator.messages(w.groupId).filter((m) => m.message_thread_id === undefined && m.from?.is_bot);
+/** An operator writes in General; resolves with the bot's answer there. */
+async function askInGeneral(w: World, text: string) {
+  const before = general(w).length;
+  w.emulator.operatorPosts(w.groupId, w.operator.id, { text });
+  return await waitFor(() => general(w)[before], `answer to ${text}`);
+}
