@@ -2,7 +2,8 @@
  * The analytics page in a real browser: after a scripted run through the emulator, Chromium
  * (Playwright, as the sandbox's browser test) opens the page with its `?token=` link and the
  * tiles, tables, heat map and charts show the run's numbers; a visit without the token is let in
- * by the token kept from the first; a chart's CSV downloads. The screenshot is saved to
+ * by the token kept from the first; a refused kept token gives the form, which lets in; a
+ * chart's CSV downloads. The screenshot is saved to
  * artifacts/analytics.png (docs/analytics.png in the README is a copy). Without Chromium the
  * test FAILS.
  */
@@ -86,5 +87,16 @@ test("the analytics page shows a run's figures, tables and charts, in a real bro
   await page.goto(`${base}?period=7d`);
   await expect.poll(() => tile("messagesIn").textContent(), { timeout: 15_000 }).toBe(String(run.messagesIn));
   expect(page.url()).not.toContain("token");
+
+  // A kept token that is refused (it was changed) is forgotten; the form asks, and lets in.
+  await page.evaluate(() => localStorage.setItem("switchboard-admin-token", "an-old-token-0123456789"));
+  await page.goto(`${base}?period=today`);
+  await page.locator("#refused").waitFor();
+  expect(await page.evaluate(() => localStorage.getItem("switchboard-admin-token"))).toBeNull();
+  await page.locator('input[name="token"]').fill(TOKEN);
+  await page.keyboard.press("Enter");
+  await expect.poll(() => tile("messagesIn").textContent(), { timeout: 15_000 }).toBe(String(run.messagesIn));
+  expect(page.url()).not.toContain("token");
+  // The only errors are the 401s of the refused visits.
   expect(problems.filter((p) => !p.includes("401"))).toEqual([]);
 });

@@ -38,7 +38,7 @@ export function readReportQuery(search: URLSearchParams, botIds: readonly string
   const toText = search.get("to");
   const name = search.get("period") || (fromText || toText ? "custom" : "7d");
   if (name !== "custom") {
-    const named = periods[name];
+    const named = Object.hasOwn(periods, name) ? periods[name] : undefined;
     if (!named) return `period: expected today, 7d, 30d or custom (with from and to), got "${name}"`;
     return { bot, botIds: bots, name, label: named.label, period: { from: named.from(now), to: now + 1 } };
   }
