@@ -14,8 +14,8 @@ export function bundleOptions(root, outfile) {
     format: "esm",
     target: "node20",
     packages: "external",
-    // The one `import.meta.url` in the sources (the sandbox page's folder) must keep pointing there.
-    define: { "import.meta.url": JSON.stringify(pathToFileURL(join(root, "src/sandbox/web/static.ts")).href) },
+    // The one `import.meta.url` in the sources (where the served pages' files are found) must keep pointing there.
+    define: { "import.meta.url": JSON.stringify(pathToFileURL(join(root, "src/util/package-files.ts")).href) },
     banner: { js: `import { createRequire as __sbRequire } from "node:module"; const require = __sbRequire(${JSON.stringify(join(root, "package.json"))});` },
     logLevel: "error",
   };

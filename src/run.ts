@@ -12,6 +12,7 @@ import * as Layer from "effect/Layer";
 import * as ManagedRuntime from "effect/ManagedRuntime";
 import * as TestClock from "effect/TestClock";
 import * as TestContext from "effect/TestContext";
+import { analyticsPageUrl } from "./admin/analytics/link.ts";
 import { adminListener } from "./admin/server.ts";
 import type { Config } from "./config/mod.ts";
 import { DEFAULT_ANALYTICS_RETENTION_DAYS } from "./config/defaults.ts";
@@ -59,8 +60,9 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
         const adminPort = admin === undefined ? undefined : (yield* adminListener(admin, {
           db, botIds: config.bots.map((b) => b.id), bots: config.bots, running: () => bots, readyOutboxAgeMs: admin.readyOutboxAgeSeconds * 1000,
         }).pipe(Effect.mapError((e) => new BotStartError(`admin: cannot listen on ${admin.listen.host}:${admin.listen.port}: ${errorText(e.cause)}`)))).port;
-        if (admin !== undefined) root.info(`admin listener on ${admin.listen.host}:${adminPort}: /metrics, /healthz, /readyz, the Topics API (/api/bots/…)${admin.token ? " (token required but for /healthz)" : ""}`);
-        for (const [index, bot] of config.bots.entries()) bots.push(yield* makeBot({ ...options, bot, index, log: root.child(bot.id, { bot: bot.id }), ...(tracer ? { tracer } : {}) }));
+        const analyticsUrl = admin === undefined || adminPort === undefined ? undefined : analyticsPageUrl(admin, adminPort);
+        if (admin !== undefined) root.info(`admin listener on ${admin.listen.host}:${adminPort}: /metrics, /healthz, /readyz, the Topics API (/api/bots/…), the analytics page ${analyticsUrl}${admin.token ? " (token required but for /healthz)" : ""}`);
+        for (const [index, bot] of config.bots.entries()) bots.push(yield* makeBot({ ...options, bot, index, log: root.child(bot.id, { bot: bot.id }), analyticsUrl, ...(tracer ? { tracer } : {}) }));
         yield* foldAnalyticsDaily(db, config.bots.map((b) => b.id), config.analytics?.retentionDays ?? DEFAULT_ANALYTICS_RETENTION_DAYS, root);
         return { db, bots, adminPort };
       }),

@@ -18,15 +18,18 @@ export function duration(ms: number | null): string {
 }
 
 /** Who an operator actor is in text. */
-const operatorName = (actor: string): string => (actor === "api" ? "Topics API" : `operator ${actor}`);
+export const operatorName = (actor: string): string => (actor === "api" ? "Topics API" : `operator ${actor}`);
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** Operators listed at most (the busiest first). */
 const maxOperators = 10;
 
-/** The summary of `s` for the period called `label` ("last 7 days"), with the dialogs waiting now. */
-export function summaryText(label: string, s: AnalyticsSummary, unanswered: number): string {
+/**
+ * The summary of `s` for the period called `label` ("last 7 days"), with the dialogs waiting now
+ * and, when the admin listener serves it, the analytics page's `link` (never with the token).
+ */
+export function summaryText(label: string, s: AnalyticsSummary, unanswered: number, link?: string): string {
   const c = s.counts;
   const lines = [
     `📊 Stats, ${label}`,
@@ -47,5 +50,6 @@ export function summaryText(label: string, s: AnalyticsSummary, unanswered: numb
     lines.push("Per day (in / out / intercepted):");
     for (const d of s.perDay) lines.push(`${d.day}: ${d.in} / ${d.out} / ${d.intercepted}`);
   }
+  if (link !== undefined) lines.push(`📈 Charts: ${link}`);
   return lines.join("\n");
 }

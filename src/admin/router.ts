@@ -14,8 +14,10 @@ export interface AdminRoute {
   readonly method: "GET" | "POST";
   /** The exact path (no query), or a pattern the whole path must match (the handler reads its parts). */
   readonly path: string | RegExp;
-  /** Served without the token (only `/healthz`: liveness probes carry none). */
+  /** Served without the token: `/healthz` (liveness probes carry none) and the analytics page's code files (no data in them). */
   readonly open?: boolean;
+  /** The 401 answer when the token is missing or wrong (default: JSON); a page asks for the token instead. */
+  readonly unauthorized?: (request: HttpServerRequest.HttpServerRequest) => HttpServerResponse.HttpServerResponse;
   readonly handler: (request: HttpServerRequest.HttpServerRequest) => Effect.Effect<HttpServerResponse.HttpServerResponse>;
 }
 
@@ -35,6 +37,7 @@ export const adminApp = (routes: readonly AdminRoute[], token: string | undefine
     const route = matching.find((r) => r.method === request.method || (r.method === "GET" && request.method === "HEAD"));
     if (route === undefined) return jsonError(405, `${request.method} is not allowed on ${path}`);
     if (token !== undefined && !route.open && !authorized(request, token)) {
+      if (route.unauthorized) return route.unauthorized(request);
       return HttpServerResponse.unsafeJson({ error: "a valid token is required: Authorization: Bearer TOKEN, X-API-KEY: TOKEN or ?token=TOKEN" }, {
         status: 401,
         headers: { "www-authenticate": 'Bearer realm="switchboard"' },

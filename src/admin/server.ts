@@ -1,7 +1,7 @@
 /**
  * The admin listener: an @effect/platform HttpServer (see platform/) serving the admin routes
- * — `/metrics`, `/healthz`, `/readyz`, the Topics API (topics/) — on `admin.listen` for the life of the Scope. More routes
- * (the analytics page, a Topics API) are added to the list in {@link adminRoutes}.
+ * — `/metrics`, `/healthz`, `/readyz`, the Topics API (topics/), the analytics page (analytics/) — on `admin.listen` for the life of the Scope. More routes
+ * are added to the list in {@link adminRoutes}.
  */
 import type * as HttpServerError from "@effect/platform/HttpServerError";
 import * as Effect from "effect/Effect";
@@ -9,6 +9,7 @@ import type * as Scope from "effect/Scope";
 import type { AdminConfig } from "../config/mod.ts";
 import { makeHttpServer } from "../platform/mod.ts";
 import type { AdminContext } from "./context.ts";
+import { analyticsRoutes } from "./analytics/routes.ts";
 import { healthRoutes } from "./health.ts";
 import { metricsRoute } from "./metrics-route.ts";
 import { makeProcessGauges } from "./process-gauges.ts";
@@ -18,7 +19,7 @@ import { topicsRoutes } from "./topics/routes.ts";
 /** Every route of the admin listener. */
 export const adminRoutes: Effect.Effect<(ctx: AdminContext) => AdminRoute[], never, Scope.Scope> = Effect.map(
   makeProcessGauges,
-  (processGauges) => (ctx) => [...healthRoutes(ctx), metricsRoute(ctx, processGauges), ...topicsRoutes(ctx)],
+  (processGauges) => (ctx) => [...healthRoutes(ctx), metricsRoute(ctx, processGauges), ...topicsRoutes(ctx), ...analyticsRoutes(ctx)],
 );
 
 /** Serves the admin routes on `config.listen` until the scope closes; the bound port is returned. */

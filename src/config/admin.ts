@@ -47,9 +47,28 @@ export function readAdmin(value: unknown, path: string, problems: Problems): Adm
     else problems.add(agePath, `expected a number of seconds above 0, got ${describe(mapping.ready_outbox_age)}`);
   }
 
+  const urlPath = childPath(path, "public_url");
+  let publicUrl: string | undefined;
+  const rawUrl = mapping.public_url;
+  if (rawUrl !== null && rawUrl !== undefined && rawUrl !== "" && !isUnresolved(rawUrl, urlPath, problems)) {
+    publicUrl = typeof rawUrl === "string" ? httpBase(rawUrl) : undefined;
+    if (publicUrl === undefined) problems.add(urlPath, `expected an http(s) address like https://switchboard.example.com, got ${describe(rawUrl)}`);
+  }
+
   if (listen !== undefined && token === undefined && problems.list.length === before && !isLoopback(listen.host)) {
     problems.add(listenPath, `${listen.host}:${listen.port} is reachable from other machines: set admin.token (e.g. token: \${ADMIN_TOKEN}) or listen on 127.0.0.1`);
   }
   if (problems.list.length > before || listen === undefined) return undefined;
-  return { listen, readyOutboxAgeSeconds, ...(token === undefined ? {} : { token }) };
+  return { listen, readyOutboxAgeSeconds, ...(token === undefined ? {} : { token }), ...(publicUrl === undefined ? {} : { publicUrl }) };
+}
+
+/** An http(s) address without its trailing slash (pages are appended to it), or undefined. */
+function httpBase(text: string): string | undefined {
+  try {
+    const url = new URL(text.trim());
+    if (url.protocol !== "http:" && url.protocol !== "https:" || url.search || url.hash) return undefined;
+    return url.href.replace(/\/+$/, "");
+  } catch {
+    return undefined;
+  }
 }

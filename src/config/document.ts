@@ -147,6 +147,10 @@ const Admin = Schema.Struct({
     description: "Seconds an outbox row may wait before /readyz reports the bot unready.",
     default: DEFAULT_READY_OUTBOX_AGE_SECONDS,
   }),
+  public_url: optional(orEnv({ type: "string", pattern: "^https?://\\S+$" }), {
+    description: "Where people reach the listener (e.g. behind a reverse proxy): the base of the analytics page's link in /stats. Default: http://<listen address>.",
+    examples: ["https://switchboard.example.com"],
+  }),
 });
 
 /** `log`: how log lines look. */

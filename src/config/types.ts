@@ -45,6 +45,12 @@ export interface AdminConfig {
   token?: string;
   /** `/readyz` is unready while an outbox row is older than this (YAML `ready_outbox_age`, seconds; default 300). */
   readyOutboxAgeSeconds: number;
+  /**
+   * Where people reach the listener, e.g. `https://switchboard.example.com` behind a reverse
+   * proxy (YAML `public_url`; no trailing slash): the base of the analytics page's link that
+   * `/stats` posts. Without it the link is `http://<listen host>:<port>`.
+   */
+  publicUrl?: string;
 }
 
 /** The `log` key. */

@@ -53,6 +53,8 @@ export interface StartBotOptions {
   /** The bot's position in the config, for error messages (`bots[i]…`). */
   index?: number;
   log: Logger;
+  /** The analytics page's address, for `/stats` (see BotView). */
+  analyticsUrl?: string;
   /** Overrides the config's `limits` (tests and benchmarks). */
   limits?: RateLimitConfig;
   pollTimeoutSeconds?: number;
@@ -106,7 +108,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
     const client = ownSends ? ownSends.wrap(apiClient) : apiClient;
     // Plugins load before Telegram is reached, so a config mistake fails at once; the username
     // they see is filled in by getMe right after.
-    const view = { id: bot.id, username: "", groupId: bot.group, params: bot.params };
+    const view = { id: bot.id, username: "", groupId: bot.group, params: bot.params, ...(o.analyticsUrl ? { analyticsUrl: o.analyticsUrl } : {}) };
     const plugins = yield* Effect.tryPromise({ try: () => loadPlugins(bot, o.index ?? 0, view, log, db), catch: (error) => error });
     // Their services are released after everything that may call a hook has stopped.
     yield* Effect.addFinalizer(() => Effect.promise(() => plugins.dispose()));

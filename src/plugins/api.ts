@@ -56,6 +56,8 @@ export interface BotView {
   readonly username: string;
   readonly groupId: number;
   readonly params: Params;
+  /** The analytics page (`…/analytics`, without the admin token), when `admin` is configured. */
+  readonly analyticsUrl?: string;
 }
 
 /** What every hook receives. */

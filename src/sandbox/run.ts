@@ -1,7 +1,8 @@
 /**
  * `switchboard sandbox`: the Telegram emulator, a bot, an operators' group and Switchboard on a
  * local SQLite file, plus a web page that shows the whole world side by side — the users' chats
- * with the bot and the operators' topics — live. No token, no internet.
+ * with the bot and the operators' topics — live, and the analytics page on the config's admin
+ * listener (loopback, no token). No token, no internet.
  */
 import { rmSync } from "node:fs";
 import { playDemo } from "./demo.ts";
@@ -27,6 +28,8 @@ export interface StartedSandbox {
   url: string;
   /** The emulator's Bot API base URL (its control API is under /control). */
   emulatorUrl: string;
+  /** The analytics page (the admin listener of the sandbox's config). */
+  analyticsUrl: string | undefined;
   session: SandboxSession;
   stop(): Promise<void>;
 }
@@ -54,6 +57,7 @@ export async function startSandbox(o: SandboxOptions & { pollTimeoutSeconds?: nu
   return {
     url: page.url,
     emulatorUrl: session.core.url,
+    analyticsUrl: session.analyticsUrl,
     session,
     async stop() {
       await page.close();
@@ -80,6 +84,7 @@ export async function runSandbox(o: SandboxOptions = {}): Promise<void> {
 Switchboard sandbox is running — open ${sandbox.url} in a browser.
 
   Write as a user on the left, answer as the operator in the topics on the right.
+  Analytics page:               ${sandbox.analyticsUrl ?? "(off: the config has no admin key)"}   (filled by the demo: --demo or ▶ Play demo)
   Telegram emulator (Bot API):  ${sandbox.emulatorUrl}   control API: ${sandbox.emulatorUrl}/control
   Store:                        ${o.storage ?? "./data/sandbox.db"} (wiped at each start)
   Bot token:                    ${session.bot.token}

@@ -126,6 +126,43 @@ export function quantile(sorted: readonly number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
 }
 
+/** How many rows of one kind and actor a UTC day holds. */
+export interface DayCount {
+  day: string;
+  kind: string;
+  actor: string;
+  count: number;
+}
+
+/**
+ * The rows of `botIds` in `period` counted per UTC day, kind and actor: detail rows, plus the
+ * folded days that lie wholly in the period (a folded day has no times left to cut it by).
+ */
+export async function countRows(db: Db, botIds: readonly string[], period: Period): Promise<DayCount[]> {
+  if (botIds.length === 0) return [];
+  const detail = await db
+    .selectFrom("analytics_events")
+    .select([sql<number>`at / ${sql.lit(dayMs)}`.as("day"), "kind", "actor", (eb) => eb.fn.countAll<number>().as("count")])
+    .where("bot_id", "in", botIds)
+    .where("at", ">=", period.from)
+    .where("at", "<", period.to)
+    .groupBy([sql`at / ${sql.lit(dayMs)}`, "kind", "actor"])
+    .execute();
+  const out: DayCount[] = detail.map((r) => ({ day: dayOf(Number(r.day) * dayMs), kind: r.kind, actor: r.actor, count: Number(r.count) }));
+  const firstDay = dayOf(Math.ceil(period.from / dayMs) * dayMs);
+  const lastDay = dayOf(Math.floor(Math.min(period.to, maxDate) / dayMs) * dayMs - dayMs);
+  if (firstDay > lastDay) return out;
+  const folded = await db
+    .selectFrom("analytics_daily")
+    .select(["day", "kind", "actor", "count"])
+    .where("bot_id", "in", botIds)
+    .where("day", ">=", firstDay)
+    .where("day", "<=", lastDay)
+    .execute();
+  for (const r of folded) out.push({ day: r.day, kind: r.kind, actor: r.actor, count: Number(r.count) });
+  return out;
+}
+
 /** The analytics of `botIds` (one bot, or all of a deployment's) over `period`. */
 export async function summarize(db: Db, botIds: readonly string[], period: Period): Promise<AnalyticsSummary> {
   const counts = Object.fromEntries(analyticsKinds.map((k) => [k, 0])) as Record<AnalyticsKind, number>;
@@ -147,28 +184,7 @@ export async function summarize(db: Db, botIds: readonly string[], period: Perio
     if (kind === "dialog_closed" && /^\d+$|^api$/.test(actor)) operator(actor).closed += count;
   };
   if (botIds.length === 0) return { counts, firstResponse: { count: 0, p50Ms: null, p90Ms: null }, resolution: { count: 0, medianMs: null }, perDay: [], operators: [] };
-
-  const detail = await db
-    .selectFrom("analytics_events")
-    .select([sql<number>`at / ${sql.lit(dayMs)}`.as("day"), "kind", "actor", (eb) => eb.fn.countAll<number>().as("count")])
-    .where("bot_id", "in", botIds)
-    .where("at", ">=", period.from)
-    .where("at", "<", period.to)
-    .groupBy([sql`at / ${sql.lit(dayMs)}`, "kind", "actor"])
-    .execute();
-  for (const r of detail) add(dayOf(Number(r.day) * dayMs), r.kind, r.actor, Number(r.count));
-
-  // Folded days count when the whole day lies in the period.
-  const firstDay = dayOf(Math.ceil(period.from / dayMs) * dayMs);
-  const lastDay = dayOf(Math.floor(Math.min(period.to, maxDate) / dayMs) * dayMs - dayMs);
-  const folded = firstDay > lastDay ? [] : await db
-    .selectFrom("analytics_daily")
-    .select(["day", "kind", "actor", "count"])
-    .where("bot_id", "in", botIds)
-    .where("day", ">=", firstDay)
-    .where("day", "<=", lastDay)
-    .execute();
-  for (const r of folded) add(r.day, r.kind, r.actor, Number(r.count));
+  for (const r of await countRows(db, botIds, period)) add(r.day, r.kind, r.actor, r.count);
 
   const timed = await db
     .selectFrom("analytics_events")
@@ -203,10 +219,33 @@ export async function summarize(db: Db, botIds: readonly string[], period: Perio
   };
 }
 
+/** A dialog waiting for operators now (🟪). */
+export interface WaitingDialog {
+  botId: string;
+  chatId: number;
+  topicId: number | null;
+  /** The user as the conversation row keeps it (a Telegram user profile). */
+  user: unknown;
+  /** When the conversation last changed, ms. */
+  updatedAt: number;
+}
+
 /** Dialogs of `botIds` waiting for operators now (🟪: open, the user spoke last). */
-export async function unansweredNow(db: Db, botIds: readonly string[]): Promise<number> {
-  if (botIds.length === 0) return 0;
-  const rows = await db.selectFrom("conversations").select("snapshot").where("bot_id", "in", botIds).where("state", "=", "topic-open").execute();
+export async function waitingDialogs(db: Db, botIds: readonly string[]): Promise<WaitingDialog[]> {
+  if (botIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("conversations")
+    .select(["bot_id", "chat_id", "topic_id", "user", "snapshot", "updated_at"])
+    .where("bot_id", "in", botIds)
+    .where("state", "=", "topic-open")
+    .execute();
   // The snapshot's value is `{ "topic-open": "user_answered" | "support_answered" }`.
-  return rows.filter((r) => (JSON.parse(r.snapshot) as { value?: Record<string, string> }).value?.["topic-open"] !== "support_answered").length;
+  return rows
+    .filter((r) => (JSON.parse(r.snapshot) as { value?: Record<string, string> }).value?.["topic-open"] !== "support_answered")
+    .map((r) => ({ botId: r.bot_id, chatId: Number(r.chat_id), topicId: r.topic_id === null ? null : Number(r.topic_id), user: JSON.parse(r.user), updatedAt: Number(r.updated_at) }));
+}
+
+/** How many dialogs of `botIds` wait for operators now (see {@link waitingDialogs}). */
+export async function unansweredNow(db: Db, botIds: readonly string[]): Promise<number> {
+  return (await waitingDialogs(db, botIds)).length;
 }

@@ -104,13 +104,15 @@ describe("switchboard schema", () => {
   });
 
   it("documents and checks the admin and log keys", () => {
-    expect(Object.keys(schema.properties.admin.properties)).toEqual(["listen", "token", "ready_outbox_age"]);
+    expect(Object.keys(schema.properties.admin.properties)).toEqual(["listen", "token", "ready_outbox_age", "public_url"]);
     expect(schema.properties.admin.properties.listen.default).toBe("127.0.0.1:8089");
     expect(Object.keys(schema.properties.log.properties)).toEqual(["format", "level"]);
     const bot = `bots:\n  - id: a\n    token: \${T}\n    group: -1001234567890\n`;
     expect(check(`${bot}admin: { listen: "127.0.0.1:8089", token: "\${ADMIN_TOKEN}", ready_outbox_age: 120 }\nlog: { format: json, level: debug }\n`)).toEqual([]);
     expect(check(`${bot}admin: { listen: "nowhere", tokn: x }\n`)).toEqual(["admin.listen: matches none of 3 alternatives", "admin.tokn: not allowed"]);
     expect(check(`${bot}log: { format: xml }\n`)).toEqual(["log.format: matches none of 2 alternatives"]);
+    expect(check(`${bot}admin: { public_url: "https://switchboard.example.com" }\n`)).toEqual([]);
+    expect(check(`${bot}admin: { public_url: "switchboard.example.com" }\n`)).toEqual(["admin.public_url: matches none of 2 alternatives"]);
   });
 
   it("documents and checks the analytics key", () => {

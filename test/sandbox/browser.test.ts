@@ -6,13 +6,12 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type BrowserContext, chromium, type Page } from "playwright-core";
+import type { BrowserContext, Page } from "playwright-core";
 import { afterEach, expect, test } from "vitest";
 import type { StartedSandbox } from "../../src/sandbox/run.ts";
-import { tempDir } from "../support/world.ts";
+import { openChromium } from "../support/chromium.ts";
 import { startTestSandbox } from "./helpers.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
 const SCREENSHOT = resolve("artifacts/sandbox.png");
 
 let sandbox: StartedSandbox | undefined;
@@ -24,25 +23,13 @@ afterEach(async () => {
   browser = sandbox = undefined;
 });
 
-/** Chromium with the flags CI needs and a fresh profile. */
+/** The sandbox page in Chromium, drawn and without errors. */
 async function openPage(url: string): Promise<Page> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is missing at ${CHROMIUM}: install it with "apt-get install -y chromium" (.ci/run does it before the tests)`);
-  }
-  browser = await chromium.launchPersistentContext(tempDir("sb-chromium-"), {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1600, height: 900 },
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  const page = browser.pages()[0] ?? (await browser.newPage());
-  const problems: string[] = [];
-  page.on("pageerror", (e) => problems.push(e.message));
-  page.on("console", (m) => m.type() === "error" && problems.push(m.text()));
-  await page.goto(url);
-  await page.locator(".user-chat").waitFor();
-  expect(problems).toEqual([]);
-  return page;
+  const opened = await openChromium(url);
+  browser = opened.context;
+  await opened.page.locator(".user-chat").waitFor();
+  expect(opened.problems).toEqual([]);
+  return opened.page;
 }
 
 test("a user writes, the operator answers from the topic, in a real browser", async () => {

@@ -12,6 +12,8 @@ export interface WorldRefs {
   groupId: number;
   /** SQLite file of the sandbox's store. */
   storagePath: string;
+  /** A free loopback port for the admin listener (the analytics page). */
+  adminPort: number;
 }
 
 /** The YAML the sandbox starts with; a real config file, with the emulator as Telegram. */
@@ -29,6 +31,9 @@ bots:
     params:
       welcome: "Hello {title}! An operator will answer here."
       icon_color: violet
+# The admin listener: the analytics page (/analytics), /metrics, /healthz, /readyz. On loopback
+# it needs no token; anywhere else set token: \${ADMIN_TOKEN}.
+admin: { listen: "127.0.0.1:${refs.adminPort}" }
 `;
 }
 

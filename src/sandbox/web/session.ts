@@ -3,6 +3,7 @@
  * running against it from an editable YAML config, and the live model the page draws — world
  * changes, conversation states, counters, log lines — pushed to subscribers as {@link PageEvent}s.
  */
+import { createServer } from "node:net";
 import type { User } from "@grammyjs/types";
 import type { Config } from "../../config/mod.ts";
 import { type Running, runConfig } from "../../run.ts";
@@ -56,7 +57,7 @@ export class SandboxSession {
   #statsBusy = false;
   #demo = false;
 
-  private constructor(core: EmulatorCore, options: SessionOptions) {
+  private constructor(core: EmulatorCore, options: SessionOptions, adminPort: number) {
     this.core = core;
     this.#options = options;
     this.bot = core.createBot({ username: "sandbox_support_bot", firstName: BOT_NAME });
@@ -64,7 +65,7 @@ export class SandboxSession {
     this.groupId = core.createForumGroup({ title: "Support operators", bots: [this.bot.token], operators: [this.operator.id] });
     core.createUser({ firstName: "Ann", lastName: "Lee", username: "ann" });
     this.samples = registerSamples(core);
-    this.#refs = { token: this.bot.token, apiRoot: core.url, groupId: this.groupId, storagePath: options.storagePath };
+    this.#refs = { token: this.bot.token, apiRoot: core.url, groupId: this.groupId, storagePath: options.storagePath, adminPort };
     this.#config = { yaml: defaultYaml(this.#refs), status: "starting", problems: [] };
     this.#stats = new StatsTracker(core);
     this.#logger = teeLogger("", (line) => this.#addLog(line));
@@ -74,10 +75,11 @@ export class SandboxSession {
 
   /** Starts the emulator on a free loopback port and Switchboard with the default config. */
   static async start(options: SessionOptions): Promise<SandboxSession> {
+    const adminPort = await freeLoopbackPort();
     const core = new EmulatorCore();
     const { url, close } = await serve(core, "127.0.0.1", 0);
     core.attach(url, close);
-    const session = new SandboxSession(core, options);
+    const session = new SandboxSession(core, options, adminPort);
     const first = await session.apply(session.#config.yaml);
     if (!first.ok) {
       await core.close();
@@ -199,7 +201,7 @@ export class SandboxSession {
     await this.#stopBot();
     try {
       await this.#startBot(config);
-      this.#setConfig({ yaml, status: "running", problems: [], startedAt: Date.now() });
+      this.#setConfig({ yaml, status: "running", problems: [], startedAt: Date.now(), ...this.#analytics() });
       return { ok: true };
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);
@@ -208,7 +210,7 @@ export class SandboxSession {
         try {
           await this.#startBot(previous);
           const failed = [`The bot did not start: ${why}`, "The previous configuration runs again."];
-          this.#setConfig({ ...this.#config, status: "running", problems: failed, startedAt: Date.now() });
+          this.#setConfig({ ...this.#config, status: "running", problems: failed, startedAt: Date.now(), ...this.#analytics() });
           return { ok: false, problems: failed };
         } catch (again) {
           const failed = [`The bot did not start: ${why}`, `Nor with the previous configuration: ${again instanceof Error ? again.message : String(again)}`];
@@ -219,6 +221,17 @@ export class SandboxSession {
       this.#setConfig({ ...this.#config, status: "stopped", problems: [why] });
       return { ok: false, problems: [why] };
     }
+  }
+
+  /** The analytics page of the running deployment, when its config serves one. */
+  #analytics(): { analyticsUrl?: string } {
+    const port = this.#running?.adminPort;
+    return port === undefined ? {} : { analyticsUrl: `http://127.0.0.1:${port}/analytics` };
+  }
+
+  /** The analytics page now (undefined while the config has no `admin`). */
+  get analyticsUrl(): string | undefined {
+    return this.#config.analyticsUrl;
   }
 
   /** What a valid config may still not do here: leave the emulator or the sandbox's group. */
@@ -305,4 +318,19 @@ export class SandboxSession {
       }
     }
   }
+}
+
+/**
+ * A loopback port free now, for the admin listener: fixed for the session, so the analytics
+ * link stays the same when Apply restarts the bot.
+ */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 }

@@ -3,8 +3,8 @@
  * imports, served straight from `node_modules` (Preact and htm). Only known names are served.
  */
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageDir, sourcePath } from "../../util/package-files.ts";
 
 /** A file to send. */
 export interface StaticFile {
@@ -12,8 +12,7 @@ export interface StaticFile {
   type: string;
 }
 
-const here = dirname(fileURLToPath(import.meta.url));
-const pageDir = join(here, "page");
+const pageDir = sourcePath("src/sandbox/web/page");
 
 const TYPES: Record<string, string> = {
   html: "text/html; charset=utf-8",
@@ -30,15 +29,6 @@ const VENDOR: Record<string, [pkg: string, file: string]> = {
   "preact-hooks.mjs": ["preact", "hooks/dist/hooks.mjs"],
   "htm.mjs": ["htm", "dist/htm.mjs"],
 };
-
-/** The package's folder in the nearest node_modules above this file (works for npx installs too). */
-function packageDir(pkg: string): string {
-  for (let dir = here; ; dir = dirname(dir)) {
-    const candidate = join(dir, "node_modules", pkg);
-    if (existsSync(join(candidate, "package.json"))) return candidate;
-    if (dirname(dir) === dir) throw new Error(`the sandbox page needs the "${pkg}" package; run npm install`);
-  }
-}
 
 const typeOf = (name: string) => TYPES[name.slice(name.lastIndexOf(".") + 1)] ?? "application/octet-stream";
 

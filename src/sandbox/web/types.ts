@@ -48,6 +48,8 @@ export interface ConfigView {
   problems: string[];
   /** Unix ms of the last successful (re)start. */
   startedAt?: number;
+  /** The analytics page of the running bot, while the config has `admin`. */
+  analyticsUrl?: string;
 }
 
 /** Counters for the delivery panel. */

@@ -17,6 +17,7 @@ function Header() {
     <div class="grow"></div>
     <span class=${`pill ${state.connected ? "ok" : "bad"}`}>${state.connected ? "● live" : "○ reconnecting…"}</span>
     <span class=${`pill ${status === "running" ? "ok" : "busy"}`}>bot ${status}</span>
+    ${state.config?.analyticsUrl && html`<a class="button small" href=${state.config.analyticsUrl} target="_blank" rel="noopener" data-analytics>📊 Analytics</a>`}
     <button class="button small" disabled=${state.demo} onClick=${() => post("demo")}>${state.demo ? "Demo playing…" : "▶ Play demo"}</button>
   </header>`;
 }
