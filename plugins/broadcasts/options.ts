@@ -25,7 +25,7 @@ export const broadcastOptions = Schema.Struct({
   allow_paid_broadcast: param(Flag, {
     default: false,
     description:
-      "Use Telegram's paid broadcasts (allow_paid_broadcast, charged in Stars): the budget rises from 95 % of 30 messages/s to 950/s, and the flag is passed with every send that takes it.",
+      "Use Telegram's paid broadcasts (allow_paid_broadcast, charged in Stars): the budget rises from 29 of Telegram's 30 messages/s to 950/s, and the flag is passed with every send that takes it.",
   }),
   time_zone: param(TimeZone, {
     default: "UTC",
@@ -33,5 +33,8 @@ export const broadcastOptions = Schema.Struct({
   }),
 });
 
-/** Messages per second a broadcast may send: 95 % of Telegram's limit. */
-export const budgetOf = (paid: boolean): number => (paid ? 950 : 28.5);
+/**
+ * Messages a broadcast may send in any second: 29 of Telegram's 30 (one is always left to
+ * relaying; the bot's shared window holds both under 30), or 950 of the paid 1,000.
+ */
+export const budgetOf = (paid: boolean): number => (paid ? 950 : 29);
