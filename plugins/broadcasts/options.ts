@@ -25,7 +25,7 @@ export const broadcastOptions = Schema.Struct({
   allow_paid_broadcast: param(Flag, {
     default: false,
     description:
-      "Use Telegram's paid broadcasts (allow_paid_broadcast, charged in Stars): the budget rises from 29 of Telegram's 30 messages/s to 950/s, and the flag is passed with every send that takes it.",
+      "Use Telegram's paid broadcasts (allow_paid_broadcast, charged in Stars): the budget rises from Telegram's 30 messages/s (shared with relaying) to 950/s, and the flag is passed with every send that takes it.",
   }),
   time_zone: param(TimeZone, {
     default: "UTC",
@@ -34,7 +34,8 @@ export const broadcastOptions = Schema.Struct({
 });
 
 /**
- * Messages a broadcast may send in any second: 29 of Telegram's 30 (one is always left to
- * relaying; the bot's shared window holds both under 30), or 950 of the paid 1,000.
+ * Messages a broadcast may send in any second: Telegram's 30, the whole of the bot's window
+ * (relaying keeps its priority inside it: the sender yields to it and it takes the next free
+ * slot), or 950 of the paid 1,000.
  */
-export const budgetOf = (paid: boolean): number => (paid ? 950 : 29);
+export const budgetOf = (paid: boolean): number => (paid ? 950 : 30);

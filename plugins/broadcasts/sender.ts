@@ -10,11 +10,11 @@
  * batch at a time.
  *
  * Paced against sliding windows, so a late wake-up is caught up without ever going over a
- * limit: its own budget (`perSecond` in any second: 29 of Telegram's 30 by default, one always
- * left to relaying), the bot's shared limiter (1/s per user; 30 arrivals in any second over all
- * the bot's sends, relaying included), and it waits while relaying has a lane at work — unless it
- * has had less than its guaranteed third of the bot's window, so constant relaying cannot hold it
- * back for ever. A 429 stops the whole broadcast for `retry_after`, then it goes on. Every wait
+ * limit: its own budget (`perSecond` in any second: the paid broadcasts' 950; otherwise the
+ * bot's 30, shared with relaying), the bot's shared limiter (1/s per user; 30 arrivals in any
+ * second over all the bot's sends, relaying included), and it waits while relaying has a lane at
+ * work — unless it has had less than its guaranteed third of the bot's window, so constant
+ * relaying cannot hold it back for ever. A 429 stops the whole broadcast for `retry_after`, then it goes on. Every wait
  * and every "now" is the Clock's.
  */
 import type { Kysely } from "kysely";
@@ -177,7 +177,10 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
             yield* Effect.sleep(Duration.millis(wait));
             continue;
           }
+          // The own budget counts from the departure (the bot's window, which counts from the
+          // answer, is what keeps Telegram's limit exactly).
           budget.reserve(chatId, t, { count });
+          budget.settled(chatId, t);
           return;
         }
       });
@@ -280,7 +283,6 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
         const result = yield* Effect.either(sendTemplate(tg.client, content, r.chatId, undefined, { paid: o.paid }));
         const t = yield* now;
         tg.settled(r.chatId, t);
-        budget.settled(r.chatId, t);
         if (Either.isRight(result)) {
           unrecorded = { r, set: { status: "delivered", messageId: result.right[0] ?? null, reason: null, at: t } };
           return undefined;
