@@ -30,8 +30,6 @@ interface Slot {
 const maxFlightMs = 10_000;
 /** How soon relaying looks again when only the background's held share is in its way. */
 const heldPollMs = 10;
-/** How long a refused background reservation counts as waiting (it asks again well within). */
-const backgroundWaitMs = 1_000;
 
 /** See the module comment. */
 export class SendWindow {
@@ -71,7 +69,9 @@ export class SendWindow {
     const live = this.#live(now);
     const used = live.reduce((n, s) => n + s.count, 0);
     let held = 0;
-    if (!background && now - this.#backgroundWaitingAt < backgroundWaitMs) {
+    // A refused background sender asks again within a window (when a slot frees): until then,
+    // and one more window in case it gave up, it is owed its share.
+    if (!background && now - this.#backgroundWaitingAt < 2 * this.#windowMs) {
       const backgroundUsed = live.reduce((n, s) => n + (s.background ? s.count : 0), 0);
       held = Math.max(0, this.#backgroundShare - backgroundUsed);
     }
