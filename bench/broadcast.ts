@@ -16,7 +16,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startEmulator } from "../src/sandbox/emulator/mod.ts";
-import { fmt, now, procStatusMb, quantile, readyLine, removeDir, runtimeName, sleep, spawnSwitchboard, tempDir, watchdog } from "./support.ts";
+import { fmt, interference, now, procCpuSeconds, procStatusMb, quantile, readyLine, removeDir, runtimeName, selfCpuSeconds, sleep, spawnSwitchboard, tempDir, watchdog } from "./support.ts";
 
 const argIndex = process.argv.indexOf("--users");
 const N = argIndex > 0 ? Number(process.argv[argIndex + 1]) : 10_000;
@@ -121,6 +121,8 @@ try {
   const t0 = now();
   const rateLimitedBefore = emulator.stats().rateLimited;
   broadcasting = true;
+  const others = interference(child.pid);
+  const cpu0 = { child: procCpuSeconds(child.pid), self: selfCpuSeconds() };
   console.log(await askGeneral(`/send go ${id}`));
   let rss = 0;
   while (deliveries.size < N) {
@@ -129,7 +131,12 @@ try {
     if (now() - t0 > (N / 28) * 1000 * 1.4 + 60_000) throw new Error(`only ${deliveries.size} of ${N} delivered in time`);
   }
   broadcasting = false;
+  const disturbed = others();
+  const cpu = { child: procCpuSeconds(child.pid) - cpu0.child, self: selfCpuSeconds() - cpu0.self };
   rss = Math.max(rss, procStatusMb(child.pid, "VmHWM"));
+  // The sender's own account of its time (logged when the broadcast finishes).
+  await child.waitForOutput(/broadcast finished/, 30_000).catch(() => undefined);
+  const spentLine = child.output().split("\n").find((l) => l.includes("broadcast finished")) ?? "";
   answering = false;
   await answers;
 
@@ -147,11 +154,14 @@ try {
     latency_before_ms: { p50: +quantile(before, 0.5).toFixed(0), p99: +quantile(before, 0.99).toFixed(0), n: before.length },
     latency_during_ms: { p50: +quantile(during, 0.5).toFixed(0), p99: +quantile(during, 0.99).toFixed(0), n: during.length },
     peak_rss_mb: +rss.toFixed(1),
+    cpu_s: { switchboard: +cpu.child.toFixed(1), bench_and_emulator: +cpu.self.toFixed(1), other_processes: +disturbed.otherCpuSeconds.toFixed(1), steal: +disturbed.stealSeconds.toFixed(1) },
   };
   console.log(`broadcast to ${N} users in ${fmt(seconds)} s: ${fmt(rate, 2)}/s = ${fmt(result.of_telegram_30 * 100)} % of Telegram's 30/s; the bot's total (with relaying) ${fmt(totalRate, 2)}/s = ${fmt(result.of_telegram_30_bot_total * 100)} %`);
   console.log(`429s: ${rateLimited}; delivered twice: ${twice}; missing: ${N - deliveries.size}`);
   console.log(`operator → user latency p50/p99: before ${fmt(result.latency_before_ms.p50, 0)}/${fmt(result.latency_before_ms.p99, 0)} ms, during ${fmt(result.latency_during_ms.p50, 0)}/${fmt(result.latency_during_ms.p99, 0)} ms`);
   console.log(`peak RSS of Switchboard: ${fmt(rss)} MB`);
+  console.log(`CPU during the broadcast: Switchboard ${fmt(cpu.child)} s, bench + emulator ${fmt(cpu.self)} s, other processes ${fmt(disturbed.otherCpuSeconds)} s (of ${fmt(seconds * 2)} on 2 cores), steal ${fmt(disturbed.stealSeconds)} s`);
+  console.log(`the sender's account: ${spentLine.slice(spentLine.indexOf("broadcast finished"))}`);
   console.log(`BENCH_RESULT ${JSON.stringify(result)}`);
   if (twice > 0 || deliveries.size < N) exitCode = 1;
 } catch (error) {

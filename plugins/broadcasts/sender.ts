@@ -140,6 +140,11 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
     const templates = new Map<string, { name: string; content: TemplateContent } | null>();
     /** The next recipients of one broadcast, read a batch at a time. */
     let queue: { broadcastId: number; rows: Recipient[] } = { broadcastId: 0, rows: [] };
+    /**
+     * Where the sender's time went since it started or last finished a broadcast (logged at the
+     * end): sends, and milliseconds yielding to relaying, waiting for a slot, writing, calling.
+     */
+    let spent = { sends: 0, relayMs: 0, slotMs: 0, storeMs: 0, callMs: 0 };
     /** The last send's outcome, not written yet: it goes with the next send's `sending`. */
     let unrecorded: { readonly r: Recipient; readonly set: RecipientMark } | undefined;
 
@@ -161,20 +166,19 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
      */
     const pace = (tg: BackgroundTelegram, chatId: number, count: number) =>
       Effect.gen(function* () {
-        for (;;) {
-          const t = yield* now;
+        for (let before = yield* now; ; before = yield* now) {
+          const t = before;
           if (tg.relayBusy(t)) {
             yield* Effect.sleep(Duration.millis(yieldMs));
+            spent.relayMs += (yield* now) - before;
             continue;
           }
+          // The own budget is only asked: the bot's slot is taken when both agree.
           const own = budget.waitFor(t, { count });
-          if (own > 0) {
-            yield* Effect.sleep(Duration.millis(own));
-            continue;
-          }
-          const wait = tg.reserve(chatId, t, { overall: !o.paid, count });
+          const wait = own > 0 ? own : tg.reserve(chatId, t, { overall: !o.paid, count });
           if (wait > 0) {
             yield* Effect.sleep(Duration.millis(wait));
+            spent.slotMs += (yield* now) - before;
             continue;
           }
           // The own budget counts from the departure (the bot's window, which counts from the
@@ -277,12 +281,15 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
         const attempts = r.attempts + 1;
         // Still `sending`: its last call's outcome was never recorded — in doubt, sent again.
         const mark = { r, set: { status: "sending", attempts, inDoubt: r.status === "sending" } satisfies RecipientMark };
+        const t0 = yield* now;
         yield* store(() => markRecipients(o.db, unrecorded ? [unrecorded, mark] : [mark]));
         unrecorded = undefined;
         queue.rows.shift();
+        const t1 = yield* now;
         const result = yield* Effect.either(sendTemplate(tg.client, content, r.chatId, undefined, { paid: o.paid }));
         const t = yield* now;
         tg.settled(r.chatId, t);
+        spent = { ...spent, sends: spent.sends + 1, storeMs: spent.storeMs + t1 - t0, callMs: spent.callMs + t - t1 };
         if (Either.isRight(result)) {
           unrecorded = { r, set: { status: "delivered", messageId: result.right[0] ?? null, reason: null, at: t } };
           return undefined;
@@ -362,7 +369,8 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
         const r = queue.rows[0];
         if (!r) {
           yield* store(() => setStatus(o.db, o.botId, b.id, ["running"], "finished", { finished_at: t }));
-          o.log.info("broadcast finished", { broadcast: b.id });
+          o.log.info("broadcast finished", { broadcast: b.id, ...spent });
+          spent = { sends: 0, relayMs: 0, slotMs: 0, storeMs: 0, callMs: 0 };
           yield* finish(tg, { ...b, status: "finished", finishedAt: t });
           return Duration.zero;
         }
