@@ -41,6 +41,7 @@ export type { Logger } from "./util/log.ts";
 export type { TelegramClient } from "./telegram/client.ts";
 export type { TelegramError } from "./telegram/errors.ts";
 export { sendTemplate } from "./pipeline/delivery/templates.ts";
+export { SendWindow } from "./pipeline/send-window.ts";
 
 /** "First Last", falling back to @username, then the id: how the core names a user. */
 export { displayName } from "./conversation/title.ts";

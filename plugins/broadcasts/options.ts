@@ -25,7 +25,7 @@ export const broadcastOptions = Schema.Struct({
   allow_paid_broadcast: param(Flag, {
     default: false,
     description:
-      "Use Telegram's paid broadcasts (allow_paid_broadcast, charged in Stars): the budget rises from 95 % of 30 messages/s to 950/s, and the flag is passed with every send that takes it.",
+      "Use Telegram's paid broadcasts (allow_paid_broadcast, charged in Stars): the budget rises from Telegram's 30 messages/s (shared with relaying) to 950/s, and the flag is passed with every send that takes it.",
   }),
   time_zone: param(TimeZone, {
     default: "UTC",
@@ -33,5 +33,9 @@ export const broadcastOptions = Schema.Struct({
   }),
 });
 
-/** Messages per second a broadcast may send: 95 % of Telegram's limit. */
-export const budgetOf = (paid: boolean): number => (paid ? 950 : 28.5);
+/**
+ * Messages a broadcast may send in any second: Telegram's 30, the whole of the bot's window
+ * (relaying keeps its priority inside it: the sender yields to it and it takes the next free
+ * slot), or 950 of the paid 1,000.
+ */
+export const budgetOf = (paid: boolean): number => (paid ? 950 : 30);

@@ -9,7 +9,7 @@ import type { Broadcast, Counts, Recipient } from "./store.ts";
 export function tally(c: Counts) {
   const n = (s: keyof Counts["byStatus"]) => c.byStatus[s] ?? 0;
   const failed = n("failed") + n("not_found") + n("deactivated");
-  return { sent: n("delivered"), failed, blocked: n("blocked"), remaining: n("pending") + n("sending"), total: c.total, inDoubt: c.inDoubt };
+  return { sent: n("delivered"), failed, blocked: n("blocked"), remaining: n("pending") + n("sending") + n("cancelled"), total: c.total, inDoubt: c.inDoubt };
 }
 
 const seconds = (ms: number) => {
@@ -49,8 +49,8 @@ export function summaryText(b: Broadcast, c: Counts, now: number): string {
   ].join("\n");
 }
 
-/** How a recipient's status reads in the report. */
-export function statusWord(r: Recipient): string {
+/** How a recipient's status reads in the report (of a cancelled broadcast: its rest is `cancelled`). */
+export function statusWord(r: Recipient, cancelled = false): string {
   switch (r.status) {
     case "delivered":
       return "delivered";
@@ -62,8 +62,10 @@ export function statusWord(r: Recipient): string {
       return "not found";
     case "failed":
       return `failed: ${r.reason ?? "unknown"}`;
+    case "cancelled":
+      return "cancelled";
     default:
-      return "not sent";
+      return cancelled ? "cancelled" : "not sent";
   }
 }
 
@@ -73,10 +75,10 @@ const cell = (value: string | number | null): string => {
 };
 
 /** The CSV report: a header, then one line per recipient in order. */
-export function reportCsv(rows: readonly Recipient[], nameOf: (chatId: number) => string): string {
+export function reportCsv(rows: readonly Recipient[], nameOf: (chatId: number) => string, cancelled = false): string {
   const lines = ["user_id,name,status,message_id,time,in_doubt"];
   for (const r of rows) {
-    lines.push([r.chatId, nameOf(r.chatId), statusWord(r), r.messageId, r.at === null ? null : new Date(r.at).toISOString(), r.inDoubt ? "yes" : ""].map(cell).join(","));
+    lines.push([r.chatId, nameOf(r.chatId), statusWord(r, cancelled), r.messageId, r.at === null ? null : new Date(r.at).toISOString(), r.inDoubt ? "yes" : ""].map(cell).join(","));
   }
   return `${lines.join("\n")}\n`;
 }

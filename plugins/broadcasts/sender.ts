@@ -2,32 +2,41 @@
  * The broadcast sender of one bot: a fiber that works through the running broadcast's
  * recipients one at a time, oldest broadcast first.
  *
- * Durable: each recipient's row is marked `sending` before its call and gets its outcome after,
- * the two writes and the call uninterruptible together, so a stop never cuts a send short. A
- * crash between them leaves the row `sending`: at the next start it is sent again and counted
- * in doubt (never lost; only such a send may arrive twice).
+ * Durable: each recipient's row is marked `sending` before its call and gets its outcome after.
+ * One write per send: a send's outcome is written together with the next one's `sending` (and
+ * on its own whenever the sender does anything else, and when it stops), so never more than one
+ * row is `sending`. A crash leaves at most that one: at the next start it is sent again and
+ * counted in doubt (never lost; only such a send may arrive twice). The recipients are read a
+ * batch at a time.
  *
- * Paced: its own budget (`perSecond`, 95 % of Telegram's 30/s by default) and the bot's shared
- * limiter (1/s per user, 30/s overall), and it waits while relaying has a lane at work, so an
- * operator's answer is held up by one broadcast send at most. A 429 stops the whole broadcast for
- * `retry_after`, then it goes on. Every wait and every "now" is the Clock's.
+ * Paced against sliding windows, so a late wake-up is caught up without ever going over a
+ * limit: its own budget (`perSecond` in any second: the paid broadcasts' 950; otherwise the
+ * bot's 30, shared with relaying), the bot's shared limiter (1/s per user; 30 arrivals in any
+ * second over all the bot's sends, relaying included), and it waits while relaying has a lane at
+ * work — unless it has had less than its guaranteed third of the bot's window, so constant
+ * relaying cannot hold it back for ever. A 429 stops the whole broadcast for `retry_after`, then it goes on. Every wait
+ * and every "now" is the Clock's.
  */
 import type { Kysely } from "kysely";
+import * as Chunk from "effect/Chunk";
 import * as Data from "effect/Data";
 import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
 import * as Either from "effect/Either";
 import * as Queue from "effect/Queue";
-import { backoff, type BackgroundTelegram, delayBefore, type Logger, sendTemplate, type TemplateContent, type TelegramError } from "../../src/mod.ts";
+import { backoff, type BackgroundTelegram, delayBefore, type Logger, sendTemplate, SendWindow, type TemplateContent, type TelegramError } from "../../src/mod.ts";
 import { progressText, reportCsv, summaryText } from "./report.ts";
 import {
   type Broadcast,
+  cancelledUnreported,
   countsOf,
   liveBroadcasts,
   markBlocked,
-  markRecipient,
-  nextPending,
+  markRecipients,
+  markRestCancelled,
+  pendingBatch,
   type Recipient,
+  type RecipientMark,
   recipientsOf,
   requeueInDoubt,
   setStatus,
@@ -41,7 +50,7 @@ export interface BroadcastSenderOptions {
   readonly groupId: number;
   readonly log: Logger;
   readonly telegram: () => BackgroundTelegram | undefined;
-  /** The broadcast's own budget, messages per second. */
+  /** The broadcast's own budget: at most this many messages in any second. */
   readonly perSecond: number;
   /** Pass `allow_paid_broadcast`. */
   readonly paid: boolean;
@@ -74,6 +83,10 @@ const maxAttempts = 5;
 const retryPolicy = backoff("1 minute");
 /** How often to look again while relaying is busy. */
 const yieldMs = 20;
+/** Recipients read at once. */
+const batchSize = 100;
+/** How long the broadcasts read are trusted without a wake (a command wakes the sender at once). */
+const liveFor = 1_000;
 /** After a store failure. */
 const storeTrouble = Duration.seconds(5);
 /**
@@ -116,31 +129,62 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
     const wake = () => void wakes.unsafeOffer(undefined);
     // Whole milliseconds: they go into bigint columns (a TestClock may hold fractions).
     const now = Effect.clockWith((clock) => Effect.map(clock.currentTimeMillis, Math.floor));
-    /** When the broadcast's own budget allows the next send. */
-    let nextSlot = 0;
+    /** The broadcast's own budget: `perSecond` sends in any second (a window, so it catches up). */
+    const budgetMax = Math.max(1, Math.floor(o.perSecond));
+    const budget = new SendWindow(budgetMax, (budgetMax / o.perSecond) * 1000, 0);
     /** When each broadcast's progress message was last edited. */
     const progressAt = new Map<number, number>();
+    /** The live broadcasts as last read, and when (undefined: read them again). */
+    let live: { readonly at: number; readonly rows: readonly Broadcast[] } | undefined;
+    /** Templates looked up since the last read of the broadcasts (null: it no longer exists). */
+    const templates = new Map<string, { name: string; content: TemplateContent } | null>();
+    /** The next recipients of one broadcast, read a batch at a time. */
+    let queue: { broadcastId: number; rows: Recipient[] } = { broadcastId: 0, rows: [] };
+    /**
+     * Where the sender's time went since it started or last finished a broadcast (logged at the
+     * end): sends, and milliseconds yielding to relaying, waiting for a slot, writing, calling.
+     */
+    let spent = { sends: 0, relayMs: 0, slotMs: 0, storeMs: 0, callMs: 0 };
+    /** The last send's outcome, not written yet: it goes with the next send's `sending`. */
+    let unrecorded: { readonly r: Recipient; readonly set: RecipientMark } | undefined;
 
-    /** Waits for a token: relaying first, then the broadcast's own budget, then the bot's limiter. */
-    const pace = (tg: BackgroundTelegram, chatId: number) =>
+    /** Writes the last send's outcome now (before anything reads the counts, and at a stop). */
+    const flush = Effect.suspend(() => {
+      const pending = unrecorded;
+      if (!pending) return Effect.void;
+      return Effect.tap(store(() => markRecipients(o.db, [pending])), () => void (unrecorded = undefined));
+    });
+
+    /** The broadcasts have changed (or were changed here): read them again next turn. */
+    const forget = () => {
+      live = undefined;
+    };
+
+    /**
+     * Waits for a slot: relaying first (above the guaranteed share), then the broadcast's own
+     * budget, then the bot's limiter. Nothing is taken until all agree.
+     */
+    const pace = (tg: BackgroundTelegram, chatId: number, count: number) =>
       Effect.gen(function* () {
-        for (;;) {
-          if (tg.relayBusy()) {
+        for (let before = yield* now; ; before = yield* now) {
+          const t = before;
+          if (tg.relayBusy(t)) {
             yield* Effect.sleep(Duration.millis(yieldMs));
+            spent.relayMs += (yield* now) - before;
             continue;
           }
-          const t = yield* now;
-          if (nextSlot > t) {
-            yield* Effect.sleep(Duration.millis(Math.ceil(nextSlot - t)));
-            continue;
-          }
-          const wait = tg.reserve(chatId, t, { overall: !o.paid });
+          // The own budget is only asked: the bot's slot is taken when both agree.
+          const own = budget.waitFor(t, { count });
+          const wait = own > 0 ? own : tg.reserve(chatId, t, { overall: !o.paid, count });
           if (wait > 0) {
             yield* Effect.sleep(Duration.millis(wait));
+            spent.slotMs += (yield* now) - before;
             continue;
           }
-          // No catching up after a late turn: a burst would break Telegram's sliding 1 s window.
-          nextSlot = Math.max(nextSlot, t) + 1000 / o.perSecond;
+          // The own budget counts from the departure (the bot's window, which counts from the
+          // answer, is what keeps Telegram's limit exactly).
+          budget.reserve(chatId, t, { count });
+          budget.settled(chatId, t);
           return;
         }
       });
@@ -173,11 +217,13 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
         // Skipped, not waited for, when the group's budget is spent: relaying comes first.
         if (!force && b.progressMessageId !== null && tg.reserve(o.groupId, t) > 0) return;
         progressAt.set(b.id, t);
+        yield* flush;
         const counts = yield* store(() => countsOf(o.db, b.id));
         const text = progressText(b, counts, t);
         if (b.progressMessageId === null) {
           const id = yield* tellGeneral(tg, text);
           if (id !== undefined) yield* store(() => updateBroadcast(o.db, b.id, { progress_message_id: id }));
+          forget();
         } else if (force) {
           yield* tellGeneral(tg, text, b.progressMessageId);
         } else {
@@ -188,16 +234,22 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
         }
       });
 
-    /** The closing summary and the report. */
-    const finish = (tg: BackgroundTelegram, b: Broadcast) =>
+    /**
+     * The end of a broadcast: the progress message's last state, the summary (not when `/send
+     * cancel` already answered with it), the CSV report and the webhook event. A cancelled
+     * broadcast's unsent rows become `cancelled` once its report is out.
+     */
+    const finish = (tg: BackgroundTelegram, b: Broadcast, o2: { summary: boolean; event: boolean } = { summary: true, event: true }) =>
       Effect.gen(function* () {
+        yield* flush;
         const t = yield* now;
         const counts = yield* store(() => countsOf(o.db, b.id));
         yield* progress(tg, b, true);
-        yield* tellGeneral(tg, summaryText(b, counts, t));
+        if (o2.summary) yield* tellGeneral(tg, summaryText(b, counts, t));
         const rows = yield* store(() => recipientsOf(o.db, b.id));
         const names = yield* store(() => o.nameOf(rows.map((r) => r.chatId)));
-        const csv = reportCsv(rows, (id) => names.get(id) ?? "");
+        const cancelled = b.status === "cancelled";
+        const csv = reportCsv(rows, (id) => names.get(id) ?? "", cancelled);
         // The report as a CSV document; as text in General if the upload fails.
         for (;;) {
           const wait = tg.reserve(o.groupId, yield* now);
@@ -213,105 +265,154 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
             yield* tellGeneral(tg, `Report #${b.id}${chunks.length > 1 ? ` (${i + 1}/${chunks.length})` : ""} — CSV:\n${part}`);
           }
         }
-        if (o.onEvent) yield* store(() => o.onEvent!("broadcast_finished", b, t));
+        // After the report, not before: a crash in between repeats the report rather than lose it.
+        if (cancelled) yield* store(() => markRestCancelled(o.db, b.id));
+        if (o2.event && o.onEvent) yield* store(() => o.onEvent!("broadcast_finished", b, t));
         progressAt.delete(b.id);
+        forget();
       });
 
-    /** One recipient: mark, send, record — uninterruptible together. */
+    /**
+     * One recipient: its `sending` (with the last send's outcome), the call, its outcome kept
+     * for the next write — uninterruptible together. How long the whole broadcast waits after.
+     */
     const sendOne = (tg: BackgroundTelegram, b: Broadcast, r: Recipient, content: TemplateContent) =>
       Effect.gen(function* () {
         const attempts = r.attempts + 1;
         // Still `sending`: its last call's outcome was never recorded — in doubt, sent again.
-        yield* store(() => markRecipient(o.db, r, { status: "sending", attempts, inDoubt: r.status === "sending" }));
+        const mark = { r, set: { status: "sending", attempts, inDoubt: r.status === "sending" } satisfies RecipientMark };
+        const t0 = yield* now;
+        yield* store(() => markRecipients(o.db, unrecorded ? [unrecorded, mark] : [mark]));
+        unrecorded = undefined;
+        queue.rows.shift();
+        const t1 = yield* now;
         const result = yield* Effect.either(sendTemplate(tg.client, content, r.chatId, undefined, { paid: o.paid }));
         const t = yield* now;
         tg.settled(r.chatId, t);
+        spent = { ...spent, sends: spent.sends + 1, storeMs: spent.storeMs + t1 - t0, callMs: spent.callMs + t - t1 };
         if (Either.isRight(result)) {
-          yield* store(() => markRecipient(o.db, r, { status: "delivered", messageId: result.right[0] ?? null, reason: null, at: t }));
+          unrecorded = { r, set: { status: "delivered", messageId: result.right[0] ?? null, reason: null, at: t } };
           return undefined;
         }
         const verdict = verdictOf(result.left);
         if (verdict.kind === "final") {
-          yield* store(() => markRecipient(o.db, r, { status: verdict.status, reason: verdict.reason.slice(0, 300), at: t }));
+          unrecorded = { r, set: { status: verdict.status, reason: verdict.reason.slice(0, 300), at: t } };
           if (verdict.status === "blocked") yield* store(() => markBlocked(o.db, o.botId, r.chatId, t));
           return undefined;
         }
         if (verdict.kind === "retry" && attempts >= maxAttempts) {
-          yield* store(() => markRecipient(o.db, r, { status: "failed", reason: verdict.reason.slice(0, 300), at: t }));
+          unrecorded = { r, set: { status: "failed", reason: verdict.reason.slice(0, 300), at: t } };
           return undefined;
         }
-        // Not sent: the row waits for its turn again.
-        yield* store(() => markRecipient(o.db, r, { status: "pending", ...(verdict.kind === "slow-down" ? { attempts: r.attempts } : {}) }));
+        // Not sent: the row waits for its turn again (read afresh, with its attempts).
+        unrecorded = { r, set: { status: "pending", ...(verdict.kind === "slow-down" ? { attempts: r.attempts } : {}) } };
+        yield* flush;
+        queue = { broadcastId: 0, rows: [] };
         if (verdict.kind === "slow-down") {
           yield* store(() => updateBroadcast(o.db, b.id, { rate_limited: b.rateLimited + 1 }));
+          forget();
           o.log.warn("broadcast slowed down by Telegram", { broadcast: b.id, retry_after_s: verdict.seconds });
           return Duration.seconds(verdict.seconds);
         }
         return yield* delayBefore(retryPolicy, attempts);
       }).pipe(Effect.uninterruptible);
 
-    /** One turn: the next thing to do; how long to wait before the next turn when nothing is due. */
-    const turn = Effect.gen(function* () {
-      const tg = o.telegram();
-      if (!tg) return Duration.seconds(1);
-      const t = yield* now;
-      const live = yield* store(() => liveBroadcasts(o.db, o.botId));
-      let b = live.find((x) => x.status === "running");
-      if (!b) {
-        const due = live.find((x) => x.status === "scheduled" && x.startAt <= t);
-        if (!due) {
-          const next = Math.min(...live.filter((x) => x.status === "scheduled").map((x) => x.startAt));
-          return Number.isFinite(next) ? Duration.millis(Math.min(next - t, Duration.toMillis(idleLook))) : idleLook;
+    /** The template of a broadcast, looked up once per read of the broadcasts. */
+    const templateOf = (key: string) =>
+      Effect.gen(function* () {
+        if (!templates.has(key)) templates.set(key, (yield* store(() => o.template(key))) ?? null);
+        return templates.get(key) ?? undefined;
+      });
+
+    /**
+     * One turn: the next thing to do; how long to wait before the next turn when nothing is due.
+     * `woken`: a command changed the broadcasts.
+     */
+    const turn = (woken: boolean) =>
+      Effect.gen(function* () {
+        const tg = o.telegram();
+        if (!tg) {
+          yield* flush;
+          return Duration.seconds(1);
         }
-        // A resumed broadcast keeps its start (the rate counts from it).
-        const startedAt = due.startedAt ?? t;
-        yield* store(() => setStatus(o.db, o.botId, due.id, ["scheduled"], "running", { started_at: startedAt }));
-        b = { ...due, status: "running", startedAt };
-        if (due.startedAt === null) {
-          o.log.info("broadcast started", { broadcast: b.id, template: b.template });
-          if (o.onEvent) yield* store(() => o.onEvent!("broadcast_started", b!, t));
+        const t = yield* now;
+        if (woken || live === undefined || t - live.at >= liveFor) {
+          live = { at: t, rows: yield* store(() => liveBroadcasts(o.db, o.botId)) };
+          templates.clear();
         }
-        yield* progress(tg, b, true);
+        let b = live.rows.find((x) => x.status === "running");
+        if (!b) {
+          yield* flush;
+          // Cancelled with /send cancel (which answered with the summary): the report.
+          for (const c of yield* store(() => cancelledUnreported(o.db, o.botId))) yield* finish(tg, c, { summary: false, event: false });
+          const due = live.rows.find((x) => x.status === "scheduled" && x.startAt <= t);
+          if (!due) {
+            const next = Math.min(...live.rows.filter((x) => x.status === "scheduled").map((x) => x.startAt));
+            return Number.isFinite(next) ? Duration.millis(Math.min(next - t, Duration.toMillis(idleLook))) : idleLook;
+          }
+          // A resumed broadcast keeps its start (the rate counts from it).
+          const startedAt = due.startedAt ?? t;
+          yield* store(() => setStatus(o.db, o.botId, due.id, ["scheduled"], "running", { started_at: startedAt }));
+          forget();
+          b = { ...due, status: "running", startedAt };
+          if (due.startedAt === null) {
+            o.log.info("broadcast started", { broadcast: b.id, template: b.template });
+            if (o.onEvent) yield* store(() => o.onEvent!("broadcast_started", b!, t));
+          }
+          yield* progress(tg, b, true);
+          return Duration.zero;
+        }
+        if (queue.broadcastId !== b.id || queue.rows.length === 0) {
+          yield* flush;
+          queue = { broadcastId: b.id, rows: yield* store(() => pendingBatch(o.db, b.id, batchSize)) };
+        }
+        const r = queue.rows[0];
+        if (!r) {
+          yield* store(() => setStatus(o.db, o.botId, b.id, ["running"], "finished", { finished_at: t }));
+          o.log.info("broadcast finished", { broadcast: b.id, ...spent });
+          spent = { sends: 0, relayMs: 0, slotMs: 0, storeMs: 0, callMs: 0 };
+          yield* finish(tg, { ...b, status: "finished", finishedAt: t });
+          return Duration.zero;
+        }
+        const template = yield* templateOf(b.template);
+        if (!template) {
+          yield* flush;
+          yield* store(() => setStatus(o.db, o.botId, b.id, ["running"], "cancelled", { finished_at: t }));
+          yield* tellGeneral(tg, `📣 Broadcast #${b.id} cancelled: template ${b.template} no longer exists.`);
+          yield* finish(tg, { ...b, status: "cancelled", finishedAt: t });
+          return Duration.zero;
+        }
+        const count = template.content.kind === "copy" ? template.content.messageIds.length : 1;
+        yield* pace(tg, r.chatId, count);
+        const pause = yield* sendOne(tg, b, r, template.content);
+        // A 429 or a failing Telegram holds the whole broadcast (not cut short by a wake).
+        if (pause) yield* Effect.sleep(pause);
+        yield* progress(tg, b, false);
         return Duration.zero;
-      }
-      const r = yield* store(() => nextPending(o.db, b.id));
-      if (!r) {
-        yield* store(() => setStatus(o.db, o.botId, b.id, ["running"], "finished", { finished_at: t }));
-        o.log.info("broadcast finished", { broadcast: b.id });
-        yield* finish(tg, { ...b, status: "finished", finishedAt: t });
-        return Duration.zero;
-      }
-      const template = yield* store(() => o.template(b.template));
-      if (!template) {
-        yield* store(() => setStatus(o.db, o.botId, b.id, ["running"], "cancelled", { finished_at: t }));
-        yield* tellGeneral(tg, `📣 Broadcast #${b.id} cancelled: template ${b.template} no longer exists.`);
-        yield* finish(tg, { ...b, status: "cancelled", finishedAt: t });
-        return Duration.zero;
-      }
-      yield* pace(tg, r.chatId);
-      const pause = yield* sendOne(tg, b, r, template.content);
-      // A 429 or a failing Telegram holds the whole broadcast (not cut short by a wake).
-      if (pause) yield* Effect.sleep(pause);
-      yield* progress(tg, b, false);
-      return Duration.zero;
-    });
+      });
 
     const run = Effect.gen(function* () {
       const doubt = yield* store(() => requeueInDoubt(o.db, o.botId)).pipe(Effect.orElseSucceed(() => 0));
       if (doubt > 0) o.log.warn("broadcast sends in flight at the last stop are sent again (in doubt)", { recipients: doubt });
+      let woken = true;
       for (;;) {
-        yield* Queue.takeAll(wakes);
-        const wait = yield* turn.pipe(
+        if (Chunk.size(yield* Queue.takeAll(wakes)) > 0) woken = true;
+        const wait: Duration.Duration = yield* turn(woken).pipe(
           Effect.catchAll((error) =>
             Effect.sync(() => {
               o.log.error("broadcast store failed; will look again", { error: String(error.cause) });
+              forget();
               return storeTrouble;
             })
           ),
         );
-        if (Duration.greaterThan(wait, Duration.zero)) yield* Effect.race(Queue.take(wakes), Effect.sleep(wait));
+        woken = false;
+        if (Duration.greaterThan(wait, Duration.zero)) woken = yield* Effect.race(Effect.as(Queue.take(wakes), true), Effect.as(Effect.sleep(wait), false));
       }
-    });
+    }).pipe(
+      // The last send's outcome is written before the sender stops (a crash leaves it `sending`: in doubt).
+      Effect.ensuring(Effect.ignore(flush)),
+    );
 
     return { wake, run };
   });

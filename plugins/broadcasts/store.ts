@@ -40,7 +40,8 @@ export const migrations: Record<string, Migration> = {
         .addColumn("broadcast_id", "bigint", (c) => c.notNull())
         .addColumn("seq", "integer", (c) => c.notNull())
         .addColumn("chat_id", "bigint", (c) => c.notNull())
-        // pending, sending, delivered, blocked, deactivated, not_found, failed
+        // pending, sending, delivered, blocked, deactivated, not_found, failed, cancelled (the
+        // rest of a cancelled broadcast, once its report is out)
         .addColumn("status", "text", (c) => c.notNull())
         .addColumn("attempts", "integer", (c) => c.notNull().defaultTo(0))
         // 1 when a send was in flight at a crash and was sent again: it may have arrived twice.
@@ -70,7 +71,7 @@ export const migrations: Record<string, Migration> = {
 export type BroadcastStatus = "draft" | "scheduled" | "running" | "paused" | "cancelled" | "finished";
 
 /** A recipient's outcome so far. */
-export type RecipientStatus = "pending" | "sending" | "delivered" | "blocked" | "deactivated" | "not_found" | "failed";
+export type RecipientStatus = "pending" | "sending" | "delivered" | "blocked" | "deactivated" | "not_found" | "failed" | "cancelled";
 
 /** A broadcast row. */
 export interface Broadcast {
@@ -186,8 +187,38 @@ export async function nextPending(db: Kysely<any>, broadcastId: number): Promise
   return row && recipientOf(row);
 }
 
+/**
+ * The next `limit` recipients to send to, in order (as `nextPending`): the sender reads them a
+ * batch at a time rather than with a query per send.
+ */
+export async function pendingBatch(db: Kysely<any>, broadcastId: number, limit: number): Promise<Recipient[]> {
+  const rows = await db.selectFrom(recipients).selectAll().where("broadcast_id", "=", broadcastId).where("status", "in", ["pending", "sending"]).orderBy("seq").limit(limit).execute();
+  return rows.map(recipientOf);
+}
+
+/** What `markRecipient` changes. */
+export interface RecipientMark {
+  readonly status: RecipientStatus;
+  readonly attempts?: number;
+  readonly inDoubt?: boolean;
+  readonly messageId?: number | null;
+  readonly reason?: string | null;
+  readonly at?: number | null;
+}
+
+/**
+ * Several marks in one transaction, in order: the sender records one send's outcome together
+ * with the next one's `sending`, one write per send, and never two rows `sending` at once.
+ */
+export async function markRecipients(db: Kysely<any>, marks: readonly { readonly r: Pick<Recipient, "broadcastId" | "seq">; readonly set: RecipientMark }[]): Promise<void> {
+  if (marks.length === 1) return await markRecipient(db, marks[0].r, marks[0].set);
+  await db.transaction().execute(async (tx) => {
+    for (const m of marks) await markRecipient(tx, m.r, m.set);
+  });
+}
+
 /** Marks a recipient: before the call (`sending`), or its outcome after. */
-export async function markRecipient(db: Kysely<any>, r: Pick<Recipient, "broadcastId" | "seq">, set: { status: RecipientStatus; attempts?: number; inDoubt?: boolean; messageId?: number | null; reason?: string | null; at?: number | null }): Promise<void> {
+export async function markRecipient(db: Kysely<any>, r: Pick<Recipient, "broadcastId" | "seq">, set: RecipientMark): Promise<void> {
   await db.updateTable(recipients)
     .set({
       status: set.status,
@@ -242,4 +273,21 @@ export async function clearBlocked(db: Kysely<any>, botId: string, chatId: numbe
 export async function blockedChats(db: Kysely<any>, botId: string): Promise<Set<number>> {
   const rows = await db.selectFrom(blocked).select("chat_id").where("bot_id", "=", botId).execute();
   return new Set(rows.map((r) => Number(r.chat_id)));
+}
+
+/**
+ * Cancelled broadcasts that had started and whose report is not out yet: their unsent rows are
+ * still `pending` (or `sending`). Oldest first.
+ */
+export async function cancelledUnreported(db: Kysely<any>, botId: string): Promise<Broadcast[]> {
+  const rows = await db.selectFrom(broadcasts).selectAll()
+    .where("bot_id", "=", botId).where("status", "=", "cancelled").where("started_at", "is not", null)
+    .where((eb) => eb.exists(eb.selectFrom(recipients).select("seq").whereRef(`${recipients}.broadcast_id`, "=", `${broadcasts}.id`).where(`${recipients}.status`, "in", ["pending", "sending"])))
+    .orderBy("id").execute();
+  return rows.map(broadcastOf);
+}
+
+/** After a cancelled broadcast's report: its unsent rows become `cancelled` (the report is out). */
+export async function markRestCancelled(db: Kysely<any>, broadcastId: number): Promise<void> {
+  await db.updateTable(recipients).set({ status: "cancelled" }).where("broadcast_id", "=", broadcastId).where("status", "in", ["pending", "sending"]).execute();
 }

@@ -2,8 +2,9 @@
  * `templates`: prepared messages operators send without retyping them.
  *
  * - In General (for `extensions_allowed`): reply to a message with `/template save NAME` to save
- *   it — or `/template save NAME COUNT` for a chain of COUNT consecutive messages starting with
- *   it (an album counts its items); `/template` lists, `/template NAME` previews here,
+ *   it — or `/template save NAME COUNT` for a chain of COUNT consecutive messages of General
+ *   starting with it (an album counts its items; users' topics' messages in between are passed
+ *   over); `/template` lists, `/template NAME` previews here,
  *   `/template del NAME` deletes.
  * - In a user's topic (every operator): `/send NAME` sends the template to the user and shows it
  *   in the topic (the copies are paired, so replies map like an operator's message); like an
@@ -19,7 +20,7 @@ import { isAllowed, operatorOf, refusal } from "./allowed.ts";
 import { type FoundTemplate, registerTemplateBook, TemplateBook } from "./book.ts";
 import { checkName, wordsOf } from "./names.ts";
 import { templateOptions } from "./options.ts";
-import { deleteSaved, migrations, saveTemplate } from "./store.ts";
+import { deleteSaved, migrations, saveTemplate, topicMessagesAmong } from "./store.ts";
 
 /** Most messages one template may hold (Telegram's limit for one `copyMessages` call). */
 export const maxChain = 100;
@@ -59,6 +60,23 @@ export default definePlugin({
       return say([`Templates (${all.length}):`, ...all.map(describe), "", "/template NAME previews one; /template help lists the commands."].join("\n"));
     };
 
+    /**
+     * `count` messages of General from `first` on. Ids count up across the whole forum, so the
+     * messages of users' topics in between (known from the message map) are passed over; what
+     * the map does not know (an operator's note in a topic that was never relayed) cannot be.
+     */
+    const chainFrom = async (store: NonNullable<typeof db>, first: number, count: number): Promise<number[]> => {
+      if (count === 1) return [first];
+      const chain: number[] = [];
+      // A bounded look: at most ten times the chain's length of ids.
+      for (let from = first; chain.length < count && from < first + count * 10; from += count) {
+        const ids = Array.from({ length: count }, (_, i) => from + i);
+        const elsewhere = await topicMessagesAmong(store, bot.id, ids);
+        for (const id of ids) if (!elsewhere.has(id) && chain.length < count) chain.push(id);
+      }
+      return chain;
+    };
+
     const save = async (ctx: HookContext, words: string[]): Promise<HookOutput> => {
       if (words.length < 1 || words.length > 2) return say("Usage: reply to a message with /template save NAME [COUNT].");
       const checked = checkName(words[0], "template");
@@ -70,8 +88,7 @@ export default definePlugin({
       const replied = ctx.event.type === "operator.command" ? ctx.event.message.reply_to_message : undefined;
       if (!replied) return say("Reply to the message to save with /template save NAME (to its first message for a chain: /template save NAME COUNT).");
       if (!db) return say("Templates cannot be saved here: there is no store.");
-      const first = replied.message_id;
-      const messageIds = Array.from({ length: count }, (_, i) => first + i);
+      const messageIds = await chainFrom(db, replied.message_id, count);
       // General commands are not part of a conversation's commit: the row is written here, and
       // saving the same name again (a replayed update) only writes the same row again.
       await saveTemplate(db, bot.id, { name: checked.name, sourceChatId: bot.groupId, messageIds, savedBy: operatorOf(ctx) ?? null, savedAt: ctx.now });

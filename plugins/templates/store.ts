@@ -73,3 +73,14 @@ export async function deleteSaved(db: Kysely<any>, botId: string, key: string): 
   const result = await db.deleteFrom(table).where("bot_id", "=", botId).where("key", "=", key).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
+
+/**
+ * Which of `messageIds` (in the group) are known to belong to a user's topic: the core's message
+ * map pairs every relayed topic message with its user. Message ids count up across the whole
+ * forum, so a chain of "consecutive" messages in General may hold other topics' messages.
+ */
+export async function topicMessagesAmong(db: Kysely<any>, botId: string, messageIds: readonly number[]): Promise<Set<number>> {
+  if (messageIds.length === 0) return new Set();
+  const rows = await db.selectFrom("message_map").select("topic_message_id").where("bot_id", "=", botId).where("topic_message_id", "in", [...messageIds]).execute();
+  return new Set(rows.map((r) => Number(r.topic_message_id)));
+}

@@ -148,9 +148,14 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       const delivery = yield* Delivery;
       plugins.attachTelegram({
         client,
-        reserve: (chatId, now, ro) => delivery.limiter.reserve(chatId, now, ro),
+        reserve: (chatId, now, ro) => delivery.limiter.reserve(chatId, now, { ...ro, background: true }),
         settled: (chatId, now) => delivery.limiter.settled(chatId, now),
-        relayBusy: () => delivery.activeLanes > 0,
+        relayBusy: (now) => {
+          if (delivery.activeLanes === 0) return false;
+          if (now === undefined) return true;
+          const { used, share } = delivery.limiter.backgroundShare(now);
+          return used >= share;
+        },
         uploadDocument: (upload) => uploadDocument(client.apiRoot, bot.token, upload),
         downloadText: (fileId, maxBytes) => Effect.runPromise(Effect.mapError(downloadText(client, bot.token, fileId, maxBytes), (e) => new Error("description" in e ? e.description : e.reason))),
       });

@@ -1,9 +1,12 @@
 /**
- * Telegram's sending limits as token buckets: overall, per group, per private chat. Calls wait
- * for a token instead of provoking a 429; a 429 that still happens pauses the chat (and, for
- * `global`, everything) for `retry_after`, which is how the limiter learns.
+ * Telegram's sending limits: per group and per private chat as token buckets, overall as a
+ * sliding window of the bot's sends (`SendWindow`, the way Telegram counts it, so a late sender
+ * may catch up without a 429). Calls wait for a slot instead of provoking a 429; a 429 that still
+ * happens pauses the chat (and, for `global`, everything) for `retry_after`, which is how the
+ * limiter learns.
  */
 import { type RateLimits, TELEGRAM_LIMITS } from "../config/mod.ts";
+import { SendWindow } from "./send-window.ts";
 
 /** Rates as (tokens per second, burst). `null` switches a bucket off. */
 export interface RateLimitConfig {
@@ -60,28 +63,37 @@ class Bucket {
 export class RateLimiter {
   readonly #config: RateLimitConfig;
   readonly #chats = new Map<number, Bucket>();
-  #global: Bucket | undefined;
+  #global: SendWindow | undefined;
   #globalPausedUntil = 0;
 
-  constructor(config: RateLimitConfig, now: number) {
+  constructor(config: RateLimitConfig, _now: number) {
     this.#config = config;
-    this.#global = config.global ? new Bucket(config.global.perSecond, config.global.burst, now) : undefined;
+    // `burst` sends per the time `perSecond` takes to refill them: 30 per second for Telegram's.
+    this.#global = config.global ? new SendWindow(config.global.burst, (config.global.burst / config.global.perSecond) * 1000) : undefined;
   }
 
   /**
    * Milliseconds to wait before sending to `chatId`; 0 means a token was taken and the call
-   * may go now. Callers sleep and ask again, so waiting never holds a lock. `overall: false`
-   * takes only the chat's token (paid broadcasts).
+   * may go now. Callers sleep and ask again, so waiting never holds a lock, and call `settled`
+   * once the call is answered (the overall slot frees a window after that). `overall: false`
+   * takes only the chat's token (paid broadcasts); `count`: the messages the call makes (a
+   * copied chain, an album), each one counted overall; `background`: a broadcast's send, which
+   * is owed its share of the overall window (see `SendWindow`).
    */
-  reserve(chatId: number, now: number, o: { overall?: boolean } = {}): number {
+  reserve(chatId: number, now: number, o: { overall?: boolean; count?: number; background?: boolean } = {}): number {
     if (now < this.#globalPausedUntil) return this.#globalPausedUntil - now;
     const chat = this.#bucketOf(chatId, now);
     const chatWait = chat ? chat.take(now) : 0;
     if (chatWait > 0) return chatWait;
-    // `overall: false`: a paid broadcast, under Telegram's own higher limit, takes no overall token.
-    const globalWait = this.#global && o.overall !== false ? this.#global.take(now) : 0;
+    // `overall: false`: a paid broadcast, under Telegram's own higher limit, takes no overall slot.
+    const globalWait = this.#global && o.overall !== false ? this.#global.reserve(chatId, now, o) : 0;
     if (globalWait > 0 && chat) chat.tokens += 1; // give the chat token back: nothing was sent
     return globalWait;
+  }
+
+  /** Messages of background work (broadcasts) in the overall window now, and their guaranteed share. */
+  backgroundShare(now: number): { used: number; share: number } {
+    return this.#global ? { used: this.#global.backgroundUsed(now), share: this.#global.backgroundShare } : { used: 0, share: 0 };
   }
 
   /**
@@ -93,6 +105,7 @@ export class RateLimiter {
   settled(chatId: number, now: number): void {
     const bucket = this.#chats.get(chatId);
     if (bucket && now > bucket.updatedAt) bucket.updatedAt = now;
+    this.#global?.settled(chatId, now);
   }
 
   /** Learns from a 429: nothing goes to that chat for `seconds`. */

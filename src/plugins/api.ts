@@ -224,17 +224,22 @@ export interface BackgroundTelegram {
   readonly client: TelegramClient;
   /**
    * Milliseconds to wait before sending to `chatId` under the bot's limits (per chat and
-   * overall); 0 means a token was taken and the call may go now. `now` is the Clock's.
-   * `overall: false` takes only the chat's token (paid broadcasts have Telegram's higher limit).
+   * overall); 0 means a slot was taken and the call may go now (then call `settled` when it is
+   * answered). `now` is the Clock's. `overall: false` takes only the chat's token (paid
+   * broadcasts have Telegram's higher limit); `count`: the messages the call makes (a copied
+   * chain counts each). Background sends are owed a third of the bot's overall window: while one
+   * waits below that share, relaying leaves it the room.
    */
-  reserve(chatId: number, now: number, o?: { overall?: boolean }): number;
+  reserve(chatId: number, now: number, o?: { overall?: boolean; count?: number }): number;
   /** A call to `chatId` was answered at `now` (see the limiter's `settled`). */
   settled(chatId: number, now: number): void;
   /**
    * True while relaying has work in hand (a delivery lane is sending): background sends should
-   * wait, so an operator's answer is never held up by more than one of them.
+   * wait, so an operator's answer is never held up by more than one of them. Given the Clock's
+   * `now`, false while the background has had less than its guaranteed share of the overall
+   * window (a third), so constant relaying cannot hold a broadcast back for ever.
    */
-  relayBusy(): boolean;
+  relayBusy(now?: number): boolean;
   /** A small file the bot can see (e.g. a document an operator posted), as UTF-8 text. */
   downloadText(fileId: string, maxBytes: number): Promise<string>;
   /** Sends generated text as a document (a CSV report); the message's id. */

@@ -78,6 +78,21 @@ describe("templates", () => {
     expect(got[1].photo).toBeDefined();
   });
 
+  it("a chain takes General's messages only: a user's topic message between them (ids count across the forum) is passed over", async () => {
+    const w = await createWorld();
+    await startSwitchboard(w);
+    const { user: ann, topic } = await firstContact(w, "Ann");
+    const first = w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "Step 1" });
+    w.emulator.userSends(w.bot.token, ann.id, { text: "meanwhile in Ann's topic" });
+    await waitFor(() => topicMessages(w, topic.threadId).some((m) => m.text === "meanwhile in Ann's topic"), "the relayed message");
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "Step 2" });
+    expect((await ask(w, "/template save howto 2", { replyTo: first.message_id })).text).toMatch(/^Saved template howto \(2 messages\)/);
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/send howto" });
+    const copies = () => botMessagesTo(w, ann.id).filter((m) => m.copiedFrom);
+    await waitFor(() => copies().length === 2, "two messages");
+    expect(copies().map((m) => m.text)).toEqual(["Step 1", "Step 2"]);
+  });
+
   it("answers wrong input with one line, and deletes", async () => {
     const w = await createWorld();
     await startSwitchboard(w);

@@ -54,3 +54,65 @@ describe("rate limiter", () => {
     expect(limiter.reserve(5, now)).toBe(0);
   });
 });
+
+describe("the bot's overall window", () => {
+  it("never lets more than 30 arrive in any second, even when a late sender catches up", () => {
+    let now = 0;
+    const limiter = new RateLimiter(telegramLimits, now);
+    for (let i = 0; i < 30; i++) {
+      expect(limiter.reserve(i + 1, now)).toBe(0);
+      limiter.settled(i + 1, now + 5);
+    }
+    // Half a second on, a bucket would have refilled 15: a window has nothing until the first answer + 1 s.
+    now = 500;
+    const wait = limiter.reserve(100, now);
+    expect(wait).toBe(505);
+    now += wait;
+    for (let i = 0; i < 30; i++) expect(limiter.reserve(200 + i, now)).toBe(0);
+    expect(limiter.reserve(300, now)).toBeGreaterThan(0);
+  });
+
+  it("holds a slot from the send until a second after its answer: a send in flight keeps it", () => {
+    let now = 0;
+    const limiter = new RateLimiter(telegramLimits, now);
+    for (let i = 0; i < 30; i++) expect(limiter.reserve(i + 1, now)).toBe(0);
+    // None answered yet: after a second and a half the window is still full.
+    now = 1500;
+    expect(limiter.reserve(100, now)).toBe(1000);
+    // Chat 1's send is answered now: its slot frees one second later, not before.
+    limiter.settled(1, now);
+    now = 2499;
+    expect(limiter.reserve(100, now)).toBeGreaterThan(0);
+    now = 2500;
+    expect(limiter.reserve(100, now)).toBe(0);
+  });
+
+  it("counts each message of a chain or an album", () => {
+    const now = 0;
+    const limiter = new RateLimiter(telegramLimits, now);
+    expect(limiter.reserve(1, now, { count: 10 })).toBe(0);
+    expect(limiter.reserve(2, now, { count: 10 })).toBe(0);
+    expect(limiter.reserve(3, now, { count: 10 })).toBe(0);
+    expect(limiter.reserve(4, now)).toBeGreaterThan(0);
+  });
+
+  it("leaves a waiting background sender its third of the window; relaying has the rest", () => {
+    let now = 0;
+    const limiter = new RateLimiter(telegramLimits, now);
+    // Relaying alone may fill the window.
+    for (let i = 0; i < 30; i++) {
+      expect(limiter.reserve(i + 1, now)).toBe(0);
+      limiter.settled(i + 1, now);
+    }
+    // A broadcast asks while it is full: it now waits, and is owed 10 of the next second's 30.
+    expect(limiter.reserve(500, now, { background: true })).toBeGreaterThan(0);
+    now = 1000;
+    for (let i = 0; i < 20; i++) expect(limiter.reserve(100 + i, now)).toBe(0);
+    expect(limiter.reserve(200, now)).toBeGreaterThan(0);
+    for (let i = 0; i < 10; i++) expect(limiter.reserve(500 + i, now, { background: true })).toBe(0);
+    expect(limiter.backgroundShare(now)).toEqual({ used: 10, share: 10 });
+    // With its share taken, relaying is not held back any more; the window itself is full now.
+    expect(limiter.reserve(201, now)).toBeGreaterThan(0);
+    expect(limiter.reserve(501, now, { background: true })).toBeGreaterThan(0);
+  });
+});

@@ -135,12 +135,16 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
             const batch = first ? [first] : nextBatch(rows, now, settleMs);
             if (batch === "wait") return yield* pause(chatId, settleMs);
             const target = targetChatOf(batch[0].intent, chatId, groupId);
-            const wait = ctx.limiter.reserve(target, now);
+            // An album counts each of its messages in the bot's overall window.
+            const wait = ctx.limiter.reserve(target, now, { count: batch.length });
             if (wait > 0) return yield* pause(chatId, wait);
             if (batch[0].intent.type === "createTopic") {
               // Recorded after the token is taken: a creation recorded but not sent would look in doubt.
               const doubt = yield* beforeCreate(ctx, chatId, batch[0], now);
-              if (doubt > 0) return yield* pause(chatId, doubt);
+              if (doubt > 0) {
+                ctx.limiter.settled(target, now); // nothing sent: the slot frees as if answered now
+                return yield* pause(chatId, doubt);
+              }
             }
             yield* deliver(chatId, batch);
             ctx.limiter.settled(target, yield* Clock.currentTimeMillis);
