@@ -32,6 +32,21 @@ if (dir) {
       return original.apply(this, args);
     };
   }
+  // Wall time per statement text (ms), spent inside libsql's `all` (which iterates) and `run`:
+  // which statements the engine's time goes to, not only how often they run.
+  const times = new Map();
+  for (const method of ["run", "all"]) {
+    const original = Statement[method];
+    Statement[method] = function (...args) {
+      const started = performance.now();
+      try {
+        return original.apply(this, args);
+      } finally {
+        const sql = sqlOf.get(this) ?? "(unknown)";
+        times.set(sql, (times.get(sql) ?? 0) + performance.now() - started);
+      }
+    };
+  }
   const execOriginal = Database.prototype.exec;
   Database.prototype.exec = function (sql) {
     counts.set(sql, (counts.get(sql) ?? 0) + 1);
@@ -39,6 +54,8 @@ if (dir) {
   };
   let n = 0;
   process.on("SIGUSR2", () => {
+    // Times first: the bench waits for the counts file, so both are there when it reads.
+    writeFileSync(join(dir, `times-${n}.json`), JSON.stringify(Object.fromEntries(times)));
     writeFileSync(join(dir, `counts-${n++}.json`), JSON.stringify(Object.fromEntries(counts)));
   });
 }

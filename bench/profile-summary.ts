@@ -97,7 +97,7 @@ function framesOf(profile: CpuProfile): { frames: Map<number, Frame>; mismatched
     const { functionName, url, lineNumber } = n.callFrame;
     let file = url.replace(/^file:\/\//, "");
     const nm = file.lastIndexOf("/node_modules/");
-    const bundled = /\/node_modules\/\.cache\/switchboard\/cli-\d+\.mjs$/.test(file);
+    const bundled = /\/node_modules\/\.cache\/switchboard\/cli-[0-9a-f-]+\.mjs$/.test(file);
     if (bundled) {
       file = bundle.fileOf(lineNumber + 1);
       const name = functionName.replace(/^#|^get |^set /g, "");

@@ -18,9 +18,9 @@ import * as Layer from "effect/Layer";
 import * as Queue from "effect/Queue";
 import { botMetrics, record } from "../admin/metrics.ts";
 import { type DeadLetter, moveToDeadLetters, type StoredDeadLetter } from "../store/dead-letters.ts";
-import { acceptIntake, type IncomingUpdate, type InboxRow, lastUpdateId, pendingPayloads } from "../store/inbox.ts";
-import { query, Store, type StoreError } from "../store/store.ts";
+import { acceptIntake, type IncomingUpdate, type InboxRow, lastUpdateId, pendingPayloads, pendingPayloadsNow } from "../store/inbox.ts";
 import type { Db } from "../store/schema.ts";
+import { query, queryNow, Store, type StoreError } from "../store/store.ts";
 import { decodeStored, decodeUpdate } from "../telegram/decode-update.ts";
 import type { Logger } from "../util/log.ts";
 import { Bot } from "./bot-env.ts";
@@ -47,7 +47,11 @@ export interface InboxService {
    * fails because of what an update contains: only a store failure fails it.
    */
   accept(updates: readonly unknown[], from: AcceptFrom): Effect.Effect<number, StoreError>;
-  /** The oldest unprocessed updates, in arrival order, decoded (rows that fail are moved to the dead letters). */
+  /**
+   * The oldest unprocessed updates, in arrival order, decoded (rows that fail are moved to the
+   * dead letters). Fewer than `limit` means the inbox held no more when read, unless rows were
+   * set aside: then `arrivals` is left set, so the processor looks again.
+   */
   pending(limit: number): Effect.Effect<InboxRow[], StoreError>;
   /** Moves a row that could not be processed to the dead letters, with why. */
   setAside(row: InboxRow, reason: string): Effect.Effect<void, StoreError>;
@@ -122,7 +126,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
           pending: (limit) =>
             Effect.gen(function* () {
               for (;;) {
-                const rows = yield* query("read the inbox", () => pendingPayloads(db, botId, limit));
+                const rows = yield* queryNow("read the inbox", () => pendingPayloadsNow(db, botId, limit), () => pendingPayloads(db, botId, limit));
                 const good: InboxRow[] = [];
                 const bad: (DeadLetter & { updateId: number })[] = [];
                 for (const row of rows) {
@@ -130,7 +134,11 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
                   if (decoded.ok) good.push({ updateId: row.updateId, update: decoded.update });
                   else bad.push({ source: "inbox", updateId: row.updateId, reason: decoded.reason, raw: decoded.raw });
                 }
-                if (bad.length > 0) yield* moveRows(bad);
+                if (bad.length > 0) {
+                  yield* moveRows(bad);
+                  // Fewer good rows than read: more may wait behind them, so the processor looks again.
+                  yield* Queue.offer(wake, undefined);
+                }
                 // A batch made only of poison rows is gone now: look again, or the processor would think the inbox empty.
                 if (good.length > 0 || bad.length === 0) return good;
               }

@@ -9,9 +9,9 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import * as PubSub from "effect/PubSub";
 import type { Intent } from "../conversation/intents.ts";
-import { chatsWithPendingIntents, deferIntent, laneHead, type OutboxRow as StoredRow } from "../store/outbox.ts";
+import { chatsWithPendingIntents, deferIntent, laneHead, laneHeadNow, type OutboxRow as StoredRow } from "../store/outbox.ts";
 import { type AnalyticsEvent, recordEvents } from "../store/analytics.ts";
-import { query, Store, type StoreError } from "../store/store.ts";
+import { query, queryNow, Store, type StoreError } from "../store/store.ts";
 import { Bot } from "./bot-env.ts";
 
 /** A queued row with the pipeline's intent type. */
@@ -44,7 +44,8 @@ export class Outbox extends Context.Tag("switchboard/Outbox")<Outbox, OutboxServ
       const { botId } = yield* Bot;
       const work = yield* PubSub.unbounded<number>();
       return {
-        head: (chatId, limit) => query("read the outbox", () => laneHead<Intent>(db, botId, chatId, limit)),
+        head: (chatId, limit) =>
+          queryNow("read the outbox", () => laneHeadNow<Intent>(db, botId, chatId, limit), () => laneHead<Intent>(db, botId, chatId, limit)),
         pendingChats: () => query("list pending lanes", () => chatsWithPendingIntents(db, botId)),
         defer: (rows, notBefore, events = []) =>
           query("postpone a delivery", () =>

@@ -101,6 +101,9 @@ export class Processor extends Context.Tag("switchboard/Processor")<Processor, P
             const rows = yield* inbox.pending(batchSize);
             if (rows.length === 0) return;
             yield* batch(rows);
+            // A short batch was all there was: whatever arrived since has set `arrivals`, so
+            // reading the empty inbox once more (once per message at low rates) is not needed.
+            if (rows.length < batchSize) return;
           }
         }).pipe(
           Effect.tapError((error) => Effect.sync(() => log.error("inbox read failed; retrying", { error: error.message }))),

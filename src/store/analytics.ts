@@ -7,6 +7,7 @@
  * days of retention, every period the summaries offer (today, 7 and 30 days) is still in detail.
  */
 import { sql } from "kysely";
+import { inBatches, prepare } from "./prepared.ts";
 import type { Db } from "./schema.ts";
 
 /** What is counted. */
@@ -34,18 +35,24 @@ export interface AnalyticsEvent {
   value?: number;
 }
 
-/** Rows per insert: far below SQLite's and PostgreSQL's limits on bound parameters (6 each). */
-const chunk = 1_000;
+// Compiled once per batch size (prepared.ts): building and compiling the insert anew in every
+// commit cost more than running it.
+const insertEvents = prepare<{ bot: string; chats: readonly number[]; kinds: readonly string[]; actors: readonly string[]; ats: readonly number[]; values: readonly (number | null)[] }>()((db, p, n) =>
+  db.insertInto("analytics_events").values(Array.from({ length: n }, (_, i) => ({
+    bot_id: p("bot"), chat_id: p("chats", i), kind: p("kinds", i), actor: p("actors", i), at: p("ats", i), value: p("values", i),
+  })))
+);
 
 /**
- * Writes `events` with one multi-row insert (the hot path runs this in every commit that has
- * any), inside the caller's transaction.
+ * Writes `events` with one multi-row insert per 100 (the hot path runs this in every commit
+ * that has any), inside the caller's transaction.
  */
 export async function recordEvents(tx: Db, botId: string, events: readonly AnalyticsEvent[]): Promise<void> {
-  for (let i = 0; i < events.length; i += chunk) {
-    const rows = events.slice(i, i + chunk).map((e) => ({ bot_id: botId, chat_id: e.chatId, kind: e.kind, actor: e.actor, at: e.at, value: e.value ?? null }));
-    await tx.insertInto("analytics_events").values(rows).execute();
-  }
+  await inBatches(events, (batch) =>
+    insertEvents.run(tx, {
+      bot: botId, chats: batch.map((e) => e.chatId), kinds: batch.map((e) => e.kind), actors: batch.map((e) => e.actor),
+      ats: batch.map((e) => e.at), values: batch.map((e) => e.value ?? null),
+    }, batch.length));
 }
 
 const dayMs = 86_400_000;

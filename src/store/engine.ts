@@ -4,7 +4,7 @@
  * engine, find the engine here. The key is the handle's dialect adapter, which a Kysely handle
  * shares with all its transactions.
  */
-import type { Kysely } from "kysely";
+import type { Kysely, QueryResult } from "kysely";
 import type { StoreDialect } from "./dialect.ts";
 
 const dialects = new WeakMap<object, StoreDialect>();
@@ -27,3 +27,19 @@ export function dialectOfDb(db: Kysely<any>): StoreDialect {
   if (!dialect) throw new Error("store: this Kysely handle was not opened by openStore or the Store service");
   return dialect;
 }
+
+/**
+ * Runs a compiled statement at once, on engines whose driver is synchronous (SQLite), or answers
+ * undefined when it cannot run now and must go through Kysely's executor (see sqlite.ts).
+ */
+export type DirectRunner = (db: Kysely<any>, sql: string, values: readonly unknown[]) => QueryResult<unknown> | undefined;
+
+const directRunners = new WeakMap<object, DirectRunner>();
+
+/** Records how `db`'s engine runs a statement at once; done once by a synchronous dialect's `open`. */
+export function bindDirectRunner(db: Kysely<any>, runner: DirectRunner): void {
+  directRunners.set(engineKey(db), runner);
+}
+
+/** The engine's {@link DirectRunner}, or undefined for engines that only answer asynchronously. */
+export const directRunnerOf = (db: Kysely<any>): DirectRunner | undefined => directRunners.get(engineKey(db));

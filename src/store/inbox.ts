@@ -127,6 +127,11 @@ export async function pendingPayloads(db: Db, botId: string, limit: number): Pro
   return rows.map((r) => ({ updateId: r.update_id, payload: r.payload }));
 }
 
+/** {@link pendingPayloads} at once where the engine allows (see `Prepared.runNow`), else undefined. */
+export function pendingPayloadsNow(db: Db, botId: string, limit: number): { updateId: number; payload: string }[] | undefined {
+  return selectPending.runNow(db, { bot: botId, limit })?.rows.map((r) => ({ updateId: r.update_id, payload: r.payload }));
+}
+
 const mark = prepare<{ bot: string; ids: readonly number[] }>()((db, p, n) =>
   db.updateTable("inbox").set({ processed: 1 }).where("bot_id", "=", p("bot")).where("update_id", "in", Array.from({ length: n }, (_, i) => p("ids", i)))
 );

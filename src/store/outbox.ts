@@ -31,10 +31,18 @@ const selectHead = prepare<{ bot: string; chat: number; limit: number }>()((db, 
   db.selectFrom("outbox").selectAll().where("bot_id", "=", p("bot")).where("chat_id", "=", p("chat")).orderBy("id").limit(p("limit"))
 );
 
+type HeadRow = { id: number; chat_id: number; intent: string; attempts: number; not_before: number; created_at: number };
+const rowOf = <I>(r: HeadRow): OutboxRow<I> => ({ id: r.id, chatId: r.chat_id, intent: JSON.parse(r.intent) as I, attempts: r.attempts, notBefore: r.not_before, createdAt: r.created_at });
+
 /** The first rows of a conversation's queue, oldest first; `I` is the caller's intent type. */
 export async function laneHead<I = unknown>(db: Db, botId: string, chatId: number, limit: number): Promise<OutboxRow<I>[]> {
   const { rows } = await selectHead.run(db, { bot: botId, chat: chatId, limit });
-  return rows.map((r) => ({ id: r.id, chatId: r.chat_id, intent: JSON.parse(r.intent) as I, attempts: r.attempts, notBefore: r.not_before, createdAt: r.created_at }));
+  return rows.map(rowOf<I>);
+}
+
+/** {@link laneHead} at once where the engine allows (see `Prepared.runNow`), else undefined. */
+export function laneHeadNow<I = unknown>(db: Db, botId: string, chatId: number, limit: number): OutboxRow<I>[] | undefined {
+  return selectHead.runNow(db, { bot: botId, chat: chatId, limit })?.rows.map(rowOf<I>);
 }
 
 /** Conversations with anything queued, for restarting delivery after a crash. */

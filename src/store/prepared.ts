@@ -8,7 +8,7 @@
  * statement per row: each statement crossing into the engine costs more than its extra values.
  */
 import { type Compilable, CompiledQuery, type QueryResult } from "kysely";
-import { engineKey } from "./engine.ts";
+import { directRunnerOf, engineKey } from "./engine.ts";
 import type { Db } from "./schema.ts";
 
 /** Stands for a named parameter (or one element of a list parameter) while the statement is compiled. */
@@ -44,6 +44,12 @@ export interface Prepared<P, R> {
    * `maxBatch`).
    */
   run(db: Db, params: P, size?: number): Promise<QueryResult<R>>;
+  /**
+   * Runs it at once where the engine allows (SQLite, see sqlite.ts), or answers undefined: the
+   * caller then awaits {@link run}. Throws what the statement throws. The hot path uses this to
+   * read without suspending.
+   */
+  runNow(db: Db, params: P, size?: number): QueryResult<R> | undefined;
 }
 
 /** The longest batch one statement takes: bounds both the placeholders and the number of compiled variants. */
@@ -75,16 +81,33 @@ export const prepare = <P extends Record<string, unknown>>() =>
     compiled.set(engineKey(db), bySize);
     return c;
   };
+  const bind = (db: Db, params: P, size: number): { sql: string; values: unknown[] } => {
+    if (size > maxBatch) throw new RangeError(`store: a batch statement takes at most ${maxBatch} rows, got ${size}`);
+    const c = compiled.get(engineKey(db))?.[size] ?? compile(db, size);
+    const values = new Array<unknown>(c.slots.length);
+    for (let i = 0; i < values.length; i++) {
+      const slot = c.slots[i]!;
+      values[i] = slot instanceof Slot ? (slot.index < 0 ? params[slot.name] : (params[slot.name] as readonly unknown[])[slot.index]) : slot.value;
+    }
+    return { sql: c.sql, values };
+  };
+  const runNow = (db: Db, params: P, size = 0): QueryResult<R> | undefined => {
+    const direct = directRunnerOf(db);
+    if (!direct) return undefined;
+    const { sql, values } = bind(db, params, size);
+    return direct(db, sql, values) as QueryResult<R> | undefined;
+  };
   return {
+    runNow,
     run(db, params, size = 0) {
-      if (size > maxBatch) return Promise.reject(new RangeError(`store: a batch statement takes at most ${maxBatch} rows, got ${size}`));
-      const c = compiled.get(engineKey(db))?.[size] ?? compile(db, size);
-      const values = new Array<unknown>(c.slots.length);
-      for (let i = 0; i < values.length; i++) {
-        const slot = c.slots[i]!;
-        values[i] = slot instanceof Slot ? (slot.index < 0 ? params[slot.name] : (params[slot.name] as readonly unknown[])[slot.index]) : slot.value;
+      try {
+        const now = runNow(db, params, size);
+        if (now) return Promise.resolve(now);
+        const { sql, values } = bind(db, params, size);
+        return db.executeQuery<R>(CompiledQuery.raw(sql, values) as CompiledQuery<R>);
+      } catch (error) {
+        return Promise.reject(error);
       }
-      return db.executeQuery<R>(CompiledQuery.raw(c.sql, values) as CompiledQuery<R>);
     },
   };
 };

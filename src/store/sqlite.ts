@@ -8,6 +8,7 @@ import { dirname } from "node:path";
 import { Kysely, SqliteDialect, sql } from "kysely";
 import Database from "libsql";
 import type { StoreDialect } from "./dialect.ts";
+import { bindDirectRunner } from "./engine.ts";
 import { StorageUrlError } from "./errors.ts";
 import type { Database as Schema, Db } from "./schema.ts";
 
@@ -72,7 +73,22 @@ async function open(url: string): Promise<Db> {
   // WAL lets readers run beside the single writer; NORMAL sync is crash-safe for the process
   // (SIGKILL loses nothing committed) and only risks the last commits on a power cut.
   sqlite.exec("pragma journal_mode = wal; pragma synchronous = normal; pragma busy_timeout = 5000; pragma foreign_keys = on;");
-  return new Kysely<Schema>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) as never }) });
+  const statements = withStatementCache(sqlite);
+  const db = new Kysely<Schema>({ dialect: new SqliteDialect({ database: statements as never }) });
+  // libsql answers synchronously; going through Kysely's executor costs a promise chain, its
+  // connection mutex and a suspension of the calling fiber per statement (a third of the hot
+  // path's SQL time). The hot statements (prepared.ts) run here at once when that is safe: inside
+  // a transaction of ours (the handle is its Transaction, so the one connection is ours), or
+  // outside any transaction (a statement on its own commits before anything else can run).
+  // While someone else's transaction is open, a statement waits its turn through Kysely's mutex.
+  bindDirectRunner(db, (handle, text, values) => {
+    if (!handle.isTransaction && sqlite.inTransaction) return undefined;
+    const statement = statements.prepare(text);
+    if (statement.reader) return { rows: statement.all(values) as unknown[] };
+    const { changes, lastInsertRowid } = statement.run(values);
+    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+  });
+  return db;
 }
 
 /** SQLite, one file per deployment. */

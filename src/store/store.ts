@@ -73,4 +73,20 @@ export const layerTest: Layer.Layer<Store> = Layer.scoped(
 export const query = <A>(doing: string, run: () => Promise<A>): Effect.Effect<A, StoreError> =>
   Effect.tryPromise({ try: run, catch: (e) => storeError(doing, e) });
 
+/**
+ * {@link query} for a call that a synchronous engine (SQLite) can answer at once: `now` runs
+ * first and its answer is used without suspending the fiber (a suspension per statement was a
+ * large share of the hot path's CPU); when it answers undefined, `later` runs as {@link query}.
+ */
+export const queryNow = <A>(doing: string, now: () => A | undefined, later: () => Promise<A>): Effect.Effect<A, StoreError> =>
+  Effect.suspend(() => {
+    let answer: A | undefined;
+    try {
+      answer = now();
+    } catch (e) {
+      return Effect.fail(storeError(doing, e));
+    }
+    return answer !== undefined ? Effect.succeed(answer) : query(doing, later);
+  });
+
 export { StorageUrlError, StoreError } from "./errors.ts";

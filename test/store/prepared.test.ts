@@ -37,6 +37,38 @@ describe.each(testEngines)("prepared statements on %s", (engine) => {
       await expect(insert.run(db, { bot: "a", keys: Array.from({ length: 101 }, (_, i) => `x${i}`), value: "v" }, 101)).rejects.toThrow(RangeError);
     }));
 
+  it("never run inside another caller's open transaction: a statement outside it waits, and sees nothing it rolls back", () =>
+    withStore(async ({ db }) => {
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let inside!: () => void;
+      const begun = new Promise<void>((resolve) => (inside = resolve));
+      const open = db.transaction().execute(async (tx) => {
+        await insert.run(tx, { bot: "a", keys: ["uncommitted"], value: "v" }, 1);
+        inside();
+        await held;
+        throw new Error("abort");
+      });
+      await begun;
+      // SQLite runs statements at once when it can (runNow); not while someone else's transaction is open.
+      expect(read.runNow(db, { bot: "a" })).toBeUndefined();
+      const outside = read.run(db, { bot: "a" });
+      const written = insert.run(db, { bot: "a", keys: ["outside"], value: "v" }, 1);
+      release();
+      await expect(open).rejects.toThrow("abort");
+      expect((await outside).rows).toEqual([]);
+      await written;
+      expect((await read.run(db, { bot: "a" })).rows).toEqual([{ key: "outside", value: "v" }]);
+      // Outside any transaction, and inside one's own, SQLite answers at once; PostgreSQL never does.
+      const now = read.runNow(db, { bot: "a" });
+      await db.transaction().execute(async (tx) => {
+        const inTx = read.runNow(tx, { bot: "a" });
+        expect(inTx === undefined).toBe(engine === "postgres");
+      });
+      expect(now === undefined).toBe(engine === "postgres");
+      if (now) expect(now.rows).toEqual([{ key: "outside", value: "v" }]);
+    }));
+
 });
 
 describe("prepared statements across engines", () => {

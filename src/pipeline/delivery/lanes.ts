@@ -98,6 +98,13 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
           );
         };
 
+        /** Ends the lane when its outbox is empty, unless work was announced since its turn began. */
+        const end = (chatId: number): "done" | "more" => {
+          if (again.has(chatId)) return "more";
+          active.delete(chatId);
+          return "done";
+        };
+
         /** A topic-bound head while the conversation has no topic: a pending createTopic goes first. */
         const topicFirst = (chatId: number) =>
           Effect.flatMap(stepper.topicOf(chatId), (topicId) =>
@@ -120,13 +127,10 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
         const turn = (chatId: number): Effect.Effect<"done" | "parked" | "more", StoreError> =>
           Effect.gen(function* () {
             again.delete(chatId);
-            // The head, or enough rows to gather an album past the rows between its items.
-            let rows = yield* outbox.head(chatId, 1);
-            if (rows.length === 0) {
-              if (again.has(chatId)) return "more";
-              active.delete(chatId);
-              return "done";
-            }
+            // The head and whether anything follows it, or enough rows to gather an album past
+            // the rows between its items.
+            let rows = yield* outbox.head(chatId, 2);
+            if (rows.length === 0) return end(chatId);
             if (albumOf(rows[0].intent)) rows = yield* outbox.head(chatId, albumWindow);
             const now = yield* Clock.currentTimeMillis;
             const first = placeOf(rows[0].intent) === "topic" ? yield* topicFirst(chatId) : undefined;
@@ -146,8 +150,12 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
                 return yield* pause(chatId, doubt);
               }
             }
-            yield* deliver(chatId, batch);
+            const gone = yield* deliver(chatId, batch);
             ctx.limiter.settled(target, yield* Clock.currentTimeMillis);
+            // The lane's only row is gone: it is empty unless work was announced meanwhile (a
+            // commit announces after it is durable, so `again` or a new lane sees it). This
+            // saves reading an empty lane after nearly every message at low rates.
+            if (gone && rows.length === 1 && batch.length === 1 && batch[0].id === rows[0].id) return end(chatId);
             return "more";
           });
 

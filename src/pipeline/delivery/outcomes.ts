@@ -17,8 +17,12 @@ import { type DeliveryContext, feed } from "./context.ts";
 import type { Outcome } from "./execute.ts";
 import { closeAgainIfClosed, reopenAndAttempt, replaceLostTopic } from "./repair.ts";
 
-/** Records what `outcome` means for `batch`, the rows just executed for `chatId`. */
-export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly OutboxRow[], outcome: Outcome): Effect.Effect<void, StoreError> =>
+/**
+ * Records what `outcome` means for `batch`, the rows just executed for `chatId`. True when the
+ * batch's rows are gone from the outbox (delivered or given up), so the lane knows what is left
+ * without reading it again.
+ */
+export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly OutboxRow[], outcome: Outcome): Effect.Effect<boolean, StoreError> =>
   Effect.gen(function* () {
     const head = batch[0];
     const now = yield* Clock.currentTimeMillis;
@@ -40,7 +44,7 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
         else if (head.intent.type === "copyToUser" || head.intent.type === "templateToUser") record(metrics.relayedToUsers, batch.length);
         for (const row of batch) record(metrics.deliveryLatency, Math.max(0, now - row.createdAt) / 1000);
         if (head.intent.type === "createTopic" && head.intent.previousDeleted) ctx.stats.topicsRecreated += 1;
-        return;
+        return true;
       }
       case "retry": {
         ctx.stats.retried += 1;
@@ -57,7 +61,7 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
         const counted: AnalyticsEvent[] = [{ chatId, kind: "delivery_retry", actor: head.intent.type, at: now }];
         if (outcome.rateLimited) counted.push({ chatId, kind: "rate_limited", actor: head.intent.type, at: now });
         yield* ctx.outbox.defer(batch, now + afterMs, counted);
-        return;
+        return false;
       }
       case "drop": {
         ctx.stats.dropped += batch.length;
@@ -76,13 +80,16 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
           ...outcome.events,
           ...batch.map((r) => ({ type: "delivery.failed" as const, intent: r.intent.type, reason: outcome.reason, ...("messageId" in r.intent ? { messageId: r.intent.messageId } : {}) })),
         ]);
-        return;
+        return true;
       }
+      // Repairs queue more work for the lane: it reads again.
       case "topic-lost":
-        return yield* replaceLostTopic(ctx, chatId, head);
+        yield* replaceLostTopic(ctx, chatId, head);
+        return false;
       case "topic-closed": {
         yield* settle(ctx, chatId, batch, yield* reopenAndAttempt(ctx, chatId, batch));
-        return yield* closeAgainIfClosed(ctx, chatId);
+        yield* closeAgainIfClosed(ctx, chatId);
+        return false;
       }
     }
   });
