@@ -5,6 +5,7 @@
  * for `switchboard run`, the sandbox and tests that start Switchboard in-process.
  */
 import * as Cause from "effect/Cause";
+import * as Clock from "effect/Clock";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
@@ -13,6 +14,9 @@ import * as ManagedRuntime from "effect/ManagedRuntime";
 import * as TestClock from "effect/TestClock";
 import * as TestContext from "effect/TestContext";
 import { adminListener } from "./admin/server.ts";
+import { type Coordinator, runCoordinator } from "./cluster/coordinator.ts";
+import { guardedClient } from "./cluster/guard.ts";
+import { type ClusterSettings, clusterDefaults } from "./cluster/settings.ts";
 import type { Config } from "./config/mod.ts";
 import { DEFAULT_ANALYTICS_RETENTION_DAYS } from "./config/defaults.ts";
 import { foldAnalyticsDaily } from "./pipeline/analytics-retention.ts";
@@ -29,6 +33,11 @@ export type RunOptions = Partial<Omit<StartBotOptions, "bot" | "log" | "index">>
    * settling then move only when a test calls `TestClock.adjust` through `Running.run`.
    */
   testClock?: boolean;
+  /**
+   * Several instances on PostgreSQL (cluster/): lease timings and instance id over the defaults,
+   * or `false` to run every bot here without leases. SQLite always runs every bot here.
+   */
+  cluster?: Partial<ClusterSettings> | false;
 };
 
 /** What a running deployment offers. */
@@ -37,6 +46,8 @@ export interface DeploymentService {
   readonly bots: readonly RunningBot[];
   /** The admin listener's bound port, when `admin` is configured. */
   readonly adminPort: number | undefined;
+  /** This instance's share of a deployment of several (PostgreSQL), or undefined when it runs every bot. */
+  readonly cluster: Coordinator | undefined;
 }
 
 /** See the module comment. */
@@ -47,8 +58,10 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
     const bots = Layer.scoped(
       Deployment,
       Effect.gen(function* () {
-        const { db } = yield* Store;
-        const bots: RunningBot[] = [];
+        const store = yield* Store;
+        const { db } = store;
+        // With several instances the coordinator's list, which changes as leases move.
+        let bots: readonly RunningBot[] = [];
         // Before the bots: /healthz answers (and /readyz says who is still connecting) while
         // start-up waits for Telegram.
         const admin = config.admin;
@@ -56,9 +69,17 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
           db, botIds: config.bots.map((b) => b.id), bots: config.bots, running: () => bots, readyOutboxAgeMs: admin.readyOutboxAgeSeconds * 1000,
         }).pipe(Effect.mapError((e) => new BotStartError(`admin: cannot listen on ${admin.listen.host}:${admin.listen.port}: ${errorText(e.cause)}`)))).port;
         if (admin !== undefined) root.info(`admin listener on ${admin.listen.host}:${adminPort}: /metrics, /healthz, /readyz, the Topics API (/api/bots/…)${admin.token ? " (token required but for /healthz)" : ""}`);
-        for (const [index, bot] of config.bots.entries()) bots.push(yield* makeBot({ ...options, bot, index, log: root.child(bot.id, { bot: bot.id }) }));
+        const cluster = options.cluster !== false && store.dialect.fenced !== undefined
+          ? yield* startCluster(config, options, root, store)
+          : undefined;
+        if (cluster) bots = cluster.running;
+        else {
+          const here: RunningBot[] = [];
+          bots = here;
+          for (const [index, bot] of config.bots.entries()) here.push(yield* makeBot({ ...options, bot, index, log: root.child(bot.id, { bot: bot.id }) }));
+        }
         yield* foldAnalyticsDaily(db, config.bots.map((b) => b.id), config.analytics?.retentionDays ?? DEFAULT_ANALYTICS_RETENTION_DAYS, root);
-        return { db, bots, adminPort };
+        return { db, get bots() { return bots; }, adminPort, cluster };
       }),
     ).pipe(Layer.provide(storeLayer(config.storage)));
     if (!options.testClock) return bots;
@@ -66,6 +87,31 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
     return Layer.provide(bots, Layer.provideMerge(startAtNow, TestContext.TestContext));
   };
 }
+
+/**
+ * Runs this instance's share of the bots (cluster/coordinator.ts): each bot on a store handle
+ * fenced by its lease and a Bot API client guarded by it, with long polls that end within a
+ * lease. Leases are timed on the real clock even under `testClock`: they are about processes,
+ * while the TestClock moves the pipeline's own timers.
+ */
+const startCluster = (config: Config, options: RunOptions, root: Logger, store: Context.Tag.Service<typeof Store>) =>
+  Effect.gen(function* () {
+    const settings: ClusterSettings = { ...clusterDefaults(), ...(options.cluster || {}) };
+    const pipelineClock = yield* Effect.clock;
+    const leaseClock = options.testClock ? Clock.make() : pipelineClock;
+    const pollTimeoutSeconds = Math.min(options.pollTimeoutSeconds ?? settings.pollTimeoutSeconds, settings.pollTimeoutSeconds);
+    return yield* runCoordinator({
+      store, settings, botIds: config.bots.map((b) => b.id), log: root.child("cluster"),
+      startBot: (botId, botStore, renewal) => {
+        const index = config.bots.findIndex((b) => b.id === botId);
+        const bot = config.bots[index];
+        return makeBot({
+          ...options, pollTimeoutSeconds, bot, index, log: root.child(bot.id, { bot: bot.id }),
+          guardClient: (client) => guardedClient(client, renewal, settings.ttlMs, settings.callMarginMs, leaseClock),
+        }).pipe(Effect.provideService(Store, botStore), Effect.withClock(pipelineClock));
+      },
+    }).pipe(Effect.withClock(leaseClock));
+  });
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 

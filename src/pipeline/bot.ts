@@ -60,6 +60,8 @@ export interface StartBotOptions {
   timerIntervalMs?: number;
   /** Builds the MTProto client in `parallel: { mode: mtproto }` (tests answer from a fake server). */
   mtprotoClient?: MtprotoClientFactory;
+  /** Wraps the Bot API client (several instances: the lease's guard, cluster/guard.ts). */
+  guardClient?: (client: TelegramClient) => TelegramClient;
 }
 
 /** A running bot: its identity and the live services tests, the sandbox and benchmarks look at. */
@@ -96,7 +98,8 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
   Effect.gen(function* () {
     const { db } = yield* Store;
     const { bot, log } = o;
-    const apiClient = makeTelegramClient(bot.token, bot.apiRoot);
+    const unguarded = makeTelegramClient(bot.token, bot.apiRoot);
+    const apiClient = o.guardClient ? o.guardClient(unguarded) : unguarded;
     const mtproto = bot.parallel?.mode === "mtproto" ? bot.parallel : undefined;
     // In MTProto mode our own sends come back as outgoing messages: remember them (own-sends.ts).
     const ownSends = mtproto ? new OwnSends({ db, botId: bot.id, log }) : undefined;
