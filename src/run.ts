@@ -20,6 +20,7 @@ import { type ClusterSettings, clusterDefaults } from "./cluster/settings.ts";
 import type { Config } from "./config/mod.ts";
 import { DEFAULT_ANALYTICS_RETENTION_DAYS } from "./config/defaults.ts";
 import { foldAnalyticsDaily } from "./pipeline/analytics-retention.ts";
+import { migratePlugins } from "./plugins/load.ts";
 import { BotStartError, makeBot, type RunningBot, type StartBotOptions } from "./pipeline/bot.ts";
 import type { Db } from "./store/open.ts";
 import { layer as storeLayer, Store } from "./store/store.ts";
@@ -100,13 +101,15 @@ const startCluster = (config: Config, options: RunOptions, root: Logger, store: 
     const pipelineClock = yield* Effect.clock;
     const leaseClock = options.testClock ? Clock.make() : pipelineClock;
     const pollTimeoutSeconds = Math.min(options.pollTimeoutSeconds ?? settings.pollTimeoutSeconds, settings.pollTimeoutSeconds);
+    // Once, outside any bot's fence: bots moving between instances must not run schema changes.
+    yield* Effect.tryPromise({ try: () => migratePlugins(store.db, config.bots), catch: (e) => e });
     return yield* runCoordinator({
       store, settings, botIds: config.bots.map((b) => b.id), log: root.child("cluster"),
       startBot: (botId, botStore, renewal) => {
         const index = config.bots.findIndex((b) => b.id === botId);
         const bot = config.bots[index];
         return makeBot({
-          ...options, pollTimeoutSeconds, bot, index, log: root.child(bot.id, { bot: bot.id }),
+          ...options, pollTimeoutSeconds, bot, index, log: root.child(bot.id, { bot: bot.id }), pluginsMigrated: true,
           guardClient: (client) => guardedClient(client, renewal, settings.ttlMs, settings.callMarginMs, leaseClock),
         }).pipe(Effect.provideService(Store, botStore), Effect.withClock(pipelineClock));
       },

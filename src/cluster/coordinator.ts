@@ -193,13 +193,15 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
         if (token === undefined) continue;
         stats.acquired++;
         wanted--;
-        starts.push(yield* Effect.forkIn(startOne(botId, token), coordinatorScope));
+        starts.push(yield* Effect.forkIn(startOne(botId, token).pipe(Effect.tapErrorCause((cause) =>
+          Effect.sync(() => log.error("a bot could not start here; another instance may take it", { bot: botId, cause: String(cause) })))), coordinatorScope));
       }
       return starts;
     });
 
+    // Starts are not waited for: renewals must go on while bots connect.
     const tick = round.pipe(
-      Effect.flatMap((starts) => Effect.forEach(starts, (f) => Fiber.join(f).pipe(Effect.catchAllCause((cause) => Effect.sync(() => log.error("a bot could not start here; another instance may take it", { cause: String(cause) })))), { discard: true })),
+      Effect.asVoid,
       Effect.catchAllCause((cause) => Effect.sync(() => log.error("lease round failed; will retry", { cause: String(cause) }))),
     );
 

@@ -17,21 +17,22 @@ export interface ClusterSettings {
   /** How often the instance renews its leases, writes its heartbeat and rebalances. */
   readonly renewMs: number;
   /**
-   * No Bot API call starts when the last renewal is older than `ttlMs − callMarginMs` (and a long
-   * poll must end before `ttlMs − callMarginMs` too): a paused or cut-off owner stops calling
-   * Telegram before anyone else may take its bots over.
+   * No Bot API call starts when the last renewal is older than `ttlMs − callMarginMs`, and no long
+   * poll that would still wait then: a paused or cut-off owner's calls end at least this long
+   * before anyone else may take its bots over (it covers the instances' clock skew and the
+   * network).
    */
   readonly callMarginMs: number;
   /** Long-poll timeout in this mode, short enough to end well within a lease. */
   readonly pollTimeoutSeconds: number;
 }
 
-/** The defaults: 5 s leases renewed every second; calls stop 2 s before a lease could pass on. */
+/** The defaults: 5 s leases renewed every second; calls end 1 s before a lease could pass on; 2 s long polls. */
 export const clusterDefaults = (env: Record<string, string | undefined> = process.env): ClusterSettings => ({
   instanceId: env.SWITCHBOARD_INSTANCE_ID?.trim() || `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`,
   host: `${hostname()} pid ${process.pid}`,
   ttlMs: 5_000,
   renewMs: 1_000,
-  callMarginMs: 2_000,
+  callMarginMs: 1_000,
   pollTimeoutSeconds: 2,
 });

@@ -60,6 +60,8 @@ export interface StartBotOptions {
   timerIntervalMs?: number;
   /** Builds the MTProto client in `parallel: { mode: mtproto }` (tests answer from a fake server). */
   mtprotoClient?: MtprotoClientFactory;
+  /** The plugins' migrations already ran on the store (several instances: once at start, unfenced). */
+  pluginsMigrated?: boolean;
   /** Wraps the Bot API client (several instances: the lease's guard, cluster/guard.ts). */
   guardClient?: (client: TelegramClient) => TelegramClient;
 }
@@ -107,7 +109,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
     // Plugins load before Telegram is reached, so a config mistake fails at once; the username
     // they see is filled in by getMe right after.
     const view = { id: bot.id, username: "", groupId: bot.group, params: bot.params };
-    const plugins = yield* Effect.tryPromise({ try: () => loadPlugins(bot, o.index ?? 0, view, log, db), catch: (error) => error });
+    const plugins = yield* Effect.tryPromise({ try: () => loadPlugins(bot, o.index ?? 0, view, log, db, o.pluginsMigrated), catch: (error) => error });
     // Their services are released after everything that may call a hook has stopped.
     yield* Effect.addFinalizer(() => Effect.promise(() => plugins.dispose()));
     const me = yield* connect({ client, botId: bot.id, log }).pipe(Effect.mapError((e) => new BotStartError(e.message)));

@@ -15,7 +15,7 @@ import { createLogger } from "../../src/util/log.ts";
 import { storeLayerOn, testEngines } from "../store/with-store.ts";
 
 const bots = ["b1", "b2", "b3", "b4"];
-const settings = (instanceId: string) => ({ instanceId, host: "test", ttlMs: 5_000, renewMs: 1_000, callMarginMs: 2_000, pollTimeoutSeconds: 2 });
+const settings = (instanceId: string) => ({ instanceId, host: "test", ttlMs: 5_000, renewMs: 1_000, callMarginMs: 1_000, pollTimeoutSeconds: 2 });
 
 /** Waits (real time) for forked starts and stops to finish. */
 const until = (done: () => boolean) =>
