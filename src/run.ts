@@ -22,7 +22,7 @@ import { DEFAULT_ANALYTICS_RETENTION_DAYS } from "./config/defaults.ts";
 import { foldAnalyticsDaily } from "./pipeline/analytics-retention.ts";
 import { migratePlugins } from "./plugins/load.ts";
 import { BotStartError, makeBot, type RunningBot, type StartBotOptions } from "./pipeline/bot.ts";
-import type { Db } from "./store/open.ts";
+import { type Db, openWith } from "./store/open.ts";
 import { layer as storeLayer, Store } from "./store/store.ts";
 import { loggerFor, type Logger } from "./util/log.ts";
 
@@ -101,10 +101,14 @@ const startCluster = (config: Config, options: RunOptions, root: Logger, store: 
     const pipelineClock = yield* Effect.clock;
     const leaseClock = options.testClock ? Clock.make() : pipelineClock;
     const pollTimeoutSeconds = Math.min(options.pollTimeoutSeconds ?? settings.pollTimeoutSeconds, settings.pollTimeoutSeconds);
+    const leaseDb = yield* Effect.acquireRelease(
+      Effect.tryPromise({ try: () => openWith(store.dialect, config.storage), catch: (e) => e }),
+      (db) => Effect.promise(() => db.destroy().catch(() => undefined)),
+    );
     // Once, outside any bot's fence: bots moving between instances must not run schema changes.
     yield* Effect.tryPromise({ try: () => migratePlugins(store.db, config.bots), catch: (e) => e });
     return yield* runCoordinator({
-      store, settings, botIds: config.bots.map((b) => b.id), log: root.child("cluster"),
+      store, leaseDb, settings, botIds: config.bots.map((b) => b.id), log: root.child("cluster"),
       startBot: (botId, botStore, renewal) => {
         const index = config.bots.findIndex((b) => b.id === botId);
         const bot = config.bots[index];

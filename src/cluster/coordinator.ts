@@ -25,8 +25,13 @@ import type { ClusterSettings } from "./settings.ts";
 
 /** What the coordinator needs. */
 export interface CoordinatorOptions {
-  /** The store, unfenced (leases and heartbeats are written outside any bot's fence). */
+  /** The store, unfenced; the bots' fenced handles are made on it. */
   readonly store: StoreService;
+  /**
+   * Where lease statements go (default `store.db`): a connection pool of their own in production,
+   * so renewals never queue behind the bots' transactions on a busy store and let a lease expire.
+   */
+  readonly leaseDb?: StoreService["db"];
   readonly settings: ClusterSettings;
   /** Every bot of the config, in config order. */
   readonly botIds: readonly string[];
@@ -70,7 +75,8 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
   Effect.gen(function* () {
     const { store, settings, log } = o;
     const me = settings.instanceId;
-    const use = <A>(doing: string, f: (db: StoreService["db"]) => Promise<A>) => query(doing, () => f(store.db));
+    const leaseDb = o.leaseDb ?? store.db;
+    const use = <A>(doing: string, f: (db: StoreService["db"]) => Promise<A>) => query(doing, () => f(leaseDb));
     const owned = new Map<string, Owned>();
     const running: RunningBot[] = [];
     const cooldown = new Map<string, number>();

@@ -195,7 +195,10 @@ it(`three instances share ${botCount} bots: a SIGKILL mid-burst and a SIGSTOP lo
       expect(topics.length, `topics of ${b.id}`).toBe(b.users.length);
     }
     const log = emulator.callLog();
-    const i2LateCalls = log.filter((c) => c.caller === "i2" && c.startedAt > stoppedAt && c.startedAt < resumedAt + 500);
+    // Calls i2 began after it woke and before it learnt its leases were gone (its "lease lost" line
+    // comes within its first renewal, under a second): with the guard there are none.
+    const i2LateCalls = log.filter((c) => c.caller === "i2" && c.startedAt >= resumedAt && c.startedAt < resumedAt + 500);
+    void stoppedAt;
     console.log([
       `instances test: ${botCount} bots, ${sent} messages on 3 instances; i1 SIGKILLed owning ${ownedByI1.length} bot(s)`,
       `  its leases passed on after ${(leasesMovedAfterMs / 1000).toFixed(1)} s; its bots called Telegram from the new owner after ${(Math.min(...takenOverAfterMs) / 1000).toFixed(1)}–${(Math.max(...takenOverAfterMs) / 1000).toFixed(1)} s and relayed again after ${(Math.min(...resumedAfterMs) / 1000).toFixed(1)}–${(slowest / 1000).toFixed(1)} s`,
@@ -208,7 +211,7 @@ it(`three instances share ${botCount} bots: a SIGKILL mid-burst and a SIGSTOP lo
     expect(leasesMovedAfterMs, "every lease of the killed instance taken over within 10 s").toBeLessThanOrEqual(10_000);
     expect(slowest, "every bot of the killed instance relays again").toBeLessThan(Infinity);
     // The paused instance made no Bot API call before it knew its leases were gone.
-    expect(i2LateCalls.map((c) => `${c.method} at +${c.startedAt - resumedAt} ms`)).toEqual([]);
+    expect(i2LateCalls.map((c) => `${c.method} of ${bots.find((b) => b.token === c.token)?.id} at +${c.startedAt - resumedAt} ms`)).toEqual([]);
   } catch (error) {
     console.log(dump());
     throw error;
