@@ -57,6 +57,8 @@ export interface Coordinator {
 
 interface Owned {
   readonly lease: HeldLease;
+  /** When this bot's lease was last renewed: its client's guard reads it (−∞ once lost). */
+  readonly renewal: { lastRenewedAt: number };
   readonly scope: Scope.CloseableScope;
   state: "starting" | "running" | "stopping";
   bot?: RunningBot;
@@ -117,6 +119,8 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
       const entry = owned.get(botId);
       if (!entry || entry.state === "stopping") return;
       stats.lost++;
+      // Not one more call: the guard closes before the bot's Scope is.
+      entry.renewal.lastRenewedAt = Number.NEGATIVE_INFINITY;
       log.warn("lease lost: another instance owns this bot now; stopping it here", { bot: botId, token: entry.lease.token });
       Runtime.runFork(runtime)(stopOne(botId, false));
     };
@@ -125,12 +129,12 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
       Effect.gen(function* () {
         const lease = { botId, token };
         const scope = yield* Scope.make();
-        const entry: Owned = { lease, scope, state: "starting" };
+        const entry: Owned = { lease, scope, state: "starting", renewal: { lastRenewedAt: yield* Clock.currentTimeMillis } };
         owned.set(botId, entry);
         // SQLite has no fence (one instance per file): the lease logic runs, unfenced, in tests.
         const db = store.dialect.fenced ? store.dialect.fenced(store.db, leaseFence(lease, me, () => lost(botId))) : store.db;
         const fencedStore: StoreService = { db, dialect: store.dialect, use: (f) => query("a query", () => f(db)) };
-        const started = yield* Effect.exit(Scope.extend(o.startBot(botId, fencedStore, renewal), scope)).pipe(
+        const started = yield* Effect.exit(Scope.extend(o.startBot(botId, fencedStore, entry.renewal), scope)).pipe(
           // Shut down while connecting: the half-started bot is stopped all the same.
           Effect.onInterrupt(() => Effect.zipRight(Scope.close(scope, Exit.void), Effect.sync(() => owned.delete(botId)))),
         );
@@ -170,7 +174,8 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
       stats.renewals++;
       const held = new Map(renewed.right.map((l) => [l.botId, l.token]));
       for (const [botId, entry] of owned) {
-        if (held.get(botId) !== entry.lease.token && entry.state !== "stopping") lost(botId);
+        if (held.get(botId) === entry.lease.token) entry.renewal.lastRenewedAt = now;
+        else if (entry.state !== "stopping") lost(botId);
       }
       // Held in the store but not running here (a start that failed half-way): give it back.
       for (const [botId, token] of held) {
