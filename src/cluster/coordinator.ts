@@ -18,6 +18,7 @@ import type { RunningBot } from "../pipeline/bot.ts";
 import {
   acquireLease, ensureLeaseRows, forgetInstance, freeLeases, type HeldLease, heartbeat, leaseFence, liveInstances, pruneInstances, releaseLease, renewLeases,
 } from "../store/leases.ts";
+import { storeError } from "../store/errors.ts";
 import { query, type StoreService } from "../store/store.ts";
 import type { Logger } from "../util/log.ts";
 import type { RenewalClock } from "./guard.ts";
@@ -78,7 +79,10 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
     const { store, settings, log } = o;
     const me = settings.instanceId;
     const leaseDb = o.leaseDb ?? store.db;
-    const use = <A>(doing: string, f: (db: StoreService["db"]) => Promise<A>) => query(doing, () => f(leaseDb));
+    // A statement that hangs (a connection cut without a word) must not freeze the rounds: the
+    // next round takes another connection of the pool.
+    const use = <A>(doing: string, f: (db: StoreService["db"]) => Promise<A>) =>
+      query(doing, () => f(leaseDb)).pipe(Effect.timeoutFail({ duration: settings.ttlMs, onTimeout: () => storeError(doing, new Error(`no answer in ${settings.ttlMs} ms`)) }));
     const owned = new Map<string, Owned>();
     const running: RunningBot[] = [];
     const cooldown = new Map<string, number>();

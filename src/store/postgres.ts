@@ -68,7 +68,14 @@ async function open(url: string): Promise<Db> {
   // swallowed here: the statement in flight, or the next one on that connection, fails as a
   // StoreError, and the pool discards the connection and opens a new one.
   pool.on("error", () => {});
-  pool.on("connect", (client) => client.on("error", () => {}));
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+    // A transaction left open by a paused process (SIGSTOP, a VM frozen) would hold its locks
+    // — among them the lease row it read `for share` (leases.ts) — until the process woke, and
+    // hold a takeover back: the server ends it after 4 s of silence. Switchboard's own
+    // transactions never wait on the client that long. Queued before the client's first query.
+    client.query("set idle_in_transaction_session_timeout = 4000").catch(() => {});
+  });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
   pools.set(db, pool);
   try {

@@ -93,7 +93,7 @@ it(`three instances share ${botCount} bots: a SIGKILL mid-burst and a SIGSTOP lo
     for (const owner of (await owners()).values()) counts.set(owner, (counts.get(owner) ?? 0) + 1);
     return counts;
   };
-  const dump = () => instances.map((i) => `--- ${i.name}\n${i.run.out().slice(-4000)}`).join("\n");
+  const dump = () => instances.map((i) => `--- ${i.name}\n${i.run.out().slice(process.env.SCALE_DEBUG ? 0 : -4000)}`).join("\n");
   try {
     // Evenly spread: each of three owns a third.
     await waitFor(async () => {
