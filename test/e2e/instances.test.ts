@@ -76,7 +76,7 @@ it(`three instances share ${botCount} bots: a SIGKILL mid-burst and a SIGSTOP lo
   const instances = ["i1", "i2", "i3"].map((name) => {
     const run = startCli(["run", "--config", configOf(name)], { SWITCHBOARD_INSTANCE_ID: name, SWITCHBOARD_LOG: "info" });
     cleanup.push(async () => {
-      run.child.kill("SIGCONT");
+      if (run.child.exitCode === null) process.kill(run.child.pid!, "SIGCONT");
       run.child.kill("SIGKILL");
       await run.exited;
     });
@@ -174,7 +174,8 @@ it(`three instances share ${botCount} bots: a SIGKILL mid-burst and a SIGSTOP lo
     await waitFor(async () => (await spread()).get("i3") === botCount, "i3 owning every bot while i2 is paused", 30_000);
     await burst("paused", 3);
     await waitFor(allArrived, "every message sent while i2 was paused", 60_000);
-    i2.run.child.kill("SIGCONT");
+    // process.kill: Deno's ChildProcess.kill does not deliver SIGCONT (returns false).
+    process.kill(i2.run.child.pid!, "SIGCONT");
     const resumedAt = Date.now();
     await waitFor(() => /lease lost/.test(i2.run.out()), "i2 noticing its leases are gone", 30_000);
     // It rejoins as a live instance and takes half again, through fresh leases.
