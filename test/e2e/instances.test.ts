@@ -23,7 +23,8 @@ const usersPerBot = 2;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
-  while (cleanup.length > 0) await cleanup.pop()!().catch(() => undefined);
+  // Each step at most 10 s: a stuck one must not hide the test's own result.
+  while (cleanup.length > 0) await Promise.race([cleanup.pop()!().catch(() => undefined), sleep(10_000)]);
 });
 
 interface BotWorld {
@@ -76,8 +77,13 @@ it(`three instances share ${botCount} bots: a SIGKILL mid-burst and a SIGSTOP lo
   const instances = ["i1", "i2", "i3"].map((name) => {
     const run = startCli(["run", "--config", configOf(name)], { SWITCHBOARD_INSTANCE_ID: name, SWITCHBOARD_LOG: "info" });
     cleanup.push(async () => {
-      if (run.child.exitCode === null) process.kill(run.child.pid!, "SIGCONT");
-      run.child.kill("SIGKILL");
+      for (const signal of ["SIGCONT", "SIGKILL"] as const) {
+        try {
+          process.kill(run.child.pid!, signal);
+        } catch {
+          // Gone already.
+        }
+      }
       await run.exited;
     });
     return { name, run };
