@@ -107,6 +107,9 @@ try {
   }).sort((x, y) => x - y);
   const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(latencies.length * p))] ?? NaN;
   ok &&= arrivedAll;
+  const memory = instances.map((i) => ({ rss: procStatusMb(i.pid, "VmRSS"), peak: procStatusMb(i.pid, "VmHWM") }));
+  // Calls the lease guard refused (a renewal came late: the instance was starved of CPU).
+  const refusals = instances.map((i) => (i.output().match(/lease was not renewed in time|getUpdates failed/g) ?? []).length);
 
   // Kill one instance; a message to each of its bots right away.
   const victim = instances[0];
@@ -136,7 +139,7 @@ try {
     `scale bench: ${botCount} bots on ${instanceCount} instances (PostgreSQL), spread in ${spreadSeconds.toFixed(1)} s`,
     `  traffic: ${sent} messages in ${seconds} s (${rate}/s), all relayed: ${arrivedAll}`,
     `  relay latency p50 ${pct(0.5).toFixed(0)} ms, p99 ${pct(0.99).toFixed(0)} ms`,
-    ...instances.map((i, k) => `  ${i.name}: RSS ${procStatusMb(i.pid, "VmRSS").toFixed(0)} MB (peak ${procStatusMb(i.pid, "VmHWM").toFixed(0)} MB), CPU ${(cpu[k] / phaseSeconds * 100).toFixed(1)} % of a core`),
+    ...instances.map((i, k) => `  ${i.name}: RSS ${memory[k].rss.toFixed(0)} MB (peak ${memory[k].peak.toFixed(0)} MB), CPU ${(cpu[k] / phaseSeconds * 100).toFixed(1)} % of a core, ${refusals[k]} failed/refused polls logged`),
     `  lease renewals: ${(instanceCount).toFixed(0)} statements/s by design (one per instance per second), ${renewedRowsPerSecond.toFixed(0)} lease rows updated/s`,
     `  SIGKILL of ${victim.name} (owning ${theirs.length}): leases taken over after ${leasesMovedSeconds.toFixed(1)} s, every one of its bots relayed again after ${((lastProbe - killedAt) / 1000).toFixed(1)} s`,
   ];

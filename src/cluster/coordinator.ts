@@ -67,6 +67,8 @@ interface Owned {
   stopAfterStart?: { release: boolean };
 }
 
+const realClock = Clock.make();
+
 /** A start that fails is not retried here for this long: another instance may try it meanwhile. */
 const START_COOLDOWN_MS = 30_000;
 
@@ -82,7 +84,11 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
     // A statement that hangs (a connection cut without a word) must not freeze the rounds: the
     // next round takes another connection of the pool.
     const use = <A>(doing: string, f: (db: StoreService["db"]) => Promise<A>) =>
-      query(doing, () => f(leaseDb)).pipe(Effect.timeoutFail({ duration: settings.ttlMs, onTimeout: () => storeError(doing, new Error(`no answer in ${settings.ttlMs} ms`)) }));
+      query(doing, () => f(leaseDb)).pipe(
+        Effect.timeoutFail({ duration: settings.ttlMs, onTimeout: () => storeError(doing, new Error(`no answer in ${settings.ttlMs} ms`)) }),
+        // Real time, as for network calls (client.ts): a TestClock moved ahead must not cut a statement in flight.
+        Effect.withClock(realClock),
+      );
     const owned = new Map<string, Owned>();
     const running: RunningBot[] = [];
     const cooldown = new Map<string, number>();

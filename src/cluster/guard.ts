@@ -15,18 +15,26 @@ export interface RenewalClock {
 }
 
 /**
- * Wraps `client`: a call starts only while the lease has at least `marginMs` (plus a long poll's
- * wait) left. `clock` is the one leases are timed on (the caller's Clock when absent).
+ * Wraps `client`: a call starts only while the lease has more than `marginMs` left, and a long
+ * poll waits no longer than what is left beyond that (it is shortened, not refused, so a renewal
+ * that comes a little late costs no retry). `clock` is the one leases are timed on (the caller's
+ * Clock when absent).
  */
 export function guardedClient(client: TelegramClient, renewal: RenewalClock, ttlMs: number, marginMs: number, clock?: Clock.Clock): TelegramClient {
   const now = clock ? clock.currentTimeMillis : Clock.currentTimeMillis;
-  const allowed = (extraMs: number) => Effect.map(now, (t) => t + extraMs < renewal.lastRenewedAt + ttlMs - marginMs);
+  const leftMs = Effect.map(now, (t) => renewal.lastRenewedAt + ttlMs - marginMs - t);
+  const allowed = (extraMs: number) => Effect.map(leftMs, (left) => extraMs < left);
   const refused = (method: string) => Effect.fail(new NetworkError({ method, reason: "this instance's lease was not renewed in time: no Bot API call until it is" }));
   return {
     apiRoot: client.apiRoot,
     call: (method, params, options) => {
-      const wait = method === "getUpdates" ? ((params as { timeout?: number } | undefined)?.timeout ?? 0) * 1000 : 0;
-      return Effect.flatMap(allowed(wait), (ok) => (ok ? client.call(method, params, options) : refused(method)));
+      if (method !== "getUpdates") return Effect.flatMap(allowed(0), (ok) => (ok ? client.call(method, params, options) : refused(method)));
+      return Effect.flatMap(leftMs, (left) => {
+        if (left <= 0) return refused(method);
+        const asked = (params as { timeout?: number } | undefined)?.timeout ?? 0;
+        const wait = Math.min(asked, Math.floor(left / 1000));
+        return client.call(method, (wait === asked ? params : { ...params, timeout: wait }) as typeof params, options);
+      });
     },
     upload: (method, params, file) => Effect.flatMap(allowed(0), (ok) => (ok ? client.upload(method, params, file) : refused(method))),
   };

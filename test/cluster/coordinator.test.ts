@@ -126,24 +126,30 @@ describe.each(testEngines)("coordinator on %s", (engine) => {
 });
 
 describe("guarded client", () => {
-  it("refuses calls once the last renewal is older than the time to live less the margin, and long polls that would outlive it", () =>
+  it("refuses calls once the last renewal is older than the time to live less the margin, and shortens long polls that would outlive it", () =>
     Effect.runPromise(
       Effect.gen(function* () {
         const calls: string[] = [];
-        const inner = { apiRoot: "x", call: (method: string) => Effect.sync(() => calls.push(method)), upload: () => Effect.die("no") } as unknown as TelegramClient;
+        const inner = {
+          apiRoot: "x",
+          call: (method: string, params?: { timeout?: number }) => Effect.sync(() => calls.push(params?.timeout === undefined ? method : `${method} ${params.timeout}`)),
+          upload: () => Effect.die("no"),
+        } as unknown as TelegramClient;
         const renewal = { lastRenewedAt: 0 };
         const client = guardedClient(inner, renewal, 5_000, 2_000);
         yield* client.call("getMe");
         yield* client.call("getUpdates", { timeout: 2 });
         yield* TestClock.adjust(1_500);
-        // 1.5 s + a 2 s poll would end past 3 s: refused; a plain call still goes.
-        expect(Exit.isFailure(yield* Effect.exit(client.call("getUpdates", { timeout: 2 })))).toBe(true);
+        // 1.5 s + a 2 s poll would end past 3 s: the poll waits 1 s only; a plain call goes as it is.
+        yield* client.call("getUpdates", { timeout: 2 });
         yield* client.call("sendMessage", { chat_id: 1, text: "x" });
         yield* TestClock.adjust(1_500);
         expect(Exit.isFailure(yield* Effect.exit(client.call("sendMessage", { chat_id: 1, text: "x" })))).toBe(true);
+        expect(Exit.isFailure(yield* Effect.exit(client.call("getUpdates", { timeout: 2 })))).toBe(true);
         renewal.lastRenewedAt = 3_000;
         yield* client.call("sendMessage", { chat_id: 1, text: "x" });
-        expect(calls).toEqual(["getMe", "getUpdates", "sendMessage", "sendMessage"]);
+        expect(Exit.isFailure(yield* Effect.exit(client.call("getUpdates", { timeout: 2 })))).toBe(false);
+        expect(calls).toEqual(["getMe", "getUpdates 2", "getUpdates 1", "sendMessage", "sendMessage", "getUpdates 2"]);
       }).pipe(Effect.provide(TestContext.TestContext)),
     ));
 });
