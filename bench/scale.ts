@@ -144,6 +144,7 @@ try {
     `  SIGKILL of ${victim.name} (owning ${theirs.length}): leases taken over after ${leasesMovedSeconds.toFixed(1)} s, every one of its bots relayed again after ${((lastProbe - killedAt) / 1000).toFixed(1)} s`,
   ];
   console.log(lines.join("\n"));
+  if (process.env.BENCH_SCALE_LOGS) for (const i of instances) writeFileSync(join(process.env.BENCH_SCALE_LOGS, `${i.name}.log`), i.output());
   console.log(`BENCH_RESULT ${JSON.stringify({ bench: "scale", bots: botCount, instances: instanceCount, sent, p50: pct(0.5), p99: pct(0.99), cpu, leasesMovedSeconds, relayedAgainSeconds: (lastProbe - killedAt) / 1000, ok })}`);
 } finally {
   for (const i of instances) i.child.kill("SIGKILL");
