@@ -69,6 +69,9 @@ interface Owned {
 
 const realClock = Clock.make();
 
+/** How long a stopped bot's lease is kept before it is released (see `stopOne`). */
+const RELEASE_PAUSE_MS = 300;
+
 /** A start that fails is not retried here for this long: another instance may try it meanwhile. */
 const START_COOLDOWN_MS = 30_000;
 
@@ -116,6 +119,9 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
         yield* Scope.close(entry.scope, Exit.void);
         owned.delete(botId);
         if (!release) return;
+        // The bot's long poll was cut when its Scope closed; Telegram notices the closed
+        // connection a moment later. Until then another instance's first calls would overlap it.
+        yield* Effect.sleep(RELEASE_PAUSE_MS).pipe(Effect.withClock(realClock));
         const now = yield* Clock.currentTimeMillis;
         yield* use("release a lease", (db) => releaseLease(db, entry.lease, me, now)).pipe(
           Effect.tap(() => Effect.sync(() => stats.released++)),

@@ -20,7 +20,7 @@ const settings = (instanceId: string) => ({ instanceId, host: "test", ttlMs: 5_0
 /** Waits (real time) for forked starts and stops to finish. */
 const until = (done: () => boolean) =>
   Effect.promise(async () => {
-    for (let i = 0; i < 400 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 2_000 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
     if (!done()) throw new Error("timed out");
   });
 
