@@ -27,12 +27,12 @@ export interface ClusterSettings {
   readonly pollTimeoutSeconds: number;
 }
 
-/** The defaults: 5 s leases renewed every second; calls end 1 s before a lease could pass on; 2 s long polls. */
+/** The defaults: 5 s leases renewed every second; calls end 2 s before a lease could pass on; long polls of at most 2 s. */
 export const clusterDefaults = (env: Record<string, string | undefined> = process.env): ClusterSettings => ({
   instanceId: env.SWITCHBOARD_INSTANCE_ID?.trim() || `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`,
   host: `${hostname()} pid ${process.pid}`,
   ttlMs: 5_000,
   renewMs: 1_000,
-  callMarginMs: 1_000,
+  callMarginMs: 2_000,
   pollTimeoutSeconds: 2,
 });

@@ -48,7 +48,7 @@ describe.each(testEngines)("coordinator on %s", (engine) => {
         const b: Coordinator = yield* Scope.extend(runCoordinator({ store, settings: settings("B"), botIds: bots, log, startBot: start("B"), repeat: false }), scopeB);
         expect(running.B.size).toBe(0);
         yield* a.tick;
-        yield* until(() => running.A.size === 2);
+        yield* until(() => running.A.size === 2 && a.stats.released === 2);
         yield* b.tick;
         yield* until(() => running.B.size === 2);
         expect([...running.A, ...running.B].sort()).toEqual(bots);
