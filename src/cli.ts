@@ -1,5 +1,5 @@
 /**
- * The command line: `switchboard run | check | sandbox | migrate | inbox | schema`.
+ * The command line: `switchboard run | check | sandbox | migrate | inbox | status | schema`.
  * With no command, `--config FILE` means `run`, and no config at all means `sandbox`.
  */
 import * as Effect from "effect/Effect";
@@ -25,6 +25,8 @@ const usage = `Usage:
   switchboard inbox --config FILE [--dead] [--limit N]
                                       pending updates and dead letters per bot; --dead lists the
                                       dead letters (updates set aside as unprocessable), newest first
+  switchboard status --config FILE    the instances sharing the store, which bots each owns, lease
+                                      ages, and each bot's inbox and outbox depth
   switchboard schema                  print the JSON Schema of the config file (for editors)
   switchboard sandbox [--port N] [--open] [--demo]
                                       a local Telegram emulator, a bot and a web page; no token needed
@@ -151,6 +153,17 @@ async function main(argv: string[]): Promise<void> {
       const db = await openStore(config.storage);
       try {
         process.stdout.write(await inboxReport(db, { bots: config.bots.map((b) => b.id), storage: config.storage, dead: args.dead === true, limit }));
+      } finally {
+        await db.destroy();
+      }
+      return;
+    }
+    case "status": {
+      const config = configOrExit(args);
+      const { statusReport } = await import("./cli/status.ts");
+      const db = await openStore(config.storage);
+      try {
+        process.stdout.write(await statusReport(db, { bots: config.bots.map((b) => b.id), storage: redactUrl(config.storage), now: Date.now() }));
       } finally {
         await db.destroy();
       }

@@ -5,6 +5,7 @@
  * for `switchboard run`, the sandbox and tests that start Switchboard in-process.
  */
 import * as Cause from "effect/Cause";
+import * as Clock from "effect/Clock";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
@@ -14,11 +15,15 @@ import * as TestClock from "effect/TestClock";
 import * as TestContext from "effect/TestContext";
 import { analyticsPageUrl } from "./admin/analytics/link.ts";
 import { adminListener } from "./admin/server.ts";
+import { type Coordinator, runCoordinator } from "./cluster/coordinator.ts";
+import { guardedClient } from "./cluster/guard.ts";
+import { type ClusterSettings, clusterDefaults } from "./cluster/settings.ts";
 import type { Config } from "./config/mod.ts";
 import { DEFAULT_ANALYTICS_RETENTION_DAYS } from "./config/defaults.ts";
 import { foldAnalyticsDaily } from "./pipeline/analytics-retention.ts";
+import { migratePlugins } from "./plugins/load.ts";
 import { BotStartError, makeBot, type RunningBot, type StartBotOptions } from "./pipeline/bot.ts";
-import type { Db } from "./store/open.ts";
+import { type Db, openWith } from "./store/open.ts";
 import { layer as storeLayer, Store } from "./store/store.ts";
 import { makePipelineTracer } from "./tracing/otlp.ts";
 import { loggerFor, type Logger } from "./util/log.ts";
@@ -31,6 +36,11 @@ export type RunOptions = Partial<Omit<StartBotOptions, "bot" | "log" | "index">>
    * settling then move only when a test calls `TestClock.adjust` through `Running.run`.
    */
   testClock?: boolean;
+  /**
+   * Several instances on PostgreSQL (cluster/): lease timings and instance id over the defaults,
+   * or `false` to run every bot here without leases. SQLite always runs every bot here.
+   */
+  cluster?: Partial<ClusterSettings> | false;
 };
 
 /** What a running deployment offers. */
@@ -39,6 +49,8 @@ export interface DeploymentService {
   readonly bots: readonly RunningBot[];
   /** The admin listener's bound port, when `admin` is configured. */
   readonly adminPort: number | undefined;
+  /** This instance's share of a deployment of several (PostgreSQL), or undefined when it runs every bot. */
+  readonly cluster: Coordinator | undefined;
 }
 
 /** See the module comment. */
@@ -49,8 +61,10 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
     const bots = Layer.scoped(
       Deployment,
       Effect.gen(function* () {
-        const { db } = yield* Store;
-        const bots: RunningBot[] = [];
+        const store = yield* Store;
+        const { db } = store;
+        // With several instances the coordinator's list, which changes as leases move.
+        let bots: readonly RunningBot[] = [];
         // Before the bots, so its finalizer (posting the last spans) runs after they stopped.
         const tracer = options.tracer ?? (config.tracing ? yield* makePipelineTracer(config.tracing) : undefined);
         if (config.tracing) root.info(`tracing: spans go to ${config.tracing.otlpEndpoint} (sample ratio ${config.tracing.sampleRatio})`);
@@ -62,9 +76,19 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
         }).pipe(Effect.mapError((e) => new BotStartError(`admin: cannot listen on ${admin.listen.host}:${admin.listen.port}: ${errorText(e.cause)}`)))).port;
         const analyticsUrl = admin === undefined || adminPort === undefined ? undefined : analyticsPageUrl(admin, adminPort);
         if (admin !== undefined) root.info(`admin listener on ${admin.listen.host}:${adminPort}: /metrics, /healthz, /readyz, the Topics API (/api/bots/…), the analytics page ${analyticsUrl}${admin.token ? " (token required but for /healthz)" : ""}`);
-        for (const [index, bot] of config.bots.entries()) bots.push(yield* makeBot({ ...options, bot, index, log: root.child(bot.id, { bot: bot.id }), analyticsUrl, ...(tracer ? { tracer } : {}) }));
+        // What every bot gets, here or through the coordinator.
+        const shared = { ...options, analyticsUrl, ...(tracer ? { tracer } : {}) };
+        const cluster = options.cluster !== false && store.dialect.fenced !== undefined
+          ? yield* startCluster(config, shared, root, store)
+          : undefined;
+        if (cluster) bots = cluster.running;
+        else {
+          const here: RunningBot[] = [];
+          bots = here;
+          for (const [index, bot] of config.bots.entries()) here.push(yield* makeBot({ ...shared, bot, index, log: root.child(bot.id, { bot: bot.id }) }));
+        }
         yield* foldAnalyticsDaily(db, config.bots.map((b) => b.id), config.analytics?.retentionDays ?? DEFAULT_ANALYTICS_RETENTION_DAYS, root);
-        return { db, bots, adminPort };
+        return { db, get bots() { return bots; }, adminPort, cluster };
       }),
     ).pipe(Layer.provide(storeLayer(config.storage)));
     if (!options.testClock) return bots;
@@ -72,6 +96,37 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
     return Layer.provide(bots, Layer.provideMerge(startAtNow, TestContext.TestContext));
   };
 }
+
+/**
+ * Runs this instance's share of the bots (cluster/coordinator.ts): each bot on a store handle
+ * fenced by its lease and a Bot API client guarded by it, with long polls that end within a
+ * lease. Leases are timed on the real clock even under `testClock`: they are about processes,
+ * while the TestClock moves the pipeline's own timers.
+ */
+const startCluster = (config: Config, options: RunOptions, root: Logger, store: Context.Tag.Service<typeof Store>) =>
+  Effect.gen(function* () {
+    const settings: ClusterSettings = { ...clusterDefaults(), ...(options.cluster || {}) };
+    const pipelineClock = yield* Effect.clock;
+    const leaseClock = options.testClock ? Clock.make() : pipelineClock;
+    const pollTimeoutSeconds = Math.min(options.pollTimeoutSeconds ?? settings.pollTimeoutSeconds, settings.pollTimeoutSeconds);
+    const leaseDb = yield* Effect.acquireRelease(
+      Effect.tryPromise({ try: () => openWith(store.dialect, config.storage), catch: (e) => e }),
+      (db) => Effect.promise(() => db.destroy().catch(() => undefined)),
+    );
+    // Once, outside any bot's fence: bots moving between instances must not run schema changes.
+    yield* Effect.tryPromise({ try: () => migratePlugins(store.db, config.bots), catch: (e) => e });
+    return yield* runCoordinator({
+      store, leaseDb, settings, botIds: config.bots.map((b) => b.id), log: root.child("cluster"),
+      startBot: (botId, botStore, renewal) => {
+        const index = config.bots.findIndex((b) => b.id === botId);
+        const bot = config.bots[index];
+        return makeBot({
+          ...options, pollTimeoutSeconds, bot, index, log: root.child(bot.id, { bot: bot.id }), pluginsMigrated: true,
+          guardClient: (client) => guardedClient(client, renewal, settings.ttlMs, settings.callMarginMs, leaseClock),
+        }).pipe(Effect.provideService(Store, botStore), Effect.withClock(pipelineClock));
+      },
+    }).pipe(Effect.withClock(leaseClock));
+  });
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
 

@@ -65,6 +65,10 @@ export interface StartBotOptions {
   mtprotoClient?: MtprotoClientFactory;
   /** The deployment's tracer, when `tracing` is configured. */
   tracer?: PipelineTracer;
+  /** The plugins' migrations already ran on the store (several instances: once at start, unfenced). */
+  pluginsMigrated?: boolean;
+  /** Wraps the Bot API client (several instances: the lease's guard, cluster/guard.ts). */
+  guardClient?: (client: TelegramClient) => TelegramClient;
 }
 
 /** A running bot: its identity and the live services tests, the sandbox and benchmarks look at. */
@@ -101,7 +105,8 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
   Effect.gen(function* () {
     const { db } = yield* Store;
     const { bot, log } = o;
-    const apiClient = makeTelegramClient(bot.token, bot.apiRoot);
+    const unguarded = makeTelegramClient(bot.token, bot.apiRoot);
+    const apiClient = o.guardClient ? o.guardClient(unguarded) : unguarded;
     const mtproto = bot.parallel?.mode === "mtproto" ? bot.parallel : undefined;
     // In MTProto mode our own sends come back as outgoing messages: remember them (own-sends.ts).
     const ownSends = mtproto ? new OwnSends({ db, botId: bot.id, log }) : undefined;
@@ -109,7 +114,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
     // Plugins load before Telegram is reached, so a config mistake fails at once; the username
     // they see is filled in by getMe right after.
     const view = { id: bot.id, username: "", groupId: bot.group, params: bot.params, ...(o.analyticsUrl ? { analyticsUrl: o.analyticsUrl } : {}) };
-    const plugins = yield* Effect.tryPromise({ try: () => loadPlugins(bot, o.index ?? 0, view, log, db), catch: (error) => error });
+    const plugins = yield* Effect.tryPromise({ try: () => loadPlugins(bot, o.index ?? 0, view, log, db, o.pluginsMigrated), catch: (error) => error });
     // Their services are released after everything that may call a hook has stopped.
     yield* Effect.addFinalizer(() => Effect.promise(() => plugins.dispose()));
     const me = yield* connect({ client, botId: bot.id, log }).pipe(Effect.mapError((e) => new BotStartError(e.message)));

@@ -133,15 +133,19 @@ function titleOf(host: PluginHost, bot: BotView, conversation: ConversationView,
   return topicTitle(status, conversation.user, name, host.titleSuffix(data ?? conversation.data, bot));
 }
 
-/** Builds the plugin host of bot number `index` of the config; migrates plugins when `db` is given. */
-export async function loadPlugins(bot: BotConfig, index: number, view: BotView, log: Logger, db?: Kysely<any>): Promise<PluginHost> {
+/**
+ * Builds the plugin host of bot number `index` of the config; migrates plugins when `db` is given,
+ * unless `migrated` says `migratePlugins` already did (several instances migrate once at start,
+ * not once per bot that moves between them).
+ */
+export async function loadPlugins(bot: BotConfig, index: number, view: BotView, log: Logger, db?: Kysely<any>, migrated = false): Promise<PluginHost> {
   const chosen = await choosePlugins(bot, index);
   let host: PluginHost | undefined;
   const plugins: Plugin[] = [];
   for (const { factory, options, at } of chosen.values()) {
     const parsed = factory.parseOptions(options);
     if (!parsed.ok) throw new PluginLoadError(parsed.problems.map((p) => `${optionPath(at, p.option)}: ${p.message}`).join("\n"));
-    if (db) await migratePlugin(db, factory, at);
+    if (db && !migrated) await migratePlugin(db, factory, at);
     const env: PluginEnv = {
       bot: view, log: log.child(factory.name), commandHelp: (where) => host?.help(where) ?? [],
       report: (chatId, kind, data) => host ? host.report(chatId, { type: "plugin.result", plugin: factory.name, kind, data }) : Promise.reject(new Error("the bot is not running")),

@@ -21,9 +21,12 @@ import { dialectOfDb } from "./engine.ts";
 /** The target's record of what was copied, one row per table. */
 export const PROGRESS_TABLE = "switchboard_copy_progress";
 
-/** Tables that are not the deployment's data: each store keeps its own migration bookkeeping. */
+/**
+ * Tables that are not the deployment's data: each store keeps its own migration bookkeeping, and
+ * who owns which bot (leases, instances) belongs to the instances running on that store.
+ */
 const isBookkeeping = (table: string): boolean =>
-  table === PROGRESS_TABLE || /^kysely_migration(_lock)?$/.test(table) || /^plugin_.+_migration(_lock)?$/.test(table);
+  table === PROGRESS_TABLE || table === "leases" || table === "instances" || /^kysely_migration(_lock)?$/.test(table) || /^plugin_.+_migration(_lock)?$/.test(table);
 
 /** A copy cannot start or go on; the message says why and what to do. */
 export class CopyError extends Error {

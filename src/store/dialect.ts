@@ -11,6 +11,7 @@
  * (see `prepared.ts`).
  */
 import type { CreateTableBuilder, Expression, Kysely } from "kysely";
+import type { Fence } from "./fencing.ts";
 import type { Db } from "./schema.ts";
 
 /** One storage engine. */
@@ -55,4 +56,10 @@ export interface StoreDialect {
      */
     resyncIdentities(db: Kysely<any>, table: string): Promise<void>;
   };
+  /**
+   * A handle on the same connections as `db` whose every transaction, and every write outside
+   * one, first runs `fence` (fencing.ts): what a bot's owner writes through when several
+   * instances share the store. Absent for an engine that serves one instance only (SQLite).
+   */
+  readonly fenced?: (db: Db, fence: Fence) => Db;
 }

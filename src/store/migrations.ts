@@ -293,6 +293,36 @@ const analytics: Migration = {
   },
 };
 
+/**
+ * Several instances on one store (issue 15): the lease of each bot, with its fencing token, and
+ * the instances' heartbeats (see store/leases.ts).
+ */
+const leases: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable("leases")
+      .addColumn("bot_id", "text", (c) => c.notNull().primaryKey())
+      .addColumn("owner", "text", (c) => c.notNull())
+      .addColumn("token", "bigint", (c) => c.notNull())
+      .addColumn("acquired_at", "bigint", (c) => c.notNull())
+      .addColumn("renewed_at", "bigint", (c) => c.notNull())
+      .addColumn("expires_at", "bigint", (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex("leases_owner").on("leases").columns(["owner"]).execute();
+    await db.schema
+      .createTable("instances")
+      .addColumn("instance_id", "text", (c) => c.notNull().primaryKey())
+      .addColumn("started_at", "bigint", (c) => c.notNull())
+      .addColumn("heartbeat_at", "bigint", (c) => c.notNull())
+      .addColumn("host", "text", (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable("instances").execute();
+    await db.schema.dropTable("leases").execute();
+  },
+};
+
 /** Every migration of the core, in order. Names sort lexically; never rename one that has shipped. */
 const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
   "0001_initial": initial(dialect),
@@ -304,6 +334,7 @@ const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
   "0007_dead_letters": deadLetters(dialect),
   "0008_api_idempotency": apiIdempotency,
   "0009_analytics": analytics,
+  "0010_leases": leases,
 });
 
 /**

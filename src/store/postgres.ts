@@ -4,10 +4,12 @@
  * Deno as `npm:pg`) behind Kysely's own PostgresDialect, on a pool: every Kysely transaction
  * (the stepper's commit, an inbox batch) takes a connection of its own for its duration.
  */
-import { Kysely, PostgresDialect, sql } from "kysely";
+import { CompiledQuery, Kysely, PostgresDialect, sql } from "kysely";
 import pg from "pg";
 import type { StoreDialect } from "./dialect.ts";
+import { bindDialect } from "./engine.ts";
 import { StorageUrlError } from "./errors.ts";
+import { type Fence, FencingDriver } from "./fencing.ts";
 import type { Database as Schema, Db } from "./schema.ts";
 
 /**
@@ -66,8 +68,16 @@ async function open(url: string): Promise<Db> {
   // swallowed here: the statement in flight, or the next one on that connection, fails as a
   // StoreError, and the pool discards the connection and opens a new one.
   pool.on("error", () => {});
-  pool.on("connect", (client) => client.on("error", () => {}));
+  pool.on("connect", (client) => {
+    client.on("error", () => {});
+    // A transaction left open by a paused process (SIGSTOP, a VM frozen) would hold its locks
+    // — among them the lease row it read `for share` (leases.ts) — until the process woke, and
+    // hold a takeover back: the server ends it after 4 s of silence. Switchboard's own
+    // transactions never wait on the client that long. Queued before the client's first query.
+    client.query("set idle_in_transaction_session_timeout = 4000").catch(() => {});
+  });
   const db = new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
+  pools.set(db, pool);
   try {
     await sql`select 1`.execute(db);
   } catch (error) {
@@ -75,6 +85,28 @@ async function open(url: string): Promise<Db> {
     throw new Error(`cannot connect to ${redactUrl(url)}: ${describeConnectError(error)}`, { cause: error });
   }
   return db;
+}
+
+/** The pool behind each open handle, for the fenced handles on it. */
+const pools = new WeakMap<Db, pg.Pool>();
+
+const control = { begin: CompiledQuery.raw("begin"), commit: CompiledQuery.raw("commit"), rollback: CompiledQuery.raw("rollback") };
+
+/** See {@link StoreDialect.fenced}: a second Kysely on the same pool, whose driver fences. */
+function fenced(db: Db, fence: Fence): Db {
+  const pool = pools.get(db);
+  if (!pool) throw new Error("store: fenced() needs a handle opened by the PostgreSQL dialect");
+  const base = new PostgresDialect({ pool });
+  const handle = new Kysely<Schema>({
+    dialect: {
+      createAdapter: () => base.createAdapter(),
+      createDriver: () => new FencingDriver(base.createDriver(), fence, control),
+      createQueryCompiler: () => base.createQueryCompiler(),
+      createIntrospector: (k) => base.createIntrospector(k),
+    },
+  });
+  bindDialect(handle, postgresDialect);
+  return handle;
 }
 
 /** Moves the sequence behind each identity column of `table` past the largest value in it. */
@@ -102,4 +134,5 @@ export const postgresDialect: StoreDialect = {
     pendingIndex: ["bot_id", "processed", "arrival"],
   },
   copy: { resyncIdentities },
+  fenced,
 };

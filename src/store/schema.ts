@@ -191,6 +191,29 @@ export interface AnalyticsDailyTable {
   sum: number;
 }
 
+/**
+ * Who owns a bot (several instances on one store): the lease of `owner` until `expires_at`.
+ * `token` grows by one at every acquisition and is the fencing token every write of the
+ * owner checks (store/leases.ts). A released lease has the owner `""`.
+ */
+export interface LeasesTable {
+  bot_id: string;
+  owner: string;
+  token: number;
+  acquired_at: number;
+  renewed_at: number;
+  expires_at: number;
+}
+
+/** The live instances: each writes its heartbeat every renewal; the spread of bots counts these. */
+export interface InstancesTable {
+  instance_id: string;
+  started_at: number;
+  heartbeat_at: number;
+  /** Where it runs, for `switchboard status` (host name and pid). */
+  host: string;
+}
+
 /** The whole database as Kysely sees it. */
 export interface Database {
   inbox: InboxTable;
@@ -209,6 +232,8 @@ export interface Database {
   api_idempotency: ApiIdempotencyTable;
   analytics_events: AnalyticsEventsTable;
   analytics_daily: AnalyticsDailyTable;
+  leases: LeasesTable;
+  instances: InstancesTable;
 }
 
 /** The typed Kysely handle every repository takes (the store itself or a transaction of it). */

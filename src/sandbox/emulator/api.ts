@@ -8,7 +8,7 @@ import type { FaultBook } from "./faults.ts";
 import type { HoldBook } from "./holds.ts";
 import { findMethod } from "./methods/mod.ts";
 import { Params, type RawParams } from "./params.ts";
-import type { ApiResponse } from "./types.ts";
+import type { ApiResponse, CallRecord } from "./types.ts";
 import type { World } from "./world.ts";
 
 /** What the transport must do: answer with a status and body, or cut the connection. */
@@ -28,6 +28,8 @@ function answerError(err: ApiError): CallOutcome {
 /** Calls of the Bot API, with statistics. */
 export class BotApi {
   readonly calls: Record<string, number> = {};
+  /** Every call with caller and times, when the emulator records them; undefined otherwise. */
+  log: CallRecord[] | undefined;
   private readonly world: World;
   private readonly faults: FaultBook;
   private readonly holds: HoldBook;
@@ -39,7 +41,17 @@ export class BotApi {
   }
 
   /** Runs one Bot API call. */
-  async call(token: string, method: string, raw: RawParams, signal?: AbortSignal): Promise<CallOutcome> {
+  async call(token: string, method: string, raw: RawParams, signal?: AbortSignal, caller?: string): Promise<CallOutcome> {
+    if (!this.log) return this.run(token, method, raw, signal);
+    const startedAt = Date.now();
+    try {
+      return await this.run(token, method, raw, signal);
+    } finally {
+      this.log.push({ caller, token, method, startedAt, endedAt: Date.now() });
+    }
+  }
+
+  private async run(token: string, method: string, raw: RawParams, signal?: AbortSignal): Promise<CallOutcome> {
     const bot = this.world.bots.get(token);
     if (!bot) return answerError(new ApiError(401, E.unauthorized));
     const found = findMethod(method);

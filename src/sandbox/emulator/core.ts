@@ -15,6 +15,7 @@ import type {
   EditContent,
   Emulator,
   EmulatorOptions,
+  CallRecord,
   EmulatorStats,
   FaultSpec,
   Hold,
@@ -49,6 +50,7 @@ export class EmulatorCore implements Emulator {
       webhookDispatch: (token) => async (method, params) => this.api.call(token, method, params),
     });
     this.api = new BotApi(this.world, this.faults, this.holds);
+    if (options.recordCalls) this.api.log = [];
   }
 
   /** Connects a transport: its URL and how to shut it down. */
@@ -204,6 +206,10 @@ export class EmulatorCore implements Emulator {
 
   hold(target: HoldTarget): Hold {
     return this.holds.add(target);
+  }
+
+  callLog(): readonly CallRecord[] {
+    return this.api.log ?? [];
   }
 
   stats(): EmulatorStats {

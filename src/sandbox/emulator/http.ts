@@ -42,7 +42,7 @@ function drop(req: IncomingMessage, res: ServerResponse): void {
   res.destroy();
 }
 
-async function handleBotApi(core: EmulatorCore, req: IncomingMessage, res: ServerResponse, token: string, method: string, url: URL) {
+async function handleBotApi(core: EmulatorCore, req: IncomingMessage, res: ServerResponse, token: string, method: string, url: URL, caller: string | undefined) {
   const ac = new AbortController();
   res.on("close", () => {
     if (!res.writableEnded) ac.abort();
@@ -54,7 +54,7 @@ async function handleBotApi(core: EmulatorCore, req: IncomingMessage, res: Serve
     if (err instanceof ApiError) return sendJson(res, err.code, errorBody(err));
     throw err;
   }
-  const out = await core.api.call(token, method, raw, ac.signal);
+  const out = await core.api.call(token, method, raw, ac.signal, caller);
   if (out.kind === "drop") return drop(req, res);
   if (!res.destroyed) sendJson(res, out.status, out.body);
 }
@@ -104,9 +104,10 @@ export async function serve(core: EmulatorCore, host: string, port: number): Pro
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? "/", "http://emulator");
     const path = url.pathname;
-    const bot = /^\/bot([^/]+)\/([^/]+)\/?$/.exec(path);
+    // `/c/NAME/bot…`: the same Bot API, with the caller named for the call log.
+    const bot = /^(?:\/c\/([^/]+))?\/bot([^/]+)\/([^/]+)\/?$/.exec(path);
     const task = (async () => {
-      if (bot) return handleBotApi(core, req, res, decodeURIComponent(bot[1]), bot[2], url);
+      if (bot) return handleBotApi(core, req, res, decodeURIComponent(bot[2]), bot[3], url, bot[1] && decodeURIComponent(bot[1]));
       const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(path);
       if (file) return serveFile(core, res, decodeURIComponent(file[1]), decodeURIComponent(file[2]));
       if (path === "/control" || path.startsWith("/control/")) {

@@ -18,6 +18,7 @@ export type {
   EditContent,
   Emulator,
   EmulatorOptions,
+  CallRecord,
   EmulatorStats,
   FaultKind,
   FaultSpec,

@@ -24,6 +24,21 @@ export interface EmulatorOptions {
   enforceRateLimits?: boolean;
   /** Delay before a failed webhook delivery is retried (ms, default 200). */
   webhookRetryMs?: number;
+  /** Keep a log of every Bot API call with its caller and times ({@link Emulator.callLog}); off by default (it grows). */
+  recordCalls?: boolean;
+}
+
+/**
+ * One Bot API call as the emulator saw it. `caller` names who made it when the client's
+ * `api_root` carries it (`{url}/c/NAME`), as several processes sharing one emulator do.
+ */
+export interface CallRecord {
+  readonly caller: string | undefined;
+  readonly token: string;
+  readonly method: string;
+  /** `Date.now()` when the request was read and when its answer was ready. */
+  readonly startedAt: number;
+  readonly endedAt: number;
 }
 
 /**
@@ -236,6 +251,8 @@ export interface Emulator {
    */
   hold(target: HoldTarget): Hold;
   stats(): EmulatorStats;
+  /** The recorded calls, oldest first (empty unless `recordCalls`). */
+  callLog(): readonly CallRecord[];
   /** Subscribes to world changes; returns the unsubscribe function. */
   onChange(cb: (e: WorldEvent) => void): () => void;
   /** EventTarget twin of onChange: dispatches `CustomEvent("change", { detail: WorldEvent })`. */

@@ -1,0 +1,268 @@
+/**
+ * One instance's share of a deployment of several on one PostgreSQL store: every `renewMs` it
+ * writes its heartbeat and renews all its leases in one statement, stops the bots whose lease
+ * was taken over, and rebalances: each live instance wants ceil(bots / live instances), takes
+ * free or expired leases up to that and releases what it holds beyond it. A bot runs in a Scope
+ * of its own, on a fenced store handle (store/fencing.ts) and a guarded Bot API client
+ * (guard.ts). Closing the coordinator's Scope stops its bots and releases their leases, so the
+ * other instances take them at their next renewal.
+ */
+import * as Clock from "effect/Clock";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
+import * as Fiber from "effect/Fiber";
+import * as Runtime from "effect/Runtime";
+import * as Schedule from "effect/Schedule";
+import * as Scope from "effect/Scope";
+import type { RunningBot } from "../pipeline/bot.ts";
+import {
+  acquireLease, ensureLeaseRows, forgetInstance, freeLeases, type HeldLease, heartbeat, leaseFence, liveInstances, pruneInstances, releaseLease, renewLeases,
+} from "../store/leases.ts";
+import { storeError } from "../store/errors.ts";
+import { query, type StoreService } from "../store/store.ts";
+import type { Logger } from "../util/log.ts";
+import type { RenewalClock } from "./guard.ts";
+import type { ClusterSettings } from "./settings.ts";
+
+/** What the coordinator needs. */
+export interface CoordinatorOptions {
+  /** The store, unfenced; the bots' fenced handles are made on it. */
+  readonly store: StoreService;
+  /**
+   * Where lease statements go (default `store.db`): a connection pool of their own in production,
+   * so renewals never queue behind the bots' transactions on a busy store and let a lease expire.
+   */
+  readonly leaseDb?: StoreService["db"];
+  readonly settings: ClusterSettings;
+  /** Every bot of the config, in config order. */
+  readonly botIds: readonly string[];
+  readonly log: Logger;
+  /** Starts one bot in the current Scope, on `store` (fenced by its lease) and with `renewal` for its client's guard. */
+  startBot(botId: string, store: StoreService, renewal: RenewalClock): Effect.Effect<RunningBot, unknown, Scope.Scope>;
+  /** Whether rounds repeat every `renewMs` by themselves (default); tests of the lease logic step `tick` instead. */
+  readonly repeat?: boolean;
+}
+
+/** What a running coordinator offers. */
+export interface Coordinator {
+  /** The bots running here now (changes as leases move). */
+  readonly running: readonly RunningBot[];
+  /** The bots whose lease this instance holds (starting, running or stopping). */
+  readonly owned: readonly string[];
+  readonly renewal: RenewalClock;
+  /** Counters since start: renewals (statements), leases acquired, lost (taken over) and released. */
+  readonly stats: { renewals: number; acquired: number; lost: number; released: number };
+  /** One round now (tests on the TestClock step it; the loop runs it every `renewMs`). */
+  readonly tick: Effect.Effect<void>;
+}
+
+interface Owned {
+  readonly lease: HeldLease;
+  /** When this bot's lease was last renewed: its client's guard reads it (−∞ once lost). */
+  readonly renewal: { lastRenewedAt: number };
+  readonly scope: Scope.CloseableScope;
+  state: "starting" | "running" | "stopping";
+  bot?: RunningBot;
+  /** A stop asked for while the bot was still starting: done once it has started. */
+  stopAfterStart?: { release: boolean };
+}
+
+const realClock = Clock.make();
+
+/** How long a stopped bot's lease is kept before it is released (see `stopOne`). */
+const RELEASE_PAUSE_MS = 300;
+
+/** A start that fails is not retried here for this long: another instance may try it meanwhile. */
+const START_COOLDOWN_MS = 30_000;
+
+/**
+ * Runs the coordinator in the current Scope. Resolves after its first round's bots started (or
+ * fails with the first one's start error, as a single instance fails when a bot cannot start).
+ */
+export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator, unknown, Scope.Scope> =>
+  Effect.gen(function* () {
+    const { store, settings, log } = o;
+    const me = settings.instanceId;
+    const leaseDb = o.leaseDb ?? store.db;
+    // A statement that hangs (a connection cut without a word) must not freeze the rounds: the
+    // next round takes another connection of the pool.
+    const use = <A>(doing: string, f: (db: StoreService["db"]) => Promise<A>) =>
+      query(doing, () => f(leaseDb)).pipe(
+        Effect.timeoutFail({ duration: settings.ttlMs, onTimeout: () => storeError(doing, new Error(`no answer in ${settings.ttlMs} ms`)) }),
+        // Real time, as for network calls (client.ts): a TestClock moved ahead must not cut a statement in flight.
+        Effect.withClock(realClock),
+      );
+    const owned = new Map<string, Owned>();
+    const running: RunningBot[] = [];
+    const cooldown = new Map<string, number>();
+    const stats = { renewals: 0, acquired: 0, lost: 0, released: 0 };
+    const renewal = { lastRenewedAt: yield* Clock.currentTimeMillis };
+    let closing = false;
+    let rounds = 0;
+    // Each instance prefers different bots, so racing instances rarely want the same lease.
+    const preference = (botId: string) => hash(`${me}/${botId}`);
+    const runtime = yield* Effect.runtime<never>();
+    const coordinatorScope = yield* Effect.scope;
+
+    yield* use("create the leases", (db) => ensureLeaseRows(db, o.botIds));
+
+    const stopOne = (botId: string, release: boolean): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        const entry = owned.get(botId);
+        if (!entry || entry.state === "stopping") return;
+        if (entry.state === "starting") {
+          entry.stopAfterStart = { release: release && (entry.stopAfterStart?.release ?? true) };
+          return;
+        }
+        entry.state = "stopping";
+        if (entry.bot) running.splice(running.indexOf(entry.bot), 1);
+        yield* Scope.close(entry.scope, Exit.void);
+        owned.delete(botId);
+        if (!release) return;
+        // The bot's long poll was cut when its Scope closed; Telegram notices the closed
+        // connection a moment later. Until then another instance's first calls would overlap it.
+        yield* Effect.sleep(RELEASE_PAUSE_MS).pipe(Effect.withClock(realClock));
+        const now = yield* Clock.currentTimeMillis;
+        yield* use("release a lease", (db) => releaseLease(db, entry.lease, me, now)).pipe(
+          Effect.tap(() => Effect.sync(() => stats.released++)),
+          Effect.catchAll((e) => Effect.sync(() => log.warn("could not release a lease; it expires by itself", { bot: botId, error: e.message }))),
+        );
+        log.info("bot handed over", { bot: botId, token: entry.lease.token });
+      });
+
+    // The fence found the lease gone: stop at once rather than at the next renewal.
+    const lost = (botId: string) => {
+      const entry = owned.get(botId);
+      if (!entry || entry.state === "stopping") return;
+      stats.lost++;
+      // Not one more call: the guard closes before the bot's Scope is.
+      entry.renewal.lastRenewedAt = Number.NEGATIVE_INFINITY;
+      log.warn("lease lost: another instance owns this bot now; stopping it here", { bot: botId, token: entry.lease.token });
+      Runtime.runFork(runtime)(stopOne(botId, false));
+    };
+
+    const startOne = (botId: string, token: number): Effect.Effect<void, unknown> =>
+      Effect.gen(function* () {
+        const lease = { botId, token };
+        const scope = yield* Scope.make();
+        const entry: Owned = { lease, scope, state: "starting", renewal: { lastRenewedAt: yield* Clock.currentTimeMillis } };
+        owned.set(botId, entry);
+        // SQLite has no fence (one instance per file): the lease logic runs, unfenced, in tests.
+        const db = store.dialect.fenced ? store.dialect.fenced(store.db, leaseFence(lease, me, () => lost(botId))) : store.db;
+        const fencedStore: StoreService = { db, dialect: store.dialect, use: (f) => query("a query", () => f(db)) };
+        const started = yield* Effect.exit(Scope.extend(o.startBot(botId, fencedStore, entry.renewal), scope)).pipe(
+          // Shut down while connecting: the half-started bot is stopped all the same.
+          Effect.onInterrupt(() => Effect.zipRight(Scope.close(scope, Exit.void), Effect.sync(() => owned.delete(botId)))),
+        );
+        if (Exit.isFailure(started)) {
+          entry.state = "stopping";
+          yield* Scope.close(scope, started);
+          owned.delete(botId);
+          cooldown.set(botId, (yield* Clock.currentTimeMillis) + START_COOLDOWN_MS);
+          const now = yield* Clock.currentTimeMillis;
+          yield* use("release a lease", (db) => releaseLease(db, lease, me, now)).pipe(Effect.ignore);
+          return yield* Effect.failCause(started.cause);
+        }
+        entry.bot = started.value;
+        entry.state = "running";
+        running.push(started.value);
+        log.info("bot taken over", { bot: botId, token });
+        const pending = entry.stopAfterStart;
+        if (pending) yield* stopOne(botId, pending.release);
+      });
+
+    /** One round; returns the starts it began (forked, so renewals go on while bots connect). */
+    const round = Effect.gen(function* () {
+      const now = yield* Clock.currentTimeMillis;
+      const renewed = yield* use("renew the leases", async (db) => {
+        await heartbeat(db, { instanceId: me, host: settings.host }, now);
+        return renewLeases(db, me, now, settings.ttlMs);
+      }).pipe(Effect.either);
+      if (renewed._tag === "Left") {
+        log.warn("could not renew the leases", { error: renewed.left.message });
+        // The leases may pass on at lastRenewedAt + ttl; the guard already stopped the calls.
+        if (now - renewal.lastRenewedAt >= settings.ttlMs - settings.callMarginMs) {
+          for (const botId of [...owned.keys()]) yield* Effect.forkIn(stopOne(botId, false), coordinatorScope);
+        }
+        return [];
+      }
+      renewal.lastRenewedAt = now;
+      stats.renewals++;
+      const held = new Map(renewed.right.map((l) => [l.botId, l.token]));
+      for (const [botId, entry] of owned) {
+        if (held.get(botId) === entry.lease.token) entry.renewal.lastRenewedAt = now;
+        else if (entry.state !== "stopping") lost(botId);
+      }
+      // Held in the store but not running here (a start that failed half-way): give it back.
+      for (const [botId, token] of held) {
+        if (!owned.has(botId)) yield* use("release a lease", (db) => releaseLease(db, { botId, token }, me, now)).pipe(Effect.ignore);
+      }
+      if (closing) return [];
+      if (++rounds % 600 === 0) yield* use("prune instances", (db) => pruneInstances(db, now - 24 * 3600_000)).pipe(Effect.ignore);
+
+      const live = yield* use("count the instances", (db) => liveInstances(db, now - settings.ttlMs));
+      const share = Math.ceil(o.botIds.length / Math.max(1, live.length));
+      const active = [...owned.entries()].filter(([, e]) => e.state !== "stopping").map(([id]) => id);
+      if (active.length > share) {
+        const extras = active.sort((a, b) => preference(a) - preference(b)).slice(share);
+        for (const botId of extras) yield* Effect.forkIn(stopOne(botId, true), coordinatorScope);
+        return [];
+      }
+      if (active.length === share) return [];
+      const free = (yield* use("list free leases", (db) => freeLeases(db, o.botIds, now)))
+        .filter((id) => !owned.has(id) && (cooldown.get(id) ?? 0) <= now)
+        .sort((a, b) => preference(a) - preference(b));
+      const starts: Fiber.RuntimeFiber<void, unknown>[] = [];
+      let wanted = share - active.length;
+      for (const botId of free) {
+        if (wanted === 0) break;
+        const token = yield* use("acquire a lease", (db) => acquireLease(db, botId, me, now, settings.ttlMs));
+        if (token === undefined) continue;
+        stats.acquired++;
+        wanted--;
+        starts.push(yield* Effect.forkIn(startOne(botId, token).pipe(Effect.tapErrorCause((cause) =>
+          Effect.sync(() => log.error("a bot could not start here; another instance may take it", { bot: botId, cause: String(cause) })))), coordinatorScope));
+      }
+      return starts;
+    });
+
+    // Starts are not waited for: renewals must go on while bots connect.
+    const tick = round.pipe(
+      Effect.asVoid,
+      Effect.catchAllCause((cause) => Effect.sync(() => log.error("lease round failed; will retry", { cause: String(cause) }))),
+    );
+
+    // On close: no more takeovers, then every bot stops and its lease goes back at once.
+    yield* Effect.addFinalizer(() =>
+      Effect.gen(function* () {
+        closing = true;
+        yield* Effect.forEach([...owned.keys()], (botId) => stopOne(botId, true), { concurrency: "unbounded", discard: true });
+        yield* use("forget the instance", (db) => forgetInstance(db, me)).pipe(Effect.ignore);
+      }));
+
+    // The first round's starts are awaited: a bot that cannot start fails the start-up.
+    const first = yield* round;
+    // Repeated rounds keep going while the first starts connect; they are never run twice at once.
+    if (o.repeat !== false) yield* Effect.forkScoped(Effect.repeat(tick, Schedule.spaced(settings.renewMs)).pipe(Effect.delay(settings.renewMs)));
+    yield* Effect.forEach(first, (f) => Fiber.join(f), { discard: true });
+    log.info(`instance ${me}: ${running.length} of ${o.botIds.length} bot(s) here`);
+
+    return {
+      get running() {
+        return running;
+      },
+      get owned() {
+        return [...owned.keys()];
+      },
+      renewal,
+      stats,
+      tick,
+    } satisfies Coordinator;
+  });
+
+/** A small stable hash (FNV-1a) of a string. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}

@@ -1,0 +1,38 @@
+/**
+ * How an instance takes part in a deployment of several (PostgreSQL storage): its id and the
+ * lease timings. The defaults need no configuration; `SWITCHBOARD_INSTANCE_ID` names an
+ * instance (default: host, pid and a random suffix, new at every start).
+ */
+import { randomUUID } from "node:crypto";
+import { hostname } from "node:os";
+
+/** An instance's identity and lease timings. */
+export interface ClusterSettings {
+  /** Unique among the instances on the store; shown by `switchboard status`. */
+  readonly instanceId: string;
+  /** Where it runs (host and pid), for `switchboard status`. */
+  readonly host: string;
+  /** A lease not renewed for this long is free for another instance: the takeover time after a crash. */
+  readonly ttlMs: number;
+  /** How often the instance renews its leases, writes its heartbeat and rebalances. */
+  readonly renewMs: number;
+  /**
+   * No Bot API call starts when the last renewal is older than `ttlMs − callMarginMs`, and no long
+   * poll that would still wait then: a paused or cut-off owner's calls end at least this long
+   * before anyone else may take its bots over (it covers the instances' clock skew and the
+   * network).
+   */
+  readonly callMarginMs: number;
+  /** Long-poll timeout in this mode, short enough to end well within a lease. */
+  readonly pollTimeoutSeconds: number;
+}
+
+/** The defaults: 5 s leases renewed every second; calls end 2 s before a lease could pass on; long polls of at most 2 s. */
+export const clusterDefaults = (env: Record<string, string | undefined> = process.env): ClusterSettings => ({
+  instanceId: env.SWITCHBOARD_INSTANCE_ID?.trim() || `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`,
+  host: `${hostname()} pid ${process.pid}`,
+  ttlMs: 5_000,
+  renewMs: 1_000,
+  callMarginMs: 2_000,
+  pollTimeoutSeconds: 2,
+});

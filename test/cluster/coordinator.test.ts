@@ -1,0 +1,155 @@
+/**
+ * The lease logic of several instances on one store, on the TestClock and on every engine: two
+ * coordinators share four bots evenly, a paused one's bots pass to the other once its leases
+ * expire, and it stops them when it wakes; on PostgreSQL its writes are fenced meanwhile.
+ */
+import { Effect, Exit, Fiber, Scope, TestClock, TestContext } from "effect";
+import { describe, expect, it } from "vitest";
+import { type Coordinator, runCoordinator } from "../../src/cluster/coordinator.ts";
+import { guardedClient } from "../../src/cluster/guard.ts";
+import type { RunningBot } from "../../src/pipeline/bot.ts";
+import { allLeases } from "../../src/store/leases.ts";
+import { Store, type StoreService } from "../../src/store/store.ts";
+import type { TelegramClient } from "../../src/telegram/client.ts";
+import { createLogger } from "../../src/util/log.ts";
+import { storeLayerOn, testEngines } from "../store/with-store.ts";
+
+const bots = ["b1", "b2", "b3", "b4"];
+const settings = (instanceId: string) => ({ instanceId, host: "test", ttlMs: 5_000, renewMs: 1_000, callMarginMs: 1_000, pollTimeoutSeconds: 2 });
+
+/** Waits (real time) for forked starts and stops to finish. */
+const until = (done: () => boolean) =>
+  Effect.promise(async () => {
+    for (let i = 0; i < 2_000 && !done(); i++) await new Promise((r) => setTimeout(r, 10));
+    if (!done()) throw new Error("timed out");
+  });
+
+describe.each(testEngines)("coordinator on %s", (engine) => {
+  it("spreads bots evenly, passes a paused instance's bots on after the lease expires, and the paused one stops them", () =>
+    Effect.runPromise(
+      Effect.gen(function* () {
+        const store = yield* Store;
+        const running = { A: new Set<string>(), B: new Set<string>() };
+        const stores: Record<string, StoreService> = {};
+        const start = (who: "A" | "B") => (botId: string, botStore: StoreService) =>
+          Effect.gen(function* () {
+            running[who].add(botId);
+            stores[`${who}/${botId}`] = botStore;
+            yield* Effect.addFinalizer(() => Effect.sync(() => running[who].delete(botId)));
+            return { id: botId } as unknown as RunningBot;
+          });
+        const log = createLogger("test", "error");
+        const scopeA = yield* Scope.make();
+        const a: Coordinator = yield* Scope.extend(runCoordinator({ store, settings: settings("A"), botIds: bots, log, startBot: start("A"), repeat: false }), scopeA);
+        expect([...running.A].sort()).toEqual(bots);
+
+        // B joins: half each, none twice.
+        const scopeB = yield* Scope.make();
+        const b: Coordinator = yield* Scope.extend(runCoordinator({ store, settings: settings("B"), botIds: bots, log, startBot: start("B"), repeat: false }), scopeB);
+        expect(running.B.size).toBe(0);
+        yield* a.tick;
+        yield* until(() => running.A.size === 2 && a.stats.released === 2);
+        yield* b.tick;
+        yield* until(() => running.B.size === 2);
+        expect([...running.A, ...running.B].sort()).toEqual(bots);
+        expect(a.stats.released).toBe(2);
+
+        // A pauses (no more rounds); B keeps renewing, and after the time to live takes A's bots.
+        yield* TestClock.adjust(3_000);
+        yield* b.tick;
+        expect(running.B.size).toBe(2);
+        yield* TestClock.adjust(2_500);
+        yield* b.tick;
+        yield* until(() => running.B.size === 4);
+        const leases = yield* store.use((db) => allLeases(db));
+        expect(new Set(leases.map((l) => l.owner))).toEqual(new Set(["B"]));
+
+        // Still paused, A's bots try to write: on PostgreSQL the fence rolls it back.
+        const stale = stores[`A/${[...running.A][0]}`];
+        const write = yield* Effect.exit(stale.use((db) => db.insertInto("bot_state").values({ bot_id: "x", key: "k", value: "v" }).execute()));
+        if (engine === "postgres") {
+          expect(Exit.isFailure(write) && String(Exit.isFailure(write) ? write.cause : "")).toContain("is no longer held by this instance");
+          expect(yield* store.use((db) => db.selectFrom("bot_state").selectAll().execute())).toEqual([]);
+        }
+        // A wakes: its renewal finds the leases gone and it stops the bots.
+        yield* a.tick;
+        yield* until(() => running.A.size === 0);
+        expect(a.stats.lost).toBe(2);
+
+        // B stops: every lease goes back at once.
+        yield* Scope.close(scopeB, Exit.void);
+        expect(running.B.size).toBe(0);
+        expect((yield* store.use((db) => allLeases(db))).every((l) => l.owner === "")).toBe(true);
+        yield* Scope.close(scopeA, Exit.void);
+      }).pipe(Effect.provide(storeLayerOn(engine)), Effect.provide(TestContext.TestContext)),
+    ));
+
+  it("a paused owner's write cannot commit once the lease passed on, even one begun before", { skip: engine !== "postgres" }, () =>
+    Effect.runPromise(
+      Effect.gen(function* () {
+        const store = yield* Store;
+        const log = createLogger("test", "error");
+        const stores: Record<string, StoreService> = {};
+        const start = (who: string) => (botId: string, botStore: StoreService) =>
+          Effect.sync(() => {
+            stores[who] = botStore;
+            return { id: botId } as unknown as RunningBot;
+          });
+        const scopeA = yield* Scope.make();
+        yield* Scope.extend(runCoordinator({ store, settings: settings("A"), botIds: ["b1"], log, startBot: start("A"), repeat: false }), scopeA);
+        // A transaction of the owner is open when its lease expires and B takes over: B's takeover
+        // waits for it (the fence's row lock), so the new owner sees what the old one committed.
+        let release!: () => void;
+        const held = new Promise<void>((r) => (release = r));
+        const inFlight = stores.A.db.transaction().execute(async (tx) => {
+          await tx.insertInto("bot_state").values({ bot_id: "b1", key: "before", value: "A" }).execute();
+          await held;
+        });
+        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)));
+        yield* TestClock.adjust(6_000);
+        const scopeB = yield* Scope.make();
+        const takeover = yield* Effect.fork(Scope.extend(runCoordinator({ store, settings: settings("B"), botIds: ["b1"], log, startBot: start("B"), repeat: false }), scopeB));
+        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 200)));
+        expect(stores.B).toBeUndefined();
+        release();
+        yield* Effect.promise(() => inFlight);
+        yield* Fiber.join(takeover);
+        expect(stores.B).toBeDefined();
+        // After the takeover, A's next write is refused.
+        const after = yield* Effect.exit(stores.A.use((db) => db.insertInto("bot_state").values({ bot_id: "b1", key: "after", value: "A" }).execute()));
+        expect(Exit.isFailure(after)).toBe(true);
+        expect((yield* store.use((db) => db.selectFrom("bot_state").select("key").execute())).map((r) => r.key)).toEqual(["before"]);
+        yield* Scope.close(scopeB, Exit.void);
+        yield* Scope.close(scopeA, Exit.void);
+      }).pipe(Effect.provide(storeLayerOn(engine)), Effect.provide(TestContext.TestContext)),
+    ));
+});
+
+describe("guarded client", () => {
+  it("refuses calls once the last renewal is older than the time to live less the margin, and shortens long polls that would outlive it", () =>
+    Effect.runPromise(
+      Effect.gen(function* () {
+        const calls: string[] = [];
+        const inner = {
+          apiRoot: "x",
+          call: (method: string, params?: { timeout?: number }) => Effect.sync(() => calls.push(params?.timeout === undefined ? method : `${method} ${params.timeout}`)),
+          upload: () => Effect.die("no"),
+        } as unknown as TelegramClient;
+        const renewal = { lastRenewedAt: 0 };
+        const client = guardedClient(inner, renewal, 5_000, 2_000);
+        yield* client.call("getMe");
+        yield* client.call("getUpdates", { timeout: 2 });
+        yield* TestClock.adjust(1_500);
+        // 1.5 s + a 2 s poll would end past 3 s: the poll waits 1 s only; a plain call goes as it is.
+        yield* client.call("getUpdates", { timeout: 2 });
+        yield* client.call("sendMessage", { chat_id: 1, text: "x" });
+        yield* TestClock.adjust(1_500);
+        expect(Exit.isFailure(yield* Effect.exit(client.call("sendMessage", { chat_id: 1, text: "x" })))).toBe(true);
+        expect(Exit.isFailure(yield* Effect.exit(client.call("getUpdates", { timeout: 2 })))).toBe(true);
+        renewal.lastRenewedAt = 3_000;
+        yield* client.call("sendMessage", { chat_id: 1, text: "x" });
+        expect(Exit.isFailure(yield* Effect.exit(client.call("getUpdates", { timeout: 2 })))).toBe(false);
+        expect(calls).toEqual(["getMe", "getUpdates 2", "getUpdates 1", "sendMessage", "sendMessage", "getUpdates 2"]);
+      }).pipe(Effect.provide(TestContext.TestContext)),
+    ));
+});
