@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { telegramLimits } from "../../src/pipeline/rate-limits.ts";
+import type { Running } from "../../src/run.ts";
 import { openStore } from "../../src/store/open.ts";
 import { aliasOf } from "../../plugins/hide-info/alias.ts";
 import { startCli } from "../support/cli.ts";
@@ -41,6 +42,15 @@ async function reportOf(w: World, id: number): Promise<string> {
   expect(message.document!.file_name).toBe(`broadcast-${id}.csv`);
   const file = await (await fetch(`${w.emulator.url}/bot${w.bot.token}/getFile?file_id=${message.document!.file_id}`)).json();
   return await (await fetch(`${w.emulator.url}/file/bot${w.bot.token}/${file.result.file_path}`)).text();
+}
+/**
+ * Waits for a held call to be reached, moving the TestClock meanwhile: the sender waits on the
+ * Clock for relaying still busy with the users' first contacts (how long depends on the machine).
+ */
+async function reachedOn(running: Running, hold: { reached: Promise<void> }, what: string): Promise<void> {
+  let reached = false;
+  void hold.reached.then(() => (reached = true));
+  await advanceUntil(running, () => reached, what, 50);
 }
 /** The broadcast number in an answer. */
 const idIn = (answer: string) => Number(/#(\d+)/.exec(answer)![1]);
@@ -147,10 +157,10 @@ describe("broadcasts", () => {
     // Six fit in the bot's window at once: the stop comes while the second send is held in its call.
     const firstSend = w.emulator.hold({ method: "copyMessages" });
     await ask(w, `/send go ${id}`);
-    await firstSend.reached;
+    await reachedOn(first, firstSend, "the first send");
     const secondSend = w.emulator.hold({ method: "copyMessages" });
     firstSend.release();
-    await secondSend.reached;
+    await reachedOn(first, secondSend, "the second send");
     const stopping = first.stop();
     secondSend.release();
     await stopping;
@@ -239,7 +249,7 @@ describe("broadcasts", () => {
     // comes while the broadcast is under way.
     const first = w.emulator.hold({ method: "copyMessages" });
     await ask(w, `/send go ${id}`);
-    await first.reached;
+    await reachedOn(running, first, "the first send");
     expect(await ask(w, `/send pause ${id}`)).toBe(`⏸ Broadcast #${id} paused. /send resume ${id} goes on.`);
     first.release();
     await waitFor(() => receivedBy(w, users, "Step").length === 1, "the send in hand");
@@ -261,7 +271,7 @@ describe("broadcasts", () => {
     const second = idIn(await ask(w, "/send news to all"));
     const inHand = w.emulator.hold({ method: "copyMessages" });
     await ask(w, `/send go ${second}`);
-    await inHand.reached;
+    await reachedOn(running, inHand, "the send in hand");
     const cancelled = await ask(w, `/send cancel ${second}`);
     expect(cancelled).toMatch(new RegExp(`^📣 Broadcast #${second} \\(news\\) cancelled`));
     inHand.release();
