@@ -17,8 +17,8 @@ export function duration(ms: number | null): string {
   return h % 24 === 0 ? `${d}d` : `${d}d ${h % 24}h`;
 }
 
-/** Who an operator actor is in text. */
-export const operatorName = (actor: string): string => (actor === "api" ? "Topics API" : `operator ${actor}`);
+/** Who an operator is in text: the name they last wrote under, else their id. */
+export const operatorName = (o: { actor: string; name?: string }): string => (o.actor === "api" ? "Topics API" : o.name ?? `operator ${o.actor}`);
 
 const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
@@ -42,7 +42,7 @@ export function summaryText(label: string, s: AnalyticsSummary, unanswered: numb
   if (s.operators.length > 0) {
     lines.push("Operators:");
     for (const o of s.operators.slice(0, maxOperators)) {
-      lines.push(`• ${operatorName(o.actor)}: ${plural(o.messages, "message")}, ${o.answered} answered, ${o.closed} closed, median first response ${duration(o.medianFirstResponseMs)}`);
+      lines.push(`• ${operatorName(o)}: ${plural(o.messages, "message")}, ${o.answered} answered, ${o.closed} closed, median first response ${duration(o.medianFirstResponseMs)}`);
     }
     if (s.operators.length > maxOperators) lines.push(`… and ${s.operators.length - maxOperators} more`);
   }

@@ -11,6 +11,7 @@ import { dropPendingOfType, enqueueIntents } from "../store/outbox.ts";
 import type { PluginEffect } from "../plugins/api.ts";
 import { applyTimerEffects } from "../store/timers.ts";
 import { type AnalyticsEvent, recordEvents } from "../store/analytics.ts";
+import { namesToStore, noteStored, type OperatorName, storeOperatorNames } from "../store/operator-names.ts";
 
 /** One conversation's change within a batch. */
 export interface ConversationChange {
@@ -20,6 +21,8 @@ export interface ConversationChange {
   effects: PluginEffect[];
   /** What analytics count of it (step-analytics.ts): durable exactly when the step is. */
   analytics: AnalyticsEvent[];
+  /** The names of the operators those rows name (stored when new or changed). */
+  operators?: OperatorName[];
 }
 
 /**
@@ -35,6 +38,7 @@ export async function commitBatch(
   loose: readonly { chatId: number; intents: Intent[]; effects?: readonly PluginEffect[] }[] = [],
   alsoWrite?: (tx: Db) => Promise<void>,
 ): Promise<void> {
+  const names = changes.some((c) => c.operators) ? namesToStore(db, botId, changes.flatMap((c) => c.operators ?? [])) : [];
   await db.transaction().execute(async (tx) => {
     for (const { chatId, intents, effects } of loose) {
       await enqueueIntents(tx, botId, chatId, intents, now);
@@ -48,9 +52,11 @@ export async function commitBatch(
     // One multi-row insert for the whole batch: the hot path pays one statement, not one per event.
     const events = changes.length === 1 ? changes[0].analytics : changes.flatMap((c) => c.analytics);
     if (events.length > 0) await recordEvents(tx, botId, events);
+    if (names.length > 0) await storeOperatorNames(tx, botId, names, now);
     await alsoWrite?.(tx);
     await markProcessed(tx, botId, processedUpdateIds);
   });
+  if (names.length > 0) noteStored(db, botId, names);
 }
 
 /**

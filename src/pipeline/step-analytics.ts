@@ -11,6 +11,7 @@
 import type { ConversationEvent } from "../conversation/events.ts";
 import type { Intent } from "../conversation/intents.ts";
 import type { AnalyticsEvent } from "../store/analytics.ts";
+import type { OperatorName } from "../store/operator-names.ts";
 
 /** The dialog clock kept in the conversation's context. */
 export interface DialogClock {
@@ -50,8 +51,19 @@ function actorOf(event: ConversationEvent): string {
   }
 }
 
-/** The analytics rows of a step and the dialog clock after it. */
-export function analyticsOfStep(f: StepFacts): { events: AnalyticsEvent[]; clock: DialogClock } {
+/** The name of the operator who caused a counted step (their Telegram name, else @username). */
+function operatorNameOf(event: ConversationEvent, actor: string, events: readonly AnalyticsEvent[]): OperatorName | undefined {
+  if (events.length === 0 || !/^\d+$/.test(actor) || !("message" in event)) return undefined;
+  const from = event.message.from;
+  const name = [from?.first_name, from?.last_name].filter(Boolean).join(" ") || (from?.username ? `@${from.username}` : "");
+  return name ? { actor, name } : undefined;
+}
+
+/**
+ * The analytics rows of a step, the dialog clock after it, and the name of the operator the rows
+ * name (when there is one).
+ */
+export function analyticsOfStep(f: StepFacts): { events: AnalyticsEvent[]; clock: DialogClock; operator?: OperatorName } {
   const { chatId, event, intents, now } = f;
   const from = f.from?.state;
   const to = f.to.state;
@@ -85,5 +97,6 @@ export function analyticsOfStep(f: StepFacts): { events: AnalyticsEvent[]; clock
     if (clock.openedAt !== undefined) add("resolution", actor, now - clock.openedAt);
     clock = {};
   }
-  return { events, clock };
+  const operator = operatorNameOf(event, actor, events);
+  return { events, clock, ...(operator ? { operator } : {}) };
 }

@@ -201,6 +201,7 @@ export class ConversationSteps {
     change.intents.push(...intents);
     change.effects.push(...effects);
     change.analytics.push(...analytics.events);
+    if (analytics.operator) (change.operators ??= []).push(analytics.operator);
     batch.changes.set(chatId, change);
     batch.applied.push({ chatId, intents, state: result.state });
     batch.transitions.push({ chatId, event: event.type, from: from?.state, to: result.state, status: result.status, intents: intents.map((i) => i.type) });

@@ -7,6 +7,7 @@
  * days of retention, every period the summaries offer (today, 7 and 30 days) is still in detail.
  */
 import { sql } from "kysely";
+import { operatorNames } from "./operator-names.ts";
 import { inBatches, prepare } from "./prepared.ts";
 import type { Db } from "./schema.ts";
 
@@ -109,6 +110,8 @@ export interface DayMessages {
 /** One operator's load over a period (`actor` is their id, or `api`). */
 export interface OperatorLoad {
   actor: string;
+  /** The name the operator last wrote under, when known (store/operator-names.ts). */
+  name?: string;
   messages: number;
   /** Dialogs whose first answer was theirs. */
   answered: number;
@@ -215,6 +218,8 @@ export async function summarize(db: Db, botIds: readonly string[], period: Perio
   const ascending = (a: number, b: number) => a - b;
   responses.sort(ascending);
   resolutions.sort(ascending);
+  const names = await operatorNames(db, botIds, [...operators.keys()].filter((a) => /^\d+$/.test(a)));
+  for (const [actor, load] of operators) if (names.has(actor)) load.name = names.get(actor);
   return {
     counts,
     firstResponse: { count: responses.length, p50Ms: quantile(responses, 0.5), p90Ms: quantile(responses, 0.9) },

@@ -294,6 +294,26 @@ const analytics: Migration = {
 };
 
 /**
+ * Operators' names for analytics (issue 14): the analytics rows keep an operator's id; the name
+ * they last wrote under, kept here once per change, lets the page and `/stats` say who it was.
+ */
+const operatorNames: Migration = {
+  async up(db: Kysely<any>) {
+    await db.schema
+      .createTable("operator_names")
+      .addColumn("bot_id", "text", (c) => c.notNull())
+      .addColumn("operator_id", "text", (c) => c.notNull())
+      .addColumn("name", "text", (c) => c.notNull())
+      .addColumn("updated_at", "bigint", (c) => c.notNull())
+      .addPrimaryKeyConstraint("operator_names_pk", ["bot_id", "operator_id"])
+      .execute();
+  },
+  async down(db: Kysely<any>) {
+    await db.schema.dropTable("operator_names").execute();
+  },
+};
+
+/**
  * Several instances on one store (issue 15): the lease of each bot, with its fencing token, and
  * the instances' heartbeats (see store/leases.ts).
  */
@@ -335,6 +355,7 @@ const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
   "0008_api_idempotency": apiIdempotency,
   "0009_analytics": analytics,
   "0010_leases": leases,
+  "0011_operator_names": operatorNames,
 });
 
 /**

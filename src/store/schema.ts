@@ -164,6 +164,14 @@ export interface ApiIdempotencyTable {
   created_at: number;
 }
 
+/** The name an operator last wrote under, per bot (analytics show it beside their id). */
+export interface OperatorNamesTable {
+  bot_id: string;
+  operator_id: string;
+  name: string;
+  updated_at: number;
+}
+
 /**
  * One thing analytics count (issue 14), written in the same transaction as the step or delivery
  * that caused it. `actor` is who did it (an operator's id, `api`, `autoclose`, `user`) or the
@@ -232,6 +240,7 @@ export interface Database {
   api_idempotency: ApiIdempotencyTable;
   analytics_events: AnalyticsEventsTable;
   analytics_daily: AnalyticsDailyTable;
+  operator_names: OperatorNamesTable;
   leases: LeasesTable;
   instances: InstancesTable;
 }

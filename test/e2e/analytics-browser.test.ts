@@ -51,7 +51,7 @@ test("the analytics page shows a run's figures, tables and charts, in a real bro
 
   // Tables: the operator's load, and Ben waiting with the link to his topic.
   const operator = page.locator(`.operators tr[data-operator="${run.operatorId}"] td`);
-  expect(await operator.allTextContents()).toEqual(["operator " + run.operatorId, "2", "2", "1", expect.any(String)]);
+  expect(await operator.allTextContents()).toEqual(["Olga Operator", "2", "2", "1", expect.any(String)]);
   const waiting = page.locator(".backlog tbody tr");
   expect(await waiting.count()).toBe(1);
   expect(await waiting.locator("td").first().textContent()).toContain("Ben");

@@ -63,7 +63,7 @@ describe.each<WorldStorage>(["sqlite", "postgres"])("the analytics page (%s)", (
     expect(view.days).toHaveLength(1);
     expect(view.days[0]).toMatchObject({ in: run.messagesIn, out: run.messagesOut, created: run.dialogsNew, closed: run.dialogsClosed });
     expect(view.heatmap.flat().reduce((a: number, b: number) => a + b, 0)).toBe(run.messagesIn);
-    expect(view.operators).toEqual([expect.objectContaining({ actor: String(run.operatorId), messages: 2, answered: 2, closed: 1 })]);
+    expect(view.operators).toEqual([expect.objectContaining({ actor: String(run.operatorId), name: "Olga Operator", messages: 2, answered: 2, closed: 1 })]);
     expect(view.backlog).toEqual([
       expect.objectContaining({ bot: "acme", name: "Ben", topicId: run.waitingThreadId, link: `https://t.me/c/${String(w.groupId).slice(4)}/${run.waitingThreadId}` }),
     ]);

@@ -68,7 +68,8 @@ describe("analytics events", () => {
       "Messages: 4 in · 2 out · 0 intercepted",
       "Delivery: 1 retry · 1 × 429 · 0 failed",
     ]);
-    expect(text).toContain(`• operator ${operator}: 2 messages, 2 answered, 1 closed, median first response`);
+    // Named as the operator last wrote (the rows keep the id).
+    expect(text).toContain(`• Olga Operator: 2 messages, 2 answered, 1 closed, median first response`);
     expect((await askInGeneral(w, "/stats today")).text).toMatch(/^📊 Stats, today \(UTC\)/);
     expect((await askInGeneral(w, "/stats 90d")).text).toBe("Usage: /stats — the last 7 days; /stats today, /stats 7d, /stats 30d.");
   });

@@ -119,7 +119,7 @@ export function analyticsView(report: AnalyticsReport, query: ReportQuery, bots:
     },
     days: report.days,
     heatmap: report.heatmap,
-    operators: operators.map((o) => ({ ...o, name: operatorName(o.actor), medianFirstResponse: duration(o.medianFirstResponseMs) })),
+    operators: operators.map((o) => ({ ...o, name: operatorName(o), medianFirstResponse: duration(o.medianFirstResponseMs) })),
     backlog,
   };
 }
