@@ -86,8 +86,15 @@ export class FencingDriver implements Driver {
     const c = connection as FencedConnection;
     await this.#base.beginTransaction(c.inner, settings);
     c.inTransaction = true;
-    // Failing here rolls the transaction back before the caller's first statement.
-    await this.#fence(c.inner);
+    try {
+      await this.#fence(c.inner);
+    } catch (error) {
+      // Kysely rolls back only a transaction whose begin succeeded: the connection must not go
+      // back to the pool with this one still open.
+      c.inTransaction = false;
+      await this.#base.rollbackTransaction(c.inner).catch(() => undefined);
+      throw error;
+    }
   }
 
   async commitTransaction(connection: DatabaseConnection): Promise<void> {

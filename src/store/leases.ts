@@ -7,9 +7,10 @@
  * Times are the callers' clocks (Effect's Clock), compared across instances: their clocks must
  * agree to well within the lease's time to live (NTP does that).
  */
-import { CompiledQuery, sql } from "kysely";
+import { CompiledQuery, type Expression, type ExpressionBuilder, type SqlBool, sql } from "kysely";
+import { dialectOfDb } from "./engine.ts";
 import type { Fence } from "./fencing.ts";
-import type { Db } from "./schema.ts";
+import type { Database, Db } from "./schema.ts";
 
 /** A lease this instance holds: the bot and the fencing token its writes carry. */
 export interface HeldLease {
@@ -63,10 +64,22 @@ export async function ensureLeaseRows(db: Db, botIds: readonly string[]): Promis
  * conditional, so exactly one of them gets it.
  */
 export async function acquireLease(db: Db, botId: string, instanceId: string, now: number, ttlMs: number): Promise<number | undefined> {
+  const takeable = (eb: ExpressionBuilder<Database, "leases">) => eb.or([eb("owner", "=", ""), eb("expires_at", "<=", now)]);
+  if (dialectOfDb(db).name !== "postgres") return take(db, botId, instanceId, now, ttlMs, takeable);
+  // The fence holds the row `for key share`, which an update of its other columns does not wait
+  // for (so renewals never queue behind a bot's long transaction); a takeover must wait for the
+  // former owner's transactions in flight, so it locks the row `for update` first.
+  return db.transaction().execute(async (tx) => {
+    const free = await tx.selectFrom("leases").select("bot_id").where("bot_id", "=", botId).where(takeable).forUpdate().executeTakeFirst();
+    return free ? take(tx, botId, instanceId, now, ttlMs, takeable) : undefined;
+  });
+}
+
+async function take(db: Db, botId: string, instanceId: string, now: number, ttlMs: number, takeable: (eb: ExpressionBuilder<Database, "leases">) => Expression<SqlBool>): Promise<number | undefined> {
   const row = await db.updateTable("leases")
     .set({ owner: instanceId, token: sql<number>`token + 1`, acquired_at: now, renewed_at: now, expires_at: now + ttlMs })
     .where("bot_id", "=", botId)
-    .where((eb) => eb.or([eb("owner", "=", ""), eb("expires_at", "<=", now)]))
+    .where(takeable)
     .returning("token")
     .executeTakeFirst();
   return row?.token;
@@ -98,14 +111,15 @@ export async function releaseLease(db: Db, lease: HeldLease, instanceId: string,
 /**
  * The fence of a bot's owner (a fenced handle runs it first in every transaction, see
  * fencing.ts): fails with {@link LeaseLostError}, after calling `onLost`, unless `lease` is still
- * the bot's lease and held by `instanceId`. The row is read `for share`: a takeover (an update of
- * that row) waits until this transaction ends, and a transaction that begins after the takeover
+ * the bot's lease and held by `instanceId`. The row is read `for key share`: a takeover (which
+ * locks the row `for update` first, see {@link acquireLease}) waits until this transaction ends,
+ * while renewals and releases (updates of non-key columns) do not, and a transaction that begins after the takeover
  * sees the new token. So no write of a former owner commits after the takeover did, and the new
  * owner sees everything the former one committed. One read by primary key per transaction.
  * PostgreSQL only: several instances need a server; SQLite runs one instance and no fence.
  */
 export function leaseFence(lease: HeldLease, instanceId: string, onLost: () => void): Fence {
-  const check = CompiledQuery.raw("select 1 from leases where bot_id = $1 and token = $2 and owner = $3 for share", [lease.botId, lease.token, instanceId]);
+  const check = CompiledQuery.raw("select 1 from leases where bot_id = $1 and token = $2 and owner = $3 for key share", [lease.botId, lease.token, instanceId]);
   return async (connection) => {
     const { rows } = await connection.executeQuery(check);
     if (rows.length > 0) return;

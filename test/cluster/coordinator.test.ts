@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { type Coordinator, runCoordinator } from "../../src/cluster/coordinator.ts";
 import { guardedClient } from "../../src/cluster/guard.ts";
 import type { RunningBot } from "../../src/pipeline/bot.ts";
-import { allLeases } from "../../src/store/leases.ts";
+import { allLeases, renewLeases } from "../../src/store/leases.ts";
 import { Store, type StoreService } from "../../src/store/store.ts";
 import type { TelegramClient } from "../../src/telegram/client.ts";
 import { createLogger } from "../../src/util/log.ts";
@@ -106,6 +106,10 @@ describe.each(testEngines)("coordinator on %s", (engine) => {
           await held;
         });
         yield* Effect.promise(() => new Promise((r) => setTimeout(r, 100)));
+        // Renewals do not queue behind it (a long transaction of one bot must not hold back the
+        // renewal of all of the instance's leases): this would wait forever on a `for share` fence.
+        const renewed = yield* Effect.promise(async () => renewLeases(store.db, "A", 100, 5_000));
+        expect(renewed.map((l) => l.botId)).toEqual(["b1"]);
         yield* TestClock.adjust(6_000);
         const scopeB = yield* Scope.make();
         const takeover = yield* Effect.fork(Scope.extend(runCoordinator({ store, settings: settings("B"), botIds: ["b1"], log, startBot: start("B"), repeat: false }), scopeB));
