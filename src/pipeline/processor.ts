@@ -9,6 +9,7 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import { botMetrics, record } from "../admin/metrics.ts";
 import type { InboxRow } from "../store/inbox.ts";
+import { StoreError } from "../store/store.ts";
 import { Bot } from "./bot-env.ts";
 import { Inbox } from "./inbox.ts";
 import { backoff } from "../util/backoff-schedule.ts";
@@ -76,21 +77,26 @@ export class Processor extends Context.Tag("switchboard/Processor")<Processor, P
             stats.dropped += dropped.length;
           });
 
-        // A poison update: set aside as a dead letter (kept, logged once), so it is not retried forever.
+        // A poison update: set aside as a dead letter (kept, logged once), so it is not retried
+        // forever. False when even that failed (the store is down): the row is still pending.
         const handleAlone = (row: InboxRow) =>
           handle([row]).pipe(
+            Effect.as(true),
             Effect.catchAll((error) =>
               inbox.setAside(row, `could not be processed: ${error.message}`).pipe(
-                Effect.catchAll((e) => Effect.sync(() => log.error("could not set aside an update that failed", { update_id: row.updateId, error: e.message }))),
+                Effect.as(true),
+                Effect.catchAll((e) => Effect.as(Effect.sync(() => log.error("could not set aside an update that failed", { update_id: row.updateId, error: e.message })), false)),
               )
             ),
           );
 
+        /** Handles `rows`; false when some are still pending (neither processed nor set aside). */
         const batch = (rows: readonly InboxRow[]) =>
           handle(rows).pipe(
+            Effect.as(true),
             Effect.catchAll((error) => {
               log.warn("batch failed; handling its updates one by one", { error: error.message, first_update_id: rows[0].updateId, updates: rows.length });
-              return Effect.forEach(rows, handleAlone, { discard: true });
+              return Effect.map(Effect.forEach(rows, handleAlone), (settled) => settled.every(Boolean));
             }),
             // A batch in hand is finished before a stop takes effect: its transaction is under way.
             Effect.uninterruptible,
@@ -100,13 +106,15 @@ export class Processor extends Context.Tag("switchboard/Processor")<Processor, P
           for (;;) {
             const rows = yield* inbox.pending(batchSize);
             if (rows.length === 0) return;
-            yield* batch(rows);
+            // Rows left pending (the store failed even to set them aside) are tried again after the
+            // backoff below: nothing new may come to wake the processor for them.
+            if (!(yield* batch(rows))) return yield* Effect.fail(new StoreError({ message: "updates could be neither processed nor set aside", cause: undefined }));
             // A short batch was all there was: whatever arrived since has set `arrivals`, so
             // reading the empty inbox once more (once per message at low rates) is not needed.
             if (rows.length < batchSize) return;
           }
         }).pipe(
-          Effect.tapError((error) => Effect.sync(() => log.error("inbox read failed; retrying", { error: error.message }))),
+          Effect.tapError((error) => Effect.sync(() => log.error("inbox processing failed; retrying", { error: error.message }))),
           Effect.retry(backoff("5 seconds")),
         );
 

@@ -5,6 +5,7 @@
  */
 import type { Message, Update } from "@grammyjs/types";
 import { Chunk, Clock, Context, Effect, Layer, PubSub, Queue, TestClock, TestContext } from "effect";
+import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { createConversationMachine } from "../../src/conversation/machine.ts";
 import { Bot } from "../../src/pipeline/bot-env.ts";
@@ -12,6 +13,7 @@ import { Delivery } from "../../src/pipeline/delivery/lanes.ts";
 import { Inbox } from "../../src/pipeline/inbox.ts";
 import { Outbox } from "../../src/pipeline/outbox.ts";
 import { noLimits } from "../../src/pipeline/rate-limits.ts";
+import { Processor } from "../../src/pipeline/processor.ts";
 import { Stepper } from "../../src/pipeline/stepper.ts";
 import { Timers } from "../../src/pipeline/timers.ts";
 import { PluginHost } from "../../src/plugins/host.ts";
@@ -57,6 +59,31 @@ describe("Inbox", () => {
       expect((yield* inbox.pending(10)).map((r) => r.updateId)).toEqual([7, 5]);
       expect(yield* inbox.lastUpdateId()).toBe(7);
     }).pipe(Effect.provide(stepper)));
+  });
+});
+
+describe("Processor", () => {
+  it("tries again, without a new arrival, the updates it could neither process nor set aside while the store failed", async () => {
+    const { stepper, lines } = services();
+    const router = { botId: 1, botUsername: "acme_bot", groupId, chatOfTopic: async () => undefined, chatOfTopicMessage: async () => undefined };
+    await run(Effect.gen(function* () {
+      const { db } = yield* Store;
+      const inbox = yield* Inbox;
+      const rename = (from: string, to: string) => Effect.promise(() => sql`alter table ${sql.table(from)} rename to ${sql.table(to)}`.execute(db));
+      const pending = Effect.promise(() => Effect.runPromise(inbox.pending(10)));
+      // The step's table and the dead letters' both unusable: the update can go nowhere.
+      yield* rename("conversations", "conversations_gone");
+      yield* rename("dead_letters", "dead_letters_gone");
+      yield* Effect.forkScoped(Layer.launch(Processor.layer(router)));
+      yield* inbox.accept([{ update_id: 9, message: message(1, "hello") } as Update], { source: "polling" });
+      yield* Effect.promise(() => waitFor(() => lines.some((l) => l.includes("could not set aside an update that failed")), "the failed try"));
+      yield* rename("conversations_gone", "conversations");
+      yield* rename("dead_letters_gone", "dead_letters");
+      // Nothing else arrives: only the processor's own retry can take the update now.
+      yield* TestClock.adjust("1 minute");
+      yield* Effect.promise(() => waitFor(async () => (await Effect.runPromise(inbox.pending(10))).length === 0, "the retry"));
+      expect(yield* pending).toEqual([]);
+    }).pipe(Effect.scoped, Effect.provide(stepper)));
   });
 });
 
