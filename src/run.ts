@@ -65,6 +65,7 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
         const { db } = store;
         // With several instances the coordinator's list, which changes as leases move.
         let bots: readonly RunningBot[] = [];
+        let cluster: Coordinator | undefined;
         // Before the bots, so its finalizer (posting the last spans) runs after they stopped.
         const tracer = options.tracer ?? (config.tracing ? yield* makePipelineTracer(config.tracing) : undefined);
         if (config.tracing) root.info(`tracing: spans go to ${config.tracing.otlpEndpoint} (sample ratio ${config.tracing.sampleRatio})`);
@@ -73,12 +74,13 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
         const admin = config.admin;
         const adminPort = admin === undefined ? undefined : (yield* adminListener(admin, {
           db, botIds: config.bots.map((b) => b.id), bots: config.bots, running: () => bots, readyOutboxAgeMs: admin.readyOutboxAgeSeconds * 1000,
+          owned: () => cluster?.owned,
         }).pipe(Effect.mapError((e) => new BotStartError(`admin: cannot listen on ${admin.listen.host}:${admin.listen.port}: ${errorText(e.cause)}`)))).port;
         const analyticsUrl = admin === undefined || adminPort === undefined ? undefined : analyticsPageUrl(admin, adminPort);
         if (admin !== undefined) root.info(`admin listener on ${admin.listen.host}:${adminPort}: /metrics, /healthz, /readyz, the Topics API (/api/bots/…), the analytics page ${analyticsUrl}${admin.token ? " (token required but for /healthz)" : ""}`);
         // What every bot gets, here or through the coordinator.
         const shared = { ...options, analyticsUrl, ...(tracer ? { tracer } : {}) };
-        const cluster = options.cluster !== false && store.dialect.fenced !== undefined
+        cluster = options.cluster !== false && store.dialect.fenced !== undefined
           ? yield* startCluster(config, shared, root, store)
           : undefined;
         if (cluster) bots = cluster.running;

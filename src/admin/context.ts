@@ -14,4 +14,19 @@ export interface AdminContext {
   readonly running: () => readonly RunningBot[];
   /** `/readyz` is unready while an outbox row is older than this. */
   readonly readyOutboxAgeMs: number;
+  /**
+   * With several instances, the bots this one owns now (undefined: every bot of the config, as
+   * with one instance, or before the leases are sorted out).
+   */
+  readonly owned?: () => readonly string[] | undefined;
 }
+
+/**
+ * The bots this instance answers for in `/readyz` and the store gauges of `/metrics`: the ones it
+ * owns, so that several instances neither report each other's bots as not started nor publish
+ * the same series twice.
+ */
+export const servedBotIds = (ctx: AdminContext): readonly string[] => {
+  const owned = ctx.owned?.();
+  return owned === undefined ? ctx.botIds : ctx.botIds.filter((id) => owned.includes(id));
+};

@@ -9,7 +9,7 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse";
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import { outboxGauges, pingStore } from "../store/gauges.ts";
-import type { AdminContext } from "./context.ts";
+import { type AdminContext, servedBotIds } from "./context.ts";
 import type { AdminRoute } from "./router.ts";
 
 /** How long the store may take to answer before it counts as unreachable. */
@@ -38,7 +38,7 @@ export const readiness = (ctx: AdminContext) =>
       Effect.catchAll((reason) => Effect.sync(() => void problems.push(`store unreachable: ${reason}`))),
     );
     const running = new Map(ctx.running().map((b) => [b.id, b]));
-    const bots: BotReadiness[] = ctx.botIds.map((id) => {
+    const bots: BotReadiness[] = servedBotIds(ctx).map((id) => {
       const mine: string[] = [];
       const bot = running.get(id);
       if (bot === undefined) mine.push("not started yet (connecting to Telegram)");

@@ -11,7 +11,7 @@ import * as Effect from "effect/Effect";
 import * as Metric from "effect/Metric";
 import { storeGauges, type StoreGauges } from "../store/gauges.ts";
 import { readBroadcastFamilies } from "./broadcast-metrics.ts";
-import type { AdminContext } from "./context.ts";
+import { type AdminContext, servedBotIds } from "./context.ts";
 import type { ProcessGauges } from "./process-gauges.ts";
 import { type Family, familiesOf, PROMETHEUS_CONTENT_TYPE, renderPrometheus } from "./prometheus.ts";
 import type { AdminRoute } from "./router.ts";
@@ -45,7 +45,8 @@ export const metricsRoute = (ctx: AdminContext, processGauges: ProcessGauges): A
       const families = familiesOf(yield* Metric.snapshot);
       const now = yield* Clock.currentTimeMillis;
       const gauges = yield* Effect.either(Effect.tryPromise(() => storeGauges(ctx.db)));
-      if (gauges._tag === "Right") families.push(...storeFamilies(gauges.right, ctx.botIds, now), ...(yield* readBroadcastFamilies(ctx.db, ctx.botIds)));
+      const botIds = servedBotIds(ctx);
+      if (gauges._tag === "Right") families.push(...storeFamilies(gauges.right, botIds, now), ...(yield* readBroadcastFamilies(ctx.db, botIds)));
       families.push(...processGauges());
       const note = gauges._tag === "Left" ? `# the store did not answer: its gauges are left out (${String(gauges.left.error).replace(/\n/g, " ")})\n` : "";
       return HttpServerResponse.text(renderPrometheus(families) + note, { contentType: PROMETHEUS_CONTENT_TYPE });
