@@ -64,33 +64,42 @@ const maxDate = Date.UTC(9999, 11, 31);
 export const dayOf = (ms: number): string => new Date(Math.floor(ms / dayMs) * dayMs).toISOString().slice(0, 10);
 
 /**
- * Folds the bot's detail rows older than `before` into `analytics_daily` and deletes them, in one
- * transaction. `before` is rounded down to a UTC midnight, so only whole days are folded and a
- * day is never half in detail, half in totals. Returns how many detail rows were folded.
+ * Folds the bot's detail rows older than `before` into `analytics_daily` and deletes them, one
+ * UTC day per transaction. `before` is rounded down to a UTC midnight, so only whole days are
+ * folded and a day is never half in detail, half in totals. The rows are deleted first and what
+ * the delete returned is what gets added: two instances folding at once cannot count a row twice
+ * (the second delete finds the rows gone). Returns how many detail rows were folded.
  */
 export async function foldOldEvents(db: Db, botId: string, before: number): Promise<number> {
   const cutoff = Math.floor(before / dayMs) * dayMs;
-  return db.transaction().execute(async (tx) => {
-    const groups = await tx
-      .selectFrom("analytics_events")
-      .select([sql<number>`at / ${sql.lit(dayMs)}`.as("day"), "kind", "actor", (eb) => eb.fn.countAll<number>().as("count"), sql<number>`coalesce(sum(value), 0)`.as("sum")])
-      .where("bot_id", "=", botId)
-      .where("at", "<", cutoff)
-      .groupBy([sql`at / ${sql.lit(dayMs)}`, "kind", "actor"])
-      .execute();
-    for (const g of groups) {
-      await tx
-        .insertInto("analytics_daily")
-        .values({ bot_id: botId, day: dayOf(Number(g.day) * dayMs), kind: g.kind, actor: g.actor, count: Number(g.count), sum: Number(g.sum) })
-        .onConflict((c) => c.columns(["bot_id", "day", "kind", "actor"]).doUpdateSet((eb) => ({
-          count: eb(eb.ref("analytics_daily.count"), "+", eb.ref("excluded.count")),
-          sum: eb(eb.ref("analytics_daily.sum"), "+", eb.ref("excluded.sum")),
-        })))
-        .execute();
-    }
-    const deleted = await tx.deleteFrom("analytics_events").where("bot_id", "=", botId).where("at", "<", cutoff).executeTakeFirst();
-    return Number(deleted.numDeletedRows);
-  });
+  let folded = 0;
+  for (;;) {
+    const oldest = await db.selectFrom("analytics_events").select((eb) => eb.fn.min<number>("at").as("at")).where("bot_id", "=", botId).where("at", "<", cutoff).executeTakeFirst();
+    if (oldest?.at == null) return folded;
+    const dayStart = Math.floor(Number(oldest.at) / dayMs) * dayMs;
+    folded += await db.transaction().execute(async (tx) => {
+      const rows = await tx.deleteFrom("analytics_events").where("bot_id", "=", botId).where("at", ">=", dayStart).where("at", "<", dayStart + dayMs)
+        .returning(["kind", "actor", "value"]).execute();
+      const groups = new Map<string, { kind: string; actor: string; count: number; sum: number }>();
+      for (const r of rows) {
+        const key = `${r.kind}\n${r.actor}`;
+        const g = groups.get(key) ?? groups.set(key, { kind: r.kind, actor: r.actor, count: 0, sum: 0 }).get(key)!;
+        g.count += 1;
+        g.sum += Number(r.value ?? 0);
+      }
+      for (const g of groups.values()) {
+        await tx
+          .insertInto("analytics_daily")
+          .values({ bot_id: botId, day: dayOf(dayStart), kind: g.kind, actor: g.actor, count: g.count, sum: g.sum })
+          .onConflict((c) => c.columns(["bot_id", "day", "kind", "actor"]).doUpdateSet((eb) => ({
+            count: eb(eb.ref("analytics_daily.count"), "+", eb.ref("excluded.count")),
+            sum: eb(eb.ref("analytics_daily.sum"), "+", eb.ref("excluded.sum")),
+          })))
+          .execute();
+      }
+      return rows.length;
+    });
+  }
 }
 
 /** A period: from `from` (inclusive) to `to` (exclusive), ms since the epoch. */

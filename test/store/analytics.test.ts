@@ -73,4 +73,14 @@ describe.each(testEngines)("analytics store (%s)", (engine) => {
       await foldOldEvents(db, "acme", t0 + day);
       expect((await summarize(db, ["acme"], period)).counts.message_in).toBe(4);
     }));
+
+  it("two passes folding at once (two instances) count each row once", () =>
+    storeOn(engine)(async ({ db }) => {
+      const rows: AnalyticsEvent[] = Array.from({ length: 300 }, (_, i) => ({ chatId: i, kind: "message_in", actor: "", at: t0 + (i % 3) * day + i }));
+      await recordEvents(db, "acme", rows);
+      const folded = await Promise.all([foldOldEvents(db, "acme", t0 + 3 * day), foldOldEvents(db, "acme", t0 + 3 * day), foldOldEvents(db, "acme", t0 + 3 * day)]);
+      expect(folded.reduce((a, b) => a + b, 0)).toBe(300);
+      const daily = await db.selectFrom("analytics_daily").select(["day", "count"]).orderBy("day").execute();
+      expect(daily.map((r) => [r.day, Number(r.count)])).toEqual([["2026-01-10", 100], ["2026-01-11", 100], ["2026-01-12", 100]]);
+    }));
 });
