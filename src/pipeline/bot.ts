@@ -161,7 +161,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
           const { used, share } = delivery.limiter.backgroundShare(now);
           return used >= share;
         },
-        uploadDocument: (upload) => uploadDocument(client.apiRoot, bot.token, upload),
+        uploadDocument: (upload) => uploadDocument(client, upload),
         downloadText: (fileId, maxBytes) => Effect.runPromise(Effect.mapError(downloadText(client, bot.token, fileId, maxBytes), (e) => new Error("description" in e ? e.description : e.reason))),
       });
       // Work left from a previous run is already under way; now the plugins' own queues (webhooks).
