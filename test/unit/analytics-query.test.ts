@@ -1,5 +1,6 @@
 /** The analytics page's query (bot and period) and its link, read and refused with clear messages. */
 import { describe, expect, it } from "vitest";
+import { hostname } from "node:os";
 import { analyticsPageUrl } from "../../src/admin/analytics/link.ts";
 import { readReportQuery } from "../../src/admin/analytics/query.ts";
 
@@ -34,6 +35,8 @@ describe("the analytics page's link", () => {
   it("is the public address when set, else the listen address with the bound port", () => {
     expect(analyticsPageUrl(admin, 41234)).toBe("http://127.0.0.1:41234/analytics");
     expect(analyticsPageUrl({ ...admin, listen: { host: "::1", port: 8089 } }, 8089)).toBe("http://[::1]:8089/analytics");
+    // A wildcard address is no address to open: the host name stands in.
+    expect(analyticsPageUrl({ ...admin, listen: { host: "0.0.0.0", port: 8089 } }, 8089)).toBe(`http://${hostname()}:8089/analytics`);
     expect(analyticsPageUrl({ ...admin, publicUrl: "https://ops.example.com/sb" }, 8089)).toBe("https://ops.example.com/sb/analytics");
   });
 });

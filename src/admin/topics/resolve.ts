@@ -19,6 +19,10 @@ export const botNamed = (ctx: AdminContext, id: string) =>
     const config = ctx.bots.find((b) => b.id === id);
     if (config === undefined) return yield* fail(404, `no bot "${id}" in the configuration (bots: ${ctx.bots.map((b) => b.id).join(", ")})`);
     const running = ctx.running().find((b) => b.id === id);
+    const owned = ctx.owned?.();
+    if (running === undefined && owned !== undefined && !owned.includes(id)) {
+      return yield* fail(503, `bot "${id}" runs on another instance now: ask that one (switchboard status names it)`);
+    }
     if (running === undefined) return yield* fail(503, `bot "${id}" is not started yet (connecting to Telegram)`);
     return { config, running } satisfies ApiBot;
   });
