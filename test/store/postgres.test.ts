@@ -54,3 +54,19 @@ describe("PostgreSQL connections dropped by the server", () => {
     }
   });
 });
+
+describe("several instances starting together", () => {
+  it("migrate one fresh database at once without failing either start", async () => {
+    const database = await createTestDatabase();
+    databases.push(database);
+    // Each start creates Kysely's bookkeeping tables if missing: done at once, PostgreSQL's
+    // catalogue refuses the second creation with a duplicate key unless it is tried again.
+    const stores = await Promise.all(Array.from({ length: 4 }, () => openStore(database.url)));
+    try {
+      const { rows } = await sql<{ n: number }>`select count(*)::int as n from kysely_migration`.execute(stores[0]);
+      expect(rows[0].n).toBeGreaterThan(10);
+    } finally {
+      await Promise.all(stores.map((db) => db.destroy()));
+    }
+  });
+});
