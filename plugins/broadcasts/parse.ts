@@ -41,6 +41,37 @@ export const subcommands = new Set(["go", "status", "pause", "resume", "cancel",
 
 const fail = (message: string): SendCommand => ({ kind: "error", message });
 
+/** What is wrong with one item of a list. */
+interface Wrong {
+  readonly error: string;
+}
+
+/**
+ * The items of a list in `words` from `start` up to the next word in `stops` (items are separated
+ * by commas or spaces), each read by `read`; with the index after the list, or the first wrong item.
+ */
+function itemsUntil<T>(words: readonly string[], start: number, stops: ReadonlySet<string>, read: (part: string) => T | Wrong): { items: T[]; next: number } | Wrong {
+  const items: T[] = [];
+  let i = start;
+  while (i < words.length && !stops.has(words[i].toLowerCase())) {
+    for (const part of words[i].split(",").filter(Boolean)) {
+      const item = read(part);
+      if (typeof item === "object" && item !== null && "error" in item) return item;
+      items.push(item as T);
+    }
+    i += 1;
+  }
+  return { items, next: i };
+}
+
+const labelKey = (part: string): string | Wrong => {
+  const checked = checkName(part, "label");
+  return "error" in checked ? { error: checked.error } : checked.key;
+};
+
+const userId = (part: string): number | Wrong =>
+  /^\d{1,15}$/.test(part) ? Number(part) : { error: `A user id is a positive number; "${part.slice(0, 30)}" is not.` };
+
 /** Parses what follows `/send`. */
 export function parseSend(args: string): SendCommand {
   const words = args.trim().split(/\s+/).filter(Boolean);
@@ -67,30 +98,17 @@ export function parseSend(args: string): SendCommand {
     target = { kind };
     i += 1;
   } else if (kind === "label") {
-    i += 1;
-    const labels: string[] = [];
-    while (i < rest.length && !stops.has(lower(i)!)) {
-      for (const part of rest[i].split(",").filter(Boolean)) {
-        const checked = checkName(part, "label");
-        if ("error" in checked) return fail(checked.error);
-        labels.push(checked.key);
-      }
-      i += 1;
-    }
-    if (labels.length === 0) return fail("Give at least one label: /send TEMPLATE to label NAME [NAME…].");
-    target = { kind: "label", labels: [...new Set(labels)] };
+    const labels = itemsUntil(rest, i + 1, stops, labelKey);
+    if ("error" in labels) return fail(labels.error);
+    if (labels.items.length === 0) return fail("Give at least one label: /send TEMPLATE to label NAME [NAME…].");
+    target = { kind: "label", labels: [...new Set(labels.items)] };
+    i = labels.next;
   } else if (kind === "list") {
-    i += 1;
-    const ids: number[] = [];
-    while (i < rest.length && !stops.has(lower(i)!)) {
-      for (const part of rest[i].split(",").filter(Boolean)) {
-        if (!/^\d{1,15}$/.test(part)) return fail(`A user id is a positive number; "${part.slice(0, 30)}" is not.`);
-        ids.push(Number(part));
-      }
-      i += 1;
-    }
-    if (ids.length === 0) return fail("Give at least one user id: /send TEMPLATE to list ID,ID,….");
-    target = { kind: "list", ids: [...new Set(ids)] };
+    const ids = itemsUntil(rest, i + 1, stops, userId);
+    if ("error" in ids) return fail(ids.error);
+    if (ids.items.length === 0) return fail("Give at least one user id: /send TEMPLATE to list ID,ID,….");
+    target = { kind: "list", ids: [...new Set(ids.items)] };
+    i = ids.next;
   } else {
     return fail(`Unknown recipients "${rest[i] ?? ""}": use all, label NAME, list ID,ID, file or test.`);
   }
@@ -112,17 +130,11 @@ export function parseSend(args: string): SendCommand {
       i += 3;
     } else if (word === "except") {
       if (lower(i + 1) !== "label") return fail("Usage: except label NAME [NAME…].");
-      i += 2;
-      const start = i;
-      while (i < rest.length && !stops.has(lower(i)!)) {
-        for (const part of rest[i].split(",").filter(Boolean)) {
-          const checked = checkName(part, "label");
-          if ("error" in checked) return fail(checked.error);
-          except.push(checked.key);
-        }
-        i += 1;
-      }
-      if (i === start) return fail("Give at least one label after except label.");
+      const labels = itemsUntil(rest, i + 2, stops, labelKey);
+      if ("error" in labels) return fail(labels.error);
+      if (labels.next === i + 2) return fail("Give at least one label after except label.");
+      except.push(...labels.items);
+      i = labels.next;
     } else {
       return fail(`Unexpected "${rest[i].slice(0, 30)}": after the recipients only at YYYY-MM-DD HH:MM and except label NAME may follow.`);
     }
