@@ -1,6 +1,7 @@
 /** The default relaying behaviour, end to end through the emulator over HTTP. */
 import { afterEach, describe, expect, it } from "vitest";
 import { TestClock } from "effect";
+import { chatOfTopicMessage, topicSideOf } from "../../src/store/message-map.ts";
 import { advanceUntil, botMessagesTo, closeAll, createWorld, firstContact, logLines, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
 
 afterEach(closeAll);
@@ -227,11 +228,16 @@ describe("replies and edits", () => {
 
 describe("reactions and protected content", () => {
   it("mirrors reactions both ways", async () => {
-    const w = await setUp();
+    const w = await createWorld();
+    const running = await startSwitchboard(w);
     const ann = w.emulator.createUser({ firstName: "Ann" });
     const original = w.emulator.userSends(w.bot.token, ann.id, { text: "react to me" });
     const topic = await waitFor(() => topicNamed(w, "Ann"), "topic");
     const copy = await waitFor(() => topicMessages(w, topic.threadId).find((m) => m.text === "react to me"), "copy");
+    // The copy shows in the topic a moment before its delivery commits the pair a reaction is
+    // routed by: an operator as fast as a test would be reacting to a message Switchboard does
+    // not know yet (noted as a limit in the closing note).
+    await waitFor(async () => (await chatOfTopicMessage(running.db, "acme", copy.message_id)) === ann.id, "the copy's pair committed");
     const reactions: { chatId?: number; messageId?: number; emojis: string[] }[] = [];
     w.emulator.onChange((e) => {
       if (e.type === "reaction" && e.token === w.bot.token) reactions.push({ chatId: e.chatId, messageId: e.messageId, emojis: (e.data as { new: string[] }).new });
@@ -243,6 +249,7 @@ describe("reactions and protected content", () => {
     w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "answer" });
     const delivered = await waitFor(() => botMessagesTo(w, ann.id).find((m) => m.text === "answer"), "answer");
     const operatorOriginal = topicMessages(w, topic.threadId).find((m) => m.text === "answer")!;
+    await waitFor(async () => (await topicSideOf(running.db, "acme", ann.id, delivered.message_id)) === operatorOriginal.message_id, "the answer's pair committed");
     w.emulator.userReacts(w.bot.token, ann.id, delivered.message_id, "❤");
     await waitFor(() => reactions.find((r) => r.chatId === w.groupId && r.messageId === operatorOriginal.message_id && r.emojis[0] === "❤"), "user reaction on the operator's original");
     w.emulator.userReacts(w.bot.token, ann.id, delivered.message_id, null);
