@@ -7,6 +7,7 @@
 import * as Cause from "effect/Cause";
 import * as Clock from "effect/Clock";
 import * as Context from "effect/Context";
+import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as Layer from "effect/Layer";
@@ -16,7 +17,9 @@ import * as TestContext from "effect/TestContext";
 import { analyticsPageUrl } from "./admin/analytics/link.ts";
 import { adminListener } from "./admin/server.ts";
 import { type Coordinator, runCoordinator } from "./cluster/coordinator.ts";
+import { type Front, startFront } from "./cluster/front.ts";
 import { guardedClient } from "./cluster/guard.ts";
+import { pgNotifier } from "./cluster/notify.ts";
 import { type ClusterSettings, clusterDefaults } from "./cluster/settings.ts";
 import type { Config } from "./config/mod.ts";
 import { DEFAULT_ANALYTICS_RETENTION_DAYS } from "./config/defaults.ts";
@@ -51,6 +54,8 @@ export interface DeploymentService {
   readonly adminPort: number | undefined;
   /** This instance's share of a deployment of several (PostgreSQL), or undefined when it runs every bot. */
   readonly cluster: Coordinator | undefined;
+  /** With several instances, every bot's webhook receiver and proxy on this instance (cluster/front.ts), by bot id. */
+  readonly fronts: ReadonlyMap<string, Front>;
 }
 
 /** See the module comment. */
@@ -66,6 +71,7 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
         // With several instances the coordinator's list, which changes as leases move.
         let bots: readonly RunningBot[] = [];
         let cluster: Coordinator | undefined;
+        const fronts = new Map<string, Front>();
         // Before the bots, so its finalizer (posting the last spans) runs after they stopped.
         const tracer = options.tracer ?? (config.tracing ? yield* makePipelineTracer(config.tracing) : undefined);
         if (config.tracing) root.info(`tracing: spans go to ${config.tracing.otlpEndpoint} (sample ratio ${config.tracing.sampleRatio})`);
@@ -75,13 +81,14 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
         const adminPort = admin === undefined ? undefined : (yield* adminListener(admin, {
           db, botIds: config.bots.map((b) => b.id), bots: config.bots, running: () => bots, readyOutboxAgeMs: admin.readyOutboxAgeSeconds * 1000,
           owned: () => cluster?.owned,
+          front: (botId) => fronts.get(botId)?.api ?? Effect.succeed(undefined),
         }).pipe(Effect.mapError((e) => new BotStartError(`admin: cannot listen on ${admin.listen.host}:${admin.listen.port}: ${errorText(e.cause)}`)))).port;
         const analyticsUrl = admin === undefined || adminPort === undefined ? undefined : analyticsPageUrl(admin, adminPort);
         if (admin !== undefined) root.info(`admin listener on ${admin.listen.host}:${adminPort}: /metrics, /healthz, /readyz, the Topics API (/api/bots/…), the analytics page ${analyticsUrl}${admin.token ? " (token required but for /healthz)" : ""}`);
         // What every bot gets, here or through the coordinator.
         const shared = { ...options, analyticsUrl, ...(tracer ? { tracer } : {}) };
         cluster = options.cluster !== false && store.dialect.fenced !== undefined
-          ? yield* startCluster(config, shared, root, store)
+          ? yield* startCluster(config, shared, root, store, fronts)
           : undefined;
         if (cluster) bots = cluster.running;
         else {
@@ -90,7 +97,7 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
           for (const [index, bot] of config.bots.entries()) here.push(yield* makeBot({ ...shared, bot, index, log: root.child(bot.id, { bot: bot.id }) }));
         }
         yield* foldAnalyticsDaily(db, config.bots.map((b) => b.id), config.analytics?.retentionDays ?? DEFAULT_ANALYTICS_RETENTION_DAYS, root);
-        return { db, get bots() { return bots; }, adminPort, cluster };
+        return { db, get bots() { return bots; }, adminPort, cluster, fronts };
       }),
     ).pipe(Layer.provide(storeLayer(config.storage)));
     if (!options.testClock) return bots;
@@ -105,7 +112,7 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
  * lease. Leases are timed on the real clock even under `testClock`: they are about processes,
  * while the TestClock moves the pipeline's own timers.
  */
-const startCluster = (config: Config, options: RunOptions, root: Logger, store: Context.Tag.Service<typeof Store>) =>
+const startCluster = (config: Config, options: RunOptions, root: Logger, store: Context.Tag.Service<typeof Store>, fronts: Map<string, Front>) =>
   Effect.gen(function* () {
     const settings: ClusterSettings = { ...clusterDefaults(), ...(options.cluster || {}) };
     const pipelineClock = yield* Effect.clock;
@@ -117,13 +124,17 @@ const startCluster = (config: Config, options: RunOptions, root: Logger, store: 
     );
     // Once, outside any bot's fence: bots moving between instances must not run schema changes.
     yield* Effect.tryPromise({ try: () => migratePlugins(store.db, config.bots), catch: (e) => e });
+    // Every bot's doors to the outside open here whoever owns the bot, before any bot starts.
+    const notifier = yield* pgNotifier(config.storage, store.db, root.child("cluster"));
+    for (const bot of config.bots) fronts.set(bot.id, yield* startFront({ bot, log: root.child(bot.id, { bot: bot.id }), store, notifier }));
+    const fronted = { notifier, inboxRecheck: Duration.millis(settings.inboxRecheckMs ?? clusterDefaults().inboxRecheckMs!) };
     return yield* runCoordinator({
       store, leaseDb, settings, botIds: config.bots.map((b) => b.id), log: root.child("cluster"),
       startBot: (botId, botStore, renewal) => {
         const index = config.bots.findIndex((b) => b.id === botId);
         const bot = config.bots[index];
         return makeBot({
-          ...options, pollTimeoutSeconds, bot, index, log: root.child(bot.id, { bot: bot.id }), pluginsMigrated: true,
+          ...options, pollTimeoutSeconds, bot, index, log: root.child(bot.id, { bot: bot.id }), pluginsMigrated: true, fronted,
           guardClient: (client) => guardedClient(client, renewal, settings.ttlMs, settings.callMarginMs, leaseClock),
         }).pipe(Effect.provideService(Store, botStore), Effect.withClock(pipelineClock));
       },

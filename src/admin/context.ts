@@ -1,6 +1,9 @@
 /** What the admin routes may look at: the store, the configured bots and the ones started so far. */
 import type { BotConfig } from "../config/mod.ts";
+import type * as Effect from "effect/Effect";
 import type { RunningBot } from "../pipeline/bot.ts";
+import type { StoreError } from "../store/errors.ts";
+import type { ApiRunner } from "./topics/resolve.ts";
 import type { Db } from "../store/schema.ts";
 
 /** See the module comment. */
@@ -19,6 +22,11 @@ export interface AdminContext {
    * with one instance, or before the leases are sorted out).
    */
   readonly owned?: () => readonly string[] | undefined;
+  /**
+   * With several instances, the Topics API's way to a bot owned elsewhere (cluster/front.ts):
+   * undefined until its owner has connected it once (its identity is then in the store).
+   */
+  readonly front?: (botId: string) => Effect.Effect<ApiRunner | undefined, StoreError>;
 }
 
 /**

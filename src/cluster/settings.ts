@@ -25,9 +25,15 @@ export interface ClusterSettings {
   readonly callMarginMs: number;
   /** Long-poll timeout in this mode, short enough to end well within a lease. */
   readonly pollTimeoutSeconds: number;
+  /**
+   * How often an owner looks at its bots' inboxes for rows other instances stored, on the
+   * pipeline's Clock: the fallback for a wake-up notice lost while the listening connection was
+   * down (cluster/notify.ts); notices wake it at once.
+   */
+  readonly inboxRecheckMs?: number;
 }
 
-/** The defaults: 5 s leases renewed every second; calls end 2 s before a lease could pass on; long polls of at most 2 s. */
+/** The defaults: 5 s leases renewed every second; calls end 2 s before a lease could pass on; long polls of at most 2 s; inboxes re-checked every 30 s. */
 export const clusterDefaults = (env: Record<string, string | undefined> = process.env): ClusterSettings => ({
   instanceId: env.SWITCHBOARD_INSTANCE_ID?.trim() || `${hostname()}-${process.pid}-${randomUUID().slice(0, 6)}`,
   host: `${hostname()} pid ${process.pid}`,
@@ -35,4 +41,5 @@ export const clusterDefaults = (env: Record<string, string | undefined> = proces
   renewMs: 1_000,
   callMarginMs: 2_000,
   pollTimeoutSeconds: 2,
+  inboxRecheckMs: 30_000,
 });

@@ -21,7 +21,10 @@ import { Plugins } from "../plugins/service.ts";
 import { chatOfTopic, type ConversationRow } from "../store/conversations.ts";
 import { pruneInbox, smallestUpdateId } from "../store/inbox.ts";
 import { chatOfTopicMessage } from "../store/message-map.ts";
-import { Store } from "../store/store.ts";
+import { query, Store } from "../store/store.ts";
+import { saveBotIdentity } from "../store/bot-identity.ts";
+import type { Notifier } from "../cluster/notify.ts";
+import { wakeOnNotify } from "../cluster/wake.ts";
 import { TelegramApi } from "../telegram/api.ts";
 import { makeTelegramClient, type TelegramClient } from "../telegram/client.ts";
 import { downloadText } from "../telegram/download-file.ts";
@@ -69,6 +72,20 @@ export interface StartBotOptions {
   pluginsMigrated?: boolean;
   /** Wraps the Bot API client (several instances: the lease's guard, cluster/guard.ts). */
   guardClient?: (client: TelegramClient) => TelegramClient;
+  /**
+   * Several instances: the webhook receiver and the proxy listen on every instance
+   * (cluster/front.ts), not in the bot, and store into the shared inbox; the bot (run by its
+   * owner) keeps what only the owner does — setWebhook, polling, the parallel system's webhook
+   * pushes — and is woken by the other instances' notices.
+   */
+  fronted?: Fronted;
+}
+
+/** See {@link StartBotOptions.fronted}. */
+export interface Fronted {
+  readonly notifier: Notifier;
+  /** The slow re-check of the inbox, on the Clock (default cluster/wake.ts `INBOX_RECHECK`). */
+  readonly inboxRecheck?: Duration.DurationInput;
 }
 
 /** A running bot: its identity and the live services tests, the sandbox and benchmarks look at. */
@@ -119,6 +136,8 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
     yield* Effect.addFinalizer(() => Effect.promise(() => plugins.dispose()));
     const me = yield* connect({ client, botId: bot.id, log }).pipe(Effect.mapError((e) => new BotStartError(e.message)));
     view.username = me.username;
+    // The other instances' fronts name the bot by it (the Topics API), without calling Telegram.
+    if (o.fronted) yield* query("record the bot's identity", () => saveBotIdentity(db, bot.id, me));
 
     const nameOf = (user: Parameters<typeof displayName>[0]) => plugins.nameOf(user, view) ?? displayName(user);
     const machine = createConversationMachine({ iconColor: plugins.topicIconColor(view), nameOf, hideGroupSenders: bot.params.hide_info.includes("name"), suffixOf: (data) => plugins.titleSuffix(data, view) });
@@ -170,6 +189,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       // Real time, not the Clock: these are identities, not timing.
       const nextUpdateId = syntheticUpdateIds(Date.now, yield* Effect.tryPromise(() => smallestUpdateId(db, bot.id)));
       const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends, health: receiving, nextUpdateId });
+      if (o.fronted) yield* wakeOnNotify(o.fronted.notifier, bot.id, inbox, o.fronted.inboxRecheck);
 
       // Telegram keeps unconfirmed updates 24 h at most, so older processed rows can never recur.
       const prune = Effect.gen(function* () {

@@ -37,6 +37,8 @@ export interface AcceptFrom {
   readonly texts?: readonly (string | undefined)[];
   /** A write that must commit with the updates or not at all (see store/inbox.ts). */
   readonly alsoWrite?: (tx: Db) => Promise<void>;
+  /** Synthetic ids that must all be new, or nothing is saved (store/inbox.ts `allFresh`). */
+  readonly allFresh?: boolean;
 }
 
 /** What the service offers. */
@@ -61,6 +63,8 @@ export interface InboxService {
   lastUpdateId(): Effect.Effect<number | undefined, StoreError>;
   /** Waits until something was accepted since the last wait (the processor's wake-up). */
   readonly arrivals: Effect.Effect<void>;
+  /** Makes the processor look at the inbox (another instance stored rows for this bot; cluster/wake.ts). */
+  readonly wake: Effect.Effect<void>;
   /** Listens to every accepted batch (the proxy's stream for the parallel system); returns the unsubscribe. */
   onAccepted(listener: (updates: readonly Update[]) => void): () => void;
 }
@@ -111,7 +115,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
                 else dead.push({ source: from.source, updateId: decoded.updateId, reason: decoded.reason, raw: decoded.raw });
               }
               const now = yield* Clock.currentTimeMillis;
-              const saved = yield* query("accept updates", () => acceptIntake(db, botId, { updates: good, dead }, now, { ...options, ...(from.sourceKey ? { sourceKey: from.sourceKey } : {}), ...(from.alsoWrite ? { alsoWrite: from.alsoWrite } : {}) }));
+              const saved = yield* query("accept updates", () => acceptIntake(db, botId, { updates: good, dead }, now, { ...options, ...(from.sourceKey ? { sourceKey: from.sourceKey } : {}), ...(from.alsoWrite ? { alsoWrite: from.alsoWrite } : {}), ...(from.allFresh ? { allFresh: true } : {}) }));
               if (saved.dead.length > 0) yield* reported(saved.dead);
               if (good.length === 0) return 0;
               yield* Queue.offer(wake, undefined);
@@ -153,6 +157,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
           },
           lastUpdateId: () => query("read the polling offset", () => lastUpdateId(db, botId)),
           arrivals: Queue.take(wake),
+          wake: Effect.asVoid(Queue.offer(wake, undefined)),
           onAccepted: (listener) => {
             listeners.add(listener);
             return () => listeners.delete(listener);

@@ -16,10 +16,16 @@ import { setWebhook } from "../telegram/connect.ts";
 import type { OwnSends } from "../telegram/mtproto/own-sends.ts";
 import { type MtprotoClientFactory, type MtprotoSession, MtprotoStartError, startMtprotoSession } from "../telegram/mtproto/session.ts";
 import { runPolling } from "../telegram/polling.ts";
-import { type ProxyHandle, proxyServer } from "../telegram/proxy/server.ts";
+import { type ProxyHandle, proxyPusher, proxyServer } from "../telegram/proxy/server.ts";
+import { mirrorsToParallel } from "../telegram/proxy/mirror.ts";
+import type { Notifier } from "../cluster/notify.ts";
+import type { Db } from "../store/schema.ts";
+import * as Runtime from "effect/Runtime";
 import { webhookReceiver } from "../telegram/webhook.ts";
 import type { Logger } from "../util/log.ts";
+import type { Fronted } from "./bot.ts";
 import type { InboxService } from "./inbox.ts";
+import { withFreshIds } from "./fresh-ids.ts";
 import type { ReceiveHealth } from "./receive-health.ts";
 import { BotStartError } from "./start-error.ts";
 
@@ -39,6 +45,8 @@ export interface SourceOptions {
   health: ReceiveHealth;
   /** The bot's one generator of synthetic update ids (util/synthetic-id.ts). */
   nextUpdateId: () => number;
+  /** Several instances: the receivers listen on every instance, not here (pipeline/bot.ts `fronted`). */
+  fronted?: Fronted;
 }
 
 /** The running source's handles. */
@@ -60,7 +68,9 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
     // Behind the proxy, the other system may ask for any kind (inline queries, payments …): ask Telegram for all.
     const asked = bot.parallel?.mode === "proxy" ? { allowedUpdates: everyUpdateType } : {};
     let proxy: ProxyHandle | undefined;
-    if (bot.parallel?.mode === "proxy") {
+    if (bot.parallel?.mode === "proxy" && o.fronted) {
+      yield* ownerPusher(o, o.fronted.notifier, db);
+    } else if (bot.parallel?.mode === "proxy") {
       const listen = bot.parallel.listen;
       const started = yield* proxyServer({
         host: listen.host, port: listen.port, token: bot.token, apiRoot: bot.apiRoot, db, botId: bot.id, log: log.child("proxy"),
@@ -101,6 +111,15 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
       return { proxy, mtproto: session, webhookPort: undefined };
     }
 
+    if (bot.updates === "webhook" && bot.webhook && o.fronted) {
+      // The receiver listens on every instance (cluster/front.ts); the owner tells Telegram where.
+      const w = bot.webhook;
+      yield* setWebhook({ client: o.client, botId: bot.id, log, url: w.url, secret: w.secret, ...asked }).pipe(Effect.mapError((e) => new BotStartError(e.message)));
+      o.health.ok("webhook", yield* Clock.currentTimeMillis);
+      announce(`webhook (${w.url}; the receiver listens on ${w.listen.host}:${w.listen.port} on every instance)`);
+      return { proxy, mtproto: undefined, webhookPort: undefined };
+    }
+
     if (bot.updates === "webhook" && bot.webhook) {
       const w = bot.webhook;
       const accept = (updates: readonly unknown[], texts: readonly string[]) => o.inbox.accept(updates, { source: "webhook", texts });
@@ -118,4 +137,33 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
       client: o.client, log, lastUpdateId: last, accept: (updates) => o.inbox.accept(updates, { source: "polling" }), timeoutSeconds: o.pollTimeoutSeconds, health: o.health, onConnected: Effect.sync(() => announce("polling")), ...asked,
     }));
     return { proxy, mtproto: undefined, webhookPort: undefined };
+  });
+
+/**
+ * Several instances, proxy mode: the proxy listens on every instance (cluster/front.ts); the owner
+ * runs only the pusher to the parallel system's webhook, woken by what this instance accepted and
+ * by the other instances' notices (a webhook set there, updates queued there). What this
+ * instance queued for the parallel system is announced, so long polls elsewhere wake.
+ */
+const ownerPusher = (o: SourceOptions, notifier: Notifier, db: Db) =>
+  Effect.gen(function* () {
+    const { bot, log } = o;
+    if (bot.parallel?.mode !== "proxy") return;
+    const pusher = yield* proxyPusher({
+      host: bot.parallel.listen.host, port: bot.parallel.listen.port, token: bot.token, apiRoot: bot.apiRoot, db, botId: bot.id, log: log.child("proxy"),
+      push: { retryHours: bot.parallel.webhookRetryHours, maxAttempts: bot.parallel.webhookMaxAttempts },
+      // A method named by the webhook's answer, sent to a user: recorded like the fronts record it.
+      onIntercepted: (chatId, message, edited) =>
+        withFreshIds(o.nextUpdateId, 1, ([id]) =>
+          o.inbox.accept([{ update_id: id, switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } }], { source: "proxy", allFresh: true })),
+    }).pipe(Effect.provide(nodeHttpClientLayer));
+    const run = Runtime.runFork(yield* Effect.runtime<never>());
+    yield* notifier.subscribe("proxy", bot.id, () => void run(pusher.reload));
+    const mirrored = mirrorsToParallel(bot.group);
+    const stopListening = o.inbox.onAccepted((updates) => {
+      run(pusher.queued(updates));
+      if (updates.some(mirrored)) run(notifier.publish("proxy", bot.id));
+    });
+    yield* Effect.addFinalizer(() => Effect.sync(stopListening));
+    log.info("parallel mode: the Bot API proxy listens on every instance; the owner (here) feeds the other system's webhook");
   });

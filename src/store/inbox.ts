@@ -26,7 +26,16 @@ export interface AcceptOptions {
    * idempotency key); throwing rolls the whole accept back.
    */
   alsoWrite?: (tx: Db) => Promise<void>;
+  /**
+   * Every update must be new: an id already stored rolls the whole batch back with
+   * {@link UpdateIdTaken}. For synthetic ids made on several instances at once (util/synthetic-id.ts),
+   * which may meet; the caller takes new ids and tries again.
+   */
+  allFresh?: boolean;
 }
+
+/** Thrown inside the accepting transaction when `allFresh` was asked and an id was taken (see {@link AcceptOptions}). */
+export class UpdateIdTaken extends Error {}
 
 // Without a conflict target, both the id and the source key deduplicate.
 const insertUpdates = prepare<{ bot: string; at: number; ids: readonly number[]; payloads: readonly string[]; keys: readonly (string | null)[] }>()((db, p, n) =>
@@ -82,6 +91,7 @@ export async function acceptIntake(db: Db, botId: string, intake: Intake, now: n
       const params = { bot: botId, at: now, ids: batch.map((u) => u.update.update_id), payloads: batch.map((u) => u.payload), keys: batch.map((u) => o.sourceKey?.(u.update) ?? null) };
       inserted += Number((await insertUpdates.run(tx, params, batch.length)).numAffectedRows ?? 0);
     });
+    if (o.allFresh && inserted < updates.length) throw new UpdateIdTaken("a synthetic update id was taken meanwhile");
     const added = dead.length > 0 ? await addDeadLetters(tx, botId, dead, now) : [];
     // Synthetic updates (intercepted messages) have negative ids and never move the offset; a
     // dead letter with a usable id does, so a restart does not fetch it again.

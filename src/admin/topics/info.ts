@@ -33,7 +33,7 @@ function labelsOf(data: Readonly<Record<string, unknown>> | undefined): string[]
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
 /** One dialog as the API shows it. `now` (ms) measures the wait. */
-export function dialogInfo(bot: RunningBot, config: BotConfig, row: DialogRow, now: number) {
+export function dialogInfo(bot: Pick<RunningBot, "id" | "me" | "topicTitleOf">, config: BotConfig, row: DialogRow, now: number) {
   const snapshot = row.snapshot as StoredSnapshot;
   const context = snapshot.context;
   const user = context.user;

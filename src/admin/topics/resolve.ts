@@ -4,13 +4,21 @@ import type { BotConfig } from "../../config/mod.ts";
 import type { RunningBot } from "../../pipeline/bot.ts";
 import { dialogOfChat, dialogOfTopic, type DialogRow } from "../../store/dialogs.ts";
 import { query } from "../../store/store.ts";
+export type { RunningBot };
 import type { AdminContext } from "../context.ts";
 import { type ApiError, fail } from "./errors.ts";
+
+/**
+ * What the API needs of a bot: who it is, its synthetic ids, its inbox, its topics' titles. The
+ * running bot here offers it, and with several instances so does this instance's front of a bot
+ * another instance owns (cluster/front.ts), which writes into the shared inbox for the owner.
+ */
+export type ApiRunner = Pick<RunningBot, "id" | "me" | "nextUpdateId" | "topicTitleOf"> & { readonly inbox: Pick<RunningBot["inbox"], "accept"> };
 
 /** A bot the API may act for. */
 export interface ApiBot {
   readonly config: BotConfig;
-  readonly running: RunningBot;
+  readonly running: ApiRunner;
 }
 
 /** The bot `id`, started. */
@@ -18,11 +26,9 @@ export const botNamed = (ctx: AdminContext, id: string) =>
   Effect.gen(function* () {
     const config = ctx.bots.find((b) => b.id === id);
     if (config === undefined) return yield* fail(404, `no bot "${id}" in the configuration (bots: ${ctx.bots.map((b) => b.id).join(", ")})`);
-    const running = ctx.running().find((b) => b.id === id);
-    const owned = ctx.owned?.();
-    if (running === undefined && owned !== undefined && !owned.includes(id)) {
-      return yield* fail(503, `bot "${id}" runs on another instance now: ask that one (switchboard status names it)`);
-    }
+    const here: ApiRunner | undefined = ctx.running().find((b) => b.id === id);
+    // Several instances: a bot owned elsewhere is served through this instance's front of it.
+    const running = here ?? (ctx.front ? yield* ctx.front(id) : undefined);
     if (running === undefined) return yield* fail(503, `bot "${id}" is not started yet (connecting to Telegram)`);
     return { config, running } satisfies ApiBot;
   });

@@ -10,6 +10,7 @@ import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import type { StoredSnapshot } from "../../conversation/step.ts";
 import { type ApiAction, apiUpdate } from "../../pipeline/api-updates.ts";
+import { withFreshIds } from "../../pipeline/fresh-ids.ts";
 import type { DialogRow } from "../../store/dialogs.ts";
 import type { AdminContext } from "../context.ts";
 import { decodeBody, EmptyBody, IncomingBody, LabelsBody, MessageBody } from "./body.ts";
@@ -25,18 +26,19 @@ export type WriteAction = (typeof writeActions)[number];
 
 /**
  * Puts `actions` into the bot's inbox in order, in one transaction with the answer's idempotency
- * key (all or nothing), with ids from the bot's one synthetic-id generator (shared with the proxy
- * and MTProto, so no id is taken twice); answers 202 with the ids.
+ * key (all or nothing), with ids from the bot's synthetic-id generator (one per bot and instance;
+ * an id another instance took meanwhile makes it try again with new ones); answers 202 with the ids.
  */
 const enqueue = (bot: ApiBot, remember: Remember, chatId: number, topicId: number | null, actions: readonly ApiAction[]) =>
-  Effect.gen(function* () {
-    const ids = actions.map(() => bot.running.nextUpdateId());
-    const answer: Answer = { status: 202, body: { status: "queued", bot: bot.config.id, chat_id: chatId, thread_id: topicId, update_ids: ids } };
-    const alsoWrite = remember(answer);
-    const saved = yield* bot.running.inbox.accept(actions.map((action, i) => apiUpdate(ids[i], action)), { source: "api", ...(alsoWrite ? { alsoWrite } : {}) });
-    if (saved !== actions.length) return yield* fail(503, "the inbox did not take the update; try again");
-    return answer;
-  });
+  withFreshIds(bot.running.nextUpdateId, actions.length, (ids) =>
+    Effect.gen(function* () {
+      const answer: Answer = { status: 202, body: { status: "queued", bot: bot.config.id, chat_id: chatId, thread_id: topicId, update_ids: ids } };
+      const alsoWrite = remember(answer);
+      // allFresh: with several instances another one may have handed out one of these ids meanwhile.
+      const saved = yield* bot.running.inbox.accept(actions.map((action, i) => apiUpdate(ids[i], action)), { source: "api", allFresh: true, ...(alsoWrite ? { alsoWrite } : {}) });
+      if (saved !== actions.length) return yield* fail(503, "the inbox did not take the update; try again");
+      return answer;
+    }));
 
 /** The dialog, which must be in one of `states` (409 otherwise, saying which it is in). */
 const dialogIn = (ctx: AdminContext, bot: ApiBot, address: DialogAddress, states: readonly string[], what: string) =>

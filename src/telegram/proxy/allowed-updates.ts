@@ -52,17 +52,24 @@ export interface AllowedUpdates {
   apply(params: RawParams): Effect.Effect<void, StoreError>;
 }
 
-/** Loads the stored setting of bot `botId`. */
-export const makeAllowedUpdates = (db: Db, botId: string): Effect.Effect<AllowedUpdates, StoreError> =>
+/**
+ * Loads the stored setting of bot `botId`. `shared`: proxies of other instances may change it
+ * too, so it is read from the store each time instead of kept here (a copy could be stale and
+ * skip a change back).
+ */
+export const makeAllowedUpdates = (db: Db, botId: string, shared = false): Effect.Effect<AllowedUpdates, StoreError> =>
   Effect.gen(function* () {
-    const setting = yield* Ref.make(yield* query("read the parallel system's allowed_updates", () => loadAllowedUpdates(db, botId)));
+    const load = query("read the parallel system's allowed_updates", () => loadAllowedUpdates(db, botId));
+    const setting = yield* Ref.make(yield* load);
+    const current = shared ? Effect.tap(load, (kinds) => Ref.set(setting, kinds)) : Ref.get(setting);
     const same = (a: readonly string[] | undefined, b: readonly string[] | undefined) => a === b || (a !== undefined && b !== undefined && a.join() === b.join());
     return {
-      current: Ref.get(setting),
+      // The last value read stands in when the store cannot be read (getWebhookInfo still answers).
+      current: Effect.orElse(current, () => Ref.get(setting)),
       apply: (params) =>
         Effect.gen(function* () {
           const change = readAllowedUpdates(params);
-          if (change.keep || same(change.kinds, yield* Ref.get(setting))) return;
+          if (change.keep || same(change.kinds, yield* current)) return;
           yield* query("save the parallel system's allowed_updates", () => saveAllowedUpdates(db, botId, change.kinds));
           yield* Ref.set(setting, change.kinds);
         }),

@@ -26,7 +26,7 @@ import * as Ref from "effect/Ref";
 import * as Scope from "effect/Scope";
 import type { Db } from "../../store/open.ts";
 import { laneOf } from "../../store/proxy-lanes.ts";
-import type { ProxyWebhook } from "../../store/proxy-settings.ts";
+import { loadProxyWebhook, type ProxyWebhook } from "../../store/proxy-settings.ts";
 import {
   dateUndatedProxyUpdates, deferProxyUpdate, type ProxyLaneHead, proxyLaneHead, proxyLanes, removeProxyUpdate, restartProxyRetries,
 } from "../../store/proxy-updates.ts";
@@ -87,6 +87,12 @@ export interface WebhookPusher {
   set(webhook: ProxyWebhook | undefined, fresh: boolean): Effect.Effect<void, StoreError>;
   /** Updates were accepted (some of them queued for the parallel system): wake their lanes. */
   queued(updates: readonly Update[]): Effect.Effect<void>;
+  /**
+   * Several instances: a proxy on another instance changed the stored webhook or queued updates.
+   * Takes the stored webhook if it differs from the one in use (its retries were restarted where
+   * it was set), and looks at every lane with something queued.
+   */
+  readonly reload: Effect.Effect<void>;
 }
 
 /** Settings of a pusher. */
@@ -253,10 +259,23 @@ export const makeWebhookPusher = (o: PusherOptions): Effect.Effect<WebhookPusher
         yield* Queue.offerAll(arrivals, yield* store("read the queue", () => proxyLanes(db, botId)));
       }));
 
+    const sameHook = (a: ProxyWebhook | undefined, b: ProxyWebhook | undefined) =>
+      a === b || (a !== undefined && b !== undefined && a.url === b.url && a.secret === b.secret && a.maxConnections === b.maxConnections);
+    const reload = Effect.gen(function* () {
+      const stored = yield* store("read the parallel system's webhook", () => loadProxyWebhook(db, botId));
+      if (!sameHook(stored, yield* Ref.get(webhook))) {
+        yield* Ref.set(lastError, undefined);
+        // Reads the queue itself once the new lanes run.
+        return yield* set(stored, false);
+      }
+      if (yield* Ref.get(current)) yield* Queue.offerAll(arrivals, yield* store("read the queue", () => proxyLanes(db, botId)));
+    }).pipe(Effect.catchAll((e) => Effect.sync(() => log.warn("proxy webhook pusher: could not look at the store; the next notice or restart does", { error: e.message }))));
+
     return {
       webhook: Ref.get(webhook),
       lastError: Ref.get(lastError),
       set,
+      reload,
       queued: (updates) => Effect.asVoid(Queue.offerAll(arrivals, updates.filter((u) => u.update_id > 0).map(laneOf))),
     } satisfies WebhookPusher;
   });

@@ -31,6 +31,7 @@ import { interceptedEdits, interceptedMessages } from "./intercepted.ts";
 import { loadProxyWebhook } from "../../store/proxy-settings.ts";
 import { type AllowedUpdates, makeAllowedUpdates } from "./allowed-updates.ts";
 import { intParam, type RawParams, readParams } from "./params.ts";
+import { remotePusher } from "./remote-pusher.ts";
 import { makeWebhookPusher, newPushStats, type PushPolicy, type PushStats, type WebhookPusher } from "./pusher.ts";
 import { routeOf } from "./route.ts";
 import { makeProxyStream, type ProxyStream } from "./stream.ts";
@@ -52,6 +53,12 @@ export interface ProxyOptions {
   readonly push?: PushPolicy;
   /** No byte either way for this long fails a forwarded call (ms); default the transport's 60 s. */
   readonly forwardTimeoutMs?: number;
+  /**
+   * Several instances: this proxy serves the bot whoever owns it, and the parallel system's
+   * webhook is pushed by the owner's {@link proxyPusher}; `tellOwner` tells it a setting changed.
+   * The `allowed_updates` setting is then read from the store on each use (others may change it).
+   */
+  readonly pushedElsewhere?: { readonly tellOwner: Effect.Effect<void> };
 }
 
 /** Counters of a running proxy (the webhook's among them). */
@@ -80,15 +87,19 @@ const answer = (a: MethodAnswer) => json(a.status, a.body);
  */
 const maxReadBytes = 10 * 1024 * 1024;
 
-/** Everything a request handler needs. */
-interface Parts {
+/** What forwarding a call needs. */
+interface Relaying {
   readonly o: ProxyOptions;
+  readonly stats: ProxyStats;
+  readonly upstream: Upstream;
+}
+
+/** Everything a request handler needs. */
+interface Parts extends Relaying {
   readonly stream: ProxyStream;
   readonly pusher: WebhookPusher;
   readonly allowed: AllowedUpdates;
   readonly hooks: WebhookMethods;
-  readonly stats: ProxyStats;
-  readonly upstream: Upstream;
 }
 
 /**
@@ -101,19 +112,12 @@ export const proxyServer = (o: ProxyOptions): Effect.Effect<ProxyHandle, HttpSer
     const stream = yield* makeProxyStream(o.db, o.botId);
     const stats: ProxyStats = { forwarded: 0, intercepted: 0, served: 0, ...newPushStats() };
     // A store that cannot be read at start is a defect of the deployment, not a request to answer.
-    const allowed = yield* Effect.orDie(makeAllowedUpdates(o.db, o.botId));
-    const pusher = yield* makeWebhookPusher({
-      db: o.db, botId: o.botId, log: o.log, stats, ...(o.push ? { policy: o.push } : {}),
-      // A method returned in a webhook's answer is a call of the parallel system like any other.
-      dispatch: (reply) => Effect.asVoid(forward(parts, "POST", reply.method, "", reply.contentType, reply.body, reply.params)),
-    });
-    const stored = yield* Effect.tryPromise(() => loadProxyWebhook(o.db, o.botId)).pipe(
-      Effect.catchAll((error) => Effect.sync(() => (o.log.warn("could not read the parallel system's webhook; it must call setWebhook again", { error: String(error) }), undefined))),
-    );
-    yield* Effect.orDie(pusher.set(stored, false));
-    const hooks = makeWebhookMethods({ db: o.db, botId: o.botId, log: o.log, pusher, allowed, onSet: stream.terminate });
+    const allowed = yield* Effect.orDie(makeAllowedUpdates(o.db, o.botId, o.pushedElsewhere !== undefined));
     const http = yield* makeForwardingClient(...(o.forwardTimeoutMs !== undefined ? [o.forwardTimeoutMs] : []));
-    const parts: Parts = { o, stream, pusher, allowed, hooks, stats, upstream: { http, root: o.apiRoot.replace(/\/+$/, ""), token: o.token } };
+    const upstream: Upstream = { http, root: o.apiRoot.replace(/\/+$/, ""), token: o.token };
+    const pusher = o.pushedElsewhere ? remotePusher(o.db, o.botId, o.pushedElsewhere.tellOwner) : yield* startPusher({ o, stats, upstream });
+    const hooks = makeWebhookMethods({ db: o.db, botId: o.botId, log: o.log, pusher, allowed, onSet: stream.terminate });
+    const parts: Parts = { o, stream, pusher, allowed, hooks, stats, upstream };
     const server = yield* makeHttpServer({ host: o.host, port: o.port });
     yield* server.serve(proxyApp(parts));
     // Runs first on close: a waiting long poll gets Telegram's gateway answer, not a cut connection.
@@ -123,6 +127,36 @@ export const proxyServer = (o: ProxyOptions): Effect.Effect<ProxyHandle, HttpSer
       stats,
       notify: (updates) => Effect.zipRight(stream.notify, pusher.queued(updates)),
     };
+  });
+
+/**
+ * The parallel system's webhook pusher (pusher.ts) with the stored webhook in use: a method a
+ * webhook's answer names is forwarded and recorded like any call of the parallel system.
+ */
+const startPusher = (r: Relaying) =>
+  Effect.gen(function* () {
+    const { o } = r;
+    const pusher = yield* makeWebhookPusher({
+      db: o.db, botId: o.botId, log: o.log, stats: r.stats, ...(o.push ? { policy: o.push } : {}),
+      dispatch: (reply) => Effect.asVoid(forward(r, "POST", reply.method, "", reply.contentType, reply.body, reply.params)),
+    });
+    const stored = yield* Effect.tryPromise(() => loadProxyWebhook(o.db, o.botId)).pipe(
+      Effect.catchAll((error) => Effect.sync(() => (o.log.warn("could not read the parallel system's webhook; it must call setWebhook again", { error: String(error) }), undefined))),
+    );
+    yield* Effect.orDie(pusher.set(stored, false));
+    return pusher;
+  });
+
+/**
+ * Several instances: the pusher of a bot's owner, without the proxy's HTTP server (the proxies of
+ * every instance serve the calls, cluster/front.ts). `reload` when another instance's proxy
+ * changed the webhook or queued updates; `queued` for what this instance accepted.
+ */
+export const proxyPusher = (o: ProxyOptions): Effect.Effect<WebhookPusher, never, Scope.Scope | HttpClient.HttpClient> =>
+  Effect.gen(function* () {
+    const http = yield* makeForwardingClient(...(o.forwardTimeoutMs !== undefined ? [o.forwardTimeoutMs] : []));
+    const stats: ProxyStats = { forwarded: 0, intercepted: 0, served: 0, ...newPushStats() };
+    return yield* startPusher({ o, stats, upstream: { http, root: o.apiRoot.replace(/\/+$/, ""), token: o.token } });
   });
 
 /**
@@ -189,7 +223,7 @@ const getUpdates = (p: Parts, params: RawParams) =>
 const answeredHere = new Set(["getupdates", "setwebhook", "deletewebhook", "getwebhookinfo", "logout", "close"]);
 
 /** Forwards a call whose body was read (`params` from it) to Telegram; see `relay`. */
-const forward = (p: Parts, httpMethod: string, method: string, search: string, contentType: string | undefined, body: Uint8Array, params: RawParams) =>
+const forward = (p: Relaying, httpMethod: string, method: string, search: string, contentType: string | undefined, body: Uint8Array, params: RawParams) =>
   relay(p, httpMethod, method, search, body.byteLength > 0 ? { bytes: body, contentType: contentType ?? "application/octet-stream" } : undefined, () => params);
 
 /**
@@ -197,7 +231,7 @@ const forward = (p: Parts, httpMethod: string, method: string, search: string, c
  * recorded before answering. `params` is read once the answer is in (a streamed upload's fields
  * are known only then).
  */
-const relay = (p: Parts, httpMethod: string, method: string, search: string, body: ForwardBody | undefined, params: () => RawParams) =>
+const relay = (p: Relaying, httpMethod: string, method: string, search: string, body: ForwardBody | undefined, params: () => RawParams) =>
   Effect.gen(function* () {
     const answered = yield* Effect.either(Effect.interruptible(callMethod(p.upstream, httpMethod, method, search, body)));
     if (answered._tag === "Left") {
@@ -214,7 +248,7 @@ const relay = (p: Parts, httpMethod: string, method: string, search: string, bod
   });
 
 /** A multipart call (an upload): streamed to Telegram, its text fields read on the way for `record`. */
-const forwardStreaming = (p: Parts, request: HttpServerRequest.HttpServerRequest, method: string, search: string, contentType: string) => {
+const forwardStreaming = (p: Relaying, request: HttpServerRequest.HttpServerRequest, method: string, search: string, contentType: string) => {
   const fields = formFieldsReader(contentType);
   const length = Number(request.headers["content-length"]);
   const stream = fields ? Stream.tap(request.stream, (chunk) => Effect.sync(() => fields.push(chunk))) : request.stream;
@@ -223,7 +257,7 @@ const forwardStreaming = (p: Parts, request: HttpServerRequest.HttpServerRequest
 };
 
 /** A file download, streamed through; an unreachable Telegram is a 502 as for calls. */
-const download = (p: Parts, httpMethod: string, path: string, search: string) =>
+const download = (p: Relaying, httpMethod: string, path: string, search: string) =>
   Effect.interruptible(downloadFile(p.upstream, httpMethod, path, search)).pipe(
     Effect.catchAll((error) =>
       Effect.sync(() => {
@@ -233,7 +267,7 @@ const download = (p: Parts, httpMethod: string, path: string, search: string) =>
     ),
   );
 
-const record = (p: Parts, method: string, params: RawParams, body: Uint8Array) =>
+const record = (p: Relaying, method: string, params: RawParams, body: Uint8Array) =>
   Effect.gen(function* () {
     const parsed = yield* Effect.try(() => JSON.parse(new TextDecoder().decode(body)) as { ok?: boolean; result?: unknown });
     if (!parsed.ok) return;
