@@ -47,7 +47,8 @@ bots:
     params: { welcome: off }
 `, {});
   const start = async (name: "i1" | "i2"): Promise<Running> => {
-    const running = await runConfig(configOf(name), { log: createLogger(name, "debug"), albumSettleMs: 150, cluster: { instanceId: name } });
+    const running = await runConfig(configOf(name), { log: createLogger(name, "debug"), albumSettleMs: 150, // No slow re-check during the test: the owner must be woken by the notices.
+    cluster: { instanceId: name, inboxRecheckMs: 600_000 } });
     cleanup.push(() => running.stop());
     return running;
   };
