@@ -13,6 +13,7 @@ import { type Running, runConfig } from "../../src/run.ts";
 import { type Emulator, startEmulator } from "../../src/sandbox/emulator/mod.ts";
 import { createLogger } from "../../src/util/log.ts";
 import { createTestDatabase } from "../support/postgres.ts";
+import { startReceiver } from "../support/webhook-receiver.ts";
 import { freePort, waitFor } from "../support/world.ts";
 
 const cleanup: Array<() => Promise<unknown>> = [];
@@ -109,4 +110,25 @@ bots:
   expect(log.filter((c) => c.caller === "i2" && c.method === "sendMessage")).toHaveLength(2);
   for (const method of ["setWebhook", "copyMessage", "createForumTopic"]) expect(methodsOf("i1").has(method), method).toBe(true);
   expect(methodsOf("i1").has("getUpdates")).toBe(false);
+
+  // The parallel system switches to a webhook, set through i2's proxy: the owner, i1, posts to it
+  // (i2's proxy does not push), and i1's proxy reports the setting too.
+  await other.stop();
+  const receiver = await startReceiver();
+  cleanup.push(receiver.close);
+  const callProxy = async (name: "i1" | "i2", method: string, params: unknown) =>
+    (await fetch(`http://127.0.0.1:${ports[name].proxy}/bot${bot.token}/${method}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(params) })).json() as Promise<{ ok: boolean; result: { url?: string } }>;
+  expect((await callProxy("i2", "setWebhook", { url: receiver.url })).ok).toBe(true);
+  expect((await callProxy("i1", "getWebhookInfo", {})).result.url).toBe(receiver.url);
+  emulator.userSends(bot.token, ann.id, { text: "to the other system's webhook" });
+  await waitFor(() => receiver.hits.some((h) => h.raw.includes("to the other system's webhook")), "the update pushed to the parallel system's webhook", 30_000);
+  await waitFor(() => topicMessages(topic.threadId).includes("to the other system's webhook"), "the same update relayed", 30_000);
+
+  // i1 stops: i2 takes the bot over on the ports it already listens on, and relays from then on.
+  await i1.stop();
+  await waitFor(() => i2.cluster?.owned.includes("acme"), "i2 owning the bot", 30_000);
+  emulator.userSends(bot.token, ann.id, { text: "after the handover" });
+  await waitFor(() => topicMessages(topic.threadId).includes("after the handover"), "relayed by i2 after the handover", 30_000);
+  await waitFor(() => receiver.hits.some((h) => h.raw.includes("after the handover")), "pushed by i2 after the handover", 30_000);
+  expect(emulator.callLog().some((c) => c.caller === "i2" && c.method === "copyMessage")).toBe(true);
 }, 120_000);
