@@ -126,8 +126,9 @@ const startCluster = (config: Config, options: RunOptions, root: Logger, store: 
     yield* Effect.tryPromise({ try: () => migratePlugins(store.db, config.bots), catch: (e) => e });
     // Every bot's doors to the outside open here whoever owns the bot, before any bot starts.
     const notifier = yield* pgNotifier(config.storage, store.db, root.child("cluster"));
-    for (const bot of config.bots) fronts.set(bot.id, yield* startFront({ bot, log: root.child(bot.id, { bot: bot.id }), store, notifier }));
-    const fronted = { notifier, inboxRecheck: Duration.millis(settings.inboxRecheckMs ?? clusterDefaults().inboxRecheckMs!) };
+    const recheck = Duration.millis(settings.inboxRecheckMs ?? clusterDefaults().inboxRecheckMs!);
+    for (const bot of config.bots) fronts.set(bot.id, yield* startFront({ bot, log: root.child(bot.id, { bot: bot.id }), store, notifier, recheck }));
+    const fronted = { notifier, inboxRecheck: recheck };
     return yield* runCoordinator({
       store, leaseDb, settings, botIds: config.bots.map((b) => b.id), log: root.child("cluster"),
       startBot: (botId, botStore, renewal) => {

@@ -13,7 +13,9 @@
  * A front lives as long as the instance: the listeners stay put while leases move, so a takeover
  * never rebinds a port.
  */
+import type * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
+import * as Schedule from "effect/Schedule";
 import * as Layer from "effect/Layer";
 import * as Runtime from "effect/Runtime";
 import type * as Scope from "effect/Scope";
@@ -34,6 +36,7 @@ import { webhookReceiver } from "../telegram/webhook.ts";
 import type { Logger } from "../util/log.ts";
 import { syntheticUpdateIds } from "../util/synthetic-id.ts";
 import type { Notifier } from "./notify.ts";
+import { INBOX_RECHECK } from "./wake.ts";
 
 /** What a front needs. */
 export interface FrontOptions {
@@ -42,6 +45,8 @@ export interface FrontOptions {
   /** The store, unfenced. */
   readonly store: StoreService;
   readonly notifier: Notifier;
+  /** How often a waiting long poll of the proxy looks at the store anyway, on the Clock (a notice may be lost; cluster/wake.ts). */
+  readonly recheck?: Duration.DurationInput;
 }
 
 /** A bot's front on this instance. */
@@ -97,10 +102,12 @@ export const startFront = (o: FrontOptions): Effect.Effect<Front, BotStartError 
             accept([{ update_id: id, switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } }], { source: "proxy", allFresh: true })),
         pushedElsewhere: { tellOwner: notifier.publish("proxy", bot.id) },
       }).pipe(Effect.provide(nodeHttpClientLayer), listening("the Bot API proxy", listen));
-      // Updates queued anywhere wake a long poll waiting here.
+      // Updates queued anywhere wake a long poll waiting here; the re-check, one lost meanwhile
+      // (a wake-up with no poll waiting does nothing).
       const run = Runtime.runFork(yield* Effect.runtime<never>());
       const handle = proxy;
       yield* notifier.subscribe("proxy", bot.id, () => void run(handle.notify([])));
+      yield* Effect.forkScoped(Effect.schedule(handle.notify([]), Schedule.spaced(o.recheck ?? INBOX_RECHECK)));
       log.info(`parallel mode: Bot API proxy listening on ${listen.host}:${proxy.port} (every instance)`);
     }
 

@@ -26,9 +26,10 @@ export interface ClusterSettings {
   /** Long-poll timeout in this mode, short enough to end well within a lease. */
   readonly pollTimeoutSeconds: number;
   /**
-   * How often an owner looks at its bots' inboxes for rows other instances stored, on the
-   * pipeline's Clock: the fallback for a wake-up notice lost while the listening connection was
-   * down (cluster/notify.ts); notices wake it at once.
+   * How often an owner looks at its bots' inboxes for rows other instances stored, and a proxy's
+   * waiting long poll at the parallel system's queue, on the pipeline's Clock: the fallback for a
+   * wake-up notice lost while the listening connection was down (cluster/notify.ts); notices wake
+   * them at once.
    */
   readonly inboxRecheckMs?: number;
 }

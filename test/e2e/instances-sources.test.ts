@@ -67,7 +67,8 @@ bots:
   other.on("message:text", (ctx) => ctx.reply(`Bot: I got "${ctx.message.text}"`));
   other.catch(() => undefined);
   cleanup.push(() => other.stop());
-  void other.start({ timeout: 2 });
+  // Long polls of 50 s: the updates below arrive well within one, so they must wake it.
+  void other.start({ timeout: 50 });
 
   const ann = emulator.createUser({ firstName: "Ann" });
   const topicMessages = (threadId: number) => emulator.messages(groupId, { threadId }).map((m) => m.text);
