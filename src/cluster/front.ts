@@ -76,8 +76,9 @@ export const startFront = (o: FrontOptions): Effect.Effect<Front, BotStartError 
     const accept = (updates: readonly unknown[], from: AcceptFrom) =>
       Effect.tap(inbox.accept(updates, from), (fresh) =>
         fresh === 0 ? Effect.void : Effect.zipRight(notifier.publish("inbox", bot.id), proxyMode && from.source !== "proxy" ? notifier.publish("proxy", bot.id) : Effect.void));
-    // This instance's own generator: another instance's may meet it, which `withFreshIds` handles.
-    const nextUpdateId = syntheticUpdateIds(Date.now, yield* query("read the inbox's smallest id", () => smallestUpdateId(db, bot.id)));
+    // This instance's own generator (another instance's may meet it, which `withFreshIds`
+    // handles), made at first use: a thousand bots' fronts start without a query each.
+    const generator = yield* Effect.cached(Effect.map(query("read the inbox's smallest id", () => smallestUpdateId(db, bot.id)), (smallest) => syntheticUpdateIds(Date.now, smallest)));
     const listening = (what: string, listen: { host: string; port: number }) =>
       Effect.mapError((e: { readonly message?: string }) => new BotStartError(`bot "${bot.id}": cannot listen on ${listen.host}:${listen.port} for ${what}: ${e.message ?? String(e)}`));
 
@@ -98,8 +99,9 @@ export const startFront = (o: FrontOptions): Effect.Effect<Front, BotStartError 
         host: listen.host, port: listen.port, token: bot.token, apiRoot: bot.apiRoot, db, botId: bot.id, log: log.child("proxy"),
         push: { retryHours: proxyMode.webhookRetryHours, maxAttempts: proxyMode.webhookMaxAttempts },
         onIntercepted: (chatId, message, edited) =>
-          withFreshIds(nextUpdateId, 1, ([id]) =>
-            accept([{ update_id: id, switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } }], { source: "proxy", allFresh: true })),
+          Effect.flatMap(generator, (nextUpdateId) =>
+            withFreshIds(nextUpdateId, 1, ([id]) =>
+              accept([{ update_id: id, switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } }], { source: "proxy", allFresh: true }))),
         pushedElsewhere: { tellOwner: notifier.publish("proxy", bot.id) },
       }).pipe(Effect.provide(nodeHttpClientLayer), listening("the Bot API proxy", listen));
       // Updates queued anywhere wake a long poll waiting here; the re-check, one lost meanwhile
@@ -115,6 +117,7 @@ export const startFront = (o: FrontOptions): Effect.Effect<Front, BotStartError 
     const api = Effect.gen(function* () {
       me ??= yield* query("read the bot's identity", () => loadBotIdentity(db, bot.id));
       if (me === undefined) return undefined;
+      const nextUpdateId = yield* generator;
       return {
         id: bot.id,
         me,
