@@ -6,6 +6,7 @@
 import type { Update, UserFromGetMe } from "@grammyjs/types";
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
+import * as Runtime from "effect/Runtime";
 import type * as Scope from "effect/Scope";
 import { nodeHttpClientLayer } from "../platform/http-client.ts";
 import type { BotConfig } from "../config/mod.ts";
@@ -20,7 +21,6 @@ import { type ProxyHandle, proxyPusher, proxyServer } from "../telegram/proxy/se
 import { mirrorsToParallel } from "../telegram/proxy/mirror.ts";
 import type { Notifier } from "../cluster/notify.ts";
 import type { Db } from "../store/schema.ts";
-import * as Runtime from "effect/Runtime";
 import { webhookReceiver } from "../telegram/webhook.ts";
 import type { Logger } from "../util/log.ts";
 import type { Fronted } from "./bot.ts";
@@ -150,7 +150,7 @@ const ownerPusher = (o: SourceOptions, notifier: Notifier, db: Db) =>
     const { bot, log } = o;
     if (bot.parallel?.mode !== "proxy") return;
     const pusher = yield* proxyPusher({
-      host: bot.parallel.listen.host, port: bot.parallel.listen.port, token: bot.token, apiRoot: bot.apiRoot, db, botId: bot.id, log: log.child("proxy"),
+      token: bot.token, apiRoot: bot.apiRoot, db, botId: bot.id, log: log.child("proxy"),
       push: { retryHours: bot.parallel.webhookRetryHours, maxAttempts: bot.parallel.webhookMaxAttempts },
       // A method named by the webhook's answer, sent to a user: recorded like the fronts record it.
       onIntercepted: (chatId, message, edited) =>

@@ -89,7 +89,7 @@ const maxReadBytes = 10 * 1024 * 1024;
 
 /** What forwarding a call needs. */
 interface Relaying {
-  readonly o: ProxyOptions;
+  readonly o: Omit<ProxyOptions, "host" | "port">;
   readonly stats: ProxyStats;
   readonly upstream: Upstream;
 }
@@ -152,7 +152,7 @@ const startPusher = (r: Relaying) =>
  * every instance serve the calls, cluster/front.ts). `reload` when another instance's proxy
  * changed the webhook or queued updates; `queued` for what this instance accepted.
  */
-export const proxyPusher = (o: ProxyOptions): Effect.Effect<WebhookPusher, never, Scope.Scope | HttpClient.HttpClient> =>
+export const proxyPusher = (o: Omit<ProxyOptions, "host" | "port" | "pushedElsewhere">): Effect.Effect<WebhookPusher, never, Scope.Scope | HttpClient.HttpClient> =>
   Effect.gen(function* () {
     const http = yield* makeForwardingClient(...(o.forwardTimeoutMs !== undefined ? [o.forwardTimeoutMs] : []));
     const stats: ProxyStats = { forwarded: 0, intercepted: 0, served: 0, ...newPushStats() };
