@@ -78,7 +78,12 @@ export const startFront = (o: FrontOptions): Effect.Effect<Front, BotStartError 
         fresh === 0 ? Effect.void : Effect.zipRight(notifier.publish("inbox", bot.id), proxyMode && from.source !== "proxy" ? notifier.publish("proxy", bot.id) : Effect.void));
     // This instance's own generator (another instance's may meet it, which `withFreshIds`
     // handles), made at first use: a thousand bots' fronts start without a query each.
-    const generator = yield* Effect.cached(Effect.map(query("read the inbox's smallest id", () => smallestUpdateId(db, bot.id)), (smallest) => syntheticUpdateIds(Date.now, smallest)));
+    // (A failed read is tried again at the next use; two made at once: the first is kept.)
+    let made: (() => number) | undefined;
+    const generator = Effect.suspend(() =>
+      made !== undefined
+        ? Effect.succeed(made)
+        : Effect.map(query("read the inbox's smallest id", () => smallestUpdateId(db, bot.id)), (smallest) => (made ??= syntheticUpdateIds(Date.now, smallest))));
     const listening = (what: string, listen: { host: string; port: number }) =>
       Effect.mapError((e: { readonly message?: string }) => new BotStartError(`bot "${bot.id}": cannot listen on ${listen.host}:${listen.port} for ${what}: ${e.message ?? String(e)}`));
 
