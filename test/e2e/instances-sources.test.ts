@@ -33,9 +33,9 @@ it("a bot owned by one instance takes webhook updates, a parallel system's proxy
   const groupId = emulator.createForumGroup({ title: "Acme operators", bots: [bot.token], operators: [operator.id] });
   const ports = { i1: { hook: await freePort(), proxy: await freePort(), admin: await freePort() }, i2: { hook: await freePort(), proxy: await freePort(), admin: await freePort() } };
   // The balancer sends everything to i2: Telegram posts to i2's receiver.
-  const configOf = (name: "i1" | "i2") =>
+  const configOf = (name: "i1" | "i2", mine = ports[name]) =>
     parseConfig(`storage: "${database.url}"
-admin: { listen: "127.0.0.1:${ports[name].admin}", token: ${ADMIN_TOKEN} }
+admin: { listen: "127.0.0.1:${mine.admin}", token: ${ADMIN_TOKEN} }
 bots:
   - id: acme
     token: "${bot.token}"
@@ -43,8 +43,8 @@ bots:
     group: ${groupId}
     limits: off
     updates: webhook
-    webhook: { url: "http://127.0.0.1:${ports.i2.hook}/hook", listen: "127.0.0.1:${ports[name].hook}", secret: "s3cret-token" }
-    parallel: { mode: proxy, listen: "127.0.0.1:${ports[name].proxy}" }
+    webhook: { url: "http://127.0.0.1:${ports.i2.hook}/hook", listen: "127.0.0.1:${mine.hook}", secret: "s3cret-token" }
+    parallel: { mode: proxy, listen: "127.0.0.1:${mine.proxy}" }
     params: { welcome: off }
 `, {});
   const start = async (name: "i1" | "i2"): Promise<Running> => {
@@ -132,4 +132,8 @@ bots:
   await waitFor(() => topicMessages(topic.threadId).includes("after the handover"), "relayed by i2 after the handover", 30_000);
   await waitFor(() => receiver.hits.some((h) => h.raw.includes("after the handover")), "pushed by i2 after the handover", 30_000);
   expect(emulator.callLog().some((c) => c.caller === "i2" && c.method === "copyMessage")).toBe(true);
+
+  // A third instance configured onto i2's ports cannot open the bot's doors: its start fails, saying where.
+  await expect(runConfig(configOf("i2", { ...ports.i2, admin: await freePort() }), { log: createLogger("i3", "error"), cluster: { instanceId: "i3" } }))
+    .rejects.toThrow(`bot "acme": cannot listen on 127.0.0.1:${ports.i2.hook} for the webhook`);
 }, 120_000);
