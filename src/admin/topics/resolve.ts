@@ -4,7 +4,6 @@ import type { BotConfig } from "../../config/mod.ts";
 import type { RunningBot } from "../../pipeline/bot.ts";
 import { dialogOfChat, dialogOfTopic, type DialogRow } from "../../store/dialogs.ts";
 import { query } from "../../store/store.ts";
-export type { RunningBot };
 import type { AdminContext } from "../context.ts";
 import { type ApiError, fail } from "./errors.ts";
 
