@@ -146,16 +146,20 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
             // An album counts each of its messages in the bot's overall window.
             const wait = ctx.limiter.reserve(target, now, { count: batch.length });
             if (wait > 0) return yield* pause(chatId, wait);
-            if (batch[0].intent.type === "createTopic") {
-              // Recorded after the token is taken: a creation recorded but not sent would look in doubt.
-              const doubt = yield* beforeCreate(ctx, chatId, batch[0], now);
-              if (doubt > 0) {
-                ctx.limiter.settled(target, now); // nothing sent: the slot frees as if answered now
-                return yield* pause(chatId, doubt);
+            const sent = yield* Effect.gen(function* () {
+              if (batch[0].intent.type === "createTopic") {
+                // Recorded after the token is taken: a creation recorded but not sent would look in doubt.
+                const doubt = yield* beforeCreate(ctx, chatId, batch[0], now);
+                if (doubt > 0) return { doubt }; // nothing sent: the slot frees as if answered now
               }
-            }
-            const gone = yield* deliver(chatId, batch);
-            ctx.limiter.settled(target, yield* Clock.currentTimeMillis);
+              return { gone: yield* deliver(chatId, batch) };
+            }).pipe(
+              // Settled whichever way this ends: a store error after the send would otherwise hold
+              // the place in the overall window until it counts as lost (~11 s).
+              Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (at) => Effect.sync(() => ctx.limiter.settled(target, at)))),
+            );
+            if (sent.doubt !== undefined) return yield* pause(chatId, sent.doubt);
+            const gone = sent.gone;
             // The lane's only row is gone: it is empty unless work was announced meanwhile (a
             // commit announces after it is durable, so `again` or a new lane sees it). This
             // saves reading an empty lane after nearly every message at low rates.
