@@ -215,10 +215,13 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
         const t = yield* now;
         if (!force && t - (progressAt.get(b.id) ?? 0) < o.progressEveryMs) return;
         // Skipped, not waited for, when the group's budget is spent: relaying comes first.
-        if (!force && b.progressMessageId !== null && tg.reserve(o.groupId, t) > 0) return;
+        const edits = !force && b.progressMessageId !== null;
+        if (edits && tg.reserve(o.groupId, t) > 0) return;
         progressAt.set(b.id, t);
-        yield* flush;
-        const counts = yield* store(() => countsOf(o.db, b.id));
+        const counts = yield* Effect.zipRight(flush, store(() => countsOf(o.db, b.id))).pipe(
+          // A failed read frees the group's place taken above (nothing is sent).
+          Effect.onError(() => (edits ? Effect.flatMap(now, (at) => Effect.sync(() => tg.settled(o.groupId, at))) : Effect.void)),
+        );
         const text = progressText(b, counts, t);
         if (b.progressMessageId === null) {
           const id = yield* tellGeneral(tg, text);
@@ -282,13 +285,18 @@ export const makeBroadcastSender = (o: BroadcastSenderOptions): Effect.Effect<Br
         // Still `sending`: its last call's outcome was never recorded — in doubt, sent again.
         const mark = { r, set: { status: "sending", attempts, inDoubt: r.status === "sending" } satisfies RecipientMark };
         const t0 = yield* now;
-        yield* store(() => markRecipients(o.db, unrecorded ? [unrecorded, mark] : [mark]));
-        unrecorded = undefined;
-        queue.rows.shift();
-        const t1 = yield* now;
-        const result = yield* Effect.either(sendTemplate(tg.client, content, r.chatId, undefined, { paid: o.paid }));
+        const { t1, result } = yield* Effect.gen(function* () {
+          yield* store(() => markRecipients(o.db, unrecorded ? [unrecorded, mark] : [mark]));
+          unrecorded = undefined;
+          queue.rows.shift();
+          const t1 = yield* now;
+          return { t1, result: yield* Effect.either(sendTemplate(tg.client, content, r.chatId, undefined, { paid: o.paid })) };
+        }).pipe(
+          // The place `pace` took is settled whichever way this ends: a failed write before the
+          // call would otherwise hold it in the bot's overall window until it counts as lost.
+          Effect.ensuring(Effect.flatMap(now, (at) => Effect.sync(() => tg.settled(r.chatId, at)))),
+        );
         const t = yield* now;
-        tg.settled(r.chatId, t);
         spent = { ...spent, sends: spent.sends + 1, storeMs: spent.storeMs + t1 - t0, callMs: spent.callMs + t - t1 };
         if (Either.isRight(result)) {
           unrecorded = { r, set: { status: "delivered", messageId: result.right[0] ?? null, reason: null, at: t } };

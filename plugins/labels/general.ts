@@ -5,15 +5,18 @@
  * `/mark new NAME`; `/mark NAME after L1,L2` | `after clear`; `/mark NAME sends TEMPLATE` |
  * `sends clear`; `/mark NAME ticker TEXT` | `ticker clear`; `/mark NAME name NEW`; `/mark help`.
  *
- * General commands belong to no conversation, so the rows are written here (each command is a
- * single idempotent change: a replayed update writes the same again). A change that shows in
- * topics (ticker, name) sets a `labels.sync` timer on every conversation with the label: each
- * then re-reads its labels and retitles its topic through its own lane and the outbox.
+ * A change is a `write` effect: it commits with the answer, the sync timers and the update's
+ * inbox mark in the step's transaction (store.ts `applyWrites`), so a crash keeps all or none
+ * of it. The processor commits each General command on its own, so the next one reads what
+ * this one wrote. A change that shows in topics (ticker, name) sets a `labels.sync` timer on
+ * every conversation with the label: each then re-reads its labels and retitles its topic
+ * through its own lane and the outbox.
  */
 import { type HookContext, type HookOutput, linkGroupId, type PluginEffect, type PluginEnv } from "../../src/mod.ts";
 import { templateBookOf } from "../templates/book.ts";
 import { checkName, wordsOf } from "../templates/names.ts";
-import { chatsWith, createLabel, getLabel, getLabels, type Label, listWithCounts, renameLabel, updateLabel } from "./store.ts";
+import { plugin } from "./data.ts";
+import { chatsWith, getLabel, getLabels, type Label, type LabelWrite, listWithCounts } from "./store.ts";
 
 /** `/mark help` in General. */
 export const generalHelp = [
@@ -38,6 +41,8 @@ export const maxTicker = 16;
 const maxLinks = 50;
 
 const say = (text: string, effects: PluginEffect[] = []): HookOutput => ({ intents: [{ type: "sendToGeneral", text }], effects });
+/** A label change, committed with the step (store.ts `applyWrites`). */
+const write = (value: LabelWrite): PluginEffect => ({ type: "write", plugin, value });
 
 /** `https://t.me/c/<internal id>/<thread>`: the link operators open a topic with. */
 export function topicLink(groupId: number, topicId: number): string {
@@ -63,7 +68,8 @@ export async function generalMark(ctx: HookContext & { args: string }, env: Plug
     const checked = checkName(words[1], "label");
     if ("error" in checked) return say(checked.error);
     if (isWord(checked.key)) return say(`"${checked.name}" is a command word; choose another label name.`);
-    return say((await createLabel(db, botId, checked.name, ctx.now)) ? `Created label ${checked.name}.` : `Label ${checked.name} already exists.`);
+    const existing = await getLabel(db, botId, checked.key);
+    return existing ? say(`Label ${checked.name} already exists.`) : say(`Created label ${checked.name}.`, [write({ op: "create", name: checked.name })]);
   }
 
   const checked = checkName(words[0], "label");
@@ -83,8 +89,7 @@ export async function generalMark(ctx: HookContext & { args: string }, env: Plug
     case "after": {
       if (rest.length === 0) return say(`Usage: /mark ${label.name} after L1,L2 (or after clear).`);
       if (clear) {
-        await updateLabel(db, botId, label.key, { after: [] });
-        return say(`Setting ${label.name} no longer removes other labels.`);
+        return say(`Setting ${label.name} no longer removes other labels.`, [write({ op: "update", key: label.key, change: { after: [] } })]);
       }
       const names = rest.join(",").split(",").map((s) => s.trim()).filter(Boolean);
       const keys: string[] = [];
@@ -97,30 +102,27 @@ export async function generalMark(ctx: HookContext & { args: string }, env: Plug
       const found = await getLabels(db, botId, keys);
       const missing = keys.filter((k) => !found.has(k));
       if (missing.length > 0) return say(`No label ${missing.join(", ")}. /mark new NAME creates one.`);
-      await updateLabel(db, botId, label.key, { after: keys });
-      return say(`Setting ${label.name} now removes ${keys.map((k) => found.get(k)!.name).join(", ")}.`);
+      return say(`Setting ${label.name} now removes ${keys.map((k) => found.get(k)!.name).join(", ")}.`, [write({ op: "update", key: label.key, change: { after: keys } })]);
     }
     case "sends": {
       if (rest.length !== 1) return say(`Usage: /mark ${label.name} sends TEMPLATE (or sends clear).`);
       if (clear) {
-        await updateLabel(db, botId, label.key, { sends: null });
-        return say(`Setting ${label.name} no longer sends a template.`);
+        return say(`Setting ${label.name} no longer sends a template.`, [write({ op: "update", key: label.key, change: { sends: null } })]);
       }
       const t = checkName(rest[0], "template");
       if ("error" in t) return say(t.error);
       const template = await templateBookOf(botId)?.find(t.key);
       if (!template) return say(`No template ${t.name}. /template lists them.`);
-      await updateLabel(db, botId, label.key, { sends: template.name });
-      return say(`Setting ${label.name} now sends template ${template.name} to the user.`);
+      return say(`Setting ${label.name} now sends template ${template.name} to the user.`, [write({ op: "update", key: label.key, change: { sends: template.name } })]);
     }
     case "ticker": {
       if (rest.length === 0) return say(`Usage: /mark ${label.name} ticker TEXT (or ticker clear).`);
       const ticker = clear ? null : rest.join(" ");
       if (ticker !== null && Array.from(ticker).length > maxTicker) return say(`A ticker has at most ${maxTicker} characters; "${ticker}" is longer.`);
-      await updateLabel(db, botId, label.key, { ticker });
       const retitle = await syncTimers(db, botId, label.key, ctx.now);
       const topics = retitle.length === 1 ? "1 topic" : `${retitle.length} topics`;
-      return say(ticker === null ? `Label ${label.name} has no ticker now (${topics} retitled).` : `Label ${label.name} shows ${ticker} in titles now (${topics} retitled).`, retitle);
+      const text = ticker === null ? `Label ${label.name} has no ticker now (${topics} retitled).` : `Label ${label.name} shows ${ticker} in titles now (${topics} retitled).`;
+      return say(text, [write({ op: "update", key: label.key, change: { ticker } }), ...retitle]);
     }
     case "name": {
       if (rest.length !== 1) return say(`Usage: /mark ${label.name} name NEW.`);
@@ -128,8 +130,9 @@ export async function generalMark(ctx: HookContext & { args: string }, env: Plug
       if ("error" in to) return say(to.error);
       if (isWord(to.key)) return say(`"${to.name}" is a command word; choose another label name.`);
       if (to.key !== label.key && (await getLabel(db, botId, to.key))) return say(`Label ${to.name} already exists.`);
-      await renameLabel(db, botId, label.key, to.name);
-      return say(`Renamed label ${label.name} to ${to.name}.`, await syncTimers(db, botId, to.key, ctx.now));
+      // The same conversations carry it after the rename (their assignments are renamed with it).
+      const retitle = await syncTimers(db, botId, label.key, ctx.now);
+      return say(`Renamed label ${label.name} to ${to.name}.`, [write({ op: "rename", from: label.key, to: to.name }), ...retitle]);
     }
     default:
       return say(`Unknown label property "${words[1]}": use after, sends, ticker or name (/mark help).`);
@@ -140,11 +143,10 @@ export async function generalMark(ctx: HookContext & { args: string }, env: Plug
 const isWord = (key: string) => key === "new" || key === "help" || key === "del";
 
 /**
- * `/mark OLD name NEW` when OLD is gone and NEW exists: most likely the rename committed and the
- * update is replayed after a crash that lost the step with its sync timers (General commands
- * write their rows at once, the timers commit with the step). The conversations with NEW may
- * still carry OLD in their data, so the timers are set again: re-reading is harmless when they
- * do not. Undefined when NEW does not exist either.
+ * `/mark OLD name NEW` when OLD is gone and NEW exists: most likely the same command again (an
+ * operator who did not see the answer yet). The conversations with NEW may still carry OLD in
+ * their data, so the timers are set again: re-reading is harmless when they do not. Undefined
+ * when NEW does not exist either.
  */
 async function renamedTo(db: NonNullable<PluginEnv["db"]>, botId: string, to: string, now: number): Promise<{ name: string; sync: PluginEffect[] } | undefined> {
   const checked = checkName(to, "label");

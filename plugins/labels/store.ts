@@ -98,17 +98,20 @@ export async function updateLabel(db: Kysely<any>, botId: string, key: string, c
 
 /** Renames a label everywhere: its row, its assignments, and other labels' `after` lists. */
 export async function renameLabel(db: Kysely<any>, botId: string, from: string, to: string): Promise<void> {
+  await db.transaction().execute((tx) => renameIn(tx, botId, from, to));
+}
+
+/** {@link renameLabel} inside a transaction the caller holds (a step's commit). */
+async function renameIn(tx: Kysely<any>, botId: string, from: string, to: string): Promise<void> {
   const toKey = to.toLowerCase();
-  await db.transaction().execute(async (tx) => {
-    await tx.updateTable(labels).set({ key: toKey, name: to }).where("bot_id", "=", botId).where("key", "=", from).execute();
-    await tx.updateTable(assignments).set({ label_key: toKey }).where("bot_id", "=", botId).where("label_key", "=", from).execute();
-    const rows = await tx.selectFrom(labels).select(["key", "after_keys"]).where("bot_id", "=", botId).execute();
-    for (const r of rows) {
-      const after = JSON.parse(r.after_keys) as string[];
-      if (!after.includes(from)) continue;
-      await tx.updateTable(labels).set({ after_keys: JSON.stringify(after.map((k) => (k === from ? toKey : k))) }).where("bot_id", "=", botId).where("key", "=", r.key).execute();
-    }
-  });
+  await tx.updateTable(labels).set({ key: toKey, name: to }).where("bot_id", "=", botId).where("key", "=", from).execute();
+  await tx.updateTable(assignments).set({ label_key: toKey }).where("bot_id", "=", botId).where("label_key", "=", from).execute();
+  const rows = await tx.selectFrom(labels).select(["key", "after_keys"]).where("bot_id", "=", botId).execute();
+  for (const r of rows) {
+    const after = JSON.parse(r.after_keys) as string[];
+    if (!after.includes(from)) continue;
+    await tx.updateTable(labels).set({ after_keys: JSON.stringify(after.map((k) => (k === from ? toKey : k))) }).where("bot_id", "=", botId).where("key", "=", r.key).execute();
+  }
 }
 
 /** The conversations with a label, oldest assignment first. */
@@ -123,15 +126,33 @@ export async function labelsOfChat(db: Kysely<any>, botId: string, chatId: numbe
   return rows.map((r) => r.label_key as string);
 }
 
-/** What a topic-level change writes, in the step's commit (see `write` effects). */
+/**
+ * What a change writes, in the step's commit (see `write` effects): a topic's labels (`set`,
+ * `topic`), or, from `/mark` in General, a label itself (`create`, `update`, `rename`).
+ */
 export type LabelWrite =
   | { op: "set"; topicId: number | null; add: readonly string[]; remove: readonly string[]; create?: { key: string; name: string } }
-  | { op: "topic"; topicId: number };
+  | { op: "topic"; topicId: number }
+  | { op: "create"; name: string }
+  | { op: "update"; key: string; change: { after?: readonly string[]; sends?: string | null; ticker?: string | null } }
+  | { op: "rename"; from: string; to: string };
 
 /** Applies a batch's label writes inside its commit transaction, in step order. */
 export async function applyWrites(tx: Kysely<any>, botId: string, writes: readonly PluginWrite[]): Promise<void> {
   for (const { chatId, value, now } of writes) {
     const w = value as LabelWrite;
+    if (w.op === "create") {
+      await createLabel(tx, botId, w.name, now);
+      continue;
+    }
+    if (w.op === "update") {
+      await updateLabel(tx, botId, w.key, w.change);
+      continue;
+    }
+    if (w.op === "rename") {
+      await renameIn(tx, botId, w.from, w.to);
+      continue;
+    }
     if (w.op === "topic") {
       await tx.updateTable(assignments).set({ topic_id: w.topicId }).where("bot_id", "=", botId).where("chat_id", "=", chatId).execute();
       continue;

@@ -14,13 +14,13 @@
  * content, formatting and buttons survive; templates may also be declared in the configuration
  * (options.ts). The book of a bot's templates (book.ts) is what other plugins use.
  */
-import type { ConversationEvent, HookContext, HookOutput, Intent, TemplateContent } from "../../src/mod.ts";
+import type { ConversationEvent, HookContext, HookOutput, Intent, PluginEffect, TemplateContent } from "../../src/mod.ts";
 import { definePlugin } from "../../src/mod.ts";
 import { isAllowed, operatorOf, refusal } from "./allowed.ts";
 import { type FoundTemplate, registerTemplateBook, TemplateBook } from "./book.ts";
 import { checkName, wordsOf } from "./names.ts";
 import { templateOptions } from "./options.ts";
-import { deleteSaved, migrations, saveTemplate, topicMessagesAmong } from "./store.ts";
+import { applyTemplateWrites, migrations, type TemplateWrite, topicMessagesAmong } from "./store.ts";
 
 /** Most messages one template may hold (Telegram's limit for one `copyMessages` call). */
 export const maxChain = 100;
@@ -38,7 +38,9 @@ export const templateHelp = [
   "In a user's topic, /send NAME sends a template to the user.",
 ].join("\n");
 
-const say = (text: string): HookOutput => ({ intents: [{ type: "sendToGeneral", text }] });
+const say = (text: string, effects: PluginEffect[] = []): HookOutput => ({ intents: [{ type: "sendToGeneral", text }], effects });
+/** A saved template's change, committed with the step (store.ts `applyTemplateWrites`). */
+const write = (value: TemplateWrite): PluginEffect => ({ type: "write", plugin: "templates", value });
 const sayInTopic = (text: string): HookOutput => ({ intents: [{ type: "sendToTopic", text }] });
 
 const describe = (t: FoundTemplate) =>
@@ -89,10 +91,9 @@ export default definePlugin({
       if (!replied) return say("Reply to the message to save with /template save NAME (to its first message for a chain: /template save NAME COUNT).");
       if (!db) return say("Templates cannot be saved here: there is no store.");
       const messageIds = await chainFrom(db, replied.message_id, count);
-      // General commands are not part of a conversation's commit: the row is written here, and
-      // saving the same name again (a replayed update) only writes the same row again.
-      await saveTemplate(db, bot.id, { name: checked.name, sourceChatId: bot.groupId, messageIds, savedBy: operatorOf(ctx) ?? null, savedAt: ctx.now });
-      return say(`Saved template ${checked.name} (${count === 1 ? "1 message" : `${count} messages`}). /template ${checked.name} previews it; /send ${checked.name} in a user's topic sends it.`);
+      // The row commits with the answer and the update's inbox mark (the step's transaction).
+      const template = { name: checked.name, sourceChatId: bot.groupId, messageIds, savedBy: operatorOf(ctx) ?? null, savedAt: ctx.now };
+      return say(`Saved template ${checked.name} (${count === 1 ? "1 message" : `${count} messages`}). /template ${checked.name} previews it; /send ${checked.name} in a user's topic sends it.`, [write({ op: "save", template })]);
     };
 
     const remove = async (words: string[]): Promise<HookOutput> => {
@@ -101,8 +102,8 @@ export default definePlugin({
       if ("error" in checked) return say(checked.error);
       if (book.isDeclared(checked.key)) return say(`Template ${checked.name} is declared in the configuration; remove it there.`);
       const found = await book.find(checked.key);
-      const deleted = found !== undefined && db !== undefined && (await deleteSaved(db, bot.id, checked.key));
-      return say(deleted ? `Deleted template ${found.name}.` : `No saved template ${checked.name}. /template lists them.`);
+      if (found === undefined || db === undefined) return say(`No saved template ${checked.name}. /template lists them.`);
+      return say(`Deleted template ${found.name}.`, [write({ op: "del", key: checked.key })]);
     };
 
     const preview = async (raw: string): Promise<HookOutput> => {
@@ -114,6 +115,7 @@ export default definePlugin({
     };
 
     return {
+      write: (tx, writes) => applyTemplateWrites(tx, bot.id, writes),
       onEvent(ctx) {
         // After the machine made the dialog 🟨 (and reopened a closed topic): send it.
         if (ctx.event.type !== "plugin.answered" || ctx.event.plugin !== "templates") return;

@@ -4,6 +4,7 @@
  * feature (broadcasts) reads the same rows.
  */
 import type { Kysely, Migration } from "kysely";
+import type { PluginWrite } from "../../src/mod.ts";
 
 const table = "templates_saved";
 
@@ -83,4 +84,16 @@ export async function topicMessagesAmong(db: Kysely<any>, botId: string, message
   if (messageIds.length === 0) return new Set();
   const rows = await db.selectFrom("message_map").select("topic_message_id").where("bot_id", "=", botId).where("topic_message_id", "in", [...messageIds]).execute();
   return new Set(rows.map((r) => Number(r.topic_message_id)));
+}
+
+/** What `/template save` and `/template del` write, in their step's commit (a `write` effect). */
+export type TemplateWrite = { op: "save"; template: SavedTemplate } | { op: "del"; key: string };
+
+/** Applies a batch's template writes inside its commit transaction, in step order. */
+export async function applyTemplateWrites(tx: Kysely<any>, botId: string, writes: readonly PluginWrite[]): Promise<void> {
+  for (const { value } of writes) {
+    const w = value as TemplateWrite;
+    if (w.op === "save") await saveTemplate(tx, botId, w.template);
+    else await deleteSaved(tx, botId, w.key);
+  }
 }

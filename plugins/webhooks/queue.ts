@@ -6,6 +6,8 @@
  */
 import type { ExpressionBuilder, Kysely, Migration } from "kysely";
 import { idColumn } from "../../src/mod.ts";
+import { addDeadLetters, type StoredDeadLetter } from "../../src/store/dead-letters.ts";
+import type { Db } from "../../src/store/schema.ts";
 
 /** The table, named after the plugin. */
 const table = "webhooks_queue";
@@ -103,4 +105,18 @@ export async function settle(db: Kysely<any>, id: number, attempts: number, now:
 /** Records a failed attempt and when to try again. */
 export async function defer(db: Kysely<any>, id: number, attempts: number, nextAt: number, error: string): Promise<void> {
   await db.updateTable(table).set({ attempts, next_at: nextAt, last_error: error.slice(0, 500) }).where("id", "=", id).execute();
+}
+
+/**
+ * Gives up a row whose report could never be made: kept as a dead letter (`switchboard inbox
+ * --dead` lists and counts them) in the transaction that removes the row. Returns the dead
+ * letter when it is new.
+ */
+export async function setAsideReport(db: Kysely<any>, botId: string, row: QueueRow, reason: string, now: number): Promise<StoredDeadLetter | undefined> {
+  return await db.transaction().execute(async (tx) => {
+    const raw = JSON.stringify({ webhook: row.url, event: row.event, event_id: row.eventId, report: row.report });
+    const [added] = await addDeadLetters(tx as Db, botId, [{ source: "webhooks", updateId: null, reason, raw }], now);
+    await tx.deleteFrom(table).where("id", "=", row.id).execute();
+    return added;
+  });
 }

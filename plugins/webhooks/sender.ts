@@ -6,8 +6,9 @@
  *
  * Failed requests are retried on the {@link retryPolicy} (0.5 s doubling, capped at 10 min,
  * with jitter) until they are older than `retryForMs` (24 h by default, about 150 attempts),
- * then given up with an error log. The next try's time is kept in the row (`next_at`), so a
- * restart resumes the schedule. Every wait and every "now" here is the Clock's (tests drive it
+ * then given up with an error log. A command's answer whose report into the topic fails is
+ * reported again on the same schedule and bound, then set aside as a dead letter. The next
+ * try's time is kept in the row (`next_at`), so a restart resumes the schedule. Every wait and every "now" here is the Clock's (tests drive it
  * with `TestClock`); rows are stamped with real time when queued, which is what the live Clock
  * reads.
  */
@@ -19,7 +20,7 @@ import * as FiberSet from "effect/FiberSet";
 import * as Queue from "effect/Queue";
 import { backoff, delayBefore, type Logger } from "../../src/mod.ts";
 import { postWebhook, type PostOutcome, webhookHttpClient } from "./post.ts";
-import { defer, heads, type QueueRow, remove, settle } from "./queue.ts";
+import { defer, heads, type QueueRow, remove, setAsideReport, settle } from "./queue.ts";
 
 /** Settings of a sender. */
 export interface SenderOptions {
@@ -144,17 +145,28 @@ export const makeWebhookSender = (o: SenderOptions): Effect.Effect<WebhookSender
         }
       }));
 
-    /** A row whose request is done and whose report failed: the report again, never the request. */
+    /**
+     * A row whose request is done and whose report failed: the report again, never the request,
+     * on the same backoff as requests (the row's `attempts` go on counting, `next_at` is the next
+     * try). A report that fails past the row's `retryForMs` (one that can never be made: the
+     * conversation's step refuses it every time) is set aside as a dead letter and logged once.
+     */
     const reportAgain = (row: QueueRow, text: string) =>
       orWait(row, row.attempts, Effect.gen(function* () {
+        const attempt = row.attempts + 1;
+        const made = yield* Effect.either(report(row, text));
+        if (made._tag === "Right") return yield* store(() => remove(o.db, row.id));
+        const reason = String(made.left.cause instanceof Error ? made.left.cause.message : made.left.cause);
         const now = yield* Effect.clockWith((clock) => clock.currentTimeMillis);
-        // `next_at` is when the request was done; a report that fails for as long is given up.
-        if (now > row.nextAt + o.retryForMs) {
-          o.log.error("webhook report given up: it failed for too long", { url: redact(row.url), event: row.event, id: row.eventId });
-        } else {
-          yield* report(row, text);
+        const retryAt = now + Math.round(Duration.toMillis(yield* delayBefore(retryPolicy, attempt)));
+        const fields = { url: redact(row.url), event: row.event, id: row.eventId, attempt, error: reason };
+        if (retryAt > row.createdAt + o.retryForMs) {
+          const letter = yield* store(() => setAsideReport(o.db, o.botId, row, `webhook report could not be made: ${reason}`.slice(0, 500), now));
+          o.log.error("webhook report given up after failing for too long; set aside as a dead letter (switchboard inbox --dead lists them)", { ...fields, dead_letter: letter?.id ?? "kept before" });
+          return;
         }
-        yield* store(() => remove(o.db, row.id));
+        yield* store(() => defer(o.db, row.id, attempt, retryAt, reason));
+        o.log.warn("webhook report failed; will try again", { ...fields, in_ms: retryAt - now });
       }));
 
     /** One try of a URL's head row; the URL is busy until it is recorded. */

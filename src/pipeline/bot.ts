@@ -39,6 +39,7 @@ import type { Logger } from "../util/log.ts";
 import { syntheticUpdateIds } from "../util/synthetic-id.ts";
 import { Bot, type BotEnv } from "./bot-env.ts";
 import { Delivery, type DeliveryService } from "./delivery/lanes.ts";
+import { PairsInFlight } from "./delivery/pairs-in-flight.ts";
 import { Inbox, type InboxService } from "./inbox.ts";
 import { Outbox } from "./outbox.ts";
 import { Processor, type ProcessorStats } from "./processor.ts";
@@ -147,13 +148,15 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
     const base = Layer.mergeAll(Layer.succeed(Bot, env), TelegramApi.fromClient(client), Plugins.fromHost(plugins));
     const queues = Layer.mergeAll(Outbox.layer, Inbox.layer(proxyMode ? { mirror: mirrorsToParallel(bot.group) } : {}));
     const services = Stepper.layer(machine).pipe(Layer.provideMerge(queues), Layer.provideMerge(base));
+    const pairsInFlight = new PairsInFlight();
     const router = {
       botId: me.id, botUsername: me.username, groupId: bot.group,
       chatOfTopic: (topicId: number) => chatOfTopic(db, bot.id, topicId),
-      chatOfTopicMessage: (messageId: number) => chatOfTopicMessage(db, bot.id, messageId),
+      // A reaction may come before the reacted copy's pair is committed: it waits for the sends in flight.
+      chatOfTopicMessage: (messageId: number) => pairsInFlight.lookUp(() => chatOfTopicMessage(db, bot.id, messageId)),
     };
     const workers = Layer.mergeAll(
-      Delivery.layer({ limits: o.limits ?? limitsFromConfig(bot.limits), ...(o.albumSettleMs !== undefined ? { albumSettle: Duration.millis(o.albumSettleMs) } : {}) }),
+      Delivery.layer({ limits: o.limits ?? limitsFromConfig(bot.limits), pairsInFlight, ...(o.albumSettleMs !== undefined ? { albumSettle: Duration.millis(o.albumSettleMs) } : {}) }),
       Processor.layer(router),
       Timers.layer(o.timerIntervalMs === undefined ? undefined : Duration.millis(o.timerIntervalMs)),
     ).pipe(Layer.provideMerge(services));

@@ -16,6 +16,14 @@ import { backoff } from "../util/backoff-schedule.ts";
 import { route, type RouterContext } from "./router.ts";
 import { type Envelope, Stepper } from "./stepper.ts";
 
+/** Rows of a batch committed together, with what routing made of them. */
+interface Segment {
+  rows: InboxRow[];
+  envelopes: Envelope[];
+  dropped: number[];
+  interceptions: number;
+}
+
 /** Updates handled since start. */
 export interface ProcessorStats {
   processed: number;
@@ -60,22 +68,39 @@ export class Processor extends Context.Tag("switchboard/Processor")<Processor, P
             }),
           );
 
-        const handle = (rows: readonly InboxRow[]) =>
+        /**
+         * Routes `rows` and cuts them after each General-topic command: its plugin reads the
+         * store (does the label exist?) and its writes commit with its step, so a later command
+         * must come after that commit. Without General commands this is one segment.
+         */
+        const segmentsOf = (rows: readonly InboxRow[]) =>
           Effect.gen(function* () {
-            const envelopes: Envelope[] = [];
-            const dropped: number[] = [];
-            let interceptions = 0;
+            const segments: Segment[] = [];
+            let current: Segment = { rows: [], envelopes: [], dropped: [], interceptions: 0 };
             for (const row of rows) {
               const envelope = yield* routeRow(row);
-              if (envelope) envelopes.push(envelope);
-              else dropped.push(row.updateId);
-              if (envelope?.event?.type === "bot.intercepted") interceptions += 1;
+              current.rows.push(row);
+              if (envelope) current.envelopes.push(envelope);
+              else current.dropped.push(row.updateId);
+              if (envelope?.event?.type === "bot.intercepted") current.interceptions += 1;
+              if (envelope?.general) {
+                segments.push(current);
+                current = { rows: [], envelopes: [], dropped: [], interceptions: 0 };
+              }
             }
-            yield* stepper.apply(envelopes, dropped);
-            if (interceptions > 0) record(intercepted, interceptions);
-            stats.processed += envelopes.length;
-            stats.dropped += dropped.length;
+            if (current.rows.length > 0 || segments.length === 0) segments.push(current);
+            return segments;
           });
+
+        const commit = (segment: Segment) =>
+          Effect.gen(function* () {
+            yield* stepper.apply(segment.envelopes, segment.dropped);
+            if (segment.interceptions > 0) record(intercepted, segment.interceptions);
+            stats.processed += segment.envelopes.length;
+            stats.dropped += segment.dropped.length;
+          });
+
+        const handle = (rows: readonly InboxRow[]) => Effect.flatMap(segmentsOf(rows), (segments) => Effect.forEach(segments, commit, { discard: true }));
 
         // A poison update: set aside as a dead letter (kept, logged once), so it is not retried
         // forever. False when even that failed (the store is down): the row is still pending.
@@ -90,14 +115,23 @@ export class Processor extends Context.Tag("switchboard/Processor")<Processor, P
             ),
           );
 
-        /** Handles `rows`; false when some are still pending (neither processed nor set aside). */
+        /**
+         * Handles `rows`; false when some are still pending (neither processed nor set aside).
+         * When a commit fails, the rows of the segments committed before it are done; the rest
+         * are handled one by one.
+         */
         const batch = (rows: readonly InboxRow[]) =>
-          handle(rows).pipe(
-            Effect.as(true),
-            Effect.catchAll((error) => {
-              log.warn("batch failed; handling its updates one by one", { error: error.message, first_update_id: rows[0].updateId, updates: rows.length });
-              return Effect.map(Effect.forEach(rows, handleAlone), (settled) => settled.every(Boolean));
-            }),
+          Effect.gen(function* () {
+            const segments = yield* segmentsOf(rows);
+            for (const [i, segment] of segments.entries()) {
+              const failed = yield* commit(segment).pipe(Effect.as(undefined), Effect.catchAll((error) => Effect.succeed(error)));
+              if (failed === undefined) continue;
+              const rest = segments.slice(i).flatMap((s) => s.rows);
+              log.warn("batch failed; handling its updates one by one", { error: failed.message, first_update_id: rest[0].updateId, updates: rest.length });
+              return (yield* Effect.forEach(rest, handleAlone)).every(Boolean);
+            }
+            return true;
+          }).pipe(
             // A batch in hand is finished before a stop takes effect: its transaction is under way.
             Effect.uninterruptible,
           );

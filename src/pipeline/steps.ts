@@ -228,9 +228,12 @@ export class ConversationSteps {
     const unknown = out === undefined && !(await o.plugins.leavesUnknownCommand({ bot: o.bot, conversation: view, event, now: batch.now, log: o.log }));
     const intents = out?.intents ?? (unknown ? [{ type: "sendToGeneral" as const, text: `Unknown command /${command.name}. /help lists the commands.` }] : []);
     batch.loose.push({ chatId: envelope.chatId, intents });
-    // Timers it sets on conversations (its way to get work done in them, e.g. retitling).
     for (const effect of out?.effects ?? []) {
+      // Timers it sets on conversations (its way to get work done in them, e.g. retitling).
       if (effect.type === "setTimer" && effect.chatId !== undefined) batch.loose.push({ chatId: effect.chatId, intents: [], effects: [effect] });
+      // Its rows commit with its answer and the update's inbox mark: a crash between cannot
+      // keep the change without the answer, nor make a replay change it twice.
+      if (effect.type === "write") batch.writes.push({ plugin: effect.plugin, chatId: envelope.chatId, value: effect.value, now: batch.now });
     }
     batch.applied.push({ chatId: envelope.chatId, intents, state: "general" });
     // Steps it asks for in conversations (/new): in this batch, so they commit with its answer.

@@ -1,6 +1,7 @@
 /** The labels plugin end to end: /mark in topics and in General, funnels, sends, tickers, permissions, restarts. */
 import { afterEach, describe, expect, it } from "vitest";
-import { renameLabel } from "../../plugins/labels/store.ts";
+import { sql } from "kysely";
+import { getLabel, renameLabel } from "../../plugins/labels/store.ts";
 import { openStore } from "../../src/store/open.ts";
 import { botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
 
@@ -44,6 +45,24 @@ describe("labels in a topic", () => {
 });
 
 describe("labels in General", () => {
+  it("a change commits with its answer and the update: when that commit fails, nothing changed; the next commands see each other's changes", async () => {
+    const w = await createWorld();
+    const running = await startSwitchboard(w);
+    // The answer cannot be queued: the step's transaction fails, and the update is set aside.
+    await sql`alter table outbox rename to outbox_gone`.execute(running.db);
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "/mark new Lead" });
+    await waitFor(() => running.bots[0].inbox.deadLettered === 1, "the update set aside");
+    expect(await getLabel(running.db, "acme", "lead")).toBeUndefined();
+    await sql`alter table outbox_gone rename to outbox`.execute(running.db);
+    // Sent together (one inbox batch): each command reads what the one before it wrote.
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "/mark new Lead" });
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "/mark lead ticker 🔥" });
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "/mark lead name Prospect" });
+    await waitFor(() => general(w).length === 3, "three answers");
+    expect(general(w).map((m) => m.text)).toEqual(["Created label Lead.", "Label Lead shows 🔥 in titles now (0 topics retitled).", "Renamed label Lead to Prospect."]);
+    expect(await getLabel(running.db, "acme", "prospect")).toMatchObject({ name: "Prospect", ticker: "🔥" });
+  });
+
   it("lists with counts, creates, shows properties and topic links, renames; wrong input gets one line", async () => {
     const w = await createWorld();
     await startSwitchboard(w);

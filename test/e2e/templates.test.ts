@@ -1,5 +1,7 @@
 /** The templates plugin end to end: /template in General, /send NAME in a topic, declared templates, restarts. */
+import { sql } from "kysely";
 import { afterEach, describe, expect, it } from "vitest";
+import { findSaved } from "../../plugins/templates/store.ts";
 import { botMessagesTo, closeAll, createWorld, firstContact, startSwitchboard, topicMessages, topicNamed, waitFor, type World } from "../support/world.ts";
 
 afterEach(closeAll);
@@ -20,6 +22,24 @@ async function askInTopic(w: World, threadId: number, text: string) {
 }
 
 describe("templates", () => {
+  it("a save or a deletion commits with its answer and the update: when that commit fails, nothing changed", async () => {
+    const w = await createWorld();
+    const running = await startSwitchboard(w);
+    const source = w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "Our prices: 10 €" });
+    // The answer cannot be queued: the step's transaction fails, and the update is set aside.
+    await sql`alter table outbox rename to outbox_gone`.execute(running.db);
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "/template save Prices", replyToMessageId: source.message_id });
+    await waitFor(() => running.bots[0].inbox.deadLettered === 1, "the update set aside");
+    expect(await findSaved(running.db, "acme", "prices")).toBeUndefined();
+    await sql`alter table outbox_gone rename to outbox`.execute(running.db);
+    expect((await ask(w, "/template save Prices", { replyTo: source.message_id })).text).toMatch(/^Saved template Prices/);
+    await sql`alter table outbox rename to outbox_gone`.execute(running.db);
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "/template del Prices" });
+    await waitFor(() => running.bots[0].inbox.deadLettered === 2, "the deletion set aside");
+    expect(await findSaved(running.db, "acme", "prices")).toBeDefined();
+    await sql`alter table outbox_gone rename to outbox`.execute(running.db);
+  });
+
   it("saves a message by reply, lists and previews it, and /send relays it to the user and into the topic (paired)", async () => {
     const w = await createWorld();
     await startSwitchboard(w);

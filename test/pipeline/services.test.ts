@@ -162,3 +162,27 @@ describe("Delivery", () => {
     })).pipe(Effect.provide(delivery)));
   });
 });
+
+describe("Delivery and the overall send window", () => {
+  it("frees a send's place in the window when recording its result fails, not ~11 s later", async () => {
+    const telegram = TelegramApi.layerTest((method) =>
+      method === "createForumTopic" ? Effect.succeed({ message_thread_id: 77, name: "x", icon_color: 0 }) : Effect.succeed({ message_id: 500 })
+    );
+    const { stepper, lines } = services(telegram);
+    // Two sends a second overall: the topic's creation and the copy each take one.
+    const limits = { ...noLimits, global: { perSecond: 2, burst: 2 } };
+    const delivery = Delivery.layer({ limits }).pipe(Layer.provideMerge(stepper));
+    await run(Effect.scoped(Effect.gen(function* () {
+      const { db } = yield* Store;
+      const steps = yield* Stepper;
+      const { limiter } = yield* Delivery;
+      // The copy's pair cannot be recorded: its delivery fails with a store error after the send.
+      yield* Effect.promise(() => sql`alter table message_map rename to message_map_gone`.execute(db));
+      yield* steps.apply([userMessage(1, "hello")]);
+      yield* until(() => lines.some((l) => l.includes("delivery step failed")), "the store error");
+      const now = yield* Clock.currentTimeMillis;
+      // A window after both sends were answered, both places are free again.
+      expect(limiter.reserve(-1, now + 1_001, { count: 2 })).toBe(0);
+    })).pipe(Effect.provide(delivery)));
+  });
+});

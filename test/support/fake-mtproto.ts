@@ -49,6 +49,8 @@ export class FakeMtproto {
   shortUpdates = false;
   /** Push inside the Bot API call that caused it, i.e. before its HTTP answer (the echo race). */
   immediatePushes = false;
+  /** How long `updates.getState` takes to answer (a slow network at the session's first start). */
+  stateLatencyMs = 0;
   #log: Entry[] = [];
   #pts = 1000;
   #qts = 50;
@@ -346,6 +348,7 @@ export class FakeClient extends BaseTelegramClient {
       this.#checked = true;
       this.authorized = (await this.params.storage.kv.get("current_user")) !== null;
     }
+    if (message._ === "updates.getState" && this.server.stateLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.server.stateLatencyMs));
     const result = await Promise.resolve().then(() => this.server.answer(this, message as never));
     // The real client stores every peer of every answer; updates rely on that.
     await this.storage.peers.updatePeersFrom(result as tl.TlObject);

@@ -199,4 +199,43 @@ describe("webhooks sender (TestClock)", () => {
     expect(r.hits).toHaveLength(1);
     expect(reports).toEqual([JSON.stringify({ text: "Invoice #42 sent" })]);
   });
+
+  it("a command's answer that can never be posted is retried on the backoff, then set aside as a dead letter, once", async () => {
+    const { db, log, lines } = await setup();
+    const r = await receiver(() => ({ status: 200, json: { text: "Invoice #42 sent" } }));
+    let tries = 0;
+    await withTestClock(Effect.gen(function* () {
+      yield* TestClock.setTime(Date.parse("2025-03-01T12:00:00Z"));
+      const sender = yield* makeWebhookSender({
+        db, botId: "b", log, secret: undefined, timeoutMs: 10_000, retryForMs: 60_000,
+        reportOf: (_row, _attempt, outcome) => (outcome.kind === "delivered" ? outcome.body : undefined),
+        // The conversation refuses it every time (a poison answer).
+        report: async () => {
+          tries++;
+          throw new Error("cannot be posted");
+        },
+      });
+      const t0 = yield* now;
+      yield* Effect.promise(() => enqueue(db, "b", [{ urls: [r.url], event: "/invoice", eventId: "i1", body: JSON.stringify({ id: "i1" }) }], t0));
+      const running = yield* Effect.fork(sender.run);
+      // Every wait is on the TestClock: move it until the row is gone (a minute of retries at most).
+      for (let i = 0; i < 40 && (yield* Effect.promise(() => rows(db))).length > 0; i++) {
+        const seen = tries;
+        yield* adjustWhenSleeping(10 * 60_000);
+        yield* until(async () => tries > seen || (await rows(db)).length === 0, "the next try");
+      }
+      yield* Fiber.interrupt(running);
+    }));
+    expect(await rows(db)).toEqual([]);
+    expect(r.hits).toHaveLength(1);
+    // 0.5 s doubling within a minute: a handful of tries, not one every few seconds.
+    expect(tries).toBeGreaterThan(2);
+    expect(tries).toBeLessThanOrEqual(9);
+    const letters = await db.selectFrom("dead_letters").selectAll().execute();
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ bot_id: "b", source: "webhooks" });
+    expect(letters[0].reason).toContain("cannot be posted");
+    expect(JSON.parse(letters[0].raw)).toMatchObject({ event: "/invoice", event_id: "i1", report: JSON.stringify({ text: "Invoice #42 sent" }) });
+    expect(lines.filter((l) => l.includes("set aside as a dead letter"))).toHaveLength(1);
+  });
 });

@@ -33,6 +33,7 @@ import { makeCompletions } from "./completions.ts";
 import { beforeCreate } from "./creations.ts";
 import type { DeliveryContext, DeliveryStats } from "./context.ts";
 import { settle } from "./outcomes.ts";
+import { type PairsInFlight, recordsPairs } from "./pairs-in-flight.ts";
 
 /** What the service offers. */
 export interface DeliveryService {
@@ -53,6 +54,8 @@ export interface DeliveryOptions {
    * HTTP agent's sockets and the store's single writer, and cost memory per open request.
    */
   maxActive?: number;
+  /** Where sends that record message pairs are counted while in flight (the router waits for them, pairs-in-flight.ts). */
+  pairsInFlight?: PairsInFlight;
 }
 
 /** A lane that must wait longer than this ends and is woken by a sleeping fiber, so waiting holds no slot. */
@@ -114,11 +117,12 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
         const attemptOf = tracing === undefined
           ? (chatId: number, batch: readonly OutboxRow[]) => attempt(ctx, chatId, batch.map((r) => r.intent))
           : (chatId: number, batch: readonly OutboxRow[]) => tracing.deliver(chatId, batch, ctx.client, (client) => attempt({ ...ctx, client }, chatId, batch.map((r) => r.intent)));
-        const deliver = (chatId: number, batch: readonly OutboxRow[]) =>
-          Effect.flatMap(attemptOf(chatId, batch), (outcome) => settle(ctx, chatId, batch, outcome)).pipe(
-            // A call in flight is finished and recorded before a stop takes effect.
-            Effect.uninterruptible,
-          );
+        const inFlight = o.pairsInFlight;
+        const deliver = (chatId: number, batch: readonly OutboxRow[]) => {
+          const delivery = Effect.flatMap(attemptOf(chatId, batch), (outcome) => settle(ctx, chatId, batch, outcome));
+          // A call in flight is finished and recorded before a stop takes effect.
+          return (inFlight && recordsPairs(batch[0].intent) ? inFlight.track(delivery) : delivery).pipe(Effect.uninterruptible);
+        };
 
         /**
          * One turn of a lane: "done" when the lane is empty, "parked" when it waits outside,
@@ -142,16 +146,20 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
             // An album counts each of its messages in the bot's overall window.
             const wait = ctx.limiter.reserve(target, now, { count: batch.length });
             if (wait > 0) return yield* pause(chatId, wait);
-            if (batch[0].intent.type === "createTopic") {
-              // Recorded after the token is taken: a creation recorded but not sent would look in doubt.
-              const doubt = yield* beforeCreate(ctx, chatId, batch[0], now);
-              if (doubt > 0) {
-                ctx.limiter.settled(target, now); // nothing sent: the slot frees as if answered now
-                return yield* pause(chatId, doubt);
+            const sent = yield* Effect.gen(function* () {
+              if (batch[0].intent.type === "createTopic") {
+                // Recorded after the token is taken: a creation recorded but not sent would look in doubt.
+                const doubt = yield* beforeCreate(ctx, chatId, batch[0], now);
+                if (doubt > 0) return { doubt }; // nothing sent: the slot frees as if answered now
               }
-            }
-            const gone = yield* deliver(chatId, batch);
-            ctx.limiter.settled(target, yield* Clock.currentTimeMillis);
+              return { gone: yield* deliver(chatId, batch) };
+            }).pipe(
+              // Settled whichever way this ends: a store error after the send would otherwise hold
+              // the place in the overall window until it counts as lost (~11 s).
+              Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (at) => Effect.sync(() => ctx.limiter.settled(target, at)))),
+            );
+            if (sent.doubt !== undefined) return yield* pause(chatId, sent.doubt);
+            const gone = sent.gone;
             // The lane's only row is gone: it is empty unless work was announced meanwhile (a
             // commit announces after it is durable, so `again` or a new lane sees it). This
             // saves reading an empty lane after nearly every message at low rates.

@@ -16,7 +16,9 @@
 import type { Update } from "@grammyjs/types";
 import type { BaseTelegramClient, BaseTelegramClientOptions } from "@mtcute/core/client.js";
 import * as Cause from "effect/Cause";
+import * as Clock from "effect/Clock";
 import * as Data from "effect/Data";
+import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as Queue from "effect/Queue";
@@ -83,6 +85,10 @@ type Keyed = Update & { [KEY]?: string };
  * received. So it never gives up; the update state is not saved meanwhile.
  */
 const storeRetry = backoff("10 seconds");
+/** The longest the start waits for mtcute's first catch-up (a big difference after a long stop). */
+const catchUpWait = Duration.seconds(30);
+/** Real time: the catch-up is network work, which a test clock must not cut short or stretch. */
+const realClock = Clock.make();
 
 /**
  * Logs in (or resumes the stored session) and starts receiving into the caller's scope: a fiber
@@ -202,6 +208,16 @@ export const mtprotoSession = (o: MtprotoSessionOptions): Effect.Effect<ScopedMt
     let connected = false;
     let lastWarning = 0;
     const startedAt = clock.unsafeCurrentTimeMillis();
+    // mtcute says "updating" while it fetches the update state and catches up, "connected" after.
+    let updating = false;
+    const caughtUp: Array<() => void> = [];
+    base.onConnectionState.add((state) => {
+      if (state === "updating") updating = true;
+      if (state === "connected") {
+        updating = false;
+        for (const resume of caughtUp.splice(0)) resume();
+      }
+    });
     base.onConnectionState.add((state) => {
       if (state === "connected") {
         if (loggedIn && !connected) log.info("MTProto session connected");
@@ -231,6 +247,21 @@ export const mtprotoSession = (o: MtprotoSessionOptions): Effect.Effect<ScopedMt
       catch: (error) => new MtprotoStartError({ message: `MTProto login failed: ${error instanceof Error ? error.message : String(error)} (check parallel.api_id and parallel.api_hash from my.telegram.org)` }),
     });
     if (self.id !== o.me.id) return yield* new MtprotoStartError({ message: `the MTProto session logged in as ${self.id}, but the token's bot is ${o.me.id}` });
+    // The login starts mtcute's updates loop without waiting for it: a fresh session has no update
+    // state yet, and whatever happens before Telegram answers getState is part of that state and
+    // never pushed. Receiving starts once the state is there and the catch-up is done (at most
+    // `catchUpWait`; updates arriving meanwhile are queued, not lost).
+    if (updating) {
+      const done = yield* Effect.async<boolean>((resume) => {
+        const waiter = () => resume(Effect.succeed(true));
+        caughtUp.push(waiter);
+        return Effect.sync(() => {
+          const at = caughtUp.indexOf(waiter);
+          if (at >= 0) caughtUp.splice(at, 1);
+        });
+      }).pipe(Effect.timeoutTo({ duration: catchUpWait, onSuccess: (x) => x, onTimeout: () => false }), Effect.withClock(realClock));
+      if (!done) log.warn("MTProto catch-up still running; receiving meanwhile", { waited_s: Duration.toSeconds(catchUpWait) });
+    }
     loggedIn = true;
     log.info("MTProto session logged in and receiving");
     return { drained, stats, ownSends: o.ownSends };
