@@ -9,7 +9,7 @@ import type { Message } from "@grammyjs/types";
 import type { ConversationEvent, ParsedCommand, UserProfile } from "../conversation/events.ts";
 import type { Intent } from "../conversation/intents.ts";
 import type { ConversationMachine } from "../conversation/machine.ts";
-import { step, statusOf, type StoredSnapshot } from "../conversation/step.ts";
+import { step, statusOf, type StoredSnapshot, withContext } from "../conversation/step.ts";
 import type { BotView, ConversationView, HookContext, Plugin, PluginEffect } from "../plugins/api.ts";
 import type { AddressedWrite, PluginHost } from "../plugins/host.ts";
 import { chatOfTopic, loadConversation, type ConversationRow as StoredRow } from "../store/conversations.ts";
@@ -192,7 +192,7 @@ export class ConversationSteps {
     const to = { state: result.state, status: result.status };
     const analytics = analyticsOfStep({ chatId, event: gated, from, to, intents, clock: { openedAt: context?.openedAt, answeredAt: context?.answeredAt }, now: batch.now });
     const { openedAt, answeredAt } = analytics.clock;
-    const snapshot = { ...result.snapshot, context: { ...result.snapshot.context, firstContactAt: view.firstContactAt, waitingSince, openedAt, answeredAt, data } };
+    const snapshot = withContext(result.snapshot, { ...result.snapshot.context, firstContactAt: view.firstContactAt, waitingSince, openedAt, answeredAt, data });
     const row: ConversationRow = { chatId, topicId: snapshot.context.topicId, state: result.state, snapshot };
 
     batch.working.set(chatId, row);
