@@ -165,7 +165,9 @@ export class ConversationSteps {
       firstContactAt: context?.firstContactAt ?? batch.now, data: context?.data ?? {},
     };
     const ctx: HookContext = { bot: o.bot, conversation: view, event, now: batch.now, log: o.log };
-    const gates = await o.plugins.gates(ctx);
+    // Hooks nearly always answer at once: no await (a promise and a microtask) unless one did not.
+    const gatesNow = o.plugins.gates(ctx);
+    const gates = gatesNow instanceof Promise ? await gatesNow : gatesNow;
     if (!gates.accept) return;
     const gated = "gates" in event || event.type === "user.message" || event.type === "operator.message" || event.type === "operator.command"
       ? ({ ...event, gates: { open: gates.open, relay: gates.relay, reopen: gates.reopen, handled: gates.handled } } as ConversationEvent)
@@ -174,7 +176,8 @@ export class ConversationSteps {
     const timer = event.type === "timer" ? await o.plugins.timer(ctx, event.kind) : undefined;
 
     const result = step(o.machine, current?.snapshot, { chatId, user }, gated);
-    const reactions = await o.plugins.react({ ...ctx, event: gated, from, to: { state: result.state, status: result.status }, intents: result.intents, conversation: { ...view, state: result.state, status: result.status, topicId: result.snapshot.context.topicId } });
+    const reactionsNow = o.plugins.react({ ...ctx, event: gated, from, to: { state: result.state, status: result.status }, intents: result.intents, conversation: { ...view, state: result.state, status: result.status, topicId: result.snapshot.context.topicId } });
+    const reactions = reactionsNow instanceof Promise ? await reactionsNow : reactionsNow;
     const intents = [...result.intents, ...(command?.intents ?? []), ...(timer?.intents ?? []), ...reactions.intents];
     const effects = [...(event.type === "timer" ? [{ type: "clearTimer" as const, kind: event.kind }] : []), ...(command?.effects ?? []), ...(timer?.effects ?? []), ...reactions.effects];
     // Plugin data and the first-contact time live beside the machine's own context.
