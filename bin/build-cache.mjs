@@ -71,9 +71,14 @@ export function removeLeftovers(dir) {
  * writers of the same name write the same content; the last rename wins.
  */
 export function writeAtomically(dir, name, bytes) {
+  buildAtomically(dir, name, (temp) => writeFileSync(temp, bytes));
+}
+
+/** Has `build` write `dir/name` atomically (see {@link writeAtomically}): it is given the temporary path to write. */
+export function buildAtomically(dir, name, build) {
   const temp = join(dir, `${name}.${process.pid}.tmp`);
   try {
-    writeFileSync(temp, bytes);
+    build(temp);
     renameSync(temp, join(dir, name));
   } finally {
     rmSync(temp, { force: true });

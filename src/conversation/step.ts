@@ -3,7 +3,7 @@
  * the result. Snapshots are stored as `{ value, context }`, which XState can resolve back into a
  * full snapshot for any version of the machine with the same state names.
  */
-import { type AnyActorScope, createActor, type ExecutableActionObject } from "xstate";
+import { type AnyActorScope, type AnyMachineSnapshot, createActor, type ExecutableActionObject } from "xstate";
 import type { ConversationEvent } from "./events.ts";
 import { type Intent, intentTypes } from "./intents.ts";
 import type { ConversationContext, ConversationInput, ConversationMachine } from "./machine.ts";
@@ -48,10 +48,33 @@ function scopeOf(machine: ConversationMachine) {
   return entry;
 }
 
+/**
+ * The machine's own snapshot behind a stored one that a step of this process made: the next
+ * step starts from it instead of resolving the stored value again (which rebuilds the set of
+ * active state nodes, a large share of a step's time and allocations). It is what
+ * `resolveState` would give: no children and no history, as a stored snapshot has neither.
+ */
+const resolved = new WeakMap<StoredSnapshot, AnyMachineSnapshot>();
+
+const remember = (stored: StoredSnapshot, from: AnyMachineSnapshot): StoredSnapshot => {
+  resolved.set(stored, { ...from, context: stored.context, children: {}, historyValue: {} } as AnyMachineSnapshot);
+  return stored;
+};
+
+/** `stored` with another context (the caller's additions to the machine's), still known resolved. */
+export function withContext(stored: StoredSnapshot, context: ConversationContext): StoredSnapshot {
+  const known = resolved.get(stored);
+  const next = { value: stored.value, context };
+  return known ? remember(next, known) : next;
+}
+
 /** Runs one event through the machine, starting from `stored` or from the initial state. */
 export function step(machine: ConversationMachine, stored: StoredSnapshot | undefined, input: ConversationInput, event: ConversationEvent): StepResult {
   const { scope, actions } = scopeOf(machine);
-  const start = stored
+  const known = stored && resolved.get(stored);
+  const start = known && known.machine === machine
+    ? known
+    : stored
     ? machine.resolveState({ value: stored.value as never, context: stored.context })
     : machine.getInitialSnapshot(scope, input);
   // The initial state's entry actions are not intents of this step: only the transition's are.
@@ -63,7 +86,7 @@ export function step(machine: ConversationMachine, stored: StoredSnapshot | unde
       intents.push({ type: action.type, ...((action.params ?? {}) as object) } as Intent);
     }
   }
-  return { snapshot: { value: next.value, context: next.context }, state: stateOf(next.value), status: statusOf(next.value), intents };
+  return { snapshot: remember({ value: next.value, context: next.context }, next), state: stateOf(next.value), status: statusOf(next.value), intents };
 }
 
 /** The top-level state name of a snapshot value. */

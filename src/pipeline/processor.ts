@@ -13,7 +13,7 @@ import { StoreError } from "../store/store.ts";
 import { Bot } from "./bot-env.ts";
 import { Inbox } from "./inbox.ts";
 import { backoff } from "../util/backoff-schedule.ts";
-import { route, type RouterContext } from "./router.ts";
+import { type Route, route, type RouterContext } from "./router.ts";
 import { type Envelope, Stepper } from "./stepper.ts";
 
 /** Rows of a batch committed together, with what routing made of them. */
@@ -51,22 +51,33 @@ export class Processor extends Context.Tag("switchboard/Processor")<Processor, P
           },
         };
 
-        const routeRow = (row: InboxRow): Effect.Effect<Envelope | undefined> =>
-          Effect.tryPromise(() => route(row.update, routing)).pipe(
-            Effect.map((routed): Envelope | undefined => {
-              if (routed.kind === "drop") {
-                log.debug("update dropped", { update_id: row.updateId, reason: routed.reason });
-                return undefined;
+        const envelopeOf = (row: InboxRow, routed: Route): Envelope | undefined => {
+          if (routed.kind === "drop") {
+            log.debug("update dropped", { update_id: row.updateId, reason: routed.reason });
+            return undefined;
+          }
+          if (routed.kind === "general") return { chatId: router.groupId, general: { command: routed.command, message: routed.message }, updateId: row.updateId };
+          if (routed.kind === "topic-created") return { chatId: router.groupId, topicCreated: { topicId: routed.topicId, name: routed.name }, updateId: row.updateId };
+          return { chatId: routed.chatId, event: routed.event, user: routed.user, updateId: row.updateId };
+        };
+
+        /**
+         * Routes a batch's rows one after another in one promise (one suspension of the fiber per
+         * batch, not per update); a row that cannot be routed is skipped with a log line.
+         */
+        const routeRows = (rows: readonly InboxRow[]): Effect.Effect<(Envelope | undefined)[]> =>
+          Effect.promise(async () => {
+            const envelopes: (Envelope | undefined)[] = [];
+            for (const row of rows) {
+              try {
+                envelopes.push(envelopeOf(row, await route(row.update, routing)));
+              } catch (error) {
+                log.error("update could not be routed; skipped", { update_id: row.updateId, error: String(error) });
+                envelopes.push(undefined);
               }
-              if (routed.kind === "general") return { chatId: router.groupId, general: { command: routed.command, message: routed.message }, updateId: row.updateId };
-              if (routed.kind === "topic-created") return { chatId: router.groupId, topicCreated: { topicId: routed.topicId, name: routed.name }, updateId: row.updateId };
-              return { chatId: routed.chatId, event: routed.event, user: routed.user, updateId: row.updateId };
-            }),
-            Effect.catchAll((error) => {
-              log.error("update could not be routed; skipped", { update_id: row.updateId, error: String(error.error) });
-              return Effect.succeed(undefined);
-            }),
-          );
+            }
+            return envelopes;
+          });
 
         /**
          * Routes `rows` and cuts them after each General-topic command: its plugin reads the
@@ -77,8 +88,9 @@ export class Processor extends Context.Tag("switchboard/Processor")<Processor, P
           Effect.gen(function* () {
             const segments: Segment[] = [];
             let current: Segment = { rows: [], envelopes: [], dropped: [], interceptions: 0 };
-            for (const row of rows) {
-              const envelope = yield* routeRow(row);
+            const routed = yield* routeRows(rows);
+            for (const [i, envelope] of routed.entries()) {
+              const row = rows[i];
               current.rows.push(row);
               if (envelope) current.envelopes.push(envelope);
               else current.dropped.push(row.updateId);

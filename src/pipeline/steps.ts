@@ -9,7 +9,7 @@ import type { Message } from "@grammyjs/types";
 import type { ConversationEvent, ParsedCommand, UserProfile } from "../conversation/events.ts";
 import type { Intent } from "../conversation/intents.ts";
 import type { ConversationMachine } from "../conversation/machine.ts";
-import { step, statusOf, type StoredSnapshot } from "../conversation/step.ts";
+import { step, statusOf, type StoredSnapshot, withContext } from "../conversation/step.ts";
 import type { BotView, ConversationView, HookContext, Plugin, PluginEffect } from "../plugins/api.ts";
 import type { AddressedWrite, PluginHost } from "../plugins/host.ts";
 import { chatOfTopic, loadConversation, type ConversationRow as StoredRow } from "../store/conversations.ts";
@@ -124,7 +124,8 @@ export class ConversationSteps {
         await this.#topicCreated(batch, envelope);
         continue;
       }
-      const current = batch.working.get(envelope.chatId) ?? (await this.#hydrate(envelope.chatId));
+      // From memory without an await when cached (nearly always in a burst).
+      const current = batch.working.get(envelope.chatId) ?? this.#cache.get(envelope.chatId) ?? (await this.#hydrate(envelope.chatId));
       if (!current && !envelope.user) continue; // nothing to do for an unknown user (e.g. a block before any message)
       await this.#stepOne(batch, envelope.chatId, current, envelope.user ?? current!.snapshot.context.user, envelope.event, 0);
     }
@@ -165,7 +166,9 @@ export class ConversationSteps {
       firstContactAt: context?.firstContactAt ?? batch.now, data: context?.data ?? {},
     };
     const ctx: HookContext = { bot: o.bot, conversation: view, event, now: batch.now, log: o.log };
-    const gates = await o.plugins.gates(ctx);
+    // Hooks nearly always answer at once: no await (a promise and a microtask) unless one did not.
+    const gatesNow = o.plugins.gates(ctx);
+    const gates = gatesNow instanceof Promise ? await gatesNow : gatesNow;
     if (!gates.accept) return;
     const gated = "gates" in event || event.type === "user.message" || event.type === "operator.message" || event.type === "operator.command"
       ? ({ ...event, gates: { open: gates.open, relay: gates.relay, reopen: gates.reopen, handled: gates.handled } } as ConversationEvent)
@@ -174,7 +177,8 @@ export class ConversationSteps {
     const timer = event.type === "timer" ? await o.plugins.timer(ctx, event.kind) : undefined;
 
     const result = step(o.machine, current?.snapshot, { chatId, user }, gated);
-    const reactions = await o.plugins.react({ ...ctx, event: gated, from, to: { state: result.state, status: result.status }, intents: result.intents, conversation: { ...view, state: result.state, status: result.status, topicId: result.snapshot.context.topicId } });
+    const reactionsNow = o.plugins.react({ ...ctx, event: gated, from, to: { state: result.state, status: result.status }, intents: result.intents, conversation: { ...view, state: result.state, status: result.status, topicId: result.snapshot.context.topicId } });
+    const reactions = reactionsNow instanceof Promise ? await reactionsNow : reactionsNow;
     const intents = [...result.intents, ...(command?.intents ?? []), ...(timer?.intents ?? []), ...reactions.intents];
     const effects = [...(event.type === "timer" ? [{ type: "clearTimer" as const, kind: event.kind }] : []), ...(command?.effects ?? []), ...(timer?.effects ?? []), ...reactions.effects];
     // Plugin data and the first-contact time live beside the machine's own context.
@@ -192,7 +196,7 @@ export class ConversationSteps {
     const to = { state: result.state, status: result.status };
     const analytics = analyticsOfStep({ chatId, event: gated, from, to, intents, clock: { openedAt: context?.openedAt, answeredAt: context?.answeredAt }, now: batch.now });
     const { openedAt, answeredAt } = analytics.clock;
-    const snapshot = { ...result.snapshot, context: { ...result.snapshot.context, firstContactAt: view.firstContactAt, waitingSince, openedAt, answeredAt, data } };
+    const snapshot = withContext(result.snapshot, { ...result.snapshot.context, firstContactAt: view.firstContactAt, waitingSince, openedAt, answeredAt, data });
     const row: ConversationRow = { chatId, topicId: snapshot.context.topicId, state: result.state, snapshot };
 
     batch.working.set(chatId, row);

@@ -43,3 +43,25 @@ export function bindDirectRunner(db: Kysely<any>, runner: DirectRunner): void {
 
 /** The engine's {@link DirectRunner}, or undefined for engines that only answer asynchronously. */
 export const directRunnerOf = (db: Kysely<any>): DirectRunner | undefined => directRunners.get(engineKey(db));
+
+/**
+ * Runs `f` at once inside a transaction of its own and answers what it returns, or answers
+ * undefined (without calling `f`) when the engine cannot do that now: it is asynchronous
+ * (PostgreSQL), or another transaction is open on its connection. `f` must be synchronous and
+ * run its statements with `Prepared.runNow` on the same handle; if it throws, the transaction
+ * rolls back and the error is thrown.
+ */
+export type TransactNow = <A>(f: () => A) => A | undefined;
+
+const transactors = new WeakMap<object, TransactNow>();
+
+/** Records how `db` runs a synchronous transaction; done once by a synchronous dialect's `open`. */
+export function bindTransactNow(db: Kysely<any>, transact: TransactNow): void {
+  transactors.set(db, transact);
+}
+
+/**
+ * `db`'s {@link TransactNow}, or undefined. Only the very handle the dialect opened has one (not
+ * its transactions, not other handles on the same engine).
+ */
+export const transactNowOf = (db: Kysely<any>): TransactNow | undefined => transactors.get(db);

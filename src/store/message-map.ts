@@ -2,7 +2,7 @@
  * Original ↔ copy pairs. Each pair joins a message in the user's chat and one in the topic,
  * whichever way it was relayed, so replies and edits can be mapped in both directions.
  */
-import { inBatches, prepare } from "./prepared.ts";
+import { inBatches, inBatchesSync, prepare } from "./prepared.ts";
 import type { Db } from "./schema.ts";
 
 /** One pair: the user-side message id and the topic-side message id. */
@@ -21,6 +21,12 @@ const insertPairs = prepare<{ bot: string; chat: number; users: readonly number[
 export async function recordPairs(db: Db, botId: string, chatId: number, pairs: readonly MessagePair[], now: number): Promise<void> {
   await inBatches(pairs, (batch) =>
     insertPairs.run(db, { bot: botId, chat: chatId, users: batch.map((p) => p.userMessageId), topics: batch.map((p) => p.topicMessageId), at: now }, batch.length));
+}
+
+/** {@link recordPairs} at once, inside a synchronous transaction (`transactNowOf`, engine.ts). */
+export function recordPairsSync(db: Db, botId: string, chatId: number, pairs: readonly MessagePair[], now: number): void {
+  inBatchesSync(pairs, (batch) =>
+    insertPairs.runSync(db, { bot: botId, chat: chatId, users: batch.map((p) => p.userMessageId), topics: batch.map((p) => p.topicMessageId), at: now }, batch.length));
 }
 
 const selectTopicSide = prepare<{ bot: string; chat: number; user: number }>()((db, p) =>

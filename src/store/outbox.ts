@@ -2,7 +2,7 @@
  * The outbox: intents queued per conversation (`chat_id` is the delivery lane), delivered
  * strictly in id order. The store keeps an intent as opaque JSON: the pipeline names its type.
  */
-import { inBatches, prepare } from "./prepared.ts";
+import { inBatches, inBatchesSync, prepare } from "./prepared.ts";
 import type { Db } from "./schema.ts";
 
 /** One queued intent, of the caller's intent type `I`. */
@@ -58,6 +58,11 @@ const deleteIntents = prepare<{ ids: readonly number[] }>()((db, p, n) =>
 /** Removes delivered (or given-up) rows. */
 export async function removeIntents(db: Db, ids: readonly number[]): Promise<void> {
   await inBatches(ids, (batch) => deleteIntents.run(db, { ids: batch }, batch.length));
+}
+
+/** {@link removeIntents} at once, inside a synchronous transaction (`transactNowOf`, engine.ts). */
+export function removeIntentsSync(db: Db, ids: readonly number[]): void {
+  inBatchesSync(ids, (batch) => deleteIntents.runSync(db, { ids: batch }, batch.length));
 }
 
 /** Postpones a row after a failure. */

@@ -50,6 +50,11 @@ export interface Prepared<P, R> {
    * read without suspending.
    */
   runNow(db: Db, params: P, size?: number): QueryResult<R> | undefined;
+  /**
+   * {@link runNow} where it must run: inside a synchronous transaction (`TransactNow`, see
+   * engine.ts). Throws if the engine cannot run it at once.
+   */
+  runSync(db: Db, params: P, size?: number): QueryResult<R>;
 }
 
 /** The longest batch one statement takes: bounds both the placeholders and the number of compiled variants. */
@@ -99,6 +104,11 @@ export const prepare = <P extends Record<string, unknown>>() =>
   };
   return {
     runNow,
+    runSync(db, params, size = 0) {
+      const now = runNow(db, params, size);
+      if (!now) throw new Error("store: a statement could not run at once (only inside a synchronous transaction on SQLite)");
+      return now;
+    },
     run(db, params, size = 0) {
       try {
         const now = runNow(db, params, size);
@@ -115,4 +125,9 @@ export const prepare = <P extends Record<string, unknown>>() =>
 /** Calls `f` with consecutive pieces of `items`, each at most `maxBatch` long. */
 export async function inBatches<T>(items: readonly T[], f: (batch: readonly T[]) => Promise<unknown>): Promise<void> {
   for (let i = 0; i < items.length; i += maxBatch) await f(i === 0 && items.length <= maxBatch ? items : items.slice(i, i + maxBatch));
+}
+
+/** {@link inBatches} for synchronous statements (`Prepared.runSync`). */
+export function inBatchesSync<T>(items: readonly T[], f: (batch: readonly T[]) => unknown): void {
+  for (let i = 0; i < items.length; i += maxBatch) f(i === 0 && items.length <= maxBatch ? items : items.slice(i, i + maxBatch));
 }

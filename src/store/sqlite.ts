@@ -8,7 +8,7 @@ import { dirname } from "node:path";
 import { Kysely, SqliteDialect, sql } from "kysely";
 import Database from "libsql";
 import type { StoreDialect } from "./dialect.ts";
-import { bindDirectRunner } from "./engine.ts";
+import { bindDirectRunner, bindTransactNow } from "./engine.ts";
 import { StorageUrlError } from "./errors.ts";
 import type { Database as Schema, Db } from "./schema.ts";
 
@@ -81,12 +81,37 @@ async function open(url: string): Promise<Db> {
   // a transaction of ours (the handle is its Transaction, so the one connection is ours), or
   // outside any transaction (a statement on its own commits before anything else can run).
   // While someone else's transaction is open, a statement waits its turn through Kysely's mutex.
+  // Inside a synchronous transaction of our own (`transactNow` below) nothing else can run, so
+  // every statement is that transaction's.
+  let ownSync = false;
   bindDirectRunner(db, (handle, text, values) => {
-    if (!handle.isTransaction && sqlite.inTransaction) return undefined;
+    if (!handle.isTransaction && sqlite.inTransaction && !ownSync) return undefined;
     const statement = statements.prepare(text);
     if (statement.reader) return { rows: statement.all(values) as unknown[] };
     const { changes, lastInsertRowid } = statement.run(values);
     return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+  });
+  // A whole transaction at once, when no other is open: Kysely's transaction costs a promise
+  // chain and its connection mutex around every statement, begin and commit, and the group
+  // commit of deliveries (pipeline/delivery/completions.ts) runs one per event-loop turn. It
+  // begins, runs and commits without yielding, so no other statement can slip into it.
+  const begin = statements.prepare("begin");
+  const commit = statements.prepare("commit");
+  const rollback = statements.prepare("rollback");
+  bindTransactNow(db, <A>(f: () => A): A | undefined => {
+    if (sqlite.inTransaction) return undefined;
+    begin.run([]);
+    ownSync = true;
+    try {
+      const answer = f();
+      commit.run([]);
+      return answer;
+    } catch (error) {
+      if (sqlite.inTransaction) rollback.run([]);
+      throw error;
+    } finally {
+      ownSync = false;
+    }
   });
   return db;
 }

@@ -60,6 +60,29 @@ describe("Inbox", () => {
       expect(yield* inbox.lastUpdateId()).toBe(7);
     }).pipe(Effect.provide(stepper)));
   });
+
+  it("hands back what it accepted without decoding it again, but a row whose text is not what it accepted is decoded anew (and set aside if it fails)", async () => {
+    const { stepper } = services();
+    await run(Effect.gen(function* () {
+      const inbox = yield* Inbox;
+      const { db } = yield* Store;
+      const updates = [{ update_id: 1, message: message(1, "a") }, { update_id: 2, message: message(2, "b") }] as Update[];
+      yield* inbox.accept(updates, { source: "polling" });
+      // Held decoded: the very objects accepted come back.
+      const first = yield* inbox.pending(10);
+      expect(first[0].update).toBe(updates[0]);
+      expect(first[1].update).toBe(updates[1]);
+      yield* inbox.accept([{ update_id: 3, message: message(3, "c") }] as Update[], { source: "polling" });
+      // The stored text changed behind the inbox's back (as a duplicate of another text would leave it): not the held one.
+      yield* Effect.promise(() => sql`update inbox set payload = ${'{"update_id":3,"message":{"message_id":"x"}}'} where update_id = 3`.execute(db));
+      expect(inbox.deadLettered).toBe(0);
+      const rows = yield* inbox.pending(10);
+      // Read a second time (nothing was processed): decoded from the store now, equal but not the same objects.
+      expect(rows.map((r) => r.update)).toEqual(updates);
+      expect(rows[0].update).not.toBe(updates[0]);
+      expect(inbox.deadLettered).toBe(1);
+    }).pipe(Effect.provide(stepper)));
+  });
 });
 
 describe("Processor", () => {

@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { dialectOfDb } from "../../src/store/engine.ts";
+import { dialectOfDb, transactNowOf } from "../../src/store/engine.ts";
 import { openStore } from "../../src/store/open.ts";
 import { prepare } from "../../src/store/prepared.ts";
 import { tempDir } from "../support/world.ts";
@@ -70,6 +70,44 @@ describe.each(testEngines)("prepared statements on %s", (engine) => {
       if (now) expect(now.rows).toEqual([{ key: "outside", value: "v" }]);
     }));
 
+  it("run as one synchronous transaction where the engine can (SQLite, nothing else open): committed together, or rolled back together", () =>
+    withStore(async ({ db }) => {
+      const transactNow = transactNowOf(db);
+      // PostgreSQL answers asynchronously: no synchronous transactions there, and only the store's own handle has them.
+      expect(transactNow === undefined).toBe(engine === "postgres");
+      await db.transaction().execute(async (tx) => expect(transactNowOf(tx)).toBeUndefined());
+      if (!transactNow) return;
+      expect(transactNow(() => {
+        insert.runSync(db, { bot: "a", keys: ["k1", "k2"], value: "v" }, 2);
+        return read.runSync(db, { bot: "a" }).rows.length;
+      })).toBe(2);
+      expect(() =>
+        transactNow(() => {
+          insert.runSync(db, { bot: "a", keys: ["k3"], value: "v" }, 1);
+          throw new Error("abort");
+        })
+      ).toThrow("abort");
+      expect((await read.run(db, { bot: "a" })).rows.map((r) => r.key)).toEqual(["k1", "k2"]);
+      // While another transaction is open it does not run (nor join it), and says so.
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let inside!: () => void;
+      const begun = new Promise<void>((resolve) => (inside = resolve));
+      const open = db.transaction().execute(async (tx) => {
+        await insert.run(tx, { bot: "a", keys: ["uncommitted"], value: "v" }, 1);
+        inside();
+        await held;
+        throw new Error("abort");
+      });
+      await begun;
+      let called = false;
+      expect(transactNow(() => (called = true))).toBeUndefined();
+      expect(called).toBe(false);
+      expect(() => insert.runSync(db, { bot: "a", keys: ["outside"], value: "v" }, 1)).toThrow(/could not run at once/);
+      release();
+      await expect(open).rejects.toThrow("abort");
+      expect((await read.run(db, { bot: "a" })).rows.map((r) => r.key)).toEqual(["k1", "k2"]);
+    }));
 });
 
 describe("prepared statements across engines", () => {

@@ -9,11 +9,18 @@ const input = { chatId: 7, user };
 const msg = (id: number, extra: Partial<Message> = {}) => ({ message_id: id, date: 0, chat: { id: 7, type: "private" }, text: `t${id}`, ...extra }) as Message;
 const machine = createConversationMachine();
 
+/**
+ * Steps `events` in turn. Each step also runs from the snapshot as read back from the store
+ * (JSON): a step from the snapshot in memory (which step.ts keeps resolved) must give exactly
+ * the same.
+ */
 function run(events: Parameters<typeof step>[3][]) {
   let snapshot: StoredSnapshot | undefined;
   const all = [];
   for (const e of events) {
     const r = step(machine, snapshot, input, e);
+    const stored = snapshot && (JSON.parse(JSON.stringify(snapshot)) as StoredSnapshot);
+    expect(step(machine, stored, input, e)).toEqual(r);
     snapshot = r.snapshot;
     all.push(r);
   }

@@ -1,25 +1,26 @@
 /**
  * Group commit of finished deliveries: a lane hands in its completion (rows to remove, message
- * pairs to record) and waits; one committer fiber takes everything handed in since its last
- * transaction and commits it together. Under load hundreds of small commits per second become a
+ * pairs to record) and waits; at the end of the event loop's turn everything handed in during
+ * it is committed in one transaction. Under load hundreds of small commits per second become a
  * few; each lane still waits for its own rows to be gone before it reads its next one, so order
  * is unaffected.
  *
- * Before committing, the committer lets the event loop finish its turn: the Bot API answers that
- * arrived in the same turn each finish a lane, and without the wait the committer ran at the
- * first of them, so a burst committed once per delivery (a commit is the costliest statement,
- * see bench/README.md "Session 3"). A turn, not a time: nothing waits on the Clock.
+ * The turn's end, not a time: the Bot API answers that arrive in one turn each finish a lane,
+ * and committing at the first of them made a burst commit once per delivery (a commit is the
+ * costliest statement, see bench/README.md "Session 3"). Nothing waits on the Clock.
+ *
+ * Plain callbacks rather than a committer fiber with a queue and a `Deferred` per completion,
+ * and on SQLite one synchronous transaction (`transactNowOf`, store/engine.ts) rather than
+ * Kysely's promise chain: this runs for every relayed message (bench/README.md "Session 4").
  */
 import { clearImmediate, setImmediate } from "node:timers";
-import * as Deferred from "effect/Deferred";
 import * as Effect from "effect/Effect";
-import * as Exit from "effect/Exit";
-import * as Queue from "effect/Queue";
 import type * as Scope from "effect/Scope";
-import { type MessagePair, recordPairs } from "../../store/message-map.ts";
+import { transactNowOf } from "../../store/engine.ts";
+import { type MessagePair, recordPairs, recordPairsSync } from "../../store/message-map.ts";
 import type { Db } from "../../store/open.ts";
-import { removeIntents } from "../../store/outbox.ts";
-import { query, type StoreError } from "../../store/store.ts";
+import { removeIntents, removeIntentsSync } from "../../store/outbox.ts";
+import { type StoreError, storeError } from "../../store/errors.ts";
 
 /** One lane's finished delivery. */
 export interface Completion {
@@ -38,45 +39,85 @@ export async function completeIn(tx: Db, botId: string, completions: readonly Co
   for (const c of completions) await recordPairs(tx, botId, c.chatId, c.pairs, c.now);
 }
 
-type Waiting = readonly [Completion, Deferred.Deferred<void, StoreError>];
+/** {@link completeIn} with synchronous statements, inside a `TransactNow` transaction. */
+function completeSync(db: Db, botId: string, completions: readonly Completion[]): void {
+  removeIntentsSync(db, completions.flatMap((c) => c.ids));
+  for (const c of completions) recordPairsSync(db, botId, c.chatId, c.pairs, c.now);
+}
 
-/** Resumes after the event loop's current turn (its I/O callbacks) is done. */
-const endOfTurn: Effect.Effect<void> = Effect.async((resume) => {
-  const pending = setImmediate(() => resume(Effect.void));
-  return Effect.sync(() => clearImmediate(pending));
-});
+/** A completion and how to resume the lane that handed it in. */
+type Waiting = readonly [Completion, (result: Effect.Effect<void, StoreError>) => void];
 
 /** How many completions one transaction takes at most. */
 const maxBatch = 512;
 
+const doing = "record deliveries";
+
 /**
- * Starts the committer in the current scope; returns the function lanes complete through. Start
- * it before the lanes: scopes close in reverse, so the lanes stop first and no lane waits on a
- * committer that is gone.
+ * Returns the function lanes complete through, for the current scope. Start it before the
+ * lanes: scopes close in reverse, so the lanes (whose deliveries are uninterruptible, their
+ * completion included) have finished when its finalizer runs; the finalizer still waits for a
+ * commit in flight.
  */
 export const makeCompletions = (db: Db, botId: string): Effect.Effect<(completion: Completion) => Effect.Effect<void, StoreError>, never, Scope.Scope> =>
   Effect.gen(function* () {
-    const handedIn = yield* Queue.unbounded<Waiting>();
-    const commit = (batch: Iterable<Waiting>) => {
-      const items = [...batch];
-      return query("record deliveries", () => db.transaction().execute((tx) => completeIn(tx, botId, items.map(([c]) => c)))).pipe(
-        Effect.exit,
-        Effect.flatMap((exit) => Effect.forEach(items, ([, done]) => Deferred.done(done, Exit.asVoid(exit)), { discard: true })),
-        Effect.uninterruptible,
-      );
+    const transactNow = transactNowOf(db);
+    let handedIn: Waiting[] = [];
+    let turn: ReturnType<typeof setImmediate> | undefined;
+    /**
+     * The asynchronous commit still running (engines without synchronous transactions, or
+     * another transaction open): one at a time, as one committer did; what is handed in
+     * meanwhile goes into the next.
+     */
+    let inFlight: Promise<void> | undefined;
+
+    const settle = (items: readonly Waiting[], result: Effect.Effect<void, StoreError>) => {
+      for (const [, resume] of items) resume(result);
     };
-    // Once a completion is taken it is committed: a stop waits for the turn to end, not longer.
-    const gatherAndCommit = Effect.flatMap(Queue.take(handedIn), (first) =>
-      endOfTurn.pipe(
-        Effect.zipRight(Queue.takeUpTo(handedIn, maxBatch - 1)),
-        Effect.flatMap((rest) => commit([first, ...rest])),
-        Effect.uninterruptible,
-      ));
-    yield* Effect.forkScoped(Effect.forever(gatherAndCommit));
+
+    const flush = () => {
+      turn = undefined;
+      if (inFlight || handedIn.length === 0) return;
+      const items = handedIn.length <= maxBatch ? handedIn : handedIn.slice(0, maxBatch);
+      handedIn = handedIn.length <= maxBatch ? [] : handedIn.slice(maxBatch);
+      if (handedIn.length > 0) turn = setImmediate(flush);
+      const completions = items.map(([c]) => c);
+      if (transactNow) {
+        let ran: true | undefined;
+        try {
+          ran = transactNow(() => (completeSync(db, botId, completions), true as const));
+        } catch (error) {
+          return settle(items, Effect.fail(storeError(doing, error)));
+        }
+        if (ran) return settle(items, Effect.void);
+      }
+      inFlight = db.transaction().execute((tx) => completeIn(tx, botId, completions)).then(
+        () => settle(items, Effect.void),
+        (error) => settle(items, Effect.fail(storeError(doing, error))),
+      ).finally(() => {
+        inFlight = undefined;
+        if (handedIn.length > 0) turn ??= setImmediate(flush);
+      });
+    };
+
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(async () => {
+        // Nothing should be waiting (see above); whatever is, is committed rather than dropped.
+        if (turn !== undefined) clearImmediate(turn);
+        turn = undefined;
+        for (;;) {
+          if (inFlight) await inFlight;
+          else if (handedIn.length > 0) flush();
+          else break;
+          if (turn !== undefined) clearImmediate(turn);
+          turn = undefined;
+        }
+      })
+    );
+
     return (completion) =>
-      Effect.gen(function* () {
-        const done = yield* Deferred.make<void, StoreError>();
-        yield* Queue.offer(handedIn, [completion, done]);
-        yield* Deferred.await(done);
+      Effect.async<void, StoreError>((resume) => {
+        handedIn.push([completion, resume]);
+        turn ??= setImmediate(flush);
       });
   });
