@@ -86,6 +86,8 @@ export interface Fronted {
   readonly notifier: Notifier;
   /** The slow re-check of the inbox, on the Clock (default cluster/wake.ts `INBOX_RECHECK`). */
   readonly inboxRecheck?: Duration.DurationInput;
+  /** Wakes this instance's proxy long polls for a bot (its front), without the round trip through the database. */
+  readonly proxyHere?: (botId: string) => Effect.Effect<void>;
 }
 
 /** A running bot: its identity and the live services tests, the sandbox and benchmarks look at. */
