@@ -131,7 +131,7 @@ const startCluster = (config: Config, options: RunOptions, root: Logger, store: 
     let coordinator: Coordinator | undefined;
     const processorHere = (botId: string) => Effect.suspend(() => coordinator?.running.find((b) => b.id === botId)?.inbox.wake ?? Effect.void);
     for (const bot of config.bots) fronts.set(bot.id, yield* startFront({ bot, log: root.child(bot.id, { bot: bot.id }), store, notifier, recheck, processorHere: processorHere(bot.id) }));
-    const fronted = { notifier, inboxRecheck: recheck, proxyHere: (botId: string) => Effect.suspend(() => fronts.get(botId)?.proxy?.notify([]) ?? Effect.void) };
+    const fronted = { notifier, inboxRecheck: recheck, recordIdentity: config.admin !== undefined, proxyHere: (botId: string) => Effect.suspend(() => fronts.get(botId)?.proxy?.notify([]) ?? Effect.void) };
     coordinator = yield* runCoordinator({
       store, leaseDb, settings, botIds: config.bots.map((b) => b.id), log: root.child("cluster"),
       startBot: (botId, botStore, renewal) => {
