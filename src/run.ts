@@ -127,9 +127,12 @@ const startCluster = (config: Config, options: RunOptions, root: Logger, store: 
     // Every bot's doors to the outside open here whoever owns the bot, before any bot starts.
     const notifier = yield* pgNotifier(config.storage, store.db, root.child("cluster"));
     const recheck = Duration.millis(settings.inboxRecheckMs ?? clusterDefaults().inboxRecheckMs!);
-    for (const bot of config.bots) fronts.set(bot.id, yield* startFront({ bot, log: root.child(bot.id, { bot: bot.id }), store, notifier, recheck }));
-    const fronted = { notifier, inboxRecheck: recheck };
-    return yield* runCoordinator({
+    // The bots running here, once the coordinator runs: what a front stores for one wakes it directly.
+    let coordinator: Coordinator | undefined;
+    const processorHere = (botId: string) => Effect.suspend(() => coordinator?.running.find((b) => b.id === botId)?.inbox.wake ?? Effect.void);
+    for (const bot of config.bots) fronts.set(bot.id, yield* startFront({ bot, log: root.child(bot.id, { bot: bot.id }), store, notifier, recheck, processorHere: processorHere(bot.id) }));
+    const fronted = { notifier, inboxRecheck: recheck, recordIdentity: config.admin !== undefined, proxyHere: (botId: string) => Effect.suspend(() => fronts.get(botId)?.proxy?.notify([]) ?? Effect.void) };
+    coordinator = yield* runCoordinator({
       store, leaseDb, settings, botIds: config.bots.map((b) => b.id), log: root.child("cluster"),
       startBot: (botId, botStore, renewal) => {
         const index = config.bots.findIndex((b) => b.id === botId);
@@ -140,6 +143,7 @@ const startCluster = (config: Config, options: RunOptions, root: Logger, store: 
         }).pipe(Effect.provideService(Store, botStore), Effect.withClock(pipelineClock));
       },
     }).pipe(Effect.withClock(leaseClock));
+    return coordinator;
   });
 
 const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));

@@ -47,6 +47,12 @@ export interface FrontOptions {
   readonly notifier: Notifier;
   /** How often a waiting long poll of the proxy looks at the store anyway, on the Clock (a notice may be lost; cluster/wake.ts). */
   readonly recheck?: Duration.DurationInput;
+  /**
+   * Wakes the bot's processor when the bot runs on this instance (nothing otherwise): what was
+   * stored here is taken up without the round trip through the database, and without the
+   * listening connection, should it be down.
+   */
+  readonly processorHere?: Effect.Effect<void>;
 }
 
 /** A bot's front on this instance. */
@@ -72,10 +78,17 @@ export const startFront = (o: FrontOptions): Effect.Effect<Front, BotStartError 
     const inbox = yield* Effect.provide(Inbox, Inbox.layer(proxyMode ? { mirror: mirrorsToParallel(bot.group) } : {}).pipe(
       Layer.provide(Layer.mergeAll(Layer.succeed(Store, store), Layer.succeed(Bot, env))),
     ));
-    // Whatever was stored here is the owner's to process, and (proxy mode) the long polls' to serve.
+    let proxy: ProxyHandle | undefined;
+    // Whatever was stored here is the owner's to process, and (proxy mode) the long polls' to
+    // serve: here at once, elsewhere through the notices.
     const accept = (updates: readonly unknown[], from: AcceptFrom) =>
-      Effect.tap(inbox.accept(updates, from), (fresh) =>
-        fresh === 0 ? Effect.void : Effect.zipRight(notifier.publish("inbox", bot.id), proxyMode && from.source !== "proxy" ? notifier.publish("proxy", bot.id) : Effect.void));
+      Effect.tap(inbox.accept(updates, from), (fresh) => {
+        if (fresh === 0) return Effect.void;
+        const stored = Effect.zipRight(o.processorHere ?? Effect.void, notifier.publish("inbox", bot.id));
+        // Intercepted messages are never queued for the parallel system.
+        if (!proxyMode || from.source === "proxy") return stored;
+        return Effect.all([stored, proxy ? proxy.notify([]) : Effect.void, notifier.publish("proxy", bot.id)], { discard: true });
+      });
     // This instance's own generator (another instance's may meet it, which `withFreshIds`
     // handles), made at first use: a thousand bots' fronts start without a query each.
     // (A failed read is tried again at the next use; two made at once: the first is kept.)
@@ -97,7 +110,6 @@ export const startFront = (o: FrontOptions): Effect.Effect<Front, BotStartError 
       log.info(`webhook receiver listening on ${w.listen.host}:${webhookPort} (every instance; the bot's owner processes)`);
     }
 
-    let proxy: ProxyHandle | undefined;
     if (proxyMode) {
       const listen = proxyMode.listen;
       proxy = yield* proxyServer({

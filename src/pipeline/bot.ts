@@ -87,6 +87,10 @@ export interface Fronted {
   readonly notifier: Notifier;
   /** The slow re-check of the inbox, on the Clock (default cluster/wake.ts `INBOX_RECHECK`). */
   readonly inboxRecheck?: Duration.DurationInput;
+  /** Wakes this instance's proxy long polls for a bot (its front), without the round trip through the database. */
+  readonly proxyHere?: (botId: string) => Effect.Effect<void>;
+  /** Whether the bot's identity is stored for the other instances' Topics API (only when there is an admin listener). */
+  readonly recordIdentity?: boolean;
 }
 
 /** A running bot: its identity and the live services tests, the sandbox and benchmarks look at. */
@@ -138,7 +142,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
     const me = yield* connect({ client, botId: bot.id, log }).pipe(Effect.mapError((e) => new BotStartError(e.message)));
     view.username = me.username;
     // The other instances' fronts name the bot by it (the Topics API), without calling Telegram.
-    if (o.fronted) yield* query("record the bot's identity", () => saveBotIdentity(db, bot.id, me));
+    if (o.fronted?.recordIdentity) yield* query("record the bot's identity", () => saveBotIdentity(db, bot.id, me));
 
     const nameOf = (user: Parameters<typeof displayName>[0]) => plugins.nameOf(user, view) ?? displayName(user);
     const machine = createConversationMachine({ iconColor: plugins.topicIconColor(view), nameOf, hideGroupSenders: bot.params.hide_info.includes("name"), suffixOf: (data) => plugins.titleSuffix(data, view) });

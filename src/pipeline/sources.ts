@@ -19,7 +19,6 @@ import { type MtprotoClientFactory, type MtprotoSession, MtprotoStartError, star
 import { runPolling } from "../telegram/polling.ts";
 import { type ProxyHandle, proxyPusher, proxyServer } from "../telegram/proxy/server.ts";
 import { mirrorsToParallel } from "../telegram/proxy/mirror.ts";
-import type { Notifier } from "../cluster/notify.ts";
 import type { Db } from "../store/schema.ts";
 import { webhookReceiver } from "../telegram/webhook.ts";
 import type { Logger } from "../util/log.ts";
@@ -69,7 +68,7 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
     const asked = bot.parallel?.mode === "proxy" ? { allowedUpdates: everyUpdateType } : {};
     let proxy: ProxyHandle | undefined;
     if (bot.parallel?.mode === "proxy" && o.fronted) {
-      yield* ownerPusher(o, o.fronted.notifier, db);
+      yield* ownerPusher(o, o.fronted, db);
     } else if (bot.parallel?.mode === "proxy") {
       const listen = bot.parallel.listen;
       const started = yield* proxyServer({
@@ -145,8 +144,9 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
  * by the other instances' notices (a webhook set there, updates queued there). What this
  * instance queued for the parallel system is announced, so long polls elsewhere wake.
  */
-const ownerPusher = (o: SourceOptions, notifier: Notifier, db: Db) =>
+const ownerPusher = (o: SourceOptions, fronted: Fronted, db: Db) =>
   Effect.gen(function* () {
+    const { notifier } = fronted;
     const { bot, log } = o;
     if (bot.parallel?.mode !== "proxy") return;
     const pusher = yield* proxyPusher({
@@ -162,7 +162,7 @@ const ownerPusher = (o: SourceOptions, notifier: Notifier, db: Db) =>
     const mirrored = mirrorsToParallel(bot.group);
     const stopListening = o.inbox.onAccepted((updates) => {
       run(pusher.queued(updates));
-      if (updates.some(mirrored)) run(notifier.publish("proxy", bot.id));
+      if (updates.some(mirrored)) run(Effect.zipRight(fronted.proxyHere?.(bot.id) ?? Effect.void, notifier.publish("proxy", bot.id)));
     });
     yield* Effect.addFinalizer(() => Effect.sync(stopListening));
     log.info("parallel mode: the Bot API proxy listens on every instance; the owner (here) feeds the other system's webhook");
