@@ -152,8 +152,10 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
     const router = {
       botId: me.id, botUsername: me.username, groupId: bot.group,
       chatOfTopic: (topicId: number) => chatOfTopic(db, bot.id, topicId),
-      // A reaction may come before the reacted copy's pair is committed: it waits for the sends in flight.
-      chatOfTopicMessage: (messageId: number) => pairsInFlight.lookUp(() => chatOfTopicMessage(db, bot.id, messageId)),
+      // A reaction may come before the reacted copy's pair is committed: the sends in flight that
+      // could have made it are asked first (pairs-in-flight.ts).
+      chatOfTopicMessage: (messageId: number) => pairsInFlight.lookUp(messageId, () => chatOfTopicMessage(db, bot.id, messageId)),
+      sawGroupMessage: (messageId: number) => pairsInFlight.seen(messageId),
     };
     const workers = Layer.mergeAll(
       Delivery.layer({ limits: o.limits ?? limitsFromConfig(bot.limits), pairsInFlight, ...(o.albumSettleMs !== undefined ? { albumSettle: Duration.millis(o.albumSettleMs) } : {}) }),
