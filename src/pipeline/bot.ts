@@ -20,7 +20,7 @@ import { loadPlugins } from "../plugins/load.ts";
 import { Plugins } from "../plugins/service.ts";
 import { chatOfTopic, type ConversationRow } from "../store/conversations.ts";
 import { pruneInbox, smallestUpdateId } from "../store/inbox.ts";
-import { chatOfTopicMessage } from "../store/message-map.ts";
+import { chatOfTopicMessage, newestTopicMessageId } from "../store/message-map.ts";
 import { query, Store } from "../store/store.ts";
 import { saveBotIdentity } from "../store/bot-identity.ts";
 import type { Notifier } from "../cluster/notify.ts";
@@ -149,6 +149,9 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
     const queues = Layer.mergeAll(Outbox.layer, Inbox.layer(proxyMode ? { mirror: mirrorsToParallel(bot.group) } : {}));
     const services = Stepper.layer(machine).pipe(Layer.provideMerge(queues), Layer.provideMerge(base));
     const pairsInFlight = new PairsInFlight();
+    // Copies sent from now on are newer than any recorded: a reaction on an older message after a
+    // restart does not wait for them.
+    pairsInFlight.seen(yield* query("read the newest relayed topic message", () => newestTopicMessageId(db, bot.id)));
     const router = {
       botId: me.id, botUsername: me.username, groupId: bot.group,
       chatOfTopic: (topicId: number) => chatOfTopic(db, bot.id, topicId),
