@@ -67,3 +67,12 @@ export { asFlag, asHttpUrl, asInteger, asNumber, asPhrase, describeValue, isMapp
 export { idColumn, storageEngine } from "./plugins/migration-helpers.ts";
 /** The runtime\'s backoff schedule, and the delay it gives a retry number (for retries kept in a row). */
 export { backoff, delayBefore } from "./util/backoff-schedule.ts";
+
+// The store, for plugins that read the runtime's records or set work aside the way it does.
+
+/** The runtime's Kysely database (`HookContext.db`'s type), over SQLite or PostgreSQL. */
+export type { Db } from "./store/schema.ts";
+/** Sets rows aside as dead letters (shown on the admin page, counted in /health), as the runtime does. */
+export { addDeadLetters, type DeadLetter, type StoredDeadLetter } from "./store/dead-letters.ts";
+/** The analytics the runtime recorded in its commits: a period's summary and the dialogs unanswered now. */
+export { type AnalyticsSummary, type Period, summarize, unansweredNow } from "./store/analytics.ts";

@@ -8,8 +8,8 @@
  */
 import type { HookOutput } from "../../src/mod.ts";
 import { definePlugin } from "../../src/mod.ts";
-import { summarize, unansweredNow } from "../../src/store/analytics.ts";
-import type { Db } from "../../src/store/schema.ts";
+import { summarize, unansweredNow } from "../../src/mod.ts";
+import type { Db } from "../../src/mod.ts";
 import { isAllowed, refusal } from "../templates/allowed.ts";
 import { wordsOf } from "../templates/names.ts";
 import { periods } from "./periods.ts";

@@ -2,7 +2,7 @@
  * The text `/stats` answers with: a few lines from the analytics summary (src/store/analytics.ts)
  * of one bot over a period. Pure: the numbers in, the text out.
  */
-import type { AnalyticsSummary } from "../../src/store/analytics.ts";
+import type { AnalyticsSummary } from "../../src/mod.ts";
 
 /** "45s", "3m 20s", "2h 5m", "1d 3h": two units at most. */
 export function duration(ms: number | null): string {

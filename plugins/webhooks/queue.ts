@@ -6,8 +6,8 @@
  */
 import type { ExpressionBuilder, Kysely, Migration } from "kysely";
 import { idColumn } from "../../src/mod.ts";
-import { addDeadLetters, type StoredDeadLetter } from "../../src/store/dead-letters.ts";
-import type { Db } from "../../src/store/schema.ts";
+import { addDeadLetters, type StoredDeadLetter } from "../../src/mod.ts";
+import type { Db } from "../../src/mod.ts";
 
 /** The table, named after the plugin. */
 const table = "webhooks_queue";

@@ -20,7 +20,7 @@ import { loadPlugins } from "../plugins/load.ts";
 import { Plugins } from "../plugins/service.ts";
 import { chatOfTopic, type ConversationRow } from "../store/conversations.ts";
 import { pruneInbox, smallestUpdateId } from "../store/inbox.ts";
-import { chatOfTopicMessage } from "../store/message-map.ts";
+import { chatOfTopicMessage, newestTopicMessageId } from "../store/message-map.ts";
 import { query, Store } from "../store/store.ts";
 import { saveBotIdentity } from "../store/bot-identity.ts";
 import type { Notifier } from "../cluster/notify.ts";
@@ -153,11 +153,16 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
     const queues = Layer.mergeAll(Outbox.layer, Inbox.layer(proxyMode ? { mirror: mirrorsToParallel(bot.group) } : {}));
     const services = Stepper.layer(machine).pipe(Layer.provideMerge(queues), Layer.provideMerge(base));
     const pairsInFlight = new PairsInFlight();
+    // Copies sent from now on are newer than any recorded: a reaction on an older message after a
+    // restart does not wait for them.
+    pairsInFlight.seen(yield* query("read the newest relayed topic message", () => newestTopicMessageId(db, bot.id)));
     const router = {
       botId: me.id, botUsername: me.username, groupId: bot.group,
       chatOfTopic: (topicId: number) => chatOfTopic(db, bot.id, topicId),
-      // A reaction may come before the reacted copy's pair is committed: it waits for the sends in flight.
-      chatOfTopicMessage: (messageId: number) => pairsInFlight.lookUp(() => chatOfTopicMessage(db, bot.id, messageId)),
+      // A reaction may come before the reacted copy's pair is committed: the sends in flight that
+      // could have made it are asked first (pairs-in-flight.ts).
+      chatOfTopicMessage: (messageId: number) => pairsInFlight.lookUp(messageId, () => chatOfTopicMessage(db, bot.id, messageId)),
+      sawGroupMessage: (messageId: number) => pairsInFlight.seen(messageId),
     };
     const workers = Layer.mergeAll(
       Delivery.layer({ limits: o.limits ?? limitsFromConfig(bot.limits), pairsInFlight, ...(o.albumSettleMs !== undefined ? { albumSettle: Duration.millis(o.albumSettleMs) } : {}) }),

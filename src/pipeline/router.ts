@@ -27,6 +27,8 @@ export interface RouterContext {
   chatOfTopic(topicId: number): Promise<number | undefined>;
   /** The user chat a relayed topic message belongs to (reactions carry no thread id). */
   chatOfTopicMessage(messageId: number): Promise<number | undefined>;
+  /** Told of every message in the operators' group it routes (such a message exists: a reaction on it needs no copy in flight). */
+  sawGroupMessage?(messageId: number): void;
 }
 
 const drop = (reason: string): Route => ({ kind: "drop", reason });
@@ -145,6 +147,7 @@ async function routeMessage(m: Message, ctx: RouterContext, edited: boolean): Pr
     if (m.chat.type === "group" || m.chat.type === "supergroup") return routeMonitored(m, "group", edited, ctx.botId);
     return drop(`message in chat ${m.chat.id}, which is not the operators' group`);
   }
+  ctx.sawGroupMessage?.(m.message_id);
   if (m.forum_topic_created && !edited) {
     if (m.from?.id !== ctx.botId) return drop("topic created by someone else");
     return { kind: "topic-created", topicId: m.message_thread_id ?? m.message_id, name: m.forum_topic_created.name };

@@ -237,7 +237,7 @@ export class ConversationSteps {
       if (effect.type === "setTimer" && effect.chatId !== undefined) batch.loose.push({ chatId: effect.chatId, intents: [], effects: [effect] });
       // Its rows commit with its answer and the update's inbox mark: a crash between cannot
       // keep the change without the answer, nor make a replay change it twice.
-      if (effect.type === "write") batch.writes.push({ plugin: effect.plugin, chatId: envelope.chatId, value: effect.value, now: batch.now });
+      if (effect.type === "write") batch.writes.push({ plugin: effect.plugin, chatId: envelope.chatId, value: effect.value, now: batch.now, general: true });
     }
     batch.applied.push({ chatId: envelope.chatId, intents, state: "general" });
     // Steps it asks for in conversations (/new): in this batch, so they commit with its answer.

@@ -192,7 +192,9 @@ export interface Plugin {
   /**
    * Saves this plugin's `write` effects of one batch, in step order, inside the batch's commit
    * transaction: run queries on `tx` only. It runs under a savepoint, so a throw undoes only
-   * this plugin's writes (logged) and the step still commits. It is not time-boxed (it holds the
+   * this plugin's writes (logged) and the step still commits — unless they include a General
+   * command's: its answer says what it wrote, so the commit fails and the batch's updates are
+   * handled one by one. It is not time-boxed (it holds the
    * transaction): keep it to a few inserts.
    */
   write?(tx: Kysely<any>, writes: readonly PluginWrite[]): Promise<void>;

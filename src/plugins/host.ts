@@ -30,6 +30,11 @@ export interface Gates {
 /** A `write` effect of a batch, with the plugin it is addressed to. */
 export interface AddressedWrite extends PluginWrite {
   readonly plugin: string;
+  /**
+   * From a General command: its answer, committed with it, says what it wrote ("Renamed …"), so
+   * the write must not be dropped while the answer goes out; see {@link PluginHost.write}.
+   */
+  readonly general?: boolean;
 }
 
 /** An empty contribution. */
@@ -97,14 +102,20 @@ export class PluginHost {
   /**
    * Hands a batch's `write` effects to their plugins, inside the commit transaction `tx`. Each
    * plugin writes under a savepoint: if it throws, only its rows are undone (and logged), so a
-   * broken plugin never blocks the steps. Returns the plugins whose writes went in.
+   * broken plugin never blocks the steps. Except when the writes include a General command's:
+   * then the error fails the whole commit, so that command's answer never claims a change that
+   * was undone, and the processor handles the batch's rows one by one (each command then reads
+   * what the ones before it committed, e.g. a label a topic created meanwhile, and answers by
+   * it). Returns the plugins whose writes went in.
    */
   async write(tx: Kysely<any>, writes: readonly AddressedWrite[]): Promise<Plugin[]> {
     const byPlugin = new Map<string, PluginWrite[]>();
-    for (const { plugin, chatId, value, now } of writes) {
+    const fromGeneral = new Set<string>();
+    for (const { plugin, chatId, value, now, general } of writes) {
       const list = byPlugin.get(plugin) ?? [];
       list.push({ chatId, value, now });
       byPlugin.set(plugin, list);
+      if (general) fromGeneral.add(plugin);
     }
     const written: Plugin[] = [];
     for (const [name, list] of byPlugin) {
@@ -121,7 +132,12 @@ export class PluginHost {
       } catch (error) {
         await sql`rollback to savepoint plugin_write`.execute(tx);
         await sql`release savepoint plugin_write`.execute(tx);
-        this.#log.error("plugin write failed; its rows of this batch are dropped, the steps commit", { plugin: name, writes: list.length, error: error instanceof Error ? error.message : String(error) });
+        const message = error instanceof Error ? error.message : String(error);
+        if (fromGeneral.has(name)) {
+          this.#log.warn("plugin write of a General command failed; the commit fails and its updates are handled one by one", { plugin: name, writes: list.length, error: message });
+          throw error;
+        }
+        this.#log.error("plugin write failed; its rows of this batch are dropped, the steps commit", { plugin: name, writes: list.length, error: message });
       }
     }
     return written;

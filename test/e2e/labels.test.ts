@@ -213,6 +213,24 @@ describe("permissions and restarts", () => {
     await waitFor(() => titleOf(w, topic.threadId) === "🟨 Ann ⭐", "ticker kept after the restart");
   });
 
+  it("a General rename onto a label a topic creates in the same batch answers what happened and keeps the topic's label", async () => {
+    const w = await createWorld();
+    const running = await startSwitchboard(w);
+    expect(await ask(w, "/mark new A")).toBe("Created label A.");
+    const { topic } = await firstContact(w, "Ann");
+    await running.stop();
+    // Both wait in Telegram while Switchboard is down, so they arrive in one inbox batch: the
+    // topic's /mark B creates B in the commit the General rename onto B would share.
+    const answers = general(w).length;
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { threadId: topic.threadId, text: "/mark B" });
+    w.emulator.operatorPosts(w.groupId, w.operator.id, { text: "/mark A name B" });
+    const restarted = await startSwitchboard(w);
+    expect((await waitFor(() => general(w)[answers], "the rename's answer")).text).toBe("Label B already exists.");
+    expect(await askInTopic(w, topic.threadId, "/mark")).toBe("Labels: B");
+    expect(await getLabel(restarted.db, "acme", "a")).toMatchObject({ name: "A" });
+    expect(restarted.bots[0].inbox.deadLettered).toBe(0);
+  });
+
   it("a /mark OLD name NEW replayed after a crash between the rename and its sync timers still fixes the topics", async () => {
     const w = await createWorld();
     const running = await startSwitchboard(w);

@@ -64,6 +64,17 @@ describe("MTProto mode: gaps and catch-up", () => {
     expect(texts(w, topic.threadId)).toEqual(["hello"]);
   });
 
+  it("a reconnection during the first catch-up does not count as caught up: a message right after the start is relayed", async () => {
+    const { w, fake, start } = await setup();
+    // mtcute says "connected" both when the catch-up ends and whenever a connection becomes
+    // usable; the latter, while getState is still out, must not end the wait.
+    fake.stateLatencyMs = 500;
+    fake.usableDuringState = true;
+    await start();
+    const { topic } = await openTopic(w, "Ann");
+    expect(texts(w, topic.threadId)).toEqual(["hello"]);
+  });
+
   it("catches up users, operators and the other system after a dropped connection", async () => {
     const { w, fake, start } = await setup();
     await start();

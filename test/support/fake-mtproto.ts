@@ -51,6 +51,8 @@ export class FakeMtproto {
   immediatePushes = false;
   /** How long `updates.getState` takes to answer (a slow network at the session's first start). */
   stateLatencyMs = 0;
+  /** The connection is (re)established while `updates.getState` is slow: mtcute then says "connected" mid catch-up. */
+  usableDuringState = false;
   #log: Entry[] = [];
   #pts = 1000;
   #qts = 50;
@@ -348,7 +350,10 @@ export class FakeClient extends BaseTelegramClient {
       this.#checked = true;
       this.authorized = (await this.params.storage.kv.get("current_user")) !== null;
     }
-    if (message._ === "updates.getState" && this.server.stateLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, this.server.stateLatencyMs));
+    if (message._ === "updates.getState" && this.server.stateLatencyMs > 0) {
+      if (this.server.usableDuringState) setTimeout(() => this.mt.onUsable.emit(), this.server.stateLatencyMs / 5);
+      await new Promise((resolve) => setTimeout(resolve, this.server.stateLatencyMs));
+    }
     const result = await Promise.resolve().then(() => this.server.answer(this, message as never));
     // The real client stores every peer of every answer; updates rely on that.
     await this.storage.peers.updatePeersFrom(result as tl.TlObject);

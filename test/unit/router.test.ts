@@ -35,6 +35,15 @@ describe("router", () => {
     expect((await route({ update_id: 5 } as Update, ctx)).kind).toBe("drop");
   });
 
+  it("tells of every operators' group message it routes, relayed or not (a reaction on it needs no copy in flight)", async () => {
+    const seen: number[] = [];
+    const watching: RouterContext = { ...ctx, sawGroupMessage: (id) => void seen.push(id) };
+    await route(topicMsg({ text: "/ note" }), watching); // a comment: dropped, but it exists
+    await route(topicMsg({ message_id: 21, text: "x", message_thread_id: undefined, is_topic_message: undefined }), watching); // General
+    await route({ update_id: 1, message: { message_id: 1, date: 0, chat: { id: 555, type: "private", first_name: "A" }, from: { id: 555, is_bot: false, first_name: "A" }, text: "hi" } }, watching);
+    expect(seen).toEqual([20, 21]);
+  });
+
   it("routes a group's and a channel's messages to the chat's own conversation, leaving out bots, our own posts and service messages", async () => {
     const chat = { id: -100777, type: "supergroup", title: "Clients", username: "clients" };
     const inGroup = (extra: object): Update => ({ update_id: 2, message: { message_id: 5, date: 0, chat, from, ...extra } as never });

@@ -33,7 +33,7 @@ import { makeCompletions } from "./completions.ts";
 import { beforeCreate } from "./creations.ts";
 import type { DeliveryContext, DeliveryStats } from "./context.ts";
 import { settle } from "./outcomes.ts";
-import { type PairsInFlight, recordsPairs } from "./pairs-in-flight.ts";
+import { knownTopicIds, type PairsInFlight, recordsPairs } from "./pairs-in-flight.ts";
 
 /** What the service offers. */
 export interface DeliveryService {
@@ -119,9 +119,14 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
           : (chatId: number, batch: readonly OutboxRow[]) => tracing.deliver(chatId, batch, ctx.client, (client) => attempt({ ...ctx, client }, chatId, batch.map((r) => r.intent)));
         const inFlight = o.pairsInFlight;
         const deliver = (chatId: number, batch: readonly OutboxRow[]) => {
-          const delivery = Effect.flatMap(attemptOf(chatId, batch), (outcome) => settle(ctx, chatId, batch, outcome));
           // A call in flight is finished and recorded before a stop takes effect.
-          return (inFlight && recordsPairs(batch[0].intent) ? inFlight.track(delivery) : delivery).pipe(Effect.uninterruptible);
+          if (!inFlight || !recordsPairs(batch[0].intent)) return Effect.flatMap(attemptOf(chatId, batch), (outcome) => settle(ctx, chatId, batch, outcome)).pipe(Effect.uninterruptible);
+          // Its pairs are known to the router as soon as Telegram answers, before the commit.
+          return inFlight.track(knownTopicIds(batch.map((r) => r.intent)), (answered) =>
+            Effect.flatMap(attemptOf(chatId, batch), (outcome) => {
+              if (outcome.kind === "done" && outcome.pairs.length > 0) answered(chatId, outcome.pairs);
+              return settle(ctx, chatId, batch, outcome);
+            })).pipe(Effect.uninterruptible);
         };
 
         /**

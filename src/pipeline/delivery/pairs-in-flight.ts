@@ -3,15 +3,21 @@
  * is committed. An operator's reaction names only the reacted message, and the router finds its
  * conversation by the pair its relaying recorded. A reaction made the moment a copy appears
  * (Telegram shows the copy before Switchboard has its answer, let alone committed it) would find
- * no pair: the router then waits for the deliveries that were in flight when it looked, and
- * looks again. Only a reaction on a message with no pair waits, and only for sends already
- * under way, so a reaction on a message that was never relayed (a comment) costs at most the
- * round trip of those sends.
+ * no pair. So each delivery's pairs are known here as soon as Telegram answers, before their
+ * commit; and a reaction whose message is in neither place waits only for the deliveries that
+ * could still produce it, and only until they are answered:
+ * - a copy to the topic gets a new group message id, greater than every group message id known
+ *   when its delivery began (ids in a supergroup only grow): a reaction on an older message
+ *   (a colleague's note, a General message, seen by the router) cannot concern it;
+ * - a copy to the user pairs the operator's topic message, whose id the delivery knows at once.
+ * Routing runs one batch at a time, so this keeps a reaction on a message that was never relayed
+ * from holding up every other conversation's updates behind unrelated sends.
  */
 import * as Clock from "effect/Clock";
 import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
 import type { Intent } from "../../conversation/intents.ts";
+import type { MessagePair } from "../../store/message-map.ts";
 
 /** Intents whose delivery records message pairs (outcomes.ts `done.pairs`). */
 const pairing: ReadonlySet<Intent["type"]> = new Set<Intent["type"]>(["copyToTopic", "copyToUser", "sendToTopic", "templateToUser"]);
@@ -19,16 +25,32 @@ const pairing: ReadonlySet<Intent["type"]> = new Set<Intent["type"]>(["copyToTop
 /** Whether delivering `intent` may record a pair a reaction is routed by. */
 export const recordsPairs = (intent: Intent): boolean => pairing.has(intent.type);
 
+/** The topic-side message ids `intents` will pair that exist already (a copy to the user pairs the operator's message). */
+export const knownTopicIds = (intents: readonly Intent[]): number[] => intents.flatMap((i) => (i.type === "copyToUser" ? [i.messageId] : []));
+
 /** The longest a lookup waits for deliveries in flight (a hung call must not stall the processor long). */
 export const longestWait = Duration.seconds(10);
 
 // Real time, as for a network call's deadline: a test clock must not cut or stretch the wait.
 const realClock = Clock.make();
 
+/** Hands a delivery's pairs over as soon as Telegram answered (before they are committed). */
+export type Answered = (chatId: number, pairs: readonly MessagePair[]) => void;
+
+interface Flight {
+  /** The greatest group message id known when it began: a new copy's id is greater. */
+  readonly floor: number;
+  /** Existing topic messages it pairs. */
+  readonly known: readonly number[];
+  /** Topic message id → chat, once Telegram answered. */
+  answered?: Map<number, number>;
+}
+
 /** See the module comment. */
 export class PairsInFlight {
   #next = 0;
-  readonly #open = new Set<number>();
+  #newest = 0;
+  readonly #open = new Map<number, Flight>();
   readonly #waiters = new Set<{ ids: Set<number>; resume: () => void }>();
 
   /** Deliveries under way now. */
@@ -36,36 +58,81 @@ export class PairsInFlight {
     return this.#open.size;
   }
 
-  /** Runs `delivery`, counted as in flight until it has ended, whichever way. */
-  track<A, E, R>(delivery: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
+  /** Notes a group message the router saw (it exists: a copy begun from now on is newer). */
+  seen(messageId: number): void {
+    if (messageId > this.#newest) this.#newest = messageId;
+  }
+
+  /**
+   * Runs `delivery`, counted as in flight until it has ended, whichever way. `known` are the
+   * existing topic messages it pairs; `delivery` calls its `answered` with the pairs as soon as
+   * Telegram has answered.
+   */
+  track<A, E, R>(known: readonly number[], delivery: (answered: Answered) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
     return Effect.acquireUseRelease(
-      Effect.sync(() => this.#begin()),
-      () => delivery,
+      Effect.sync(() => this.#begin(known)),
+      (id) => delivery((chatId, pairs) => this.#answered(id, chatId, pairs)),
       (id) => Effect.sync(() => this.#end(id)),
     );
   }
 
   /**
-   * Looks `lookup` up; when it finds nothing while deliveries were in flight, waits until those
-   * have ended (at most {@link longestWait}) and looks once more. The deliveries are noted
-   * before the first look: one whose commit that look missed is among them.
+   * The chat of topic message `messageId`: from an answered delivery, else from `lookup` (the
+   * store); when neither has it, waits until the deliveries that could still produce it are
+   * answered or ended (at most {@link longestWait}) and looks once more. Which deliveries those
+   * are is noted before the store is read: one whose commit that read missed is among them, or
+   * was answered, and the memory is read again after the store.
    */
-  lookUp<A>(lookup: () => Promise<A | undefined>): Promise<A | undefined> {
-    const before = new Set(this.#open);
-    return lookup().then((found) => {
-      if (found !== undefined || before.size === 0) return found;
-      return Effect.runPromise(this.#ended(before).pipe(Effect.timeout(longestWait), Effect.ignore, Effect.withClock(realClock))).then(lookup);
+  lookUp(messageId: number, lookup: () => Promise<number | undefined>): Promise<number | undefined> {
+    const inMemory = this.#inMemory(messageId);
+    if (inMemory !== undefined) return Promise.resolve(inMemory);
+    const candidates = this.#candidates(messageId);
+    const again = () => lookup().then((found) => found ?? this.#inMemory(messageId));
+    return again().then((found) => {
+      if (found !== undefined || candidates.size === 0) return found;
+      return Effect.runPromise(this.#settled(candidates).pipe(Effect.timeout(longestWait), Effect.ignore, Effect.withClock(realClock)))
+        .then(() => this.#inMemory(messageId) ?? again());
     });
   }
 
-  #begin(): number {
+  #inMemory(messageId: number): number | undefined {
+    for (const flight of this.#open.values()) {
+      const chatId = flight.answered?.get(messageId);
+      if (chatId !== undefined) return chatId;
+    }
+    return undefined;
+  }
+
+  /** The unanswered deliveries that could pair `messageId`. */
+  #candidates(messageId: number): Set<number> {
+    const ids = new Set<number>();
+    for (const [id, flight] of this.#open) {
+      if (flight.answered === undefined && (messageId > flight.floor || flight.known.includes(messageId))) ids.add(id);
+    }
+    return ids;
+  }
+
+  #begin(known: readonly number[]): number {
     const id = ++this.#next;
-    this.#open.add(id);
+    this.#open.set(id, { floor: this.#newest, known });
     return id;
+  }
+
+  #answered(id: number, chatId: number, pairs: readonly MessagePair[]): void {
+    const flight = this.#open.get(id);
+    if (!flight) return;
+    flight.answered = new Map(pairs.map((p) => [p.topicMessageId, chatId]));
+    for (const p of pairs) this.seen(p.topicMessageId);
+    this.#settle(id);
   }
 
   #end(id: number): void {
     this.#open.delete(id);
+    this.#settle(id);
+  }
+
+  /** Delivery `id` was answered or ended: wakes the lookups that waited only for such. */
+  #settle(id: number): void {
     for (const waiter of this.#waiters) {
       waiter.ids.delete(id);
       if (waiter.ids.size > 0) continue;
@@ -74,10 +141,10 @@ export class PairsInFlight {
     }
   }
 
-  /** Resumes once every delivery of `ids` has ended. */
-  #ended(ids: ReadonlySet<number>): Effect.Effect<void> {
+  /** Resumes once every delivery of `ids` has been answered or has ended. */
+  #settled(ids: ReadonlySet<number>): Effect.Effect<void> {
     return Effect.async((resume) => {
-      const open = new Set([...ids].filter((id) => this.#open.has(id)));
+      const open = new Set([...ids].filter((id) => this.#open.has(id) && this.#open.get(id)!.answered === undefined));
       if (open.size === 0) return resume(Effect.void);
       const waiter = { ids: open, resume: () => resume(Effect.void) };
       this.#waiters.add(waiter);

@@ -209,11 +209,14 @@ export const mtprotoSession = (o: MtprotoSessionOptions): Effect.Effect<ScopedMt
     let lastWarning = 0;
     const startedAt = clock.unsafeCurrentTimeMillis();
     // mtcute says "updating" while it fetches the update state and catches up, "connected" after.
+    // It also says "connected" whenever a connection becomes usable (a reconnection during the
+    // catch-up): only its updates manager's own flag, cleared before it reports the end of the
+    // catch-up, tells the two apart.
     let updating = false;
     const caughtUp: Array<() => void> = [];
     base.onConnectionState.add((state) => {
       if (state === "updating") updating = true;
-      if (state === "connected") {
+      if (state === "connected" && !base.updates?.catchingUp) {
         updating = false;
         for (const resume of caughtUp.splice(0)) resume();
       }
