@@ -25,6 +25,12 @@ export interface ClusterSettings {
   readonly callMarginMs: number;
   /** Long-poll timeout in this mode, short enough to end well within a lease. */
   readonly pollTimeoutSeconds: number;
+  /**
+   * At start, the instance announces itself and waits this long before it takes leases, so that
+   * instances started together share the bots from the first round instead of the first one
+   * starting them all and handing most back (0: take at once).
+   */
+  readonly joinMs: number;
 }
 
 /** The defaults: 5 s leases renewed every second; calls end 2 s before a lease could pass on; long polls of at most 2 s. */
@@ -35,4 +41,5 @@ export const clusterDefaults = (env: Record<string, string | undefined> = proces
   renewMs: 1_000,
   callMarginMs: 2_000,
   pollTimeoutSeconds: 2,
+  joinMs: 1_500,
 });

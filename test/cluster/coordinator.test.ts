@@ -15,7 +15,7 @@ import { createLogger } from "../../src/util/log.ts";
 import { storeLayerOn, testEngines } from "../store/with-store.ts";
 
 const bots = ["b1", "b2", "b3", "b4"];
-const settings = (instanceId: string) => ({ instanceId, host: "test", ttlMs: 5_000, renewMs: 1_000, callMarginMs: 1_000, pollTimeoutSeconds: 2 });
+const settings = (instanceId: string) => ({ instanceId, host: "test", ttlMs: 5_000, renewMs: 1_000, callMarginMs: 1_000, pollTimeoutSeconds: 2, joinMs: 0 });
 
 /** Waits (real time) for forked starts and stops to finish. */
 const until = (done: () => boolean) =>
@@ -97,8 +97,9 @@ describe.each(testEngines)("coordinator on %s", (engine) => {
           });
         const scopeA = yield* Scope.make();
         yield* Scope.extend(runCoordinator({ store, settings: settings("A"), botIds: ["b1"], log, startBot: start("A"), repeat: false }), scopeA);
-        // A transaction of the owner is open when its lease expires and B takes over: B's takeover
-        // waits for it (the fence's row lock), so the new owner sees what the old one committed.
+        // A transaction of the owner is open when its lease expires: B's takeover skips the lease
+        // while it is open (the fence's row lock) and takes it at a later round, so the new owner
+        // sees what the old one committed.
         let release!: () => void;
         const held = new Promise<void>((r) => (release = r));
         const inFlight = stores.A.db.transaction().execute(async (tx) => {
@@ -112,13 +113,13 @@ describe.each(testEngines)("coordinator on %s", (engine) => {
         expect(renewed.map((l) => l.botId)).toEqual(["b1"]);
         yield* TestClock.adjust(6_000);
         const scopeB = yield* Scope.make();
-        const takeover = yield* Effect.fork(Scope.extend(runCoordinator({ store, settings: settings("B"), botIds: ["b1"], log, startBot: start("B"), repeat: false }), scopeB));
-        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 200)));
+        const b: Coordinator = yield* Scope.extend(runCoordinator({ store, settings: settings("B"), botIds: ["b1"], log, startBot: start("B"), repeat: false }), scopeB);
         expect(stores.B).toBeUndefined();
+        expect(b.stats.acquired).toBe(0);
         release();
         yield* Effect.promise(() => inFlight);
-        yield* Fiber.join(takeover);
-        expect(stores.B).toBeDefined();
+        yield* b.tick;
+        yield* until(() => stores.B !== undefined);
         // After the takeover, A's next write is refused.
         const after = yield* Effect.exit(stores.A.use((db) => db.insertInto("bot_state").values({ bot_id: "b1", key: "after", value: "A" }).execute()));
         expect(Exit.isFailure(after)).toBe(true);
