@@ -28,7 +28,7 @@ import { startEmulator } from "../src/sandbox/emulator/mod.ts";
 import { allLeases } from "../src/store/leases.ts";
 import { openStore } from "../src/store/open.ts";
 import { createTestDatabase } from "../test/support/postgres.ts";
-import { cliCommand, CopyTracker, machineCpuSeconds, monotonicMicros, now, postgresCpuSeconds, procCpuSeconds, procStatusMb, removeDir, root, selfCpuSeconds, sleep, tempDir } from "./support.ts";
+import { cliCommand, CopyTracker, isDeno, machineCpuSeconds, monotonicMicros, now, postgresCpuSeconds, procCpuSeconds, procStatusMb, removeDir, root, selfCpuSeconds, sleep, tempDir } from "./support.ts";
 
 const arg = (name: string, fallback: number) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -61,6 +61,14 @@ const configOf = (name: string) => {
 };
 const tracker = new CopyTracker(emulator);
 const startedAt = now();
+/**
+ * The heap cap the instances run with, unless BENCH_CHILD_FLAGS says otherwise: production's
+ * 192 MB covers ~60 bots; an instance needs ~128 MB plus ~1 MB per bot it may own, and after the
+ * kill the others own bots / (instances − 1) each (docs/deployment.md).
+ */
+const mostOwned = Math.ceil(botCount / Math.max(1, instanceCount - 1));
+const heapMb = Math.max(192, 128 + mostOwned);
+if (process.env.BENCH_CHILD_FLAGS === undefined) process.env.BENCH_CHILD_FLAGS = isDeno ? `--v8-flags=--max-old-space-size=${heapMb},--max-semi-space-size=4` : `--max-old-space-size=${heapMb} --max-semi-space-size=4`;
 const instances = Array.from({ length: instanceCount }, (_, k) => {
   const name = `i${k + 1}`;
   const [command, argv] = cliCommand(["run", "--config", configOf(name)]);
@@ -117,7 +125,7 @@ try {
   const spreadSeconds = (now() - startedAt) / 1000;
   const first = await probe(bots.map((b) => b.id), "hello", startedAt, 120_000);
   ok &&= first.ok;
-  lines.push(`scale bench: ${botCount} bots on ${instanceCount} instances (PostgreSQL); leases spread after ${spreadSeconds.toFixed(1)} s, every bot relayed its first message after ${first.seconds.toFixed(1)} s from launch (${first.missing} missing)`);
+  lines.push(`scale bench: ${botCount} bots on ${instanceCount} instances (PostgreSQL, child flags ${process.env.BENCH_CHILD_FLAGS}); leases spread after ${spreadSeconds.toFixed(1)} s, every bot relayed its first message after ${first.seconds.toFixed(1)} s from launch (${first.missing} missing)`);
   Object.assign(result, { spreadSeconds, firstRelaySeconds: first.seconds });
   await sleep(3000);
 

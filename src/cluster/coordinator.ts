@@ -82,7 +82,7 @@ const START_COOLDOWN_MS = 30_000;
  * them in this many lanes; the ones still waiting when the instance hands them over again (the
  * other instances joined meanwhile) are never started at all.
  */
-const START_CONCURRENCY = 32;
+export const START_CONCURRENCY = 32;
 
 /**
  * Runs the coordinator in the current Scope. Resolves after its first round's bots started (or
@@ -154,7 +154,8 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
     // The fence found the lease gone: stop at once rather than at the next renewal.
     const lost = (botId: string) => {
       const entry = owned.get(botId);
-      if (!entry || entry.state === "stopping") return;
+      // Once per lease: every write a starting bot tries meets the fence again until it stops.
+      if (!entry || entry.state === "stopping" || entry.renewal.lastRenewedAt === Number.NEGATIVE_INFINITY) return;
       stats.lost++;
       // Not one more call: the guard closes before the bot's Scope is.
       entry.renewal.lastRenewedAt = Number.NEGATIVE_INFINITY;
@@ -253,7 +254,9 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
       const taken = yield* use("acquire leases", (db) => acquireLeases(db, free.slice(0, share - active.length), me, now, settings.ttlMs));
       stats.acquired += taken.length;
       const starts: Fiber.RuntimeFiber<void, unknown>[] = [];
-      for (const { botId, token } of taken) {
+      // In order of preference: the bots this instance would keep start first, the ones it would
+      // hand back first (more instances joined meanwhile) wait for a lane longest.
+      for (const { botId, token } of taken.sort((x, y) => preference(x.botId) - preference(y.botId))) {
         starts.push(yield* Effect.forkIn(startOne(botId, token).pipe(Effect.tapErrorCause((cause) =>
           Effect.sync(() => log.error("a bot could not start here; another instance may take it", { bot: botId, cause: String(cause) })))), coordinatorScope));
       }

@@ -3,12 +3,12 @@
  * coordinators share four bots evenly, a paused one's bots pass to the other once its leases
  * expire, and it stops them when it wakes; on PostgreSQL its writes are fenced meanwhile.
  */
-import { Effect, Exit, Fiber, Scope, TestClock, TestContext } from "effect";
+import { Deferred, Effect, Exit, Fiber, Scope, TestClock, TestContext } from "effect";
 import { describe, expect, it } from "vitest";
-import { type Coordinator, runCoordinator } from "../../src/cluster/coordinator.ts";
+import { type Coordinator, runCoordinator, START_CONCURRENCY } from "../../src/cluster/coordinator.ts";
 import { guardedClient } from "../../src/cluster/guard.ts";
 import type { RunningBot } from "../../src/pipeline/bot.ts";
-import { allLeases, renewLeases } from "../../src/store/leases.ts";
+import { allInstances, allLeases, renewLeases } from "../../src/store/leases.ts";
 import { Store, type StoreService } from "../../src/store/store.ts";
 import type { TelegramClient } from "../../src/telegram/client.ts";
 import { createLogger } from "../../src/util/log.ts";
@@ -81,6 +81,95 @@ describe.each(testEngines)("coordinator on %s", (engine) => {
         expect(running.B.size).toBe(0);
         expect((yield* store.use((db) => allLeases(db))).every((l) => l.owner === "")).toBe(true);
         yield* Scope.close(scopeA, Exit.void);
+      }).pipe(Effect.provide(storeLayerOn(engine)), Effect.provide(TestContext.TestContext)),
+    ));
+
+  it("bots start in lanes; the ones handed over before their turn (another instance joined) never start here", () =>
+    Effect.runPromise(
+      Effect.gen(function* () {
+        const store = yield* Store;
+        const log = createLogger("test", "error");
+        const many = Array.from({ length: START_CONCURRENCY + 8 }, (_, i) => `m${i}`);
+        const gate = yield* Deferred.make<void>();
+        const startedA = new Set<string>();
+        const runningB = new Set<string>();
+        const scopeA = yield* Scope.make();
+        // A, alone, takes every bot; the first lanes' starts hang (Telegram slow) until the gate opens.
+        yield* Effect.forkDaemon(Scope.extend(runCoordinator({
+          store, settings: settings("A"), botIds: many, log, startBot: (botId) =>
+            Effect.gen(function* () {
+              startedA.add(botId);
+              yield* Deferred.await(gate);
+              return { id: botId } as unknown as RunningBot;
+            }),
+        }), scopeA));
+        yield* until(() => startedA.size === START_CONCURRENCY);
+        const scopeB = yield* Scope.make();
+        const b: Coordinator = yield* Scope.extend(runCoordinator({
+          store, settings: settings("B"), botIds: many, log, repeat: false,
+          startBot: (botId) => Effect.sync(() => (runningB.add(botId), { id: botId } as unknown as RunningBot)),
+        }), scopeB);
+        // A's next round sees B: it keeps half, and the 8 still waiting for a lane are among the
+        // half it hands back (it starts the bots it prefers first).
+        const before = (yield* store.use((db) => allInstances(db))).find((i) => i.instanceId === "A")!.heartbeatAt;
+        yield* TestClock.adjust(1_000);
+        yield* Effect.promise(async () => {
+          for (let i = 0; i < 500 && (await allInstances(store.db)).find((r) => r.instanceId === "A")!.heartbeatAt === before; i++) await new Promise((r) => setTimeout(r, 10));
+          await new Promise((r) => setTimeout(r, 200));
+        });
+        yield* Deferred.succeed(gate, undefined);
+        // Every one handed back is released (the started ones after their pause): B takes them.
+        yield* Effect.promise(async () => {
+          for (let i = 0; i < 500; i++) {
+            const leases = await allLeases(store.db);
+            if (leases.filter((l) => l.owner === "A").length === many.length / 2) return;
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        });
+        yield* b.tick;
+        yield* until(() => runningB.size === many.length / 2);
+        expect(startedA.size).toBe(START_CONCURRENCY);
+        const owners = (yield* store.use((db) => allLeases(db))).map((l) => l.owner);
+        expect(owners.filter((o) => o === "A")).toHaveLength(many.length / 2);
+        expect(owners.filter((o) => o === "B")).toHaveLength(many.length / 2);
+        yield* Scope.close(scopeB, Exit.void);
+        yield* Scope.close(scopeA, Exit.void);
+      }).pipe(Effect.provide(storeLayerOn(engine)), Effect.provide(TestContext.TestContext)),
+    ));
+
+  it("instances started together see each other before they take leases: none starts more than its share", () =>
+    Effect.runPromise(
+      Effect.gen(function* () {
+        const store = yield* Store;
+        const log = createLogger("test", "error");
+        const started = { A: new Set<string>(), B: new Set<string>() };
+        const join = (who: "A" | "B") => Effect.gen(function* () {
+          const scope = yield* Scope.make();
+          const fiber = yield* Effect.fork(Scope.extend(runCoordinator({
+            store, settings: { ...settings(who), joinMs: 1_500 }, botIds: bots, log, repeat: false,
+            startBot: (botId) => Effect.sync(() => (started[who].add(botId), { id: botId } as unknown as RunningBot)),
+          }), scope));
+          return { scope, fiber };
+        });
+        const a = yield* join("A");
+        const b = yield* join("B");
+        // Both announced themselves and wait; nothing is taken yet.
+        yield* Effect.promise(async () => {
+          for (let i = 0; i < 500 && (await allInstances(store.db)).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+        });
+        expect(started.A.size + started.B.size).toBe(0);
+        yield* TestClock.adjust(1_500);
+        const ca = yield* Fiber.join(a.fiber);
+        const cb = yield* Fiber.join(b.fiber);
+        expect(started.A.size).toBeLessThanOrEqual(2);
+        expect(started.B.size).toBeLessThanOrEqual(2);
+        // Racing for the same leases, one may get fewer at first; the next rounds even it out.
+        yield* ca.tick;
+        yield* cb.tick;
+        yield* until(() => started.A.size + started.B.size === 4);
+        expect([...started.A, ...started.B].sort()).toEqual(bots);
+        yield* Scope.close(b.scope, Exit.void);
+        yield* Scope.close(a.scope, Exit.void);
       }).pipe(Effect.provide(storeLayerOn(engine)), Effect.provide(TestContext.TestContext)),
     ));
 
