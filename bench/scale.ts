@@ -119,6 +119,8 @@ try {
     const per = new Map<string, number>();
     for (const owner of o.values()) per.set(owner, (per.get(owner) ?? 0) + 1);
     if (o.size === botCount && per.size === instanceCount && Math.max(...per.values()) <= Math.ceil(botCount / instanceCount)) break;
+    const gone = instances.find((i) => i.child.exitCode !== null || i.child.signalCode !== null);
+    if (gone) throw new Error(`${gone.name} exited during start-up (${gone.child.exitCode ?? gone.child.signalCode}):\n${gone.output().slice(-3000)}`);
     if (now() - startedAt > 400_000) throw new Error(`bots not spread after 400 s: ${JSON.stringify([...per])}\n${instances.map((i) => i.output().slice(-2000)).join("\n")}`);
     await sleep(250);
   }

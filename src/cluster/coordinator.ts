@@ -8,6 +8,7 @@
  * other instances take them at their next renewal.
  */
 import * as Clock from "effect/Clock";
+import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as Fiber from "effect/Fiber";
@@ -79,10 +80,11 @@ const START_COOLDOWN_MS = 30_000;
 /**
  * Bots starting at once (each connects to Telegram, reads its state, starts its fibers). An
  * instance that takes hundreds of leases (alone at first, or after a crash of another) starts
- * them in this many lanes; the ones still waiting when the instance hands them over again (the
+ * them in this many lanes (more would flood the event loop and delay the lease renewals that
+ * every call of the running bots waits for); the ones still waiting when the instance hands them over again (the
  * other instances joined meanwhile) are never started at all.
  */
-export const START_CONCURRENCY = 32;
+export const START_CONCURRENCY = 8;
 
 /**
  * Runs the coordinator in the current Scope. Resolves after its first round's bots started (or
@@ -266,6 +268,13 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
     // Starts are not waited for: renewals must go on while bots connect.
     const tick = round.pipe(
       Effect.asVoid,
+      // A slow round brings the bots' calls near the guard's limit: say so (a starved process, a slow store).
+      Effect.timed,
+      Effect.map(([took]) => {
+        const ms = Duration.toMillis(took);
+        if (ms > settings.renewMs) log.warn("a lease round took longer than the renewal period", { took_ms: Math.round(ms), renew_ms: settings.renewMs });
+      }),
+      Effect.withClock(realClock),
       Effect.catchAllCause((cause) => Effect.sync(() => log.error("lease round failed; will retry", { cause: String(cause) }))),
     );
 
@@ -286,7 +295,9 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
     // The first round's starts are awaited: a bot that cannot start fails the start-up.
     const first = yield* round;
     // Repeated rounds keep going while the first starts connect; they are never run twice at once.
-    if (o.repeat !== false) yield* Effect.forkScoped(Effect.repeat(tick, Schedule.spaced(settings.renewMs)).pipe(Effect.delay(settings.renewMs)));
+    // Every `renewMs` from the start of the last (not from its end): a round slowed by a busy
+    // process (hundreds of bots starting) must not push the next renewal towards the guard's limit.
+    if (o.repeat !== false) yield* Effect.forkScoped(Effect.repeat(tick, Schedule.fixed(settings.renewMs)).pipe(Effect.delay(settings.renewMs)));
     yield* Effect.forEach(first, (f) => Fiber.join(f), { discard: true });
     log.info(`instance ${me}: ${running.length} of ${o.botIds.length} bot(s) here`);
 

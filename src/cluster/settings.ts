@@ -43,3 +43,10 @@ export const clusterDefaults = (env: Record<string, string | undefined> = proces
   pollTimeoutSeconds: 2,
   joinMs: 1_500,
 });
+
+/**
+ * `SWITCHBOARD_CLUSTER=off`: one instance on PostgreSQL runs every bot without leases, fence or
+ * guard (and with 25 s long polls), as on SQLite. Only for measuring what the leases cost
+ * (bench/relay.ts --postgres): a second instance started this way would poll and write beside the first.
+ */
+export const clusterSwitchedOff = (env: Record<string, string | undefined> = process.env): boolean => env.SWITCHBOARD_CLUSTER?.trim().toLowerCase() === "off";
