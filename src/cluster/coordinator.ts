@@ -19,7 +19,7 @@ import {
   acquireLeases, ensureLeaseRows, forgetInstance, freeLeases, type HeldLease, heartbeat, leaseFence, liveInstances, pruneInstances, releaseLease, releaseLeases,
   renewLeases,
 } from "../store/leases.ts";
-import { storeError } from "../store/errors.ts";
+import { StoreError, storeError } from "../store/errors.ts";
 import { query, type StoreService } from "../store/store.ts";
 import type { Logger } from "../util/log.ts";
 import type { RenewalClock } from "./guard.ts";
@@ -87,7 +87,8 @@ export const START_CONCURRENCY = 8;
 
 /**
  * Runs the coordinator in the current Scope. Resolves after its first round's bots started (or
- * fails with the first one's start error, as a single instance fails when a bot cannot start).
+ * fails with the first one's start error, as a single instance fails when a bot cannot start;
+ * a start that failed because the store did is retried later instead).
  */
 export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator, unknown, Scope.Scope> =>
   Effect.gen(function* () {
@@ -296,7 +297,11 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
     // Every `renewMs` from the start of the last (not from its end): a round slowed by a busy
     // process (hundreds of bots starting) must not push the next renewal towards the guard's limit.
     if (o.repeat !== false) yield* Effect.forkScoped(Effect.repeat(tick, Schedule.fixed(settings.renewMs)).pipe(Effect.delay(settings.renewMs)));
-    yield* Effect.forEach(first, (f) => Fiber.join(f), { discard: true });
+    // …but not for the store failing under load (a connection not free in time, hundreds of bots
+    // starting): that bot's lease went back and it starts later, here or elsewhere, while the
+    // instance keeps the others. A bot that cannot start for its own reasons (a wrong token) still
+    // fails the start-up.
+    yield* Effect.forEach(first, (f) => Fiber.join(f).pipe(Effect.catchIf(isStoreError, () => Effect.void)), { discard: true });
     log.info(`instance ${me}: ${running.length} of ${o.botIds.length} bot(s) here`);
 
     return {
@@ -311,6 +316,9 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
       tick,
     } satisfies Coordinator;
   });
+
+/** Whether a start failed because the store did (transient), not the bot. */
+const isStoreError = (e: unknown): boolean => e instanceof StoreError || (typeof e === "object" && e !== null && (e as { _tag?: unknown })._tag === "StoreError");
 
 /** A small stable hash (FNV-1a) of a string. */
 function hash(text: string): number {

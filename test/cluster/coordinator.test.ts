@@ -8,6 +8,7 @@ import { describe, expect, it } from "vitest";
 import { type Coordinator, runCoordinator, START_CONCURRENCY } from "../../src/cluster/coordinator.ts";
 import { guardedClient } from "../../src/cluster/guard.ts";
 import type { RunningBot } from "../../src/pipeline/bot.ts";
+import { storeError } from "../../src/store/errors.ts";
 import { allInstances, allLeases, renewLeases } from "../../src/store/leases.ts";
 import { Store, type StoreService } from "../../src/store/store.ts";
 import type { TelegramClient } from "../../src/telegram/client.ts";
@@ -170,6 +171,38 @@ describe.each(testEngines)("coordinator on %s", (engine) => {
         expect([...started.A, ...started.B].sort()).toEqual(bots);
         yield* Scope.close(b.scope, Exit.void);
         yield* Scope.close(a.scope, Exit.void);
+      }).pipe(Effect.provide(storeLayerOn(engine)), Effect.provide(TestContext.TestContext)),
+    ));
+
+  it("a bot whose start fails because the store did is started later; one that fails for its own reasons fails the start-up", () =>
+    Effect.runPromise(
+      Effect.gen(function* () {
+        const store = yield* Store;
+        const log = createLogger("test", "error");
+        const running = new Set<string>();
+        let storeDown = true;
+        const scope = yield* Scope.make();
+        const c: Coordinator = yield* Scope.extend(runCoordinator({
+          store, settings: settings("A"), botIds: bots, log, repeat: false,
+          startBot: (botId) => botId === "b2" && storeDown
+            ? Effect.fail(storeError("read the polling offset", new Error("timeout exceeded when trying to connect")))
+            : Effect.sync(() => (running.add(botId), { id: botId } as unknown as RunningBot)),
+        }), scope);
+        expect([...running].sort()).toEqual(["b1", "b3", "b4"]);
+        // Its lease went back; after the cooldown it starts here.
+        storeDown = false;
+        yield* TestClock.adjust(31_000);
+        yield* c.tick;
+        yield* until(() => running.size === 4);
+        yield* Scope.close(scope, Exit.void);
+
+        const other = yield* Scope.make();
+        const failed = yield* Effect.exit(Scope.extend(runCoordinator({
+          store, settings: settings("B"), botIds: ["z1"], log, repeat: false,
+          startBot: () => Effect.fail(new Error("401 Unauthorized: the bot token is wrong")),
+        }), other));
+        expect(Exit.isFailure(failed)).toBe(true);
+        yield* Scope.close(other, Exit.void);
       }).pipe(Effect.provide(storeLayerOn(engine)), Effect.provide(TestContext.TestContext)),
     ));
 
