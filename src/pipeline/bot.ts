@@ -21,7 +21,7 @@ import { Plugins } from "../plugins/service.ts";
 import { chatOfTopic, type ConversationRow } from "../store/conversations.ts";
 import { pruneInbox, smallestUpdateId } from "../store/inbox.ts";
 import { chatOfTopicMessage } from "../store/message-map.ts";
-import { Store } from "../store/store.ts";
+import { query, Store } from "../store/store.ts";
 import { TelegramApi } from "../telegram/api.ts";
 import { makeTelegramClient, type TelegramClient } from "../telegram/client.ts";
 import { downloadText } from "../telegram/download-file.ts";
@@ -168,7 +168,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       yield* plugins.run;
       const receiving = new ReceiveHealth();
       // Real time, not the Clock: these are identities, not timing.
-      const nextUpdateId = syntheticUpdateIds(Date.now, yield* Effect.tryPromise(() => smallestUpdateId(db, bot.id)));
+      const nextUpdateId = syntheticUpdateIds(Date.now, yield* query("read the smallest update id", () => smallestUpdateId(db, bot.id)));
       const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends, health: receiving, nextUpdateId });
 
       // Telegram keeps unconfirmed updates 24 h at most, so older processed rows can never recur.
