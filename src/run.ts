@@ -20,7 +20,7 @@ import { type Coordinator, runCoordinator } from "./cluster/coordinator.ts";
 import { type Front, startFront } from "./cluster/front.ts";
 import { guardedClient } from "./cluster/guard.ts";
 import { pgNotifier } from "./cluster/notify.ts";
-import { type ClusterSettings, clusterDefaults } from "./cluster/settings.ts";
+import { type ClusterSettings, clusterDefaults, clusterSwitchedOff } from "./cluster/settings.ts";
 import type { Config } from "./config/mod.ts";
 import { DEFAULT_ANALYTICS_RETENTION_DAYS } from "./config/defaults.ts";
 import { foldAnalyticsDaily } from "./pipeline/analytics-retention.ts";
@@ -87,7 +87,7 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
         if (admin !== undefined) root.info(`admin listener on ${admin.listen.host}:${adminPort}: /metrics, /healthz, /readyz, the Topics API (/api/bots/…), the analytics page ${analyticsUrl}${admin.token ? " (token required but for /healthz)" : ""}`);
         // What every bot gets, here or through the coordinator.
         const shared = { ...options, analyticsUrl, ...(tracer ? { tracer } : {}) };
-        cluster = options.cluster !== false && store.dialect.fenced !== undefined
+        cluster = options.cluster !== false && !clusterSwitchedOff() && store.dialect.fenced !== undefined
           ? yield* startCluster(config, shared, root, store, fronts)
           : undefined;
         if (cluster) bots = cluster.running;

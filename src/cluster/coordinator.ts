@@ -16,9 +16,10 @@ import * as Schedule from "effect/Schedule";
 import * as Scope from "effect/Scope";
 import type { RunningBot } from "../pipeline/bot.ts";
 import {
-  acquireLease, ensureLeaseRows, forgetInstance, freeLeases, type HeldLease, heartbeat, leaseFence, liveInstances, pruneInstances, releaseLease, renewLeases,
+  acquireLeases, ensureLeaseRows, forgetInstance, freeLeases, type HeldLease, heartbeat, leaseFence, liveInstances, pruneInstances, releaseLease, releaseLeases,
+  renewLeases,
 } from "../store/leases.ts";
-import { storeError } from "../store/errors.ts";
+import { StoreError, storeError } from "../store/errors.ts";
 import { query, type StoreService } from "../store/store.ts";
 import type { Logger } from "../util/log.ts";
 import type { RenewalClock } from "./guard.ts";
@@ -76,8 +77,18 @@ const RELEASE_PAUSE_MS = 300;
 const START_COOLDOWN_MS = 30_000;
 
 /**
+ * Bots starting at once (each connects to Telegram, reads its state, starts its fibers). An
+ * instance that takes hundreds of leases (alone at first, or after a crash of another) starts
+ * them in this many lanes (more would flood the event loop and delay the lease renewals that
+ * every call of the running bots waits for); the ones still waiting when the instance hands them over again (the
+ * other instances joined meanwhile) are never started at all.
+ */
+export const START_CONCURRENCY = 8;
+
+/**
  * Runs the coordinator in the current Scope. Resolves after its first round's bots started (or
- * fails with the first one's start error, as a single instance fails when a bot cannot start).
+ * fails with the first one's start error, as a single instance fails when a bot cannot start;
+ * a start that failed because the store did is retried later instead).
  */
 export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator, unknown, Scope.Scope> =>
   Effect.gen(function* () {
@@ -103,42 +114,55 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
     const preference = (botId: string) => hash(`${me}/${botId}`);
     const runtime = yield* Effect.runtime<never>();
     const coordinatorScope = yield* Effect.scope;
+    const startLanes = yield* Effect.makeSemaphore(START_CONCURRENCY);
 
     yield* use("create the leases", (db) => ensureLeaseRows(db, o.botIds));
 
-    const stopOne = (botId: string, release: boolean): Effect.Effect<void> =>
+    /** Stops a bot here; returns its lease when it was running (undefined when it was not, or is still starting). */
+    const stopOne = (botId: string, release: boolean): Effect.Effect<HeldLease | undefined> =>
       Effect.gen(function* () {
         const entry = owned.get(botId);
-        if (!entry || entry.state === "stopping") return;
+        if (!entry || entry.state === "stopping") return undefined;
         if (entry.state === "starting") {
           entry.stopAfterStart = { release: release && (entry.stopAfterStart?.release ?? true) };
-          return;
+          return undefined;
         }
         entry.state = "stopping";
         if (entry.bot) running.splice(running.indexOf(entry.bot), 1);
         yield* Scope.close(entry.scope, Exit.void);
         owned.delete(botId);
-        if (!release) return;
-        // The bot's long poll was cut when its Scope closed; Telegram notices the closed
-        // connection a moment later. Until then another instance's first calls would overlap it.
+        return entry.lease;
+      });
+
+    /**
+     * Stops bots here and gives their leases back in one statement, so the others take them at
+     * their next round (SIGTERM: within the 2 s the issue allows, however many bots).
+     */
+    const handOver = (botIds: readonly string[]): Effect.Effect<void> =>
+      Effect.gen(function* () {
+        const stopped = (yield* Effect.forEach(botIds, (botId) => stopOne(botId, true), { concurrency: "unbounded" })).filter((l) => l !== undefined);
+        if (stopped.length === 0) return;
+        // The bots' long polls were cut when their Scopes closed; Telegram notices the closed
+        // connections a moment later. Until then another instance's first calls would overlap them.
         yield* Effect.sleep(RELEASE_PAUSE_MS).pipe(Effect.withClock(realClock));
         const now = yield* Clock.currentTimeMillis;
-        yield* use("release a lease", (db) => releaseLease(db, entry.lease, me, now)).pipe(
-          Effect.tap(() => Effect.sync(() => stats.released++)),
-          Effect.catchAll((e) => Effect.sync(() => log.warn("could not release a lease; it expires by itself", { bot: botId, error: e.message }))),
+        yield* use("release leases", (db) => releaseLeases(db, stopped, me, now)).pipe(
+          Effect.tap(() => Effect.sync(() => (stats.released += stopped.length))),
+          Effect.catchAll((e) => Effect.sync(() => log.warn("could not release leases; they expire by themselves", { bots: stopped.length, error: e.message }))),
         );
-        log.info("bot handed over", { bot: botId, token: entry.lease.token });
+        for (const lease of stopped) log.info("bot handed over", { bot: lease.botId, token: lease.token });
       });
 
     // The fence found the lease gone: stop at once rather than at the next renewal.
     const lost = (botId: string) => {
       const entry = owned.get(botId);
-      if (!entry || entry.state === "stopping") return;
+      // Once per lease: every write a starting bot tries meets the fence again until it stops.
+      if (!entry || entry.state === "stopping" || entry.renewal.lastRenewedAt === Number.NEGATIVE_INFINITY) return;
       stats.lost++;
       // Not one more call: the guard closes before the bot's Scope is.
       entry.renewal.lastRenewedAt = Number.NEGATIVE_INFINITY;
       log.warn("lease lost: another instance owns this bot now; stopping it here", { bot: botId, token: entry.lease.token });
-      Runtime.runFork(runtime)(stopOne(botId, false));
+      Runtime.runFork(runtime)(Effect.asVoid(stopOne(botId, false)));
     };
 
     const startOne = (botId: string, token: number): Effect.Effect<void, unknown> =>
@@ -150,9 +174,24 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
         // SQLite has no fence (one instance per file): the lease logic runs, unfenced, in tests.
         const db = store.dialect.fenced ? store.dialect.fenced(store.db, leaseFence(lease, me, () => lost(botId))) : store.db;
         const fencedStore: StoreService = { db, dialect: store.dialect, use: (f) => query("a query", () => f(db)) };
+        const abandon = Effect.zipRight(Scope.close(scope, Exit.void), Effect.sync(() => owned.delete(botId)));
+        yield* startLanes.take(1).pipe(Effect.onInterrupt(() => abandon));
+        // Handed over (or lost) while it waited for a lane: it never starts here.
+        if (entry.stopAfterStart || closing) {
+          yield* startLanes.release(1);
+          entry.state = "stopping";
+          yield* Scope.close(scope, Exit.void);
+          owned.delete(botId);
+          if (entry.stopAfterStart?.release !== false && entry.renewal.lastRenewedAt !== Number.NEGATIVE_INFINITY) {
+            const now = yield* Clock.currentTimeMillis;
+            yield* use("release a lease", (db) => releaseLease(db, lease, me, now)).pipe(Effect.tap(() => Effect.sync(() => stats.released++)), Effect.ignore);
+          }
+          return;
+        }
         const started = yield* Effect.exit(Scope.extend(o.startBot(botId, fencedStore, entry.renewal), scope)).pipe(
+          Effect.ensuring(startLanes.release(1)),
           // Shut down while connecting: the half-started bot is stopped all the same.
-          Effect.onInterrupt(() => Effect.zipRight(Scope.close(scope, Exit.void), Effect.sync(() => owned.delete(botId)))),
+          Effect.onInterrupt(() => abandon),
         );
         if (Exit.isFailure(started)) {
           entry.state = "stopping";
@@ -167,8 +206,9 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
         entry.state = "running";
         running.push(started.value);
         log.info("bot taken over", { bot: botId, token });
-        const pending = entry.stopAfterStart;
-        if (pending) yield* stopOne(botId, pending.release);
+        // Asked for while it started (the check above saw none).
+        const pending = (entry as Owned).stopAfterStart;
+        if (pending) yield* (pending.release ? handOver([botId]) : Effect.asVoid(stopOne(botId, false)));
       });
 
     /** One round; returns the starts it began (forked, so renewals go on while bots connect). */
@@ -205,21 +245,20 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
       const active = [...owned.entries()].filter(([, e]) => e.state !== "stopping").map(([id]) => id);
       if (active.length > share) {
         const extras = active.sort((a, b) => preference(a) - preference(b)).slice(share);
-        for (const botId of extras) yield* Effect.forkIn(stopOne(botId, true), coordinatorScope);
+        yield* Effect.forkIn(handOver(extras), coordinatorScope);
         return [];
       }
       if (active.length === share) return [];
       const free = (yield* use("list free leases", (db) => freeLeases(db, o.botIds, now)))
         .filter((id) => !owned.has(id) && (cooldown.get(id) ?? 0) <= now)
         .sort((a, b) => preference(a) - preference(b));
+      // One statement for all of them; those another instance took first come at a later round.
+      const taken = yield* use("acquire leases", (db) => acquireLeases(db, free.slice(0, share - active.length), me, now, settings.ttlMs));
+      stats.acquired += taken.length;
       const starts: Fiber.RuntimeFiber<void, unknown>[] = [];
-      let wanted = share - active.length;
-      for (const botId of free) {
-        if (wanted === 0) break;
-        const token = yield* use("acquire a lease", (db) => acquireLease(db, botId, me, now, settings.ttlMs));
-        if (token === undefined) continue;
-        stats.acquired++;
-        wanted--;
+      // In order of preference: the bots this instance would keep start first, the ones it would
+      // hand back first (more instances joined meanwhile) wait for a lane longest.
+      for (const { botId, token } of taken.sort((x, y) => preference(x.botId) - preference(y.botId))) {
         starts.push(yield* Effect.forkIn(startOne(botId, token).pipe(Effect.tapErrorCause((cause) =>
           Effect.sync(() => log.error("a bot could not start here; another instance may take it", { bot: botId, cause: String(cause) })))), coordinatorScope));
       }
@@ -227,8 +266,14 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
     });
 
     // Starts are not waited for: renewals must go on while bots connect.
-    const tick = round.pipe(
-      Effect.asVoid,
+    const tick = Effect.gen(function* () {
+      // Real time: a slow round brings the bots' calls near the guard's limit; say so (a starved
+      // process, a slow store). The round itself runs on the leases' Clock.
+      const began = yield* realClock.currentTimeMillis;
+      yield* round;
+      const took = (yield* realClock.currentTimeMillis) - began;
+      if (took > settings.renewMs) log.warn("a lease round took longer than the renewal period", { took_ms: took, renew_ms: settings.renewMs });
+    }).pipe(
       Effect.catchAllCause((cause) => Effect.sync(() => log.error("lease round failed; will retry", { cause: String(cause) }))),
     );
 
@@ -236,15 +281,27 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
     yield* Effect.addFinalizer(() =>
       Effect.gen(function* () {
         closing = true;
-        yield* Effect.forEach([...owned.keys()], (botId) => stopOne(botId, true), { concurrency: "unbounded", discard: true });
+        yield* handOver([...owned.keys()]);
         yield* use("forget the instance", (db) => forgetInstance(db, me)).pipe(Effect.ignore);
       }));
 
+    // Instances started together (a deployment) see each other before they take leases: without
+    // this pause the first one up would take every bot, start them, and hand two thirds back.
+    if (settings.joinMs > 0) {
+      yield* use("write the heartbeat", (db) => heartbeat(db, { instanceId: me, host: settings.host }, renewal.lastRenewedAt));
+      yield* Effect.sleep(settings.joinMs);
+    }
     // The first round's starts are awaited: a bot that cannot start fails the start-up.
     const first = yield* round;
     // Repeated rounds keep going while the first starts connect; they are never run twice at once.
-    if (o.repeat !== false) yield* Effect.forkScoped(Effect.repeat(tick, Schedule.spaced(settings.renewMs)).pipe(Effect.delay(settings.renewMs)));
-    yield* Effect.forEach(first, (f) => Fiber.join(f), { discard: true });
+    // Every `renewMs` from the start of the last (not from its end): a round slowed by a busy
+    // process (hundreds of bots starting) must not push the next renewal towards the guard's limit.
+    if (o.repeat !== false) yield* Effect.forkScoped(Effect.repeat(tick, Schedule.fixed(settings.renewMs)).pipe(Effect.delay(settings.renewMs)));
+    // …but not for the store failing under load (a connection not free in time, hundreds of bots
+    // starting): that bot's lease went back and it starts later, here or elsewhere, while the
+    // instance keeps the others. A bot that cannot start for its own reasons (a wrong token) still
+    // fails the start-up.
+    yield* Effect.forEach(first, (f) => Fiber.join(f).pipe(Effect.catchIf(isStoreError, () => Effect.void)), { discard: true });
     log.info(`instance ${me}: ${running.length} of ${o.botIds.length} bot(s) here`);
 
     return {
@@ -259,6 +316,9 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
       tick,
     } satisfies Coordinator;
   });
+
+/** Whether a start failed because the store did (transient), not the bot. */
+const isStoreError = (e: unknown): boolean => e instanceof StoreError || (typeof e === "object" && e !== null && (e as { _tag?: unknown })._tag === "StoreError");
 
 /** A small stable hash (FNV-1a) of a string. */
 function hash(text: string): number {

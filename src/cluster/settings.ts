@@ -32,6 +32,12 @@ export interface ClusterSettings {
    * them at once.
    */
   readonly inboxRecheckMs?: number;
+  /**
+   * At start, the instance announces itself and waits this long before it takes leases, so that
+   * instances started together share the bots from the first round instead of the first one
+   * starting them all and handing most back (0: take at once).
+   */
+  readonly joinMs: number;
 }
 
 /** The defaults: 5 s leases renewed every second; calls end 2 s before a lease could pass on; long polls of at most 2 s; inboxes re-checked every 30 s. */
@@ -43,4 +49,12 @@ export const clusterDefaults = (env: Record<string, string | undefined> = proces
   callMarginMs: 2_000,
   pollTimeoutSeconds: 2,
   inboxRecheckMs: 30_000,
+  joinMs: 1_500,
 });
+
+/**
+ * `SWITCHBOARD_CLUSTER=off`: one instance on PostgreSQL runs every bot without leases, fence or
+ * guard (and with 25 s long polls), as on SQLite. Only for measuring what the leases cost
+ * (bench/relay.ts --postgres): a second instance started this way would poll and write beside the first.
+ */
+export const clusterSwitchedOff = (env: Record<string, string | undefined> = process.env): boolean => env.SWITCHBOARD_CLUSTER?.trim().toLowerCase() === "off";

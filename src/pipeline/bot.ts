@@ -199,7 +199,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       yield* plugins.run;
       const receiving = new ReceiveHealth();
       // Real time, not the Clock: these are identities, not timing.
-      const nextUpdateId = syntheticUpdateIds(Date.now, yield* Effect.tryPromise(() => smallestUpdateId(db, bot.id)));
+      const nextUpdateId = syntheticUpdateIds(Date.now, yield* query("read the smallest update id", () => smallestUpdateId(db, bot.id)));
       const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends, health: receiving, nextUpdateId });
       if (o.fronted) yield* wakeOnNotify(o.fronted.notifier, bot.id, inbox, o.fronted.inboxRecheck);
 

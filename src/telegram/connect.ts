@@ -30,7 +30,7 @@ export const connect = (o: ConnectOptions): Effect.Effect<UserFromGetMe, Connect
     Effect.retry(telegramRetry<TelegramError>({
       while: (e) => e._tag !== "Unauthorized" && e._tag !== "BadRequest",
       onRetry: (e, wait) =>
-        Effect.sync(() => o.log.warn("cannot reach Telegram yet; retrying", { api_root: o.client.apiRoot, error: e._tag, in_ms: Duration.toMillis(wait) })),
+        Effect.sync(() => o.log.warn("cannot reach Telegram yet; retrying", { api_root: o.client.apiRoot, error: e._tag, ...(e._tag === "NetworkError" ? { reason: e.reason } : {}), in_ms: Duration.toMillis(wait) })),
     })),
     Effect.mapError((e) =>
       new ConnectError({
@@ -57,7 +57,7 @@ export const setWebhook = (o: SetWebhookOptions): Effect.Effect<void, ConnectErr
     Effect.retry(telegramRetry<TelegramError>({
       times: o.times ?? 5,
       while: isRetryable,
-      onRetry: (e, wait) => Effect.sync(() => o.log.warn("setWebhook failed; retrying", { error: e._tag, in_ms: Duration.toMillis(wait) })),
+      onRetry: (e, wait) => Effect.sync(() => o.log.warn("setWebhook failed; retrying", { error: e._tag, ...(e._tag === "NetworkError" ? { reason: e.reason } : {}), in_ms: Duration.toMillis(wait) })),
     })),
     Effect.mapError((e) => new ConnectError({ message: `bot "${o.botId}": setWebhook failed: ${"description" in e ? e.description : e._tag}` })),
     Effect.asVoid,

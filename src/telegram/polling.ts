@@ -172,6 +172,6 @@ function reportFailure(log: Logger, e: TelegramError, wait: Duration.Duration): 
   } else if (e._tag === "Unauthorized") {
     log.error("401 Unauthorized: the bot token is wrong or revoked; retrying", { in_ms: inMs });
   } else {
-    log.warn("getUpdates failed; retrying", { error: e._tag, in_ms: inMs });
+    log.warn("getUpdates failed; retrying", { error: e._tag, ...(e._tag === "NetworkError" ? { reason: e.reason } : {}), in_ms: inMs });
   }
 }

@@ -3,19 +3,20 @@
  * coordinators share four bots evenly, a paused one's bots pass to the other once its leases
  * expire, and it stops them when it wakes; on PostgreSQL its writes are fenced meanwhile.
  */
-import { Effect, Exit, Fiber, Scope, TestClock, TestContext } from "effect";
+import { Deferred, Effect, Exit, Fiber, Scope, TestClock, TestContext } from "effect";
 import { describe, expect, it } from "vitest";
-import { type Coordinator, runCoordinator } from "../../src/cluster/coordinator.ts";
+import { type Coordinator, runCoordinator, START_CONCURRENCY } from "../../src/cluster/coordinator.ts";
 import { guardedClient } from "../../src/cluster/guard.ts";
 import type { RunningBot } from "../../src/pipeline/bot.ts";
-import { allLeases, renewLeases } from "../../src/store/leases.ts";
+import { storeError } from "../../src/store/errors.ts";
+import { allInstances, allLeases, renewLeases } from "../../src/store/leases.ts";
 import { Store, type StoreService } from "../../src/store/store.ts";
 import type { TelegramClient } from "../../src/telegram/client.ts";
 import { createLogger } from "../../src/util/log.ts";
 import { storeLayerOn, testEngines } from "../store/with-store.ts";
 
 const bots = ["b1", "b2", "b3", "b4"];
-const settings = (instanceId: string) => ({ instanceId, host: "test", ttlMs: 5_000, renewMs: 1_000, callMarginMs: 1_000, pollTimeoutSeconds: 2 });
+const settings = (instanceId: string) => ({ instanceId, host: "test", ttlMs: 5_000, renewMs: 1_000, callMarginMs: 1_000, pollTimeoutSeconds: 2, joinMs: 0 });
 
 /** Waits (real time) for forked starts and stops to finish. */
 const until = (done: () => boolean) =>
@@ -84,6 +85,127 @@ describe.each(testEngines)("coordinator on %s", (engine) => {
       }).pipe(Effect.provide(storeLayerOn(engine)), Effect.provide(TestContext.TestContext)),
     ));
 
+  it("bots start in lanes; the ones handed over before their turn (another instance joined) never start here", () =>
+    Effect.runPromise(
+      Effect.gen(function* () {
+        const store = yield* Store;
+        const log = createLogger("test", "error");
+        const many = Array.from({ length: START_CONCURRENCY + 8 }, (_, i) => `m${i}`);
+        const gate = yield* Deferred.make<void>();
+        const startedA = new Set<string>();
+        const runningB = new Set<string>();
+        const scopeA = yield* Scope.make();
+        // A, alone, takes every bot; the first lanes' starts hang (Telegram slow) until the gate opens.
+        yield* Effect.forkDaemon(Scope.extend(runCoordinator({
+          store, settings: settings("A"), botIds: many, log, startBot: (botId) =>
+            Effect.gen(function* () {
+              startedA.add(botId);
+              yield* Deferred.await(gate);
+              return { id: botId } as unknown as RunningBot;
+            }),
+        }), scopeA));
+        yield* until(() => startedA.size === START_CONCURRENCY);
+        const scopeB = yield* Scope.make();
+        const b: Coordinator = yield* Scope.extend(runCoordinator({
+          store, settings: settings("B"), botIds: many, log, repeat: false,
+          startBot: (botId) => Effect.sync(() => (runningB.add(botId), { id: botId } as unknown as RunningBot)),
+        }), scopeB);
+        // A's next round sees B: it keeps half, and the 8 still waiting for a lane are among the
+        // half it hands back (it starts the bots it prefers first).
+        const before = (yield* store.use((db) => allInstances(db))).find((i) => i.instanceId === "A")!.heartbeatAt;
+        yield* TestClock.adjust(1_000);
+        yield* Effect.promise(async () => {
+          for (let i = 0; i < 500 && (await allInstances(store.db)).find((r) => r.instanceId === "A")!.heartbeatAt === before; i++) await new Promise((r) => setTimeout(r, 10));
+          await new Promise((r) => setTimeout(r, 200));
+        });
+        yield* Deferred.succeed(gate, undefined);
+        // Every one handed back is released (the started ones after their pause): B takes them.
+        yield* Effect.promise(async () => {
+          for (let i = 0; i < 500; i++) {
+            const leases = await allLeases(store.db);
+            if (leases.filter((l) => l.owner === "A").length === many.length / 2) return;
+            await new Promise((r) => setTimeout(r, 10));
+          }
+        });
+        yield* b.tick;
+        yield* until(() => runningB.size === many.length / 2);
+        expect(startedA.size).toBe(START_CONCURRENCY);
+        const owners = (yield* store.use((db) => allLeases(db))).map((l) => l.owner);
+        expect(owners.filter((o) => o === "A")).toHaveLength(many.length / 2);
+        expect(owners.filter((o) => o === "B")).toHaveLength(many.length / 2);
+        yield* Scope.close(scopeB, Exit.void);
+        yield* Scope.close(scopeA, Exit.void);
+      }).pipe(Effect.provide(storeLayerOn(engine)), Effect.provide(TestContext.TestContext)),
+    ));
+
+  it("instances started together see each other before they take leases: none starts more than its share", () =>
+    Effect.runPromise(
+      Effect.gen(function* () {
+        const store = yield* Store;
+        const log = createLogger("test", "error");
+        const started = { A: new Set<string>(), B: new Set<string>() };
+        const join = (who: "A" | "B") => Effect.gen(function* () {
+          const scope = yield* Scope.make();
+          const fiber = yield* Effect.fork(Scope.extend(runCoordinator({
+            store, settings: { ...settings(who), joinMs: 1_500 }, botIds: bots, log, repeat: false,
+            startBot: (botId) => Effect.sync(() => (started[who].add(botId), { id: botId } as unknown as RunningBot)),
+          }), scope));
+          return { scope, fiber };
+        });
+        const a = yield* join("A");
+        const b = yield* join("B");
+        // Both announced themselves and wait; nothing is taken yet.
+        yield* Effect.promise(async () => {
+          for (let i = 0; i < 500 && (await allInstances(store.db)).length < 2; i++) await new Promise((r) => setTimeout(r, 10));
+        });
+        expect(started.A.size + started.B.size).toBe(0);
+        yield* TestClock.adjust(1_500);
+        const ca = yield* Fiber.join(a.fiber);
+        const cb = yield* Fiber.join(b.fiber);
+        expect(started.A.size).toBeLessThanOrEqual(2);
+        expect(started.B.size).toBeLessThanOrEqual(2);
+        // Racing for the same leases, one may get fewer at first; the next rounds even it out.
+        yield* ca.tick;
+        yield* cb.tick;
+        yield* until(() => started.A.size + started.B.size === 4);
+        expect([...started.A, ...started.B].sort()).toEqual(bots);
+        yield* Scope.close(b.scope, Exit.void);
+        yield* Scope.close(a.scope, Exit.void);
+      }).pipe(Effect.provide(storeLayerOn(engine)), Effect.provide(TestContext.TestContext)),
+    ));
+
+  it("a bot whose start fails because the store did is started later; one that fails for its own reasons fails the start-up", () =>
+    Effect.runPromise(
+      Effect.gen(function* () {
+        const store = yield* Store;
+        const log = createLogger("test", "error");
+        const running = new Set<string>();
+        let storeDown = true;
+        const scope = yield* Scope.make();
+        const c: Coordinator = yield* Scope.extend(runCoordinator({
+          store, settings: settings("A"), botIds: bots, log, repeat: false,
+          startBot: (botId) => botId === "b2" && storeDown
+            ? Effect.fail(storeError("read the polling offset", new Error("timeout exceeded when trying to connect")))
+            : Effect.sync(() => (running.add(botId), { id: botId } as unknown as RunningBot)),
+        }), scope);
+        expect([...running].sort()).toEqual(["b1", "b3", "b4"]);
+        // Its lease went back; after the cooldown it starts here.
+        storeDown = false;
+        yield* TestClock.adjust(31_000);
+        yield* c.tick;
+        yield* until(() => running.size === 4);
+        yield* Scope.close(scope, Exit.void);
+
+        const other = yield* Scope.make();
+        const failed = yield* Effect.exit(Scope.extend(runCoordinator({
+          store, settings: settings("B"), botIds: ["z1"], log, repeat: false,
+          startBot: () => Effect.fail(new Error("401 Unauthorized: the bot token is wrong")),
+        }), other));
+        expect(Exit.isFailure(failed)).toBe(true);
+        yield* Scope.close(other, Exit.void);
+      }).pipe(Effect.provide(storeLayerOn(engine)), Effect.provide(TestContext.TestContext)),
+    ));
+
   it("a paused owner's write cannot commit once the lease passed on, even one begun before", { skip: engine !== "postgres" }, () =>
     Effect.runPromise(
       Effect.gen(function* () {
@@ -97,8 +219,9 @@ describe.each(testEngines)("coordinator on %s", (engine) => {
           });
         const scopeA = yield* Scope.make();
         yield* Scope.extend(runCoordinator({ store, settings: settings("A"), botIds: ["b1"], log, startBot: start("A"), repeat: false }), scopeA);
-        // A transaction of the owner is open when its lease expires and B takes over: B's takeover
-        // waits for it (the fence's row lock), so the new owner sees what the old one committed.
+        // A transaction of the owner is open when its lease expires: B's takeover skips the lease
+        // while it is open (the fence's row lock) and takes it at a later round, so the new owner
+        // sees what the old one committed.
         let release!: () => void;
         const held = new Promise<void>((r) => (release = r));
         const inFlight = stores.A.db.transaction().execute(async (tx) => {
@@ -112,13 +235,13 @@ describe.each(testEngines)("coordinator on %s", (engine) => {
         expect(renewed.map((l) => l.botId)).toEqual(["b1"]);
         yield* TestClock.adjust(6_000);
         const scopeB = yield* Scope.make();
-        const takeover = yield* Effect.fork(Scope.extend(runCoordinator({ store, settings: settings("B"), botIds: ["b1"], log, startBot: start("B"), repeat: false }), scopeB));
-        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 200)));
+        const b: Coordinator = yield* Scope.extend(runCoordinator({ store, settings: settings("B"), botIds: ["b1"], log, startBot: start("B"), repeat: false }), scopeB);
         expect(stores.B).toBeUndefined();
+        expect(b.stats.acquired).toBe(0);
         release();
         yield* Effect.promise(() => inFlight);
-        yield* Fiber.join(takeover);
-        expect(stores.B).toBeDefined();
+        yield* b.tick;
+        yield* until(() => stores.B !== undefined);
         // After the takeover, A's next write is refused.
         const after = yield* Effect.exit(stores.A.use((db) => db.insertInto("bot_state").values({ bot_id: "b1", key: "after", value: "A" }).execute()));
         expect(Exit.isFailure(after)).toBe(true);

@@ -1,6 +1,6 @@
 /** Bot leases and instance heartbeats (several instances on one store) on every storage engine. */
 import { describe, expect, it } from "vitest";
-import { acquireLease, allLeases, ensureLeaseRows, forgetInstance, freeLeases, heartbeat, liveInstances, releaseLease, renewLeases } from "../../src/store/leases.ts";
+import { acquireLease, acquireLeases, allLeases, ensureLeaseRows, forgetInstance, freeLeases, heartbeat, liveInstances, releaseLease, releaseLeases, renewLeases } from "../../src/store/leases.ts";
 import { storeOn, testEngines } from "./with-store.ts";
 
 describe.each(testEngines)("leases on %s", (engine) => {
@@ -32,6 +32,31 @@ describe.each(testEngines)("leases on %s", (engine) => {
       expect(second).toBe(first + 1);
       await releaseLease(db, { botId: "a", token: first }, "one", 300);
       expect((await allLeases(db))[0]).toMatchObject({ botId: "a", owner: "two", token: second, expiresAt: 5_200 });
+    }));
+
+  it("many leases move in one statement: only free ones are taken, each by one instance, and given back only with their tokens", () =>
+    withStore(async ({ db }) => {
+      const ids = Array.from({ length: 400 }, (_, i) => `bot${i}`);
+      await ensureLeaseRows(db, ids);
+      expect(await acquireLease(db, "bot0", "one", 0, 5_000)).toBe(1);
+      // Two instances racing for every lease: each lease goes to exactly one of them.
+      const [a, b] = await Promise.all([acquireLeases(db, ids, "two", 100, 5_000), acquireLeases(db, [...ids].reverse(), "three", 100, 5_000)]);
+      const taken = [...a, ...b].map((l) => l.botId).sort();
+      expect(taken).toEqual(ids.slice(1).sort());
+      expect(new Set(taken).size).toBe(399);
+      expect([...a, ...b].every((l) => l.token === 1)).toBe(true);
+      expect((await allLeases(db)).find((l) => l.botId === "bot0")?.owner).toBe("one");
+      // Released with a stale token: nothing changes; with the right ones, they are free at once.
+      const mine = a.length > 0 ? a : b;
+      const owner = a.length > 0 ? "two" : "three";
+      await releaseLeases(db, mine.map((l) => ({ ...l, token: l.token + 1 })), owner, 200);
+      expect(await freeLeases(db, ids, 200)).toEqual([]);
+      await releaseLeases(db, mine, owner, 300);
+      expect((await freeLeases(db, ids, 300)).sort()).toEqual(mine.map((l) => l.botId).sort());
+      // Expired ones pass on too, with the next token.
+      const later = await acquireLeases(db, ids, "four", 10_000, 5_000);
+      expect(later).toHaveLength(400);
+      expect(later.find((l) => l.botId === "bot0")?.token).toBe(2);
     }));
 
   it("instances are live while their heartbeat is fresh; a stopped one is forgotten", () =>
