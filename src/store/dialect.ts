@@ -40,8 +40,13 @@ export interface StoreDialect {
     column(table: CreateTableBuilder<any, any>): CreateTableBuilder<any, any>;
     /** The expression to order pending inbox rows by, oldest first. */
     readonly order: Expression<unknown>;
-    /** The columns of the index the pending rows are read through (bot, processed, then the order). */
+    /** The columns of the index the pending rows are read through (bot, processed, then the order), as migration 0001 created it. */
     readonly pendingIndex: readonly string[];
+    /**
+     * The columns migration 0012 gives that index when 0001's does not yield the rows in `order`
+     * (so every read sorted all pending rows first); undefined where it already does.
+     */
+    readonly pendingIndexInOrder?: readonly string[];
   };
   /** What copying a deployment between stores (`switchboard migrate --from … --to …`, `copy.ts`) needs. */
   readonly copy: {

@@ -343,6 +343,25 @@ const leases: Migration = {
   },
 };
 
+/**
+ * The inbox's pending rows read through an index in arrival order, where 0001's was not (SQLite:
+ * it ended with update_id while the read orders by rowid, so each read sorted every pending row
+ * of the bot in a temporary B-tree). Nothing changes where 0001's index already was in order.
+ */
+const inboxPendingInOrder = (dialect: StoreDialect): Migration => ({
+  async up(db: Kysely<any>) {
+    const columns = dialect.inboxArrival.pendingIndexInOrder;
+    if (columns === undefined) return;
+    await db.schema.dropIndex("inbox_pending").execute();
+    await db.schema.createIndex("inbox_pending").on("inbox").columns([...columns]).execute();
+  },
+  async down(db: Kysely<any>) {
+    if (dialect.inboxArrival.pendingIndexInOrder === undefined) return;
+    await db.schema.dropIndex("inbox_pending").execute();
+    await db.schema.createIndex("inbox_pending").on("inbox").columns([...dialect.inboxArrival.pendingIndex]).execute();
+  },
+});
+
 /** Every migration of the core, in order. Names sort lexically; never rename one that has shipped. */
 const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
   "0001_initial": initial(dialect),
@@ -356,6 +375,7 @@ const coreMigrations = (dialect: StoreDialect): Record<string, Migration> => ({
   "0009_analytics": analytics,
   "0010_leases": leases,
   "0011_operator_names": operatorNames,
+  "0012_inbox_pending_in_order": inboxPendingInOrder(dialect),
 });
 
 /**

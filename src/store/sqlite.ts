@@ -123,7 +123,14 @@ export const sqliteDialect: StoreDialect = {
   // AUTOINCREMENT: ids are never reused, even after the newest row was deleted.
   autoIncrementId: (table, column) => table.addColumn(column, "integer", (c) => c.primaryKey().autoIncrement()),
   // The pending index as shipped: an index entry ends with the rowid, so it serves the order too.
-  inboxArrival: { column: (table) => table, order: sql`rowid`, pendingIndex: ["bot_id", "processed", "update_id"] },
+  inboxArrival: {
+    column: (table) => table,
+    order: sql`rowid`,
+    pendingIndex: ["bot_id", "processed", "update_id"],
+    // Every SQLite index ends with the rowid: on (bot, processed) the pending rows come out in
+    // rowid order, so `order by rowid` needs no sort (0001's index ended with update_id instead).
+    pendingIndexInOrder: ["bot_id", "processed"],
+  },
   copy: {
     rowKey: sql<number>`rowid`,
     // AUTOINCREMENT's counter (sqlite_sequence) already follows ids inserted explicitly.
