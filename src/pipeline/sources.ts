@@ -36,7 +36,7 @@ export interface SourceOptions {
   client: TelegramClient;
   inbox: InboxService;
   /** `inbox.accept` for the MTProto session, as a promise (it is written around callbacks). */
-  accept(updates: readonly Update[], sourceKey?: (u: Update) => string | undefined): Promise<number>;
+  accept(updates: readonly Update[], sourceKey: (u: Update) => string | undefined): Promise<number>;
   ownSends: OwnSends | undefined;
   pollTimeoutSeconds?: number;
   mtprotoClient?: MtprotoClientFactory;
