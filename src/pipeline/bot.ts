@@ -86,7 +86,7 @@ export interface StartBotOptions {
 /** See {@link StartBotOptions.fronted}. */
 export interface Fronted {
   readonly notifier: Notifier;
-  /** The slow re-check of the inbox, on the Clock (default cluster/wake.ts `INBOX_RECHECK`). */
+  /** The slow re-check of the inbox and of the pusher to a parallel system's webhook, on the Clock (default cluster/wake.ts `INBOX_RECHECK`). */
   readonly inboxRecheck?: Duration.DurationInput;
   /** Wakes this instance's proxy long polls for a bot (its front), without the round trip through the database. */
   readonly proxyHere?: (botId: string) => Effect.Effect<void>;
