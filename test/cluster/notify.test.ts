@@ -118,8 +118,9 @@ describe("pgNotifier on PostgreSQL", () => {
           Effect.promise(() => new Promise<void>((r) => relay.listen(0, "127.0.0.1", () => r()))),
           () => Effect.sync(() => { for (const s of open) s.destroy(); relay.close(); }),
         );
+        // Stalls the connections open now (destroyed with the relay); later ones go through.
         const stall = () => {
-          for (const s of open.splice(0)) {
+          for (const s of [...open]) {
             s.unpipe();
             s.pause();
           }
