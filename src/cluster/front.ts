@@ -74,8 +74,9 @@ export const startFront = (o: FrontOptions): Effect.Effect<Front, BotStartError 
     const proxyMode = bot.parallel?.mode === "proxy" ? bot.parallel : undefined;
     const env: BotEnv = { botId: bot.id, groupId: bot.group, view: { id: bot.id, username: "", groupId: bot.group, params: bot.params }, log };
     // The inbox service as the bot's has it (decoding, dead letters, the parallel system's copy),
-    // on the unfenced store; nothing processes it here.
-    const inbox = yield* Effect.provide(Inbox, Inbox.layer(proxyMode ? { mirror: mirrorsToParallel(bot.group) } : {}).pipe(
+    // on the unfenced store; nothing processes it here, so it holds nothing decoded for a reader
+    // (the bot's own inbox, when it runs here, is another).
+    const inbox = yield* Effect.provide(Inbox, Inbox.layer({ holdDecoded: false, ...(proxyMode ? { mirror: mirrorsToParallel(bot.group) } : {}) }).pipe(
       Layer.provide(Layer.mergeAll(Layer.succeed(Store, store), Layer.succeed(Bot, env))),
     ));
     let proxy: ProxyHandle | undefined;

@@ -4,9 +4,9 @@
  * update queued for the parallel system) publishes the bot's id on the channel of that purpose;
  * every instance listens on one connection of its own and wakes what waits for that bot here —
  * the owner's processor, a proxy's long poll. A notification may be lost (the listening
- * connection dropped and came back): every subscriber is woken after each (re)connection, and
- * the owner also re-checks its inbox slowly on the Clock (cluster/wake.ts), so nothing waits for
- * long. SQLite runs one instance and needs none of this.
+ * connection dropped and came back, or a publish failed): every subscriber is woken after each
+ * (re)connection, and the owner also re-checks its inbox and its pusher's queue slowly on the
+ * Clock (cluster/wake.ts), so nothing waits for long. SQLite runs one instance and needs none of this.
  */
 import * as Duration from "effect/Duration";
 import * as Clock from "effect/Clock";
@@ -37,11 +37,21 @@ const realClock = Clock.make();
 /** A notifier that does nothing (tests of one instance, SQLite). */
 export const noNotifier: Notifier = { publish: () => Effect.void, subscribe: () => Effect.void };
 
+/** How the listening connection is watched (tests shorten it). */
+export interface ListenHealth {
+  /** How often a cheap query checks the connection (default 30 s). */
+  readonly everyMs?: number;
+  /** How long that query (or any) may go unanswered before the connection counts as dead (default 10 s). */
+  readonly timeoutMs?: number;
+}
+
 /**
  * Listens on `url` for the life of the Scope, on one connection that is opened again (after a
- * second) whenever it drops; publishes through `db`.
+ * second) whenever it drops; publishes through `db`. A connection can die without a word (a
+ * half-open TCP connection after a network fault or a failover): TCP keep-alive and a cheap
+ * query every `health.everyMs` find it, and the session is opened again as after a drop.
  */
-export const pgNotifier = (url: string, db: Db, log: Logger): Effect.Effect<Notifier, never, Scope.Scope> =>
+export const pgNotifier = (url: string, db: Db, log: Logger, health: ListenHealth = {}): Effect.Effect<Notifier, never, Scope.Scope> =>
   Effect.gen(function* () {
     const subscribers = new Map<string, Set<() => void>>();
     const keyOf = (purpose: Purpose, botId: string) => `${purpose}\n${botId}`;
@@ -55,12 +65,15 @@ export const pgNotifier = (url: string, db: Db, log: Logger): Effect.Effect<Noti
 
     /** One listening session: resolves when the connection ends. */
     const session = Effect.async<void, Error>((resume) => {
-      const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000, application_name: "switchboard-listen" });
+      const timeoutMs = health.timeoutMs ?? 10_000;
+      const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, keepAlive: true, application_name: "switchboard-listen" });
       client = c;
       let ended = false;
+      let check: ReturnType<typeof setInterval> | undefined;
       const end = (error?: Error) => {
         if (ended) return;
         ended = true;
+        if (check !== undefined) clearInterval(check);
         c.end().catch(() => undefined);
         resume(error ? Effect.fail(error) : Effect.void);
       };
@@ -74,10 +87,14 @@ export const pgNotifier = (url: string, db: Db, log: Logger): Effect.Effect<Noti
       c.connect()
         .then(() => c.query(Object.values(channelOf).map((ch) => `listen ${ch}`).join("; ")))
         .then(() => {
+          if (ended) return;
           if (failing) log.info("listening for wake-ups between instances again");
           failing = false;
           // Whatever was published while no one listened: every waiter looks once.
           wakeAll();
+          // A stalled connection answers nothing: the query times out (query_timeout) and the
+          // session ends, to be opened again. Real time, as the retries: the network's, not the Clock's.
+          check = setInterval(() => void c.query("select 1").catch((e: Error) => end(new Error(`the listening connection stopped answering: ${e.message}`))), health.everyMs ?? 30_000);
         })
         .catch((e: Error) => end(e));
       return Effect.sync(() => end());

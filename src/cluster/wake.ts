@@ -2,7 +2,8 @@
  * How the owner of a bot learns that another instance stored rows in the bot's inbox (a webhook
  * update, an intercepted message, a Topics API call): a notification (notify.ts) wakes its
  * processor at once, and a slow re-check on the Clock wakes it anyway, for a notification lost
- * while the listening connection was down.
+ * (a failed publish, the listening connection down). The same for the owner's pusher to a
+ * parallel system's webhook.
  */
 import type * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
@@ -10,15 +11,23 @@ import * as Runtime from "effect/Runtime";
 import * as Schedule from "effect/Schedule";
 import type * as Scope from "effect/Scope";
 import type { InboxService } from "../pipeline/inbox.ts";
-import type { Notifier } from "./notify.ts";
+import type { Notifier, Purpose } from "./notify.ts";
 
 /** The default interval of the slow re-check. */
 export const INBOX_RECHECK = "30 seconds";
 
 /** Wakes `inbox`'s processor on every notice for `botId`, and every `recheck` on the Clock, for the life of the Scope. */
 export const wakeOnNotify = (notifier: Notifier, botId: string, inbox: Pick<InboxService, "wake">, recheck: Duration.DurationInput = INBOX_RECHECK): Effect.Effect<void, never, Scope.Scope> =>
+  onNoticeAndRecheck(notifier, "inbox", botId, inbox.wake, recheck);
+
+/**
+ * Runs `look` on every notice of `purpose` for `botId`, and every `recheck` on the Clock, for the
+ * life of the Scope: the owner's processor (inbox), its pusher to the parallel system's webhook
+ * (proxy: a webhook set or updates queued through another instance's proxy).
+ */
+export const onNoticeAndRecheck = (notifier: Notifier, purpose: Purpose, botId: string, look: Effect.Effect<void>, recheck: Duration.DurationInput = INBOX_RECHECK): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function* () {
     const runtime = yield* Effect.runtime<never>();
-    yield* notifier.subscribe("inbox", botId, () => void Runtime.runFork(runtime)(inbox.wake));
-    yield* Effect.forkScoped(Effect.schedule(inbox.wake, Schedule.spaced(recheck)));
+    yield* notifier.subscribe(purpose, botId, () => void Runtime.runFork(runtime)(look));
+    yield* Effect.forkScoped(Effect.schedule(look, Schedule.spaced(recheck)));
   });

@@ -40,6 +40,7 @@ import { syntheticUpdateIds } from "../util/synthetic-id.ts";
 import { Bot, type BotEnv } from "./bot-env.ts";
 import { Delivery, type DeliveryService } from "./delivery/lanes.ts";
 import { PairsInFlight } from "./delivery/pairs-in-flight.ts";
+import { acceptKeyed } from "./fresh-ids.ts";
 import { Inbox, type InboxService } from "./inbox.ts";
 import { Outbox } from "./outbox.ts";
 import { Processor, type ProcessorStats } from "./processor.ts";
@@ -85,7 +86,7 @@ export interface StartBotOptions {
 /** See {@link StartBotOptions.fronted}. */
 export interface Fronted {
   readonly notifier: Notifier;
-  /** The slow re-check of the inbox, on the Clock (default cluster/wake.ts `INBOX_RECHECK`). */
+  /** The slow re-check of the inbox and of the pusher to a parallel system's webhook, on the Clock (default cluster/wake.ts `INBOX_RECHECK`). */
   readonly inboxRecheck?: Duration.DurationInput;
   /** Wakes this instance's proxy long polls for a bot (its front), without the round trip through the database. */
   readonly proxyHere?: (botId: string) => Effect.Effect<void>;
@@ -175,8 +176,11 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       const stepper = yield* Stepper;
       const inbox = yield* Inbox;
       const runtime = yield* Effect.runtime<Inbox>();
-      const accept = (updates: readonly Update[], sourceKey?: (u: Update) => string | undefined) =>
-        Runtime.runPromise(runtime)(inbox.accept(updates, { source: "mtproto", ...(sourceKey ? { sourceKey } : {}) }));
+      // Real time, not the Clock: these are identities, not timing.
+      const nextUpdateId = syntheticUpdateIds(Date.now, yield* query("read the smallest update id", () => smallestUpdateId(db, bot.id)));
+      // Another instance's generator may have handed out the same ids (fresh-ids.ts).
+      const accept = (updates: readonly Update[], sourceKey: (u: Update) => string | undefined) =>
+        Runtime.runPromise(runtime)(acceptKeyed(inbox, nextUpdateId, updates, sourceKey));
       // Plugins' background work reports into conversations through the stepper (PluginEnv.report).
       const step = Runtime.runPromise(yield* Effect.runtime<never>());
       plugins.attach((chatId, event) => step(Effect.asVoid(stepper.apply([{ chatId, event }]))));
@@ -198,8 +202,6 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       // Work left from a previous run is already under way; now the plugins' own queues (webhooks).
       yield* plugins.run;
       const receiving = new ReceiveHealth();
-      // Real time, not the Clock: these are identities, not timing.
-      const nextUpdateId = syntheticUpdateIds(Date.now, yield* query("read the smallest update id", () => smallestUpdateId(db, bot.id)));
       const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends, health: receiving, nextUpdateId });
       if (o.fronted) yield* wakeOnNotify(o.fronted.notifier, bot.id, inbox, o.fronted.inboxRecheck);
 

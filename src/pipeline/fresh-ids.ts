@@ -5,9 +5,11 @@
  * and drop the other without a word. Saved with `allFresh`, a taken id rolls the batch back, and
  * it is tried again with new ids.
  */
+import type { Update } from "@grammyjs/types";
 import * as Effect from "effect/Effect";
 import { UpdateIdTaken } from "../store/inbox.ts";
 import type { StoreError } from "../store/store.ts";
+import type { InboxService } from "./inbox.ts";
 
 /** Tries this often before the store's refusal is the answer (each try takes ids a millisecond's thousand apart at most). */
 const TRIES = 5;
@@ -27,3 +29,19 @@ export const withFreshIds = <A, E extends StoreError | { readonly _tag: string }
     );
   return once(TRIES);
 };
+
+/**
+ * The MTProto session's accept: its updates under ids new for certain, while one fetched again
+ * by catch-up (its source key stored already) is still dropped as a duplicate. The ids the
+ * session gave are replaced; without this, an update whose id another instance's generator had
+ * just used (an intercepted message, a Topics API call) was dropped as a duplicate, unseen.
+ */
+export const acceptKeyed = (
+  inbox: Pick<InboxService, "accept">,
+  nextId: () => number,
+  updates: readonly Update[],
+  sourceKey: (u: Update) => string | undefined,
+): Effect.Effect<number, StoreError> =>
+  withFreshIds(nextId, updates.length, (ids) =>
+    // Spread keeps the session's symbol-keyed source key.
+    inbox.accept(updates.map((u, i) => ({ ...u, update_id: ids[i] })), { source: "mtproto", sourceKey, allFresh: true }));

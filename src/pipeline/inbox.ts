@@ -61,6 +61,8 @@ export interface InboxService {
   setAside(row: InboxRow, reason: string): Effect.Effect<void, StoreError>;
   /** Updates set aside as dead letters since start. */
   readonly deadLettered: number;
+  /** How many accepted updates are held decoded for `pending` (see {@link InboxOptions.holdDecoded}). */
+  readonly heldDecoded: number;
   /** The highest Telegram update id ever accepted (polling resumes after it). */
   lastUpdateId(): Effect.Effect<number | undefined, StoreError>;
   /** Waits until something was accepted since the last wait (the processor's wake-up). */
@@ -75,13 +77,19 @@ export interface InboxService {
 export interface InboxOptions {
   /** Picks the updates a parallel system behind the proxy must see too (queued in the same transaction). */
   mirror?: (u: Update) => boolean;
+  /**
+   * Whether accepted updates are held decoded until `pending` reads them back (default true).
+   * False where nothing calls `pending` — a front's inbox on an instance that may not run the bot
+   * (cluster/front.ts) — or the held updates would stay until evicted: up to a thousand per bot.
+   */
+  holdDecoded?: boolean;
 }
 
 /**
  * How many accepted updates are held decoded until the processor reads them back: a few of its
  * batches. Beyond that (a backlog), the oldest are decoded again when read.
  */
-const heldDecoded = 1_000;
+const maxHeldDecoded = 1_000;
 
 /** See the module comment. */
 export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>() {
@@ -101,6 +109,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
         let deadLettered = 0;
         // Accepted here and not read back yet, by update id (see the module comment).
         const decodedHere = new Map<number, IncomingUpdate>();
+        const hold = options.holdDecoded ?? true;
         const reported = (letters: readonly StoredDeadLetter[]) =>
           Effect.sync(() => {
             deadLettered += letters.length;
@@ -125,11 +134,11 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
                 else dead.push({ source: from.source, updateId: decoded.updateId, reason: decoded.reason, raw: decoded.raw });
               }
               const now = yield* Clock.currentTimeMillis;
-              const saved = yield* query("accept updates", () => acceptIntake(db, botId, { updates: good, dead }, now, { ...options, ...(from.sourceKey ? { sourceKey: from.sourceKey } : {}), ...(from.alsoWrite ? { alsoWrite: from.alsoWrite } : {}), ...(from.allFresh ? { allFresh: true } : {}) }));
+              const saved = yield* query("accept updates", () => acceptIntake(db, botId, { updates: good, dead }, now, { ...(options.mirror ? { mirror: options.mirror } : {}), ...(from.sourceKey ? { sourceKey: from.sourceKey } : {}), ...(from.alsoWrite ? { alsoWrite: from.alsoWrite } : {}), ...(from.allFresh ? { allFresh: true } : {}) }));
               if (saved.dead.length > 0) yield* reported(saved.dead);
               if (good.length === 0) return 0;
-              for (const u of good) decodedHere.set(u.update.update_id, u);
-              while (decodedHere.size > heldDecoded) decodedHere.delete(decodedHere.keys().next().value!);
+              if (hold) for (const u of good) decodedHere.set(u.update.update_id, u);
+              while (decodedHere.size > maxHeldDecoded) decodedHere.delete(decodedHere.keys().next().value!);
               yield* Queue.offer(wake, undefined);
               if (saved.fresh > 0) record(received, saved.fresh);
               const accepted = good.map((u) => u.update);
@@ -169,6 +178,9 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
             }),
           get deadLettered() {
             return deadLettered;
+          },
+          get heldDecoded() {
+            return decodedHere.size;
           },
           lastUpdateId: () => query("read the polling offset", () => lastUpdateId(db, botId)),
           arrivals: Queue.take(wake),

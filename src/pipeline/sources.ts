@@ -22,6 +22,7 @@ import { mirrorsToParallel } from "../telegram/proxy/mirror.ts";
 import type { Db } from "../store/schema.ts";
 import { webhookReceiver } from "../telegram/webhook.ts";
 import type { Logger } from "../util/log.ts";
+import { onNoticeAndRecheck } from "../cluster/wake.ts";
 import type { Fronted } from "./bot.ts";
 import type { InboxService } from "./inbox.ts";
 import { withFreshIds } from "./fresh-ids.ts";
@@ -36,7 +37,7 @@ export interface SourceOptions {
   client: TelegramClient;
   inbox: InboxService;
   /** `inbox.accept` for the MTProto session, as a promise (it is written around callbacks). */
-  accept(updates: readonly Update[], sourceKey?: (u: Update) => string | undefined): Promise<number>;
+  accept(updates: readonly Update[], sourceKey: (u: Update) => string | undefined): Promise<number>;
   ownSends: OwnSends | undefined;
   pollTimeoutSeconds?: number;
   mtprotoClient?: MtprotoClientFactory;
@@ -141,7 +142,8 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
 /**
  * Several instances, proxy mode: the proxy listens on every instance (cluster/front.ts); the owner
  * runs only the pusher to the parallel system's webhook, woken by what this instance accepted and
- * by the other instances' notices (a webhook set there, updates queued there). What this
+ * by the other instances' notices (a webhook set there, updates queued there) and, should one be
+ * lost, by the slow re-check on the Clock (cluster/wake.ts). What this
  * instance queued for the parallel system is announced, so long polls elsewhere wake.
  */
 const ownerPusher = (o: SourceOptions, fronted: Fronted, db: Db) =>
@@ -158,7 +160,8 @@ const ownerPusher = (o: SourceOptions, fronted: Fronted, db: Db) =>
           o.inbox.accept([{ update_id: id, switchboard_intercepted: { chat_id: chatId, message, ...(edited ? { edited } : {}) } }], { source: "proxy", allFresh: true })),
     }).pipe(Effect.provide(nodeHttpClientLayer));
     const run = Runtime.runFork(yield* Effect.runtime<never>());
-    yield* notifier.subscribe("proxy", bot.id, () => void run(pusher.reload));
+    // A notice may be lost: the pusher also looks on the inbox's slow re-check.
+    yield* onNoticeAndRecheck(notifier, "proxy", bot.id, pusher.reload, fronted.inboxRecheck);
     const mirrored = mirrorsToParallel(bot.group);
     const stopListening = o.inbox.onAccepted((updates) => {
       run(pusher.queued(updates));

@@ -29,7 +29,9 @@ export interface AcceptOptions {
   /**
    * Every update must be new: an id already stored rolls the whole batch back with
    * {@link UpdateIdTaken}. For synthetic ids made on several instances at once (util/synthetic-id.ts),
-   * which may meet; the caller takes new ids and tries again.
+   * which may meet; the caller takes new ids and tries again. With `sourceKey`, an update whose
+   * key is stored already is a true duplicate (MTProto catch-up) and is dropped as usual: only an
+   * update lost to another's id rolls the batch back.
    */
   allFresh?: boolean;
 }
@@ -91,7 +93,9 @@ export async function acceptIntake(db: Db, botId: string, intake: Intake, now: n
       const params = { bot: botId, at: now, ids: batch.map((u) => u.update.update_id), payloads: batch.map((u) => u.payload), keys: batch.map((u) => o.sourceKey?.(u.update) ?? null) };
       inserted += Number((await insertUpdates.run(tx, params, batch.length)).numAffectedRows ?? 0);
     });
-    if (o.allFresh && inserted < updates.length) throw new UpdateIdTaken("a synthetic update id was taken meanwhile");
+    if (o.allFresh && inserted < updates.length && !(o.sourceKey && await everyKeyStored(tx, botId, updates, o.sourceKey))) {
+      throw new UpdateIdTaken("a synthetic update id was taken meanwhile");
+    }
     const added = dead.length > 0 ? await addDeadLetters(tx, botId, dead, now) : [];
     // Synthetic updates (intercepted messages) have negative ids and never move the offset; a
     // dead letter with a usable id does, so a restart does not fetch it again.
@@ -102,6 +106,26 @@ export async function acceptIntake(db: Db, botId: string, intake: Intake, now: n
     if (o.alsoWrite) await o.alsoWrite(tx);
     return { fresh: inserted, dead: added };
   });
+}
+
+/**
+ * Whether every update's source key is in the inbox (after the insert): then each update not
+ * inserted was a duplicate by its key. One dropped because another update holds its id leaves its
+ * key missing. Asked only when some update was not inserted (a catch-up, or a taken id).
+ */
+async function everyKeyStored(tx: Db, botId: string, updates: readonly IncomingUpdate[], sourceKey: (u: Update) => string | undefined): Promise<boolean> {
+  const keys = new Set<string>();
+  for (const u of updates) {
+    const key = sourceKey(u.update);
+    if (key === undefined) return false;
+    keys.add(key);
+  }
+  let found = 0;
+  await inBatches([...keys], async (batch) => {
+    const row = await tx.selectFrom("inbox").select((eb) => eb.fn.countAll<number | string>().as("n")).where("bot_id", "=", botId).where("source_key", "in", batch).executeTakeFirst();
+    found += Number(row?.n ?? 0);
+  });
+  return found === keys.size;
 }
 
 /** The highest update id ever accepted, so polling resumes after it on restart. */

@@ -4,6 +4,7 @@
  * PostgreSQL server a notice published through one store reaches the subscribers of another
  * instance's listener, and a listener whose connection was cut comes back and wakes everyone.
  */
+import { createConnection, createServer, type Socket } from "node:net";
 import { Effect, Exit, Scope, TestClock, TestContext } from "effect";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
@@ -94,6 +95,51 @@ describe("pgNotifier on PostgreSQL", () => {
         woken.length = 0;
         yield* publisher.publish("inbox", "beta");
         yield* until(() => woken.includes("inbox/beta"), "a notice after the reconnection");
+      })).pipe(Effect.provide(storeLayerOn("postgres"))),
+    ), 30_000);
+
+  it("finds a listening connection that stopped answering (half-open) by its health query, opens it again and wakes every subscriber", () =>
+    Effect.runPromise(
+      Effect.scoped(Effect.gen(function* () {
+        const { db } = yield* Store;
+        const { rows: [{ name }] } = yield* Effect.promise(() => sql<{ name: string }>`select current_database() as name`.execute(db));
+        const server = new URL(process.env.SWITCHBOARD_TEST_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/postgres");
+        // A TCP relay to the server that can stall its open connections: they stay open and carry nothing, as a dead peer's.
+        const open: Socket[] = [];
+        const relay = createServer((down) => {
+          const up = createConnection({ host: server.hostname, port: Number(server.port || 5432) });
+          open.push(down, up);
+          down.pipe(up);
+          up.pipe(down);
+          down.on("error", () => undefined);
+          up.on("error", () => undefined);
+        });
+        yield* Effect.acquireRelease(
+          Effect.promise(() => new Promise<void>((r) => relay.listen(0, "127.0.0.1", () => r()))),
+          () => Effect.sync(() => { for (const s of open) s.destroy(); relay.close(); }),
+        );
+        // Stalls the connections open now (destroyed with the relay); later ones go through.
+        const stall = () => {
+          for (const s of [...open]) {
+            s.unpipe();
+            s.pause();
+          }
+        };
+        const url = new URL(server.href);
+        url.hostname = "127.0.0.1";
+        url.port = String((relay.address() as { port: number }).port);
+        url.pathname = `/${name}`;
+        const listener = yield* pgNotifier(url.href, db, createLogger("test", "error"), { everyMs: 200, timeoutMs: 500 });
+        const woken: string[] = [];
+        yield* listener.subscribe("inbox", "acme", () => woken.push("inbox/acme"));
+        yield* until(() => woken.length > 0, "the first connection");
+        woken.length = 0;
+        stall();
+        // No end, no error from the socket: only the health query notices.
+        yield* until(() => woken.includes("inbox/acme"), "every subscriber woken after the stalled connection was replaced");
+        woken.length = 0;
+        yield* listener.publish("inbox", "acme");
+        yield* until(() => woken.includes("inbox/acme"), "a notice on the new connection");
       })).pipe(Effect.provide(storeLayerOn("postgres"))),
     ), 30_000);
 });

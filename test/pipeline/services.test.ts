@@ -83,6 +83,19 @@ describe("Inbox", () => {
       expect(inbox.deadLettered).toBe(1);
     }).pipe(Effect.provide(stepper)));
   });
+  it("a front's inbox (holdDecoded: false, nothing reads it back) holds nothing after many accepts; a bot's holds what it accepted", async () => {
+    const { log } = capturingLogger();
+    const held = (holdDecoded: boolean | undefined) =>
+      run(Effect.gen(function* () {
+        const inbox = yield* Inbox;
+        for (let i = 1; i <= 50; i++) yield* inbox.accept([{ update_id: i, message: message(i, "a") }], { source: "webhook" });
+        return inbox.heldDecoded;
+      }).pipe(Effect.provide(Inbox.layer(holdDecoded === undefined ? {} : { holdDecoded }).pipe(
+        Layer.provide(Layer.mergeAll(storeLayerTest, Layer.succeed(Bot, { botId: "acme", groupId, view: { id: "acme", username: "acme_bot", groupId, params: {} as never }, log }))),
+      ))));
+    expect(await held(false)).toBe(0);
+    expect(await held(undefined)).toBe(50);
+  });
 });
 
 describe("Processor", () => {

@@ -4,7 +4,8 @@
  * retried after a backoff; a refused update holds back only its own chat; an update is given up
  * after the retry window or the attempts, counted, and the chat goes on; `Retry-After` is
  * honoured; a method in the answer runs before the chat's next update; another webhook takes over
- * at once.
+ * at once. With several instances, the owner's pusher finds a webhook set and updates queued
+ * through another instance's proxy on the slow re-check of the Clock, should the notice be lost.
  */
 import type * as HttpClient from "@effect/platform/HttpClient";
 import type { Update } from "@grammyjs/types";
@@ -12,7 +13,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { join } from "node:path";
 import { Chunk, Clock, Effect, Exit, Scope, TestClock, TestContext } from "effect";
 import { afterEach, describe, expect, it } from "vitest";
+import { noNotifier } from "../../src/cluster/notify.ts";
+import { onNoticeAndRecheck } from "../../src/cluster/wake.ts";
 import { nodeHttpClientLayer } from "../../src/platform/http-client.ts";
+import { saveProxyWebhook } from "../../src/store/proxy-settings.ts";
 import type { Db } from "../../src/store/open.ts";
 import { openStore } from "../../src/store/open.ts";
 import { mirrorUpdates, proxyLaneHead, proxyUpdatesFrom } from "../../src/store/proxy-updates.ts";
@@ -160,6 +164,31 @@ describe("proxy webhook pusher", () => {
       expect(first.seen).toHaveLength(3);
       yield* until(() => s.stats.webhookDelivered === 3, "the third update counted");
       expect(s.stats).toMatchObject({ webhookDelivered: 3, webhookRefused: 1, webhookGivenUp: 0 });
+    }));
+  });
+
+  it("finds a webhook set and updates queued through another instance on the slow re-check, with no notice", async () => {
+    const s = await setup();
+    const hook = await receiver();
+    await run(Effect.gen(function* () {
+      const pusher = yield* s.make;
+      const scope = yield* Scope.make();
+      // The owner's wiring (pipeline/sources.ts), with every notice lost.
+      yield* Scope.extend(onNoticeAndRecheck(noNotifier, "proxy", "b", pusher.reload, "30 seconds"), scope);
+      // Another instance's proxy stored the webhook and queued an update; no notice came.
+      yield* Effect.promise(() => saveProxyWebhook(s.db, "b", { url: hook.url, maxConnections: 40 }));
+      yield* Effect.promise(() => mirrorUpdates(s.db, "b", [update(1)], 0));
+      yield* TestClock.adjust("29 seconds");
+      yield* settle;
+      expect(yield* pusher.webhook).toBeUndefined();
+      yield* TestClock.adjust("1 second");
+      yield* until(() => hook.seen.length === 1, "the post after the re-check");
+      // The same webhook: the next re-check reads the queue again.
+      yield* Effect.promise(() => mirrorUpdates(s.db, "b", [update(2)], 30_000));
+      yield* TestClock.adjust("30 seconds");
+      yield* until(() => hook.seen.length === 2, "the next update after the next re-check");
+      expect(hook.texts()).toEqual(["m1", "m2"]);
+      yield* Scope.close(scope, Exit.void);
     }));
   });
 
