@@ -29,5 +29,9 @@ export const onNoticeAndRecheck = (notifier: Notifier, purpose: Purpose, botId: 
   Effect.gen(function* () {
     const runtime = yield* Effect.runtime<never>();
     yield* notifier.subscribe(purpose, botId, () => void Runtime.runFork(runtime)(look));
+    // One look now that the subscription is in place: a row stored after the owner's first read
+    // but before it subscribed (a bot still starting, as after a takeover) had its notice go to
+    // no one, and would otherwise wait for the slow re-check.
+    yield* look;
     yield* Effect.forkScoped(Effect.schedule(look, Schedule.spaced(recheck)));
   });
