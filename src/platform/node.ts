@@ -211,6 +211,15 @@ const agents = {
   "http:": new HttpAgent({ keepAlive: true, maxSockets: 64 }),
   "https:": new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
 };
+// Long polls hold their socket for the whole poll, and every bot of the process has one in
+// flight: in the bounded pool, 64 bots' polls would take every socket (all bots share Telegram's
+// host), so the other bots' polls and every send would queue behind them for seconds. A bot has
+// at most one poll at a time, so this pool is bounded by the number of bots.
+const pollAgents = {
+  "http:": new HttpAgent({ keepAlive: true }),
+  "https:": new HttpsAgent({ keepAlive: true }),
+};
+const agentFor = (url: URL) => (url.pathname.endsWith("/getUpdates") ? pollAgents : agents)[url.protocol as "http:" | "https:"];
 
 /**
  * The Bot API transport: `node:http` with a keep-alive agent. A call fails when no byte of the
@@ -228,7 +237,7 @@ export const sendRequest = (inactivityTimeoutMs: number): SendRequest => (reques
     const headers = requestHeaders(request, payload);
     if (payload) headers["content-length"] = String(payload.byteLength);
     const make = url.protocol === "https:" ? httpsRequest : httpRequest;
-    const req = make(url, { method: request.method, headers, agent: agents[url.protocol as "http:" | "https:"], signal }, (res: IncomingMessage) => {
+    const req = make(url, { method: request.method, headers, agent: agentFor(url), signal }, (res: IncomingMessage) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("error", fail);

@@ -35,4 +35,28 @@ describe("Bot API HTTP transport", () => {
     expect(seen.map((b) => JSON.parse(b).text)).toEqual(["fast", "slow"]);
     await new Promise((r) => server.close(r));
   });
+
+  it("a send goes through while more bots' long polls are waiting than the send pool has sockets", async () => {
+    const held: (() => void)[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        if (req.url?.endsWith("/getUpdates")) held.push(() => res.end('{"ok":true,"result":[]}'));
+        else res.end('{"ok":true,"result":"sent"}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const client = makeHttpClient(30_000);
+    const post = (path: string) =>
+      Effect.runPromise(Effect.scoped(HttpClientRequest.post(base + path).pipe(HttpClientRequest.bodyUnsafeJson({}), client.execute, Effect.flatMap((r) => r.text))));
+    // 80 bots polling (more than the 64 sockets sends may use), all held open by the server.
+    const polls = Array.from({ length: 80 }, (_, i) => post(`/bot${i}/getUpdates`));
+    for (let i = 0; i < 500 && held.length < 80; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(held.length).toBe(80);
+    expect(await post("/bot0/sendMessage")).toContain("sent");
+    for (const release of held) release();
+    await Promise.all(polls);
+    await new Promise((r) => server.close(r));
+  });
 });
