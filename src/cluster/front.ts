@@ -25,7 +25,7 @@ import type { ApiRunner } from "../admin/topics/resolve.ts";
 import { Bot, type BotEnv } from "../pipeline/bot-env.ts";
 import { withFreshIds } from "../pipeline/fresh-ids.ts";
 import { type AcceptFrom, Inbox } from "../pipeline/inbox.ts";
-import { BotStartError } from "../pipeline/start-error.ts";
+import { BotStartError, cannotListen } from "../pipeline/start-error.ts";
 import { nodeHttpClientLayer } from "../platform/http-client.ts";
 import { loadBotIdentity } from "../store/bot-identity.ts";
 import { smallestUpdateId } from "../store/inbox.ts";
@@ -98,8 +98,7 @@ export const startFront = (o: FrontOptions): Effect.Effect<Front, BotStartError 
       made !== undefined
         ? Effect.succeed(made)
         : Effect.map(query("read the inbox's smallest id", () => smallestUpdateId(db, bot.id)), (smallest) => (made ??= syntheticUpdateIds(Date.now, smallest))));
-    const listening = (what: string, listen: { host: string; port: number }) =>
-      Effect.mapError((e: { readonly message?: string }) => new BotStartError(`bot "${bot.id}": cannot listen on ${listen.host}:${listen.port} for ${what}: ${e.message ?? String(e)}`));
+    const listening = (what: string, listen: { host: string; port: number }) => Effect.mapError(cannotListen(bot.id, what, listen));
 
     let webhookPort: number | undefined;
     if (bot.updates === "webhook" && bot.webhook && bot.parallel?.mode !== "mtproto") {

@@ -27,7 +27,7 @@ import type { Fronted } from "./bot.ts";
 import type { InboxService } from "./inbox.ts";
 import { withFreshIds } from "./fresh-ids.ts";
 import type { ReceiveHealth } from "./receive-health.ts";
-import { BotStartError } from "./start-error.ts";
+import { BotStartError, cannotListen } from "./start-error.ts";
 
 /** What a source needs. */
 export interface SourceOptions {
@@ -62,8 +62,7 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
     const { bot, log } = o;
     const { db } = yield* Store;
     const announce = (how: string) => log.info(`connected as @${o.me.username} (id ${o.me.id}), receiving updates by ${how}`, { group: bot.group });
-    const listening = (what: string, listen: { host: string; port: number }) =>
-      Effect.mapError((e: { readonly message?: string }) => new BotStartError(`bot "${bot.id}": cannot listen on ${listen.host}:${listen.port} for ${what}: ${e.message ?? String(e)}`));
+    const listening = (what: string, listen: { host: string; port: number }) => Effect.mapError(cannotListen(bot.id, what, listen));
 
     // Behind the proxy, the other system may ask for any kind (inline queries, payments …): ask Telegram for all.
     const asked = bot.parallel?.mode === "proxy" ? { allowedUpdates: everyUpdateType } : {};

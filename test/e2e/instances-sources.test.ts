@@ -133,7 +133,10 @@ bots:
   await waitFor(() => receiver.hits.some((h) => h.raw.includes("after the handover")), "pushed by i2 after the handover", 30_000);
   expect(emulator.callLog().some((c) => c.caller === "i2" && c.method === "copyMessage")).toBe(true);
 
-  // A third instance configured onto i2's ports cannot open the bot's doors: its start fails, saying where.
-  await expect(runConfig(configOf("i2", { ...ports.i2, admin: await freePort() }), { log: createLogger("i3", "error"), cluster: { instanceId: "i3" } }))
-    .rejects.toThrow(`bot "acme": cannot listen on 127.0.0.1:${ports.i2.hook} for the webhook`);
+  // A third instance configured onto i2's ports cannot open the bot's doors: its start fails, saying
+  // where and why (the system's reason, which @effect/platform keeps in the error's cause).
+  const refused = await runConfig(configOf("i2", { ...ports.i2, admin: await freePort() }), { log: createLogger("i3", "error"), cluster: { instanceId: "i3" } })
+    .then(() => "started", (e: Error) => e.message);
+  expect(refused).toContain(`bot "acme": cannot listen on 127.0.0.1:${ports.i2.hook} for the webhook: `);
+  expect(refused).toMatch(/for the webhook: .*(EADDRINUSE|in use)/i);
 }, 120_000);

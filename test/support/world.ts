@@ -30,15 +30,30 @@ export async function closeAll(): Promise<void> {
   while (started.length > 0) await started.pop()!();
 }
 
-/** A port free on 127.0.0.1 right now (for servers a test asks Switchboard to start). */
-export const freePort = () =>
-  new Promise<number>((resolve) => {
+/** Ports handed out by this process: not handed out twice. */
+const handedOut = new Set<number>();
+
+const canListen = (port: number) =>
+  new Promise<boolean>((resolve) => {
     const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
   });
+
+/**
+ * A port free on 127.0.0.1 right now (for servers a test asks Switchboard to start), picked below
+ * Linux's ephemeral range (32768–60999): a port the system picked (`listen(0)`) and then freed is
+ * the kind it gives the next outgoing connection too, and under load one did take it before the
+ * test's server listened (CI: "cannot listen on 127.0.0.1:34185 … EADDRINUSE").
+ */
+export const freePort = async (): Promise<number> => {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    handedOut.add(port);
+    return port;
+  }
+};
 
 /** A fresh temporary folder. */
 export const tempDir = (prefix = "sb-") => mkdtempSync(join(tmpdir(), prefix));
