@@ -44,7 +44,8 @@ const watchdog = setTimeout(() => {
   process.exit(3);
 }, 900_000);
 
-const emulator = await startEmulator({ host: "127.0.0.1" });
+const callLogFile = process.env.BENCH_CALL_LOG;
+const emulator = await startEmulator({ host: "127.0.0.1", recordCalls: callLogFile !== undefined });
 const database = await createTestDatabase(undefined, "sb_bench_");
 const dbName = new URL(database.url).pathname.slice(1);
 const dir = tempDir("sb-scale-");
@@ -145,6 +146,8 @@ try {
   const idleOther = (machineCpuSeconds().busy - idle0.machine) / idleWall - idleCpu.reduce((s, c) => s + c, 0) - idlePg - idleBench;
   lines.push(`  idle ${idleWall.toFixed(0)} s: CPU ${idleCpu.map((c) => `${(c * 100).toFixed(1)} %`).join(" / ")} of a core per instance; getUpdates ${idlePolls.toFixed(0)}/s in all; PostgreSQL ${(idlePg * 100).toFixed(1)} %, emulator+bench ${(idleBench * 100).toFixed(1)} %, other processes ${(Math.max(0, idleOther) * 100).toFixed(0)} %`);
   Object.assign(result, { idleCpu, idlePolls, idlePg, idleOther, idleWindow: idleWindow.join(":") });
+  // BENCH_CALL_LOG=FILE: every getUpdates of the idle phase (caller, bot, start, end), to see where polls wait.
+  if (callLogFile) writeFileSync(callLogFile, JSON.stringify(emulator.callLog().filter((c) => c.method === "getUpdates" && c.startedAt >= Date.now() - idleWall * 1000).map((c) => [c.caller, c.token.split(":")[0], c.startedAt, c.endedAt])));
 
   // Light traffic: `rate` messages a second, to random bots.
   const sentAt = new Map<string, number>();

@@ -335,12 +335,16 @@ export const postJson = (origin: string, inactivityTimeoutMs: number): PostJson 
   const https = base.protocol === "https:";
   const make = https ? httpsRequest : httpRequest;
   const agent = agents[https ? "https:" : "http:"];
+  const pollAgent = pollAgents[https ? "https:" : "http:"];
   const prefix = base.pathname.replace(/\/+$/, "");
   return (path, body) =>
     Effect.async((resume) => {
       const payload = Buffer.from(body);
       const req = make({
-        protocol: base.protocol, hostname: base.hostname, port: base.port, path: prefix + path, method: "POST", agent,
+        protocol: base.protocol, hostname: base.hostname, port: base.port, path: prefix + path, method: "POST",
+        // Long polls on their own pool (see `pollAgents`): in the bounded one, 64 bots' polls of
+        // 2 s (several instances) let a process poll only ~32 times a second in all.
+        agent: path.endsWith("/getUpdates") ? pollAgent : agent,
         headers: { "content-type": "application/json", "content-length": String(payload.byteLength) },
       }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];

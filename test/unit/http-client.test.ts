@@ -8,6 +8,7 @@ import { HttpClientRequest } from "@effect/platform";
 import { Effect, Either } from "effect";
 import { describe, expect, it } from "vitest";
 import { makeHttpClient } from "../../src/platform/http-client.ts";
+import { makeTelegramClient } from "../../src/telegram/client.ts";
 
 describe("Bot API HTTP transport", () => {
   it("a timed-out call fails and reaches the server once", async () => {
@@ -57,6 +58,31 @@ describe("Bot API HTTP transport", () => {
     expect(await post("/bot0/sendMessage")).toContain("sent");
     for (const release of held) release();
     await Promise.all(polls);
+    await new Promise((r) => server.close(r));
+  });
+
+  it("the Bot API client's own transport: a send and a further poll go through while more bots poll than the send pool has sockets", async () => {
+    const held: (() => void)[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        if (req.url?.endsWith("/getUpdates")) held.push(() => res.end('{"ok":true,"result":[]}'));
+        else res.end('{"ok":true,"result":"sent"}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    // One client per bot, as each bot of a process has (the transport's pools are the process's).
+    const clientOf = (i: number) => makeTelegramClient(`${i}:token`, base);
+    const polls = Array.from({ length: 80 }, (_, i) => Effect.runPromise(clientOf(i).call("getUpdates", { timeout: 2 })));
+    for (let i = 0; i < 500 && held.length < 80; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(held.length).toBe(80);
+    expect(await Effect.runPromise(clientOf(0).call("sendMessage", { chat_id: 1, text: "hi" }))).toBe("sent");
+    const another = Effect.runPromise(clientOf(80).call("getUpdates", { timeout: 2 }));
+    for (let i = 0; i < 500 && held.length < 81; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(held.length).toBe(81);
+    for (const release of held) release();
+    await Promise.all([...polls, another]);
     await new Promise((r) => server.close(r));
   });
 });
