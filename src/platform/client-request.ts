@@ -47,11 +47,19 @@ export interface JsonAnswer {
 
 /**
  * Posts JSON to `path` under a fixed origin and reads the whole answer as text; fails with the
- * transport's error. Interrupting the effect aborts the request. Leaner than a full `HttpClient`
+ * transport's error, or `deadlineError` when the whole call took longer than `deadlineMs`.
+ * Interrupting the effect aborts the request. Leaner than a full `HttpClient`
  * (no request and response objects, no web streams): the Bot API client's hot path, measured at
  * about a third of the CPU per call.
  */
-export type PostJson = (path: string, body: string) => Effect.Effect<JsonAnswer, Error>;
+export type PostJson = (path: string, body: string, deadlineMs?: number) => Effect.Effect<JsonAnswer, Error>;
+
+/**
+ * The failure of a call that outlived its deadline (`PostJson`'s `deadlineMs`). A timer in the
+ * transport, on real time: a long poll's limit is about the network, and an Effect timeout (a
+ * racing fiber on a Clock) cost ~1 ms of CPU per poll, more than the poll itself.
+ */
+export const deadlineError = (deadlineMs: number): Error => new Error(`timed out after ${deadlineMs / 1000} s`);
 
 /** A transport that streams: request bodies may be `Stream`s, answers come back at their head. */
 export interface StreamingTransport {

@@ -21,6 +21,7 @@ import {
   bodyOf,
   headersOf,
   isBodylessStatus,
+  deadlineError,
   type PostJson,
   type SendRequest,
   streamingBodyOf,
@@ -190,15 +191,18 @@ function watched(source: ReadableStream<Uint8Array>, idle: ReturnType<typeof idl
 /** JSON POSTs to `origin` with `fetch`, aborted on interruption or after `timeoutMs` in all. */
 export const postJson = (origin: string, timeoutMs: number): PostJson => {
   const prefix = origin.replace(/\/+$/, "");
-  return (path, body) =>
+  return (path, body, deadlineMs) =>
     Effect.tryPromise({
       try: async (signal) => {
+        const limit = deadlineMs === undefined ? timeoutMs : Math.min(deadlineMs, timeoutMs);
         const response = await fetch(prefix + path, {
           method: "POST", headers: { "content-type": "application/json" }, body,
-          signal: AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)]),
+          signal: AbortSignal.any([signal, AbortSignal.timeout(limit)]),
         });
         return { status: response.status, text: await response.text() };
       },
-      catch: (cause) => (cause instanceof Error ? cause : new Error(String(cause))),
+      catch: (cause) =>
+        deadlineMs !== undefined && cause instanceof DOMException && cause.name === "TimeoutError" ? deadlineError(deadlineMs)
+        : cause instanceof Error ? cause : new Error(String(cause)),
     });
 };

@@ -33,6 +33,7 @@ import {
   streamingHeadersOf,
   type StreamingTransport,
   transportError,
+  deadlineError,
 } from "./client-request.ts";
 import { abortRequest, type ListenOptions, makeRequestRunner, type Respond } from "./request-runner.ts";
 
@@ -337,9 +338,10 @@ export const postJson = (origin: string, inactivityTimeoutMs: number): PostJson 
   const agent = agents[https ? "https:" : "http:"];
   const pollAgent = pollAgents[https ? "https:" : "http:"];
   const prefix = base.pathname.replace(/\/+$/, "");
-  return (path, body) =>
+  return (path, body, deadlineMs) =>
     Effect.async((resume) => {
       const payload = Buffer.from(body);
+      const deadline = deadlineMs === undefined ? undefined : setTimeout(() => req.destroy(deadlineError(deadlineMs)), deadlineMs);
       const req = make({
         protocol: base.protocol, hostname: base.hostname, port: base.port, path: prefix + path, method: "POST",
         // Long polls on their own pool (see `pollAgents`): in the bounded one, 64 bots' polls of
@@ -350,11 +352,20 @@ export const postJson = (origin: string, inactivityTimeoutMs: number): PostJson 
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
         res.on("error", (error) => resume(Effect.fail(error)));
-        res.on("end", () => resume(Effect.succeed({ status: res.statusCode ?? 500, text: Buffer.concat(chunks).toString("utf8") })));
+        res.on("end", () => {
+          clearTimeout(deadline);
+          resume(Effect.succeed({ status: res.statusCode ?? 500, text: Buffer.concat(chunks).toString("utf8") }));
+        });
       });
       req.setTimeout(inactivityTimeoutMs, () => req.destroy(new Error(`no response activity for ${inactivityTimeoutMs / 1000} s`)));
-      req.on("error", (error) => resume(Effect.fail(error)));
+      req.on("error", (error) => {
+        clearTimeout(deadline);
+        resume(Effect.fail(error));
+      });
       req.end(payload);
-      return Effect.sync(() => req.destroy());
+      return Effect.sync(() => {
+        clearTimeout(deadline);
+        req.destroy();
+      });
     });
 };

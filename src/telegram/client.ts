@@ -4,7 +4,6 @@
  * typed errors of `errors.ts`, never exceptions.
  */
 import type { ApiMethods } from "@grammyjs/types";
-import * as Clock from "effect/Clock";
 import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
 import { type PostJson, transportTimeoutMs } from "../platform/client-request.ts";
@@ -37,8 +36,11 @@ export interface TelegramClient {
  */
 export function makeTelegramClient(token: string, apiRoot: string, post: PostJson = postJson(apiRoot.replace(/\/+$/, ""), transportTimeoutMs)): TelegramClient {
   const root = apiRoot.replace(/\/+$/, "");
-  const call = <M extends Method>(method: M, params?: Params<M>, options?: { timeout?: Duration.DurationInput }) => {
-    const sent = post(`/bot${token}/${method}`, JSON.stringify(params ?? {})).pipe(
+  const call = <M extends Method>(method: M, params?: Params<M>, options?: { timeout?: Duration.DurationInput }) =>
+    // A call's own limit is a timer in the transport, on real time even under a test clock (a
+    // TestClock moved by hours must not abort a long poll in flight); calls without one rely on
+    // the transport's inactivity timeout.
+    post(`/bot${token}/${method}`, JSON.stringify(params ?? {}), options?.timeout === undefined ? undefined : Duration.toMillis(Duration.decode(options.timeout))).pipe(
       Effect.mapError((error) => new NetworkError({ method, reason: describe(error) })),
       Effect.flatMap(({ status, text }): Effect.Effect<Result<M>, TelegramError> => {
         let answer: { ok?: boolean; result?: unknown; error_code?: number; description?: string; parameters?: { retry_after?: number } };
@@ -50,21 +52,12 @@ export function makeTelegramClient(token: string, apiRoot: string, post: PostJso
         return answer.ok === true ? Effect.succeed(answer.result as Result<M>) : Effect.fail(classifyApiError(method, status, answer));
       }),
     );
-    // Calls without their own limit rely on the transport's inactivity timeout (a timer per call
-    // would cost an extra fiber on the hot path). The deadline of a network call is real time,
-    // even under a test clock: a TestClock moved by hours must not abort a long poll in flight.
-    return options?.timeout
-      ? Effect.timeoutFail(sent, { duration: options.timeout, onTimeout: () => new NetworkError({ method, reason: "timed out" }) }).pipe(Effect.withClock(realClock))
-      : sent;
-  };
   return {
     apiRoot: root,
     call,
     upload: (method, params, file) => upload(`${root}/bot${token}`, method, params as Record<string, unknown>, file) as Effect.Effect<Result<typeof method>, TelegramError>,
   };
 }
-
-const realClock = Clock.make();
 
 function describe(error: unknown): string {
   if (error && typeof error === "object" && "message" in error) {

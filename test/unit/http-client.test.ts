@@ -5,7 +5,7 @@
  */
 import { createServer } from "node:http";
 import { HttpClientRequest } from "@effect/platform";
-import { Effect, Either } from "effect";
+import { Effect, Either, Fiber, TestClock, TestContext } from "effect";
 import { describe, expect, it } from "vitest";
 import { makeHttpClient } from "../../src/platform/http-client.ts";
 import { makeTelegramClient } from "../../src/telegram/client.ts";
@@ -83,6 +83,24 @@ describe("Bot API HTTP transport", () => {
     expect(held.length).toBe(81);
     for (const release of held) release();
     await Promise.all([...polls, another]);
+    await new Promise((r) => server.close(r));
+  });
+
+  it("a call's own limit: the Bot API client gives up on a long poll past it, on real time (a TestClock moved by hours does not abort it)", async () => {
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => setTimeout(() => res.end('{"ok":true,"result":[]}'), req.url?.includes("slow") ? 1_500 : 200));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const late = await Effect.runPromise(Effect.either(makeTelegramClient("slow", base).call("getUpdates", { timeout: 1 }, { timeout: "300 millis" })));
+    expect(Either.isLeft(late) && late.left._tag === "NetworkError" && late.left.reason).toMatch(/timed out/);
+    const onTime = await Effect.runPromise(Effect.provide(Effect.gen(function* () {
+      const poll = yield* Effect.fork(makeTelegramClient("fast", base).call("getUpdates", { timeout: 1 }, { timeout: "1 second" }));
+      yield* TestClock.adjust("1 hour");
+      return yield* Fiber.join(poll);
+    }), TestContext.TestContext));
+    expect(onTime).toEqual([]);
     await new Promise((r) => server.close(r));
   });
 });
