@@ -16,7 +16,7 @@ import * as TestClock from "effect/TestClock";
 import * as TestContext from "effect/TestContext";
 import { analyticsPageUrl } from "./admin/analytics/link.ts";
 import { adminListener } from "./admin/server.ts";
-import { type Coordinator, runCoordinator } from "./cluster/coordinator.ts";
+import { type Coordinator, runCoordinator, START_CONCURRENCY } from "./cluster/coordinator.ts";
 import { type Front, startFront } from "./cluster/front.ts";
 import { guardedClient } from "./cluster/guard.ts";
 import { pgNotifier } from "./cluster/notify.ts";
@@ -92,9 +92,10 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
           : undefined;
         if (cluster) bots = cluster.running;
         else {
-          const here: RunningBot[] = [];
-          bots = here;
-          for (const [index, bot] of config.bots.entries()) here.push(yield* makeBot({ ...shared, bot, index, log: root.child(bot.id, { bot: bot.id }) }));
+          // Plugins' migrations once for every bot (each bot's would run ~10 statements per plugin:
+          // ~50 ms of CPU a bot), then the bots a few at a time, kept in config order.
+          yield* Effect.tryPromise({ try: () => migratePlugins(db, config.bots), catch: (e) => e });
+          bots = yield* Effect.forEach(config.bots, (bot, index) => makeBot({ ...shared, bot, index, log: root.child(bot.id, { bot: bot.id }), pluginsMigrated: true }), { concurrency: START_CONCURRENCY });
         }
         yield* foldAnalyticsDaily(db, config.bots.map((b) => b.id), config.analytics?.retentionDays ?? DEFAULT_ANALYTICS_RETENTION_DAYS, root);
         return { db, get bots() { return bots; }, adminPort, cluster, fronts };
