@@ -18,10 +18,17 @@ import pg from "pg";
 import type { Db } from "../store/schema.ts";
 import type { Logger } from "../util/log.ts";
 
-/** What a notification is about: rows in a bot's inbox, or in its parallel system's update queue (and its webhook setting). */
-export type Purpose = "inbox" | "proxy";
+/**
+ * What a notification is about: rows in a bot's inbox, or in its parallel system's update queue
+ * (and its webhook setting), or leases an instance gave back (`LEASES_RELEASED` for the bot id:
+ * the others take them at once instead of at their next round).
+ */
+export type Purpose = "inbox" | "proxy" | "leases";
 
-const channelOf: Record<Purpose, string> = { inbox: "switchboard_inbox", proxy: "switchboard_proxy" };
+/** The "bot id" of a `leases` notification: it concerns every bot. */
+export const LEASES_RELEASED = "*";
+
+const channelOf: Record<Purpose, string> = { inbox: "switchboard_inbox", proxy: "switchboard_proxy", leases: "switchboard_leases" };
 const purposeOf = new Map(Object.entries(channelOf).map(([purpose, channel]) => [channel, purpose as Purpose]));
 
 /** See the module comment. */
@@ -61,44 +68,51 @@ export const pgNotifier = (url: string, db: Db, log: Logger, health: ListenHealt
     let closing = false;
     // Whether the last session failed: the log says when listening stops, not every retry.
     let failing = false;
-    let client: pg.Client | undefined;
 
-    /** One listening session: resolves when the connection ends. */
-    const session = Effect.async<void, Error>((resume) => {
+    /** The connection's life: resolves (or fails) when it ends. */
+    const ended = (c: pg.Client) =>
+      Effect.async<void, Error>((resume) => {
+        c.on("error", (e) => resume(Effect.fail(e)));
+        c.on("end", () => resume(Effect.fail(new Error("the listening connection ended"))));
+      });
+
+    /**
+     * One listening session: fails when the connection ends or stops answering. A stalled
+     * connection answers nothing: the cheap query times out (query_timeout) and the session ends,
+     * to be opened again.
+     */
+    const session = Effect.scoped(Effect.gen(function* () {
       const timeoutMs = health.timeoutMs ?? 10_000;
-      const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, keepAlive: true, application_name: "switchboard-listen" });
-      client = c;
-      let ended = false;
-      let check: ReturnType<typeof setInterval> | undefined;
-      const end = (error?: Error) => {
-        if (ended) return;
-        ended = true;
-        if (check !== undefined) clearInterval(check);
-        c.end().catch(() => undefined);
-        resume(error ? Effect.fail(error) : Effect.void);
-      };
-      c.on("error", (e) => end(e));
-      c.on("end", () => end(new Error("the listening connection ended")));
+      const c = yield* Effect.acquireRelease(
+        Effect.sync(() => new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, keepAlive: true, application_name: "switchboard-listen" })),
+        (c) => Effect.promise(() => c.end().catch(() => undefined)),
+      );
+      // Errors before `life` listens (none is expected: connecting is asynchronous) must not crash the process.
+      c.on("error", () => undefined);
       c.on("notification", (n) => {
         const purpose = purposeOf.get(n.channel);
         if (purpose === undefined || n.payload === undefined) return;
         for (const wake of subscribers.get(keyOf(purpose, n.payload)) ?? []) wake();
       });
-      c.connect()
-        .then(() => c.query(Object.values(channelOf).map((ch) => `listen ${ch}`).join("; ")))
-        .then(() => {
-          if (ended) return;
-          if (failing) log.info("listening for wake-ups between instances again");
-          failing = false;
-          // Whatever was published while no one listened: every waiter looks once.
-          wakeAll();
-          // A stalled connection answers nothing: the query times out (query_timeout) and the
-          // session ends, to be opened again. Real time, as the retries: the network's, not the Clock's.
-          check = setInterval(() => void c.query("select 1").catch((e: Error) => end(new Error(`the listening connection stopped answering: ${e.message}`))), health.everyMs ?? 30_000);
-        })
-        .catch((e: Error) => end(e));
-      return Effect.sync(() => end());
-    });
+      const life = ended(c);
+      const listening = Effect.tryPromise({
+        try: async () => {
+          await c.connect();
+          await c.query(Object.values(channelOf).map((ch) => `listen ${ch}`).join("; "));
+        },
+        catch: (e) => (e instanceof Error ? e : new Error(String(e))),
+      });
+      yield* Effect.raceFirst(listening, Effect.zipRight(life, Effect.never));
+      if (failing) log.info("listening for wake-ups between instances again");
+      failing = false;
+      // Whatever was published while no one listened: every waiter looks once.
+      wakeAll();
+      const check = Effect.tryPromise({
+        try: () => c.query("select 1"),
+        catch: (e) => new Error(`the listening connection stopped answering: ${e instanceof Error ? e.message : String(e)}`),
+      });
+      yield* Effect.raceFirst(life, Effect.forever(Effect.zipRight(Effect.sleep(Duration.millis(health.everyMs ?? 30_000)), check)));
+    }));
 
     const loop = session.pipe(
       Effect.tapError((e) => Effect.sync(() => {
@@ -112,7 +126,6 @@ export const pgNotifier = (url: string, db: Db, log: Logger, health: ListenHealt
     yield* Effect.forkScoped(loop);
     yield* Effect.addFinalizer(() => Effect.sync(() => {
       closing = true;
-      client?.end().catch(() => undefined);
     }));
 
     return {

@@ -3,10 +3,12 @@
  * coordinators share four bots evenly, a paused one's bots pass to the other once its leases
  * expire, and it stops them when it wakes; on PostgreSQL its writes are fenced meanwhile.
  */
-import { Deferred, Effect, Exit, Fiber, Scope, TestClock, TestContext } from "effect";
+import { Deferred, Effect, Exit, Fiber, Layer, Scope, TestClock, TestContext } from "effect";
+import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { type Coordinator, runCoordinator, START_CONCURRENCY } from "../../src/cluster/coordinator.ts";
 import { guardedClient } from "../../src/cluster/guard.ts";
+import { pgNotifier } from "../../src/cluster/notify.ts";
 import type { RunningBot } from "../../src/pipeline/bot.ts";
 import { storeError } from "../../src/store/errors.ts";
 import { allInstances, allLeases, renewLeases } from "../../src/store/leases.ts";
@@ -279,4 +281,39 @@ describe("guarded client", () => {
         expect(calls).toEqual(["getMe", "getUpdates 2", "getUpdates 1", "sendMessage", "sendMessage", "getUpdates 2"]);
       }).pipe(Effect.provide(TestContext.TestContext)),
     ));
+});
+
+describe("hand-over notice on PostgreSQL", () => {
+  it("an instance that stops tells the others, which take its bots at once, not at their next round", () =>
+    Effect.runPromise(
+      Effect.scoped(Effect.gen(function* () {
+        const store = yield* Store;
+        const { rows: [{ name }] } = yield* Effect.promise(() => sql<{ name: string }>`select current_database() as name`.execute(store.db));
+        const url = new URL(process.env.SWITCHBOARD_TEST_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/postgres");
+        url.pathname = `/${name}`;
+        const log = createLogger("test", "error");
+        const running = { A: new Set<string>(), B: new Set<string>() };
+        const start = (who: "A" | "B") => (botId: string) =>
+          Effect.gen(function* () {
+            running[who].add(botId);
+            yield* Effect.addFinalizer(() => Effect.sync(() => running[who].delete(botId)));
+            return { id: botId } as unknown as RunningBot;
+          });
+        // Rounds repeat once a minute (on the TestClock, which stays put): only a notice can move a lease in time.
+        const slow = (id: string) => ({ ...settings(id), renewMs: 60_000 });
+        const scopeA = yield* Scope.make();
+        yield* Scope.extend(runCoordinator({ store, settings: slow("A"), botIds: bots, log, startBot: start("A"), notifier: yield* pgNotifier(url.href, store.db, log) }), scopeA);
+        const b = yield* runCoordinator({ store, settings: slow("B"), botIds: bots, log, startBot: start("B"), notifier: yield* pgNotifier(url.href, store.db, log) });
+        expect([running.A.size, running.B.size]).toEqual([4, 0]);
+        // B listens once its first notice gets through (its connection opens in the background).
+        yield* until(() => b.stats.renewals >= 1);
+        yield* Effect.promise(() => new Promise((r) => setTimeout(r, 500)));
+        const before = b.stats.renewals;
+        yield* Scope.close(scopeA, Exit.void);
+        expect(running.A.size).toBe(0);
+        yield* until(() => running.B.size === 4);
+        expect(b.stats.renewals).toBeGreaterThan(before);
+        expect(b.stats.acquired).toBe(4);
+      }).pipe(Effect.provide(Layer.merge(storeLayerOn("postgres"), TestContext.TestContext)))),
+    ), 30_000);
 });
