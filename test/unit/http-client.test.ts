@@ -10,6 +10,20 @@ import { describe, expect, it } from "vitest";
 import { makeHttpClient } from "../../src/platform/http-client.ts";
 import { makeTelegramClient } from "../../src/telegram/client.ts";
 
+/** A Bot API stand-in that holds every getUpdates open (until `held` is released) and answers any other call at once. */
+async function holdingPolls() {
+  const held: (() => void)[] = [];
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      if (req.url?.endsWith("/getUpdates")) held.push(() => res.end('{"ok":true,"result":[]}'));
+      else res.end('{"ok":true,"result":"sent"}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { held, server, base: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
+}
+
 describe("Bot API HTTP transport", () => {
   it("a timed-out call fails and reaches the server once", async () => {
     const seen: string[] = [];
@@ -38,16 +52,7 @@ describe("Bot API HTTP transport", () => {
   });
 
   it("a send goes through while more bots' long polls are waiting than the send pool has sockets", async () => {
-    const held: (() => void)[] = [];
-    const server = createServer((req, res) => {
-      req.resume();
-      req.on("end", () => {
-        if (req.url?.endsWith("/getUpdates")) held.push(() => res.end('{"ok":true,"result":[]}'));
-        else res.end('{"ok":true,"result":"sent"}');
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const { held, base, server } = await holdingPolls();
     const client = makeHttpClient(30_000);
     const post = (path: string) =>
       Effect.runPromise(Effect.scoped(HttpClientRequest.post(base + path).pipe(HttpClientRequest.bodyUnsafeJson({}), client.execute, Effect.flatMap((r) => r.text))));
@@ -62,16 +67,7 @@ describe("Bot API HTTP transport", () => {
   });
 
   it("the Bot API client's own transport: a send and a further poll go through while more bots poll than the send pool has sockets", async () => {
-    const held: (() => void)[] = [];
-    const server = createServer((req, res) => {
-      req.resume();
-      req.on("end", () => {
-        if (req.url?.endsWith("/getUpdates")) held.push(() => res.end('{"ok":true,"result":[]}'));
-        else res.end('{"ok":true,"result":"sent"}');
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+    const { held, base, server } = await holdingPolls();
     // One client per bot, as each bot of a process has (the transport's pools are the process's).
     const clientOf = (i: number) => makeTelegramClient(`${i}:token`, base);
     const polls = Array.from({ length: 80 }, (_, i) => Effect.runPromise(clientOf(i).call("getUpdates", { timeout: 2 })));
