@@ -38,6 +38,33 @@ const message = (userId: number, text: string): Message => ({
   message_id: ++messageId, date: 0, chat: { id: userId, type: "private", first_name: "U" + userId }, from: { id: userId, is_bot: false, first_name: "U" + userId }, text,
 }) as Message;
 
+/** Starts and stops V8's allocation sampling through the inspector. */
+async function allocSampler() {
+  const { Session } = await import("node:inspector");
+  const session = new Session();
+  session.connect();
+  const post = <R>(method: string, params?: object) => new Promise<R>((resolve, reject) => session.post(method, params, (e: Error | null, r?: object) => (e ? reject(e) : resolve(r as R))));
+  await post("HeapProfiler.enable");
+  type Node = { selfSize: number; callFrame: { functionName: string; url: string; lineNumber: number }; children: Node[] };
+  return {
+    start: () => post("HeapProfiler.startSampling", { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true }),
+    async stop() {
+      const { profile } = await post<{ profile: { head: Node } }>("HeapProfiler.getSamplingProfile");
+      await post("HeapProfiler.stopSampling");
+      let total = 0;
+      const byFunction = new Map<string, number>();
+      const walk = (n: Node) => {
+        total += n.selfSize;
+        const where = `${n.callFrame.functionName || "(anonymous)"} ${n.callFrame.url.replace(/^.*node_modules\//, "")}:${n.callFrame.lineNumber + 1}`;
+        byFunction.set(where, (byFunction.get(where) ?? 0) + n.selfSize);
+        for (const c of n.children) walk(c);
+      };
+      walk(profile.head);
+      return { total, top: [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 15) };
+    },
+  };
+}
+
 /** One burst of fresh users; returns [messages, cpu µs, bytes] of it. */
 async function burst(base: number): Promise<[number, number, number]> {
   const cpu0 = process.cpuUsage(), heap0 = process.memoryUsage().heapUsed;
@@ -66,13 +93,24 @@ async function burst(base: number): Promise<[number, number, number]> {
 }
 
 const figures: number[] = [];
+// ALLOC=1: allocations per message of the measured rounds, young garbage included (V8's sampling
+// heap profiler; the figure is an estimate from samples every 4 KB).
+const sampler = process.env.ALLOC ? await allocSampler() : undefined;
+let sampled = 0;
 for (let r = 0; r < rounds; r++) {
+  if (sampler && r === Math.ceil(rounds / 3)) await sampler.start();
   const [n, us] = await burst(1_000_000 * (r + 1));
+  if (sampler && r >= Math.ceil(rounds / 3)) sampled += n;
   if (process.env.VERBOSE) console.log(`round ${r + 1}: ${n} messages, ${(us / n).toFixed(1)} µs CPU per message`);
   if (r >= rounds / 3) figures.push(us / n);
 }
 figures.sort((a, b) => a - b);
 console.log(`µs CPU per message (last ${figures.length} of ${rounds} rounds): median ${figures[figures.length >> 1].toFixed(1)}, best ${figures[0].toFixed(1)}`);
+if (sampler) {
+  const { total, top } = await sampler.stop();
+  console.log(`allocated per message: ~${(total / sampled / 1024).toFixed(1)} KB; top allocating functions (KB per message):`);
+  for (const [where, bytes] of top) console.log(`  ${(bytes / sampled / 1024).toFixed(2).padStart(6)}  ${where}`);
+}
 
 rmSync(dir, { recursive: true, force: true });
 if (process.env.STRINGIFY) {
