@@ -129,7 +129,9 @@ export class ConversationSteps {
       if (!current && !envelope.user) continue; // nothing to do for an unknown user (e.g. a block before any message)
       await this.#stepOne(batch, envelope.chatId, current, envelope.user ?? current!.snapshot.context.user, envelope.event, 0);
     }
-    const processed = [...envelopes.flatMap((e) => (e.updateId === undefined ? [] : [e.updateId])), ...dropped];
+    const processed: number[] = [];
+    for (const e of envelopes) if (e.updateId !== undefined) processed.push(e.updateId);
+    processed.push(...dropped);
     // Plugins' own rows (`write` effects) go into the same transaction; they are told after it.
     let written: Plugin[] = [];
     const adoptions = batch.adopted.map((a) => a.outboxId);
@@ -150,7 +152,9 @@ export class ConversationSteps {
     for (const [chatId, row] of batch.working) this.#remember(chatId, row);
     this.#o.plugins.committed(written);
     for (const t of batch.transitions) for (const listener of this.#listeners) listener(t);
-    const setTimers = [...batch.changes.values(), ...batch.loose].some((c) => (c.effects ?? []).some((e) => e.type === "setTimer"));
+    const setsTimer = (c: { effects?: readonly PluginEffect[] }) => c.effects !== undefined && c.effects.some((e) => e.type === "setTimer");
+    let setTimers = batch.loose.some(setsTimer);
+    for (const change of batch.changes.values()) setTimers ||= setsTimer(change);
     // Common and harmless when the service message overtakes the creation's own answer.
     for (const a of batch.adopted) this.#o.log.debug("topic recorded from its service message", { chat: a.chatId, topic: a.topicId });
     return { applied: batch.applied, setTimers, adopted: batch.adopted.map((a) => a.chatId) };
@@ -183,7 +187,7 @@ export class ConversationSteps {
       conversation: { ...view, state: result.state, status: result.status, topicId: result.snapshot.context.topicId },
     });
     const reactions = reactionsNow instanceof Promise ? await reactionsNow : reactionsNow;
-    const intents = [...result.intents, ...(command?.intents ?? []), ...(timer?.intents ?? []), ...reactions.intents];
+    const intents = command || timer || reactions.intents.length > 0 ? [...result.intents, ...(command?.intents ?? []), ...(timer?.intents ?? []), ...reactions.intents] : result.intents;
     const effects = [...(event.type === "timer" ? [{ type: "clearTimer" as const, kind: event.kind }] : []), ...(command?.effects ?? []), ...(timer?.effects ?? []), ...reactions.effects];
     // Plugin data and the first-contact time live beside the machine's own context.
     const data = { ...view.data };
@@ -212,7 +216,8 @@ export class ConversationSteps {
     if (analytics.operator) (change.operators ??= []).push(analytics.operator);
     batch.changes.set(chatId, change);
     batch.applied.push({ chatId, intents, state: result.state });
-    batch.transitions.push({ chatId, event: event.type, from: from?.state, to: result.state, status: result.status, intents: intents.map((i) => i.type) });
+    // Only the sandbox listens: nothing is built for nobody.
+    if (this.#listeners.size > 0) batch.transitions.push({ chatId, event: event.type, from: from?.state, to: result.state, status: result.status, intents: intents.map((i) => i.type) });
 
     const followUps = [...(command?.events ?? []), ...(timer?.events ?? []), ...reactions.events];
     if (depth >= maxFollowUps) {
