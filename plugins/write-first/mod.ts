@@ -69,7 +69,8 @@ export default definePlugin({
       onEvent(ctx) {
         const event = ctx.event;
         const pending = (ctx.conversation.data[plugin] ?? {}) as Pending;
-        const name = nameOf(ctx.conversation.user);
+        // Only the two announcements below name the user: not worked out for every message.
+        const name = () => nameOf(ctx.conversation.user);
         if (event.type === "plugin.answered" && event.plugin === plugin) {
           const text = (event.value as WriteFirst).text;
           // The topic is being created: the text waits for it (its copy goes there).
@@ -78,13 +79,13 @@ export default definePlugin({
           return { intents: sendFirst(text), effects: [{ type: "setData", plugin, value: { sending: true } satisfies Pending }] };
         }
         if (event.type === "topic.created" && pending.announce) {
-          const intents: Intent[] = [{ type: "sendToGeneral", text: `🆕 Topic for ${name}: ${topicLink(bot.groupId, event.topicId)}` }];
+          const intents: Intent[] = [{ type: "sendToGeneral", text: `🆕 Topic for ${name()}: ${topicLink(bot.groupId, event.topicId)}` }];
           if (pending.text !== undefined) intents.push(...sendFirst(pending.text));
           return { intents, effects: [{ type: "setData", plugin, value: pending.text === undefined ? undefined : { sending: true } satisfies Pending }] };
         }
         if (event.type === "delivery.failed" && event.intent === "templateToUser" && pending.sending) {
           return {
-            intents: [{ type: "sendToGeneral", text: `⚠️ Telegram refused the message to ${name} (${event.reason}). A bot can only write to users who have started it and not blocked it.` }],
+            intents: [{ type: "sendToGeneral", text: `⚠️ Telegram refused the message to ${name()} (${event.reason}). A bot can only write to users who have started it and not blocked it.` }],
             effects: [{ type: "setData", plugin, value: undefined }],
           };
         }

@@ -5,7 +5,7 @@
  * plugins: their gate decisions arrive on the event (`event.gates`) and the named guards below
  * read them, so the machine stays deterministic and testable without a clock or I/O.
  */
-import { and, assign, not, setup } from "xstate";
+import { and, assign, enqueueActions, not, setup } from "xstate";
 import type { ConversationEvent, EventGates, UserProfile } from "./events.ts";
 import type { Intent } from "./intents.ts";
 import { type TitleStatus, topicTitle } from "./title.ts";
@@ -127,9 +127,10 @@ export function createConversationMachine(options: MachineOptions = {}) {
       reactInTopic: (_: unknown, _p: IntentParams<"reactInTopic">) => noop(),
       reactInUser: (_: unknown, _p: IntentParams<"reactInUser">) => noop(),
       deleteTopic: (_: unknown, _p: IntentParams<"deleteTopic">) => noop(),
-      rememberUser: assign({
-        user: ({ context, event }) => (event.type === "user.message" ? event.user : context.user),
-        blocked: ({ context, event }) => (event.type === "user.message" ? false : context.blocked),
+      // Most messages change neither the profile nor the block: an `assign` would clone the
+      // machine's snapshot (its state value and tags rebuilt) for nothing on every message.
+      rememberUser: enqueueActions(({ context, event, enqueue }) => {
+        if (event.type === "user.message" && (context.blocked || !sameProfile(context.user, event.user))) enqueue.assign({ user: event.user, blocked: false });
       }),
       forgetTopic: assign({ topicId: null }),
       rememberTopic: assign({ topicId: ({ context, event }) => (event.type === "topic.created" ? event.topicId : context.topicId) }),
@@ -353,3 +354,12 @@ function operatorCopyParams(event: ConversationEvent): IntentParams<"copyToUser"
 
 /** The machine type, for `step()` and tests. */
 export type ConversationMachine = ReturnType<typeof createConversationMachine>;
+
+/** Whether two profiles say the same (the same keys with the same values). */
+function sameProfile(a: UserProfile, b: UserProfile): boolean {
+  if (a === b) return true;
+  const keys = Object.keys(a) as (keyof UserProfile)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const key of keys) if (a[key] !== b[key]) return false;
+  return true;
+}

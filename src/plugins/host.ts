@@ -37,6 +37,28 @@ export interface AddressedWrite extends PluginWrite {
   readonly general?: boolean;
 }
 
+/**
+ * A plugin's gates, read once when the host is made: the loop over them per message then reads
+ * objects of one shape (the plugins are objects of ~20 shapes, so reading their hooks each time
+ * was a megamorphic lookup per hook per plugin) and skips plugins without any.
+ */
+interface GateHooks {
+  readonly plugin: Plugin;
+  readonly accept: Plugin["accept"];
+  readonly mayOpen: Plugin["mayOpen"];
+  readonly mayRelay: Plugin["mayRelay"];
+  readonly mayReopen: Plugin["mayReopen"];
+}
+
+/** A plugin's reactions to steps, read once (see {@link GateHooks}). */
+interface ReactHooks {
+  readonly plugin: Plugin;
+  readonly onLeave: Plugin["onLeave"];
+  readonly onEnter: Plugin["onEnter"];
+  readonly onTransition: Plugin["onTransition"];
+  readonly onEvent: Plugin["onEvent"];
+}
+
 /** An empty contribution. */
 const nothing = (): Required<HookOutput> => ({ intents: [], effects: [], events: [] });
 
@@ -59,11 +81,20 @@ export class PluginHost {
   #dispatch: ((chatId: number, event: ConversationEvent) => Promise<void>) | undefined;
   #telegram: BackgroundTelegram | undefined;
 
+  /** The plugins with a gate, with their gates (see {@link GateHooks}). */
+  readonly #gaters: readonly GateHooks[];
+  /** The plugins that react to steps, with their hooks. */
+  readonly #reactors: readonly ReactHooks[];
+
   constructor(plugins: readonly Plugin[], log: Logger, timeoutMs = 2_000, runtime?: ManagedRuntime.ManagedRuntime<any, unknown>) {
     this.plugins = plugins;
     this.#log = log;
     this.#timeoutMs = timeoutMs;
     this.#runtime = runtime;
+    this.#gaters = plugins.filter((p) => p.accept || p.mayOpen || p.mayRelay || p.mayReopen)
+      .map((p) => ({ plugin: p, accept: p.accept, mayOpen: p.mayOpen, mayRelay: p.mayRelay, mayReopen: p.mayReopen }));
+    this.#reactors = plugins.filter((p) => p.onLeave || p.onEnter || p.onTransition || p.onEvent)
+      .map((p) => ({ plugin: p, onLeave: p.onLeave, onEnter: p.onEnter, onTransition: p.onTransition, onEvent: p.onEvent }));
   }
 
   /**
@@ -164,12 +195,13 @@ export class PluginHost {
 
   *#gates(ctx: HookContext): Generator<unknown, Gates, any> {
     const gates: Gates = { accept: true, open: true, relay: true, reopen: true, handled: false };
-    for (const plugin of this.plugins) {
-      if (plugin.accept && ((yield this.#call(plugin, "accept", ctx, () => plugin.accept!(ctx)))) === false) gates.accept = false;
+    for (const g of this.#gaters) {
+      const plugin = g.plugin;
+      if (g.accept && ((yield this.#hook(plugin, "accept", ctx, g.accept, plugin))) === false) gates.accept = false;
       if (!gates.accept) return gates;
-      if (plugin.mayOpen && ((yield this.#call(plugin, "mayOpen", ctx, () => plugin.mayOpen!(ctx)))) === false) gates.open = false;
-      if (plugin.mayRelay && ((yield this.#call(plugin, "mayRelay", ctx, () => plugin.mayRelay!(ctx)))) === false) gates.relay = false;
-      if (plugin.mayReopen && ((yield this.#call(plugin, "mayReopen", ctx, () => plugin.mayReopen!(ctx)))) === false) gates.reopen = false;
+      if (g.mayOpen && ((yield this.#hook(plugin, "mayOpen", ctx, g.mayOpen, plugin))) === false) gates.open = false;
+      if (g.mayRelay && ((yield this.#hook(plugin, "mayRelay", ctx, g.mayRelay, plugin))) === false) gates.relay = false;
+      if (g.mayReopen && ((yield this.#hook(plugin, "mayReopen", ctx, g.mayReopen, plugin))) === false) gates.reopen = false;
     }
     if (ctx.event.type === "operator.command") {
       const name = ctx.event.command.name;
@@ -226,13 +258,14 @@ export class PluginHost {
     const out = nothing();
     const changed = ctx.from?.state !== ctx.to.state || ctx.from?.status !== ctx.to.status;
     const moved = ctx.from?.state !== ctx.to.state;
-    for (const plugin of this.plugins) {
-      const leave = moved && ctx.from ? plugin.onLeave?.[ctx.from.state] : undefined;
-      if (leave) merge(out, yield this.#call(plugin, `onLeave ${ctx.from!.state}`, ctx, () => leave(ctx)));
-      const enter = moved ? plugin.onEnter?.[ctx.to.state] : undefined;
-      if (enter) merge(out, yield this.#call(plugin, `onEnter ${ctx.to.state}`, ctx, () => enter(ctx)));
-      if (changed && plugin.onTransition) merge(out, yield this.#call(plugin, "onTransition", ctx, () => plugin.onTransition!(ctx)));
-      if (plugin.onEvent) merge(out, yield this.#call(plugin, "onEvent", ctx, () => plugin.onEvent!(ctx)));
+    for (const r of this.#reactors) {
+      const plugin = r.plugin;
+      const leave = moved && ctx.from ? r.onLeave?.[ctx.from.state] : undefined;
+      if (leave) merge(out, yield this.#hook(plugin, `onLeave ${ctx.from!.state}`, ctx, leave, undefined));
+      const enter = moved ? r.onEnter?.[ctx.to.state] : undefined;
+      if (enter) merge(out, yield this.#hook(plugin, `onEnter ${ctx.to.state}`, ctx, enter, undefined));
+      if (changed && r.onTransition) merge(out, yield this.#hook(plugin, "onTransition", ctx, r.onTransition, plugin));
+      if (r.onEvent) merge(out, yield this.#hook(plugin, "onEvent", ctx, r.onEvent, plugin));
     }
     return out;
   }
@@ -310,13 +343,34 @@ export class PluginHost {
     plugin: Plugin, hook: string, ctx: HookContext, run: () => T | Promise<T> | Effect.Effect<T, unknown, any>,
     o?: { limitMs?: number | undefined; timedOut?: () => T },
   ): T | undefined | Promise<T | undefined> {
-    // Nothing is allocated for a hook that answers at once (the common case: once per hook per message).
     let value: T | Promise<T> | Effect.Effect<T, unknown, any>;
     try {
       value = run();
     } catch (error) {
       return this.#failed(plugin, hook, ctx, error);
     }
+    return this.#settled(plugin, hook, ctx, value, o);
+  }
+
+  /**
+   * {@link #call} of a gate or reaction, `hook` called on `self` with `ctx`: no closure per call
+   * (these run for every hook of every message).
+   */
+  #hook<C extends HookContext, T>(plugin: Plugin, hook: string, ctx: C, fn: (ctx: C) => T | Promise<T> | Effect.Effect<T, unknown, any>, self: unknown): T | undefined | Promise<T | undefined> {
+    let value: T | Promise<T> | Effect.Effect<T, unknown, any>;
+    try {
+      value = fn.call(self, ctx);
+    } catch (error) {
+      return this.#failed(plugin, hook, ctx, error);
+    }
+    return this.#settled(plugin, hook, ctx, value);
+  }
+
+  /** A hook's answer: as it is when at hand (nothing allocated), else time-boxed (see {@link #call}). */
+  #settled<T>(
+    plugin: Plugin, hook: string, ctx: HookContext, value: T | Promise<T> | Effect.Effect<T, unknown, any>,
+    o?: { limitMs?: number | undefined; timedOut?: () => T },
+  ): T | undefined | Promise<T | undefined> {
     if (!Effect.isEffect(value) && typeof (value as { then?: unknown } | null)?.then !== "function") return value as T;
     const limitMs = o?.limitMs ?? this.#timeoutMs;
     const boxed = (work: Promise<Option.Option<T>>) =>

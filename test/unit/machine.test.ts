@@ -52,6 +52,27 @@ describe("conversation machine", () => {
     expect(rs[4].intents).toEqual([{ type: "copyToUser", messageId: 10, replyToTopicMessageId: 3 }]);
   });
 
+  it("a user's message keeps their profile as it now is and lifts a block; a message that changes neither leaves the context alone", () => {
+    const renamed = { ...user, lastName: "Smith", username: "ann" };
+    const rs = run([
+      { type: "user.message", message: msg(1), user },
+      { type: "topic.created", topicId: 50 },
+      { type: "user.message", message: msg(2), user: { ...user } },
+      { type: "user.message", message: msg(3), user: renamed },
+      { type: "user.blocked" },
+      { type: "user.message", message: msg(4), user: renamed },
+      { type: "user.message", message: msg(5), user: { id: 7, firstName: "Ann", lastName: "Smith" } },
+    ]);
+    // The same profile again (a new object): the context, and so the stored snapshot, stay as they were.
+    expect(rs[2].snapshot.context).toBe(rs[1].snapshot.context);
+    expect(rs[3].snapshot.context.user).toEqual(renamed);
+    expect(rs[4].snapshot.context.blocked).toBe(true);
+    expect(rs[5].snapshot.context).toMatchObject({ user: renamed, blocked: false });
+    // A field gone (the username) is a change too.
+    expect(rs[6].snapshot.context.user).toEqual({ id: 7, firstName: "Ann", lastName: "Smith" });
+    expect(rs.slice(2).every((r) => r.state === "topic-open")).toBe(true);
+  });
+
   it("a second topic for a conversation that has one is deleted; the same topic again changes nothing", () => {
     const rs = run([
       { type: "user.message", message: msg(1), user },
