@@ -29,35 +29,32 @@ export function recordPairsSync(db: Db, botId: string, chatId: number, pairs: re
     insertPairs.runSync(db, { bot: botId, chat: chatId, users: batch.map((p) => p.userMessageId), topics: batch.map((p) => p.topicMessageId), at: now }, batch.length));
 }
 
-const selectTopicSide = prepare<{ bot: string; chat: number; user: number }>()((db, p) =>
-  db.selectFrom("message_map")
-    .select("topic_message_id")
-    .where("bot_id", "=", p("bot"))
-    .where("chat_id", "=", p("chat"))
-    .where("user_message_id", "=", p("user"))
-    .orderBy("created_at", "desc")
-    .limit(1)
-);
+/** The other side of a message pair, looked up by one side (`by`), newest first. */
+type Side = "user_message_id" | "topic_message_id";
+const selectOtherSide = (by: Side, other: Side) =>
+  prepare<{ bot: string; chat: number; id: number }>()((db, p) =>
+    db.selectFrom("message_map")
+      .select(other)
+      .where("bot_id", "=", p("bot"))
+      .where("chat_id", "=", p("chat"))
+      .where(by, "=", p("id"))
+      // After an in-doubt resend a topic message has two user-side copies: the newest is the live one.
+      .orderBy("created_at", "desc")
+      .limit(1)
+  );
+
+const selectTopicSide = selectOtherSide("user_message_id", "topic_message_id");
 
 /** The topic-side counterpart of a message in the user's chat. */
 export async function topicSideOf(db: Db, botId: string, chatId: number, userMessageId: number): Promise<number | undefined> {
-  return (await selectTopicSide.run(db, { bot: botId, chat: chatId, user: userMessageId })).rows[0]?.topic_message_id;
+  return (await selectTopicSide.run(db, { bot: botId, chat: chatId, id: userMessageId })).rows[0]?.topic_message_id;
 }
 
-const selectUserSide = prepare<{ bot: string; chat: number; topic: number }>()((db, p) =>
-  db.selectFrom("message_map")
-    .select("user_message_id")
-    .where("bot_id", "=", p("bot"))
-    .where("chat_id", "=", p("chat"))
-    .where("topic_message_id", "=", p("topic"))
-    // After an in-doubt resend a topic message has two user-side copies: the newest is the live one.
-    .orderBy("created_at", "desc")
-    .limit(1)
-);
+const selectUserSide = selectOtherSide("topic_message_id", "user_message_id");
 
 /** The user-side counterpart of a topic message (topic message ids are unique in the group). */
 export async function userSideOf(db: Db, botId: string, chatId: number, topicMessageId: number): Promise<number | undefined> {
-  return (await selectUserSide.run(db, { bot: botId, chat: chatId, topic: topicMessageId })).rows[0]?.user_message_id;
+  return (await selectUserSide.run(db, { bot: botId, chat: chatId, id: topicMessageId })).rows[0]?.user_message_id;
 }
 
 const selectChatOfTopicMessage = prepare<{ bot: string; topic: number }>()((db, p) =>

@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { dialectOfDb, transactNowOf } from "../../src/store/engine.ts";
 import { openStore } from "../../src/store/open.ts";
 import { prepare } from "../../src/store/prepared.ts";
+import type { Db } from "../../src/store/schema.ts";
 import { tempDir } from "../support/world.ts";
 import { freshStorage, storeOn, testEngines } from "./with-store.ts";
 
@@ -14,6 +15,25 @@ const insert = prepare<{ bot: string; keys: readonly string[]; value: string }>(
   db.insertInto("bot_state").values(Array.from({ length: n }, (_, i) => ({ bot_id: p("bot"), key: p("keys", i), value: p("value") })))
 );
 const read = prepare<{ bot: string }>()((db, p) => db.selectFrom("bot_state").select(["key", "value"]).where("bot_id", "=", p("bot")).where("value", "!=", "skip").orderBy("key"));
+
+/**
+ * A transaction that wrote a row and stays open until `release`, then rolls back (`open` rejects
+ * with "abort"): what a statement outside it must not join nor see.
+ */
+async function openTransactionHeld(db: Db) {
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let inside!: () => void;
+  const begun = new Promise<void>((resolve) => (inside = resolve));
+  const open = db.transaction().execute(async (tx) => {
+    await insert.run(tx, { bot: "a", keys: ["uncommitted"], value: "v" }, 1);
+    inside();
+    await held;
+    throw new Error("abort");
+  });
+  await begun;
+  return { open, release };
+}
 
 describe.each(testEngines)("prepared statements on %s", (engine) => {
   const withStore = storeOn(engine);
@@ -39,17 +59,7 @@ describe.each(testEngines)("prepared statements on %s", (engine) => {
 
   it("never run inside another caller's open transaction: a statement outside it waits, and sees nothing it rolls back", () =>
     withStore(async ({ db }) => {
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let inside!: () => void;
-      const begun = new Promise<void>((resolve) => (inside = resolve));
-      const open = db.transaction().execute(async (tx) => {
-        await insert.run(tx, { bot: "a", keys: ["uncommitted"], value: "v" }, 1);
-        inside();
-        await held;
-        throw new Error("abort");
-      });
-      await begun;
+      const { open, release } = await openTransactionHeld(db);
       // SQLite runs statements at once when it can (runNow); not while someone else's transaction is open.
       expect(read.runNow(db, { bot: "a" })).toBeUndefined();
       const outside = read.run(db, { bot: "a" });
@@ -89,17 +99,7 @@ describe.each(testEngines)("prepared statements on %s", (engine) => {
       ).toThrow("abort");
       expect((await read.run(db, { bot: "a" })).rows.map((r) => r.key)).toEqual(["k1", "k2"]);
       // While another transaction is open it does not run (nor join it), and says so.
-      let release!: () => void;
-      const held = new Promise<void>((resolve) => (release = resolve));
-      let inside!: () => void;
-      const begun = new Promise<void>((resolve) => (inside = resolve));
-      const open = db.transaction().execute(async (tx) => {
-        await insert.run(tx, { bot: "a", keys: ["uncommitted"], value: "v" }, 1);
-        inside();
-        await held;
-        throw new Error("abort");
-      });
-      await begun;
+      const { open, release } = await openTransactionHeld(db);
       let called = false;
       expect(transactNow(() => (called = true))).toBeUndefined();
       expect(called).toBe(false);
