@@ -59,3 +59,10 @@ export function pageFiles(o: PageFilesOptions): { index(): PageFile; file(path: 
     },
   };
 }
+
+/** Preact (with its hooks) and htm as the pages' import maps name them: markup without a build step. */
+export const preactAndHtm: Readonly<Record<string, readonly [string, string]>> = {
+  "preact.mjs": ["preact", "dist/preact.mjs"],
+  "preact-hooks.mjs": ["preact", "hooks/dist/hooks.mjs"],
+  "htm.mjs": ["htm", "dist/htm.mjs"],
+};

@@ -3,7 +3,7 @@
  * libraries its import map names, straight from node_modules: uPlot (charts), Preact and htm
  * (markup). Only known names are served (util/page-files.ts).
  */
-import { type PageFile, pageFiles } from "../../util/page-files.ts";
+import { type PageFile, pageFiles, preactAndHtm } from "../../util/page-files.ts";
 
 export type { PageFile };
 
@@ -13,9 +13,7 @@ const files = pageFiles({
   vendor: {
     "uplot.mjs": ["uplot", "dist/uPlot.esm.js"],
     "uplot.css": ["uplot", "dist/uPlot.min.css"],
-    "preact.mjs": ["preact", "dist/preact.mjs"],
-    "preact-hooks.mjs": ["preact", "hooks/dist/hooks.mjs"],
-    "htm.mjs": ["htm", "dist/htm.mjs"],
+    ...preactAndHtm,
   },
 });
 

@@ -3,7 +3,7 @@
  * imports, served straight from `node_modules` (Preact and htm). Only known names are served
  * (util/page-files.ts).
  */
-import { type PageFile, pageFiles } from "../../util/page-files.ts";
+import { type PageFile, pageFiles, preactAndHtm } from "../../util/page-files.ts";
 
 /** A file to send. */
 export type StaticFile = PageFile;
@@ -11,11 +11,7 @@ export type StaticFile = PageFile;
 const files = pageFiles({
   dir: "src/sandbox/web/page",
   prefix: "/",
-  vendor: {
-    "preact.mjs": ["preact", "dist/preact.mjs"],
-    "preact-hooks.mjs": ["preact", "hooks/dist/hooks.mjs"],
-    "htm.mjs": ["htm", "dist/htm.mjs"],
-  },
+  vendor: preactAndHtm,
 });
 
 /** The file for a GET path, or undefined (404). */
