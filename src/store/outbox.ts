@@ -15,16 +15,36 @@ export interface OutboxRow<I = unknown> {
   createdAt: number;
 }
 
-// Rows of one statement get ids in the order of its values.
+// Rows of one statement get ids in the order of its values; the ids come back (SQLite ≥ 3.35
+// and PostgreSQL both have `returning`) so that the pipeline's mirror of the lanes
+// (pipeline/outbox-mirror.ts) knows the rows without reading them.
 const insertIntents = prepare<{ bot: string; chat: number; intents: readonly string[]; at: number }>()((db, p, n) =>
   db.insertInto("outbox").values(Array.from({ length: n }, (_, i) => ({
     bot_id: p("bot"), chat_id: p("chat"), intent: p("intents", i), attempts: 0, not_before: 0, created_at: p("at"),
-  })))
+  }))).returning("id")
 );
 
-/** Queues intents for a conversation, in order; runs inside the step's commit transaction. */
-export async function enqueueIntents(db: Db, botId: string, chatId: number, intents: readonly unknown[], now: number): Promise<void> {
-  await inBatches(intents, (batch) => insertIntents.run(db, { bot: botId, chat: chatId, intents: batch.map((i) => JSON.stringify(i)), at: now }, batch.length));
+/**
+ * Queues intents for a conversation, in order; runs inside the step's commit transaction.
+ * Answers the rows as stored (their intents decoded from the stored JSON, as a read would).
+ */
+export async function enqueueIntents<I = unknown>(db: Db, botId: string, chatId: number, intents: readonly I[], now: number): Promise<OutboxRow<I>[]> {
+  const queued: OutboxRow<I>[] = [];
+  await inBatches(intents, async (batch) => {
+    const json = batch.map((i) => JSON.stringify(i));
+    const { rows } = await insertIntents.run(db, { bot: botId, chat: chatId, intents: json, at: now }, batch.length);
+    // The order `returning` answers in is not promised: the values got ascending ids.
+    const ids = rows.map((r) => Number(r.id));
+    if (ids.length !== json.length) throw new Error(`store: ${json.length} intents queued but ${ids.length} ids returned`);
+    for (let i = 1; i < ids.length; i++) {
+      if (ids[i] < ids[i - 1]) {
+        ids.sort((a, b) => a - b);
+        break;
+      }
+    }
+    for (let i = 0; i < json.length; i++) queued.push({ id: ids[i], chatId, intent: JSON.parse(json[i]) as I, attempts: 0, notBefore: 0, createdAt: now });
+  });
+  return queued;
 }
 
 const selectHead = prepare<{ bot: string; chat: number; limit: number }>()((db, p) =>
@@ -43,6 +63,21 @@ export async function laneHead<I = unknown>(db: Db, botId: string, chatId: numbe
 /** {@link laneHead} at once where the engine allows (see `Prepared.runNow`), else undefined. */
 export function laneHeadNow<I = unknown>(db: Db, botId: string, chatId: number, limit: number): OutboxRow<I>[] | undefined {
   return selectHead.runNow(db, { bot: botId, chat: chatId, limit })?.rows.map(rowOf<I>);
+}
+
+const selectAllRows = prepare<{ bot: string; limit: number }>()((db, p) =>
+  db.selectFrom("outbox").selectAll().where("bot_id", "=", p("bot")).orderBy("id").limit(p("limit"))
+);
+
+/** The first `limit` rows of the whole outbox of a bot, oldest first. */
+export async function outboxRows<I = unknown>(db: Db, botId: string, limit: number): Promise<OutboxRow<I>[]> {
+  const { rows } = await selectAllRows.run(db, { bot: botId, limit });
+  return rows.map(rowOf<I>);
+}
+
+/** {@link outboxRows} at once where the engine allows (see `Prepared.runNow`), else undefined. */
+export function outboxRowsNow<I = unknown>(db: Db, botId: string, limit: number): OutboxRow<I>[] | undefined {
+  return selectAllRows.runNow(db, { bot: botId, limit })?.rows.map(rowOf<I>);
 }
 
 /** Conversations with anything queued, for restarting delivery after a crash. */
@@ -87,7 +122,8 @@ export async function firstIntentOfType<I = unknown>(db: Db, botId: string, chat
   return r && { id: r.id, chatId: r.chat_id, intent: JSON.parse(r.intent) as I, attempts: r.attempts, notBefore: r.not_before, createdAt: r.created_at };
 }
 
-/** Removes a lane's queued rows with an intent of `type` (a newer one supersedes them). */
-export async function dropPendingOfType(db: Db, botId: string, chatId: number, type: string): Promise<void> {
-  await db.deleteFrom("outbox").where("bot_id", "=", botId).where("chat_id", "=", chatId).where("intent", "like", `{"type":"${type}"%`).execute();
+/** Removes a lane's queued rows with an intent of `type` (a newer one supersedes them); answers their ids. */
+export async function dropPendingOfType(db: Db, botId: string, chatId: number, type: string): Promise<number[]> {
+  const rows = await db.deleteFrom("outbox").where("bot_id", "=", botId).where("chat_id", "=", chatId).where("intent", "like", `{"type":"${type}"%`).returning("id").execute();
+  return rows.map((r) => Number(r.id));
 }
