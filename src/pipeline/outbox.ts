@@ -48,6 +48,8 @@ export interface OutboxService {
    * (the retry, a 429) are recorded for analytics in the same transaction.
    */
   defer(rows: readonly OutboxRow[], notBefore: number, events?: readonly AnalyticsEvent[]): Effect.Effect<void, StoreError>;
+  /** Rows held in memory right now (see outbox-mirror.ts). */
+  readonly mirrored: number;
   /** Chats whose lanes got rows, announced after the commit that queued them. */
   readonly work: PubSub.PubSub<number>;
   /** Announces committed work for `chats`. */
@@ -160,6 +162,9 @@ export class Outbox extends Context.Tag("switchboard/Outbox")<Outbox, OutboxServ
                   if (events.length > 0) await recordEvents(tx, botId, events);
                 })
               )),
+          get mirrored() {
+            return mirror.size;
+          },
           work,
           announce: (chats) => PubSub.publishAll(work, new Set(chats)),
         } satisfies OutboxService;
