@@ -2,6 +2,7 @@
  * The outbox: intents queued per conversation (`chat_id` is the delivery lane), delivered
  * strictly in id order. The store keeps an intent as opaque JSON: the pipeline names its type.
  */
+import { dialectOfDb } from "./engine.ts";
 import { inBatches, inBatchesSync, prepare } from "./prepared.ts";
 import type { Db } from "./schema.ts";
 
@@ -15,14 +16,36 @@ export interface OutboxRow<I = unknown> {
   createdAt: number;
 }
 
-// Rows of one statement get ids in the order of its values; the ids come back (SQLite ≥ 3.35
-// and PostgreSQL both have `returning`) so that the pipeline's mirror of the lanes
-// (pipeline/outbox-mirror.ts) knows the rows without reading them.
+// Rows of one statement get ids in the order of its values. The pipeline's mirror of the lanes
+// (pipeline/outbox-mirror.ts) needs them: `returning` gives them (SQLite ≥ 3.35, PostgreSQL),
+// or, where the dialect numbers consecutively, the insert's last id does without a reader.
 const insertIntents = prepare<{ bot: string; chat: number; intents: readonly string[]; at: number }>()((db, p, n) =>
+  db.insertInto("outbox").values(Array.from({ length: n }, (_, i) => ({
+    bot_id: p("bot"), chat_id: p("chat"), intent: p("intents", i), attempts: 0, not_before: 0, created_at: p("at"),
+  })))
+);
+const insertIntentsReturning = prepare<{ bot: string; chat: number; intents: readonly string[]; at: number }>()((db, p, n) =>
   db.insertInto("outbox").values(Array.from({ length: n }, (_, i) => ({
     bot_id: p("bot"), chat_id: p("chat"), intent: p("intents", i), attempts: 0, not_before: 0, created_at: p("at"),
   }))).returning("id")
 );
+
+/** The ids of the rows of one insert of `n` values, in the order of the values. */
+async function insertedIds(db: Db, params: { bot: string; chat: number; intents: readonly string[]; at: number }, n: number): Promise<number[]> {
+  if (dialectOfDb(db).consecutiveInsertIds) {
+    const { insertId, numAffectedRows } = await insertIntents.run(db, params, n);
+    if (insertId === undefined || Number(numAffectedRows) !== n) throw new Error(`store: ${n} intents queued but the insert says ${numAffectedRows} rows, last id ${insertId}`);
+    const last = Number(insertId);
+    return Array.from({ length: n }, (_, i) => last - n + 1 + i);
+  }
+  const ids = (await insertIntentsReturning.run(db, params, n)).rows.map((r) => Number(r.id));
+  if (ids.length !== n) throw new Error(`store: ${n} intents queued but ${ids.length} ids returned`);
+  // The order `returning` answers in is not promised: the values got ascending ids.
+  for (let i = 1; i < n; i++) {
+    if (ids[i] < ids[i - 1]) return ids.sort((a, b) => a - b);
+  }
+  return ids;
+}
 
 /**
  * Queues intents for a conversation, in order; runs inside the step's commit transaction.
@@ -32,16 +55,7 @@ export async function enqueueIntents<I = unknown>(db: Db, botId: string, chatId:
   const queued: OutboxRow<I>[] = [];
   await inBatches(intents, async (batch) => {
     const json = batch.map((i) => JSON.stringify(i));
-    const { rows } = await insertIntents.run(db, { bot: botId, chat: chatId, intents: json, at: now }, batch.length);
-    // The order `returning` answers in is not promised: the values got ascending ids.
-    const ids = rows.map((r) => Number(r.id));
-    if (ids.length !== json.length) throw new Error(`store: ${json.length} intents queued but ${ids.length} ids returned`);
-    for (let i = 1; i < ids.length; i++) {
-      if (ids[i] < ids[i - 1]) {
-        ids.sort((a, b) => a - b);
-        break;
-      }
-    }
+    const ids = await insertedIds(db, { bot: botId, chat: chatId, intents: json, at: now }, json.length);
     for (let i = 0; i < json.length; i++) queued.push({ id: ids[i], chatId, intent: JSON.parse(json[i]) as I, attempts: 0, notBefore: 0, createdAt: now });
   });
   return queued;
