@@ -56,8 +56,12 @@ export interface OutboxService {
   announce(chats: Iterable<number>): Effect.Effect<void>;
 }
 
-/** Lanes served from the store in a row before the whole outbox is read again (after the mirror forgot it). */
+/**
+ * Lanes served from the store in a row before the whole outbox is read again (after the mirror
+ * forgot it); doubled, up to `maxReloadAfter`, each time the outbox was still too big to keep.
+ */
 const reloadAfterMisses = 256;
+const maxReloadAfter = 65_536;
 
 /** See the module comment. */
 export class Outbox extends Context.Tag("switchboard/Outbox")<Outbox, OutboxService>() {
@@ -74,6 +78,7 @@ export class Outbox extends Context.Tag("switchboard/Outbox")<Outbox, OutboxServ
         const work = yield* PubSub.unbounded<number>();
         const mirror = new OutboxMirror<Intent>(o.mirrorRows);
         let misses = 0;
+        let reloadAfter = reloadAfterMisses;
         // A failed read changes nothing, but the store's state is unsure: read it all again.
         const forget = <A>(read: Effect.Effect<A, StoreError>) => Effect.tapError(read, () => Effect.sync(() => mirror.reset()));
 
@@ -83,7 +88,11 @@ export class Outbox extends Context.Tag("switchboard/Outbox")<Outbox, OutboxServ
           if (stamp === undefined) return Effect.succeed(false);
           const limit = mirror.maxRows + 1;
           return queryNow("read the outbox", () => outboxRowsNow<Intent>(db, botId, limit), () => outboxRows<Intent>(db, botId, limit)).pipe(
-            Effect.map((rows) => mirror.installAll(rows, stamp)),
+            Effect.map((rows) => {
+              // Too big to keep: reading it all again is worth it less and less often.
+              reloadAfter = rows.length > mirror.maxRows ? Math.min(reloadAfter * 2, maxReloadAfter) : reloadAfterMisses;
+              return mirror.installAll(rows, stamp);
+            }),
             forget,
           );
         });
@@ -103,7 +112,7 @@ export class Outbox extends Context.Tag("switchboard/Outbox")<Outbox, OutboxServ
           Effect.suspend(() => {
             const known = mirror.lane(chatId);
             if (known) return Effect.succeed(known.slice(0, limit));
-            if (++misses < reloadAfterMisses) return fromStore(chatId, limit);
+            if (++misses < reloadAfter) return fromStore(chatId, limit);
             misses = 0;
             return Effect.flatMap(loadAll, (complete) => (complete ? head(chatId, limit) : fromStore(chatId, limit)));
           });
