@@ -12,6 +12,7 @@ import type { PluginEffect } from "../plugins/api.ts";
 import { applyTimerEffects } from "../store/timers.ts";
 import { type AnalyticsEvent, recordEvents } from "../store/analytics.ts";
 import { namesToStore, noteStored, type OperatorName, storeOperatorNames } from "../store/operator-names.ts";
+import { OutboxWrite } from "./outbox-mirror.ts";
 
 /** One conversation's change within a batch. */
 export interface ConversationChange {
@@ -27,7 +28,9 @@ export interface ConversationChange {
 
 /**
  * Writes a batch atomically. `alsoWrite` adds more writes to the same transaction (the plugins'
- * own rows, see the `write` effect), so they are durable exactly when the batch is.
+ * own rows, see the `write` effect), so they are durable exactly when the batch is. What it does
+ * to the outbox is recorded in `outbox` (the lanes in memory follow once it committed, see
+ * outbox-mirror.ts).
  */
 export async function commitBatch(
   db: Db,
@@ -37,16 +40,18 @@ export async function commitBatch(
   now: number,
   loose: readonly { chatId: number; intents: Intent[]; effects?: readonly PluginEffect[] }[] = [],
   alsoWrite?: (tx: Db) => Promise<void>,
+  outbox: OutboxWrite<Intent> = new OutboxWrite(),
 ): Promise<void> {
   const names = changes.some((c) => c.operators) ? namesToStore(db, botId, changes.flatMap((c) => c.operators ?? [])) : [];
   await db.transaction().execute(async (tx) => {
     for (const { chatId, intents, effects } of loose) {
-      await enqueueIntents(tx, botId, chatId, intents, now);
+      outbox.added.push(...(await enqueueIntents(tx, botId, chatId, intents, now)));
       if (effects) await applyTimerEffects(tx, botId, chatId, effects);
     }
     for (const change of changes) {
       await saveConversation(tx, botId, change.row, now);
-      await enqueueIntents(tx, botId, change.row.chatId, await coalesceTitles(tx, botId, change.row.chatId, change.intents), now);
+      const intents = await coalesceTitles(tx, botId, change.row.chatId, change.intents, outbox);
+      outbox.added.push(...(await enqueueIntents(tx, botId, change.row.chatId, intents, now)));
       await applyTimerEffects(tx, botId, change.row.chatId, change.effects);
     }
     // One multi-row insert for the whole batch: the hot path pays one statement, not one per event.
@@ -65,9 +70,9 @@ export async function commitBatch(
  * `editForumTopic` (the group's budget of about 20 messages a minute counts topic edits too).
  * A title already in flight is not affected (delivery removes its row by id, a no-op then).
  */
-async function coalesceTitles(tx: Db, botId: string, chatId: number, intents: readonly Intent[]): Promise<readonly Intent[]> {
+async function coalesceTitles(tx: Db, botId: string, chatId: number, intents: readonly Intent[], outbox: OutboxWrite<Intent>): Promise<readonly Intent[]> {
   const last = intents.findLastIndex((i) => i.type === "editTopic");
   if (last < 0) return intents;
-  await dropPendingOfType(tx, botId, chatId, "editTopic");
+  outbox.removed.push(...(await dropPendingOfType(tx, botId, chatId, "editTopic")));
   return intents.filter((i, n) => i.type !== "editTopic" || n === last);
 }

@@ -16,7 +16,8 @@ import { Plugins } from "../plugins/service.ts";
 import type { Db } from "../store/open.ts";
 import { query, Store, type StoreError } from "../store/store.ts";
 import { Bot } from "./bot-env.ts";
-import { chatsWithIntents, Outbox } from "./outbox.ts";
+import type { Intent } from "../conversation/intents.ts";
+import { chatsWithIntents, Outbox, type OutboxWrite } from "./outbox.ts";
 import { type Applied, type ConversationRow, ConversationSteps, type Envelope, type TransitionListener } from "./steps.ts";
 
 export type { Applied, ConversationRow, Envelope, TransitionListener } from "./steps.ts";
@@ -30,7 +31,7 @@ export interface StepperService {
    * these events are, so a result and its consequence are durable together). Batches run one
    * after another; `now` is the Clock's.
    */
-  apply(envelopes: readonly Envelope[], dropped?: readonly number[], alsoCommit?: (tx: Db) => Promise<void>): Effect.Effect<Applied[], StoreError>;
+  apply(envelopes: readonly Envelope[], dropped?: readonly number[], alsoCommit?: (tx: Db, outbox: OutboxWrite<Intent>) => Promise<void>): Effect.Effect<Applied[], StoreError>;
   /** The conversation's current row (cache first), or undefined for a user never seen. */
   rowOf(chatId: number): Effect.Effect<ConversationRow | undefined, StoreError>;
   /** The conversation's current topic id, or null while it has none. */
@@ -65,7 +66,7 @@ export class Stepper extends Context.Tag("switchboard/Stepper")<Stepper, Stepper
             Effect.gen(function* () {
               const now = yield* Clock.currentTimeMillis;
               const started = yield* Clock.currentTimeNanos;
-              const commit = query("commit a step", () => core.apply(envelopes, dropped, now, alsoCommit));
+              const commit = query("commit a step", () => outbox.track((write) => core.apply(envelopes, dropped, now, alsoCommit, write)));
               const { applied, setTimers, adopted } = yield* (bot.tracing === undefined ? commit : bot.tracing.step(envelopes, now, commit));
               record(metrics.storeTransaction, Number((yield* Clock.currentTimeNanos) - started) / 1e9);
               if (envelopes.length > 0) record(metrics.steps, envelopes.length);

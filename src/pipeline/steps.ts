@@ -18,6 +18,7 @@ import { removeIntents } from "../store/outbox.ts";
 import { forgetTopicRequests, topicRequestNamed, topicRequestsInFlight } from "../store/topic-requests.ts";
 import type { Logger } from "../util/log.ts";
 import { commitBatch, type ConversationChange } from "./commit.ts";
+import { OutboxWrite } from "./outbox-mirror.ts";
 import { analyticsOfStep } from "./step-analytics.ts";
 
 /** A conversation row with this machine's snapshot. */
@@ -111,9 +112,16 @@ export class ConversationSteps {
 
   /**
    * Steps and commits a batch; `setTimers` tells whether it set any timer, `adopted` lists the
-   * conversations that adopted a topic (their lanes may be waiting for it).
+   * conversations that adopted a topic (their lanes may be waiting for it). What the commit does
+   * to the outbox (`alsoCommit`'s writes included) is recorded in `outbox`.
    */
-  async apply(envelopes: readonly Envelope[], dropped: readonly number[], now: number, alsoCommit?: (tx: Db) => Promise<void>): Promise<{ applied: Applied[]; setTimers: boolean; adopted: number[] }> {
+  async apply(
+    envelopes: readonly Envelope[],
+    dropped: readonly number[],
+    now: number,
+    alsoCommit?: (tx: Db, outbox: OutboxWrite<Intent>) => Promise<void>,
+    outbox: OutboxWrite<Intent> = new OutboxWrite(),
+  ): Promise<{ applied: Applied[]; setTimers: boolean; adopted: number[] }> {
     const batch: Batch = { now, working: new Map(), changes: new Map(), loose: [], writes: [], applied: [], transitions: [], adopted: [] };
     for (const envelope of envelopes) {
       if (envelope.general) {
@@ -136,14 +144,15 @@ export class ConversationSteps {
     let written: Plugin[] = [];
     const adoptions = batch.adopted.map((a) => a.outboxId);
     const writePlugins = batch.writes.length === 0 && !alsoCommit && adoptions.length === 0 ? undefined : async (tx: Db) => {
-      await alsoCommit?.(tx);
+      await alsoCommit?.(tx, outbox);
       // An adopted creation is settled: its row and its request go with the topic's commit.
       await removeIntents(tx, adoptions);
+      outbox.removed.push(...adoptions);
       await forgetTopicRequests(tx, this.#o.bot.id, adoptions);
       if (batch.writes.length > 0) written = await this.#o.plugins.write(tx, batch.writes);
     };
     try {
-      await commitBatch(this.#o.db, this.#o.bot.id, [...batch.changes.values()], processed, batch.now, batch.loose, writePlugins);
+      await commitBatch(this.#o.db, this.#o.bot.id, [...batch.changes.values()], processed, batch.now, batch.loose, writePlugins, outbox);
     } catch (error) {
       // The cache may hold nothing the store does not: drop what this batch touched.
       for (const chatId of batch.working.keys()) this.#cache.delete(chatId);

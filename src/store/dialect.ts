@@ -31,6 +31,12 @@ export interface StoreDialect {
    * `integer primary key autoincrement`, so numbers are never reused; PostgreSQL: an identity).
    */
   autoIncrementId(table: CreateTableBuilder<any, any>, column: string): CreateTableBuilder<any, any>;
+  /**
+   * True where a multi-row insert numbers its rows consecutively in the order of its values and
+   * its result's `insertId` is the last row's (SQLite: one writer, `lastInsertRowid`): the ids
+   * are then known without `returning`, which costs a reader statement per insert there.
+   */
+  readonly consecutiveInsertIds?: boolean;
   /** The inbox's arrival order: synthetic updates (negative ids) interleave where they happened. */
   readonly inboxArrival: {
     /**

@@ -2,6 +2,7 @@
  * The outbox: intents queued per conversation (`chat_id` is the delivery lane), delivered
  * strictly in id order. The store keeps an intent as opaque JSON: the pipeline names its type.
  */
+import { dialectOfDb } from "./engine.ts";
 import { inBatches, inBatchesSync, prepare } from "./prepared.ts";
 import type { Db } from "./schema.ts";
 
@@ -15,16 +16,49 @@ export interface OutboxRow<I = unknown> {
   createdAt: number;
 }
 
-// Rows of one statement get ids in the order of its values.
+// Rows of one statement get ids in the order of its values. The pipeline's mirror of the lanes
+// (pipeline/outbox-mirror.ts) needs them: `returning` gives them (SQLite ≥ 3.35, PostgreSQL),
+// or, where the dialect numbers consecutively, the insert's last id does without a reader.
 const insertIntents = prepare<{ bot: string; chat: number; intents: readonly string[]; at: number }>()((db, p, n) =>
   db.insertInto("outbox").values(Array.from({ length: n }, (_, i) => ({
     bot_id: p("bot"), chat_id: p("chat"), intent: p("intents", i), attempts: 0, not_before: 0, created_at: p("at"),
   })))
 );
+const insertIntentsReturning = prepare<{ bot: string; chat: number; intents: readonly string[]; at: number }>()((db, p, n) =>
+  db.insertInto("outbox").values(Array.from({ length: n }, (_, i) => ({
+    bot_id: p("bot"), chat_id: p("chat"), intent: p("intents", i), attempts: 0, not_before: 0, created_at: p("at"),
+  }))).returning("id")
+);
 
-/** Queues intents for a conversation, in order; runs inside the step's commit transaction. */
-export async function enqueueIntents(db: Db, botId: string, chatId: number, intents: readonly unknown[], now: number): Promise<void> {
-  await inBatches(intents, (batch) => insertIntents.run(db, { bot: botId, chat: chatId, intents: batch.map((i) => JSON.stringify(i)), at: now }, batch.length));
+/** The ids of the rows of one insert of `n` values, in the order of the values. */
+async function insertedIds(db: Db, params: { bot: string; chat: number; intents: readonly string[]; at: number }, n: number): Promise<number[]> {
+  if (dialectOfDb(db).consecutiveInsertIds) {
+    const { insertId, numAffectedRows } = await insertIntents.run(db, params, n);
+    if (insertId === undefined || Number(numAffectedRows) !== n) throw new Error(`store: ${n} intents queued but the insert says ${numAffectedRows} rows, last id ${insertId}`);
+    const last = Number(insertId);
+    return Array.from({ length: n }, (_, i) => last - n + 1 + i);
+  }
+  const ids = (await insertIntentsReturning.run(db, params, n)).rows.map((r) => Number(r.id));
+  if (ids.length !== n) throw new Error(`store: ${n} intents queued but ${ids.length} ids returned`);
+  // The order `returning` answers in is not promised: the values got ascending ids.
+  for (let i = 1; i < n; i++) {
+    if (ids[i] < ids[i - 1]) return ids.sort((a, b) => a - b);
+  }
+  return ids;
+}
+
+/**
+ * Queues intents for a conversation, in order; runs inside the step's commit transaction.
+ * Answers the rows as stored (their intents decoded from the stored JSON, as a read would).
+ */
+export async function enqueueIntents<I = unknown>(db: Db, botId: string, chatId: number, intents: readonly I[], now: number): Promise<OutboxRow<I>[]> {
+  const queued: OutboxRow<I>[] = [];
+  await inBatches(intents, async (batch) => {
+    const json = batch.map((i) => JSON.stringify(i));
+    const ids = await insertedIds(db, { bot: botId, chat: chatId, intents: json, at: now }, json.length);
+    for (let i = 0; i < json.length; i++) queued.push({ id: ids[i], chatId, intent: JSON.parse(json[i]) as I, attempts: 0, notBefore: 0, createdAt: now });
+  });
+  return queued;
 }
 
 const selectHead = prepare<{ bot: string; chat: number; limit: number }>()((db, p) =>
@@ -43,6 +77,21 @@ export async function laneHead<I = unknown>(db: Db, botId: string, chatId: numbe
 /** {@link laneHead} at once where the engine allows (see `Prepared.runNow`), else undefined. */
 export function laneHeadNow<I = unknown>(db: Db, botId: string, chatId: number, limit: number): OutboxRow<I>[] | undefined {
   return selectHead.runNow(db, { bot: botId, chat: chatId, limit })?.rows.map(rowOf<I>);
+}
+
+const selectAllRows = prepare<{ bot: string; limit: number }>()((db, p) =>
+  db.selectFrom("outbox").selectAll().where("bot_id", "=", p("bot")).orderBy("id").limit(p("limit"))
+);
+
+/** The first `limit` rows of the whole outbox of a bot, oldest first. */
+export async function outboxRows<I = unknown>(db: Db, botId: string, limit: number): Promise<OutboxRow<I>[]> {
+  const { rows } = await selectAllRows.run(db, { bot: botId, limit });
+  return rows.map(rowOf<I>);
+}
+
+/** {@link outboxRows} at once where the engine allows (see `Prepared.runNow`), else undefined. */
+export function outboxRowsNow<I = unknown>(db: Db, botId: string, limit: number): OutboxRow<I>[] | undefined {
+  return selectAllRows.runNow(db, { bot: botId, limit })?.rows.map(rowOf<I>);
 }
 
 /** Conversations with anything queued, for restarting delivery after a crash. */
@@ -87,7 +136,8 @@ export async function firstIntentOfType<I = unknown>(db: Db, botId: string, chat
   return r && { id: r.id, chatId: r.chat_id, intent: JSON.parse(r.intent) as I, attempts: r.attempts, notBefore: r.not_before, createdAt: r.created_at };
 }
 
-/** Removes a lane's queued rows with an intent of `type` (a newer one supersedes them). */
-export async function dropPendingOfType(db: Db, botId: string, chatId: number, type: string): Promise<void> {
-  await db.deleteFrom("outbox").where("bot_id", "=", botId).where("chat_id", "=", chatId).where("intent", "like", `{"type":"${type}"%`).execute();
+/** Removes a lane's queued rows with an intent of `type` (a newer one supersedes them); answers their ids. */
+export async function dropPendingOfType(db: Db, botId: string, chatId: number, type: string): Promise<number[]> {
+  const rows = await db.deleteFrom("outbox").where("bot_id", "=", botId).where("chat_id", "=", chatId).where("intent", "like", `{"type":"${type}"%`).returning("id").execute();
+  return rows.map((r) => Number(r.id));
 }

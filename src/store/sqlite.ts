@@ -122,6 +122,8 @@ export const sqliteDialect: StoreDialect = {
   open,
   // AUTOINCREMENT: ids are never reused, even after the newest row was deleted.
   autoIncrementId: (table, column) => table.addColumn(column, "integer", (c) => c.primaryKey().autoIncrement()),
+  // One writer at a time, and each row of a statement gets the next number.
+  consecutiveInsertIds: true,
   // The pending index as shipped: an index entry ends with the rowid, so it serves the order too.
   inboxArrival: {
     column: (table) => table,

@@ -1,6 +1,6 @@
 /** The outbox on every storage engine (a fresh store per test): per-conversation order, heads, removal and deferral. */
 import { describe, expect, it } from "vitest";
-import { chatsWithPendingIntents, deferIntent, enqueueIntents, laneHead, removeIntents } from "../../src/store/outbox.ts";
+import { chatsWithPendingIntents, deferIntent, dropPendingOfType, enqueueIntents, laneHead, removeIntents } from "../../src/store/outbox.ts";
 import { storeOn, testEngines } from "./with-store.ts";
 
 interface TestIntent {
@@ -31,6 +31,17 @@ describe.each(testEngines)("outbox on %s", (engine) => {
       const head = await laneHead<TestIntent>(db, "b", 1, 1000);
       expect(head.map((r) => r.intent.n)).toEqual(intents(0, 230).map((i) => i.n));
       expect(head.map((r) => r.id)).toEqual([...head.map((r) => r.id)].sort((a, b) => a - b));
+    }));
+
+  it("answers the rows it queued with their ids, exactly as a read of the lane answers them (also past one statement, and after the newest rows were removed)", () =>
+    withStore(async ({ db }) => {
+      const first = await db.transaction().execute((tx) => enqueueIntents(tx, "b", 1, intents(0, 230), 7));
+      await removeIntents(db, first.slice(200).map((r) => r.id));
+      await enqueueIntents(db, "b", 2, intents(500, 1), 8);
+      const again = await enqueueIntents(db, "b", 1, intents(230, 3), 9);
+      expect([...first.slice(0, 200), ...again]).toEqual(await laneHead<TestIntent>(db, "b", 1, 1000));
+      expect(again[0].id).toBeGreaterThan(first[229].id);
+      expect((await dropPendingOfType(db, "b", 1, "copyToTopic")).sort((a, b) => a - b)).toEqual([...first.slice(0, 200), ...again].map((r) => r.id));
     }));
 
   it("removes delivered rows (any number) and defers a failed one", () =>

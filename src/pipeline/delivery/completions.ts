@@ -21,6 +21,7 @@ import { type MessagePair, recordPairs, recordPairsSync } from "../../store/mess
 import type { Db } from "../../store/open.ts";
 import { removeIntents, removeIntentsSync } from "../../store/outbox.ts";
 import { type StoreError, storeError } from "../../store/errors.ts";
+import type { OutboxService, OutboxWrite } from "../outbox.ts";
 
 /** One lane's finished delivery. */
 export interface Completion {
@@ -32,18 +33,24 @@ export interface Completion {
 
 /**
  * Records completions inside a transaction: the committer's, or someone else's (the stepper's,
- * when the result is also an event for the conversation).
+ * when the result is also an event for the conversation); the removed rows go into `outbox`.
  */
-export async function completeIn(tx: Db, botId: string, completions: readonly Completion[]): Promise<void> {
-  await removeIntents(tx, completions.flatMap((c) => c.ids));
+export async function completeIn(tx: Db, botId: string, completions: readonly Completion[], outbox: OutboxWrite): Promise<void> {
+  const ids = idsOf(completions);
+  await removeIntents(tx, ids);
+  outbox.removed.push(...ids);
   for (const c of completions) await recordPairs(tx, botId, c.chatId, c.pairs, c.now);
 }
 
 /** {@link completeIn} with synchronous statements, inside a `TransactNow` transaction. */
-function completeSync(db: Db, botId: string, completions: readonly Completion[]): void {
-  removeIntentsSync(db, completions.flatMap((c) => c.ids));
+function completeSync(db: Db, botId: string, completions: readonly Completion[], outbox: OutboxWrite): void {
+  const ids = idsOf(completions);
+  removeIntentsSync(db, ids);
+  outbox.removed.push(...ids);
   for (const c of completions) recordPairsSync(db, botId, c.chatId, c.pairs, c.now);
 }
+
+const idsOf = (completions: readonly Completion[]): readonly number[] => completions.length === 1 ? completions[0].ids : completions.flatMap((c) => c.ids);
 
 /** A completion and how to resume the lane that handed it in. */
 type Waiting = readonly [Completion, (result: Effect.Effect<void, StoreError>) => void];
@@ -59,7 +66,7 @@ const doing = "record deliveries";
  * completion included) have finished when its finalizer runs; the finalizer still waits for a
  * commit in flight.
  */
-export const makeCompletions = (db: Db, botId: string): Effect.Effect<(completion: Completion) => Effect.Effect<void, StoreError>, never, Scope.Scope> =>
+export const makeCompletions = (db: Db, botId: string, outbox: Pick<OutboxService, "track" | "trackNow">): Effect.Effect<(completion: Completion) => Effect.Effect<void, StoreError>, never, Scope.Scope> =>
   Effect.gen(function* () {
     const transactNow = transactNowOf(db);
     let handedIn: Waiting[] = [];
@@ -85,13 +92,13 @@ export const makeCompletions = (db: Db, botId: string): Effect.Effect<(completio
       if (transactNow) {
         let ran: true | undefined;
         try {
-          ran = transactNow(() => (completeSync(db, botId, completions), true as const));
+          ran = outbox.trackNow((write) => transactNow(() => (completeSync(db, botId, completions, write), true as const)));
         } catch (error) {
           return settle(items, Effect.fail(storeError(doing, error)));
         }
         if (ran) return settle(items, Effect.void);
       }
-      inFlight = db.transaction().execute((tx) => completeIn(tx, botId, completions)).then(
+      inFlight = outbox.track((write) => db.transaction().execute((tx) => completeIn(tx, botId, completions, write))).then(
         () => settle(items, Effect.void),
         (error) => settle(items, Effect.fail(storeError(doing, error))),
       ).finally(() => {

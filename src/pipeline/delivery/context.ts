@@ -8,7 +8,8 @@ import type { Db } from "../../store/open.ts";
 import type { StoreError } from "../../store/store.ts";
 import type { TelegramClient } from "../../telegram/client.ts";
 import type { Logger } from "../../util/log.ts";
-import type { OutboxService } from "../outbox.ts";
+import type { Intent } from "../../conversation/intents.ts";
+import type { OutboxService, OutboxWrite } from "../outbox.ts";
 import type { RateLimiter } from "../rate-limits.ts";
 import type { StepperService } from "../stepper.ts";
 import type { Completion } from "./completions.ts";
@@ -43,5 +44,5 @@ export interface DeliveryContext {
  * Feeds delivery results into the conversation as events (the stepper announces any new work);
  * `alsoCommit` joins the step's transaction.
  */
-export const feed = (ctx: DeliveryContext, chatId: number, events: readonly ConversationEvent[], alsoCommit?: (tx: Db) => Promise<void>) =>
+export const feed = (ctx: DeliveryContext, chatId: number, events: readonly ConversationEvent[], alsoCommit?: (tx: Db, outbox: OutboxWrite<Intent>) => Promise<void>) =>
   ctx.stepper.apply(events.map((event) => ({ chatId, event })), [], alsoCommit);

@@ -19,7 +19,6 @@ import * as Layer from "effect/Layer";
 import * as PubSub from "effect/PubSub";
 import * as Queue from "effect/Queue";
 import { albumOf, type Intent, placeOf, targetChatOf } from "../../conversation/intents.ts";
-import { firstIntentOfType } from "../../store/outbox.ts";
 import type { OutboxRow } from "../outbox.ts";
 import { query, Store, type StoreError } from "../../store/store.ts";
 import { TelegramApi } from "../../telegram/api.ts";
@@ -79,7 +78,7 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
           client: yield* TelegramApi,
           limiter: new RateLimiter(o.limits, yield* Clock.currentTimeMillis),
           // Before the lanes: the lanes' scope closes first, so none waits on a stopped committer.
-          complete: yield* makeCompletions(db, botId),
+          complete: yield* makeCompletions(db, botId, outbox),
         };
         const settleMs = Duration.toMillis(Duration.decode(o.albumSettle ?? "400 millis"));
         const maxActive = o.maxActive ?? 64;
@@ -111,7 +110,7 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
         /** A topic-bound head while the conversation has no topic: a pending createTopic goes first. */
         const topicFirst = (chatId: number) =>
           Effect.flatMap(stepper.topicOf(chatId), (topicId) =>
-            topicId !== null ? Effect.succeed(undefined) : query("read the outbox", () => firstIntentOfType<Intent>(db, botId, chatId, "createTopic")));
+            topicId !== null ? Effect.succeed(undefined) : outbox.firstOfType(chatId, "createTopic"));
 
         // Chosen once: without tracing, an attempt is exactly the plain call.
         const attemptOf = tracing === undefined

@@ -7,6 +7,7 @@ import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import { botMetrics, record } from "../../admin/metrics.ts";
 import { type AnalyticsEvent, recordEvents } from "../../store/analytics.ts";
+import type { Intent } from "../../conversation/intents.ts";
 import { enqueueIntents, removeIntents } from "../../store/outbox.ts";
 import type { OutboxRow } from "../outbox.ts";
 import { query, type StoreError } from "../../store/store.ts";
@@ -33,8 +34,8 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
         // A result the conversation must learn (a topic created) commits with the row's removal
         // (and a creation's request, creations.ts): a crash between them would forget the topic.
         if (outcome.events.length > 0) {
-          yield* feed(ctx, chatId, outcome.events, async (tx) => {
-            await completeIn(tx, ctx.botId, [completion]);
+          yield* feed(ctx, chatId, outcome.events, async (tx, outbox) => {
+            await completeIn(tx, ctx.botId, [completion], outbox);
             await forgetTopicRequests(tx, ctx.botId, creations);
           });
         } else yield* ctx.complete(completion);
@@ -69,12 +70,16 @@ export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly Out
         ctx.log.warn("intent dropped", { chat: chatId, intent: head.intent.type, outbox_id: head.id, reason: outcome.reason });
         const notice = outcome.notice;
         yield* query("give up a delivery", () =>
-          ctx.db.transaction().execute(async (tx) => {
-            await removeIntents(tx, batch.map((r) => r.id));
-            await forgetTopicRequests(tx, ctx.botId, creations);
-            if (notice) await enqueueIntents(tx, ctx.botId, chatId, [{ type: "sendToTopic", text: notice }], now);
-            await recordEvents(tx, ctx.botId, batch.map((r) => ({ chatId, kind: "delivery_failed" as const, actor: r.intent.type, at: now })));
-          }));
+          ctx.outbox.track((outbox) =>
+            ctx.db.transaction().execute(async (tx) => {
+              const ids = batch.map((r) => r.id);
+              await removeIntents(tx, ids);
+              outbox.removed.push(...ids);
+              await forgetTopicRequests(tx, ctx.botId, creations);
+              if (notice) outbox.added.push(...(await enqueueIntents<Intent>(tx, ctx.botId, chatId, [{ type: "sendToTopic", text: notice }], now)));
+              await recordEvents(tx, ctx.botId, batch.map((r) => ({ chatId, kind: "delivery_failed" as const, actor: r.intent.type, at: now })));
+            })
+          ));
         if (notice) yield* ctx.outbox.announce([chatId]);
         yield* feed(ctx, chatId, [
           ...outcome.events,

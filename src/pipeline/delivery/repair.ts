@@ -22,7 +22,11 @@ export const replaceLostTopic = (ctx: DeliveryContext, chatId: number, head: Out
     // A conversation that never had a topic to replace (it is not open): the row cannot go anywhere.
     ctx.stats.dropped += 1;
     ctx.log.warn("intent dropped: the conversation has no topic", { chat: chatId, intent: head.intent.type, outbox_id: head.id });
-    yield* query("give up a delivery", () => removeIntents(ctx.db, [head.id]));
+    yield* query("give up a delivery", () =>
+      ctx.outbox.track(async (outbox) => {
+        await removeIntents(ctx.db, [head.id]);
+        outbox.removed.push(head.id);
+      }));
   });
 
 /**
