@@ -95,7 +95,14 @@ export class Deployment extends Context.Tag("switchboard/Deployment")<Deployment
           // Plugins' migrations once for every bot (each bot's would run ~10 statements per plugin:
           // ~50 ms of CPU a bot), then the bots a few at a time, kept in config order.
           yield* Effect.tryPromise({ try: () => migratePlugins(db, config.bots), catch: (e) => e });
-          bots = yield* Effect.forEach(config.bots, (bot, index) => makeBot({ ...shared, bot, index, log: root.child(bot.id, { bot: bot.id }), pluginsMigrated: true }), { concurrency: START_CONCURRENCY });
+          // Each bot is listed as soon as it runs (/readyz, /metrics and the Topics API see it), in config order.
+          const here: { index: number; bot: RunningBot }[] = [];
+          yield* Effect.forEach(config.bots, (bot, index) =>
+            Effect.map(makeBot({ ...shared, bot, index, log: root.child(bot.id, { bot: bot.id }), pluginsMigrated: true }), (running) => {
+              here.push({ index, bot: running });
+              here.sort((x, y) => x.index - y.index);
+              bots = here.map((h) => h.bot);
+            }), { concurrency: START_CONCURRENCY, discard: true });
         }
         yield* foldAnalyticsDaily(db, config.bots.map((b) => b.id), config.analytics?.retentionDays ?? DEFAULT_ANALYTICS_RETENTION_DAYS, root);
         return { db, get bots() { return bots; }, adminPort, cluster, fronts };

@@ -85,7 +85,8 @@ export const pgNotifier = (url: string, db: Db, log: Logger, health: ListenHealt
       const timeoutMs = health.timeoutMs ?? 10_000;
       const c = yield* Effect.acquireRelease(
         Effect.sync(() => new pg.Client({ connectionString: url, connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, keepAlive: true, application_name: "switchboard-listen" })),
-        (c) => Effect.promise(() => c.end().catch(() => undefined)),
+        // Not awaited: ending a half-open connection waits for a peer that is gone.
+        (c) => Effect.sync(() => void c.end().catch(() => undefined)),
       );
       // Errors before `life` listens (none is expected: connecting is asynchronous) must not crash the process.
       c.on("error", () => undefined);

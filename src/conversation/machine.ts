@@ -358,8 +358,8 @@ export type ConversationMachine = ReturnType<typeof createConversationMachine>;
 /** Whether two profiles say the same (the same keys with the same values). */
 function sameProfile(a: UserProfile, b: UserProfile): boolean {
   if (a === b) return true;
-  const keys = Object.keys(a) as (keyof UserProfile)[];
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const key of keys) if (a[key] !== b[key]) return false;
+  // Both sides' keys: `{ lastName: undefined }` against `{ username: "x" }` differ.
+  for (const key of Object.keys(a) as (keyof UserProfile)[]) if (a[key] !== b[key]) return false;
+  for (const key of Object.keys(b) as (keyof UserProfile)[]) if (a[key] !== b[key]) return false;
   return true;
 }

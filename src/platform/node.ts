@@ -341,7 +341,7 @@ export const postJson = (origin: string, inactivityTimeoutMs: number): PostJson 
   return (path, body, deadlineMs) =>
     Effect.async((resume) => {
       const payload = Buffer.from(body);
-      const deadline = deadlineMs === undefined ? undefined : setTimeout(() => req.destroy(deadlineError(deadlineMs)), deadlineMs);
+      let deadline: ReturnType<typeof setTimeout> | undefined;
       const req = make({
         protocol: base.protocol, hostname: base.hostname, port: base.port, path: prefix + path, method: "POST",
         // Long polls on their own pool (see `pollAgents`): in the bounded one, 64 bots' polls of
@@ -351,13 +351,17 @@ export const postJson = (origin: string, inactivityTimeoutMs: number): PostJson 
       }, (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", (error) => resume(Effect.fail(error)));
+        res.on("error", (error) => {
+          clearTimeout(deadline);
+          resume(Effect.fail(error));
+        });
         res.on("end", () => {
           clearTimeout(deadline);
           resume(Effect.succeed({ status: res.statusCode ?? 500, text: Buffer.concat(chunks).toString("utf8") }));
         });
       });
       req.setTimeout(inactivityTimeoutMs, () => req.destroy(new Error(`no response activity for ${inactivityTimeoutMs / 1000} s`)));
+      if (deadlineMs !== undefined) deadline = setTimeout(() => req.destroy(deadlineError(deadlineMs)), deadlineMs);
       req.on("error", (error) => {
         clearTimeout(deadline);
         resume(Effect.fail(error));

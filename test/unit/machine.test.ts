@@ -62,6 +62,9 @@ describe("conversation machine", () => {
       { type: "user.blocked" },
       { type: "user.message", message: msg(4), user: renamed },
       { type: "user.message", message: msg(5), user: { id: 7, firstName: "Ann", lastName: "Smith" } },
+      // As many keys, one of them undefined on the old side and another new on this one.
+      { type: "user.message", message: msg(6), user: { id: 7, firstName: "Ann", lastName: undefined } as unknown as typeof user },
+      { type: "user.message", message: msg(7), user: { id: 7, firstName: "Ann", username: "annie" } as unknown as typeof user },
     ]);
     // The same profile again (a new object): the context, and so the stored snapshot, stay as they were.
     expect(rs[2].snapshot.context).toBe(rs[1].snapshot.context);
@@ -70,6 +73,7 @@ describe("conversation machine", () => {
     expect(rs[5].snapshot.context).toMatchObject({ user: renamed, blocked: false });
     // A field gone (the username) is a change too.
     expect(rs[6].snapshot.context.user).toEqual({ id: 7, firstName: "Ann", lastName: "Smith" });
+    expect(rs[8].snapshot.context.user).toEqual({ id: 7, firstName: "Ann", username: "annie" });
     expect(rs.slice(2).every((r) => r.state === "topic-open")).toBe(true);
   });
 
