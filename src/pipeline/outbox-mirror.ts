@@ -43,8 +43,31 @@ export class OutboxMirror<I = unknown> {
   #version = 0;
   readonly maxRows: number;
 
+  /**
+   * Rows held by every mirror of the process, and their bound: hundreds of bots in a backlog at
+   * once (Telegram down, a long 429) read their lanes from the store as before, rather than
+   * hold them all in memory.
+   */
+  static #held = 0;
+  static processMaxRows = 20_000;
+
+  /** Rows held by every mirror of the process now. */
+  static get heldInProcess(): number {
+    return OutboxMirror.#held;
+  }
+
   constructor(maxRows = 10_000) {
     this.maxRows = maxRows;
+  }
+
+  /** Whether `more` rows would pass this mirror's or the process's bound. */
+  #over(more: number): boolean {
+    return this.#rows + more > this.maxRows || OutboxMirror.#held + more > OutboxMirror.processMaxRows;
+  }
+
+  #count(delta: number): void {
+    this.#rows += delta;
+    OutboxMirror.#held += delta;
   }
 
   /** The lane's rows (oldest first; empty when it is known empty), or undefined when unknown. */
@@ -89,14 +112,14 @@ export class OutboxMirror<I = unknown> {
     for (const row of write.added) this.#add(row);
     for (const id of write.removed) this.#remove(id);
     for (const d of write.deferred) this.#defer(d.id, d.notBefore, d.attempts);
-    if (this.#rows > this.maxRows) this.reset();
+    if (this.#over(0)) this.reset();
   }
 
   /** Forgets every lane (after a store error, or when too big): the store is read again. */
   reset(): void {
     this.#lanes.clear();
     this.#chatOf.clear();
-    this.#rows = 0;
+    this.#count(-this.#rows);
     this.#restEmpty = false;
     this.#version += 1;
   }
@@ -107,10 +130,10 @@ export class OutboxMirror<I = unknown> {
    */
   install(chatId: number, rows: readonly OutboxRow<I>[], stamp: number | undefined): boolean {
     if (!this.#current(stamp) || this.#restEmpty || rows.length === 0 || this.#lanes.has(chatId)) return false;
-    if (this.#rows + rows.length > this.maxRows) return false;
+    if (this.#over(rows.length)) return false;
     this.#lanes.set(chatId, [...rows]);
     for (const row of rows) this.#chatOf.set(row.id, chatId);
-    this.#rows += rows.length;
+    this.#count(rows.length);
     return true;
   }
 
@@ -121,6 +144,7 @@ export class OutboxMirror<I = unknown> {
   installAll(rows: readonly OutboxRow<I>[], stamp: number | undefined): boolean {
     if (!this.#current(stamp) || rows.length > this.maxRows) return false;
     this.reset();
+    if (this.#over(rows.length)) return false;
     for (const row of rows) this.#append(row);
     this.#restEmpty = true;
     return true;
@@ -135,7 +159,7 @@ export class OutboxMirror<I = unknown> {
     if (lane) lane.push(row);
     else this.#lanes.set(row.chatId, [row]);
     this.#chatOf.set(row.id, row.chatId);
-    this.#rows += 1;
+    this.#count(1);
   }
 
   #add(row: OutboxRow<I>): void {
@@ -151,14 +175,14 @@ export class OutboxMirror<I = unknown> {
     while (at > 0 && lane[at - 1].id > row.id) at -= 1;
     lane.splice(at, 0, row);
     this.#chatOf.set(row.id, row.chatId);
-    this.#rows += 1;
+    this.#count(1);
   }
 
   #remove(id: number): void {
     const chatId = this.#chatOf.get(id);
     if (chatId === undefined) return;
     this.#chatOf.delete(id);
-    this.#rows -= 1;
+    this.#count(-1);
     const lane = this.#lanes.get(chatId)!;
     if (lane.length === 1) return void this.#lanes.delete(chatId);
     lane.splice(lane[0].id === id ? 0 : lane.findIndex((r) => r.id === id), 1);

@@ -70,13 +70,15 @@ export class Outbox extends Context.Tag("switchboard/Outbox")<Outbox, OutboxServ
    * in memory (past it, lanes are read from the store until the outbox is small again).
    */
   static readonly layerWith = (o: { mirrorRows?: number } = {}): Layer.Layer<Outbox, never, Store | Bot> =>
-    Layer.effect(
+    Layer.scoped(
       Outbox,
       Effect.gen(function* () {
         const { db } = yield* Store;
         const { botId } = yield* Bot;
         const work = yield* PubSub.unbounded<number>();
         const mirror = new OutboxMirror<Intent>(o.mirrorRows);
+        // Its rows leave the process's budget when the bot stops (see OutboxMirror.processMaxRows).
+        yield* Effect.addFinalizer(() => Effect.sync(() => mirror.reset()));
         let misses = 0;
         let reloadAfter = reloadAfterMisses;
         // A failed read changes nothing, but the store's state is unsure: read it all again.

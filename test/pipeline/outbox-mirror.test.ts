@@ -202,6 +202,28 @@ describe("OutboxMirror", () => {
     expect(mirror.lane(1)?.map((r) => r.id)).toEqual([2, 3, 4]);
   });
 
+  it("all mirrors of the process share one bound: past it, lanes are read from the store; a stopped bot's rows leave it", () => {
+    const before = OutboxMirror.processMaxRows;
+    // Three rows more than other tests' mirrors still hold.
+    OutboxMirror.processMaxRows = OutboxMirror.heldInProcess + 3;
+    try {
+      const a = new OutboxMirror<string>();
+      const b = new OutboxMirror<string>();
+      expect(a.installAll([row(1), row(2)], a.readStamp())).toBe(true);
+      expect(b.install(1, [row(11), row(12)], b.readStamp())).toBe(false);
+      expect(b.install(1, [row(11)], b.readStamp())).toBe(true);
+      // One more row anywhere passes the bound: that mirror forgets itself.
+      b.begin();
+      b.end(written((w) => w.added.push(row(13))));
+      expect(b.lane(1)).toBeUndefined();
+      a.reset();
+      expect(b.install(1, [row(11), row(12), row(13)], b.readStamp())).toBe(true);
+      b.reset();
+    } finally {
+      OutboxMirror.processMaxRows = before;
+    }
+  });
+
   it("a failed write forgets everything; rows it recorded never show", () => {
     const mirror = new OutboxMirror<string>();
     expect(mirror.installAll([row(1), row(2, 2)], mirror.readStamp())).toBe(true);
