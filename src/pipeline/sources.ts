@@ -5,6 +5,8 @@
  */
 import type { Update, UserFromGetMe } from "@grammyjs/types";
 import * as Clock from "effect/Clock";
+import * as Deferred from "effect/Deferred";
+import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
 import * as Runtime from "effect/Runtime";
 import type * as Scope from "effect/Scope";
@@ -132,11 +134,21 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
     }
 
     const last = yield* o.inbox.lastUpdateId();
+    const connected = yield* Deferred.make<void>();
     yield* Effect.forkScoped(runPolling({
-      client: o.client, log, lastUpdateId: last, accept: (updates) => o.inbox.accept(updates, { source: "polling" }), timeoutSeconds: o.pollTimeoutSeconds, health: o.health, onConnected: Effect.sync(() => announce("polling")), ...asked,
+      client: o.client, log, lastUpdateId: last, accept: (updates) => o.inbox.accept(updates, { source: "polling" }), timeoutSeconds: o.pollTimeoutSeconds, health: o.health,
+      onConnected: Effect.zipRight(Effect.sync(() => announce("polling")), Deferred.succeed(connected, undefined)), ...asked,
     }));
+    // Started means receiving: the first getUpdates has told Telegram which kinds to keep (an
+    // update before it follows the previous setting, e.g. no reactions). Not forever: a
+    // Telegram that fails the poll is retried in the background, and /readyz says so.
+    yield* Deferred.await(connected).pipe(Effect.timeout(firstPollWait), Effect.ignore, Effect.withClock(realClock));
     return { proxy, mtproto: undefined, webhookPort: undefined };
   });
+
+/** How long a bot's start waits for its first getUpdates (real time: a network wait). */
+const firstPollWait = Duration.seconds(10);
+const realClock = Clock.make();
 
 /**
  * Several instances, proxy mode: the proxy listens on every instance (cluster/front.ts); the owner
