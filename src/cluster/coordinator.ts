@@ -25,6 +25,7 @@ import type { Logger } from "../util/log.ts";
 import type { RenewalClock } from "./guard.ts";
 import { LEASES_RELEASED, type Notifier } from "./notify.ts";
 import type { ClusterSettings } from "./settings.ts";
+import { realClock } from "../util/real-clock.ts";
 
 /** What the coordinator needs. */
 export interface CoordinatorOptions {
@@ -74,7 +75,6 @@ interface Owned {
   stopAfterStart?: { release: boolean };
 }
 
-const realClock = Clock.make();
 
 /** How long a stopped bot's lease is kept before it is released (see `stopOne`). */
 const RELEASE_PAUSE_MS = 300;

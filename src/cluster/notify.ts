@@ -9,7 +9,6 @@
  * Clock (cluster/wake.ts), so nothing waits for long. SQLite runs one instance and needs none of this.
  */
 import * as Duration from "effect/Duration";
-import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import * as Schedule from "effect/Schedule";
 import type * as Scope from "effect/Scope";
@@ -17,6 +16,7 @@ import { sql } from "kysely";
 import pg from "pg";
 import type { Db } from "../store/schema.ts";
 import type { Logger } from "../util/log.ts";
+import { realClock } from "../util/real-clock.ts";
 
 /**
  * What a notification is about: rows in a bot's inbox, or in its parallel system's update queue
@@ -39,7 +39,6 @@ export interface Notifier {
   subscribe(purpose: Purpose, botId: string, wake: () => void): Effect.Effect<void, never, Scope.Scope>;
 }
 
-const realClock = Clock.make();
 
 /** A notifier that does nothing (tests of one instance, SQLite). */
 export const noNotifier: Notifier = { publish: () => Effect.void, subscribe: () => Effect.void };

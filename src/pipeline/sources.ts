@@ -30,6 +30,7 @@ import type { InboxService } from "./inbox.ts";
 import { withFreshIds } from "./fresh-ids.ts";
 import type { ReceiveHealth } from "./receive-health.ts";
 import { BotStartError, cannotListen } from "./start-error.ts";
+import { realClock } from "../util/real-clock.ts";
 
 /** What a source needs. */
 export interface SourceOptions {
@@ -148,7 +149,6 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
 
 /** How long a bot's start waits for its first getUpdates (real time: a network wait). */
 const firstPollWait = Duration.seconds(10);
-const realClock = Clock.make();
 
 /**
  * Several instances, proxy mode: the proxy listens on every instance (cluster/front.ts); the owner

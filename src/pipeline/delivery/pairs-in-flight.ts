@@ -13,11 +13,11 @@
  * Routing runs one batch at a time, so this keeps a reaction on a message that was never relayed
  * from holding up every other conversation's updates behind unrelated sends.
  */
-import * as Clock from "effect/Clock";
 import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
 import type { Intent } from "../../conversation/intents.ts";
 import type { MessagePair } from "../../store/message-map.ts";
+import { realClock } from "../../util/real-clock.ts";
 
 /** Intents whose delivery records message pairs (outcomes.ts `done.pairs`). */
 const pairing: ReadonlySet<Intent["type"]> = new Set<Intent["type"]>(["copyToTopic", "copyToUser", "sendToTopic", "templateToUser"]);
@@ -32,7 +32,6 @@ export const knownTopicIds = (intents: readonly Intent[]): number[] => intents.f
 export const longestWait = Duration.seconds(10);
 
 // Real time, as for a network call's deadline: a test clock must not cut or stretch the wait.
-const realClock = Clock.make();
 
 /** Hands a delivery's pairs over as soon as Telegram answered (before they are committed). */
 export type Answered = (chatId: number, pairs: readonly MessagePair[]) => void;

@@ -16,7 +16,6 @@
 import type { Update } from "@grammyjs/types";
 import type { BaseTelegramClient, BaseTelegramClientOptions } from "@mtcute/core/client.js";
 import * as Cause from "effect/Cause";
-import * as Clock from "effect/Clock";
 import * as Data from "effect/Data";
 import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
@@ -32,6 +31,7 @@ import type { OwnSends } from "./own-sends.ts";
 import { loadMtcute } from "./mtcute.ts";
 import { createCrypto, createPlatform, tcpTransport } from "./runtime.ts";
 import { sqlMtprotoStorage } from "./storage.ts";
+import { realClock } from "../../util/real-clock.ts";
 
 /** Builds the mtcute client; tests pass one answering from a fake server. */
 export type MtprotoClientFactory = (options: BaseTelegramClientOptions) => BaseTelegramClient;
@@ -88,7 +88,6 @@ const storeRetry = backoff("10 seconds");
 /** The longest the start waits for mtcute's first catch-up (a big difference after a long stop). */
 const catchUpWait = Duration.seconds(30);
 /** Real time: the catch-up is network work, which a test clock must not cut short or stretch. */
-const realClock = Clock.make();
 
 /**
  * Logs in (or resumes the stored session) and starts receiving into the caller's scope: a fiber
