@@ -141,7 +141,7 @@ const startCluster = (config: Config, options: RunOptions, root: Logger, store: 
     for (const bot of config.bots) fronts.set(bot.id, yield* startFront({ bot, log: root.child(bot.id, { bot: bot.id }), store, notifier, recheck, processorHere: processorHere(bot.id) }));
     const fronted = { notifier, inboxRecheck: recheck, recordIdentity: config.admin !== undefined, proxyHere: (botId: string) => Effect.suspend(() => fronts.get(botId)?.proxy?.notify([]) ?? Effect.void) };
     coordinator = yield* runCoordinator({
-      store, leaseDb, settings, botIds: config.bots.map((b) => b.id), log: root.child("cluster"), notifier,
+      store, leaseDb, settings, botIds: config.bots.map((b) => b.id), log: root.child("cluster"), notifier, liveness: { url: config.storage },
       startBot: (botId, botStore, renewal) => {
         const index = config.bots.findIndex((b) => b.id === botId);
         const bot = config.bots[index];

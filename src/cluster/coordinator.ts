@@ -16,13 +16,15 @@ import * as Schedule from "effect/Schedule";
 import * as Scope from "effect/Scope";
 import type { RunningBot } from "../pipeline/bot.ts";
 import {
-  acquireLeases, ensureLeaseRows, forgetInstance, freeLeases, type HeldLease, heartbeat, leaseFence, liveInstances, pruneInstances, releaseLease, releaseLeases,
+  acquireLeases, ensureLeaseRows, forgetInstance, freeLeases, type HeldLease, heartbeat, type InstanceRow, leaseFence, liveInstances, pruneInstances, releaseLease, releaseLeases,
   renewLeases,
 } from "../store/leases.ts";
 import { StoreError, storeError } from "../store/errors.ts";
 import { query, type StoreService } from "../store/store.ts";
 import type { Logger } from "../util/log.ts";
 import type { RenewalClock } from "./guard.ts";
+import type { ConnectionHealth } from "./kept-connection.ts";
+import { holdLiveness, withoutLiveness } from "./liveness.ts";
 import { LEASES_RELEASED, type Notifier } from "./notify.ts";
 import type { ClusterSettings } from "./settings.ts";
 import { realClock } from "../util/real-clock.ts";
@@ -49,6 +51,12 @@ export interface CoordinatorOptions {
    * a round at once instead of at their next renewal (a SIGTERM's hand-over in ~0.5 s, not up to 1.5 s).
    */
   readonly notifier?: Notifier;
+  /**
+   * PostgreSQL: the instance holds its liveness lock on a connection of its own (liveness.ts),
+   * and takes the leases of an instance found dead (lock free, heartbeat two renewals old) at
+   * once instead of after they expire.
+   */
+  readonly liveness?: { readonly url: string; readonly health?: ConnectionHealth };
 }
 
 /** What a running coordinator offers. */
@@ -123,6 +131,31 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
     const startLanes = yield* Effect.makeSemaphore(START_CONCURRENCY);
 
     yield* use("create the leases", (db) => ensureLeaseRows(db, o.botIds));
+
+    // The lock connection dropped: no Bot API call until the next renewal, which a store out of
+    // reach never makes (so others that find this instance dead find it quiet). −∞ stays: that
+    // bot's lease is lost already.
+    const closeGuards = () => {
+      for (const entry of owned.values()) {
+        if (entry.renewal.lastRenewedAt !== Number.NEGATIVE_INFINITY) entry.renewal.lastRenewedAt = Number.MIN_SAFE_INTEGER;
+      }
+    };
+    if (o.liveness) yield* holdLiveness(o.liveness.url, me, log, closeGuards, o.liveness.health);
+    const deadAfterMs = 2 * settings.renewMs;
+    const reportedDead = new Set<string>();
+    /** Instances among `live` whose process is gone (liveness.ts): their leases need not expire first. */
+    const deadAmong = (live: readonly InstanceRow[], now: number): Effect.Effect<string[]> => {
+      const stale = live.filter((i) => i.instanceId !== me && now - i.heartbeatAt >= deadAfterMs).map((i) => i.instanceId);
+      if (!o.liveness || stale.length === 0) return Effect.succeed([]);
+      return use("look for dead instances", (db) => withoutLiveness(db, stale)).pipe(
+        Effect.tap((dead) => Effect.sync(() => {
+          for (const id of dead) if (!reportedDead.has(id)) log.warn("an instance is gone (its liveness lock is free): taking its bots over now", { instance: id });
+          for (const id of dead) reportedDead.add(id);
+        })),
+        // Not knowing is not dead: its leases expire as usual.
+        Effect.catchAll(() => Effect.succeed([] as string[])),
+      );
+    };
 
     /** Stops a bot here; returns its lease when it was running (undefined when it was not, or is still starting). */
     const stopOne = (botId: string, release: boolean): Effect.Effect<HeldLease | undefined> =>
@@ -249,7 +282,9 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
       if (closing) return [];
       if (++rounds % 600 === 0) yield* use("prune instances", (db) => pruneInstances(db, now - 24 * 3600_000)).pipe(Effect.ignore);
 
-      const live = yield* use("count the instances", (db) => liveInstances(db, now - settings.ttlMs));
+      const recent = yield* use("count the instances", (db) => liveInstances(db, now - settings.ttlMs));
+      const dead = yield* deadAmong(recent, now);
+      const live = recent.filter((i) => !dead.includes(i.instanceId));
       const share = Math.ceil(o.botIds.length / Math.max(1, live.length));
       const active = [...owned.entries()].filter(([, e]) => e.state !== "stopping").map(([id]) => id);
       if (active.length > share) {
@@ -258,11 +293,11 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
         return [];
       }
       if (active.length === share) return [];
-      const free = (yield* use("list free leases", (db) => freeLeases(db, o.botIds, now)))
+      const free = (yield* use("list free leases", (db) => freeLeases(db, o.botIds, now, dead)))
         .filter((id) => !owned.has(id) && (cooldown.get(id) ?? 0) <= now)
         .sort((a, b) => preference(a) - preference(b));
       // One statement for all of them; those another instance took first come at a later round.
-      const taken = yield* use("acquire leases", (db) => acquireLeases(db, free.slice(0, share - active.length), me, now, settings.ttlMs));
+      const taken = yield* use("acquire leases", (db) => acquireLeases(db, free.slice(0, share - active.length), me, now, settings.ttlMs, dead));
       stats.acquired += taken.length;
       const starts: Fiber.RuntimeFiber<void, unknown>[] = [];
       // In order of preference: the bots this instance would keep start first, the ones it would

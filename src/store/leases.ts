@@ -59,12 +59,19 @@ export async function ensureLeaseRows(db: Db, botIds: readonly string[]): Promis
 }
 
 /**
+ * A lease another instance may take at `now`: released, expired, or held by an instance known to
+ * be dead (`deadOwners`: its liveness lock is gone, cluster/liveness.ts).
+ */
+const takeableAt = (now: number, deadOwners: readonly string[] = []) => (eb: ExpressionBuilder<Database, "leases">) =>
+  eb.or([eb("owner", "=", ""), eb("expires_at", "<=", now), ...(deadOwners.length > 0 ? [eb("owner", "in", [...deadOwners])] : [])]);
+
+/**
  * Takes the bot's lease if it is free (released, or expired at `now`); returns the new token, or
  * undefined when another instance holds it. Two instances racing for one lease: the update is
  * conditional, so exactly one of them gets it.
  */
 export async function acquireLease(db: Db, botId: string, instanceId: string, now: number, ttlMs: number): Promise<number | undefined> {
-  const takeable = (eb: ExpressionBuilder<Database, "leases">) => eb.or([eb("owner", "=", ""), eb("expires_at", "<=", now)]);
+  const takeable = takeableAt(now);
   if (dialectOfDb(db).name !== "postgres") return take(db, botId, instanceId, now, ttlMs, takeable);
   // The fence holds the row `for key share`, which an update of its other columns does not wait
   // for (so renewals never queue behind a bot's long transaction); a takeover must wait for the
@@ -86,7 +93,8 @@ async function take(db: Db, botId: string, instanceId: string, now: number, ttlM
 }
 
 /**
- * Takes as many of `botIds` as are free (released, or expired at `now`) in one statement; returns
+ * Takes as many of `botIds` as are free (released, expired at `now`, or held by one of
+ * `deadOwners`) in one statement; returns
  * the leases taken with their new tokens. A new instance or a takeover after a crash moves
  * hundreds of leases at once: one statement instead of a transaction per bot. On PostgreSQL a
  * lease whose former owner has a transaction in flight (the fence holds its row `for key share`)
@@ -94,9 +102,9 @@ async function take(db: Db, botId: string, instanceId: string, now: number, ttlM
  * that transaction ended, and the transactions waiting for this statement's locks meanwhile find
  * the lease gone. Racing instances: each row goes to exactly one of them.
  */
-export async function acquireLeases(db: Db, botIds: readonly string[], instanceId: string, now: number, ttlMs: number): Promise<HeldLease[]> {
+export async function acquireLeases(db: Db, botIds: readonly string[], instanceId: string, now: number, ttlMs: number, deadOwners: readonly string[] = []): Promise<HeldLease[]> {
   if (botIds.length === 0) return [];
-  const takeable = (eb: ExpressionBuilder<Database, "leases">) => eb.or([eb("owner", "=", ""), eb("expires_at", "<=", now)]);
+  const takeable = takeableAt(now, deadOwners);
   const postgres = dialectOfDb(db).name === "postgres";
   const rows = await db.updateTable("leases")
     .set({ owner: instanceId, token: sql<number>`token + 1`, acquired_at: now, renewed_at: now, expires_at: now + ttlMs })
@@ -191,12 +199,12 @@ export async function pruneInstances(db: Db, before: number): Promise<void> {
   await db.deleteFrom("instances").where("heartbeat_at", "<", before).execute();
 }
 
-/** Bots among `botIds` whose lease is free at `now` (released or expired). */
-export async function freeLeases(db: Db, botIds: readonly string[], now: number): Promise<string[]> {
+/** Bots among `botIds` whose lease is free at `now` (released, expired, or held by one of `deadOwners`). */
+export async function freeLeases(db: Db, botIds: readonly string[], now: number, deadOwners: readonly string[] = []): Promise<string[]> {
   if (botIds.length === 0) return [];
   const rows = await db.selectFrom("leases").select("bot_id")
     .where("bot_id", "in", [...botIds])
-    .where((eb) => eb.or([eb("owner", "=", ""), eb("expires_at", "<=", now)]))
+    .where(takeableAt(now, deadOwners))
     .execute();
   return rows.map((r) => r.bot_id);
 }

@@ -8,6 +8,7 @@ import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { type Coordinator, runCoordinator, START_CONCURRENCY } from "../../src/cluster/coordinator.ts";
 import { guardedClient } from "../../src/cluster/guard.ts";
+import { withoutLiveness } from "../../src/cluster/liveness.ts";
 import { pgNotifier } from "../../src/cluster/notify.ts";
 import type { RunningBot } from "../../src/pipeline/bot.ts";
 import { storeError } from "../../src/store/errors.ts";
@@ -15,6 +16,7 @@ import { allInstances, allLeases, renewLeases } from "../../src/store/leases.ts"
 import { Store, type StoreService } from "../../src/store/store.ts";
 import type { TelegramClient } from "../../src/telegram/client.ts";
 import { createLogger } from "../../src/util/log.ts";
+import { databaseUrl, pgRelay } from "../support/pg-relay.ts";
 import { storeLayerOn, testEngines } from "../store/with-store.ts";
 
 const bots = ["b1", "b2", "b3", "b4"];
@@ -288,9 +290,7 @@ describe("hand-over notice on PostgreSQL", () => {
     Effect.runPromise(
       Effect.scoped(Effect.gen(function* () {
         const store = yield* Store;
-        const { rows: [{ name }] } = yield* Effect.promise(() => sql<{ name: string }>`select current_database() as name`.execute(store.db));
-        const url = new URL(process.env.SWITCHBOARD_TEST_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/postgres");
-        url.pathname = `/${name}`;
+        const url = yield* databaseUrl(store.db);
         const log = createLogger("test", "error");
         const running = { A: new Set<string>(), B: new Set<string>() };
         const start = (who: "A" | "B") => (botId: string) =>
@@ -316,4 +316,68 @@ describe("hand-over notice on PostgreSQL", () => {
         expect(b.stats.acquired).toBe(4);
       }).pipe(Effect.provide(Layer.merge(storeLayerOn("postgres"), TestContext.TestContext)))),
     ), 30_000);
+});
+
+describe("liveness lock on PostgreSQL", () => {
+  it("a dead instance's bots are taken over before its leases expire; a paused one's, or one that lost only its lock connection, are not", () =>
+    Effect.runPromise(
+      Effect.scoped(Effect.gen(function* () {
+        const store = yield* Store;
+        const url = yield* databaseUrl(store.db);
+        const log = createLogger("test", "error");
+        const running = { A: new Set<string>(), B: new Set<string>() };
+        const guards: Record<string, { lastRenewedAt: number }> = {};
+        const start = (who: "A" | "B") => (botId: string, _store: StoreService, renewal: { lastRenewedAt: number }) =>
+          Effect.gen(function* () {
+            running[who].add(botId);
+            guards[`${who}/${botId}`] = renewal;
+            yield* Effect.addFinalizer(() => Effect.sync(() => running[who].delete(botId)));
+            return { id: botId } as unknown as RunningBot;
+          });
+        const health = { everyMs: 200, timeoutMs: 500 };
+        // A's lock connection goes through a relay: shutting it is what its process dying does to the connection.
+        const relay = yield* pgRelay(store.db);
+        const a = yield* runCoordinator({ store, settings: settings("A"), botIds: bots, log, startBot: start("A"), repeat: false, liveness: { url: relay.url, health } });
+        const b = yield* runCoordinator({ store, settings: settings("B"), botIds: bots, log, startBot: start("B"), repeat: false, liveness: { url: url.href, health } });
+        yield* a.tick;
+        yield* until(() => running.A.size === 2 && a.stats.released === 2);
+        yield* b.tick;
+        yield* until(() => running.B.size === 2);
+        /** Waits (real time) until `count` of `ids` hold no liveness lock. */
+        const lockless = (ids: string[], count: number) => Effect.gen(function* () {
+          for (let i = 0; i < 500; i++) {
+            if ((yield* store.use((db) => withoutLiveness(db, ids))).length === count) return;
+            yield* Effect.promise(() => new Promise((r) => setTimeout(r, 20)));
+          }
+          return yield* Effect.die(new Error("timed out waiting for the liveness locks"));
+        });
+        // Both hold their locks once their connections are up (in the background, real time).
+        yield* lockless(["A", "B"], 0);
+
+        // Paused: A renews nothing for 3 s, but its process (and its lock) is there: B waits for the leases to expire.
+        yield* TestClock.adjust(3_000);
+        yield* b.tick;
+        expect([running.A.size, running.B.size]).toEqual([2, 2]);
+        yield* a.tick;
+
+        // A's lock connection is cut and cannot come back, while A itself still renews: not dead.
+        relay.shut();
+        const guardsOfA = () => [...running.A].map((botId) => guards[`A/${botId}`].lastRenewedAt);
+        yield* until(() => guardsOfA().every((t) => t === Number.MIN_SAFE_INTEGER));
+        yield* lockless(["A"], 1);
+        yield* TestClock.adjust(1_000);
+        yield* a.tick;
+        yield* b.tick;
+        expect([running.A.size, running.B.size]).toEqual([2, 2]);
+        // A's renewal opened its guards again.
+        expect(guardsOfA().every((t) => t > 0)).toBe(true);
+
+        // A dies: no lock, and its heartbeat two renewals old — B takes its bots 2 s after A's last renewal, not 5 s.
+        yield* TestClock.adjust(2_000);
+        yield* b.tick;
+        yield* until(() => running.B.size === 4);
+        expect(b.stats.acquired).toBe(4);
+        expect(new Set((yield* store.use((db) => allLeases(db))).map((l) => l.owner))).toEqual(new Set(["B"]));
+      })).pipe(Effect.provide(Layer.merge(storeLayerOn("postgres"), TestContext.TestContext)))),
+    30_000);
 });

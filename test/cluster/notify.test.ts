@@ -4,7 +4,6 @@
  * PostgreSQL server a notice published through one store reaches the subscribers of another
  * instance's listener, and a listener whose connection was cut comes back and wakes everyone.
  */
-import { createConnection, createServer, type Socket } from "node:net";
 import { Effect, Exit, Scope, TestClock, TestContext } from "effect";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
@@ -12,6 +11,7 @@ import { type Notifier, pgNotifier, type Purpose } from "../../src/cluster/notif
 import { wakeOnNotify } from "../../src/cluster/wake.ts";
 import { Store } from "../../src/store/store.ts";
 import { createLogger } from "../../src/util/log.ts";
+import { databaseUrl, pgRelay } from "../support/pg-relay.ts";
 import { storeLayerOn } from "../store/with-store.ts";
 
 /** A notifier whose notices the test sends. */
@@ -70,9 +70,7 @@ describe("pgNotifier on PostgreSQL", () => {
     Effect.runPromise(
       Effect.scoped(Effect.gen(function* () {
         const { db } = yield* Store;
-        const { rows: [{ name }] } = yield* Effect.promise(() => sql<{ name: string }>`select current_database() as name`.execute(db));
-        const adminUrl = new URL(process.env.SWITCHBOARD_TEST_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/postgres");
-        adminUrl.pathname = `/${name}`;
+        const adminUrl = yield* databaseUrl(db);
         const log = createLogger("test", "error");
         const listener = yield* pgNotifier(adminUrl.href, db, log);
         const publisher = yield* pgNotifier(adminUrl.href, db, log);
@@ -106,39 +104,14 @@ describe("pgNotifier on PostgreSQL", () => {
     Effect.runPromise(
       Effect.scoped(Effect.gen(function* () {
         const { db } = yield* Store;
-        const { rows: [{ name }] } = yield* Effect.promise(() => sql<{ name: string }>`select current_database() as name`.execute(db));
-        const server = new URL(process.env.SWITCHBOARD_TEST_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/postgres");
-        // A TCP relay to the server that can stall its open connections: they stay open and carry nothing, as a dead peer's.
-        const open: Socket[] = [];
-        const relay = createServer((down) => {
-          const up = createConnection({ host: server.hostname, port: Number(server.port || 5432) });
-          open.push(down, up);
-          down.pipe(up);
-          up.pipe(down);
-          down.on("error", () => undefined);
-          up.on("error", () => undefined);
-        });
-        yield* Effect.acquireRelease(
-          Effect.promise(() => new Promise<void>((r) => relay.listen(0, "127.0.0.1", () => r()))),
-          () => Effect.sync(() => { for (const s of open) s.destroy(); relay.close(); }),
-        );
-        // Stalls the connections open now (destroyed with the relay); later ones go through.
-        const stall = () => {
-          for (const s of [...open]) {
-            s.unpipe();
-            s.pause();
-          }
-        };
-        const url = new URL(server.href);
-        url.hostname = "127.0.0.1";
-        url.port = String((relay.address() as { port: number }).port);
-        url.pathname = `/${name}`;
-        const listener = yield* pgNotifier(url.href, db, createLogger("test", "error"), { everyMs: 200, timeoutMs: 500 });
+        // A relay that can stall its open connections: they stay open and carry nothing, as a dead peer's.
+        const relay = yield* pgRelay(db);
+        const listener = yield* pgNotifier(relay.url, db, createLogger("test", "error"), { everyMs: 200, timeoutMs: 500 });
         const woken: string[] = [];
         yield* listener.subscribe("inbox", "acme", () => woken.push("inbox/acme"));
         yield* until(() => woken.length > 0, "the first connection");
         woken.length = 0;
-        stall();
+        relay.stall();
         // No end, no error from the socket: only the health query notices.
         yield* until(() => woken.includes("inbox/acme"), "every subscriber woken after the stalled connection was replaced");
         woken.length = 0;
