@@ -11,6 +11,7 @@
  *   counters);
  * - SIGKILL of one instance: how long until its leases were taken over and until a message sent
  *   to each of its bots was relayed again;
+ * - the killed instance restarted: how long until the bots are spread over all instances again;
  * - SIGTERM of another: how long until its leases were released and taken over, and until its
  *   bots relayed again.
  *
@@ -70,8 +71,8 @@ const startedAt = now();
 const mostOwned = Math.ceil(botCount / Math.max(1, instanceCount - 1));
 const heapMb = Math.max(192, 128 + mostOwned);
 if (process.env.BENCH_CHILD_FLAGS === undefined) process.env.BENCH_CHILD_FLAGS = isDeno ? `--v8-flags=--max-old-space-size=${heapMb},--max-semi-space-size=4` : `--max-old-space-size=${heapMb} --max-semi-space-size=4`;
-const instances = Array.from({ length: instanceCount }, (_, k) => {
-  const name = `i${k + 1}`;
+/** Starts instance `name` (the CLI on its own config copy). */
+const spawnInstance = (name: string) => {
   const [command, argv] = cliCommand(["run", "--config", configOf(name)]);
   const child = spawn(command, argv, { env: { ...process.env, SWITCHBOARD_INSTANCE_ID: name, SWITCHBOARD_LOG: "warn" }, stdio: ["ignore", "pipe", "pipe"], cwd: root });
   let output = "";
@@ -79,7 +80,21 @@ const instances = Array.from({ length: instanceCount }, (_, k) => {
   child.stderr!.on("data", (d) => (output += d));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   return { name, child, pid: child.pid!, exited, output: () => output };
-});
+};
+const instances = Array.from({ length: instanceCount }, (_, k) => spawnInstance(`i${k + 1}`));
+/** Waits until every bot is owned and spread evenly over `count` instances; false after `timeoutMs`. */
+const spread = async (count: number, since: number, timeoutMs: number) => {
+  for (;;) {
+    const o = await owners();
+    const per = new Map<string, number>();
+    for (const owner of o.values()) per.set(owner, (per.get(owner) ?? 0) + 1);
+    if (o.size === botCount && per.size === count && Math.max(...per.values()) <= Math.ceil(botCount / count)) return true;
+    const gone = instances.find((i) => i.child.exitCode !== null || i.child.signalCode !== null);
+    if (gone) throw new Error(`${gone.name} exited (${gone.child.exitCode ?? gone.child.signalCode}):\n${gone.output().slice(-3000)}`);
+    if (now() - since > timeoutMs) return false;
+    await sleep(250);
+  }
+};
 const db = await openStore(database.url);
 const owners = async () => {
   const t = Date.now();
@@ -115,16 +130,7 @@ const lines: string[] = [];
 const result: Record<string, unknown> = { bench: "scale", bots: botCount, instances: instanceCount };
 try {
   // Start-up: every bot owned, spread over every instance, then one probe per bot relayed.
-  for (;;) {
-    const o = await owners();
-    const per = new Map<string, number>();
-    for (const owner of o.values()) per.set(owner, (per.get(owner) ?? 0) + 1);
-    if (o.size === botCount && per.size === instanceCount && Math.max(...per.values()) <= Math.ceil(botCount / instanceCount)) break;
-    const gone = instances.find((i) => i.child.exitCode !== null || i.child.signalCode !== null);
-    if (gone) throw new Error(`${gone.name} exited during start-up (${gone.child.exitCode ?? gone.child.signalCode}):\n${gone.output().slice(-3000)}`);
-    if (now() - startedAt > 400_000) throw new Error(`bots not spread after 400 s: ${JSON.stringify([...per])}\n${instances.map((i) => i.output().slice(-2000)).join("\n")}`);
-    await sleep(250);
-  }
+  if (!(await spread(instanceCount, startedAt, 400_000))) throw new Error(`bots not spread after 400 s: ${JSON.stringify([...(await owners()).values()])}\n${instances.map((i) => i.output().slice(-2000)).join("\n")}`);
   const spreadSeconds = (now() - startedAt) / 1000;
   const first = await probe(bots.map((b) => b.id), "hello", startedAt, 120_000);
   ok &&= first.ok;
@@ -206,18 +212,33 @@ try {
   lines.push(`  SIGKILL of ${victim.name} (owning ${theirs.length}): leases taken over after ${leasesMovedSeconds.toFixed(1)} s, every one of its bots relayed again after ${killed.seconds.toFixed(1)} s (${killed.missing} missing)`);
   Object.assign(result, { killOwned: theirs.length, leasesMovedSeconds, relayedAgainSeconds: killed.seconds });
 
-  // SIGTERM another (when one is left to take over): its bots hand over.
-  if (instanceCount >= 3) {
+  // The killed instance comes back (a supervisor restarts it): the bots spread over all again, so
+  // the SIGTERM below hands one instance's share to the others, as in a rolling deploy.
+  if (instanceCount >= 2) {
+    const rejoinAt = now();
+    instances[0] = spawnInstance(victim.name);
+    const even = await spread(instanceCount, rejoinAt, 180_000);
+    const rejoinSeconds = even ? (now() - rejoinAt) / 1000 : NaN;
+    lines.push(`  ${victim.name} restarted: bots spread over ${instanceCount} instances again after ${rejoinSeconds.toFixed(1)} s${even ? "" : " ✗ (not within 180 s)"}`);
+    Object.assign(result, { rejoinSeconds });
+  }
+
+  // SIGTERM another: its bots hand over to the others.
+  if (instanceCount >= 2) {
     await sleep(3000);
     const leaving = instances[1];
     const held = [...(await owners())].filter(([, o]) => o === leaving.name).map(([b]) => b);
     const termAt = now();
     leaving.child.kill("SIGTERM");
     const termProbe = probe(held, "after the SIGTERM", termAt, 120_000);
+    let releasedSeconds = NaN;
     let handedSeconds = NaN;
     for (;;) {
-      const o = await owners();
-      if (held.every((b) => o.has(b) && o.get(b) !== leaving.name)) {
+      const leases = new Map((await allLeases(db)).map((l) => [l.botId, l]));
+      const t = Date.now();
+      // Released: no longer this instance's (free, or taken); taken over: held, unexpired, by another.
+      if (Number.isNaN(releasedSeconds) && held.every((b) => leases.get(b)?.owner !== leaving.name)) releasedSeconds = (now() - termAt) / 1000;
+      if (held.every((b) => { const l = leases.get(b); return l !== undefined && l.owner !== "" && l.owner !== leaving.name && l.expiresAt > t; })) {
         handedSeconds = (now() - termAt) / 1000;
         break;
       }
@@ -226,8 +247,8 @@ try {
     }
     const termed = await termProbe;
     ok &&= termed.ok;
-    lines.push(`  SIGTERM of ${leaving.name} (owning ${held.length}): leases taken over after ${handedSeconds.toFixed(1)} s, every one of its bots relayed again after ${termed.seconds.toFixed(1)} s (${termed.missing} missing)`);
-    Object.assign(result, { termOwned: held.length, handedSeconds, termRelayedSeconds: termed.seconds });
+    lines.push(`  SIGTERM of ${leaving.name} (owning ${held.length}): leases released after ${releasedSeconds.toFixed(1)} s, taken over after ${handedSeconds.toFixed(1)} s, every one of its bots relayed again after ${termed.seconds.toFixed(1)} s (${termed.missing} missing)`);
+    Object.assign(result, { termOwned: held.length, releasedSeconds, handedSeconds, termRelayedSeconds: termed.seconds });
   }
   console.log(lines.join("\n"));
 } finally {
