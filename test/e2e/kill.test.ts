@@ -92,8 +92,10 @@ it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one
   traffic.start();
   try {
     for (let cycle = 0; cycle < cycles; cycle++) {
+      const armedNow: string[] = [];
       for (const fault of faults) {
         if (!random.chance(0.25)) continue;
+        armedNow.push(fault.name);
         w.emulator.injectFault(fault.spec);
         armed[fault.name] = (armed[fault.name] ?? 0) + 1;
         if (fault.spec.kind === "drop-after") lostAnswers += 1;
@@ -101,8 +103,13 @@ it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one
       const point = random.pick(killPoints);
       const run = startCli(["run", "--config", configPath], env);
       const spawnedAt = Date.now();
+      const header = () => `${new Date(spawnedAt).toISOString()} [test] cycle ${cycle} (${point}) spawned; faults armed: ${armedNow.join(", ") || "none"}\n`;
+      // A CLI that ended by itself (it failed to start) fails the cycle at once, not after 60 s.
       const connected = () =>
-        waitFor(() => /receiving updates/.test(run.out()), `start of cycle ${cycle}`, 60_000).then(() => void (startUpMs = Date.now() - spawnedAt));
+        Promise.race([
+          waitFor(() => /receiving updates/.test(run.out()), `start of cycle ${cycle}`, 60_000),
+          run.exited.then((code) => Promise.reject(new Error(`cycle ${cycle}: the CLI exited (code ${code}) before receiving updates`))),
+        ]).then(() => void (startUpMs = Date.now() - spawnedAt));
       const kill = () => run.child.kill("SIGKILL");
       try {
         switch (point) {
@@ -141,7 +148,7 @@ it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one
       } catch (error) {
         kill();
         await run.exited;
-        keep(`cycle-${cycle}`, run.out());
+        keep(`cycle-${cycle}`, header() + run.out());
         // The killed run before often explains a start that does not come.
         const before = cycle > 0 ? `--- cycle ${cycle - 1} (killed ${point === "start-up" ? "" : "before this one"}), tail:\n${tail(readFileSync(join(logDir, `cycle-${cycle - 1}.log`), "utf8"), 20)}\n` : "";
         console.log(`${before}--- cycle ${cycle} (${point}), tail:\n${tail(run.out())}\nevery run's output: ${logDir}`);
@@ -149,7 +156,7 @@ it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one
       }
       kill();
       await run.exited;
-      keep(`cycle-${cycle}`, run.out());
+      keep(`cycle-${cycle}`, header() + run.out());
       kills[point] = (kills[point] ?? 0) + 1;
       if (process.env.KILL_DEBUG) console.log(`cycle ${cycle} ${point} at ${((Date.now() - began) / 1000).toFixed(1)} s`);
       // A kill while bin/switchboard.mjs bundled leaves its bundle behind; not this test's subject.
