@@ -183,7 +183,7 @@ it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one
     // A second topic made in the last run (its creation's service message came after the retry)
     // is deleted as soon as it is found, but may still be on its way when the last message
     // arrived: give that deletion its moment. One never deleted still fails below.
-    await settled(() => tally(w, traffic.people).split.length === 0, 15_000);
+    await settled(() => tally(w, traffic.people).split.length === 0, 10_000);
   } finally {
     if (process.env.KILL_DEBUG) console.log(last.out());
     last.child.kill("SIGTERM");
