@@ -155,7 +155,7 @@ it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one
         await run.exited;
         keep(`cycle-${cycle}`, header() + run.out());
         // The killed run before often explains a start that does not come.
-        const before = cycle > 0 ? `--- cycle ${cycle - 1} (killed ${point === "start-up" ? "" : "before this one"}), tail:\n${tail(readFileSync(join(logDir, `cycle-${cycle - 1}.log`), "utf8"), 20)}\n` : "";
+        const before = cycle > 0 ? `--- cycle ${cycle - 1} (the run killed before this one), tail:\n${tail(readFileSync(join(logDir, `cycle-${cycle - 1}.log`), "utf8"), 20)}\n` : "";
         console.log(`${before}--- cycle ${cycle} (${point}), tail:\n${tail(run.out())}\nevery run's output: ${logDir}`);
         throw error;
       }
@@ -205,6 +205,7 @@ it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one
   if (t.split.length > 0) {
     console.log(`users with two topics ${t.split.join(", ")}: what the runs said about them and orphan topics\n${linesAbout(logDir, [...t.split.map((u) => ` ${u}"`), "deleteTopic", "belongs to no conversation"])}\nevery run's output: ${logDir}`);
   }
+  if (t.lost.length > 0 || t.reordered.length > 0) console.log(`every run's output: ${logDir}`);
   expect(t.split, "users with two topics").toEqual([]);
   expect(t.lost, "lost messages").toEqual([]);
   expect(t.reordered, "conversations out of order").toEqual([]);
