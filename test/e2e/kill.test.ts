@@ -70,7 +70,8 @@ it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one
   mkdirSync(logDir, { recursive: true });
   const keep = (name: string, out: string) => writeFileSync(join(logDir, `${name}.log`), out);
   writeFileSync(configPath, w.yaml("    limits: off\n"));
-  const env = { ACME_TOKEN: w.bot.token, SWITCHBOARD_LOG: "info" };
+  // Debug: the kept logs then say which topics were adopted from their service messages.
+  const env = { ACME_TOKEN: w.bot.token, SWITCHBOARD_LOG: "debug" };
   // Its own stream: how often traffic draws depends on timing, the kill script's must not.
   const traffic = new Traffic(w, seeded(random.seed + 1), { maxPeople: 12 + cycles, everyMs: [20, 80] });
 
@@ -203,7 +204,7 @@ it(`survives ${cycles} SIGKILLs at random moments: nothing lost, order kept, one
     `  duplicates ${duplicates}${duplicates ? `: ${[...t.duplicates].slice(0, 30).map(([text, n]) => `${text}×${n + 1}`).join(", ")}${t.duplicates.size > 30 ? ", …" : ""}` : ""}`,
   ].join("\n"));
   if (t.split.length > 0) {
-    console.log(`users with two topics ${t.split.join(", ")}: what the runs said about them and orphan topics\n${linesAbout(logDir, [...t.split.map((u) => ` ${u}"`), "deleteTopic", "belongs to no conversation"])}\nevery run's output: ${logDir}`);
+    console.log(`users with two topics ${t.split.join(", ")}: what the runs said about them and orphan topics\n${linesAbout(logDir, [...t.split.map((u) => ` ${u}"`), "deleteTopic", "belongs to no conversation", "topic recorded from its service message"])}\nevery run's output: ${logDir}`);
   }
   if (t.lost.length > 0 || t.reordered.length > 0) console.log(`every run's output: ${logDir}`);
   expect(t.split, "users with two topics").toEqual([]);
