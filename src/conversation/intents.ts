@@ -59,7 +59,8 @@ export type Intent =
   /**
    * Deletes a topic the bot created that no conversation owns: the second topic of a creation
    * whose answer was lost. `unlessClaimedBy`: topic creations still in flight when it was found
-   * (their createTopic rows' outbox ids); one of them may yet claim it, so delivery waits for them.
+   * (their createTopic rows' outbox ids); one being sent may yet claim it from its answer, so
+   * delivery waits while any of them is being sent (not for those merely in doubt).
    */
   | { type: "deleteTopic"; topicId: number; unlessClaimedBy?: number[] }
   /**

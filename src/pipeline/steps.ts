@@ -272,8 +272,8 @@ export class ConversationSteps {
    * already (or soon will be, with the same topic). If not, a creation of that title in flight
    * is in doubt — its answer was lost, or the process died before recording it — and the topic
    * is adopted as if the answer had arrived, so no retry makes a second one. A topic no creation
-   * can claim is deleted, once the creations in flight now have settled (one of them may yet
-   * record it: Telegram could have changed the title a little).
+   * can claim is deleted, once none of the creations in flight now is being sent (one whose
+   * answer is on its way may yet record it: Telegram could have changed the title a little).
    */
   async #topicCreated(batch: Batch, envelope: TopicCreatedEnvelope): Promise<void> {
     const o = this.#o;

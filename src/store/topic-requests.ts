@@ -77,9 +77,3 @@ export async function topicRequestsInFlight(db: Db, botId: string): Promise<numb
   return rows.map((r) => r.outbox_id);
 }
 
-/** Whether any of these creations is still in flight. */
-export async function anyTopicRequestOf(db: Db, botId: string, outboxIds: readonly number[]): Promise<boolean> {
-  if (outboxIds.length === 0) return false;
-  const r = await db.selectFrom("topic_requests").select("outbox_id").where("bot_id", "=", botId).where("outbox_id", "in", outboxIds).limit(1).executeTakeFirst();
-  return r !== undefined;
-}

@@ -79,4 +79,23 @@ describe("topic creations in doubt", () => {
     }
     expect(w.emulator.topics(w.groupId).filter((t) => !t.deleted)).toHaveLength(2);
   });
+  // Seen in the kill test: an orphan's deletion waited for every creation in the store, and a
+  // creation in doubt (no attempt running: it waits to be tried again) held it across restarts,
+  // so the user kept two topics. Only a createForumTopic whose answer may still come can claim
+  // the orphan; a creation merely recorded cannot. On the TestClock, never moved: no retry runs.
+  it("an orphan is deleted while another conversation's creation is in doubt", async () => {
+    const w = await createWorld();
+    await startSwitchboard(w, { testClock: true });
+    // Bob's creation is cut before Telegram applies it: recorded, in doubt, and (the Clock never
+    // moving) never tried again.
+    w.emulator.injectFault({ method: "createForumTopic", kind: "drop-before" });
+    const bob = w.emulator.createUser({ firstName: "Bob" });
+    w.emulator.userSends(w.bot.token, bob.id, { text: "hello" });
+    await waitFor(() => (w.emulator.stats().calls.createForumTopic ?? 0) >= 1, "Bob's creation sent");
+
+    const made = await w.emulator.call(w.bot.token, "createForumTopic", { chat_id: w.groupId, name: "🟪 Nobody" });
+    const threadId = (made as { result: { message_thread_id: number } }).result.message_thread_id;
+    await waitFor(() => w.emulator.topics(w.groupId).find((t) => t.threadId === threadId)?.deleted, "the orphan deleted");
+    expect(w.emulator.topics(w.groupId).filter((t) => !t.deleted)).toHaveLength(0);
+  });
 });

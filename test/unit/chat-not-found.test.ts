@@ -19,7 +19,7 @@ const run = (intent: Intent, replies: Record<string, Reply[]>) => {
   const outcome = Effect.runPromise(execute([intent], {
     client: telegram.client, groupId: group, chatId: user, topicId: 42,
     topicSideOf: async () => undefined, userSideOf: async () => undefined,
-    ownerOfTopic: async () => undefined, creationsInFlight: async () => false,
+    ownerOfTopic: async () => undefined, creationsSending: () => false,
   }));
   return outcome.then((o) => ({ outcome: o, calls: telegram.calls.map((c) => `${c.method} ${c.params.chat_id}`) }));
 };

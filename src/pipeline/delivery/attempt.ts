@@ -3,7 +3,6 @@ import * as Effect from "effect/Effect";
 import type { Intent } from "../../conversation/intents.ts";
 import { chatOfTopic } from "../../store/conversations.ts";
 import { topicSideOf, userSideOf } from "../../store/message-map.ts";
-import { anyTopicRequestOf } from "../../store/topic-requests.ts";
 import type { StoreError } from "../../store/store.ts";
 import type { DeliveryContext } from "./context.ts";
 import { execute, type Outcome } from "./execute.ts";
@@ -19,5 +18,5 @@ export const attempt = (ctx: DeliveryContext, chatId: number, intents: readonly 
       topicSideOf: (id) => topicSideOf(ctx.db, ctx.botId, chatId, id),
       userSideOf: (id) => userSideOf(ctx.db, ctx.botId, chatId, id),
       ownerOfTopic: (id) => chatOfTopic(ctx.db, ctx.botId, id),
-      creationsInFlight: (ids) => anyTopicRequestOf(ctx.db, ctx.botId, ids),
+      creationsSending: (ids) => ids.some((id) => ctx.creating.has(id)),
     }));

@@ -38,6 +38,13 @@ export interface DeliveryContext {
   readonly stats: DeliveryStats;
   /** When delivery started (Clock ms): creations in doubt from an earlier run wait from here. */
   readonly startedAt: number;
+  /**
+   * The createTopic rows whose createForumTopic this process is sending now, from the send until
+   * its outcome is recorded: only these can still record a topic from an answer (see
+   * `deleteTopic` in execute.ts). A creation that is merely recorded in the store — in doubt,
+   * waiting to be tried again, or left by an earlier run — never will: its answer is lost.
+   */
+  readonly creating: Set<number>;
 }
 
 /**

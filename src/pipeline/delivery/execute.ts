@@ -36,8 +36,11 @@ export interface ExecuteContext {
   userSideOf(topicMessageId: number): Promise<number | undefined>;
   /** The conversation whose topic this is, if any. */
   ownerOfTopic(topicId: number): Promise<number | undefined>;
-  /** Whether any of these topic creations (outbox ids) is still in flight. */
-  creationsInFlight(outboxIds: readonly number[]): Promise<boolean>;
+  /**
+   * Whether a createForumTopic of any of these creations (outbox ids) is being sent, its answer
+   * not yet recorded: the only kind of creation whose answer may still name a given topic.
+   */
+  creationsSending(outboxIds: readonly number[]): boolean;
 }
 
 /** The first message of a topic that replaces a deleted one. */
@@ -139,8 +142,11 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
       case "deleteTopic": {
         // Adopted or recorded after all (its creation's answer arrived late): it stays.
         if ((yield* lookup(() => ctx.ownerOfTopic(intent.topicId))) !== undefined) return done();
-        if (intent.unlessClaimedBy && (yield* lookup(() => ctx.creationsInFlight(intent.unlessClaimedBy!)))) {
-          return { kind: "retry", reason: "a topic creation in flight may still claim this topic", capMs: 5_000 } as Outcome;
+        // Only a creation whose answer is still on its way can claim it; one merely recorded
+        // (in doubt, waiting for its retry, or left by an earlier run) cannot, and waiting for it
+        // to settle kept the orphan — a user's second topic — alive across restarts.
+        if (intent.unlessClaimedBy && ctx.creationsSending(intent.unlessClaimedBy)) {
+          return { kind: "retry", reason: "a topic creation being sent may still claim this topic", capMs: 1_000 } as Outcome;
         }
         yield* c.call("deleteForumTopic", { chat_id: group, message_thread_id: intent.topicId }).pipe(
           // Without the right to delete topics, closing it at least says nothing waits there.

@@ -75,6 +75,7 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
         const ctx: DeliveryContext = {
           db, botId, groupId, log, stepper, outbox, stats,
           startedAt: yield* Clock.currentTimeMillis,
+          creating: new Set(),
           client: yield* TelegramApi,
           limiter: new RateLimiter(o.limits, yield* Clock.currentTimeMillis),
           // Before the lanes: the lanes' scope closes first, so none waits on a stopped committer.
@@ -155,12 +156,16 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
                 // Recorded after the token is taken: a creation recorded but not sent would look in doubt.
                 const doubt = yield* beforeCreate(ctx, chatId, batch[0], now);
                 if (doubt > 0) return { doubt }; // nothing sent: the slot frees as if answered now
+                ctx.creating.add(batch[0].id);
               }
               return { gone: yield* deliver(chatId, batch) };
             }).pipe(
               // Settled whichever way this ends: a store error after the send would otherwise hold
               // the place in the overall window until it counts as lost (~11 s).
-              Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (at) => Effect.sync(() => ctx.limiter.settled(target, at)))),
+              Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (at) => Effect.sync(() => {
+                ctx.limiter.settled(target, at);
+                ctx.creating.delete(batch[0].id);
+              }))),
             );
             if (sent.doubt !== undefined) return yield* pause(chatId, sent.doubt);
             const gone = sent.gone;
