@@ -1,0 +1,180 @@
+/**
+ * What starting and stopping many bots costs one instance (issue 15's takeover): `--bots N`
+ * polling bots (default 200) against the emulator, all started by one Switchboard process, on
+ * PostgreSQL with the cluster's leases (as an instance that takes over a dead one's bots: one
+ * round acquires them all and starts them 8 at a time) and on SQLite. Per store it prints:
+ * - start: CPU ms per bot (process.cpuUsage of the Switchboard process over `runConfig`, which
+ *   resolves once every bot received its first getUpdates) and the wall time of it;
+ * - relay: the wall time from that moment until one message sent to each bot was relayed;
+ * - stop: CPU ms per bot and wall time of `stop()` (what SIGTERM does: sources, pipelines,
+ *   lease release, store).
+ *
+ *   npx tsx bench/bot-start.ts [--bots 200] [--runs 3] [--stores postgres,sqlite] [--ab DIR]
+ *
+ * Switchboard runs in a child process of its own (the emulator's CPU stays out of its figures),
+ * from src/ of this tree or, with `--ab DIR`, alternately from this tree and from DIR's (a
+ * checkout of another commit with node_modules linked): runs interleave A/B so a neighbour's load
+ * hits both alike, and the table gives medians and the ratios B/A. `BENCH_CHILD_FLAGS` adds
+ * runtime flags to the child (e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`). A first, unmeasured
+ * run per store leaves the state a previous owner would (topics, message maps, the bot's
+ * identity). Timings are reported, never asserted; the exit code is 1 when a message went missing.
+ */
+import { spawn } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
+import { startEmulator } from "../src/sandbox/emulator/mod.ts";
+import { createTestDatabase, type TestDatabase } from "../test/support/postgres.ts";
+import { CopyTracker, fmt, isDeno, removeDir, root, tempDir } from "./support.ts";
+
+const arg = (name: string): string | undefined => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+};
+
+/** What the child reports after its start and after its stop. */
+interface Started {
+  readonly bots: number;
+  readonly cpuMs: number;
+  readonly wallMs: number;
+  /** Epoch ms when `runConfig` resolved (the parent's relay probe counts from it). */
+  readonly at: number;
+}
+interface Stopped {
+  readonly cpuMs: number;
+  readonly wallMs: number;
+}
+
+if (process.argv.includes("--child")) await child();
+else await parent();
+
+/** The Switchboard side: starts the config's bots, reports, stops them when told on stdin. */
+async function child(): Promise<void> {
+  const tree = process.env.BENCH_TREE!;
+  const src = (path: string) => import(pathToFileURL(join(tree, "src", path)).href);
+  const { parseConfig } = await src("config/mod.ts");
+  const { runConfig } = await src("run.ts");
+  const { createLogger } = await src("util/log.ts");
+  const config = parseConfig(readFileSync(process.env.BENCH_CONFIG!, "utf8"), process.env);
+  const log = createLogger("bench", "warn");
+  const report = (kind: string, value: unknown) => process.stdout.write(`BENCH ${kind} ${JSON.stringify(value)}\n`);
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  let c = cpu();
+  let t = performance.now();
+  // Joining at once: the bench measures the starts, not the pause instances started together take.
+  const running = await runConfig(config, { log, cluster: { joinMs: 0, instanceId: "bench" } });
+  report("started", { bots: running.bots.length, cpuMs: cpu() - c, wallMs: performance.now() - t, at: Date.now() } satisfies Started);
+  for await (const line of createInterface({ input: process.stdin })) if (line === "stop") break;
+  c = cpu();
+  t = performance.now();
+  await running.stop();
+  report("stopped", { cpuMs: cpu() - c, wallMs: performance.now() - t } satisfies Stopped);
+  process.exit(0);
+}
+
+async function parent(): Promise<void> {
+  const botCount = Number(arg("bots") ?? 200);
+  const runs = Number(arg("runs") ?? 3);
+  const stores = (arg("stores") ?? "postgres,sqlite").split(",");
+  const trees = [root, ...(arg("ab") ? [resolve(arg("ab")!)] : [])];
+  const watchdog = setTimeout(() => {
+    console.error("bot-start bench: watchdog fired after 20 minutes");
+    process.exit(3);
+  }, 1_200_000);
+
+  const emulator = await startEmulator({ host: "127.0.0.1", enforceRateLimits: false });
+  const operator = emulator.createUser({ firstName: "Olga" });
+  const bots = Array.from({ length: botCount }, (_, i) => {
+    const bot = emulator.createBot({ username: `start${i}_bot` });
+    const groupId = emulator.createForumGroup({ bots: [bot.token], operators: [operator.id] });
+    return { id: `bot${i}`, token: bot.token, groupId, user: emulator.createUser({ firstName: `U${i}` }).id };
+  });
+  const tracker = new CopyTracker(emulator);
+  const arrivedAt = new Map<string, number>();
+  tracker.onArrival((a) => arrivedAt.set(`${a.fromChatId}/${a.fromMessageId}`, Date.now()));
+  const dir = tempDir("sb-bot-start-");
+  const databases: TestDatabase[] = [];
+  let ok = true;
+
+  /** One child's life: start, one message per bot relayed, stop. */
+  const once = async (tree: string, configPath: string) => {
+    const flags = (process.env.BENCH_CHILD_FLAGS ?? "").split(" ").filter((f) => f !== "");
+    const script = join(root, "bench", "bot-start.ts");
+    const [command, argv]: [string, string[]] = isDeno
+      ? [process.execPath, ["run", "-A", ...flags, script, "--child"]]
+      : [process.execPath, ["--import", "tsx", ...flags, script, "--child"]];
+    const proc = spawn(command, argv, { cwd: tree, env: { ...process.env, BENCH_TREE: tree, BENCH_CONFIG: configPath }, stdio: ["pipe", "pipe", "pipe"] });
+    let errors = "";
+    proc.stderr!.on("data", (d) => (errors += d));
+    const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
+    const lines = createInterface({ input: proc.stdout! })[Symbol.asyncIterator]();
+    const next = async <T>(kind: string): Promise<T> => {
+      for (;;) {
+        const { value, done } = await lines.next();
+        if (done) throw new Error(`the child ended before "${kind}" (exit ${await exited}):\n${errors.slice(-3000)}`);
+        if (value.startsWith(`BENCH ${kind} `)) return JSON.parse(value.slice(`BENCH ${kind} `.length)) as T;
+      }
+    };
+    const started = await next<Started>("started");
+    const sent = bots.map((b) => `${b.user}/${emulator.userSends(b.token, b.user, { text: "probe" }).message_id}`);
+    const all = await tracker.until(() => sent.every((k) => arrivedAt.has(k)), 60_000);
+    ok &&= all;
+    const relayMs = all ? Math.max(...sent.map((k) => arrivedAt.get(k)!)) - started.at : NaN;
+    proc.stdin!.write("stop\n");
+    const stopped = await next<Stopped>("stopped");
+    await exited;
+    return { started, relayMs, stopped, missing: sent.filter((k) => !arrivedAt.has(k)).length };
+  };
+
+  type Result = Awaited<ReturnType<typeof once>>;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  try {
+    for (const store of stores) {
+      const storage = store === "postgres"
+        ? (databases[databases.push(await createTestDatabase(undefined, "sb_bench_")) - 1]).url
+        : `sqlite:${join(dir, "switchboard.db")}`;
+      const configPath = join(dir, `${store}.yaml`);
+      writeFileSync(configPath, `storage: "${storage}"\nbots:\n${bots.map((b) => `  - id: ${b.id}\n    token: "${b.token}"\n    api_root: ${emulator.url}\n    group: ${b.groupId}\n    limits: off\n`).join("")}`);
+      // The state a previous owner leaves: topics made, pairs stored, identities recorded.
+      await once(root, configPath);
+      const results = new Map<string, Result[]>(trees.map((t) => [t, []]));
+      for (let r = 0; r < runs; r++) {
+        // Alternating which tree goes first, so a drift in the machine's load hits both alike.
+        for (const tree of r % 2 === 0 ? trees : [...trees].reverse()) {
+          const res = await once(tree, configPath);
+          results.get(tree)!.push(res);
+          console.log(`${store} ${tree === root ? "A (this tree)" : `B (${tree})`} run ${r + 1}: ${res.started.bots} bots; start ${fmt(res.started.cpuMs / botCount, 2)} CPU ms/bot, ${fmt(res.started.wallMs / 1000, 2)} s; relaying ${fmt(res.relayMs / 1000, 2)} s later (${res.missing} missing); stop ${fmt(res.stopped.cpuMs / botCount, 2)} CPU ms/bot, ${fmt(res.stopped.wallMs / 1000, 2)} s`);
+        }
+      }
+      const figures = (rs: Result[]) => ({
+        startCpu: median(rs.map((x) => x.started.cpuMs / botCount)),
+        startWall: median(rs.map((x) => x.started.wallMs / 1000)),
+        relay: median(rs.map((x) => x.relayMs / 1000)),
+        stopCpu: median(rs.map((x) => x.stopped.cpuMs / botCount)),
+        stopWall: median(rs.map((x) => x.stopped.wallMs / 1000)),
+      });
+      const [a, b] = trees.map((t) => figures(results.get(t)!));
+      console.log(`\n${store}, ${botCount} bots, median of ${runs} (${isDeno ? "deno" : `node ${process.version}`})`);
+      console.log(`| tree | start CPU ms/bot | start wall s | then all relay s | stop CPU ms/bot | stop wall s |`);
+      console.log(`|---|---|---|---|---|---|`);
+      const row = (name: string, f: typeof a) => console.log(`| ${name} | ${fmt(f.startCpu, 2)} | ${fmt(f.startWall, 2)} | ${fmt(f.relay, 2)} | ${fmt(f.stopCpu, 2)} | ${fmt(f.stopWall, 2)} |`);
+      row("A (this tree)", a);
+      if (b) {
+        row(`B (${trees[1]})`, b);
+        console.log(`| A/B | ${fmt(a.startCpu / b.startCpu, 2)} | ${fmt(a.startWall / b.startWall, 2)} | ${fmt(a.relay / b.relay, 2)} | ${fmt(a.stopCpu / b.stopCpu, 2)} | ${fmt(a.stopWall / b.stopWall, 2)} |`);
+      }
+      console.log("");
+    }
+  } finally {
+    clearTimeout(watchdog);
+    tracker.close();
+    await emulator.close?.();
+    for (const d of databases) await d.drop().catch(() => undefined);
+    removeDir(dir);
+  }
+  process.exit(ok ? 0 : 1);
+}
