@@ -85,12 +85,23 @@ async function child(): Promise<void> {
   let c = cpu();
   let t = performance.now();
   let w = monotonicMicros();
+  // A takeover (PostgreSQL): the leases as a killed instance leaves them, held by an owner that
+  // no longer renews them and has no heartbeat; they expire once start-up is over, and a later
+  // round takes them all, as on a surviving instance after a `kill -9` of another.
+  const orphan = async (statements: [string, unknown[]][]) => {
+    const client = new pg.Client({ connectionString: config.storage });
+    await client.connect();
+    for (const [statement, values] of statements) await client.query(statement, values);
+    await client.end();
+  };
+  const takeover = process.env.BENCH_TAKEOVER === "1";
+  if (takeover) await orphan([["update leases set owner = 'gone', renewed_at = $1, expires_at = $2", [Date.now(), Date.now() + 600_000]], ["delete from instances", []]]);
   // Joining at once: the bench measures the starts, not the pause instances started together take.
   const running = await runConfig(config, { log, cluster: { joinMs: 0, instanceId: "bench" } });
-  if (running.bots.length < config.bots.length) {
-    // A takeover: the leases were held by an instance that is gone (the parent wrote them so);
-    // a later round takes them all. Counted from there: the CPU since start-up ended, the wall
-    // time since the round took the leases.
+  if (takeover) {
+    if (running.bots.length > 0) throw new Error("the first round took leases it should not have");
+    await orphan([["update leases set expires_at = $1 where owner = 'gone'", [Date.now()]]]);
+    // Counted from here: the CPU since start-up ended, the wall time since a round took the leases.
     c = cpu();
     w = monotonicMicros();
     while (running.cluster && running.cluster.stats.acquired === 0) await new Promise((r) => setTimeout(r, 2));
@@ -135,29 +146,15 @@ async function parent(): Promise<void> {
   const databases: TestDatabase[] = [];
   let ok = true;
 
-  /**
-   * PostgreSQL: the leases as a killed instance leaves them, held for 1.5 s more by an owner
-   * that no longer renews them (and no heartbeat of it): the child's first round takes none, a
-   * later one all of them, as a surviving instance does after a `kill -9` of another.
-   */
-  const orphanLeases = async (url: string) => {
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    const now = Date.now();
-    await client.query("update leases set owner = 'gone', renewed_at = $1, expires_at = $2", [now, now + 1500]);
-    await client.query("delete from instances");
-    await client.end();
-  };
-
   /** One child's life: start, one message per bot relayed, stop. */
-  const once = async (tree: string, configPath: string, takeoverOf?: string) => {
-    if (takeoverOf) await orphanLeases(takeoverOf);
+  const once = async (tree: string, configPath: string, takeover = false) => {
+    const calls0 = { ...emulator.stats().calls };
     const flags = (process.env.BENCH_CHILD_FLAGS ?? "").split(" ").filter((f) => f !== "");
     const script = join(root, "bench", "bot-start.ts");
     const [command, argv]: [string, string[]] = isDeno
       ? [process.execPath, ["run", "-A", ...flags, script, "--child"]]
       : [process.execPath, ["--import", "tsx", ...flags, script, "--child"]];
-    const proc = spawn(command, argv, { cwd: tree, env: { ...process.env, BENCH_TREE: tree, BENCH_CONFIG: configPath }, stdio: ["pipe", "pipe", "pipe"] });
+    const proc = spawn(command, argv, { cwd: tree, env: { ...process.env, BENCH_TREE: tree, BENCH_CONFIG: configPath, ...(takeover ? { BENCH_TAKEOVER: "1" } : {}) }, stdio: ["pipe", "pipe", "pipe"] });
     let errors = "";
     proc.stderr!.on("data", (d) => (errors += d));
     if (process.env.BENCH_SQL_COUNTS) proc.stderr!.pipe(process.stderr);
@@ -171,6 +168,7 @@ async function parent(): Promise<void> {
       }
     };
     const started = await next<Started>("started");
+    const calls = Object.entries(emulator.stats().calls).map(([m, n]) => [m, (n as number) - ((calls0 as Record<string, number>)[m] ?? 0)] as const).filter(([, n]) => n > 0);
     const sent = bots.map((b) => `${b.user}/${emulator.userSends(b.token, b.user, { text: "probe" }).message_id}`);
     const all = await tracker.until(() => sent.every((k) => arrivedAt.has(k)), 60_000);
     ok &&= all;
@@ -178,7 +176,7 @@ async function parent(): Promise<void> {
     proc.stdin!.write("stop\n");
     const stopped = await next<Stopped>("stopped");
     await exited;
-    return { started, relayMs, stopped, missing: sent.filter((k) => !arrivedAt.has(k)).length };
+    return { started, relayMs, stopped, missing: sent.filter((k) => !arrivedAt.has(k)).length, calls: calls.map(([m, n]) => `${m} ${n}`).join(", ") };
   };
 
   type Result = Awaited<ReturnType<typeof once>>;
@@ -196,9 +194,9 @@ async function parent(): Promise<void> {
       for (let r = 0; r < runs; r++) {
         // Alternating which tree goes first, so a drift in the machine's load hits both alike.
         for (const tree of r % 2 === 0 ? trees : [...trees].reverse()) {
-          const res = await once(tree, configPath, store === "postgres" ? storage : undefined);
+          const res = await once(tree, configPath, store === "postgres");
           results.get(tree)!.push(res);
-          console.log(`${store} ${tree === root ? "A (this tree)" : `B (${tree})`} run ${r + 1}: ${res.started.bots} bots; start ${fmt(res.started.cpuMs / botCount, 2)} CPU ms/bot, ${fmt(res.started.wallMs / 1000, 2)} s; relaying ${fmt(res.relayMs / 1000, 2)} s later (${res.missing} missing); stop ${fmt(res.stopped.cpuMs / botCount, 2)} CPU ms/bot, ${fmt(res.stopped.wallMs / 1000, 2)} s; windows start ${res.started.window} stop ${res.stopped.window}`);
+          console.log(`${store} ${tree === root ? "A (this tree)" : `B (${tree})`} run ${r + 1}: ${res.started.bots} bots; start ${fmt(res.started.cpuMs / botCount, 2)} CPU ms/bot, ${fmt(res.started.wallMs / 1000, 2)} s; relaying ${fmt(res.relayMs / 1000, 2)} s later (${res.missing} missing); stop ${fmt(res.stopped.cpuMs / botCount, 2)} CPU ms/bot, ${fmt(res.stopped.wallMs / 1000, 2)} s; windows start ${res.started.window} stop ${res.stopped.window}; Bot API calls during the start: ${res.calls}`);
         }
       }
       const figures = (rs: Result[]) => ({
