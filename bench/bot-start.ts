@@ -187,7 +187,7 @@ async function parent(): Promise<void> {
         ? (databases[databases.push(await createTestDatabase(undefined, "sb_bench_")) - 1]).url
         : `sqlite:${join(dir, "switchboard.db")}`;
       const configPath = join(dir, `${store}.yaml`);
-      writeFileSync(configPath, `storage: "${storage}"\nbots:\n${bots.map((b) => `  - id: ${b.id}\n    token: "${b.token}"\n    api_root: ${emulator.url}\n    group: ${b.groupId}\n    limits: off\n`).join("")}`);
+      writeFileSync(configPath, `storage: "${storage}"\nbots:\n${bots.map((b) => `  - id: ${b.id}\n    token: "${b.token}"\n    api_root: ${emulator.url}\n    group: ${b.groupId}\n    limits: off\n    params: { welcome: off }\n`).join("")}`);
       // The state a previous owner leaves: topics made, pairs stored, identities recorded.
       await once(root, configPath);
       const results = new Map<string, Result[]>(trees.map((t) => [t, []]));

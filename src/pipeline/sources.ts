@@ -52,6 +52,8 @@ export interface SourceOptions {
   lastUpdateId: number | undefined;
   /** Several instances: the receivers listen on every instance, not here (pipeline/bot.ts `fronted`). */
   fronted?: Fronted;
+  /** Several instances: taken over from another instance, which polled it (pipeline/bot.ts `takeover`). */
+  takeover?: boolean;
 }
 
 /** The running source's handles. */
@@ -138,7 +140,7 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
 
     const connected = yield* Deferred.make<void>();
     yield* Effect.forkScoped(runPolling({
-      client: o.client, log, lastUpdateId: o.lastUpdateId, accept: (updates) => o.inbox.accept(updates, { source: "polling" }), timeoutSeconds: o.pollTimeoutSeconds, health: o.health,
+      client: o.client, log, lastUpdateId: o.lastUpdateId, ...(o.takeover ? { noWebhookExpected: true } : {}), accept: (updates) => o.inbox.accept(updates, { source: "polling" }), timeoutSeconds: o.pollTimeoutSeconds, health: o.health,
       onConnected: Effect.zipRight(Effect.sync(() => announce("polling")), Deferred.succeed(connected, undefined)), ...asked,
     }));
     // Started means receiving: the first getUpdates has told Telegram which kinds to keep (an
