@@ -2,12 +2,13 @@
  * A bot taken over starts with the stored identity only when it is the token's bot; the later
  * getMe stores and shows a changed identity, and a refusal is logged.
  */
+import type { UserFromGetMe } from "@grammyjs/types";
 import { Effect } from "effect";
 import { describe, expect, it } from "vitest";
 import { recheckIdentity, sameBot } from "../../src/pipeline/stored-identity.ts";
 import { captureLog } from "../support/scripted-telegram.ts";
 
-const me = { id: 42, is_bot: true as const, first_name: "Acme", username: "acme_bot", can_join_groups: true, can_read_all_group_messages: true, supports_inline_queries: false, can_connect_to_business: false, has_main_web_app: false };
+const me = { id: 42, is_bot: true, first_name: "Acme", username: "acme_bot" } as UserFromGetMe;
 
 describe("stored identity", () => {
   it("stands in for getMe only for the token's own bot", () => {
@@ -19,7 +20,7 @@ describe("stored identity", () => {
 
   it("a changed identity is stored and shown; the same one writes nothing; a refusal is logged", async () => {
     const recorded: unknown[] = [];
-    const record = (m: typeof me) => Effect.sync(() => void recorded.push(m));
+    const record = (m: UserFromGetMe) => Effect.sync(() => void recorded.push(m));
     const view = { username: "acme_bot" };
     const { log, lines } = captureLog();
     await Effect.runPromise(recheckIdentity(Effect.succeed(me), me, view, record, log));
