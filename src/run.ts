@@ -139,14 +139,14 @@ const startCluster = (config: Config, options: RunOptions, root: Logger, store: 
     let coordinator: Coordinator | undefined;
     const processorHere = (botId: string) => Effect.suspend(() => coordinator?.running.find((b) => b.id === botId)?.inbox.wake ?? Effect.void);
     for (const bot of config.bots) fronts.set(bot.id, yield* startFront({ bot, log: root.child(bot.id, { bot: bot.id }), store, notifier, recheck, processorHere: processorHere(bot.id) }));
-    const fronted = { notifier, inboxRecheck: recheck, recordIdentity: config.admin !== undefined, proxyHere: (botId: string) => Effect.suspend(() => fronts.get(botId)?.proxy?.notify([]) ?? Effect.void) };
+    const fronted = { notifier, inboxRecheck: recheck, proxyHere: (botId: string) => Effect.suspend(() => fronts.get(botId)?.proxy?.notify([]) ?? Effect.void) };
     coordinator = yield* runCoordinator({
       store, leaseDb, settings, botIds: config.bots.map((b) => b.id), log: root.child("cluster"), notifier, liveness: { url: config.storage },
-      startBot: (botId, botStore, renewal) => {
+      startBot: (botId, botStore, renewal, takeover) => {
         const index = config.bots.findIndex((b) => b.id === botId);
         const bot = config.bots[index];
         return makeBot({
-          ...options, pollTimeoutSeconds, bot, index, log: root.child(bot.id, { bot: bot.id }), pluginsMigrated: true, fronted,
+          ...options, pollTimeoutSeconds, bot, index, log: root.child(bot.id, { bot: bot.id }), pluginsMigrated: true, fronted, takeover,
           guardClient: (client) => guardedClient(client, renewal, settings.ttlMs, settings.callMarginMs, leaseClock),
         }).pipe(Effect.provideService(Store, botStore), Effect.withClock(pipelineClock));
       },

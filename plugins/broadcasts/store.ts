@@ -174,6 +174,11 @@ export async function recentBroadcasts(db: Kysely<any>, botId: string, limit: nu
  */
 export async function requeueInDoubt(db: Kysely<any>, botId: string): Promise<number> {
   const ids = db.selectFrom(broadcasts).select("id").where("bot_id", "=", botId);
+  // Looked for before anything is written: at nearly every start there is none, and with several
+  // instances every write is a fenced transaction (four round trips), at every bot's start. Nothing
+  // else marks this bot's rows `sending` meanwhile: only its sender does, and it has not begun.
+  const any = await db.selectFrom(recipients).select("seq").where("status", "=", "sending").where("broadcast_id", "in", ids).limit(1).executeTakeFirst();
+  if (any === undefined) return 0;
   const result = await db.updateTable(recipients).set({ status: "pending", in_doubt: 1 }).where("status", "=", "sending").where("broadcast_id", "in", ids).executeTakeFirst();
   return Number(result.numUpdatedRows);
 }

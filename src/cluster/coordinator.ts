@@ -42,8 +42,12 @@ export interface CoordinatorOptions {
   /** Every bot of the config, in config order. */
   readonly botIds: readonly string[];
   readonly log: Logger;
-  /** Starts one bot in the current Scope, on `store` (fenced by its lease) and with `renewal` for its client's guard. */
-  startBot(botId: string, store: StoreService, renewal: RenewalClock): Effect.Effect<RunningBot, unknown, Scope.Scope>;
+  /**
+   * Starts one bot in the current Scope, on `store` (fenced by its lease) and with `renewal` for its
+   * client's guard. `takeover`: the lease was taken after the instance's first round (another
+   * instance ran the bot until just now), not at start-up (pipeline/bot.ts `takeover`).
+   */
+  startBot(botId: string, store: StoreService, renewal: RenewalClock, takeover: boolean): Effect.Effect<RunningBot, unknown, Scope.Scope>;
   /** Whether rounds repeat every `renewMs` by themselves (default); tests of the lease logic step `tick` instead. */
   readonly repeat?: boolean;
   /**
@@ -124,6 +128,8 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
     const renewal = { lastRenewedAt: yield* Clock.currentTimeMillis };
     let closing = false;
     let rounds = 0;
+    // Starts of the first round are start-up's (a wrong token fails it); later ones are takeovers.
+    let startedUp = false;
     // Each instance prefers different bots, so racing instances rarely want the same lease.
     const preference = (botId: string) => hash(`${me}/${botId}`);
     const runtime = yield* Effect.runtime<never>();
@@ -207,7 +213,7 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
       Runtime.runFork(runtime)(Effect.asVoid(stopOne(botId, false)));
     };
 
-    const startOne = (botId: string, token: number): Effect.Effect<void, unknown> =>
+    const startOne = (botId: string, token: number, takeover: boolean): Effect.Effect<void, unknown> =>
       Effect.gen(function* () {
         const lease = { botId, token };
         const scope = yield* Scope.make();
@@ -230,7 +236,7 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
           }
           return;
         }
-        const started = yield* Effect.exit(Scope.extend(o.startBot(botId, fencedStore, entry.renewal), scope)).pipe(
+        const started = yield* Effect.exit(Scope.extend(o.startBot(botId, fencedStore, entry.renewal, takeover), scope)).pipe(
           Effect.ensuring(startLanes.release(1)),
           // Shut down while connecting: the half-started bot is stopped all the same.
           Effect.onInterrupt(() => abandon),
@@ -303,7 +309,7 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
       // In order of preference: the bots this instance would keep start first, the ones it would
       // hand back first (more instances joined meanwhile) wait for a lane longest.
       for (const { botId, token } of taken.sort((x, y) => preference(x.botId) - preference(y.botId))) {
-        starts.push(yield* Effect.forkIn(startOne(botId, token).pipe(Effect.tapErrorCause((cause) =>
+        starts.push(yield* Effect.forkIn(startOne(botId, token, startedUp).pipe(Effect.tapErrorCause((cause) =>
           Effect.sync(() => log.error("a bot could not start here; another instance may take it", { bot: botId, cause: String(cause) })))), coordinatorScope));
       }
       return starts;
@@ -343,6 +349,7 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
     }
     // The first round's starts are awaited: a bot that cannot start fails the start-up.
     const first = yield* round;
+    startedUp = true;
     // Repeated rounds keep going while the first starts connect; they are never run twice at once.
     // Every `renewMs` from the start of the last (not from its end): a round slowed by a busy
     // process (hundreds of bots starting) must not push the next renewal towards the guard's limit.

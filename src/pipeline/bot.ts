@@ -8,7 +8,7 @@
 import type { Update, UserFromGetMe } from "@grammyjs/types";
 import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
-import * as Layer from "effect/Layer";
+import * as Context from "effect/Context";
 import * as Runtime from "effect/Runtime";
 import * as Schedule from "effect/Schedule";
 import type * as Scope from "effect/Scope";
@@ -19,10 +19,11 @@ import { displayName, titleStatusOf, topicTitle } from "../conversation/title.ts
 import { loadPlugins } from "../plugins/load.ts";
 import { Plugins } from "../plugins/service.ts";
 import { chatOfTopic, type ConversationRow } from "../store/conversations.ts";
-import { pruneInbox, smallestUpdateId } from "../store/inbox.ts";
-import { chatOfTopicMessage, newestTopicMessageId } from "../store/message-map.ts";
+import { pruneInbox } from "../store/inbox.ts";
+import { chatOfTopicMessage } from "../store/message-map.ts";
 import { query, Store } from "../store/store.ts";
 import { saveBotIdentity } from "../store/bot-identity.ts";
+import { readStartState } from "../store/start-state.ts";
 import type { Notifier } from "../cluster/notify.ts";
 import { wakeOnNotify } from "../cluster/wake.ts";
 import { TelegramApi } from "../telegram/api.ts";
@@ -30,6 +31,7 @@ import { makeTelegramClient, type TelegramClient } from "../telegram/client.ts";
 import { downloadText } from "../telegram/download-file.ts";
 import { uploadDocument } from "../telegram/upload-document.ts";
 import { connect } from "../telegram/connect.ts";
+import { identityRecheck, recheckIdentity, sameBot } from "./stored-identity.ts";
 import { OwnSends } from "../telegram/mtproto/own-sends.ts";
 import type { MtprotoClientFactory, MtprotoSession } from "../telegram/mtproto/session.ts";
 import { mirrorsToParallel } from "../telegram/proxy/mirror.ts";
@@ -47,6 +49,7 @@ import { Processor, type ProcessorStats } from "./processor.ts";
 import { ReceiveHealth } from "./receive-health.ts";
 import { limitsFromConfig, type RateLimitConfig } from "./rate-limits.ts";
 import { startSource } from "./sources.ts";
+import { buildInOrder } from "./layers-in-order.ts";
 import { BotStartError } from "./start-error.ts";
 export { BotStartError };
 import { Stepper, type StepperService } from "./stepper.ts";
@@ -72,6 +75,13 @@ export interface StartBotOptions {
   tracer?: PipelineTracer;
   /** The plugins' migrations already ran on the store (several instances: once at start, unfenced). */
   pluginsMigrated?: boolean;
+  /**
+   * Several instances: the bot ran on another instance until just now (the coordinator took its
+   * lease after the first round). The identity that owner stored stands in for getMe, which is
+   * asked in the background a little later (store/bot-identity.ts, stored-identity.ts). A first
+   * start always asks Telegram, so a wrong token still fails the start-up.
+   */
+  takeover?: boolean;
   /** Wraps the Bot API client (several instances: the lease's guard, cluster/guard.ts). */
   guardClient?: (client: TelegramClient) => TelegramClient;
   /**
@@ -90,8 +100,6 @@ export interface Fronted {
   readonly inboxRecheck?: Duration.DurationInput;
   /** Wakes this instance's proxy long polls for a bot (its front), without the round trip through the database. */
   readonly proxyHere?: (botId: string) => Effect.Effect<void>;
-  /** Whether the bot's identity is stored for the other instances' Topics API (only when there is an admin listener). */
-  readonly recordIdentity?: boolean;
 }
 
 /** A running bot: its identity and the live services tests, the sandbox and benchmarks look at. */
@@ -140,23 +148,28 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
     const plugins = yield* Effect.tryPromise({ try: () => loadPlugins(bot, o.index ?? 0, view, log, db, o.pluginsMigrated), catch: (error) => error });
     // Their services are released after everything that may call a hook has stopped.
     yield* Effect.addFinalizer(() => Effect.promise(() => plugins.dispose()));
-    const me = yield* connect({ client, botId: bot.id, log }).pipe(Effect.mapError((e) => new BotStartError(e.message)));
+    // One statement for everything the start reads (store/start-state.ts).
+    const state = yield* query("read the bot's state", () => readStartState(db, bot.id));
+    const getMe = connect({ client, botId: bot.id, log }).pipe(Effect.mapError((e) => new BotStartError(e.message)));
+    const stored = o.takeover ? sameBot(state.identity, bot.token) : undefined;
+    const me = stored ?? (yield* getMe);
     view.username = me.username;
-    // The other instances' fronts name the bot by it (the Topics API), without calling Telegram.
-    if (o.fronted?.recordIdentity) yield* query("record the bot's identity", () => saveBotIdentity(db, bot.id, me));
+    // The other instances' fronts name the bot by it (the Topics API), without calling Telegram;
+    // and the next owner starts with it (`takeover`).
+    const record = (me: UserFromGetMe) => query("record the bot's identity", () => saveBotIdentity(db, bot.id, me));
+    if (o.fronted && !stored && JSON.stringify(me) !== JSON.stringify(state.identity)) yield* record(me);
+    // Taken over with the last owner's identity: Telegram is asked once the burst of starts is over.
+    if (stored) yield* Effect.forkScoped(Effect.delay(recheckIdentity(getMe, stored, view, record, log), identityRecheck));
 
     const nameOf = (user: Parameters<typeof displayName>[0]) => plugins.nameOf(user, view) ?? displayName(user);
     const machine = createConversationMachine({ iconColor: plugins.topicIconColor(view), nameOf, hideGroupSenders: bot.params.hide_info.includes("name"), suffixOf: (data) => plugins.titleSuffix(data, view) });
     const env: BotEnv = { botId: bot.id, groupId: bot.group, view, log, ...(o.tracer ? { tracing: botTracing(o.tracer, bot.id) } : {}) };
     const proxyMode = bot.parallel?.mode === "proxy" ? bot.parallel : undefined;
 
-    const base = Layer.mergeAll(Layer.succeed(Bot, env), TelegramApi.fromClient(client), Plugins.fromHost(plugins));
-    const queues = Layer.mergeAll(Outbox.layer, Inbox.layer(proxyMode ? { mirror: mirrorsToParallel(bot.group) } : {}));
-    const services = Stepper.layer(machine).pipe(Layer.provideMerge(queues), Layer.provideMerge(base));
     const pairsInFlight = new PairsInFlight();
     // Copies sent from now on are newer than any recorded: a reaction on an older message after a
     // restart does not wait for them.
-    pairsInFlight.seen(yield* query("read the newest relayed topic message", () => newestTopicMessageId(db, bot.id)));
+    pairsInFlight.seen(state.newestTopicMessageId);
     const router = {
       botId: me.id, botUsername: me.username, groupId: bot.group,
       chatOfTopic: (topicId: number) => chatOfTopic(db, bot.id, topicId),
@@ -165,19 +178,23 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       chatOfTopicMessage: (messageId: number) => pairsInFlight.lookUp(messageId, () => chatOfTopicMessage(db, bot.id, messageId)),
       sawGroupMessage: (messageId: number) => pairsInFlight.seen(messageId),
     };
-    const workers = Layer.mergeAll(
+    // One layer after another, not one composed graph: a tenth of the CPU (layers-in-order.ts).
+    const base = Context.make(Bot, env).pipe(Context.add(TelegramApi, client), Context.add(Plugins, plugins));
+    const pipeline = yield* buildInOrder(base, [
+      Outbox.layer,
+      Inbox.layer(proxyMode ? { mirror: mirrorsToParallel(bot.group) } : {}),
+      Stepper.layer(machine),
       Delivery.layer({ limits: o.limits ?? limitsFromConfig(bot.limits), pairsInFlight, ...(o.albumSettleMs !== undefined ? { albumSettle: Duration.millis(o.albumSettleMs) } : {}) }),
       Processor.layer(router),
       Timers.layer(o.timerIntervalMs === undefined ? undefined : Duration.millis(o.timerIntervalMs)),
-    ).pipe(Layer.provideMerge(services));
-    const pipeline = yield* Layer.build(workers);
+    ]) as Effect.Effect<Context.Context<Bot | TelegramApi | Plugins | Outbox | Inbox | Stepper | Delivery | Processor | Timers>, unknown, Scope.Scope>;
 
     return yield* Effect.gen(function* () {
       const stepper = yield* Stepper;
       const inbox = yield* Inbox;
       const runtime = yield* Effect.runtime<Inbox>();
       // Real time, not the Clock: these are identities, not timing.
-      const nextUpdateId = syntheticUpdateIds(Date.now, yield* query("read the smallest update id", () => smallestUpdateId(db, bot.id)));
+      const nextUpdateId = syntheticUpdateIds(Date.now, state.smallestUpdateId);
       // Another instance's generator may have handed out the same ids (fresh-ids.ts).
       const accept = (updates: readonly Update[], sourceKey: (u: Update) => string | undefined) =>
         Runtime.runPromise(runtime)(acceptKeyed(inbox, nextUpdateId, updates, sourceKey));
@@ -202,7 +219,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
       // Work left from a previous run is already under way; now the plugins' own queues (webhooks).
       yield* plugins.run;
       const receiving = new ReceiveHealth();
-      const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends, health: receiving, nextUpdateId });
+      const source = yield* startSource({ ...o, me, client, accept, inbox, ownSends, health: receiving, nextUpdateId, lastUpdateId: state.lastUpdateId });
       if (o.fronted) yield* wakeOnNotify(o.fronted.notifier, bot.id, inbox, o.fronted.inboxRecheck);
 
       // Telegram keeps unconfirmed updates 24 h at most, so older processed rows can never recur.

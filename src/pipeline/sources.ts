@@ -48,8 +48,12 @@ export interface SourceOptions {
   health: ReceiveHealth;
   /** The bot's one generator of synthetic update ids (util/synthetic-id.ts). */
   nextUpdateId: () => number;
+  /** The polling offset as the start read it (store/start-state.ts): nothing else moves it before the poller runs. */
+  lastUpdateId: number | undefined;
   /** Several instances: the receivers listen on every instance, not here (pipeline/bot.ts `fronted`). */
   fronted?: Fronted;
+  /** Several instances: taken over from another instance, which polled it (pipeline/bot.ts `takeover`). */
+  takeover?: boolean;
 }
 
 /** The running source's handles. */
@@ -134,10 +138,9 @@ export const startSource = (o: SourceOptions): Effect.Effect<RunningSource, BotS
       return { proxy, mtproto: undefined, webhookPort: server.port };
     }
 
-    const last = yield* o.inbox.lastUpdateId();
     const connected = yield* Deferred.make<void>();
     yield* Effect.forkScoped(runPolling({
-      client: o.client, log, lastUpdateId: last, accept: (updates) => o.inbox.accept(updates, { source: "polling" }), timeoutSeconds: o.pollTimeoutSeconds, health: o.health,
+      client: o.client, log, lastUpdateId: o.lastUpdateId, ...(o.takeover ? { noWebhookExpected: true } : {}), accept: (updates) => o.inbox.accept(updates, { source: "polling" }), timeoutSeconds: o.pollTimeoutSeconds, health: o.health,
       onConnected: Effect.zipRight(Effect.sync(() => announce("polling")), Deferred.succeed(connected, undefined)), ...asked,
     }));
     // Started means receiving: the first getUpdates has told Telegram which kinds to keep (an

@@ -53,14 +53,20 @@ export class Timers extends Context.Tag("switchboard/Timers")<Timers, TimersServ
         );
 
         const longest = Duration.toMillis(Duration.decode(interval));
-        const untilNext = Effect.gen(function* () {
-          const next = yield* query("read the next timer", () => nextTimerDue(db, botId)).pipe(Effect.orElseSucceed(() => undefined));
+        // The next timer is read first and the due ones only when it is due: one statement per look
+        // when nothing is (at every bot's start, hundreds at once in a takeover), not two.
+        const look = Effect.gen(function* () {
+          const read = yield* Effect.either(query("read the next timer", () => nextTimerDue(db, botId)));
+          // The store failing: fire what it lets us, then wait for a commit, as before this read came first.
+          if (read._tag === "Left") return yield* Effect.zipRight(tick, stepper.timersSet);
+          const next = read.right;
           const now = yield* Clock.currentTimeMillis;
+          if (next !== undefined && next <= now) return yield* tick;
           // No timer at all: nothing can fall due until a commit sets one.
           if (next === undefined) return yield* stepper.timersSet;
-          yield* Effect.race(Effect.sleep(Duration.millis(Math.min(longest, Math.max(0, next - now)))), stepper.timersSet);
+          yield* Effect.race(Effect.sleep(Duration.millis(Math.min(longest, next - now))), stepper.timersSet);
         });
-        yield* Effect.forkScoped(Effect.forever(Effect.zipRight(tick, untilNext)));
+        yield* Effect.forkScoped(Effect.forever(look));
         return {
           tick,
           get fired() {

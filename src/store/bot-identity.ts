@@ -6,18 +6,19 @@
 import type { UserFromGetMe } from "@grammyjs/types";
 import type { Db } from "./schema.ts";
 
-const key = "me";
+/** The `bot_state` key of the identity. */
+export const identityKey = "me";
 
 /** Stores `me` for bot `botId` (replacing what was there). */
 export async function saveBotIdentity(db: Db, botId: string, me: UserFromGetMe): Promise<void> {
   const value = JSON.stringify(me);
-  await db.insertInto("bot_state").values({ bot_id: botId, key, value })
+  await db.insertInto("bot_state").values({ bot_id: botId, key: identityKey, value })
     .onConflict((c) => c.columns(["bot_id", "key"]).doUpdateSet({ value }))
     .execute();
 }
 
 /** The stored identity of bot `botId`, if its owner connected it once. */
 export async function loadBotIdentity(db: Db, botId: string): Promise<UserFromGetMe | undefined> {
-  const row = await db.selectFrom("bot_state").select("value").where("bot_id", "=", botId).where("key", "=", key).executeTakeFirst();
+  const row = await db.selectFrom("bot_state").select("value").where("bot_id", "=", botId).where("key", "=", identityKey).executeTakeFirst();
   return row ? (JSON.parse(row.value) as UserFromGetMe) : undefined;
 }

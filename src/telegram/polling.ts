@@ -38,6 +38,12 @@ export interface PollingOptions {
   readonly allowedUpdates?: readonly UpdateKind[];
   /** Told of every getUpdates answer and failure (for `/readyz`). */
   readonly health?: ReceiveHealth;
+  /**
+   * The bot was polled until just now (a takeover from another instance): no webhook is expected,
+   * so none is deleted before the first poll. Should there be one after all, getUpdates' 409 says
+   * so, and it is deleted then (see `runPolling`).
+   */
+  readonly noWebhookExpected?: boolean;
 }
 
 /** One getUpdates answer: the updates as received, and the offset that confirms all of them. */
@@ -100,6 +106,7 @@ export const pollUpdates = (o: PollingOptions): Stream.Stream<PolledBatch> =>
         Effect.tap(() => (o.health ? Clock.currentTimeMillis.pipe(Effect.map((now) => o.health!.ok("polling", now))) : Effect.void)),
         Effect.tapError((e) =>
           Ref.set(connected, false).pipe(
+            Effect.zipRight(o.noWebhookExpected && e._tag === "Conflict" && /webhook/i.test(e.description) ? deleteWebhook(o) : Effect.void),
             Effect.zipRight(o.health ? Clock.currentTimeMillis.pipe(Effect.map((now) => o.health!.failed(e._tag === "NetworkError" ? `getUpdates: ${e.reason}` : `getUpdates: ${e._tag}`, now))) : Effect.void),
           )
         ),
@@ -140,15 +147,15 @@ export interface RunPollingOptions extends Omit<PollingOptions, "committed" | "o
 }
 
 /**
- * Polls until interrupted: deletes any webhook (polling and a webhook exclude each other), then
+ * Polls until interrupted: deletes any webhook (polling and a webhook exclude each other; after a
+ * takeover only when getUpdates finds one, see `noWebhookExpected`), then
  * commits every batch through `accept`. A failed accept restarts the stream after a backoff, so
  * getUpdates asks again from the same unconfirmed offset.
  */
 export const runPolling = (o: RunPollingOptions): Effect.Effect<never> =>
   Effect.gen(function* () {
-    yield* o.client.call("deleteWebhook", { drop_pending_updates: false }).pipe(
-      Effect.catchAll((e) => Effect.sync(() => o.log.warn("deleteWebhook failed; polling anyway", { error: e._tag }))),
-    );
+    // One Bot API call fewer per bot in a takeover's burst of starts (see `noWebhookExpected`).
+    if (!o.noWebhookExpected) yield* deleteWebhook(o);
     const committed = yield* Ref.make(o.lastUpdateId);
     const onConnected = o.onConnected ? yield* Effect.once(o.onConnected) : undefined;
     yield* pollUpdates({ ...o, committed: Ref.get(committed), ...(onConnected ? { onConnected } : {}) }).pipe(
@@ -164,6 +171,13 @@ export const runPolling = (o: RunPollingOptions): Effect.Effect<never> =>
     );
     return yield* Effect.never;
   });
+
+/** Deletes the bot's webhook (polling and a webhook exclude each other); a failure is logged, and polling goes on. */
+const deleteWebhook = (o: Pick<PollingOptions, "client" | "log">): Effect.Effect<void> =>
+  o.client.call("deleteWebhook", { drop_pending_updates: false }).pipe(
+    Effect.asVoid,
+    Effect.catchAll((e) => Effect.sync(() => o.log.warn("deleteWebhook failed; polling anyway", { error: e._tag }))),
+  );
 
 function reportFailure(log: Logger, e: TelegramError, wait: Duration.Duration): void {
   const inMs = Math.round(Duration.toMillis(wait));
