@@ -57,7 +57,7 @@ export interface CoordinatorOptions {
   readonly notifier?: Notifier;
   /**
    * PostgreSQL: the instance holds its liveness lock on a connection of its own (liveness.ts),
-   * and takes the leases of an instance found dead (lock free, heartbeat two renewals old) at
+   * and takes the leases of an instance found dead (lock free, heartbeat ttl − margin old) at
    * once instead of after they expire.
    */
   readonly liveness?: { readonly url: string; readonly health?: ConnectionHealth };
@@ -147,15 +147,23 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
       }
     };
     if (o.liveness) yield* holdLiveness(o.liveness.url, me, log, closeGuards, o.liveness.health);
-    const deadAfterMs = 2 * settings.renewMs;
+    // Dead only once its own guard has stopped its calls (no renewal for ttl − margin, by its
+    // clock): then taking its leases is as safe as after expiry, whatever became of its lock
+    // connection — the free lock only says the margin (skew, network) is not needed.
+    const deadAfterMs = settings.ttlMs - settings.callMarginMs;
     const reportedDead = new Set<string>();
     /** Instances among `live` whose process is gone (liveness.ts): their leases need not expire first. */
     const deadAmong = (live: readonly InstanceRow[], now: number): Effect.Effect<string[]> => {
       const stale = live.filter((i) => i.instanceId !== me && now - i.heartbeatAt >= deadAfterMs).map((i) => i.instanceId);
-      if (!o.liveness || stale.length === 0) return Effect.succeed([]);
+      if (!o.liveness || stale.length === 0) {
+        reportedDead.clear();
+        return Effect.succeed([]);
+      }
       return use("look for dead instances", (db) => withoutLiveness(db, stale)).pipe(
         Effect.tap((dead) => Effect.sync(() => {
           for (const id of dead) if (!reportedDead.has(id)) log.warn("an instance is gone (its liveness lock is free): taking its bots over now", { instance: id });
+          // An instance that renews again is alive after all: its real death is said when it comes.
+          for (const id of reportedDead) if (!dead.includes(id)) reportedDead.delete(id);
           for (const id of dead) reportedDead.add(id);
         })),
         // Not knowing is not dead: its leases expire as usual.
@@ -299,11 +307,12 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
         return [];
       }
       if (active.length === share) return [];
-      const free = (yield* use("list free leases", (db) => freeLeases(db, o.botIds, now, dead)))
+      const deadOwners = { ids: dead, silentMs: deadAfterMs };
+      const free = (yield* use("list free leases", (db) => freeLeases(db, o.botIds, now, deadOwners)))
         .filter((id) => !owned.has(id) && (cooldown.get(id) ?? 0) <= now)
         .sort((a, b) => preference(a) - preference(b));
       // One statement for all of them; those another instance took first come at a later round.
-      const taken = yield* use("acquire leases", (db) => acquireLeases(db, free.slice(0, share - active.length), me, now, settings.ttlMs, dead));
+      const taken = yield* use("acquire leases", (db) => acquireLeases(db, free.slice(0, share - active.length), me, now, settings.ttlMs, deadOwners));
       stats.acquired += taken.length;
       const starts: Fiber.RuntimeFiber<void, unknown>[] = [];
       // In order of preference: the bots this instance would keep start first, the ones it would

@@ -72,6 +72,8 @@ export const keepConnection = (o: KeptConnectionOptions): Effect.Effect<void, ne
       const setUp = Effect.tryPromise({
         try: async () => {
           await c.connect();
+          // A server's idle_session_timeout must not end a session that is idle by design (PostgreSQL 14+; older ones know no such setting).
+          await c.query("set idle_session_timeout = 0").catch(() => undefined);
           await o.setUp(c);
         },
         catch: (e) => (e instanceof Error ? e : new Error(String(e))),

@@ -1,20 +1,22 @@
 /**
- * Telling a dead instance from a slow one. A lease expires `ttlMs` after its last renewal, which
- * is what a paused or cut-off owner needs (its calls must have ended before anyone else calls).
- * A process that died (`kill -9`, a crash, the machine gone with its network stack alive) makes
- * no more calls at all, and waiting out its leases only delays the takeover. So each instance
- * holds a session-level advisory lock, keyed by its id, on a connection of its own for as long
- * as it lives; PostgreSQL drops the lock the moment that connection closes, which for a dead
- * process is at once. An instance is taken for dead when its lock is free **and** its heartbeat
- * is older than two renewals: a live instance whose lock connection merely dropped (a blip, an
- * `idle_session_timeout`) still renews, so it never loses its bots for that, and a paused one
- * keeps its connection and its lock, so its leases expire as before.
+ * Telling a dead instance from a paused one. A lease expires `ttlMs` after its last renewal; its
+ * owner's guard stops calls `callMarginMs` before that (by the owner's clock), and the margin is
+ * there for what a live owner may still do — clock skew between instances, a call on its way.
+ * A process that died (`kill -9`, a crash, an OOM kill) does nothing more, and waiting out the
+ * margin only delays the takeover. So each instance holds a session-level advisory lock, keyed by
+ * its id, on a connection of its own for as long as it lives; PostgreSQL drops the lock the moment
+ * that connection closes, which for a dead process is at once.
  *
- * The instance side: when its lock is lost, its bots make no Bot API call until its next
- * successful renewal (the coordinator closes their guards, see `onLost`). If the store is out of
- * reach too, that renewal does not come, so by the time the others could read the instance as dead
- * (no lock, stale heartbeat) its calls have stopped. Needs a direct session (not a pooler in
- * transaction mode), as LISTEN does.
+ * An instance is taken for dead when its lock is free **and** its heartbeat is `ttlMs −
+ * callMarginMs` old — when its own guard has stopped its calls anyway — and a lease of its is
+ * taken only if it too went unrenewed that long (the verdict is formed a statement earlier). A
+ * live instance whose lock connection merely dropped still renews, so it never loses its bots for
+ * that; a paused one keeps its connection and its lock, so its leases expire as before. When its
+ * lock is lost, an instance's bots also make no call until its next renewal (the coordinator
+ * closes their guards, `onLost`). What is given up against plain expiry is the margin for clock
+ * skew, and only for an instance that is lockless and silent at once (a failover to a new
+ * primary, which holds no advisory locks, or a restart of the server: bots may move then, as
+ * after an expiry). Needs a direct session (not a pooler in transaction mode), as LISTEN does.
  */
 import * as Effect from "effect/Effect";
 import type * as Scope from "effect/Scope";

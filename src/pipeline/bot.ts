@@ -171,7 +171,11 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
     // restart does not wait for them.
     pairsInFlight.seen(state.newestTopicMessageId);
     const router = {
-      botId: me.id, botUsername: me.username, groupId: bot.group,
+      botId: me.id, groupId: bot.group,
+      // Read at each command: a takeover's stored identity may be replaced by getMe's (stored-identity.ts).
+      get botUsername() {
+        return view.username;
+      },
       chatOfTopic: (topicId: number) => chatOfTopic(db, bot.id, topicId),
       // A reaction may come before the reacted copy's pair is committed: the sends in flight that
       // could have made it are asked first (pairs-in-flight.ts).

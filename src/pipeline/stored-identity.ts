@@ -30,6 +30,8 @@ export const recheckIdentity = <E extends { message: string }>(
     Effect.flatMap((me) => {
       if (JSON.stringify(me) === JSON.stringify(stored)) return Effect.void;
       view.username = me.username;
+      // The running bot holds `stored` itself (RunningBot.me, the Topics API's name of it): it changes in place.
+      Object.assign(stored, me);
       return record(me);
     }),
     Effect.catchAll((e) => Effect.sync(() => log.error(`getMe after a takeover failed: ${e.message}`))),

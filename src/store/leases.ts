@@ -59,11 +59,22 @@ export async function ensureLeaseRows(db: Db, botIds: readonly string[]): Promis
 }
 
 /**
- * A lease another instance may take at `now`: released, expired, or held by an instance known to
- * be dead (`deadOwners`: its liveness lock is gone, cluster/liveness.ts).
+ * Instances found dead (cluster/liveness.ts: liveness lock free, heartbeat `silentMs` old) whose
+ * leases may be taken before they expire.
  */
-const takeableAt = (now: number, deadOwners: readonly string[] = []) => (eb: ExpressionBuilder<Database, "leases">) =>
-  eb.or([eb("owner", "=", ""), eb("expires_at", "<=", now), ...(deadOwners.length > 0 ? [eb("owner", "in", [...deadOwners])] : [])]);
+export interface DeadOwners {
+  readonly ids: readonly string[];
+  /** How long a lease of theirs must have gone unrenewed: the verdict was formed in an earlier statement, and one renewal since refutes it. */
+  readonly silentMs: number;
+}
+
+/** A lease another instance may take at `now`: released, expired, or held by a dead instance and not renewed since `silentMs`. */
+const takeableAt = (now: number, dead?: DeadOwners) => (eb: ExpressionBuilder<Database, "leases">) =>
+  eb.or([
+    eb("owner", "=", ""),
+    eb("expires_at", "<=", now),
+    ...(dead && dead.ids.length > 0 ? [eb.and([eb("owner", "in", [...dead.ids]), eb("renewed_at", "<=", now - dead.silentMs)])] : []),
+  ]);
 
 /**
  * Takes the bot's lease if it is free (released, or expired at `now`); returns the new token, or
@@ -93,8 +104,8 @@ async function take(db: Db, botId: string, instanceId: string, now: number, ttlM
 }
 
 /**
- * Takes as many of `botIds` as are free (released, expired at `now`, or held by one of
- * `deadOwners`) in one statement; returns
+ * Takes as many of `botIds` as are free (released, expired at `now`, or held by one of the
+ * `dead` and unrenewed since) in one statement; returns
  * the leases taken with their new tokens. A new instance or a takeover after a crash moves
  * hundreds of leases at once: one statement instead of a transaction per bot. On PostgreSQL a
  * lease whose former owner has a transaction in flight (the fence holds its row `for key share`)
@@ -102,9 +113,9 @@ async function take(db: Db, botId: string, instanceId: string, now: number, ttlM
  * that transaction ended, and the transactions waiting for this statement's locks meanwhile find
  * the lease gone. Racing instances: each row goes to exactly one of them.
  */
-export async function acquireLeases(db: Db, botIds: readonly string[], instanceId: string, now: number, ttlMs: number, deadOwners: readonly string[] = []): Promise<HeldLease[]> {
+export async function acquireLeases(db: Db, botIds: readonly string[], instanceId: string, now: number, ttlMs: number, dead?: DeadOwners): Promise<HeldLease[]> {
   if (botIds.length === 0) return [];
-  const takeable = takeableAt(now, deadOwners);
+  const takeable = takeableAt(now, dead);
   const postgres = dialectOfDb(db).name === "postgres";
   const rows = await db.updateTable("leases")
     .set({ owner: instanceId, token: sql<number>`token + 1`, acquired_at: now, renewed_at: now, expires_at: now + ttlMs })
@@ -199,12 +210,12 @@ export async function pruneInstances(db: Db, before: number): Promise<void> {
   await db.deleteFrom("instances").where("heartbeat_at", "<", before).execute();
 }
 
-/** Bots among `botIds` whose lease is free at `now` (released, expired, or held by one of `deadOwners`). */
-export async function freeLeases(db: Db, botIds: readonly string[], now: number, deadOwners: readonly string[] = []): Promise<string[]> {
+/** Bots among `botIds` whose lease is free at `now` (released, expired, or held by one of the `dead` and unrenewed since). */
+export async function freeLeases(db: Db, botIds: readonly string[], now: number, dead?: DeadOwners): Promise<string[]> {
   if (botIds.length === 0) return [];
   const rows = await db.selectFrom("leases").select("bot_id")
     .where("bot_id", "in", [...botIds])
-    .where(takeableAt(now, deadOwners))
+    .where(takeableAt(now, dead))
     .execute();
   return rows.map((r) => r.bot_id);
 }

@@ -23,13 +23,16 @@ describe("stored identity", () => {
     const record = (m: UserFromGetMe) => Effect.sync(() => void recorded.push(m));
     const view = { username: "acme_bot" };
     const { log, lines } = captureLog();
-    await Effect.runPromise(recheckIdentity(Effect.succeed(me), me, view, record, log));
+    // The running bot's own identity object: it changes in place.
+    const stored = { ...me };
+    await Effect.runPromise(recheckIdentity(Effect.succeed(me), stored, view, record, log));
     expect(recorded).toEqual([]);
     const renamed = { ...me, username: "acme_help_bot" };
-    await Effect.runPromise(recheckIdentity(Effect.succeed(renamed), me, view, record, log));
+    await Effect.runPromise(recheckIdentity(Effect.succeed(renamed), stored, view, record, log));
     expect(recorded).toEqual([renamed]);
     expect(view.username).toBe("acme_help_bot");
-    await Effect.runPromise(recheckIdentity(Effect.fail({ message: `bot "acme": Telegram rejected the token (401 Unauthorized)` }), me, view, record, log));
+    expect(stored.username).toBe("acme_help_bot");
+    await Effect.runPromise(recheckIdentity(Effect.fail({ message: `bot "acme": Telegram rejected the token (401 Unauthorized)` }), stored, view, record, log));
     expect(lines.join("\n")).toContain("401 Unauthorized");
   });
 });

@@ -140,14 +140,16 @@ export function execute(intents: readonly Intent[], ctx: ExecuteContext): Effect
         return done();
       }
       case "deleteTopic": {
-        // Adopted or recorded after all (its creation's answer arrived late): it stays.
-        if ((yield* lookup(() => ctx.ownerOfTopic(intent.topicId))) !== undefined) return done();
         // Only a creation whose answer is still on its way can claim it; one merely recorded
         // (in doubt, waiting for its retry, or left by an earlier run) cannot, and waiting for it
-        // to settle kept the orphan — a user's second topic — alive across restarts.
+        // to settle kept the orphan — a user's second topic — alive across restarts. Asked before
+        // the owner: a creation records its topic before it leaves the sending set, so a creation
+        // that finishes between the two looks is seen by the second.
         if (intent.unlessClaimedBy && ctx.creationsSending(intent.unlessClaimedBy)) {
           return { kind: "retry", reason: "a topic creation being sent may still claim this topic", capMs: 1_000 } as Outcome;
         }
+        // Adopted or recorded after all (its creation's answer arrived late): it stays.
+        if ((yield* lookup(() => ctx.ownerOfTopic(intent.topicId))) !== undefined) return done();
         yield* c.call("deleteForumTopic", { chat_id: group, message_thread_id: intent.topicId }).pipe(
           // Without the right to delete topics, closing it at least says nothing waits there.
           Effect.catchTag("BadRequest", () => c.call("closeForumTopic", { chat_id: group, message_thread_id: intent.topicId })),
