@@ -29,20 +29,28 @@ const until = (done: () => boolean) =>
     if (!done()) throw new Error("timed out");
   });
 
+/** Instances A and B whose bot starts are recorded: which bots run where, and each start's store and guard clock. */
+function recordedStarts() {
+  const running = { A: new Set<string>(), B: new Set<string>() };
+  const stores: Record<string, StoreService> = {};
+  const guards: Record<string, { lastRenewedAt: number }> = {};
+  const start = (who: "A" | "B") => (botId: string, botStore: StoreService, renewal: { lastRenewedAt: number }) =>
+    Effect.gen(function* () {
+      running[who].add(botId);
+      stores[`${who}/${botId}`] = botStore;
+      guards[`${who}/${botId}`] = renewal;
+      yield* Effect.addFinalizer(() => Effect.sync(() => running[who].delete(botId)));
+      return { id: botId } as unknown as RunningBot;
+    });
+  return { running, stores, guards, start };
+}
+
 describe.each(testEngines)("coordinator on %s", (engine) => {
   it("spreads bots evenly, passes a paused instance's bots on after the lease expires, and the paused one stops them", () =>
     Effect.runPromise(
       Effect.gen(function* () {
         const store = yield* Store;
-        const running = { A: new Set<string>(), B: new Set<string>() };
-        const stores: Record<string, StoreService> = {};
-        const start = (who: "A" | "B") => (botId: string, botStore: StoreService) =>
-          Effect.gen(function* () {
-            running[who].add(botId);
-            stores[`${who}/${botId}`] = botStore;
-            yield* Effect.addFinalizer(() => Effect.sync(() => running[who].delete(botId)));
-            return { id: botId } as unknown as RunningBot;
-          });
+        const { running, stores, start } = recordedStarts();
         const log = createLogger("test", "error");
         const scopeA = yield* Scope.make();
         const a: Coordinator = yield* Scope.extend(runCoordinator({ store, settings: settings("A"), botIds: bots, log, startBot: start("A"), repeat: false }), scopeA);
@@ -292,13 +300,7 @@ describe("hand-over notice on PostgreSQL", () => {
         const store = yield* Store;
         const url = yield* databaseUrl(store.db);
         const log = createLogger("test", "error");
-        const running = { A: new Set<string>(), B: new Set<string>() };
-        const start = (who: "A" | "B") => (botId: string) =>
-          Effect.gen(function* () {
-            running[who].add(botId);
-            yield* Effect.addFinalizer(() => Effect.sync(() => running[who].delete(botId)));
-            return { id: botId } as unknown as RunningBot;
-          });
+        const { running, start } = recordedStarts();
         // Rounds repeat once a minute (on the TestClock, which stays put): only a notice can move a lease in time.
         const slow = (id: string) => ({ ...settings(id), renewMs: 60_000 });
         const scopeA = yield* Scope.make();
@@ -325,15 +327,7 @@ describe("liveness lock on PostgreSQL", () => {
         const store = yield* Store;
         const url = yield* databaseUrl(store.db);
         const log = createLogger("test", "error");
-        const running = { A: new Set<string>(), B: new Set<string>() };
-        const guards: Record<string, { lastRenewedAt: number }> = {};
-        const start = (who: "A" | "B") => (botId: string, _store: StoreService, renewal: { lastRenewedAt: number }) =>
-          Effect.gen(function* () {
-            running[who].add(botId);
-            guards[`${who}/${botId}`] = renewal;
-            yield* Effect.addFinalizer(() => Effect.sync(() => running[who].delete(botId)));
-            return { id: botId } as unknown as RunningBot;
-          });
+        const { running, guards, start } = recordedStarts();
         const health = { everyMs: 200, timeoutMs: 500 };
         // A's lock connection goes through a relay: shutting it is what its process dying does to the connection.
         const relay = yield* pgRelay(store.db);

@@ -10,9 +10,8 @@ import { Bot } from "grammy";
 import { afterEach, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/mod.ts";
 import { type Running, runConfig } from "../../src/run.ts";
-import { type Emulator, startEmulator } from "../../src/sandbox/emulator/mod.ts";
 import { createLogger } from "../../src/util/log.ts";
-import { createTestDatabase } from "../support/postgres.ts";
+import { oneBotOnPostgres } from "../support/one-bot-on-postgres.ts";
 import { startReceiver } from "../support/webhook-receiver.ts";
 import { freePort, waitFor } from "../support/world.ts";
 
@@ -24,13 +23,7 @@ afterEach(async () => {
 const ADMIN_TOKEN = "admin-token-for-the-instances-test-0001";
 
 it("a bot owned by one instance takes webhook updates, a parallel system's proxy calls and its getUpdates, and Topics API calls on another; the owner relays", async () => {
-  const emulator: Emulator = await startEmulator({ recordCalls: true });
-  cleanup.push(() => emulator.close());
-  const database = await createTestDatabase();
-  cleanup.push(database.drop);
-  const bot = emulator.createBot({ username: "acme_support_bot", firstName: "Acme Support" });
-  const operator = emulator.createUser({ firstName: "Olga", username: "olga" });
-  const groupId = emulator.createForumGroup({ title: "Acme operators", bots: [bot.token], operators: [operator.id] });
+  const { emulator, database, bot, operator, groupId } = await oneBotOnPostgres(cleanup);
   const ports = { i1: { hook: await freePort(), proxy: await freePort(), admin: await freePort() }, i2: { hook: await freePort(), proxy: await freePort(), admin: await freePort() } };
   // The balancer sends everything to i2: Telegram posts to i2's receiver.
   const configOf = (name: "i1" | "i2", mine = ports[name]) =>

@@ -9,9 +9,8 @@ import * as TestClock from "effect/TestClock";
 import { afterEach, expect, it } from "vitest";
 import { parseConfig } from "../../src/config/mod.ts";
 import { type Running, runConfig } from "../../src/run.ts";
-import { type Emulator, startEmulator } from "../../src/sandbox/emulator/mod.ts";
 import { createLogger } from "../../src/util/log.ts";
-import { createTestDatabase } from "../support/postgres.ts";
+import { oneBotOnPostgres } from "../support/one-bot-on-postgres.ts";
 import { waitFor } from "../support/world.ts";
 
 const cleanup: Array<() => Promise<unknown>> = [];
@@ -21,13 +20,7 @@ afterEach(async () => {
 
 /** One bot on PostgreSQL; i1 takes it at start-up, i2 (on a TestClock if asked) joins, `meanwhile` runs, i1 stops and i2 takes the bot over. */
 async function takeOver(testClock: boolean, meanwhile: (token: string, apiRoot: string) => Promise<void> = async () => {}) {
-  const emulator: Emulator = await startEmulator({ recordCalls: true });
-  cleanup.push(() => emulator.close());
-  const database = await createTestDatabase();
-  cleanup.push(database.drop);
-  const bot = emulator.createBot({ username: "acme_support_bot", firstName: "Acme Support" });
-  const operator = emulator.createUser({ firstName: "Olga", username: "olga" });
-  const groupId = emulator.createForumGroup({ title: "Acme operators", bots: [bot.token], operators: [operator.id] });
+  const { emulator, database, bot, groupId } = await oneBotOnPostgres(cleanup);
   const configOf = (name: string) =>
     parseConfig(`storage: "${database.url}"
 bots:

@@ -8,15 +8,13 @@ import * as Effect from "effect/Effect";
 import type * as Scope from "effect/Scope";
 import { sql } from "kysely";
 import type { Db } from "../../src/store/schema.ts";
-
-/** The test server (SWITCHBOARD_TEST_POSTGRES, else this machine's). */
-export const testServerUrl = () => new URL(process.env.SWITCHBOARD_TEST_POSTGRES ?? "postgres://postgres@127.0.0.1:5432/postgres");
+import { adminUrl } from "./postgres.ts";
 
 /** The URL of the database `db` is connected to (each test has its own). */
 export const databaseUrl = (db: Db): Effect.Effect<URL> =>
   Effect.promise(async () => {
     const { rows: [{ name }] } = await sql<{ name: string }>`select current_database() as name`.execute(db);
-    const url = testServerUrl();
+    const url = new URL(adminUrl);
     url.pathname = `/${name}`;
     return url;
   });
