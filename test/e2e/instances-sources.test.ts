@@ -23,7 +23,7 @@ afterEach(async () => {
 const ADMIN_TOKEN = "admin-token-for-the-instances-test-0001";
 
 it("a bot owned by one instance takes webhook updates, a parallel system's proxy calls and its getUpdates, and Topics API calls on another; the owner relays", async () => {
-  const { emulator, database, bot, operator, groupId } = await oneBotOnPostgres(cleanup);
+  const { emulator, database, bot, groupId } = await oneBotOnPostgres(cleanup);
   const ports = { i1: { hook: await freePort(), proxy: await freePort(), admin: await freePort() }, i2: { hook: await freePort(), proxy: await freePort(), admin: await freePort() } };
   // The balancer sends everything to i2: Telegram posts to i2's receiver.
   const configOf = (name: "i1" | "i2", mine = ports[name]) =>
