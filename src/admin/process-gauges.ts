@@ -1,13 +1,13 @@
 /**
  * The process's own gauges: memory (resident set, heap) and event-loop lag. The lag comes from
- * a timer that notes how late it fires every 20 ms while the admin listener runs (loop-lag.ts,
+ * a timer that notes how late it fires every 20 ms while the admin listener runs (platform/loop-lag.ts,
  * the same on Node and Deno); each scrape reports the window since the previous one and starts
  * a new window.
  */
 import process from "node:process";
 import * as Effect from "effect/Effect";
 import type * as Scope from "effect/Scope";
-import { startLagSampler } from "./loop-lag.ts";
+import { startLagSampler } from "../platform/loop-lag.ts";
 import type { Family } from "./prometheus.ts";
 
 /** Reads the process gauges as families. */

@@ -3,7 +3,9 @@
  * it fired. Not `monitorEventLoopDelay` (node:perf_hooks): Deno's version of it is erratic —
  * measured with Deno 2.9, a 200 ms block inside a timer callback read as 25 ms, and its samples
  * leave out the interval where Node's include it. A late timer is exactly what a busy loop does
- * to Switchboard's own timers, and costs one callback per 20 ms.
+ * to Switchboard's own timers, and costs one callback per 20 ms. A raw runtime timer on purpose,
+ * hence here under platform/: it measures the runtime's own lateness, which Effect's Clock (and a
+ * TestClock) cannot stand in for.
  */
 import { performance } from "node:perf_hooks";
 
