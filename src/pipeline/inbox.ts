@@ -20,7 +20,7 @@ import * as Layer from "effect/Layer";
 import * as Queue from "effect/Queue";
 import { botMetrics, record } from "../admin/metrics.ts";
 import { type DeadLetter, moveToDeadLetters, type StoredDeadLetter } from "../store/dead-letters.ts";
-import { acceptIntake, type IncomingUpdate, type InboxRow, lastUpdateId, pendingPayloads, pendingPayloadsNow } from "../store/inbox.ts";
+import { acceptIntake, type IncomingUpdate, type InboxRow, pendingPayloads, pendingPayloadsNow } from "../store/inbox.ts";
 import type { Db } from "../store/schema.ts";
 import { query, queryNow, Store, type StoreError } from "../store/store.ts";
 import { decodeStored, decodeUpdate } from "../telegram/decode-update.ts";
@@ -63,8 +63,6 @@ export interface InboxService {
   readonly deadLettered: number;
   /** How many accepted updates are held decoded for `pending` (see {@link InboxOptions.holdDecoded}). */
   readonly heldDecoded: number;
-  /** The highest Telegram update id ever accepted (polling resumes after it). */
-  lastUpdateId(): Effect.Effect<number | undefined, StoreError>;
   /** Waits until something was accepted since the last wait (the processor's wake-up). */
   readonly arrivals: Effect.Effect<void>;
   /** Makes the processor look at the inbox (another instance stored rows for this bot; cluster/wake.ts). */
@@ -182,7 +180,6 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
           get heldDecoded() {
             return decodedHere.size;
           },
-          lastUpdateId: () => query("read the polling offset", () => lastUpdateId(db, botId)),
           arrivals: Queue.take(wake),
           wake: Effect.asVoid(Queue.offer(wake, undefined)),
           onAccepted: (listener) => {

@@ -48,10 +48,13 @@ const insertUpdates = prepare<{ bot: string; at: number; ids: readonly number[];
     .onConflict((c) => c.doNothing())
 );
 
+/** The `bot_state` key of the polling offset (the highest Telegram update id accepted). */
+export const offsetKey = "last_update_id";
+
 // Only ever moves forward. Compared as numbers: the column is text, and "999999999" > "1000000000" as text.
 const raiseLastUpdateId = prepare<{ bot: string; value: string }>()((db, p) =>
   db.insertInto("bot_state")
-    .values({ bot_id: p("bot"), key: "last_update_id", value: p("value") })
+    .values({ bot_id: p("bot"), key: offsetKey, value: p("value") })
     .onConflict((c) =>
       c.columns(["bot_id", "key"])
         .doUpdateSet({ value: (eb) => eb.ref("excluded.value") })
@@ -130,7 +133,7 @@ async function everyKeyStored(tx: Db, botId: string, updates: readonly IncomingU
 
 /** The highest update id ever accepted, so polling resumes after it on restart. */
 export async function lastUpdateId(db: Db, botId: string): Promise<number | undefined> {
-  const row = await db.selectFrom("bot_state").select("value").where("bot_id", "=", botId).where("key", "=", "last_update_id").executeTakeFirst();
+  const row = await db.selectFrom("bot_state").select("value").where("bot_id", "=", botId).where("key", "=", offsetKey).executeTakeFirst();
   return row ? Number(row.value) : undefined;
 }
 

@@ -65,12 +65,3 @@ const selectChatOfTopicMessage = prepare<{ bot: string; topic: number }>()((db, 
 export async function chatOfTopicMessage(db: Db, botId: string, topicMessageId: number): Promise<number | undefined> {
   return (await selectChatOfTopicMessage.run(db, { bot: botId, topic: topicMessageId })).rows[0]?.chat_id;
 }
-
-/**
- * The newest topic message id a bot's pairs record (0 when none): a lower bound for the id of
- * any copy sent from now on (pairs-in-flight.ts). One step down the (bot, topic message) index.
- */
-export async function newestTopicMessageId(db: Db, botId: string): Promise<number> {
-  const row = await db.selectFrom("message_map").select("topic_message_id").where("bot_id", "=", botId).orderBy("topic_message_id", "desc").limit(1).executeTakeFirst();
-  return row === undefined ? 0 : Number(row.topic_message_id);
-}

@@ -7,16 +7,17 @@
  */
 import type { UserFromGetMe } from "@grammyjs/types";
 import { identityKey } from "./bot-identity.ts";
+import { offsetKey } from "./inbox.ts";
 import { prepare } from "./prepared.ts";
 import type { Db } from "./schema.ts";
 
 /** A bot's stored state at its start. */
 export interface StartState {
-  /** As `newestTopicMessageId` (message-map.ts): 0 when none. */
+  /** The newest topic message id the bot's pairs record, 0 when none: a lower bound for any copy sent from now on (pipeline/delivery/pairs-in-flight.ts). */
   readonly newestTopicMessageId: number;
   /** As `smallestUpdateId` (inbox.ts): never above 0. */
   readonly smallestUpdateId: number;
-  /** As `lastUpdateId` (inbox.ts). */
+  /** As `lastUpdateId` (inbox.ts): the polling offset. */
   readonly lastUpdateId: number | undefined;
   /** As `loadBotIdentity` (bot-identity.ts). */
   readonly identity: UserFromGetMe | undefined;
@@ -26,7 +27,7 @@ const select = prepare<{ bot: string }>()((db, p) =>
   db.selectNoFrom((eb) => [
     eb.selectFrom("message_map").select("topic_message_id").where("bot_id", "=", p("bot")).orderBy("topic_message_id", "desc").limit(1).as("newest"),
     eb.selectFrom("inbox").select((e) => e.fn.min<number>("update_id").as("min")).where("bot_id", "=", p("bot")).as("smallest"),
-    eb.selectFrom("bot_state").select("value").where("bot_id", "=", p("bot")).where("key", "=", "last_update_id").as("last"),
+    eb.selectFrom("bot_state").select("value").where("bot_id", "=", p("bot")).where("key", "=", offsetKey).as("last"),
     eb.selectFrom("bot_state").select("value").where("bot_id", "=", p("bot")).where("key", "=", identityKey).as("me"),
   ])
 );

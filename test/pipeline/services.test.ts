@@ -18,6 +18,7 @@ import { Stepper } from "../../src/pipeline/stepper.ts";
 import { Timers } from "../../src/pipeline/timers.ts";
 import { PluginHost } from "../../src/plugins/host.ts";
 import { Plugins } from "../../src/plugins/service.ts";
+import { lastUpdateId } from "../../src/store/inbox.ts";
 import { applyTimerEffects } from "../../src/store/timers.ts";
 import { layerTest as storeLayerTest, Store } from "../../src/store/store.ts";
 import { TelegramApi } from "../../src/telegram/api.ts";
@@ -57,7 +58,8 @@ describe("Inbox", () => {
       expect(yield* inbox.accept(updates, { source: "polling" })).toBe(0);
       yield* inbox.arrivals;
       expect((yield* inbox.pending(10)).map((r) => r.updateId)).toEqual([7, 5]);
-      expect(yield* inbox.lastUpdateId()).toBe(7);
+      const { db } = yield* Store;
+      expect(yield* Effect.promise(() => lastUpdateId(db, "acme"))).toBe(7);
     }).pipe(Effect.provide(stepper)));
   });
 

@@ -1,7 +1,8 @@
 /** Conversations and the message map on every storage engine (a fresh store per test). */
 import { describe, expect, it } from "vitest";
 import { chatOfTopic, countConversations, loadConversation, saveConversation } from "../../src/store/conversations.ts";
-import { chatOfTopicMessage, newestTopicMessageId, recordPairs, topicSideOf, userSideOf } from "../../src/store/message-map.ts";
+import { chatOfTopicMessage, recordPairs, topicSideOf, userSideOf } from "../../src/store/message-map.ts";
+import { readStartState } from "../../src/store/start-state.ts";
 import { storeOn, testEngines } from "./with-store.ts";
 
 interface TestSnapshot {
@@ -57,9 +58,9 @@ describe.each(testEngines)("conversations on %s", (engine) => {
 
   it("knows the newest topic message a bot's pairs record", () =>
     withStore(async ({ db }) => {
-      expect(await newestTopicMessageId(db, "b")).toBe(0);
+      expect((await readStartState(db, "b")).newestTopicMessageId).toBe(0);
       await recordPairs(db, "b", 5, [{ userMessageId: 1, topicMessageId: 2_000_000_101 }, { userMessageId: 2, topicMessageId: 99 }], 10);
       await recordPairs(db, "other", 6, [{ userMessageId: 1, topicMessageId: 2_000_000_500 }], 10);
-      expect(await newestTopicMessageId(db, "b")).toBe(2_000_000_101);
+      expect((await readStartState(db, "b")).newestTopicMessageId).toBe(2_000_000_101);
     }));
 });
