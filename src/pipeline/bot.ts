@@ -31,7 +31,7 @@ import { makeTelegramClient, type TelegramClient } from "../telegram/client.ts";
 import { downloadText } from "../telegram/download-file.ts";
 import { uploadDocument } from "../telegram/upload-document.ts";
 import { connect } from "../telegram/connect.ts";
-import { identityRecheck, recheckIdentity, sameBot } from "./stored-identity.ts";
+import { identityRecheck, recheckIdentity, sameBot, sameIdentity } from "./stored-identity.ts";
 import { OwnSends } from "../telegram/mtproto/own-sends.ts";
 import type { MtprotoClientFactory, MtprotoSession } from "../telegram/mtproto/session.ts";
 import { mirrorsToParallel } from "../telegram/proxy/mirror.ts";
@@ -157,7 +157,7 @@ export const makeBot = (o: StartBotOptions): Effect.Effect<RunningBot, unknown, 
     // The other instances' fronts name the bot by it (the Topics API), without calling Telegram;
     // and the next owner starts with it (`takeover`).
     const record = (me: UserFromGetMe) => query("record the bot's identity", () => saveBotIdentity(db, bot.id, me));
-    if (o.fronted && !stored && JSON.stringify(me) !== JSON.stringify(state.identity)) yield* record(me);
+    if (o.fronted && !stored && !sameIdentity(me, state.identity)) yield* record(me);
     // Taken over with the last owner's identity: Telegram is asked once the burst of starts is over.
     if (stored) yield* Effect.forkScoped(Effect.delay(recheckIdentity(getMe, stored, view, record, log), identityRecheck));
 

@@ -18,6 +18,9 @@ export const identityRecheck = Duration.seconds(30);
 export const sameBot = (stored: UserFromGetMe | undefined, token: string): UserFromGetMe | undefined =>
   stored !== undefined && token.startsWith(`${stored.id}:`) ? stored : undefined;
 
+/** Whether two getMe answers say the same (what is stored need not be written again). */
+export const sameIdentity = (a: UserFromGetMe | undefined, b: UserFromGetMe | undefined): boolean => JSON.stringify(a) === JSON.stringify(b);
+
 /** Asks getMe; stores and shows (the plugins' view) an identity that changed; logs a refusal. */
 export const recheckIdentity = <E extends { message: string }>(
   getMe: Effect.Effect<UserFromGetMe, E>,
@@ -28,7 +31,7 @@ export const recheckIdentity = <E extends { message: string }>(
 ): Effect.Effect<void> =>
   getMe.pipe(
     Effect.flatMap((me) => {
-      if (JSON.stringify(me) === JSON.stringify(stored)) return Effect.void;
+      if (sameIdentity(me, stored)) return Effect.void;
       view.username = me.username;
       // The running bot holds `stored` itself (RunningBot.me, the Topics API's name of it): it changes in place.
       Object.assign(stored, me);
