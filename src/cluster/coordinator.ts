@@ -138,9 +138,10 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
 
     yield* use("create the leases", (db) => ensureLeaseRows(db, o.botIds));
 
-    // The lock connection dropped: no Bot API call until the next renewal, which a store out of
-    // reach never makes (so others that find this instance dead find it quiet). −∞ stays: that
-    // bot's lease is lost already.
+    // The lock connection dropped: no Bot API call until the next renewal. Safety does not rest on
+    // it (others take this instance for dead only once its guard has stopped its calls anyway,
+    // `deadAfterMs`); it keeps a lockless instance quiet while its store is out of reach too.
+    // −∞ stays: that bot's lease is lost already.
     const closeGuards = () => {
       for (const entry of owned.values()) {
         if (entry.renewal.lastRenewedAt !== Number.NEGATIVE_INFINITY) entry.renewal.lastRenewedAt = Number.MIN_SAFE_INTEGER;
@@ -151,24 +152,19 @@ export const runCoordinator = (o: CoordinatorOptions): Effect.Effect<Coordinator
     // clock): then taking its leases is as safe as after expiry, whatever became of its lock
     // connection — the free lock only says the margin (skew, network) is not needed.
     const deadAfterMs = settings.ttlMs - settings.callMarginMs;
-    const reportedDead = new Set<string>();
+    // The dead of the last round: a death is logged once, and again after the instance came back.
+    let reportedDead = new Set<string>();
     /** Instances among `live` whose process is gone (liveness.ts): their leases need not expire first. */
     const deadAmong = (live: readonly InstanceRow[], now: number): Effect.Effect<string[]> => {
       const stale = live.filter((i) => i.instanceId !== me && now - i.heartbeatAt >= deadAfterMs).map((i) => i.instanceId);
-      if (!o.liveness || stale.length === 0) {
-        reportedDead.clear();
-        return Effect.succeed([]);
-      }
-      return use("look for dead instances", (db) => withoutLiveness(db, stale)).pipe(
-        Effect.tap((dead) => Effect.sync(() => {
-          for (const id of dead) if (!reportedDead.has(id)) log.warn("an instance is gone (its liveness lock is free): taking its bots over now", { instance: id });
-          // An instance that renews again is alive after all: its real death is said when it comes.
-          for (const id of reportedDead) if (!dead.includes(id)) reportedDead.delete(id);
-          for (const id of dead) reportedDead.add(id);
-        })),
+      const found = !o.liveness || stale.length === 0
+        ? Effect.succeed<string[]>([])
         // Not knowing is not dead: its leases expire as usual.
-        Effect.catchAll(() => Effect.succeed([] as string[])),
-      );
+        : use("look for dead instances", (db) => withoutLiveness(db, stale)).pipe(Effect.orElseSucceed((): string[] => []));
+      return Effect.tap(found, (dead) => Effect.sync(() => {
+        for (const id of dead) if (!reportedDead.has(id)) log.warn("an instance is gone (its liveness lock is free): taking its bots over now", { instance: id });
+        reportedDead = new Set(dead);
+      }));
     };
 
     /** Stops a bot here; returns its lease when it was running (undefined when it was not, or is still starting). */
