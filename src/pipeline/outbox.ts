@@ -28,6 +28,11 @@ export type OutboxRow = StoredRow<Intent>;
 export interface OutboxService {
   /** The first `limit` rows of a conversation's lane, oldest first (a new array: the caller's). */
   head(chatId: number, limit: number): Effect.Effect<OutboxRow[], StoreError>;
+  /**
+   * {@link head} from the mirror, without an effect: undefined when the mirror does not know the
+   * lane (then `head` reads the store). A lane looks at its head before every send.
+   */
+  headNow(chatId: number, limit: number): OutboxRow[] | undefined;
   /** The oldest row of the lane with an intent of `type`. */
   firstOfType(chatId: number, type: Intent["type"]): Effect.Effect<OutboxRow | undefined, StoreError>;
   /** Conversations with anything queued (to resume delivery after a restart). */
@@ -110,10 +115,11 @@ export class Outbox extends Context.Tag("switchboard/Outbox")<Outbox, OutboxServ
             );
           });
 
+        const headNow = (chatId: number, limit: number) => mirror.lane(chatId)?.slice(0, limit);
         const head = (chatId: number, limit: number): Effect.Effect<OutboxRow[], StoreError> =>
           Effect.suspend(() => {
-            const known = mirror.lane(chatId);
-            if (known) return Effect.succeed(known.slice(0, limit));
+            const known = headNow(chatId, limit);
+            if (known) return Effect.succeed(known);
             if (++misses < reloadAfter) return fromStore(chatId, limit);
             misses = 0;
             return Effect.flatMap(loadAll, (complete) => (complete ? head(chatId, limit) : fromStore(chatId, limit)));
@@ -135,6 +141,7 @@ export class Outbox extends Context.Tag("switchboard/Outbox")<Outbox, OutboxServ
 
         return {
           head,
+          headNow,
           firstOfType: (chatId, type) =>
             Effect.suspend(() => {
               const known = mirror.lane(chatId);

@@ -36,6 +36,11 @@ export interface StepperService {
   rowOf(chatId: number): Effect.Effect<ConversationRow | undefined, StoreError>;
   /** The conversation's current topic id, or null while it has none. */
   topicOf(chatId: number): Effect.Effect<number | null, StoreError>;
+  /**
+   * {@link topicOf} from memory, without an effect: undefined when the conversation is not held
+   * (then `topicOf` reads the store). Delivery asks for every send.
+   */
+  topicNow(chatId: number): number | null | undefined;
   /** Subscribes to transitions; returns the unsubscribe function. */
   onTransition(listener: TransitionListener): () => void;
   /** How many snapshots are held in memory right now. */
@@ -89,6 +94,7 @@ export class Stepper extends Context.Tag("switchboard/Stepper")<Stepper, Stepper
             const cached = core.cachedRow(chatId);
             return cached ? Effect.succeed(cached.topicId) : query("read a conversation", async () => (await core.rowOf(chatId))?.topicId ?? null);
           }),
+          topicNow: (chatId) => core.cachedRow(chatId)?.topicId,
           onTransition: (listener) => core.onTransition(listener),
           chatOfRecentTopic: (topicId) => core.chatOfTopic(topicId),
           get cached() {

@@ -1,16 +1,23 @@
 /** The router's wait for sends in flight before it gives up on a reaction's message (pairs-in-flight.ts). */
 import { describe, expect, it } from "vitest";
 import { Deferred, Effect } from "effect";
-import { PairsInFlight } from "../../src/pipeline/delivery/pairs-in-flight.ts";
+import { type Flying, PairsInFlight } from "../../src/pipeline/delivery/pairs-in-flight.ts";
+
+/** A delivery as a lane runs one: in flight from its start until it ends, whichever way. */
+const tracked = <A, E>(pairs: PairsInFlight, known: readonly number[], delivery: (flying: Flying) => Effect.Effect<A, E>) =>
+  Effect.suspend(() => {
+    const flying = pairs.begin(known);
+    return Effect.ensuring(delivery(flying), Effect.sync(() => flying.end()));
+  });
 
 /** A delivery that hangs until `release`, then answers with `pairs` of chat 42 and records them in `stored`. */
 function hangingDelivery(pairs: PairsInFlight, o: { known?: number[]; topicMessageId: number; stored: Map<number, number> }) {
   const answer = Effect.runSync(Deferred.make<void>());
   const commit = Effect.runSync(Deferred.make<void>());
-  const done = Effect.runPromise(pairs.track(o.known ?? [], (answered) =>
+  const done = Effect.runPromise(tracked(pairs, o.known ?? [], (flying) =>
     Effect.gen(function* () {
       yield* Deferred.await(answer);
-      answered(42, [{ userMessageId: 1, topicMessageId: o.topicMessageId }]);
+      flying.answered(42, [{ userMessageId: 1, topicMessageId: o.topicMessageId }]);
       yield* Deferred.await(commit);
       o.stored.set(o.topicMessageId, 42);
     })));
@@ -34,7 +41,7 @@ describe("PairsInFlight", () => {
     const stored = new Map<number, number>();
     const answered = Effect.runSync(Deferred.make<void>());
     // A send under way that answers nothing early: its pair is committed at the end of its delivery.
-    const delivery = Effect.runPromise(pairs.track([], () => Effect.zipRight(Deferred.await(answered), Effect.sync(() => void stored.set(7, 42)))));
+    const delivery = Effect.runPromise(tracked(pairs, [], () => Effect.zipRight(Deferred.await(answered), Effect.sync(() => void stored.set(7, 42)))));
     expect(pairs.size).toBe(1);
     const found = pairs.lookUp(7, async () => stored.get(7));
     await Effect.runPromise(Deferred.succeed(answered, undefined));
@@ -88,7 +95,7 @@ describe("PairsInFlight", () => {
   it("stops waiting when a send in flight fails", async () => {
     const pairs = new PairsInFlight();
     const failed = Effect.runSync(Deferred.make<void, string>());
-    const delivery = Effect.runPromise(Effect.either(pairs.track([], () => Deferred.await(failed))));
+    const delivery = Effect.runPromise(Effect.either(tracked(pairs, [], () => Deferred.await(failed))));
     const found = pairs.lookUp(7, async () => undefined as number | undefined);
     await Effect.runPromise(Deferred.fail(failed, "store down"));
     await delivery;

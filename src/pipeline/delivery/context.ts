@@ -2,6 +2,7 @@
  * What every part of delivery shares: the bot, its store and client, the stepper results go
  * back through, the outbox, the limiter, the group commit, and the counters.
  */
+import type * as Clock from "effect/Clock";
 import type * as Effect from "effect/Effect";
 import type { ConversationEvent } from "../../conversation/events.ts";
 import type { Db } from "../../store/open.ts";
@@ -36,6 +37,11 @@ export interface DeliveryContext {
   readonly limiter: RateLimiter;
   readonly complete: (completion: Completion) => Effect.Effect<void, StoreError>;
   readonly stats: DeliveryStats;
+  /**
+   * The Clock of the layer's fiber (a `TestClock` in tests), read without an effect: each send
+   * reads the time a few times, and an effect per read was a tenth of delivery's Effect steps.
+   */
+  readonly clock: Clock.Clock;
   /** When delivery started (Clock ms): creations in doubt from an earlier run wait from here. */
   readonly startedAt: number;
   /**

@@ -10,7 +10,6 @@
  * wakes it on the Clock, so waiting holds no slot. Results go back into the conversation as
  * events through the stepper.
  */
-import * as Clock from "effect/Clock";
 import * as Context from "effect/Context";
 import * as Duration from "effect/Duration";
 import * as Effect from "effect/Effect";
@@ -18,9 +17,9 @@ import * as FiberMap from "effect/FiberMap";
 import * as Layer from "effect/Layer";
 import * as PubSub from "effect/PubSub";
 import * as Queue from "effect/Queue";
-import { albumOf, type Intent, placeOf, targetChatOf } from "../../conversation/intents.ts";
+import { albumOf, placeOf, targetChatOf } from "../../conversation/intents.ts";
 import type { OutboxRow } from "../outbox.ts";
-import { query, Store, type StoreError } from "../../store/store.ts";
+import { Store, type StoreError } from "../../store/store.ts";
 import { TelegramApi } from "../../telegram/api.ts";
 import { Bot } from "../bot-env.ts";
 import { Outbox } from "../outbox.ts";
@@ -72,12 +71,13 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
         const stepper = yield* Stepper;
         const outbox = yield* Outbox;
         const stats: DeliveryStats = { delivered: 0, retried: 0, dropped: 0, rateLimited: 0, inDoubtResent: 0, topicsRecreated: 0 };
+        const clock = yield* Effect.clock;
         const ctx: DeliveryContext = {
-          db, botId, groupId, log, stepper, outbox, stats,
-          startedAt: yield* Clock.currentTimeMillis,
+          db, botId, groupId, log, stepper, outbox, stats, clock,
+          startedAt: clock.unsafeCurrentTimeMillis(),
           creating: new Set(),
           client: yield* TelegramApi,
-          limiter: new RateLimiter(o.limits, yield* Clock.currentTimeMillis),
+          limiter: new RateLimiter(o.limits, clock.unsafeCurrentTimeMillis()),
           // Before the lanes: the lanes' scope closes first, so none waits on a stopped committer.
           complete: yield* makeCompletions(db, botId, outbox),
         };
@@ -109,39 +109,66 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
         };
 
         /** A topic-bound head while the conversation has no topic: a pending createTopic goes first. */
-        const topicFirst = (chatId: number) =>
-          Effect.flatMap(stepper.topicOf(chatId), (topicId) =>
+        const topicFirst = (chatId: number): Effect.Effect<OutboxRow | undefined, StoreError> => {
+          const known = stepper.topicNow(chatId);
+          if (known !== undefined) return known !== null ? Effect.succeed(undefined) : outbox.firstOfType(chatId, "createTopic");
+          return Effect.flatMap(stepper.topicOf(chatId), (topicId) =>
             topicId !== null ? Effect.succeed(undefined) : outbox.firstOfType(chatId, "createTopic"));
+        };
 
         // Chosen once: without tracing, an attempt is exactly the plain call.
         const attemptOf = tracing === undefined
           ? (chatId: number, batch: readonly OutboxRow[]) => attempt(ctx, chatId, batch.map((r) => r.intent))
           : (chatId: number, batch: readonly OutboxRow[]) => tracing.deliver(chatId, batch, ctx.client, (client) => attempt({ ...ctx, client }, chatId, batch.map((r) => r.intent)));
         const inFlight = o.pairsInFlight;
-        const deliver = (chatId: number, batch: readonly OutboxRow[]) => {
-          // A call in flight is finished and recorded before a stop takes effect.
-          if (!inFlight || !recordsPairs(batch[0].intent)) return Effect.flatMap(attemptOf(chatId, batch), (outcome) => settle(ctx, chatId, batch, outcome)).pipe(Effect.uninterruptible);
-          // Its pairs are known to the router as soon as Telegram answers, before the commit.
-          return inFlight.track(knownTopicIds(batch.map((r) => r.intent)), (answered) =>
-            Effect.flatMap(attemptOf(chatId, batch), (outcome) => {
-              if (outcome.kind === "done" && outcome.pairs.length > 0) answered(chatId, outcome.pairs);
+
+        /**
+         * Sends `batch` and records the outcome: true when its rows are gone, or the ms to wait
+         * when a topic creation is in doubt (nothing was sent). Uninterruptible: a call in flight
+         * is finished and recorded before a stop takes effect. Whichever way it ends, its place
+         * in the overall window is settled (a store error after the send would otherwise hold it
+         * until it counts as lost, ~11 s), and it is no longer a creation being sent or a
+         * delivery in flight for the router (pairs-in-flight.ts). One exit handler for all of
+         * that instead of an `ensuring` and an acquire/release each: this runs for every message.
+         */
+        const send = (chatId: number, batch: readonly OutboxRow[], target: number, now: number): Effect.Effect<boolean | number, StoreError> =>
+          Effect.suspend(() => {
+            const head = batch[0];
+            const creation = head.intent.type === "createTopic";
+            // Its pairs are known to the router as soon as Telegram answers, before the commit.
+            const flying = inFlight && recordsPairs(head.intent) ? inFlight.begin(knownTopicIds(batch.map((r) => r.intent))) : undefined;
+            const deliver = Effect.flatMap(attemptOf(chatId, batch), (outcome) => {
+              if (flying && outcome.kind === "done" && outcome.pairs.length > 0) flying.answered(chatId, outcome.pairs);
               return settle(ctx, chatId, batch, outcome);
-            })).pipe(Effect.uninterruptible);
-        };
+            });
+            const sent: Effect.Effect<boolean | number, StoreError> = !creation ? deliver : Effect.flatMap(beforeCreate(ctx, chatId, head, now), (doubt): Effect.Effect<boolean | number, StoreError> => {
+              if (doubt > 0) return Effect.succeed(doubt); // nothing sent: the slot frees as if answered now
+              // Recorded after the token is taken: a creation recorded but not sent would look in doubt.
+              ctx.creating.add(head.id);
+              return deliver;
+            });
+            return Effect.flatMap(Effect.exit(sent), (exit) => {
+              ctx.limiter.settled(target, clock.unsafeCurrentTimeMillis());
+              if (creation) ctx.creating.delete(head.id);
+              flying?.end();
+              return exit;
+            });
+          }).pipe(Effect.uninterruptible);
 
         /**
          * One turn of a lane: "done" when the lane is empty, "parked" when it waits outside,
-         * otherwise it goes on. One generator per turn: this runs once per message.
+         * otherwise it goes on. One generator per turn, and what is in memory read without an
+         * effect: this runs once per message.
          */
         const turn = (chatId: number): Effect.Effect<"done" | "parked" | "more", StoreError> =>
           Effect.gen(function* () {
             again.delete(chatId);
             // The head and whether anything follows it, or enough rows to gather an album past
             // the rows between its items.
-            let rows = yield* outbox.head(chatId, 2);
+            let rows = outbox.headNow(chatId, 2) ?? (yield* outbox.head(chatId, 2));
             if (rows.length === 0) return end(chatId);
             if (albumOf(rows[0].intent)) rows = yield* outbox.head(chatId, albumWindow);
-            const now = yield* Clock.currentTimeMillis;
+            const now = clock.unsafeCurrentTimeMillis();
             const first = placeOf(rows[0].intent) === "topic" ? yield* topicFirst(chatId) : undefined;
             const lead = first ?? rows[0];
             if (lead.notBefore > now) return yield* pause(chatId, lead.notBefore - now);
@@ -151,24 +178,8 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
             // An album counts each of its messages in the bot's overall window.
             const wait = ctx.limiter.reserve(target, now, { count: batch.length });
             if (wait > 0) return yield* pause(chatId, wait);
-            const sent = yield* Effect.gen(function* () {
-              if (batch[0].intent.type === "createTopic") {
-                // Recorded after the token is taken: a creation recorded but not sent would look in doubt.
-                const doubt = yield* beforeCreate(ctx, chatId, batch[0], now);
-                if (doubt > 0) return { doubt }; // nothing sent: the slot frees as if answered now
-                ctx.creating.add(batch[0].id);
-              }
-              return { gone: yield* deliver(chatId, batch) };
-            }).pipe(
-              // Settled whichever way this ends: a store error after the send would otherwise hold
-              // the place in the overall window until it counts as lost (~11 s).
-              Effect.ensuring(Effect.flatMap(Clock.currentTimeMillis, (at) => Effect.sync(() => {
-                ctx.limiter.settled(target, at);
-                ctx.creating.delete(batch[0].id);
-              }))),
-            );
-            if (sent.doubt !== undefined) return yield* pause(chatId, sent.doubt);
-            const gone = sent.gone;
+            const gone = yield* send(chatId, batch, target, now);
+            if (typeof gone === "number") return yield* pause(chatId, gone);
             // The lane's only row is gone: it is empty unless work was announced meanwhile (a
             // commit announces after it is durable, so `again` or a new lane sees it). This
             // saves reading an empty lane after nearly every message at low rates.

@@ -3,11 +3,11 @@
  * pairs recorded (done), the rows postponed by the retry policy (retry), the rows given up with
  * a notice to the operators (drop), or the topic repaired (lost, closed).
  */
-import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import { botMetrics, record } from "../../admin/metrics.ts";
 import { type AnalyticsEvent, recordEvents } from "../../store/analytics.ts";
 import type { Intent } from "../../conversation/intents.ts";
+import type { MessagePair } from "../../store/message-map.ts";
 import { enqueueIntents, removeIntents } from "../../store/outbox.ts";
 import type { OutboxRow } from "../outbox.ts";
 import { query, type StoreError } from "../../store/store.ts";
@@ -24,28 +24,43 @@ import { closeAgainIfClosed, reopenAndAttempt, replaceLostTopic } from "./repair
  * without reading it again.
  */
 export const settle = (ctx: DeliveryContext, chatId: number, batch: readonly OutboxRow[], outcome: Outcome): Effect.Effect<boolean, StoreError> =>
+  // Nearly every send: a plain delivery joins the group commit, without a generator.
+  outcome.kind === "done" && outcome.events.length === 0 ? delivered(ctx, chatId, batch, outcome.pairs) : settleOther(ctx, chatId, batch, outcome);
+
+/** A delivery whose result the conversation need not learn: its rows removed and pairs recorded in the next group commit. */
+const delivered = (ctx: DeliveryContext, chatId: number, batch: readonly OutboxRow[], pairs: MessagePair[]): Effect.Effect<boolean, StoreError> => {
+  const now = ctx.clock.unsafeCurrentTimeMillis();
+  return Effect.map(ctx.complete({ ids: batch.map((r) => r.id), chatId, pairs, now }), () => counted(ctx, batch, now));
+};
+
+/** Counts a delivery in the stats and metrics; true (its rows are gone). */
+const counted = (ctx: DeliveryContext, batch: readonly OutboxRow[], now: number): true => {
+  const head = batch[0];
+  ctx.stats.delivered += batch.length;
+  const metrics = botMetrics(ctx.botId);
+  if (head.intent.type === "copyToTopic") record(metrics.relayedToOperators, batch.length);
+  else if (head.intent.type === "copyToUser" || head.intent.type === "templateToUser") record(metrics.relayedToUsers, batch.length);
+  for (const row of batch) record(metrics.deliveryLatency, Math.max(0, now - row.createdAt) / 1000);
+  if (head.intent.type === "createTopic" && head.intent.previousDeleted) ctx.stats.topicsRecreated += 1;
+  return true;
+};
+
+/** Every other outcome: results the conversation learns, retries, drops and repairs. */
+const settleOther = (ctx: DeliveryContext, chatId: number, batch: readonly OutboxRow[], outcome: Outcome): Effect.Effect<boolean, StoreError> =>
   Effect.gen(function* () {
     const head = batch[0];
-    const now = yield* Clock.currentTimeMillis;
+    const now = ctx.clock.unsafeCurrentTimeMillis();
     const creations = batch.filter((r) => r.intent.type === "createTopic").map((r) => r.id);
     switch (outcome.kind) {
       case "done": {
         const completion = { ids: batch.map((r) => r.id), chatId, pairs: outcome.pairs, now };
         // A result the conversation must learn (a topic created) commits with the row's removal
         // (and a creation's request, creations.ts): a crash between them would forget the topic.
-        if (outcome.events.length > 0) {
-          yield* feed(ctx, chatId, outcome.events, async (tx, outbox) => {
-            await completeIn(tx, ctx.botId, [completion], outbox);
-            await forgetTopicRequests(tx, ctx.botId, creations);
-          });
-        } else yield* ctx.complete(completion);
-        ctx.stats.delivered += batch.length;
-        const metrics = botMetrics(ctx.botId);
-        if (head.intent.type === "copyToTopic") record(metrics.relayedToOperators, batch.length);
-        else if (head.intent.type === "copyToUser" || head.intent.type === "templateToUser") record(metrics.relayedToUsers, batch.length);
-        for (const row of batch) record(metrics.deliveryLatency, Math.max(0, now - row.createdAt) / 1000);
-        if (head.intent.type === "createTopic" && head.intent.previousDeleted) ctx.stats.topicsRecreated += 1;
-        return true;
+        yield* feed(ctx, chatId, outcome.events, async (tx, outbox) => {
+          await completeIn(tx, ctx.botId, [completion], outbox);
+          await forgetTopicRequests(tx, ctx.botId, creations);
+        });
+        return counted(ctx, batch, now);
       }
       case "retry": {
         ctx.stats.retried += 1;

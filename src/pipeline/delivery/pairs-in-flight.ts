@@ -33,8 +33,13 @@ export const longestWait = Duration.seconds(10);
 
 // Real time, as for a network call's deadline: a test clock must not cut or stretch the wait.
 
-/** Hands a delivery's pairs over as soon as Telegram answered (before they are committed). */
-export type Answered = (chatId: number, pairs: readonly MessagePair[]) => void;
+/** A delivery in flight (see {@link PairsInFlight.begin}). */
+export interface Flying {
+  /** Hands the delivery's pairs over as soon as Telegram answered (before they are committed). */
+  answered(chatId: number, pairs: readonly MessagePair[]): void;
+  /** The delivery ended, answered or not: it can no longer produce a pair. */
+  end(): void;
+}
 
 interface Flight {
   /** The greatest group message id known when it began: a new copy's id is greater. */
@@ -63,16 +68,18 @@ export class PairsInFlight {
   }
 
   /**
-   * Runs `delivery`, counted as in flight until it has ended, whichever way. `known` are the
-   * existing topic messages it pairs; `delivery` calls its `answered` with the pairs as soon as
-   * Telegram has answered.
+   * Counts a delivery as in flight from now until its `end`, which must be called whichever way
+   * it ends (lanes.ts calls it where the send's other bookkeeping is undone). `known` are the
+   * existing topic messages it pairs; `answered` hands over its pairs as soon as Telegram has
+   * answered, before they are committed.
    */
-  track<A, E, R>(known: readonly number[], delivery: (answered: Answered) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    return Effect.acquireUseRelease(
-      Effect.sync(() => this.#begin(known)),
-      (id) => delivery((chatId, pairs) => this.#answered(id, chatId, pairs)),
-      (id) => Effect.sync(() => this.#end(id)),
-    );
+  begin(known: readonly number[]): Flying {
+    const id = ++this.#next;
+    this.#open.set(id, { floor: this.#newest, known });
+    return {
+      answered: (chatId, pairs) => this.#answered(id, chatId, pairs),
+      end: () => this.#end(id),
+    };
   }
 
   /**
@@ -109,12 +116,6 @@ export class PairsInFlight {
       if (flight.answered === undefined && (messageId > flight.floor || flight.known.includes(messageId))) ids.add(id);
     }
     return ids;
-  }
-
-  #begin(known: readonly number[]): number {
-    const id = ++this.#next;
-    this.#open.set(id, { floor: this.#newest, known });
-    return id;
   }
 
   #answered(id: number, chatId: number, pairs: readonly MessagePair[]): void {
