@@ -7,7 +7,7 @@
  * Everything talks to 127.0.0.1 only.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -139,8 +139,11 @@ function spawnChild(command: string, argv: string[], env: Record<string, string>
   const child = spawn(command, argv, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   if (child.pid === undefined) throw new Error(`could not spawn ${command}`);
   let output = "";
-  child.stdout!.on("data", (d) => (output += d));
-  child.stderr!.on("data", (d) => (output += d));
+  // BENCH_CHILD_OUTPUT=FILE keeps what the child wrote (e.g. `--trace-gc` lines) in FILE.
+  const keep = process.env.BENCH_CHILD_OUTPUT;
+  const kept = keep ? createWriteStream(keep) : undefined;
+  child.stdout!.on("data", (d) => (output += d, kept?.write(d)));
+  child.stderr!.on("data", (d) => (output += d, kept?.write(d)));
   let exitCode: number | null | undefined;
   const exited = new Promise<void>((resolve) => child.on("exit", (code) => {
     exitCode = code;
