@@ -4,6 +4,7 @@
  * written before `createForumTopic` is sent and removed in the transaction that records the
  * topic; one that is still there after its attempt is a creation in doubt.
  */
+import { inBatches, prepare } from "./prepared.ts";
 import type { Db } from "./schema.ts";
 
 /**
@@ -23,9 +24,28 @@ export interface TopicRequest {
   sentAt: number;
 }
 
+// Prepared once (prepared.ts): every new conversation runs these, most of them twice.
+const selectNamed = prepare<{ bot: string; name: string }>()((db, p) =>
+  db.selectFrom("topic_requests").selectAll().where("bot_id", "=", p("bot")).where("name", "=", p("name"))
+);
+const insertClaim = prepare<{ bot: string; name: string; chat: number; outbox: number; at: number }>()((db, p) =>
+  db.insertInto("topic_requests")
+    .values({ bot_id: p("bot"), name: p("name"), chat_id: p("chat"), outbox_id: p("outbox"), sent_at: p("at") })
+    .onConflict((c) => c.columns(["bot_id", "name"]).doNothing())
+);
+const deleteStale = prepare<{ bot: string; name: string }>()((db, p) =>
+  db.deleteFrom("topic_requests")
+    .where("bot_id", "=", p("bot"))
+    .where("name", "=", p("name"))
+    .where("outbox_id", "not in", db.selectFrom("outbox").select("id"))
+);
+const deleteSettled = prepare<{ bot: string; ids: readonly number[] }>()((db, p, n) =>
+  db.deleteFrom("topic_requests").where("bot_id", "=", p("bot")).where("outbox_id", "in", Array.from({ length: n }, (_, i) => p("ids", i)))
+);
+
 /** The creation in flight for `name`, if any. */
 export async function topicRequestNamed(db: Db, botId: string, name: string): Promise<TopicRequest | undefined> {
-  const r = await db.selectFrom("topic_requests").selectAll().where("bot_id", "=", botId).where("name", "=", shownName(name)).executeTakeFirst();
+  const r = (await selectNamed.run(db, { bot: botId, name: shownName(name) })).rows[0];
   return r && { name: r.name, chatId: r.chat_id, outboxId: r.outbox_id, sentAt: r.sent_at };
 }
 
@@ -35,12 +55,8 @@ export async function topicRequestNamed(db: Db, botId: string, name: string): Pr
  * another conversation's).
  */
 export async function claimTopicRequest(db: Db, botId: string, request: TopicRequest): Promise<{ holder: TopicRequest; fresh: boolean }> {
-  const inserted = await db
-    .insertInto("topic_requests")
-    .values({ bot_id: botId, name: shownName(request.name), chat_id: request.chatId, outbox_id: request.outboxId, sent_at: request.sentAt })
-    .onConflict((c) => c.columns(["bot_id", "name"]).doNothing())
-    .executeTakeFirst();
-  if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return { holder: request, fresh: true };
+  const inserted = await insertClaim.run(db, { bot: botId, name: shownName(request.name), chat: request.chatId, outbox: request.outboxId, at: request.sentAt });
+  if (Number(inserted.numAffectedRows ?? 0) > 0) return { holder: request, fresh: true };
   const holder = await topicRequestNamed(db, botId, request.name);
   // Settled between the two statements: try once more.
   return holder ? { holder, fresh: false } : claimTopicRequest(db, botId, request);
@@ -56,19 +72,13 @@ export async function stampTopicRequest(db: Db, botId: string, outboxId: number,
  * the topic); true when it did, so the title is free again.
  */
 export async function forgetStaleTopicRequest(db: Db, botId: string, name: string): Promise<boolean> {
-  const deleted = await db
-    .deleteFrom("topic_requests")
-    .where("bot_id", "=", botId)
-    .where("name", "=", shownName(name))
-    .where("outbox_id", "not in", db.selectFrom("outbox").select("id"))
-    .executeTakeFirst();
-  return Number(deleted.numDeletedRows) > 0;
+  const deleted = await deleteStale.run(db, { bot: botId, name: shownName(name) });
+  return Number(deleted.numAffectedRows ?? 0) > 0;
 }
 
 /** The creations of these outbox rows are settled: removes them (inside the settling transaction). */
 export async function forgetTopicRequests(db: Db, botId: string, outboxIds: readonly number[]): Promise<void> {
-  if (outboxIds.length === 0) return;
-  await db.deleteFrom("topic_requests").where("bot_id", "=", botId).where("outbox_id", "in", outboxIds).execute();
+  await inBatches(outboxIds, (ids) => deleteSettled.run(db, { bot: botId, ids }, ids.length));
 }
 
 /** The outbox ids of every creation in flight. */
