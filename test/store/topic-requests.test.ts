@@ -2,9 +2,10 @@
 import { describe, expect, it } from "vitest";
 import { enqueueIntents, laneHead, removeIntents } from "../../src/store/outbox.ts";
 import { claimTopicRequest, forgetStaleTopicRequest, forgetTopicRequests, stampTopicRequest, topicRequestNamed, topicRequestsInFlight } from "../../src/store/topic-requests.ts";
-import { withStore } from "./with-store.ts";
+import { storeOn, testEngines } from "./with-store.ts";
 
-describe("topic requests", () => {
+describe.each(testEngines)("topic requests on %s", (engine) => {
+  const withStore = storeOn(engine);
   it("a title names one creation at a time; an attempt is stamped; settling frees the title", () =>
     withStore(async ({ db }) => {
       const ann = { name: "🟪 Ann", chatId: 1, outboxId: 10, sentAt: 100 };
