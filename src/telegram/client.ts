@@ -40,9 +40,10 @@ export function makeTelegramClient(token: string, apiRoot: string, post: PostJso
     // A call's own limit is a timer in the transport, on real time even under a test clock (a
     // TestClock moved by hours must not abort a long poll in flight); calls without one rely on
     // the transport's inactivity timeout.
-    post(`/bot${token}/${method}`, JSON.stringify(params ?? {}), options?.timeout === undefined ? undefined : Duration.toMillis(Duration.decode(options.timeout))).pipe(
-      Effect.mapError((error) => new NetworkError({ method, reason: describe(error) })),
-      Effect.flatMap(({ status, text }): Effect.Effect<Result<M>, TelegramError> => {
+    // One handler for both ways it ends (not a mapError and a flatMap): a step fewer per call.
+    Effect.matchEffect(post(`/bot${token}/${method}`, JSON.stringify(params ?? {}), options?.timeout === undefined ? undefined : Duration.toMillis(Duration.decode(options.timeout))), {
+      onFailure: (error) => Effect.fail(new NetworkError({ method, reason: describe(error) })),
+      onSuccess: ({ status, text }): Effect.Effect<Result<M>, TelegramError> => {
         let answer: { ok?: boolean; result?: unknown; error_code?: number; description?: string; parameters?: { retry_after?: number } };
         try {
           answer = JSON.parse(text);
@@ -50,8 +51,8 @@ export function makeTelegramClient(token: string, apiRoot: string, post: PostJso
           return Effect.fail(new NetworkError({ method, reason: `answer is not JSON (status ${status}): ${text.slice(0, 100)}` }));
         }
         return answer.ok === true ? Effect.succeed(answer.result as Result<M>) : Effect.fail(classifyApiError(method, status, answer));
-      }),
-    );
+      },
+    });
   return {
     apiRoot: root,
     call,
