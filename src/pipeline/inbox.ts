@@ -10,7 +10,9 @@
  * read (stores written before decoding existed may hold poison), and moved to the dead letters
  * if they fail — except those this process accepted itself and still holds decoded: the same
  * text decodes the same, and parsing and decoding every update twice was ~2 % of a relayed
- * message's CPU and a tenth of its allocations (bench/README.md, "Session 4").
+ * message's CPU and a tenth of its allocations (bench/README.md, "Session 4"). When every pending
+ * row is held so, only their ids are read back, not their text. Only batches saved whole are held:
+ * an update that was a duplicate keeps its first arrival's text in the store, which is what counts.
  */
 import type { Update } from "@grammyjs/types";
 import * as Clock from "effect/Clock";
@@ -20,7 +22,7 @@ import * as Layer from "effect/Layer";
 import * as Queue from "effect/Queue";
 import { botMetrics, record } from "../admin/metrics.ts";
 import { type DeadLetter, moveToDeadLetters, type StoredDeadLetter } from "../store/dead-letters.ts";
-import { acceptIntake, type IncomingUpdate, type InboxRow, pendingPayloads, pendingPayloadsNow } from "../store/inbox.ts";
+import { acceptIntake, type IncomingUpdate, type InboxRow, pendingIds, pendingIdsNow, pendingPayloads, pendingPayloadsNow } from "../store/inbox.ts";
 import type { Db } from "../store/schema.ts";
 import { query, queryNow, Store, type StoreError } from "../store/store.ts";
 import { decodeStored, decodeUpdate } from "../telegram/decode-update.ts";
@@ -106,7 +108,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
         const { log, tracing } = yield* Bot;
         let deadLettered = 0;
         // Accepted here and not read back yet, by update id (see the module comment).
-        const decodedHere = new Map<number, IncomingUpdate>();
+        const decodedHere = new Map<number, Update>();
         const hold = options.holdDecoded ?? true;
         const reported = (letters: readonly StoredDeadLetter[]) =>
           Effect.sync(() => {
@@ -135,7 +137,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
               const saved = yield* query("accept updates", () => acceptIntake(db, botId, { updates: good, dead }, now, { ...(options.mirror ? { mirror: options.mirror } : {}), ...(from.sourceKey ? { sourceKey: from.sourceKey } : {}), ...(from.alsoWrite ? { alsoWrite: from.alsoWrite } : {}), ...(from.allFresh ? { allFresh: true } : {}) }));
               if (saved.dead.length > 0) yield* reported(saved.dead);
               if (good.length === 0) return 0;
-              if (hold) for (const u of good) decodedHere.set(u.update.update_id, u);
+              if (hold && saved.fresh === good.length) for (const u of good) decodedHere.set(u.update.update_id, u.update);
               while (decodedHere.size > maxHeldDecoded) decodedHere.delete(decodedHere.keys().next().value!);
               yield* Queue.offer(wake, undefined);
               if (saved.fresh > 0) record(received, saved.fresh);
@@ -148,6 +150,16 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
           accept: tracing === undefined ? save : (updates, from) => tracing.accept(updates, from.source, save(updates, from)),
           pending: (limit) =>
             Effect.gen(function* () {
+              if (decodedHere.size > 0) {
+                const ids = yield* queryNow("read the inbox", () => pendingIdsNow(db, botId, limit), () => pendingIds(db, botId, limit));
+                if (ids.every((id) => decodedHere.has(id))) {
+                  return ids.map((updateId) => {
+                    const update = decodedHere.get(updateId)!;
+                    decodedHere.delete(updateId);
+                    return { updateId, update };
+                  });
+                }
+              }
               for (;;) {
                 const rows = yield* queryNow("read the inbox", () => pendingPayloadsNow(db, botId, limit), () => pendingPayloads(db, botId, limit));
                 const good: InboxRow[] = [];
@@ -155,8 +167,7 @@ export class Inbox extends Context.Tag("switchboard/Inbox")<Inbox, InboxService>
                 for (const row of rows) {
                   const held = decodedHere.get(row.updateId);
                   if (held) decodedHere.delete(row.updateId);
-                  // A duplicate that was ignored has the first arrival's text: decoded anew.
-                  const decoded = held?.payload === row.payload ? { ok: true as const, update: held.update } : decodeStored(row.payload);
+                  const decoded = held ? { ok: true as const, update: held } : decodeStored(row.payload);
                   if (decoded.ok) good.push({ updateId: row.updateId, update: decoded.update });
                   else bad.push({ source: "inbox", updateId: row.updateId, reason: decoded.reason, raw: decoded.raw });
                 }

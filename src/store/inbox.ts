@@ -153,6 +153,28 @@ const selectPending = prepare<{ bot: string; limit: number }>()((db, p) =>
     .limit(p("limit"))
 );
 
+const selectPendingIds = prepare<{ bot: string; limit: number }>()((db, p) =>
+  db.selectFrom("inbox")
+    .select("update_id")
+    .where("bot_id", "=", p("bot"))
+    .where("processed", "=", 0)
+    .orderBy(dialectOfDb(db).inboxArrival.order)
+    .limit(p("limit"))
+);
+
+/**
+ * The ids of the oldest unprocessed rows, in arrival order, without their text: when the
+ * process still holds those updates decoded, reading the text back is not needed.
+ */
+export async function pendingIds(db: Db, botId: string, limit: number): Promise<number[]> {
+  return (await selectPendingIds.run(db, { bot: botId, limit })).rows.map((r) => r.update_id);
+}
+
+/** {@link pendingIds} at once where the engine allows (see `Prepared.runNow`), else undefined. */
+export function pendingIdsNow(db: Db, botId: string, limit: number): number[] | undefined {
+  return selectPendingIds.runNow(db, { bot: botId, limit })?.rows.map((r) => r.update_id);
+}
+
 /** The oldest unprocessed updates, in arrival order, parsed (see {@link pendingPayloads} for the stored text). */
 export async function pendingUpdates(db: Db, botId: string, limit: number): Promise<InboxRow[]> {
   return (await pendingPayloads(db, botId, limit)).map((r) => ({ updateId: r.updateId, update: JSON.parse(r.payload) as Update }));
