@@ -10,6 +10,7 @@ import { describe, expect, it } from "vitest";
 import { createConversationMachine } from "../../src/conversation/machine.ts";
 import { Bot } from "../../src/pipeline/bot-env.ts";
 import { Delivery } from "../../src/pipeline/delivery/lanes.ts";
+import { PairsInFlight } from "../../src/pipeline/delivery/pairs-in-flight.ts";
 import { Inbox } from "../../src/pipeline/inbox.ts";
 import { Outbox } from "../../src/pipeline/outbox.ts";
 import { noLimits } from "../../src/pipeline/rate-limits.ts";
@@ -203,14 +204,15 @@ describe("Delivery", () => {
 });
 
 describe("Delivery and the overall send window", () => {
-  it("frees a send's place in the window when recording its result fails, not ~11 s later", async () => {
+  it("frees a send's place in the window, and its place among the router's deliveries in flight, when recording its result fails", async () => {
     const telegram = TelegramApi.layerTest((method) =>
       method === "createForumTopic" ? Effect.succeed({ message_thread_id: 77, name: "x", icon_color: 0 }) : Effect.succeed({ message_id: 500 })
     );
     const { stepper, lines } = services(telegram);
     // Two sends a second overall: the topic's creation and the copy each take one.
     const limits = { ...noLimits, global: { perSecond: 2, burst: 2 } };
-    const delivery = Delivery.layer({ limits }).pipe(Layer.provideMerge(stepper));
+    const pairsInFlight = new PairsInFlight();
+    const delivery = Delivery.layer({ limits, pairsInFlight }).pipe(Layer.provideMerge(stepper));
     await run(Effect.scoped(Effect.gen(function* () {
       const { db } = yield* Store;
       const steps = yield* Stepper;
@@ -222,6 +224,8 @@ describe("Delivery and the overall send window", () => {
       const now = yield* Clock.currentTimeMillis;
       // A window after both sends were answered, both places are free again.
       expect(limiter.reserve(-1, now + 1_001, { count: 2 })).toBe(0);
+      // The copy no longer counts as a delivery the router might wait for (it would wait up to 10 s a lookup).
+      expect(pairsInFlight.size).toBe(0);
     })).pipe(Effect.provide(delivery)));
   });
 });

@@ -31,7 +31,7 @@ import { makeCompletions } from "./completions.ts";
 import { beforeCreate } from "./creations.ts";
 import type { DeliveryContext, DeliveryStats } from "./context.ts";
 import { settle } from "./outcomes.ts";
-import { knownTopicIds, type PairsInFlight, recordsPairs } from "./pairs-in-flight.ts";
+import { type Flying, knownTopicIds, type PairsInFlight, recordsPairs } from "./pairs-in-flight.ts";
 
 /** What the service offers. */
 export interface DeliveryService {
@@ -136,7 +136,8 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
             const head = batch[0];
             const creation = head.intent.type === "createTopic";
             // Its pairs are known to the router as soon as Telegram answers, before the commit.
-            const flying = inFlight && recordsPairs(head.intent) ? inFlight.begin(knownTopicIds(batch.map((r) => r.intent))) : undefined;
+            // Begun last, just before the handler that ends it is attached: nothing between may throw.
+            let flying: Flying | undefined;
             const deliver = Effect.flatMap(attemptOf(chatId, batch), (outcome) => {
               if (flying && outcome.kind === "done" && outcome.pairs.length > 0) flying.answered(chatId, outcome.pairs);
               return settle(ctx, chatId, batch, outcome);
@@ -147,10 +148,11 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
               ctx.creating.add(head.id);
               return deliver;
             });
+            if (inFlight && recordsPairs(head.intent)) flying = inFlight.begin(knownTopicIds(batch.map((r) => r.intent)));
             return Effect.flatMap(Effect.exit(sent), (exit) => {
-              ctx.limiter.settled(target, clock.unsafeCurrentTimeMillis());
-              if (creation) ctx.creating.delete(head.id);
               flying?.end();
+              if (creation) ctx.creating.delete(head.id);
+              ctx.limiter.settled(target, clock.unsafeCurrentTimeMillis());
               return exit;
             });
           }).pipe(Effect.uninterruptible);
