@@ -8,7 +8,6 @@
  */
 import { Bot } from "grammy";
 import { afterEach, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/mod.ts";
 import { type Running, runConfig } from "../../src/run.ts";
 import { createLogger } from "../../src/util/log.ts";
 import { oneBotOnPostgres } from "../support/one-bot-on-postgres.ts";
@@ -23,23 +22,17 @@ afterEach(async () => {
 const ADMIN_TOKEN = "admin-token-for-the-instances-test-0001";
 
 it("a bot owned by one instance takes webhook updates, a parallel system's proxy calls and its getUpdates, and Topics API calls on another; the owner relays", async () => {
-  const { emulator, database, bot, groupId } = await oneBotOnPostgres(cleanup);
+  const { emulator, bot, groupId, configFor } = await oneBotOnPostgres(cleanup);
   const ports = { i1: { hook: await freePort(), proxy: await freePort(), admin: await freePort() }, i2: { hook: await freePort(), proxy: await freePort(), admin: await freePort() } };
   // The balancer sends everything to i2: Telegram posts to i2's receiver.
   const configOf = (name: "i1" | "i2", mine = ports[name]) =>
-    parseConfig(`storage: "${database.url}"
-admin: { listen: "127.0.0.1:${mine.admin}", token: ${ADMIN_TOKEN} }
-bots:
-  - id: acme
-    token: "${bot.token}"
-    api_root: ${emulator.url}/c/${name}
-    group: ${groupId}
-    limits: off
-    updates: webhook
+    configFor(name, {
+      top: `admin: { listen: "127.0.0.1:${mine.admin}", token: ${ADMIN_TOKEN} }\n`,
+      bot: `    updates: webhook
     webhook: { url: "http://127.0.0.1:${ports.i2.hook}/hook", listen: "127.0.0.1:${mine.hook}", secret: "s3cret-token" }
     parallel: { mode: proxy, listen: "127.0.0.1:${mine.proxy}" }
-    params: { welcome: off }
-`, {});
+`,
+    });
   const start = async (name: "i1" | "i2"): Promise<Running> => {
     const running = await runConfig(configOf(name), { log: createLogger(name, "debug"), albumSettleMs: 150, // No slow re-check during the test: the owner must be woken by the notices.
     cluster: { instanceId: name, inboxRecheckMs: 600_000 } });

@@ -7,7 +7,6 @@
  */
 import * as TestClock from "effect/TestClock";
 import { afterEach, expect, it } from "vitest";
-import { parseConfig } from "../../src/config/mod.ts";
 import { type Running, runConfig } from "../../src/run.ts";
 import { createLogger } from "../../src/util/log.ts";
 import { oneBotOnPostgres } from "../support/one-bot-on-postgres.ts";
@@ -20,19 +19,9 @@ afterEach(async () => {
 
 /** One bot on PostgreSQL; i1 takes it at start-up, i2 (on a TestClock if asked) joins, `meanwhile` runs, i1 stops and i2 takes the bot over. */
 async function takeOver(testClock: boolean, meanwhile: (token: string, apiRoot: string) => Promise<void> = async () => {}) {
-  const { emulator, database, bot, groupId } = await oneBotOnPostgres(cleanup);
-  const configOf = (name: string) =>
-    parseConfig(`storage: "${database.url}"
-bots:
-  - id: acme
-    token: "${bot.token}"
-    api_root: ${emulator.url}/c/${name}
-    group: ${groupId}
-    limits: off
-    params: { welcome: off }
-`, {});
+  const { emulator, bot, groupId, configFor } = await oneBotOnPostgres(cleanup);
   const start = async (name: string, testClock: boolean): Promise<Running> => {
-    const running = await runConfig(configOf(name), { log: createLogger(name, "error"), testClock, cluster: { instanceId: name, joinMs: 0 } });
+    const running = await runConfig(configFor(name), { log: createLogger(name, "error"), testClock, cluster: { instanceId: name, joinMs: 0 } });
     cleanup.push(() => running.stop());
     return running;
   };
