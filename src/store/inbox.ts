@@ -2,7 +2,7 @@
 import type { Update } from "@grammyjs/types";
 import { addDeadLetters, type DeadLetter, type StoredDeadLetter } from "./dead-letters.ts";
 import { dialectOfDb } from "./engine.ts";
-import { inBatches, prepare } from "./prepared.ts";
+import { inBatches, type ParamRef, prepare } from "./prepared.ts";
 import { mirrorUpdates } from "./proxy-updates.ts";
 import type { Db } from "./schema.ts";
 
@@ -143,24 +143,16 @@ export async function smallestUpdateId(db: Db, botId: string): Promise<number> {
   return Math.min(0, Number(row?.min ?? 0));
 }
 
-const selectPending = prepare<{ bot: string; limit: number }>()((db, p) =>
+/** The oldest unprocessed rows of a bot, in arrival order (both reads below select from it). */
+const oldestPending = (db: Db, p: ParamRef<{ bot: string; limit: number }>) =>
   db.selectFrom("inbox")
-    .select(["update_id", "payload"])
     .where("bot_id", "=", p("bot"))
     .where("processed", "=", 0)
     // Arrival order: synthetic updates interleave with Telegram's where they happened.
     .orderBy(dialectOfDb(db).inboxArrival.order)
-    .limit(p("limit"))
-);
-
-const selectPendingIds = prepare<{ bot: string; limit: number }>()((db, p) =>
-  db.selectFrom("inbox")
-    .select("update_id")
-    .where("bot_id", "=", p("bot"))
-    .where("processed", "=", 0)
-    .orderBy(dialectOfDb(db).inboxArrival.order)
-    .limit(p("limit"))
-);
+    .limit(p("limit"));
+const selectPending = prepare<{ bot: string; limit: number }>()((db, p) => oldestPending(db, p).select(["update_id", "payload"]));
+const selectPendingIds = prepare<{ bot: string; limit: number }>()((db, p) => oldestPending(db, p).select("update_id"));
 
 /**
  * The ids of the oldest unprocessed rows, in arrival order, without their text: when the
