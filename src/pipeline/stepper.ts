@@ -37,10 +37,10 @@ export interface StepperService {
   /** The conversation's current topic id, or null while it has none. */
   topicOf(chatId: number): Effect.Effect<number | null, StoreError>;
   /**
-   * {@link topicOf} from memory, without an effect: undefined when the conversation is not held
-   * (then `topicOf` reads the store). Delivery asks for every send.
+   * Continues with the conversation's topic: from memory without an effect step of its own (delivery
+   * asks for every send), else read ({@link topicOf}).
    */
-  topicNow(chatId: number): number | null | undefined;
+  withTopic<A, E>(chatId: number, f: (topicId: number | null) => Effect.Effect<A, E>): Effect.Effect<A, E | StoreError>;
   /** Subscribes to transitions; returns the unsubscribe function. */
   onTransition(listener: TransitionListener): () => void;
   /** How many snapshots are held in memory right now. */
@@ -94,7 +94,10 @@ export class Stepper extends Context.Tag("switchboard/Stepper")<Stepper, Stepper
             const cached = core.cachedRow(chatId);
             return cached ? Effect.succeed(cached.topicId) : query("read a conversation", async () => (await core.rowOf(chatId))?.topicId ?? null);
           }),
-          topicNow: (chatId) => core.cachedRow(chatId)?.topicId,
+          withTopic: (chatId, f) => {
+            const known = core.cachedRow(chatId)?.topicId;
+            return known !== undefined ? f(known) : Effect.flatMap(service.topicOf(chatId), f);
+          },
           onTransition: (listener) => core.onTransition(listener),
           chatOfRecentTopic: (topicId) => core.chatOfTopic(topicId),
           get cached() {

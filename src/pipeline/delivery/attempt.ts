@@ -1,5 +1,5 @@
 /** One attempt: executes intents for a conversation with its current topic and message map. */
-import * as Effect from "effect/Effect";
+import type * as Effect from "effect/Effect";
 import type { Intent } from "../../conversation/intents.ts";
 import { chatOfTopic } from "../../store/conversations.ts";
 import { topicSideOf, userSideOf } from "../../store/message-map.ts";
@@ -8,15 +8,8 @@ import type { DeliveryContext } from "./context.ts";
 import { execute, type Outcome } from "./execute.ts";
 
 /** Runs `intents` (one, or an album) for `chatId` against the Bot API; failures come back classified. */
-export const attempt = (ctx: DeliveryContext, chatId: number, intents: readonly Intent[]): Effect.Effect<Outcome, StoreError> => {
-  // Nearly always held in memory: no effect to ask for it then.
-  const known = ctx.stepper.topicNow(chatId);
-  return known !== undefined ? executeIn(ctx, chatId, intents, known) : Effect.flatMap(ctx.stepper.topicOf(chatId), (topicId) => executeIn(ctx, chatId, intents, topicId));
-};
-
-/** Executes with the conversation's topic known. */
-const executeIn = (ctx: DeliveryContext, chatId: number, intents: readonly Intent[], topicId: number | null) =>
-  execute(intents, {
+export const attempt = (ctx: DeliveryContext, chatId: number, intents: readonly Intent[]): Effect.Effect<Outcome, StoreError> =>
+  ctx.stepper.withTopic(chatId, (topicId) => execute(intents, {
     client: ctx.client,
     groupId: ctx.groupId,
     chatId,
@@ -25,4 +18,4 @@ const executeIn = (ctx: DeliveryContext, chatId: number, intents: readonly Inten
     userSideOf: (id) => userSideOf(ctx.db, ctx.botId, chatId, id),
     ownerOfTopic: (id) => chatOfTopic(ctx.db, ctx.botId, id),
     creationsSending: (ids) => ids.some((id) => ctx.creating.has(id)),
-  });
+  }));

@@ -109,12 +109,8 @@ export class Delivery extends Context.Tag("switchboard/Delivery")<Delivery, Deli
         };
 
         /** A topic-bound head while the conversation has no topic: a pending createTopic goes first. */
-        const topicFirst = (chatId: number): Effect.Effect<OutboxRow | undefined, StoreError> => {
-          const known = stepper.topicNow(chatId);
-          if (known !== undefined) return known !== null ? Effect.succeed(undefined) : outbox.firstOfType(chatId, "createTopic");
-          return Effect.flatMap(stepper.topicOf(chatId), (topicId) =>
-            topicId !== null ? Effect.succeed(undefined) : outbox.firstOfType(chatId, "createTopic"));
-        };
+        const topicFirst = (chatId: number): Effect.Effect<OutboxRow | undefined, StoreError> =>
+          stepper.withTopic(chatId, (topicId) => topicId !== null ? Effect.succeed(undefined) : outbox.firstOfType(chatId, "createTopic"));
 
         // Chosen once: without tracing, an attempt is exactly the plain call.
         const attemptOf = tracing === undefined
