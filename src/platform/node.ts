@@ -33,8 +33,8 @@ import {
   streamingHeadersOf,
   type StreamingTransport,
   transportError,
-  deadlineError,
 } from "./client-request.ts";
+import { Http1Pool } from "./http1-pool.ts";
 import { abortRequest, type ListenOptions, makeRequestRunner, type Respond } from "./request-runner.ts";
 
 /** The runtime this adapter is for. */
@@ -333,43 +333,28 @@ function webHeadersOf(res: IncomingMessage): Headers {
  */
 export const postJson = (origin: string, inactivityTimeoutMs: number): PostJson => {
   const base = new URL(origin);
-  const https = base.protocol === "https:";
-  const make = https ? httpsRequest : httpRequest;
-  const agent = agents[https ? "https:" : "http:"];
-  const pollAgent = pollAgents[https ? "https:" : "http:"];
   const prefix = base.pathname.replace(/\/+$/, "");
+  const sends = poolFor(base, "sends", inactivityTimeoutMs);
+  const polls = poolFor(base, "polls", inactivityTimeoutMs);
   return (path, body, deadlineMs) =>
     Effect.async((resume) => {
-      const payload = Buffer.from(body);
-      let deadline: ReturnType<typeof setTimeout> | undefined;
-      const req = make({
-        protocol: base.protocol, hostname: base.hostname, port: base.port, path: prefix + path, method: "POST",
-        // Long polls on their own pool (see `pollAgents`): in the bounded one, 64 bots' polls of
-        // 2 s (several instances) let a process poll only ~32 times a second in all.
-        agent: path.endsWith("/getUpdates") ? pollAgent : agent,
-        headers: { "content-type": "application/json", "content-length": String(payload.byteLength) },
-      }, (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (chunk: Buffer) => chunks.push(chunk));
-        res.on("error", (error) => {
-          clearTimeout(deadline);
-          resume(Effect.fail(error));
-        });
-        res.on("end", () => {
-          clearTimeout(deadline);
-          resume(Effect.succeed({ status: res.statusCode ?? 500, text: Buffer.concat(chunks).toString("utf8") }));
-        });
-      });
-      req.setTimeout(inactivityTimeoutMs, () => req.destroy(new Error(`no response activity for ${inactivityTimeoutMs / 1000} s`)));
-      if (deadlineMs !== undefined) deadline = setTimeout(() => req.destroy(deadlineError(deadlineMs)), deadlineMs);
-      req.on("error", (error) => {
-        clearTimeout(deadline);
-        resume(Effect.fail(error));
-      });
-      req.end(payload);
-      return Effect.sync(() => {
-        clearTimeout(deadline);
-        req.destroy();
-      });
+      const pool = path.endsWith("/getUpdates") ? polls : sends;
+      return Effect.sync(pool.post(prefix + path, body, (error, answer) => resume(error ? Effect.fail(error) : Effect.succeed(answer!)), deadlineMs));
     });
 };
+
+/**
+ * The process's connections to a Bot API server, shared by all its bots as node:http's agents
+ * were: at most 64 for sends, so a burst cannot open thousands; long polls on their own,
+ * unbounded (a bot has one at a time), for the reason given at `pollAgents`.
+ */
+const pools = new Map<string, Http1Pool>();
+function poolFor(origin: URL, kind: "sends" | "polls", inactivityTimeoutMs: number): Http1Pool {
+  const key = `${kind} ${origin.origin} ${inactivityTimeoutMs}`;
+  let pool = pools.get(key);
+  if (!pool) {
+    pool = new Http1Pool({ origin, maxConnections: kind === "sends" ? 64 : Number.POSITIVE_INFINITY, inactivityTimeoutMs });
+    pools.set(key, pool);
+  }
+  return pool;
+}
