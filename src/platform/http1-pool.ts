@@ -34,6 +34,8 @@ export interface Http1PoolOptions {
   readonly maxConnections: number;
   /** A call fails when its connection is silent this long before the answer is complete. */
   readonly inactivityTimeoutMs: number;
+  /** For `https:`: the certificates to trust instead of the system's (a private CA; tests). */
+  readonly ca?: string | Buffer;
 }
 
 /** An idle connection is closed this long before the server's own keep-alive limit would close it. */
@@ -249,7 +251,7 @@ export class Http1Pool {
     const { hostname, port, protocol } = this.options.origin;
     const host = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
     const socket = protocol === "https:"
-      ? tlsConnect({ host, port: Number(port || 443), servername: isIP(host) ? undefined : host, ALPNProtocols: ["http/1.1"] })
+      ? tlsConnect({ host, port: Number(port || 443), servername: isIP(host) ? undefined : host, ALPNProtocols: ["http/1.1"], ca: this.options.ca })
       : netConnect({ host, port: Number(port || 80) });
     const connection = new Connection(this, socket);
     this.#open.add(connection);
