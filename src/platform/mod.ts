@@ -17,6 +17,6 @@ export const httpServerLayer = platform.httpServerLayer;
 export const sendRequest = platform.sendRequest;
 /** The proxy's streaming transport with a connection pool of its own (see the adapters). */
 export const streamingTransport = platform.streamingTransport;
-/** JSON POSTs to one origin, the Bot API client's lean transport (node:http on Node, fetch on Deno). */
+/** JSON POSTs to one origin, the Bot API client's lean transport (our HTTP/1.1 pool on Node, fetch on Deno). */
 export const postJson = platform.postJson;
 export type { ListenOptions } from "./request-runner.ts";

@@ -328,7 +328,8 @@ function webHeadersOf(res: IncomingMessage): Headers {
 }
 
 /**
- * JSON POSTs to `origin` (scheme, host, port and a base path) over the keep-alive agent;
+ * JSON POSTs to `origin` (scheme, host, port and a base path) over kept-alive connections
+ * (`http1-pool.ts`: node:http's client cost about a fifth of a relayed message's CPU);
  * `inactivityTimeoutMs` without answer activity fails the call.
  */
 export const postJson = (origin: string, inactivityTimeoutMs: number): PostJson => {
@@ -347,6 +348,7 @@ export const postJson = (origin: string, inactivityTimeoutMs: number): PostJson 
  * The process's connections to a Bot API server, shared by all its bots as node:http's agents
  * were: at most 64 for sends, so a burst cannot open thousands; long polls on their own,
  * unbounded (a bot has one at a time), for the reason given at `pollAgents`.
+ * Idle connections do not keep the process alive, so they are never closed explicitly.
  */
 const pools = new Map<string, Http1Pool>();
 function poolFor(origin: URL, kind: "sends" | "polls", inactivityTimeoutMs: number): Http1Pool {
