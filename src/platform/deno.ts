@@ -21,8 +21,6 @@ import {
   bodyOf,
   headersOf,
   isBodylessStatus,
-  deadlineError,
-  type PostJson,
   type SendRequest,
   streamingBodyOf,
   streamingHeadersOf,
@@ -187,23 +185,3 @@ function watched(source: ReadableStream<Uint8Array>, idle: ReturnType<typeof idl
     },
   }, { highWaterMark: 0 });
 }
-
-/** JSON POSTs to `origin` with `fetch`, aborted on interruption or after `timeoutMs` in all. */
-export const postJson = (origin: string, timeoutMs: number): PostJson => {
-  const prefix = origin.replace(/\/+$/, "");
-  return (path, body, deadlineMs) => {
-    const limit = deadlineMs === undefined ? timeoutMs : Math.min(deadlineMs, timeoutMs);
-    return Effect.tryPromise({
-      try: async (signal) => {
-        const response = await fetch(prefix + path, {
-          method: "POST", headers: { "content-type": "application/json" }, body,
-          signal: AbortSignal.any([signal, AbortSignal.timeout(limit)]),
-        });
-        return { status: response.status, text: await response.text() };
-      },
-      catch: (cause) =>
-        deadlineMs !== undefined && cause instanceof DOMException && cause.name === "TimeoutError" ? deadlineError(limit)
-        : cause instanceof Error ? cause : new Error(String(cause)),
-    });
-  };
-};

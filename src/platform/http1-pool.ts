@@ -1,6 +1,7 @@
 /**
- * The Bot API transport on Node: JSON POSTs over kept-alive HTTP/1.1 connections on plain
- * `node:net` / `node:tls` sockets, one write per request, the answer read by `http1-answer.ts`.
+ * The Bot API transport's connections (`json-transport.ts`, on Node and on Deno): JSON POSTs over
+ * kept-alive HTTP/1.1 connections on plain `node:net` / `node:tls` sockets, one write per
+ * request, the answer read by `http1-answer.ts`.
  *
  * Why not node:http: a relayed message is one Bot API call, and under load node:http's client
  * (`ClientRequest` with its option parsing, header objects and socket listeners, the incoming
@@ -10,7 +11,7 @@
  * undici's dispatcher, tried in session 7, measured within noise of node:http in the relay and
  * added 8 MB of memory (its WebAssembly parser). What this does is only what the Bot API's JSON
  * calls need: no redirects, no uploads (multipart goes through `upload.ts` and node:http), no
- * pipelining. Deno does not use it (fetch, see deno.ts).
+ * pipelining. On Deno it replaced `fetch`, also with ~20 % less CPU per relayed message.
  *
  * Like node:http's agent: connections are kept open between calls and reused newest first; idle
  * ones do not keep the process alive and close when the server's `Keep-Alive: timeout` is near;

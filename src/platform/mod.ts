@@ -13,10 +13,10 @@ export const runtimeName = platform.runtimeName;
 export const makeHttpServer = platform.makeHttpServer;
 /** `makeHttpServer` as a layer. */
 export const httpServerLayer = platform.httpServerLayer;
-/** The Bot API transport (node:http on Node, fetch on Deno; see the adapters for why). */
+/** The `HttpClient` transport for the proxy's webhook pusher and uploads (node:http on Node, fetch on Deno; see the adapters for why). */
 export const sendRequest = platform.sendRequest;
 /** The proxy's streaming transport with a connection pool of its own (see the adapters). */
 export const streamingTransport = platform.streamingTransport;
-/** JSON POSTs to one origin, the Bot API client's lean transport (our HTTP/1.1 pool on Node, fetch on Deno). */
-export const postJson = platform.postJson;
+/** JSON POSTs to one origin, the Bot API client's lean transport (the same on both runtimes). */
+export { postJson } from "./json-transport.ts";
 export type { ListenOptions } from "./request-runner.ts";

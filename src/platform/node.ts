@@ -27,14 +27,12 @@ import {
   bodyOf,
   headersOf as requestHeaders,
   isBodylessStatus,
-  type PostJson,
   type SendRequest,
   streamingBodyOf,
   streamingHeadersOf,
   type StreamingTransport,
   transportError,
 } from "./client-request.ts";
-import { Http1Pool } from "./http1-pool.ts";
 import { abortRequest, type ListenOptions, makeRequestRunner, type Respond } from "./request-runner.ts";
 
 /** The runtime this adapter is for. */
@@ -325,38 +323,4 @@ function webHeadersOf(res: IncomingMessage): Headers {
     else if (value !== undefined) headers.set(key, value);
   }
   return headers;
-}
-
-/**
- * JSON POSTs to `origin` (scheme, host, port and a base path) over kept-alive connections
- * (`http1-pool.ts`: node:http's client cost about a fifth of a relayed message's CPU);
- * `inactivityTimeoutMs` without answer activity fails the call.
- */
-export const postJson = (origin: string, inactivityTimeoutMs: number): PostJson => {
-  const base = new URL(origin);
-  const prefix = base.pathname.replace(/\/+$/, "");
-  const sends = poolFor(base, "sends", inactivityTimeoutMs);
-  const polls = poolFor(base, "polls", inactivityTimeoutMs);
-  return (path, body, deadlineMs) =>
-    Effect.async((resume) => {
-      const pool = path.endsWith("/getUpdates") ? polls : sends;
-      return Effect.sync(pool.post(prefix + path, body, (error, answer) => resume(error ? Effect.fail(error) : Effect.succeed(answer!)), deadlineMs));
-    });
-};
-
-/**
- * The process's connections to a Bot API server, shared by all its bots as node:http's agents
- * were: at most 64 for sends, so a burst cannot open thousands; long polls on their own,
- * unbounded (a bot has one at a time), for the reason given at `pollAgents`.
- * Idle connections do not keep the process alive, so they are never closed explicitly.
- */
-const pools = new Map<string, Http1Pool>();
-function poolFor(origin: URL, kind: "sends" | "polls", inactivityTimeoutMs: number): Http1Pool {
-  const key = `${kind} ${origin.origin} ${inactivityTimeoutMs}`;
-  let pool = pools.get(key);
-  if (!pool) {
-    pool = new Http1Pool({ origin, maxConnections: kind === "sends" ? 64 : Number.POSITIVE_INFINITY, inactivityTimeoutMs });
-    pools.set(key, pool);
-  }
-  return pool;
 }

@@ -1,6 +1,6 @@
 /**
- * The Bot API client: one per bot, on the platform's JSON transport (a lean HTTP/1.1 pool on Node,
- * fetch on Deno; `src/platform/`). Parameters and results are typed by @grammyjs/types; failures are the
+ * The Bot API client: one per bot, on the platform's JSON transport (a lean HTTP/1.1 pool,
+ * `src/platform/json-transport.ts`, the same on Node and Deno). Parameters and results are typed by @grammyjs/types; failures are the
  * typed errors of `errors.ts`, never exceptions.
  */
 import type { ApiMethods } from "@grammyjs/types";

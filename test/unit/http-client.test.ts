@@ -1,7 +1,8 @@
 /**
- * The Bot API transport against a real loopback server: a call that times out fails, and is
- * sent exactly once — Deno's node:http would send it again on a fresh socket and hand back the
- * late answer (denoland/deno#36786), which is why Deno uses fetch.
+ * The HTTP transports against a real loopback server: a call that times out fails, and is sent
+ * exactly once — Deno's node:http would send it again on a fresh socket and hand back the late
+ * answer (denoland/deno#36786), which is why Deno's `HttpClient` transport uses fetch; the Bot
+ * API client's own transport (json-transport.ts, both runtimes) is held to the same.
  */
 import { createServer } from "node:http";
 import { HttpClientRequest } from "@effect/platform";
@@ -79,6 +80,29 @@ describe("Bot API HTTP transport", () => {
     expect(held.length).toBe(81);
     for (const release of held) release();
     await Promise.all([...polls, another]);
+    await new Promise((r) => server.close(r));
+  });
+
+  it("the Bot API client's own transport: a call past its deadline fails and reaches the server once, and the next call goes through", async () => {
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c) => (body += c));
+      req.on("end", () => {
+        seen.push(body);
+        if (body.includes("slow")) setTimeout(() => res.end('{"ok":true,"result":"late"}'), 1_000);
+        else res.end('{"ok":true,"result":"fast"}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const client = makeTelegramClient("once", `http://127.0.0.1:${(server.address() as { port: number }).port}`);
+    const send = (text: string) => Effect.runPromise(Effect.either(client.call("sendMessage", { chat_id: 1, text }, { timeout: "300 millis" })));
+    expect(Either.getOrThrow(await send("fast"))).toBe("fast"); // leaves a kept-alive connection for the next call
+    const slow = await send("slow");
+    expect(Either.isLeft(slow) && slow.left._tag === "NetworkError" && slow.left.reason).toMatch(/timed out after 0.3 s/);
+    await new Promise((r) => setTimeout(r, 1_500)); // long enough for a silent second send to arrive
+    expect(Either.getOrThrow(await send("after"))).toBe("fast");
+    expect(seen.map((b) => JSON.parse(b).text)).toEqual(["fast", "slow", "after"]);
     await new Promise((r) => server.close(r));
   });
 
