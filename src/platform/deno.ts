@@ -19,14 +19,19 @@ import * as Layer from "effect/Layer";
 import type * as Scope from "effect/Scope";
 import {
   bodyOf,
+  deadlineError,
   headersOf,
   isBodylessStatus,
+  type PostJson,
   type SendRequest,
   streamingBodyOf,
   streamingHeadersOf,
   type StreamingTransport,
   transportError,
 } from "./client-request.ts";
+import process from "node:process";
+import { proxyFor } from "./env-proxy.ts";
+import { postJson as poolPostJson } from "./json-transport.ts";
 import { type ListenOptions, makeRequestRunner, type RunRequest } from "./request-runner.ts";
 
 /** The runtime this adapter is for. */
@@ -185,3 +190,31 @@ function watched(source: ReadableStream<Uint8Array>, idle: ReturnType<typeof idl
     },
   }, { highWaterMark: 0 });
 }
+
+/**
+ * The Bot API client's JSON calls: the HTTP/1.1 pool of json-transport.ts, as on Node, unless
+ * the environment names a proxy for the server (env-proxy.ts): the pool's sockets cannot use
+ * one, `fetch` can.
+ */
+export const postJson = (origin: string, timeoutMs: number): PostJson =>
+  proxyFor(new URL(origin), process.env) ? postJsonWithFetch(origin, timeoutMs) : poolPostJson(origin, timeoutMs);
+
+/** JSON POSTs to `origin` with `fetch`, aborted on interruption or after `timeoutMs` in all. */
+const postJsonWithFetch = (origin: string, timeoutMs: number): PostJson => {
+  const prefix = origin.replace(/\/+$/, "");
+  return (path, body, deadlineMs) => {
+    const limit = deadlineMs === undefined ? timeoutMs : Math.min(deadlineMs, timeoutMs);
+    return Effect.tryPromise({
+      try: async (signal) => {
+        const response = await fetch(prefix + path, {
+          method: "POST", headers: { "content-type": "application/json" }, body,
+          signal: AbortSignal.any([signal, AbortSignal.timeout(limit)]),
+        });
+        return { status: response.status, text: await response.text() };
+      },
+      catch: (cause) =>
+        deadlineMs !== undefined && cause instanceof DOMException && cause.name === "TimeoutError" ? deadlineError(limit)
+        : cause instanceof Error ? cause : new Error(String(cause)),
+    });
+  };
+};

@@ -82,8 +82,13 @@ export class AnswerReader {
   #readHead(data: Buffer, at: number): number {
     const before = this.#head?.length ?? 0;
     const joined = this.#head ? Buffer.concat([this.#head, data.subarray(at)]) : data.subarray(at);
-    // The blank line may straddle the two pieces: search from just before the new bytes.
-    const end = joined.indexOf("\r\n\r\n", Math.max(0, before - 3), "latin1");
+    // The blank line may straddle the two pieces: search from just before the new bytes. Bare
+    // line feeds are accepted too (RFC 9112 lets a recipient), rather than waiting for a CRLF
+    // that never comes until the inactivity timeout.
+    const from = Math.max(0, before - 3);
+    const crlf = joined.indexOf("\r\n\r\n", from, "latin1");
+    const lf = joined.indexOf("\n\n", from, "latin1");
+    const [end, blank] = lf >= 0 && (crlf < 0 || lf < crlf) ? [lf, 2] : [crlf, 4];
     if (end < 0) {
       if (joined.length > maxHeadBytes) throw new Error("answer head too large");
       this.#head = Buffer.from(joined);
@@ -91,16 +96,17 @@ export class AnswerReader {
     }
     this.#head = undefined;
     this.#parseHead(joined.toString("latin1", 0, end));
-    return at + end + 4 - before;
+    return at + end + blank - before;
   }
 
   #parseHead(head: string): void {
-    const lines = head.split("\r\n");
+    const lines = head.split(/\r?\n/);
     const match = /^HTTP\/1\.([01]) (\d{3})(?: |$)/.exec(lines[0]);
     if (!match) throw new Error(`not an HTTP/1.x answer: ${JSON.stringify(lines[0].slice(0, 40))}`);
     const status = Number(match[2]);
     if (status < 200) return; // informational: skipped
     let keepAlive = match[1] === "1";
+    let close = false;
     let length: number | undefined;
     for (let i = 1; i < lines.length; i++) {
       const colon = lines[i].indexOf(":");
@@ -116,7 +122,7 @@ export class AnswerReader {
         this.#chunked = true;
       } else if (name === "connection") {
         const tokens = value.toLowerCase().split(",").map((t) => t.trim());
-        if (tokens.includes("close")) keepAlive = false;
+        if (tokens.includes("close")) close = true;
         else if (tokens.includes("keep-alive")) keepAlive = true;
       } else if (name === "keep-alive") {
         const timeout = /(?:^|[,\s])timeout=(\d+)/i.exec(value);
@@ -130,6 +136,8 @@ export class AnswerReader {
       this.#remaining = 0;
     } else if (this.#chunked) {
       this.#remaining = 0;
+      // Both framings given: read as chunked (RFC 9112 §6.3), but the connection is not trusted again.
+      if (length !== undefined) close = true;
     } else if (length !== undefined) {
       this.#remaining = length;
     } else {
@@ -137,7 +145,7 @@ export class AnswerReader {
       this.#remaining = -1;
       keepAlive = false;
     }
-    this.reusable = keepAlive;
+    this.reusable = keepAlive && !close;
   }
 
   /** Reads chunked body bytes from `at`; answers where it stopped. Done when the trailers' blank line is read. */

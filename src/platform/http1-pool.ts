@@ -101,6 +101,9 @@ class Connection {
     this.#pool = pool;
     this.#socket = socket;
     socket.setNoDelay(true);
+    // As node:http's agent does: a connection dropped silently on the way (NAT, a firewall) is
+    // found out by TCP instead of by the next call's inactivity timeout.
+    socket.setKeepAlive(true, 1_000);
     socket.on("data", (data: Buffer) => this.#onData(data));
     socket.on("error", (error) => this.#lost(error));
     socket.on("end", () => this.#onEnd());
@@ -110,7 +113,7 @@ class Connection {
 
   /** Whether it can carry a call now. */
   get usable(): boolean {
-    return this.#call === undefined && !this.#socket.destroyed;
+    return this.#call === undefined && !this.#socket.destroyed && this.#socket.writable && !this.#socket.readableEnded;
   }
 
   /** Sends `call` on this idle connection. */
@@ -147,8 +150,10 @@ class Connection {
     }
     if (!read) return;
     this.#call = undefined;
-    if (this.#reader.keepAliveMs !== undefined) this.#idleLimitMs = Math.max(1, this.#reader.keepAliveMs - keepAliveMarginMs);
-    if (this.#reader.reusable && read.extra === 0) this.#pool.release(this);
+    const hint = this.#reader.keepAliveMs;
+    if (hint !== undefined) this.#idleLimitMs = hint - keepAliveMarginMs;
+    // A server that keeps connections a second or less would close this one as it is reused.
+    if (this.#reader.reusable && read.extra === 0 && (hint === undefined || hint > keepAliveMarginMs)) this.#pool.release(this);
     else this.#socket.destroy();
     call.end(undefined, read.answer);
   }
@@ -183,6 +188,8 @@ export class Http1Pool {
   readonly #idle: Connection[] = [];
   /** Calls waiting for a connection, oldest first. */
   readonly #waiting: Call[] = [];
+  /** The last TLS session the server gave, resumed by the next connection (a shorter handshake). */
+  #tlsSession: Buffer | undefined;
 
   constructor(options: Http1PoolOptions) {
     this.options = options;
@@ -251,9 +258,12 @@ export class Http1Pool {
   #connect(): Connection {
     const { hostname, port, protocol } = this.options.origin;
     const host = hostname.startsWith("[") ? hostname.slice(1, -1) : hostname;
-    const socket = protocol === "https:"
-      ? tlsConnect({ host, port: Number(port || 443), servername: isIP(host) ? undefined : host, ALPNProtocols: ["http/1.1"], ca: this.options.ca })
-      : netConnect({ host, port: Number(port || 80) });
+    let socket: Socket;
+    if (protocol === "https:") {
+      const tls = tlsConnect({ host, port: Number(port || 443), servername: isIP(host) ? undefined : host, ALPNProtocols: ["http/1.1"], ca: this.options.ca, session: this.#tlsSession });
+      tls.on("session", (session: Buffer) => (this.#tlsSession = session));
+      socket = tls;
+    } else socket = netConnect({ host, port: Number(port || 80) });
     const connection = new Connection(this, socket);
     this.#open.add(connection);
     return connection;

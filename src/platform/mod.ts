@@ -17,6 +17,6 @@ export const httpServerLayer = platform.httpServerLayer;
 export const sendRequest = platform.sendRequest;
 /** The proxy's streaming transport with a connection pool of its own (see the adapters). */
 export const streamingTransport = platform.streamingTransport;
-/** JSON POSTs to one origin, the Bot API client's lean transport (the same on both runtimes). */
-export { postJson } from "./json-transport.ts";
+/** JSON POSTs to one origin, the Bot API client's lean transport (json-transport.ts; on Deno `fetch` when a proxy is set). */
+export const postJson = platform.postJson;
 export type { ListenOptions } from "./request-runner.ts";

@@ -324,3 +324,6 @@ function webHeadersOf(res: IncomingMessage): Headers {
   }
   return headers;
 }
+
+/** The Bot API client's JSON calls (json-transport.ts; Node's own client never used a proxy either). */
+export { postJson } from "./json-transport.ts";

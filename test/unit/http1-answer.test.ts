@@ -91,6 +91,18 @@ describe("AnswerReader", () => {
     expect(reader.keepAliveMs).toBe(5000);
   });
 
+  it("accepts a head whose lines end in bare line feeds", () => {
+    readsEverywhere("HTTP/1.1 200 OK\nContent-Length: 2\n\n{}", 200, "{}");
+  });
+
+  it("does not trust a connection again after an answer with both framings, or once any Connection header says close", () => {
+    const { reader, result } = readIn(Buffer.from("HTTP/1.1 200 OK\r\nContent-Length: 99\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}\r\n0\r\n\r\n"), []);
+    expect(result).toEqual({ answer: { status: 200, text: "{}" }, extra: 0 });
+    expect(reader.reusable).toBe(false);
+    const twice = readIn(Buffer.from("HTTP/1.1 200 OK\r\nConnection: close\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n"), []);
+    expect(twice.reader.reusable).toBe(false);
+  });
+
   it("refuses malformed answers", () => {
     const fails = (raw: string) => () => new AnswerReader().read(Buffer.from(raw));
     expect(fails("SSH-2.0-OpenSSH\r\n\r\n")).toThrow(/not an HTTP\/1.x answer/);

@@ -87,25 +87,46 @@ describe("Http1Pool", () => {
   });
 
   it("a connection the server closed while idle is not used again", async () => {
-    const server = httpServer((_req, _body, res) => res.end("{}"));
-    server.keepAliveTimeout = 100;
-    const { url, connections } = await listen(server);
+    // No Keep-Alive hint: the client would keep the connection; the server ends it after the answer.
+    const { url, connections } = await listen(createNetServer((socket) => {
+      socket.on("data", () => {
+        socket.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}");
+        setTimeout(() => socket.end(), 50);
+      });
+    }));
     const p = pool(url);
     await post(p, "/x");
-    await sleep(400); // the server closed the idle connection meanwhile
+    await sleep(300); // the server closed the idle connection meanwhile
     expect(await post(p, "/x")).toEqual({ status: 200, text: "{}" });
     expect(connections.length).toBe(2);
   });
 
+  it("does not reuse a connection whose server keeps idle ones a second or less", async () => {
+    const { url, connections } = await listen(httpServer((_req, _body, res) => {
+      res.setHeader("keep-alive", "timeout=1");
+      res.end("{}");
+    }));
+    const p = pool(url);
+    await post(p, "/x");
+    await post(p, "/x");
+    expect(connections.length).toBe(2);
+  });
+
   it("closes an idle connection before the server's Keep-Alive timeout would", async () => {
-    const closedByClient: boolean[] = [];
+    const closedByClient: number[] = [];
+    let answeredAt = 0;
     const { url } = await listen(createNetServer((socket) => {
-      socket.on("data", () => socket.write("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2\r\nContent-Length: 2\r\n\r\n{}"));
-      socket.on("end", () => closedByClient.push(true));
+      socket.on("data", () => {
+        answeredAt = Date.now();
+        socket.write("HTTP/1.1 200 OK\r\nKeep-Alive: timeout=2\r\nContent-Length: 2\r\n\r\n{}");
+      });
+      socket.on("end", () => closedByClient.push(Date.now() - answeredAt));
     }));
     await post(pool(url), "/x");
     for (let i = 0; i < 300 && closedByClient.length === 0; i++) await sleep(10);
-    expect(closedByClient).toEqual([true]); // after ~1 s, within the 3 s waited
+    expect(closedByClient.length).toBe(1);
+    // ~1 s after the answer: before the server's 2 s (a correctness bound, not a speed one).
+    expect(closedByClient[0]).toBeLessThan(2_000);
   });
 
   it("reads chunked answers and answers framed by the close, written in pieces", async () => {
@@ -171,6 +192,24 @@ describe("Http1Pool", () => {
     expect(held.length).toBe(2); // the timed-out call never reached the server
     held[1].end("{}");
     expect(await third).toEqual({ status: 200, text: "{}" });
+  });
+
+  it("a bounded pool gets its connection back after a call ends by its deadline, is abandoned, or is reset on the wire", async () => {
+    const held: ServerResponse[] = [];
+    const { url } = await listen(httpServer((req, body, res) => {
+      if (body === '"reset"') req.socket.destroy();
+      else if (body === '"hold"') held.push(res);
+      else res.end(body);
+    }));
+    const p = pool(url, { maxConnections: 1 });
+    await expect(post(p, "/x", '"hold"', 200)).rejects.toThrow(/timed out/);
+    expect(await post(p, "/x", '"after deadline"')).toEqual({ status: 200, text: '"after deadline"' });
+    const abandon = p.post("/x", '"hold"', () => {});
+    for (let i = 0; i < 200 && held.length < 2; i++) await sleep(10);
+    abandon();
+    expect(await post(p, "/x", '"after abandon"')).toEqual({ status: 200, text: '"after abandon"' });
+    await expect(post(p, "/x", '"reset"')).rejects.toThrow();
+    expect(await post(p, "/x", '"after reset"')).toEqual({ status: 200, text: '"after reset"' });
   });
 
   it("an abandoned call is not answered, and its connection is closed", async () => {
