@@ -25,20 +25,26 @@ async function holdingPolls() {
   return { held, server, base: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
 }
 
+/** A server that records every request body and answers at once, or after 1 s when the body says "slow". */
+async function slowWhenAsked() {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      seen.push(body);
+      if (body.includes("slow")) setTimeout(() => res.end('{"ok":true,"result":"late"}'), 1_000);
+      else res.end('{"ok":true,"result":"fast"}');
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { seen, server, base: `http://127.0.0.1:${(server.address() as { port: number }).port}` };
+}
+
 describe("Bot API HTTP transport", () => {
   it("a timed-out call fails and reaches the server once", async () => {
-    const seen: string[] = [];
-    const server = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c) => (body += c));
-      req.on("end", () => {
-        seen.push(body);
-        if (body.includes("slow")) setTimeout(() => res.end('{"ok":true,"result":"late"}'), 1_000);
-        else res.end('{"ok":true,"result":"fast"}');
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/botX/sendMessage`;
+    const { seen, server, base } = await slowWhenAsked();
+    const url = `${base}/botX/sendMessage`;
     const client = makeHttpClient(300);
     const post = (text: string) =>
       Effect.runPromise(Effect.either(Effect.scoped(HttpClientRequest.post(url).pipe(HttpClientRequest.bodyUnsafeJson({ text }), client.execute, Effect.flatMap((r) => r.text)))));
@@ -84,18 +90,8 @@ describe("Bot API HTTP transport", () => {
   });
 
   it("the Bot API client's own transport: a call past its deadline fails and reaches the server once, and the next call goes through", async () => {
-    const seen: string[] = [];
-    const server = createServer((req, res) => {
-      let body = "";
-      req.on("data", (c) => (body += c));
-      req.on("end", () => {
-        seen.push(body);
-        if (body.includes("slow")) setTimeout(() => res.end('{"ok":true,"result":"late"}'), 1_000);
-        else res.end('{"ok":true,"result":"fast"}');
-      });
-    });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const client = makeTelegramClient("once", `http://127.0.0.1:${(server.address() as { port: number }).port}`);
+    const { seen, server, base } = await slowWhenAsked();
+    const client = makeTelegramClient("once", base);
     const send = (text: string) => Effect.runPromise(Effect.either(client.call("sendMessage", { chat_id: 1, text }, { timeout: "300 millis" })));
     expect(Either.getOrThrow(await send("fast"))).toBe("fast"); // leaves a kept-alive connection for the next call
     const slow = await send("slow");
