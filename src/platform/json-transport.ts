@@ -6,6 +6,7 @@
  * relayed message's CPU, and Deno could not use its node:http at all (it re-sends a destroyed
  * keep-alive POST, denoland/deno#36786). The pool writes each call once and never again, and
  * relays the bench's bursts with ~20 % less CPU than either (bench/README.md "Session 8").
+ * The one exception: on Deno, with an HTTP proxy in the environment, deno.ts keeps `fetch`.
  */
 import * as Effect from "effect/Effect";
 import type { PostJson } from "./client-request.ts";
