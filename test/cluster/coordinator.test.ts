@@ -306,10 +306,14 @@ describe("hand-over notice on PostgreSQL", () => {
         const scopeA = yield* Scope.make();
         yield* Scope.extend(runCoordinator({ store, settings: slow("A"), botIds: bots, log, startBot: start("A"), notifier: yield* pgNotifier(url.href, store.db, log) }), scopeA);
         const b = yield* runCoordinator({ store, settings: slow("B"), botIds: bots, log, startBot: start("B"), notifier: yield* pgNotifier(url.href, store.db, log) });
-        expect([running.A.size, running.B.size]).toEqual([4, 0]);
         // B listens once its first notice gets through (its connection opens in the background).
         yield* until(() => b.stats.renewals >= 1);
         yield* Effect.promise(() => new Promise((r) => setTimeout(r, 500)));
+        // Usually A still has all four. But A's own listening connection also opens in the
+        // background, and when it comes up A runs a round to catch what it missed: on a busy
+        // machine that is after B joined, so A hands B its half at once (by the same notice).
+        yield* until(() => running.A.size + running.B.size === 4);
+        expect(running.A.size).toBeGreaterThanOrEqual(2);
         const before = b.stats.renewals;
         yield* Scope.close(scopeA, Exit.void);
         expect(running.A.size).toBe(0);
