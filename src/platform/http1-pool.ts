@@ -63,11 +63,7 @@ class Call {
 
   /** Fails the call after `ms` wherever it is (waiting for a connection, or in flight). */
   limit(ms: number): void {
-    this.#deadline = setTimeout(() => {
-      const connection = this.connection;
-      this.end(deadlineError(ms));
-      connection?.drop();
-    }, ms);
+    this.#deadline = setTimeout(() => this.#cut(deadlineError(ms)), ms);
   }
 
   /** Ends the call: answers its caller (unless abandoned) and stops its timer. */
@@ -81,9 +77,14 @@ class Call {
 
   /** Abandons the call: nobody is answered, and its connection (mid-answer) is closed. */
   abandon(): void {
-    const connection = this.connection;
     this.#done = undefined;
-    this.end(undefined);
+    this.#cut(undefined);
+  }
+
+  /** Ends the call before its answer: the connection it is on (mid-answer) is closed, never reused. */
+  #cut(error: Error | undefined): void {
+    const connection = this.connection;
+    this.end(error);
     connection?.drop();
   }
 }
@@ -105,10 +106,10 @@ class Connection {
     // found out by TCP instead of by the next call's inactivity timeout.
     socket.setKeepAlive(true, 1_000);
     socket.on("data", (data: Buffer) => this.#onData(data));
-    socket.on("error", (error) => this.#lost(error));
+    socket.on("error", (error) => this.#gone(error));
     socket.on("end", () => this.#onEnd());
-    socket.on("close", () => this.#lost(new Error("socket hang up")));
-    socket.on("timeout", () => this.#lost(new Error(`no response activity for ${pool.options.inactivityTimeoutMs / 1000} s`)));
+    socket.on("close", () => this.#gone(new Error("socket hang up")));
+    socket.on("timeout", () => this.#gone(new Error(`no response activity for ${pool.options.inactivityTimeoutMs / 1000} s`)));
   }
 
   /** Whether it can carry a call now. */
@@ -146,7 +147,7 @@ class Connection {
     try {
       read = this.#reader.read(data);
     } catch (error) {
-      return this.#lost(error as Error);
+      return this.#gone(error as Error);
     }
     if (!read) return;
     this.#call = undefined;
@@ -161,20 +162,20 @@ class Connection {
   /** The server ended its side: an answer framed by the close is complete; a call cut off fails. */
   #onEnd(): void {
     const answer = this.#call && this.#reader.closed();
-    const call = this.#call;
-    this.#call = undefined;
-    this.#socket.destroy();
-    this.#pool.forget(this);
-    if (call) call.end(answer ? undefined : new Error(this.#reader.started ? "connection closed in the middle of the answer" : "socket hang up"), answer);
+    if (answer) this.#gone(undefined, answer);
+    else this.#gone(new Error(this.#reader.started ? "connection closed in the middle of the answer" : "socket hang up"));
   }
 
-  /** The connection failed or closed: gone from the pool; a call on it fails with `error`. */
-  #lost(error: Error): void {
+  /**
+   * The connection is done for (failed, timed out, closed, or ended by the server): it leaves the
+   * pool, and a call on it ends with `error`, or with `answer` when the close completed one.
+   */
+  #gone(error: Error | undefined, answer?: Http1Answer): void {
     const call = this.#call;
     this.#call = undefined;
     this.#socket.destroy();
     this.#pool.forget(this);
-    call?.end(error);
+    call?.end(error, answer);
   }
 }
 

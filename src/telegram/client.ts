@@ -1,6 +1,7 @@
 /**
- * The Bot API client: one per bot, on the platform's JSON transport (a lean HTTP/1.1 pool,
- * `src/platform/json-transport.ts`, the same on Node and Deno). Parameters and results are typed by @grammyjs/types; failures are the
+ * The Bot API client: one per bot, on the platform's JSON transport (`postJson`: the lean HTTP/1.1
+ * pool of `src/platform/json-transport.ts` on Node and Deno, Deno's `fetch` behind a proxy).
+ * Parameters and results are typed by @grammyjs/types; failures are the
  * typed errors of `errors.ts`, never exceptions.
  */
 import type { ApiMethods } from "@grammyjs/types";
